@@ -1,0 +1,271 @@
+//! What every operation shares on the wire: the [`Operation`] trait that turns an input into an
+//! `http::Request` and a response into an output or a typed error, the body size cap, and the
+//! error types of decoding.
+
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::endpoint::Endpoint;
+use crate::error::{decode_error, ServiceError};
+
+/// The largest response body that is parsed: 256 KiB. The largest real bodies (a RegisterClient
+/// secret, an IAM token response with an ID token) are a few KiB. Adapters stop reading past
+/// this many bytes; [`Operation::parse_response`] rejects a larger body before parsing it.
+pub const MAX_RESPONSE_BODY_BYTES: usize = 256 * 1024;
+
+/// The `User-Agent` this crate puts on every request; adapters append their own product token.
+pub const USER_AGENT: &str = concat!("ssooidc/", env!("CARGO_PKG_VERSION"));
+
+/// The SigV4 signing name of the service (spec 1).
+pub const SIGNING_NAME: &str = "sso-oauth";
+
+/// How an operation authenticates at the HTTP level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Auth {
+    /// Unsigned: no `Authorization` header (RegisterClient, StartDeviceAuthorization, CreateToken).
+    None,
+    /// AWS SigV4 with signing name [`SIGNING_NAME`] and the client's region (CreateTokenWithIAM).
+    /// The request from [`Operation::to_request`] is complete except for the signature headers:
+    /// a signer adds `X-Amz-Date` and `Authorization` (and `X-Amz-Security-Token`).
+    SigV4,
+}
+
+/// One operation of the service: its input serializes to a request, its output decodes from a
+/// response.
+pub trait Operation: Serialize {
+    /// The operation's name, as in `... when calling the <NAME> operation`.
+    const NAME: &'static str;
+    /// Path and query appended to the endpoint.
+    const PATH_AND_QUERY: &'static str;
+    /// Authentication of the operation.
+    const AUTH: Auth;
+    /// The decoded success response.
+    type Output: DeserializeOwned;
+
+    /// Builds the HTTP request for `endpoint`: `POST`, the operation's path, a JSON body,
+    /// `Content-Type: application/json`, and a `User-Agent`. Never an `Authorization` header.
+    fn to_request(&self, endpoint: &Endpoint) -> Result<http::Request<Vec<u8>>, RequestError> {
+        let body = serde_json::to_vec(self).map_err(|e| RequestError::Serialize(e.to_string()))?;
+        http::Request::builder()
+            .method(http::Method::POST)
+            .uri(endpoint.uri(Self::PATH_AND_QUERY))
+            .header(http::header::CONTENT_TYPE, "application/json")
+            .header(http::header::USER_AGENT, USER_AGENT)
+            .body(body)
+            .map_err(|e| RequestError::Http(e.to_string()))
+    }
+
+    /// Decodes a response: the output for a 2xx, a [`ServiceError`] for an error response (also
+    /// for a 2xx whose body is an OAuth error), or [`ResponseError::Malformed`] for anything
+    /// else. A body over [`MAX_RESPONSE_BODY_BYTES`] is rejected before parsing.
+    fn parse_response<B: AsRef<[u8]>>(
+        response: &http::Response<B>,
+    ) -> Result<Self::Output, ResponseError> {
+        parse_response::<Self::Output, B>(Self::NAME, response)
+    }
+}
+
+/// [`Operation::parse_response`] for any output type.
+pub(crate) fn parse_response<T: DeserializeOwned, B: AsRef<[u8]>>(
+    operation: &'static str,
+    response: &http::Response<B>,
+) -> Result<T, ResponseError> {
+    let body = response.body().as_ref();
+    let malformed = |kind| ResponseError::Malformed {
+        operation,
+        status: response.status().as_u16(),
+        request_id: response
+            .headers()
+            .get("x-amzn-requestid")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        kind,
+    };
+    if body.len() > MAX_RESPONSE_BODY_BYTES {
+        return Err(malformed(DecodeError::TooLarge {
+            len: body.len(),
+            limit: MAX_RESPONSE_BODY_BYTES,
+        }));
+    }
+    if !response.status().is_success() {
+        return Err(ResponseError::Service(decode_error(response)));
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(malformed(DecodeError::Empty));
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        if is_oauth_error_body(body) {
+            ResponseError::Service(decode_error(response))
+        } else {
+            malformed(DecodeError::from_json(&e))
+        }
+    })
+}
+
+/// Whether `body` is a JSON object with a string `error` member.
+fn is_oauth_error_body(body: &[u8]) -> bool {
+    #[derive(serde::Deserialize)]
+    struct Probe {
+        error: Option<String>,
+    }
+    serde_json::from_slice::<Probe>(body).is_ok_and(|p| p.error.is_some())
+}
+
+/// A request could not be built.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RequestError {
+    /// The input could not be serialized.
+    #[error("could not serialize the request body: {0}")]
+    Serialize(String),
+    /// The `http` crate refused the request.
+    #[error("could not build the HTTP request: {0}")]
+    Http(String),
+}
+
+/// A response that is not a success of the expected shape.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResponseError {
+    /// The service answered with an error.
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    /// The response could not be decoded.
+    #[error("malformed {operation} response (HTTP {status}): {kind}")]
+    Malformed {
+        /// The operation whose response it was.
+        operation: &'static str,
+        /// HTTP status.
+        status: u16,
+        /// The `x-amzn-RequestId` header, when present.
+        request_id: Option<String>,
+        /// What is wrong.
+        kind: DecodeError,
+    },
+}
+
+impl ResponseError {
+    /// The service error, if that is what this is.
+    pub fn service_error(&self) -> Option<&ServiceError> {
+        match self {
+            Self::Service(e) => Some(e),
+            Self::Malformed { .. } => None,
+        }
+    }
+}
+
+/// What is wrong with a response body.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The body is larger than the cap.
+    #[error("body of {len} bytes exceeds the limit of {limit} bytes")]
+    TooLarge {
+        /// Bytes received (at least).
+        len: usize,
+        /// The cap.
+        limit: usize,
+    },
+    /// A success response had an empty body.
+    #[error("empty body")]
+    Empty,
+    /// The body is not JSON of the expected shape.
+    #[error("{category} at line {line} column {column}: {detail}")]
+    Json {
+        /// Which kind of JSON failure.
+        category: JsonErrorCategory,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// serde_json's message with every quoted value replaced by `"…"`, so that no value
+        /// from the body (which may be a secret) reaches logs.
+        detail: String,
+    },
+}
+
+/// The kind of a JSON decoding failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum JsonErrorCategory {
+    /// Not JSON (including invalid UTF-8 and too deep nesting).
+    Syntax,
+    /// JSON, but not of the expected shape (missing member, wrong type).
+    Data,
+    /// The body ended early (truncated).
+    Truncated,
+}
+
+impl std::fmt::Display for JsonErrorCategory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Syntax => "invalid JSON",
+            Self::Data => "unexpected JSON shape",
+            Self::Truncated => "truncated JSON",
+        })
+    }
+}
+
+impl DecodeError {
+    /// Converts a serde_json error, redacting every quoted value in its message.
+    pub fn from_json(e: &serde_json::Error) -> Self {
+        use serde_json::error::Category;
+        let category = match e.classify() {
+            Category::Eof => JsonErrorCategory::Truncated,
+            Category::Data => JsonErrorCategory::Data,
+            Category::Syntax | Category::Io => JsonErrorCategory::Syntax,
+        };
+        let message = e.to_string();
+        // serde_json appends " at line L column C"; we report those separately.
+        let message = message
+            .rfind(" at line ")
+            .map_or(message.as_str(), |i| &message[..i]);
+        DecodeError::Json {
+            category,
+            line: e.line(),
+            column: e.column(),
+            detail: redact_quoted(message),
+        }
+    }
+}
+
+/// Replaces the text between every pair of double quotes with `…`.
+fn redact_quoted(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut inside = false;
+    for c in s.chars() {
+        if c == '"' {
+            if inside {
+                out.push('"');
+            } else {
+                out.push_str("\"…");
+            }
+            inside = !inside;
+        } else if !inside {
+            out.push(c);
+        }
+    }
+    if inside {
+        out.push('"');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redaction_hides_quoted_values() {
+        assert_eq!(
+            redact_quoted(r#"invalid type: string "s3cr3t", expected i32"#),
+            r#"invalid type: string "…", expected i32"#
+        );
+        assert_eq!(redact_quoted(r#"unterminated "abc"#), r#"unterminated "…""#);
+        assert_eq!(
+            redact_quoted("missing field `accessToken`"),
+            "missing field `accessToken`"
+        );
+    }
+}
