@@ -13,6 +13,11 @@ use crate::error::{decode_error, ServiceError};
 /// this many bytes; [`Operation::parse_response`] rejects a larger body before parsing it.
 pub const MAX_RESPONSE_BODY_BYTES: usize = 256 * 1024;
 
+/// The deepest JSON nesting a response may have: 32. Real responses nest at most 2 deep; a
+/// deeper body is rejected with [`DecodeError::TooDeep`] before parsing, even where the deep
+/// part is an unknown member that would otherwise be skipped.
+pub const MAX_JSON_DEPTH: usize = 32;
+
 /// The `User-Agent` this crate puts on every request; adapters append their own product token.
 pub const USER_AGENT: &str = concat!("ssooidc/", env!("CARGO_PKG_VERSION"));
 
@@ -94,6 +99,11 @@ pub(crate) fn parse_response<T: DeserializeOwned, B: AsRef<[u8]>>(
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err(malformed(DecodeError::Empty));
     }
+    if json_depth_exceeds(body, MAX_JSON_DEPTH) {
+        return Err(malformed(DecodeError::TooDeep {
+            limit: MAX_JSON_DEPTH,
+        }));
+    }
     serde_json::from_slice(body).map_err(|e| {
         if is_oauth_error_body(body) {
             ResponseError::Service(decode_error(response))
@@ -101,6 +111,38 @@ pub(crate) fn parse_response<T: DeserializeOwned, B: AsRef<[u8]>>(
             malformed(DecodeError::from_json(&e))
         }
     })
+}
+
+/// Whether `body` nests arrays and objects deeper than `limit`, counting brackets outside
+/// strings. One pass, no allocation; malformed input is left for the parser to report.
+pub(crate) fn json_depth_exceeds(body: &[u8], limit: usize) -> bool {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in body {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > limit {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Whether `body` is a JSON object with a string `error` member.
@@ -165,6 +207,12 @@ pub enum DecodeError {
         /// Bytes received (at least).
         len: usize,
         /// The cap.
+        limit: usize,
+    },
+    /// The body nests deeper than [`MAX_JSON_DEPTH`].
+    #[error("JSON nested deeper than {limit} levels")]
+    TooDeep {
+        /// The limit.
         limit: usize,
     },
     /// A success response had an empty body.
@@ -255,6 +303,14 @@ fn redact_quoted(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn depth_counts_brackets_outside_strings_only() {
+        assert!(!json_depth_exceeds(br#"{"a":[{"b":1}]}"#, 3));
+        assert!(json_depth_exceeds(br#"{"a":[{"b":[1]}]}"#, 3));
+        assert!(!json_depth_exceeds(br#"{"a":"[[[[[[\"[[[["}"#, 1));
+        assert!(!json_depth_exceeds(b"]]]]{}", 1));
+    }
 
     #[test]
     fn redaction_hides_quoted_values() {
