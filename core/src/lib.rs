@@ -37,9 +37,12 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod cache;
+pub mod config;
 pub mod endpoint;
 pub mod error;
 pub mod operations;
+pub mod refresh;
 mod secret;
 pub mod wire;
 

@@ -1,0 +1,116 @@
+//! Cache timestamps (spec 6.3): written as `YYYY-MM-DDTHH:MM:SSZ`, read leniently.
+
+use time::format_description::well_known::Rfc3339;
+use time::macros::format_description;
+use time::{OffsetDateTime, UtcOffset};
+
+/// A timestamp that could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unreadable timestamp {0:?}: expected RFC 3339 such as 2026-01-15T18:30:00Z")]
+pub struct TimestampError(pub String);
+
+/// Reads a cache timestamp: RFC 3339 with an optional fraction and `Z` or an offset, a
+/// trailing `UTC` (old CLI builds) meaning `Z`, and a lower-case `t`/`z` or a space between
+/// date and time. The result is in UTC.
+///
+/// ```
+/// use ssooidc_core::cache::parse_timestamp;
+/// let a = parse_timestamp("2021-12-07T01:19:12UTC").unwrap();
+/// assert_eq!(a, parse_timestamp("2021-12-07T01:19:12.000Z").unwrap());
+/// ```
+pub fn parse_timestamp(text: &str) -> Result<OffsetDateTime, TimestampError> {
+    let err = || TimestampError(text.chars().take(64).collect());
+    let trimmed = text.trim();
+    if trimmed.len() > 64 || !trimmed.is_ascii() {
+        return Err(err());
+    }
+    let mut s = trimmed.to_owned();
+    if let Some(stripped) = s.strip_suffix("UTC") {
+        s = format!("{}Z", stripped.trim_end());
+    }
+    // Normalise the separators RFC 3339 allows in either case.
+    if s.len() > 10 && matches!(s.as_bytes()[10], b't' | b' ') {
+        s.replace_range(10..11, "T");
+    }
+    if s.ends_with('z') {
+        s.pop();
+        s.push('Z');
+    }
+    OffsetDateTime::parse(&s, &Rfc3339)
+        .map(|t| t.to_offset(UtcOffset::UTC))
+        .map_err(|_| err())
+}
+
+/// Writes a cache timestamp as the AWS CLI does: UTC, whole seconds, literal `Z`.
+///
+/// ```
+/// use ssooidc_core::cache::format_timestamp;
+/// let t = time::macros::datetime!(2026-01-15 18:30:00.75 +02:00);
+/// assert_eq!(format_timestamp(t), "2026-01-15T16:30:00Z");
+/// ```
+pub fn format_timestamp(t: OffsetDateTime) -> String {
+    let utc = t.to_offset(UtcOffset::UTC);
+    utc.format(format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
+    ))
+    // The format has no component that can fail for a valid date.
+    .unwrap_or_else(|_| String::from("1970-01-01T00:00:00Z"))
+}
+
+/// Converts epoch seconds (`clientSecretExpiresAt`) to a UTC time, `None` when out of range.
+pub fn from_epoch_seconds(seconds: i64) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp(seconds).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn spec_8_8_formats_all_read_the_same() {
+        let want = datetime!(2021-12-07 01:19:12 UTC);
+        for text in [
+            "2021-12-07T01:19:12Z",
+            "2021-12-07T01:19:12.000Z",
+            "2021-12-07T01:19:12+00:00",
+            "2021-12-07T01:19:12UTC",
+            "2021-12-07T01:19:12 UTC",
+            "2021-12-07t01:19:12z",
+            "2021-12-07 01:19:12Z",
+            "2021-12-07T03:19:12+02:00",
+            " 2021-12-07T01:19:12Z\n",
+        ] {
+            assert_eq!(parse_timestamp(text), Ok(want), "{text}");
+        }
+    }
+
+    #[test]
+    fn garbage_is_an_error() {
+        for text in [
+            "",
+            "yesterday",
+            "2021-13-07T01:19:12Z",
+            "2021-12-07",
+            "1638839952",
+            "2021-12-07T01:19:12",
+            "é2021-12-07T01:19:12Z",
+        ] {
+            assert!(parse_timestamp(text).is_err(), "{text:?}");
+        }
+        assert!(parse_timestamp(&"9".repeat(10_000)).is_err());
+    }
+
+    #[test]
+    fn write_format_is_exact() {
+        assert_eq!(
+            format_timestamp(datetime!(2026-04-04 18:51:47 UTC)),
+            "2026-04-04T18:51:47Z"
+        );
+        assert_eq!(
+            format_timestamp(from_epoch_seconds(1_775_328_707).unwrap()),
+            "2026-04-04T18:51:47Z",
+            "spec 8.1: clientSecretExpiresAt to the registration cache's expiresAt"
+        );
+    }
+}

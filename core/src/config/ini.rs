@@ -1,0 +1,260 @@
+//! The INI dialect of `~/.aws/config` as botocore reads it (Python `configparser`, raw):
+//! `[section]` headers, `key = value` or `key: value`, keys lower-cased, whole-line comments
+//! starting with `#` or `;` (no inline comments), indented continuation lines, and nested
+//! sub-sections for values that start on the next line (`sso_oidc =` + indented `key = value`).
+
+use std::collections::BTreeMap;
+
+/// A value in a section: a plain string, or a nested sub-section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IniValue {
+    /// `key = value` (continuation lines joined with `\n`).
+    Plain(String),
+    /// `key =` followed by indented `subkey = value` lines.
+    Nested(BTreeMap<String, String>),
+}
+
+/// One `[header]` section with its keys.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct IniSection {
+    /// 1-based line of the header.
+    pub line: usize,
+    /// Key to value, keys lower-cased.
+    pub values: BTreeMap<String, IniValue>,
+}
+
+impl IniSection {
+    /// A plain value, trimmed; `None` when absent, nested or empty.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        match self.values.get(key)? {
+            IniValue::Plain(v) if !v.is_empty() => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// A syntax error in a config file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IniError {
+    /// A `key = value` line before any `[section]`.
+    #[error("line {line}: a setting outside any [section]")]
+    NoSection {
+        /// 1-based line.
+        line: usize,
+    },
+    /// A line that is neither a header, a setting, a comment nor a continuation.
+    #[error("line {line}: expected `[section]` or `key = value`")]
+    BadLine {
+        /// 1-based line.
+        line: usize,
+    },
+    /// A `[` header without its `]`, or an empty one.
+    #[error("line {line}: malformed section header")]
+    BadHeader {
+        /// 1-based line.
+        line: usize,
+    },
+    /// The same section twice.
+    #[error("line {line}: section [{name}] already appears on line {first}")]
+    DuplicateSection {
+        /// The section header.
+        name: String,
+        /// 1-based line of the repeat.
+        line: usize,
+        /// 1-based line of the first.
+        first: usize,
+    },
+    /// The same key twice in one section.
+    #[error("line {line}: `{key}` is set twice in this section")]
+    DuplicateKey {
+        /// The key.
+        key: String,
+        /// 1-based line of the repeat.
+        line: usize,
+    },
+    /// A nested sub-section line that is not `key = value`.
+    #[error("line {line}: expected an indented `key = value` in the nested section")]
+    BadNested {
+        /// 1-based line.
+        line: usize,
+    },
+}
+
+/// A setting being read: its key, its line, and its value's lines (with their line numbers).
+type PendingValue = (String, usize, Vec<(usize, String)>);
+
+/// Parses config text into sections keyed by their header text (inside the brackets, trimmed).
+pub fn parse(text: &str) -> Result<BTreeMap<String, IniSection>, IniError> {
+    let mut sections: BTreeMap<String, IniSection> = BTreeMap::new();
+    let mut current: Option<String> = None;
+    // The key whose value continuation lines extend, with the lines gathered so far.
+    let mut pending: Option<PendingValue> = None;
+
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    for (idx, raw) in text.lines().enumerate() {
+        let line_no = idx + 1;
+        let trimmed = raw.trim();
+        let indented = raw.starts_with([' ', '\t']);
+        if trimmed.starts_with(['#', ';']) {
+            continue;
+        }
+        if indented && !trimmed.is_empty() {
+            if let Some((_, _, lines)) = pending.as_mut() {
+                lines.push((line_no, trimmed.to_owned()));
+                continue;
+            }
+        }
+        if trimmed.is_empty() {
+            continue;
+        }
+        // Anything else ends a multi-line value.
+        if let Some(done) = pending.take() {
+            store(&mut sections, current.as_deref(), done)?;
+        }
+        if trimmed.starts_with('[') {
+            let inner = trimmed
+                .strip_prefix('[')
+                .and_then(|t| t.strip_suffix(']'))
+                .map(str::trim)
+                .filter(|t| !t.is_empty())
+                .ok_or(IniError::BadHeader { line: line_no })?;
+            if let Some(first) = sections.get(inner) {
+                return Err(IniError::DuplicateSection {
+                    name: inner.to_owned(),
+                    line: line_no,
+                    first: first.line,
+                });
+            }
+            sections.insert(
+                inner.to_owned(),
+                IniSection {
+                    line: line_no,
+                    values: BTreeMap::new(),
+                },
+            );
+            current = Some(inner.to_owned());
+            continue;
+        }
+        let split = trimmed
+            .find(['=', ':'])
+            .ok_or(IniError::BadLine { line: line_no })?;
+        let key = trimmed[..split].trim().to_ascii_lowercase();
+        if key.is_empty() {
+            return Err(IniError::BadLine { line: line_no });
+        }
+        if current.is_none() {
+            return Err(IniError::NoSection { line: line_no });
+        }
+        let value = trimmed[split + 1..].trim().to_owned();
+        let mut lines = Vec::new();
+        if !value.is_empty() {
+            lines.push((line_no, value));
+        }
+        pending = Some((key, line_no, lines));
+    }
+    if let Some(done) = pending.take() {
+        store(&mut sections, current.as_deref(), done)?;
+    }
+    Ok(sections)
+}
+
+fn store(
+    sections: &mut BTreeMap<String, IniSection>,
+    current: Option<&str>,
+    (key, line, lines): PendingValue,
+) -> Result<(), IniError> {
+    let section = current
+        .and_then(|name| sections.get_mut(name))
+        .ok_or(IniError::NoSection { line })?;
+    if section.values.contains_key(&key) {
+        return Err(IniError::DuplicateKey { key, line });
+    }
+    // `key =` with the value on indented lines below is a nested sub-section when those lines
+    // are `k = v` settings (botocore's `_parse_nested`).
+    let first_is_on_key_line = lines.first().is_some_and(|(l, _)| *l == line);
+    let value = if !first_is_on_key_line && !lines.is_empty() {
+        let mut nested = BTreeMap::new();
+        for (l, text) in &lines {
+            let (k, v) = text
+                .split_once('=')
+                .ok_or(IniError::BadNested { line: *l })?;
+            let k = k.trim().to_owned();
+            if k.is_empty() {
+                return Err(IniError::BadNested { line: *l });
+            }
+            nested.insert(k, v.trim().to_owned());
+        }
+        IniValue::Nested(nested)
+    } else {
+        IniValue::Plain(
+            lines
+                .into_iter()
+                .map(|(_, t)| t)
+                .collect::<Vec<_>>()
+                .join("\n"),
+        )
+    };
+    section.values.insert(key, value);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sections_keys_comments_and_nesting() {
+        let text = "# top comment\n[profile dev]\nRegion = us-west-2\n; another\nsso_session: my-sso\nvalue = a # not a comment\n\n[services local]\nsso_oidc =\n  endpoint_url = http://127.0.0.1:4566\n  other = x\n";
+        let s = parse(text).unwrap();
+        let dev = &s["profile dev"];
+        assert_eq!(dev.line, 2);
+        assert_eq!(dev.get("region"), Some("us-west-2"));
+        assert_eq!(dev.get("sso_session"), Some("my-sso"));
+        assert_eq!(dev.get("value"), Some("a # not a comment"));
+        match &s["services local"].values["sso_oidc"] {
+            IniValue::Nested(m) => assert_eq!(m["endpoint_url"], "http://127.0.0.1:4566"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn continuation_lines_join() {
+        let s = parse("[a]\nk = one\n  two\n").unwrap();
+        assert_eq!(s["a"].get("k"), Some("one\ntwo"));
+    }
+
+    #[test]
+    fn errors_carry_line_numbers() {
+        assert_eq!(parse("k = v\n"), Err(IniError::NoSection { line: 1 }));
+        assert_eq!(parse("[a]\n\njunk\n"), Err(IniError::BadLine { line: 3 }));
+        assert_eq!(parse("[a\n"), Err(IniError::BadHeader { line: 1 }));
+        assert_eq!(parse("[]\n"), Err(IniError::BadHeader { line: 1 }));
+        assert_eq!(
+            parse("[a]\n[b]\n[a]\n"),
+            Err(IniError::DuplicateSection {
+                name: "a".into(),
+                line: 3,
+                first: 1
+            })
+        );
+        assert_eq!(
+            parse("[a]\nk=1\nK=2\n"),
+            Err(IniError::DuplicateKey {
+                key: "k".into(),
+                line: 3
+            })
+        );
+        assert_eq!(
+            parse("[a]\nn =\n  novalue\n"),
+            Err(IniError::BadNested { line: 3 })
+        );
+        assert_eq!(parse("[a]\n= v\n"), Err(IniError::BadLine { line: 2 }));
+    }
+
+    #[test]
+    fn crlf_and_bom_are_fine() {
+        let s = parse("\u{feff}[default]\r\nsso_region = us-east-1\r\n").unwrap();
+        assert_eq!(s["default"].get("sso_region"), Some("us-east-1"));
+    }
+}

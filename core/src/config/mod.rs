@@ -1,0 +1,402 @@
+//! `~/.aws/config` (spec 6.1 and 4.4): parsing from text, `[sso-session]` and profile
+//! resolution with botocore's merge rule, and the endpoint values of spec 4.4.
+//!
+//! ```
+//! use ssooidc_core::config::{AwsConfig, SsoProfile};
+//! let config = AwsConfig::parse("
+//! [profile dev]
+//! sso_session = my-sso
+//! sso_account_id = 111122223333
+//! sso_role_name = ReadOnly
+//!
+//! [sso-session my-sso]
+//! sso_start_url = https://d-1234567890.awsapps.com/start
+//! sso_region = us-east-1
+//! sso_registration_scopes = sso:account:access
+//! ").unwrap();
+//! let profile = config.sso_profile("dev").unwrap();
+//! let session = profile.session.as_ref().unwrap();
+//! assert_eq!(session.name, "my-sso");
+//! assert_eq!(profile.start_url, "https://d-1234567890.awsapps.com/start");
+//! assert_eq!(profile.registration_scopes, ["sso:account:access"]);
+//! ```
+
+pub mod ini;
+
+use std::collections::BTreeMap;
+
+pub use ini::{IniError, IniSection, IniValue};
+
+use crate::endpoint::ConfigEndpointValues;
+
+/// A parsed `~/.aws/config`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AwsConfig {
+    /// Profiles by name (`[default]` and `[profile default]` are both `default`).
+    pub profiles: BTreeMap<String, IniSection>,
+    /// `[sso-session NAME]` sections by name.
+    pub sso_sessions: BTreeMap<String, IniSection>,
+    /// `[services NAME]` sections by name.
+    pub services: BTreeMap<String, IniSection>,
+}
+
+/// An error reading the config or resolving a profile or session in it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// The file is not valid config syntax.
+    #[error("config file: {0}")]
+    Syntax(#[from] IniError),
+    /// The profile does not exist.
+    #[error("the config profile ({0}) could not be found")]
+    ProfileNotFound(String),
+    /// The sso-session does not exist.
+    #[error("the sso-session ({0}) could not be found in the config file")]
+    SessionNotFound(String),
+    /// The profile has no SSO settings at all.
+    #[error(
+        "profile {0} is not configured for SSO (it has neither sso_session nor sso_start_url)"
+    )]
+    NotSso(String),
+    /// A required key is missing.
+    #[error("{section} is missing the required setting `{key}`")]
+    MissingKey {
+        /// Which section (`profile dev`, `sso-session my-sso`).
+        section: String,
+        /// The missing key.
+        key: &'static str,
+    },
+    /// A key has different values in the profile and its sso-session.
+    #[error("the value of `{key}` is inconsistent between profile {profile} ({profile_value:?}) and sso-session {session} ({session_value:?})")]
+    Inconsistent {
+        /// The key.
+        key: String,
+        /// The profile.
+        profile: String,
+        /// The session.
+        session: String,
+        /// The profile's value.
+        profile_value: String,
+        /// The session's value.
+        session_value: String,
+    },
+}
+
+/// A header of the form `[sso-session NAME]`, `[profile NAME]` or `[services NAME]`.
+fn split_header(header: &str) -> (&str, Option<&str>) {
+    match header.split_once(char::is_whitespace) {
+        Some((kind, name)) => (kind, Some(name.trim())),
+        None => (header, None),
+    }
+}
+
+impl AwsConfig {
+    /// Parses config text. Errors carry line numbers.
+    pub fn parse(text: &str) -> Result<Self, ConfigError> {
+        let mut config = AwsConfig::default();
+        for (header, section) in ini::parse(text)? {
+            match split_header(&header) {
+                ("default", None) => {
+                    // `[profile default]` wins over `[default]` when both exist (botocore).
+                    config
+                        .profiles
+                        .entry("default".to_owned())
+                        .or_insert(section);
+                }
+                ("profile", Some(name)) if !name.is_empty() => {
+                    config.profiles.insert(name.to_owned(), section);
+                }
+                ("sso-session", Some(name)) if !name.is_empty() => {
+                    config.sso_sessions.insert(name.to_owned(), section);
+                }
+                ("services", Some(name)) if !name.is_empty() => {
+                    config.services.insert(name.to_owned(), section);
+                }
+                // Other sections (`[plugins]`, credentials-style `[name]`) are not ours.
+                _ => {}
+            }
+        }
+        Ok(config)
+    }
+
+    /// The `[sso-session NAME]` settings.
+    pub fn sso_session(&self, name: &str) -> Result<SsoSession, ConfigError> {
+        let section = self
+            .sso_sessions
+            .get(name)
+            .ok_or_else(|| ConfigError::SessionNotFound(name.to_owned()))?;
+        let label = format!("sso-session {name}");
+        let need = |key: &'static str| {
+            section
+                .get(key)
+                .map(str::to_owned)
+                .ok_or_else(|| ConfigError::MissingKey {
+                    section: label.clone(),
+                    key,
+                })
+        };
+        Ok(SsoSession {
+            name: name.to_owned(),
+            start_url: need("sso_start_url")?,
+            region: need("sso_region")?,
+            registration_scopes: section
+                .get("sso_registration_scopes")
+                .map(split_scopes)
+                .unwrap_or_default(),
+        })
+    }
+
+    /// The SSO settings of profile `name`: the sso-session form (the session's keys laid over
+    /// the profile's, an error when one key differs) or the legacy form.
+    pub fn sso_profile(&self, name: &str) -> Result<SsoProfile, ConfigError> {
+        let profile = self
+            .profiles
+            .get(name)
+            .ok_or_else(|| ConfigError::ProfileNotFound(name.to_owned()))?;
+        let label = format!("profile {name}");
+        let account_id = profile.get("sso_account_id").map(str::to_owned);
+        let role_name = profile.get("sso_role_name").map(str::to_owned);
+        if let Some(session_name) = profile.get("sso_session") {
+            let session_section = self
+                .sso_sessions
+                .get(session_name)
+                .ok_or_else(|| ConfigError::SessionNotFound(session_name.to_owned()))?;
+            for (key, value) in &session_section.values {
+                let (IniValue::Plain(session_value), Some(profile_value)) =
+                    (value, profile.get(key))
+                else {
+                    continue;
+                };
+                if profile_value != session_value {
+                    return Err(ConfigError::Inconsistent {
+                        key: key.clone(),
+                        profile: name.to_owned(),
+                        session: session_name.to_owned(),
+                        profile_value: profile_value.to_owned(),
+                        session_value: session_value.clone(),
+                    });
+                }
+            }
+            let session = self.sso_session(session_name)?;
+            return Ok(SsoProfile {
+                profile: name.to_owned(),
+                start_url: session.start_url.clone(),
+                region: session.region.clone(),
+                registration_scopes: session.registration_scopes.clone(),
+                account_id,
+                role_name,
+                session: Some(session),
+            });
+        }
+        let start_url = profile.get("sso_start_url");
+        if start_url.is_none() && account_id.is_none() && role_name.is_none() {
+            return Err(ConfigError::NotSso(name.to_owned()));
+        }
+        let need = |key: &'static str| {
+            profile
+                .get(key)
+                .map(str::to_owned)
+                .ok_or_else(|| ConfigError::MissingKey {
+                    section: label.clone(),
+                    key,
+                })
+        };
+        Ok(SsoProfile {
+            profile: name.to_owned(),
+            start_url: need("sso_start_url")?,
+            region: need("sso_region")?,
+            registration_scopes: Vec::new(),
+            account_id,
+            role_name,
+            session: None,
+        })
+    }
+
+    /// The endpoint-related values of profile `name` (spec 4.4), for
+    /// [`configured_endpoint`](crate::endpoint::configured_endpoint). A missing profile gives
+    /// empty values.
+    pub fn endpoint_values(&self, name: &str) -> ConfigEndpointValues {
+        let Some(profile) = self.profiles.get(name) else {
+            return ConfigEndpointValues::default();
+        };
+        let service_endpoint_url = profile
+            .get("services")
+            .and_then(|services| self.services.get(services))
+            .and_then(|section| match section.values.get("sso_oidc") {
+                Some(IniValue::Nested(nested)) => nested.get("endpoint_url").cloned(),
+                _ => None,
+            })
+            .filter(|v| !v.is_empty());
+        ConfigEndpointValues {
+            service_endpoint_url,
+            endpoint_url: profile.get("endpoint_url").map(str::to_owned),
+            ignore_configured_endpoint_urls: profile
+                .get("ignore_configured_endpoint_urls")
+                .map(|v| v.eq_ignore_ascii_case("true")),
+        }
+    }
+}
+
+/// `sso_registration_scopes`: split on `,`, trim each part, drop empty parts, keep the order.
+pub fn split_scopes(value: &str) -> Vec<String> {
+    value
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// An `[sso-session NAME]` section.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoSession {
+    /// The session name.
+    pub name: String,
+    /// `sso_start_url`.
+    pub start_url: String,
+    /// `sso_region`.
+    pub region: String,
+    /// `sso_registration_scopes`, split.
+    pub registration_scopes: Vec<String>,
+}
+
+/// A profile's SSO settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SsoProfile {
+    /// The profile name.
+    pub profile: String,
+    /// The start URL (from the session when there is one).
+    pub start_url: String,
+    /// The SSO region (from the session when there is one).
+    pub region: String,
+    /// Registration scopes (only sessions have them).
+    pub registration_scopes: Vec<String>,
+    /// `sso_account_id`.
+    pub account_id: Option<String>,
+    /// `sso_role_name`.
+    pub role_name: Option<String>,
+    /// The sso-session, for the refreshable form; `None` for a legacy profile.
+    pub session: Option<SsoSession>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SPEC_CONFIG: &str = "# Comments go on their own lines.
+[profile dev]
+# sso-session (token provider) form:
+sso_session = my-sso
+sso_account_id = 111122223333
+sso_role_name = ReadOnly
+region = us-west-2
+
+[sso-session my-sso]
+sso_start_url = https://d-1234567890.awsapps.com/start
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+
+[profile legacy]
+sso_start_url = https://d-1234567890.awsapps.com/start
+sso_region = us-east-1
+sso_account_id = 111122223333
+sso_role_name = ReadOnly
+
+[default]
+sso_session = my-sso
+
+[profile local]
+sso_session = my-sso
+services = local-oidc
+
+[services local-oidc]
+sso_oidc =
+  endpoint_url = http://127.0.0.1:4566
+";
+
+    #[test]
+    fn spec_6_1_example() {
+        let c = AwsConfig::parse(SPEC_CONFIG).unwrap();
+        let dev = c.sso_profile("dev").unwrap();
+        assert_eq!(dev.region, "us-east-1", "sso_region, not region");
+        assert_eq!(dev.account_id.as_deref(), Some("111122223333"));
+        assert_eq!(dev.session.as_ref().unwrap().name, "my-sso");
+        let legacy = c.sso_profile("legacy").unwrap();
+        assert!(legacy.session.is_none());
+        assert_eq!(legacy.start_url, "https://d-1234567890.awsapps.com/start");
+        assert!(legacy.registration_scopes.is_empty());
+        assert_eq!(c.sso_profile("default").unwrap().start_url, dev.start_url);
+    }
+
+    #[test]
+    fn services_section_gives_the_endpoint() {
+        let c = AwsConfig::parse(SPEC_CONFIG).unwrap();
+        let v = c.endpoint_values("local");
+        assert_eq!(
+            v.service_endpoint_url.as_deref(),
+            Some("http://127.0.0.1:4566")
+        );
+        assert_eq!(c.endpoint_values("dev"), ConfigEndpointValues::default());
+    }
+
+    #[test]
+    fn scopes_split_trim_and_drop_empty() {
+        assert_eq!(split_scopes(" a , b,,c ,"), ["a", "b", "c"]);
+        assert!(split_scopes(" , ").is_empty());
+    }
+
+    #[test]
+    fn inconsistent_profile_and_session_is_an_error() {
+        let c = AwsConfig::parse(
+            "[profile p]\nsso_session = s\nsso_region = us-west-2\n[sso-session s]\nsso_start_url = https://x\nsso_region = us-east-1\n",
+        )
+        .unwrap();
+        match c.sso_profile("p") {
+            Err(ConfigError::Inconsistent { key, .. }) => assert_eq!(key, "sso_region"),
+            other => panic!("{other:?}"),
+        }
+        // The same value in both is fine.
+        let c = AwsConfig::parse(
+            "[profile p]\nsso_session = s\nsso_region = us-east-1\n[sso-session s]\nsso_start_url = https://x\nsso_region = us-east-1\n",
+        )
+        .unwrap();
+        assert!(c.sso_profile("p").is_ok());
+    }
+
+    #[test]
+    fn missing_pieces_are_clear_errors() {
+        let c = AwsConfig::parse("[profile p]\nsso_session = nope\n[profile q]\nregion = x\n[profile r]\nsso_start_url = https://x\n[sso-session s]\nsso_region = us-east-1\n").unwrap();
+        assert_eq!(
+            c.sso_profile("p"),
+            Err(ConfigError::SessionNotFound("nope".into()))
+        );
+        assert_eq!(c.sso_profile("q"), Err(ConfigError::NotSso("q".into())));
+        assert_eq!(
+            c.sso_profile("zzz"),
+            Err(ConfigError::ProfileNotFound("zzz".into()))
+        );
+        assert_eq!(
+            c.sso_profile("r"),
+            Err(ConfigError::MissingKey {
+                section: "profile r".into(),
+                key: "sso_region"
+            })
+        );
+        assert_eq!(
+            c.sso_session("s"),
+            Err(ConfigError::MissingKey {
+                section: "sso-session s".into(),
+                key: "sso_start_url"
+            })
+        );
+    }
+
+    #[test]
+    fn syntax_errors_have_line_numbers() {
+        let e = AwsConfig::parse("[profile a]\nsso_region = x\nnot a setting\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "config file: line 3: expected `[section]` or `key = value`"
+        );
+    }
+}
