@@ -1,0 +1,111 @@
+//! [`Client`]: one blocking method per operation.
+
+use ssooidc_core::endpoint::Endpoint;
+use ssooidc_core::operations::{
+    CreateToken, CreateTokenOutput, RegisterClient, RegisterClientOutput, StartDeviceAuthorization,
+    StartDeviceAuthorizationOutput,
+};
+use ssooidc_core::Operation;
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::transport::{Transport, TransportFailure, TransportFailureKind};
+
+/// A blocking AWS SSO OIDC client over ureq.
+///
+/// The three public operations are sent unsigned, as the service requires.
+///
+/// ```no_run
+/// use ssooidc_ureq::{Client, Config};
+/// use ssooidc_core::operations::RegisterClient;
+/// let client = Client::new(Config::new("us-east-1"))?;
+/// let registration = client.register_client(&RegisterClient::new("my-tool"))?;
+/// println!("{}", registration.client_id);
+/// # Ok::<(), ssooidc_ureq::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Client {
+    transport: Transport,
+    endpoint: Endpoint,
+    config: Config,
+}
+
+impl Client {
+    /// Builds a client: resolves the endpoint and sets up the HTTP agent.
+    pub fn new(config: Config) -> Result<Self, Error> {
+        let endpoint = config.resolve_endpoint()?;
+        let transport = Transport::new(&config)?;
+        Ok(Client {
+            transport,
+            endpoint,
+            config,
+        })
+    }
+
+    /// The resolved endpoint.
+    pub fn endpoint(&self) -> &Endpoint {
+        &self.endpoint
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// `RegisterClient`.
+    pub fn register_client(&self, input: &RegisterClient) -> Result<RegisterClientOutput, Error> {
+        self.call(input)
+    }
+
+    /// `StartDeviceAuthorization`.
+    pub fn start_device_authorization(
+        &self,
+        input: &StartDeviceAuthorization,
+    ) -> Result<StartDeviceAuthorizationOutput, Error> {
+        self.call(input)
+    }
+
+    /// `CreateToken` (any grant).
+    pub fn create_token(&self, input: &CreateToken) -> Result<CreateTokenOutput, Error> {
+        self.call(input)
+    }
+
+    /// Sends any unsigned operation and decodes its answer.
+    pub fn call<O: Operation>(&self, input: &O) -> Result<O::Output, Error> {
+        let request = input
+            .to_request(&self.endpoint)
+            .map_err(|e| Error::Request {
+                operation: O::NAME,
+                message: e.to_string(),
+            })?;
+        let response = self.send(O::NAME, request)?;
+        O::parse_response(&response).map_err(|e| Error::from_response(O::NAME, e))
+    }
+
+    /// Sends a prepared request (for drivers of the core's state machines) and returns the raw
+    /// response, its body capped.
+    pub fn send(
+        &self,
+        operation: &'static str,
+        request: http::Request<Vec<u8>>,
+    ) -> Result<http::Response<Vec<u8>>, Error> {
+        self.transport
+            .send(request)
+            .map_err(|f| transport_error(operation, self.transport.timeout, f))
+    }
+}
+
+pub(crate) fn transport_error(
+    operation: &'static str,
+    timeout: std::time::Duration,
+    failure: TransportFailure,
+) -> Error {
+    match failure.kind {
+        TransportFailureKind::Timeout => Error::Timeout { operation, timeout },
+        TransportFailureKind::Error(kind) => Error::Transport {
+            operation,
+            kind,
+            message: failure.message,
+        },
+    }
+}

@@ -1,0 +1,17 @@
+//! # ssooidc-ureq
+//!
+//! A blocking AWS SSO OIDC client over [ureq](https://docs.rs/ureq): a [`Client`] built from a
+//! [`Config`] with one method per operation. It only moves bytes: requests, decoding and every
+//! protocol decision come from `ssooidc-core`.
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod client;
+pub mod config;
+mod error;
+pub mod paths;
+pub mod transport;
+
+pub use client::Client;
+pub use config::{Config, ConfigError, Credentials, ProxyConfig};
+pub use error::{Error, TransportErrorKind};
