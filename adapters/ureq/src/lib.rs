@@ -10,6 +10,8 @@ mod client;
 pub mod config;
 mod error;
 pub mod paths;
+pub mod session;
+pub mod store;
 pub mod transport;
 
 pub use client::Client;

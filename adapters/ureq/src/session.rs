@@ -1,0 +1,354 @@
+//! AWS CLI-compatible sessions: which cache file a profile or sso-session uses, a cached token
+//! refreshed when due ([`Sessions::token`]), and where to tell the user to log in.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ssooidc_core::cache::{registration_cache_key, token_cache_key, CachedToken};
+use ssooidc_core::config::{AwsConfig, ConfigError as AwsConfigError};
+use ssooidc_core::refresh::{
+    RefreshError, RefreshOutcome, RefreshOutput, RefreshPolicy, Refresher,
+};
+use time::OffsetDateTime;
+
+use crate::client::Client;
+use crate::config::{Config, ConfigError};
+use crate::store::{Lookup, SsoCache, StoreError};
+use crate::Error;
+
+/// Which session to use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionSelector {
+    /// A profile of `~/.aws/config` (sso-session or legacy form).
+    Profile(String),
+    /// An `[sso-session NAME]` section.
+    SsoSession(String),
+    /// No config: a start URL and region given directly (cached like a legacy profile).
+    StartUrl {
+        /// The access-portal URL.
+        start_url: String,
+        /// The SSO region.
+        region: String,
+    },
+}
+
+impl SessionSelector {
+    /// The command-line flags that select this session, for messages.
+    pub fn as_flags(&self) -> String {
+        match self {
+            Self::Profile(p) => format!("--profile {p}"),
+            Self::SsoSession(s) => format!("--sso-session {s}"),
+            Self::StartUrl { start_url, region } => {
+                format!("--start-url {start_url} --region {region}")
+            }
+        }
+    }
+}
+
+/// Everything a session needs, resolved from the config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionSettings {
+    /// How it was selected.
+    pub selector: SessionSelector,
+    /// The configured start URL.
+    pub start_url: String,
+    /// The SSO region.
+    pub region: String,
+    /// The sso-session name (refreshable sessions only).
+    pub session_name: Option<String>,
+    /// Registration scopes.
+    pub scopes: Vec<String>,
+    /// The token cache key.
+    pub token_key: String,
+    /// The registration cache key.
+    pub registration_key: String,
+}
+
+impl SessionSettings {
+    /// Resolves `selector` against a parsed config.
+    pub fn resolve(selector: SessionSelector, config: &AwsConfig) -> Result<Self, AwsConfigError> {
+        let (start_url, region, session_name, scopes) = match &selector {
+            SessionSelector::Profile(name) => {
+                let p = config.sso_profile(name)?;
+                (
+                    p.start_url,
+                    p.region,
+                    p.session.map(|s| s.name),
+                    p.registration_scopes,
+                )
+            }
+            SessionSelector::SsoSession(name) => {
+                let s = config.sso_session(name)?;
+                (s.start_url, s.region, Some(s.name), s.registration_scopes)
+            }
+            SessionSelector::StartUrl { start_url, region } => {
+                (start_url.clone(), region.clone(), None, Vec::new())
+            }
+        };
+        let token_key = token_cache_key(session_name.as_deref().unwrap_or(&start_url));
+        let registration_key = registration_cache_key(
+            &start_url,
+            &region,
+            (!scopes.is_empty()).then_some(scopes.as_slice()),
+            session_name.as_deref(),
+        );
+        Ok(SessionSettings {
+            selector,
+            start_url,
+            region,
+            session_name,
+            scopes,
+            token_key,
+            registration_key,
+        })
+    }
+}
+
+/// A failure to produce a token or to log in.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SessionError {
+    /// The config file or environment is unusable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The profile or session cannot be resolved.
+    #[error(transparent)]
+    AwsConfig(#[from] AwsConfigError),
+    /// The cache could not be read or written.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// No usable cached token.
+    #[error("no cached SSO token for {flags}{}; run `ssooidc login {flags}`", .reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default())]
+    NotLoggedIn {
+        /// The flags that select the session.
+        flags: String,
+        /// Why the cache could not be used, when a file was there.
+        reason: Option<String>,
+    },
+    /// The cached token expired and could not be refreshed.
+    #[error("{source}; run `ssooidc login {flags}` to log in again")]
+    Expired {
+        /// The flags that select the session.
+        flags: String,
+        /// The refresh machine's verdict.
+        source: RefreshError,
+    },
+    /// A call to the service failed.
+    #[error(transparent)]
+    Call(#[from] Error),
+}
+
+/// How [`Sessions::token`] got its token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TokenSource {
+    /// Read from the cache as it was.
+    Cached,
+    /// Refreshed and written back.
+    Refreshed,
+    /// The refresh failed; the cached token is still valid and was used.
+    RefreshFailed(String),
+}
+
+/// A token and where it came from.
+#[derive(Debug, Clone)]
+pub struct SessionToken {
+    /// The cache entry.
+    pub token: CachedToken,
+    /// Where it came from.
+    pub source: TokenSource,
+    /// The cache file.
+    pub path: PathBuf,
+    /// Warnings for the user (a corrupt file, a failed refresh).
+    pub warnings: Vec<String>,
+}
+
+/// How long [`Sessions::token`] waits for another process's refresh.
+pub const REFRESH_LOCK_WAIT: Duration = Duration::from_secs(30);
+
+/// The AWS CLI-compatible session store: config, token cache, registration cache, refresh.
+#[derive(Debug, Clone)]
+pub struct Sessions {
+    /// The parsed `~/.aws/config` (empty when there is none).
+    pub aws_config: AwsConfig,
+    /// The cache directory.
+    pub cache: SsoCache,
+    /// HTTP settings (endpoint overrides, timeouts...). Its region is replaced by each
+    /// session's `sso_region`.
+    pub http: Config,
+    /// The refresh policy.
+    pub refresh_policy: RefreshPolicy,
+}
+
+impl Sessions {
+    /// Reads `HOME`, `AWS_CONFIG_FILE` and the rest of the environment, as the AWS CLI does.
+    pub fn from_env() -> Result<Self, SessionError> {
+        let env: HashMap<String, String> = std::env::vars().collect();
+        Self::from_env_map(&env)
+    }
+
+    /// [`Sessions::from_env`] over an explicit environment.
+    pub fn from_env_map(env: &HashMap<String, String>) -> Result<Self, SessionError> {
+        let aws_config = match crate::paths::config_file(env) {
+            Some(path) => match std::fs::read_to_string(&path) {
+                Ok(text) => AwsConfig::parse(&text)
+                    .map_err(|source| ConfigError::ConfigFile { path, source })?,
+                Err(_) => AwsConfig::default(),
+            },
+            None => AwsConfig::default(),
+        };
+        let dir = crate::paths::sso_cache_dir(env).ok_or(SessionError::NotLoggedIn {
+            flags: String::new(),
+            reason: Some("HOME is not set".to_owned()),
+        })?;
+        let http = Config::from_sources(env, &aws_config);
+        Ok(Sessions {
+            aws_config,
+            cache: SsoCache::new(dir),
+            http,
+            refresh_policy: RefreshPolicy::default(),
+        })
+    }
+
+    /// Resolves a selector against the config.
+    pub fn settings(&self, selector: SessionSelector) -> Result<SessionSettings, SessionError> {
+        Ok(SessionSettings::resolve(selector, &self.aws_config)?)
+    }
+
+    /// The HTTP client for a session's region.
+    pub fn client(&self, settings: &SessionSettings) -> Result<Client, SessionError> {
+        let config = self.http.clone().region(settings.region.clone());
+        Client::new(config).map_err(SessionError::Call)
+    }
+
+    /// A valid access token for the session: the cached one, refreshed when it is inside the
+    /// refresh window (sso-session profiles only), or an error telling the user how to log in.
+    ///
+    /// A token with more than 15 minutes left is returned without taking any lock. Otherwise
+    /// the session's lock is taken and the file read again, so that of many processes asking at
+    /// once only the first refreshes and the others reuse its result.
+    pub fn token(&self, selector: SessionSelector) -> Result<SessionToken, SessionError> {
+        let settings = self.settings(selector)?;
+        let flags = settings.selector.as_flags();
+        let path = self.cache.path(&settings.token_key);
+        let mut warnings = Vec::new();
+        let not_logged_in = |reason: Option<String>| SessionError::NotLoggedIn {
+            flags: flags.clone(),
+            reason,
+        };
+        let cached = match self.cache.load_token(&settings.token_key)? {
+            Lookup::Found(t) => t,
+            Lookup::Missing => return Err(not_logged_in(None)),
+            Lookup::Corrupt { path, error } => {
+                return Err(not_logged_in(Some(format!(
+                    "{} is unusable: {error}",
+                    path.display()
+                ))))
+            }
+        };
+        let now = OffsetDateTime::now_utc();
+        let urgency = self.refresh_policy.urgency(cached.expires_at, now);
+        if urgency == ssooidc_core::refresh::Urgency::Fresh {
+            return Ok(SessionToken {
+                token: cached,
+                source: TokenSource::Cached,
+                path,
+                warnings,
+            });
+        }
+
+        let mut lock = self.cache.lock(&settings.token_key, REFRESH_LOCK_WAIT)?;
+        // Someone may have refreshed while we waited: read again under the lock.
+        let cached = match self.cache.load_token(&settings.token_key)? {
+            Lookup::Found(t) => t,
+            Lookup::Missing => return Err(not_logged_in(None)),
+            Lookup::Corrupt { path, error } => {
+                return Err(not_logged_in(Some(format!(
+                    "{} is unusable: {error}",
+                    path.display()
+                ))))
+            }
+        };
+        let now = OffsetDateTime::now_utc();
+        // Legacy (no sso-session) tokens are never refreshed (spec 6.7).
+        if settings.session_name.is_none() {
+            if cached.is_valid_at(now) {
+                return Ok(SessionToken {
+                    token: cached,
+                    source: TokenSource::Cached,
+                    path,
+                    warnings,
+                });
+            }
+            return Err(SessionError::Expired {
+                flags,
+                source: RefreshError::Expired { failure: None },
+            });
+        }
+        let client = self.client(&settings)?;
+        let last_attempt = lock
+            .last_attempt()
+            .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok());
+        let mut refresher = Refresher::new(
+            cached,
+            client.endpoint(),
+            Some(settings.start_url.clone()),
+            Some(settings.region.clone()),
+            now,
+            last_attempt,
+            self.refresh_policy,
+        );
+        let outcome = loop {
+            match refresher.poll_output() {
+                RefreshOutput::Transmit(request) => {
+                    lock.record_attempt(OffsetDateTime::now_utc().unix_timestamp())?;
+                    let result = client.send("CreateToken", request);
+                    let now = OffsetDateTime::now_utc();
+                    let fed = match result {
+                        Ok(response) => refresher.handle_response(now, &response),
+                        Err(e) => refresher.handle_transport_error(now, e.to_string()),
+                    };
+                    if let Err(misuse) = fed {
+                        // Cannot happen with this loop; report rather than panic.
+                        return Err(not_logged_in(Some(misuse.to_string())));
+                    }
+                }
+                RefreshOutput::Waiting => {
+                    return Err(not_logged_in(Some("refresh machine stalled".to_owned())))
+                }
+                RefreshOutput::Done(result) => break result,
+            }
+        };
+        match outcome {
+            Ok(RefreshOutcome::Refreshed(token)) => {
+                self.cache.save_token(&settings.token_key, &token)?;
+                Ok(SessionToken {
+                    token,
+                    source: TokenSource::Refreshed,
+                    path,
+                    warnings,
+                })
+            }
+            Ok(RefreshOutcome::RefreshFailed { token, failure, .. }) => {
+                let why = failure.to_string();
+                warnings.push(format!(
+                    "token refresh failed ({why}); using the cached token until it expires"
+                ));
+                Ok(SessionToken {
+                    token,
+                    source: TokenSource::RefreshFailed(why),
+                    path,
+                    warnings,
+                })
+            }
+            Ok(other) => Ok(SessionToken {
+                token: other.token().clone(),
+                source: TokenSource::Cached,
+                path,
+                warnings,
+            }),
+            Err(source) => Err(SessionError::Expired { flags, source }),
+        }
+    }
+}
