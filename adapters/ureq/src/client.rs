@@ -5,7 +5,9 @@ use ssooidc_core::operations::{
     CreateToken, CreateTokenOutput, RegisterClient, RegisterClientOutput, StartDeviceAuthorization,
     StartDeviceAuthorizationOutput,
 };
+use ssooidc_core::wire::{redact_body, redact_headers};
 use ssooidc_core::Operation;
+use std::sync::Arc;
 
 use crate::config::Config;
 use crate::error::Error;
@@ -28,6 +30,17 @@ pub struct Client {
     transport: Transport,
     endpoint: Endpoint,
     config: Config,
+    debug: Option<DebugSink>,
+}
+
+/// Where [`Client::with_debug_log`] sends its lines.
+#[derive(Clone)]
+struct DebugSink(Arc<dyn Fn(&str) + Send + Sync>);
+
+impl std::fmt::Debug for DebugSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DebugSink")
+    }
 }
 
 impl Client {
@@ -39,7 +52,15 @@ impl Client {
             transport,
             endpoint,
             config,
+            debug: None,
         })
+    }
+
+    /// Sends a log of every request and response to `sink`: method, URI, headers and body,
+    /// with every secret (client secret, device code, tokens, codes, `Authorization`) redacted.
+    pub fn with_debug_log(mut self, sink: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        self.debug = Some(DebugSink(Arc::new(sink)));
+        self
     }
 
     /// The resolved endpoint.
@@ -89,9 +110,36 @@ impl Client {
         operation: &'static str,
         request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, Error> {
-        self.transport
+        if let Some(DebugSink(log)) = &self.debug {
+            log(&format!(
+                "{operation} request: {} {}\n{}{}",
+                request.method(),
+                request.uri(),
+                redact_headers(request.headers()),
+                redact_body(request.body())
+            ));
+        }
+        let started = std::time::Instant::now();
+        let result = self
+            .transport
             .send(request)
-            .map_err(|f| transport_error(operation, self.transport.timeout, f))
+            .map_err(|f| transport_error(operation, self.transport.timeout, f));
+        if let Some(DebugSink(log)) = &self.debug {
+            match &result {
+                Ok(response) => log(&format!(
+                    "{operation} response after {:?}: {}\n{}{}",
+                    started.elapsed(),
+                    response.status(),
+                    redact_headers(response.headers()),
+                    redact_body(response.body())
+                )),
+                Err(e) => log(&format!(
+                    "{operation} failed after {:?}: {e}",
+                    started.elapsed()
+                )),
+            }
+        }
+        result
     }
 }
 

@@ -2,6 +2,10 @@
 //! `http::Request` and a response into an output or a typed error, the body size cap, and the
 //! error types of decoding.
 
+mod redact;
+
+pub use redact::{redact_body, redact_headers, SENSITIVE_HEADERS, SENSITIVE_MEMBERS};
+
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
