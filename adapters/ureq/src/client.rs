@@ -35,7 +35,14 @@ pub struct Client {
 
 /// Where [`Client::with_debug_log`] sends its lines.
 #[derive(Clone)]
-struct DebugSink(Arc<dyn Fn(&str) + Send + Sync>);
+pub struct DebugSink(pub Arc<dyn Fn(&str) + Send + Sync>);
+
+impl DebugSink {
+    /// A sink calling `f` for every line.
+    pub fn new(f: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        DebugSink(Arc::new(f))
+    }
+}
 
 impl std::fmt::Debug for DebugSink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -58,8 +65,8 @@ impl Client {
 
     /// Sends a log of every request and response to `sink`: method, URI, headers and body,
     /// with every secret (client secret, device code, tokens, codes, `Authorization`) redacted.
-    pub fn with_debug_log(mut self, sink: impl Fn(&str) + Send + Sync + 'static) -> Self {
-        self.debug = Some(DebugSink(Arc::new(sink)));
+    pub fn with_debug_log(mut self, sink: DebugSink) -> Self {
+        self.debug = Some(sink);
         self
     }
 

@@ -127,7 +127,7 @@ impl Config {
     }
 
     /// Reads the settings that AWS tools take from the environment and `~/.aws/config`:
-    /// `AWS_REGION` (then `AWS_DEFAULT_REGION`), `AWS_PROFILE`, the configured endpoint
+    /// `AWS_REGION` (then `AWS_DEFAULT_REGION`, then the profile's `region`), `AWS_PROFILE`, the configured endpoint
     /// precedence of spec 4.4 (`AWS_ENDPOINT_URL_SSO_OIDC`, `AWS_ENDPOINT_URL`, the profile's
     /// `services` section and `endpoint_url`, `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS`),
     /// `AWS_USE_FIPS_ENDPOINT`, `AWS_USE_DUALSTACK_ENDPOINT` and `AWS_CA_BUNDLE`. A missing
@@ -165,7 +165,13 @@ impl Config {
                 .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
         };
         Config {
-            region: get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION")),
+            region: get("AWS_REGION")
+                .or_else(|| get("AWS_DEFAULT_REGION"))
+                .or_else(|| {
+                    profile_section
+                        .and_then(|p| p.get("region"))
+                        .map(str::to_owned)
+                }),
             configured_endpoint_url: configured_endpoint(None, get, &values).map(|c| c.url),
             use_fips: flag("AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint"),
             use_dual_stack: flag("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint"),

@@ -14,6 +14,6 @@ pub mod session;
 pub mod store;
 pub mod transport;
 
-pub use client::Client;
+pub use client::{Client, DebugSink};
 pub use config::{Config, ConfigError, Credentials, ProxyConfig};
 pub use error::{Error, TransportErrorKind};

@@ -12,7 +12,7 @@ use ssooidc_core::refresh::{
 };
 use time::OffsetDateTime;
 
-use crate::client::Client;
+use crate::client::{Client, DebugSink};
 use crate::config::{Config, ConfigError};
 use crate::store::{Lookup, SsoCache, StoreError};
 use crate::Error;
@@ -179,6 +179,8 @@ pub struct Sessions {
     pub http: Config,
     /// The refresh policy.
     pub refresh_policy: RefreshPolicy,
+    /// Where clients log requests and responses (secrets redacted), when set.
+    pub debug: Option<DebugSink>,
 }
 
 impl Sessions {
@@ -208,6 +210,7 @@ impl Sessions {
             cache: SsoCache::new(dir),
             http,
             refresh_policy: RefreshPolicy::default(),
+            debug: None,
         })
     }
 
@@ -219,7 +222,11 @@ impl Sessions {
     /// The HTTP client for a session's region.
     pub fn client(&self, settings: &SessionSettings) -> Result<Client, SessionError> {
         let config = self.http.clone().region(settings.region.clone());
-        Client::new(config).map_err(SessionError::Call)
+        let client = Client::new(config).map_err(SessionError::Call)?;
+        Ok(match &self.debug {
+            Some(sink) => client.with_debug_log(sink.clone()),
+            None => client,
+        })
     }
 
     /// A valid access token for the session: the cached one, refreshed when it is inside the

@@ -1,0 +1,183 @@
+//! The command line, as clap definitions. Names follow the AWS CLI (`aws sso-oidc ...`,
+//! `aws sso login`), so habits and scripts carry over.
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// AWS SSO OIDC (IAM Identity Center) from the command line: log in with the device flow, print a
+/// cached token (refreshed when due) for scripts, and call the service's operations directly.
+///
+/// The token and registration caches in ~/.aws/sso/cache are the AWS CLI's own, so the AWS CLI
+/// and the SDKs use a token this command obtained, and the other way round.
+#[derive(Debug, Parser)]
+#[command(
+    name = "ssooidc",
+    version,
+    propagate_version = true,
+    max_term_width = 100
+)]
+pub struct Cli {
+    /// Options every command takes.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Region of the OIDC endpoint. Default: the session's sso_region, else AWS_REGION.
+    #[arg(long, global = true, env = "AWS_REGION", value_name = "REGION")]
+    pub region: Option<String>,
+    /// Send requests to this URL instead of the region's endpoint (AWS_ENDPOINT_URL_SSO_OIDC,
+    /// AWS_ENDPOINT_URL and the config file's services section are read too).
+    #[arg(long, global = true, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+    /// Profile of ~/.aws/config (AWS_CONFIG_FILE) to use.
+    #[arg(long, global = true, env = "AWS_PROFILE", value_name = "PROFILE")]
+    pub profile: Option<String>,
+    /// Log every request and response to stderr, with every secret redacted.
+    #[arg(long, global = true)]
+    pub debug: bool,
+    /// Seconds to wait for a connection (0: no limit). Default 60.
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub cli_connect_timeout: Option<u64>,
+    /// Seconds a whole request may take (0: no limit). Default 60.
+    #[arg(long, global = true, value_name = "SECONDS")]
+    pub cli_read_timeout: Option<u64>,
+}
+
+impl GlobalArgs {
+    /// A timeout flag as a duration: `0` means no limit.
+    pub fn timeout(seconds: Option<u64>) -> Option<Option<Duration>> {
+        seconds.map(|s| (s > 0).then(|| Duration::from_secs(s)))
+    }
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Call RegisterClient and print the response as JSON.
+    RegisterClient(RegisterClientArgs),
+    /// Call StartDeviceAuthorization and print the response as JSON.
+    StartDeviceAuthorization(StartDeviceAuthorizationArgs),
+    /// Call CreateToken and print the response as JSON.
+    CreateToken(CreateTokenArgs),
+    /// Print a valid access token of a session, refreshing it when it is due.
+    Token(TokenArgs),
+    /// Delete cached tokens (registrations are kept).
+    Logout(LogoutArgs),
+    /// List cached sessions and when their tokens expire.
+    Sessions,
+}
+
+/// `register-client`.
+#[derive(Debug, Args)]
+pub struct RegisterClientArgs {
+    /// Free text naming the client.
+    #[arg(long, value_name = "NAME")]
+    pub client_name: String,
+    /// Only `public` is accepted by the service.
+    #[arg(long, value_name = "TYPE")]
+    pub client_type: String,
+    /// Scopes the client's tokens may carry.
+    #[arg(long, num_args = 1.., value_name = "SCOPE")]
+    pub scopes: Option<Vec<String>>,
+    /// Redirect URIs (authorization-code grant).
+    #[arg(long, num_args = 1.., value_name = "URI")]
+    pub redirect_uris: Option<Vec<String>>,
+    /// Grant types the client will use.
+    #[arg(long, num_args = 1.., value_name = "GRANT")]
+    pub grant_types: Option<Vec<String>>,
+    /// Identity Center issuer URL.
+    #[arg(long, value_name = "URL")]
+    pub issuer_url: Option<String>,
+    /// Identity Center application ARN.
+    #[arg(long, value_name = "ARN")]
+    pub entitled_application_arn: Option<String>,
+}
+
+/// `start-device-authorization`.
+#[derive(Debug, Args)]
+pub struct StartDeviceAuthorizationArgs {
+    /// From register-client.
+    #[arg(long, value_name = "ID")]
+    pub client_id: String,
+    /// From register-client.
+    #[arg(long, value_name = "SECRET")]
+    pub client_secret: String,
+    /// The AWS access portal URL.
+    #[arg(long, value_name = "URL")]
+    pub start_url: String,
+}
+
+/// `create-token`.
+#[derive(Debug, Args)]
+pub struct CreateTokenArgs {
+    /// From register-client.
+    #[arg(long, value_name = "ID")]
+    pub client_id: String,
+    /// From register-client.
+    #[arg(long, value_name = "SECRET")]
+    pub client_secret: String,
+    /// urn:ietf:params:oauth:grant-type:device_code, authorization_code or refresh_token.
+    #[arg(long, value_name = "GRANT")]
+    pub grant_type: String,
+    /// Device-code grant: the device code.
+    #[arg(long, value_name = "CODE")]
+    pub device_code: Option<String>,
+    /// Authorization-code grant: the code.
+    #[arg(long, value_name = "CODE")]
+    pub code: Option<String>,
+    /// Refresh grant: the refresh token.
+    #[arg(long, value_name = "TOKEN")]
+    pub refresh_token: Option<String>,
+    /// Scopes (documented by AWS as having no effect).
+    #[arg(long, num_args = 1.., value_name = "SCOPE")]
+    pub scope: Option<Vec<String>>,
+    /// Authorization-code grant: the redirect URI.
+    #[arg(long, value_name = "URI")]
+    pub redirect_uri: Option<String>,
+    /// Authorization-code grant: the PKCE verifier.
+    #[arg(long, value_name = "VERIFIER")]
+    pub code_verifier: Option<String>,
+}
+
+/// Which session a command works on.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SessionArgs {
+    /// An [sso-session NAME] section of the config file (instead of --profile).
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+}
+
+/// `token`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// The session.
+    #[command(flatten)]
+    pub session: SessionArgs,
+    /// `text`: the token alone; `json`: {"accessToken": ..., "expiresAt": ...}.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+}
+
+/// `logout`.
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// Only this sso-session's token (default: every cached token).
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Plain text.
+    Text,
+    /// JSON.
+    Json,
+}

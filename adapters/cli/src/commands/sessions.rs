@@ -1,0 +1,104 @@
+//! `sessions` and `logout`: what is cached, and removing it.
+
+use std::collections::BTreeMap;
+
+use ssooidc_core::cache::{format_timestamp, token_cache_key};
+use time::OffsetDateTime;
+
+use crate::cli::LogoutArgs;
+use crate::context::Context;
+use crate::exit::Failure;
+
+/// The config names (sso-sessions and legacy profiles) of each token cache key.
+fn names_by_key(ctx: &Context) -> BTreeMap<String, String> {
+    let config = &ctx.sessions.aws_config;
+    let mut names = BTreeMap::new();
+    for name in config.sso_sessions.keys() {
+        names.insert(token_cache_key(name), format!("sso-session {name}"));
+    }
+    for name in config.profiles.keys() {
+        if let Ok(p) = config.sso_profile(name) {
+            if p.session.is_none() {
+                names
+                    .entry(token_cache_key(&p.start_url))
+                    .or_insert(format!("profile {name}"));
+            }
+        }
+    }
+    names
+}
+
+/// `sessions`: one line per cached token.
+pub fn list(ctx: &Context) -> Result<(), Failure> {
+    let tokens = ctx
+        .sessions
+        .cache
+        .tokens()
+        .map_err(|e| Failure::other(e.to_string()))?;
+    if tokens.is_empty() {
+        println!(
+            "no cached sessions in {}",
+            ctx.sessions.cache.dir().display()
+        );
+        return Ok(());
+    }
+    let names = names_by_key(ctx);
+    let now = OffsetDateTime::now_utc();
+    for (key, token) in tokens {
+        let left = token.expires_at - now;
+        let state = if left.is_positive() {
+            format!(
+                "valid for {}h{:02}m",
+                left.whole_hours(),
+                left.whole_minutes() % 60
+            )
+        } else {
+            "expired".to_owned()
+        };
+        let refreshable = if token.refresh_token.is_some() {
+            ", refreshable"
+        } else {
+            ""
+        };
+        println!(
+            "{}\t{}\t{}\texpires {} ({state}{refreshable})",
+            names.get(&key).map_or("(not in config)", String::as_str),
+            token.start_url.as_deref().unwrap_or("-"),
+            token.region.as_deref().unwrap_or("-"),
+            format_timestamp(token.expires_at),
+        );
+    }
+    Ok(())
+}
+
+/// `logout`: delete cached tokens (every one, or one sso-session's); keep registrations.
+pub fn logout(ctx: &Context, args: LogoutArgs) -> Result<(), Failure> {
+    let cache = &ctx.sessions.cache;
+    let keys: Vec<String> = match &args.sso_session {
+        Some(name) => vec![token_cache_key(name)],
+        None => cache
+            .tokens()
+            .map_err(|e| Failure::other(e.to_string()))?
+            .into_iter()
+            .map(|(key, _)| key)
+            .collect(),
+    };
+    let mut removed = 0;
+    for key in keys {
+        // Only token files: a registration under the same key is left alone.
+        if matches!(
+            cache.load_token(&key),
+            Ok(ssooidc_ureq::store::Lookup::Found(_))
+        ) && cache
+            .remove(&key)
+            .map_err(|e| Failure::other(e.to_string()))?
+        {
+            removed += 1;
+        }
+    }
+    eprintln!(
+        "removed {removed} cached token(s) from {}",
+        cache.dir().display()
+    );
+    Ok(())
+}

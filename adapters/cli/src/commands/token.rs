@@ -1,0 +1,29 @@
+//! `token`: a valid access token for scripts and credential helpers. A cache hit reads one file
+//! and makes no request.
+
+use ssooidc_core::cache::format_timestamp;
+
+use crate::cli::{OutputFormat, TokenArgs};
+use crate::context::Context;
+use crate::exit::Failure;
+
+/// `token`.
+pub fn run(ctx: &Context, args: TokenArgs) -> Result<(), Failure> {
+    let got = ctx.sessions.token(ctx.selector(&args.session))?;
+    for warning in &got.warnings {
+        eprintln!("warning: {warning}");
+    }
+    match args.output {
+        OutputFormat::Text => println!("{}", got.token.access_token.expose()),
+        OutputFormat::Json => {
+            let value = serde_json::json!({
+                "accessToken": got.token.access_token.expose(),
+                "expiresAt": format_timestamp(got.token.expires_at),
+                "region": got.token.region,
+                "startUrl": got.token.start_url,
+            });
+            println!("{value}");
+        }
+    }
+    Ok(())
+}
