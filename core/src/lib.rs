@@ -37,8 +37,10 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod device;
 pub mod endpoint;
 pub mod error;
+pub mod grant;
 pub mod operations;
 mod secret;
 pub mod wire;
