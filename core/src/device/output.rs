@@ -10,7 +10,9 @@ use crate::wire::{RequestError, ResponseError};
 use crate::{Secret, ServiceError};
 
 /// What the caller should do next; see [`DeviceFlow::poll_output`](super::DeviceFlow::poll_output).
-#[non_exhaustive]
+///
+/// Deliberately exhaustive: a driver must handle every kind of output, so a new kind would be a
+/// breaking change anyway.
 pub enum Output {
     /// Send this request, then feed the response to
     /// [`handle_response`](super::DeviceFlow::handle_response) or the failure to
