@@ -48,7 +48,7 @@ fn success_polls_at_once_with_the_device_code() {
 fn no_interval_or_zero_means_five_seconds() {
     for interval in [None, Some(0), Some(-1)] {
         let mut s = Scenario::new();
-        s.to_first_poll(interval, Some(600));
+        s.enter_first_poll(interval, Some(600));
         assert_eq!(
             s.flow.interval(),
             Some(Duration::from_secs(5)),
@@ -62,12 +62,12 @@ fn the_floor_raises_the_interval() {
     let mut s = Scenario::builder()
         .config(|c| c.min_interval(Some(3)))
         .build();
-    s.to_first_poll(Some(1), Some(600));
+    s.enter_first_poll(Some(1), Some(600));
     assert_eq!(s.flow.interval(), Some(Duration::from_secs(3)));
     let mut s = Scenario::builder()
         .config(|c| c.min_interval(Some(3)))
         .build();
-    s.to_first_poll(Some(10), Some(600));
+    s.enter_first_poll(Some(10), Some(600));
     assert_eq!(s.flow.interval(), Some(Duration::from_secs(10)));
 }
 
@@ -77,7 +77,7 @@ fn no_expires_in_uses_the_default_lifetime() {
         let mut s = Scenario::builder()
             .config(|c| c.default_expires_in(42))
             .build();
-        s.to_first_poll(Some(1), expires_in);
+        s.enter_first_poll(Some(1), expires_in);
         assert_eq!(s.flow.deadline(), Some(s.at(42.0)));
     }
 }
@@ -87,7 +87,7 @@ fn the_second_knob_scales_protocol_time() {
     let mut s = Scenario::builder()
         .config(|c| c.second(Duration::from_millis(1)))
         .build();
-    let prompt = s.to_polling(Some(2), Some(600));
+    let prompt = s.enter_polling(Some(2), Some(600));
     assert_eq!(s.flow.interval(), Some(Duration::from_millis(2)));
     assert_eq!(prompt.expires_at, s.at(0.6));
     // Wall-clock stamps stay in real seconds.

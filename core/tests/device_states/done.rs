@@ -8,7 +8,7 @@ use crate::scenario::Scenario;
 
 fn finished() -> Scenario {
     let mut s = Scenario::new();
-    s.to_first_poll(Some(1), Some(600));
+    s.enter_first_poll(Some(1), Some(600));
     s.respond(common::error(ErrorCode::AccessDenied));
     s
 }
@@ -46,7 +46,7 @@ fn every_input_is_refused() {
 #[test]
 fn a_token_is_kept_after_the_end() {
     let mut s = Scenario::new();
-    s.to_first_poll(Some(1), Some(600));
+    s.enter_first_poll(Some(1), Some(600));
     s.respond(common::token_ok());
     assert!(s.done().is_ok());
     assert_eq!(

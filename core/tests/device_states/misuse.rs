@@ -28,7 +28,7 @@ fn a_response_with_nothing_outstanding_is_refused() {
 
     // Waiting for a timeout is not "outstanding" either.
     let mut s = Scenario::new();
-    s.to_polling(Some(1), Some(600));
+    s.enter_polling(Some(1), Some(600));
     let now = s.now;
     assert_eq!(
         s.flow
@@ -58,7 +58,7 @@ fn polling_again_before_the_answer_is_refused() {
 #[test]
 fn timeouts_while_in_flight_or_early_are_no_ops() {
     let mut s = Scenario::new();
-    s.to_polling(Some(5), Some(600));
+    s.enter_polling(Some(5), Some(600));
     for ms in [0, 1, 4999] {
         s.advance_to(s.at(f64::from(ms) / 1000.0));
         assert_eq!(s.timeout(), s.at(5.0));
@@ -77,7 +77,7 @@ fn timeouts_while_in_flight_or_early_are_no_ops() {
 #[test]
 fn a_backwards_clock_never_pulls_the_schedule_earlier() {
     let mut s = Scenario::new();
-    s.to_polling(Some(1), Some(600));
+    s.enter_polling(Some(1), Some(600));
     s.advance_to(s.at(50.0)); // late wake-up: ready
     s.transmit("/token");
     s.now = s.t0; // the clock jumps back 50 s

@@ -11,7 +11,7 @@ use crate::scenario::Scenario;
 #[test]
 fn pending_shows_the_prompt_then_waits_the_interval() {
     let mut s = Scenario::new();
-    let prompt = s.to_polling(Some(1), Some(600));
+    let prompt = s.enter_polling(Some(1), Some(600));
     assert_eq!(prompt.user_code, "ABCD-EFGH");
     assert_eq!(prompt.verification_uri, "https://x/");
     assert_eq!(
@@ -30,7 +30,7 @@ fn pending_shows_the_prompt_then_waits_the_interval() {
 #[test]
 fn a_token_on_the_first_poll_needs_no_prompt() {
     let mut s = Scenario::new();
-    s.to_first_poll(Some(1), Some(600));
+    s.enter_first_poll(Some(1), Some(600));
     s.respond(common::token_ok());
     let token = s.done().expect("token");
     assert_eq!(token.access_token.expose(), common::ACCESS_TOKEN);
@@ -46,7 +46,7 @@ fn a_token_on_the_first_poll_needs_no_prompt() {
 #[test]
 fn the_token_is_stamped_with_the_wall_clock_of_its_response() {
     let mut s = Scenario::new();
-    s.to_polling(Some(1), Some(600));
+    s.enter_polling(Some(1), Some(600));
     s.sleep();
     s.transmit("/token");
     s.respond(common::ok(
@@ -73,7 +73,7 @@ fn a_cached_registration_travels_with_the_token() {
 #[test]
 fn slow_down_adds_five_seconds_for_good() {
     let mut s = Scenario::new();
-    s.to_polling(Some(1), Some(600));
+    s.enter_polling(Some(1), Some(600));
     s.sleep();
     s.transmit("/token");
     s.respond(common::error(ErrorCode::SlowDown));
@@ -90,7 +90,7 @@ fn slow_down_adds_five_seconds_for_good() {
 #[test]
 fn slow_down_on_the_first_poll_still_prompts() {
     let mut s = Scenario::new();
-    s.to_first_poll(Some(1), Some(600));
+    s.enter_first_poll(Some(1), Some(600));
     s.respond(common::error(ErrorCode::SlowDown));
     s.prompt();
     assert_eq!(s.timeout(), s.at(6.0));
@@ -99,7 +99,7 @@ fn slow_down_on_the_first_poll_still_prompts() {
 #[test]
 fn denied_and_expired_are_terminal() {
     let mut s = Scenario::new();
-    s.to_polling(Some(1), Some(600));
+    s.enter_polling(Some(1), Some(600));
     s.sleep();
     s.transmit("/token");
     s.respond(common::error(ErrorCode::AccessDenied));
@@ -110,7 +110,7 @@ fn denied_and_expired_are_terminal() {
     assert!(!error.is_expired());
 
     let mut s = Scenario::new();
-    s.to_polling(Some(1), Some(600));
+    s.enter_polling(Some(1), Some(600));
     s.sleep();
     s.transmit("/token");
     s.respond(common::error(ErrorCode::ExpiredToken));
@@ -122,7 +122,7 @@ fn denied_and_expired_are_terminal() {
 #[test]
 fn denied_on_the_first_poll_ends_without_a_prompt() {
     let mut s = Scenario::new();
-    s.to_first_poll(Some(1), Some(600));
+    s.enter_first_poll(Some(1), Some(600));
     s.respond(common::error(ErrorCode::AccessDenied));
     assert!(matches!(s.error(), DeviceFlowError::Denied(_)));
 }
@@ -141,7 +141,7 @@ fn other_client_errors_end_with_their_typed_error() {
         ErrorCode::InvalidRedirectUri,
     ] {
         let mut s = Scenario::new();
-        s.to_polling(Some(1), Some(600));
+        s.enter_polling(Some(1), Some(600));
         s.sleep();
         s.transmit("/token");
         s.respond(common::error(code));
@@ -154,7 +154,7 @@ fn other_client_errors_end_with_their_typed_error() {
         }
     }
     let mut s = Scenario::new();
-    s.to_polling(Some(1), Some(600));
+    s.enter_polling(Some(1), Some(600));
     s.sleep();
     s.transmit("/token");
     s.respond(common::response(403, r#"{"error":"weird"}"#));
@@ -164,7 +164,7 @@ fn other_client_errors_end_with_their_typed_error() {
 #[test]
 fn no_request_at_or_after_the_deadline() {
     let mut s = Scenario::new();
-    s.to_polling(Some(4), Some(10));
+    s.enter_polling(Some(4), Some(10));
     assert_eq!(s.sleep(), Duration::from_secs(4)); // t = 4
     s.transmit("/token");
     s.respond(common::error(ErrorCode::AuthorizationPending));
@@ -182,7 +182,7 @@ fn no_request_at_or_after_the_deadline() {
 #[test]
 fn sleeping_past_the_deadline_ends_the_flow() {
     let mut s = Scenario::new();
-    s.to_polling(Some(1), Some(10));
+    s.enter_polling(Some(1), Some(10));
     s.advance_to(s.at(30.0));
     let error = s.error();
     assert!(matches!(error, DeviceFlowError::DeadlineReached));
@@ -192,7 +192,7 @@ fn sleeping_past_the_deadline_ends_the_flow() {
 #[test]
 fn a_deadline_passed_while_ready_sends_nothing() {
     let mut s = Scenario::new();
-    s.to_polling(Some(1), Some(10));
+    s.enter_polling(Some(1), Some(10));
     s.advance_to(s.at(1.0)); // ready
     s.advance_to(s.at(10.0)); // the caller dawdled before poll_output
     assert!(matches!(s.error(), DeviceFlowError::DeadlineReached));
@@ -201,7 +201,7 @@ fn a_deadline_passed_while_ready_sends_nothing() {
 #[test]
 fn a_late_answer_after_the_deadline_still_counts() {
     let mut s = Scenario::new();
-    s.to_polling(Some(1), Some(10));
+    s.enter_polling(Some(1), Some(10));
     s.advance_to(s.at(9.0));
     s.transmit("/token");
     s.now = s.at(11.0);
@@ -209,7 +209,7 @@ fn a_late_answer_after_the_deadline_still_counts() {
     assert!(s.done().is_ok());
 
     let mut s = Scenario::new();
-    s.to_polling(Some(1), Some(10));
+    s.enter_polling(Some(1), Some(10));
     s.advance_to(s.at(9.0));
     s.transmit("/token");
     s.now = s.at(11.0);
@@ -220,7 +220,7 @@ fn a_late_answer_after_the_deadline_still_counts() {
 #[test]
 fn server_faults_wait_at_least_the_interval_and_are_bounded() {
     let mut s = Scenario::builder().config(|c| c.max_retries(2)).build();
-    s.to_polling(Some(1), Some(600));
+    s.enter_polling(Some(1), Some(600));
     s.sleep();
     s.transmit("/token");
     s.respond(common::error(ErrorCode::InternalServer));
@@ -248,7 +248,7 @@ fn server_faults_wait_at_least_the_interval_and_are_bounded() {
 #[test]
 fn pending_resets_the_failure_streak() {
     let mut s = Scenario::builder().config(|c| c.max_retries(1)).build();
-    s.to_polling(Some(1), Some(600));
+    s.enter_polling(Some(1), Some(600));
     for _ in 0..5 {
         s.sleep();
         s.transmit("/token");
@@ -263,7 +263,7 @@ fn pending_resets_the_failure_streak() {
 #[test]
 fn a_transport_error_doubles_the_interval() {
     let mut s = Scenario::new();
-    s.to_polling(Some(1), Some(600));
+    s.enter_polling(Some(1), Some(600));
     s.sleep();
     s.transmit("/token");
     s.transport_error(TransportErrorKind::Timeout);
@@ -282,7 +282,7 @@ fn a_transport_error_doubles_the_interval() {
 #[test]
 fn a_transport_error_on_the_first_poll_still_prompts() {
     let mut s = Scenario::new();
-    s.to_first_poll(Some(1), Some(600));
+    s.enter_first_poll(Some(1), Some(600));
     s.transport_error(TransportErrorKind::Other);
     assert!(matches!(s.output(), Output::Event(Event::Prompt(_))));
     assert_eq!(s.timeout(), s.at(2.0));

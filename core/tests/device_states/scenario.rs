@@ -166,7 +166,7 @@ impl Scenario {
 
     /// Drives a fresh flow into `Poll` with the given StartDeviceAuthorization members, with the
     /// first (immediate) CreateToken transmitted and awaiting its answer.
-    pub fn to_first_poll(&mut self, interval: Option<i32>, expires_in: Option<i32>) {
+    pub fn enter_first_poll(&mut self, interval: Option<i32>, expires_in: Option<i32>) {
         self.register();
         self.transmit("/device_authorization");
         self.respond(common::authorize_ok(interval, expires_in));
@@ -174,9 +174,9 @@ impl Scenario {
         self.transmit("/token");
     }
 
-    /// [`to_first_poll`](Self::to_first_poll), answered pending, with the prompt drained.
-    pub fn to_polling(&mut self, interval: Option<i32>, expires_in: Option<i32>) -> Prompt {
-        self.to_first_poll(interval, expires_in);
+    /// [`enter_first_poll`](Self::enter_first_poll), answered pending, with the prompt drained.
+    pub fn enter_polling(&mut self, interval: Option<i32>, expires_in: Option<i32>) -> Prompt {
+        self.enter_first_poll(interval, expires_in);
         self.respond(common::error(ssooidc_core::ErrorCode::AuthorizationPending));
         self.prompt()
     }
