@@ -39,8 +39,10 @@
 
 pub mod cache;
 pub mod config;
+pub mod device;
 pub mod endpoint;
 pub mod error;
+pub mod grant;
 pub mod operations;
 pub mod refresh;
 mod secret;

@@ -1,0 +1,371 @@
+//! The device-authorization grant (RFC 8628, as AWS runs it: spec 5 and 6.5) as a sans-I/O
+//! state machine.
+//!
+//! [`DeviceFlow`] registers a public client (unless a cached registration is still good), starts
+//! the device authorization, makes one immediate token request, tells the caller what to show the
+//! user, and polls until it has a token or a terminal error. It never reads a clock, sleeps,
+//! touches the network, files or environment, or draws randomness: time comes in as arguments
+//! (`Instant` for scheduling, wall-clock `OffsetDateTime` only to stamp expiry times), and the
+//! jitter of retries comes from a seed given to [`DeviceFlow::new`].
+//!
+//! # Driving it
+//!
+//! ```text
+//! loop {
+//!     match flow.poll_output()? {
+//!         Output::Transmit(request) => send it; then flow.handle_response(now, wall, response)
+//!                                      or flow.handle_transport_error(now, kind)
+//!         Output::Timeout(at)       => sleep until `at`; then flow.handle_timeout(now)
+//!         Output::Event(event)      => cache the registration / show the prompt
+//!         Output::Done(result)      => return result
+//!     }
+//! }
+//! ```
+//!
+//! Waking early is harmless: [`handle_timeout`](DeviceFlow::handle_timeout) before the time is a
+//! no-op. A clock that goes backwards is harmless too: the machine keeps the latest instant it
+//! was given and never schedules from an earlier one. Cancelling is dropping the machine.
+//! Calling things out of order (a response when no request is out, `poll_output` while one is,
+//! any input after the end) returns a [`MisuseError`] and changes nothing.
+//!
+//! # States
+//!
+//! ```text
+//!           DeviceFlow::new(input, config, wall_now, seed)
+//!                          │
+//!       cached registration reusable? (≥ 15 min left, not a PKCE registration)
+//!            no ───────────┴──────────────────── yes
+//!            ▼                                     │
+//!   ┌─────────────────┐  5xx, throttling,          │
+//!   │    Register     │  slow_down, malformed,     │
+//!   │  RegisterClient │  transport: backoff ──┐    │
+//!   │                 │◀──────────────────────┘    │
+//!   └────────┬────────┘                            │
+//!            │ 200 ⇒ Event::Registered             │
+//!            ▼                                     ▼
+//!   ┌──────────────────────────┐  5xx, throttling, slow_down,
+//!   │        Authorize         │  malformed, transport: backoff ──┐
+//!   │ StartDeviceAuthorization │◀─────────────────────────────────┘
+//!   └────────┬─────────────────┘
+//!            │ 200 ⇒ interval (5 s if absent/0, ≥ floor),
+//!            │       deadline = now + expiresIn; first poll at once
+//!            ▼
+//!   ┌─────────────────┐  pending:    wait interval ─────────────────────┐
+//!   │      Poll       │  slow_down:  interval += 5 s; wait interval      │
+//!   │   CreateToken   │  5xx, throttling, malformed: wait max(interval,  │
+//!   │ (device_code)   │              backoff)                            │
+//!   │                 │  transport:  interval ×= 2; wait max(interval,   │
+//!   │                 │              backoff)                            │
+//!   │                 │◀─────────────────────────────────────────────────┘
+//!   └────────┬────────┘  first answer that keeps polling ⇒ Event::Prompt
+//!            │ token │ access_denied │ expired_token │ deadline reached │
+//!            │ invalid_*, unauthorized, unsupported, unknown 4xx │ retries exhausted
+//!            ▼
+//!   ┌─────────────────┐
+//!   │      Done       │  absorbing: poll_output repeats the result,
+//!   └─────────────────┘  every input is MisuseError::Finished
+//!     ▲
+//!     └── also from Register / Authorize: a fatal error, retries exhausted,
+//!         or a request that cannot be built
+//! ```
+//!
+//! Inside each of `Register`, `Authorize` and `Poll` the request moves through
+//! `Ready --poll_output: Transmit--> InFlight --response--> Ready | Waiting(at) | next phase`,
+//! and `Waiting(at) --handle_timeout(now ≥ at)--> Ready`. In `Poll`, no request goes out at or
+//! after the deadline: reaching it while waiting ends the flow with
+//! [`DeviceFlowError::DeadlineReached`].
+//!
+//! # Policy
+//!
+//! All of it lives here, not in adapters (the numbers are protocol seconds, see
+//! [`DeviceFlowConfig::second`]):
+//!
+//! - interval: the server's `interval`; 5 when absent or 0; never below
+//!   [`DeviceFlowConfig::min_interval`]; it never decreases;
+//! - `slow_down` while polling: +5 for this and every later poll (cumulative);
+//! - `authorization_pending`: poll again after the interval;
+//! - `AccessDeniedException` ⇒ [`DeviceFlowError::Denied`]; `ExpiredTokenException` ⇒
+//!   [`DeviceFlowError::Expired`]; any other non-retryable error ⇒
+//!   [`DeviceFlowError::Service`] with the typed [`ServiceError`](crate::ServiceError);
+//! - the flow's own deadline at `start + expiresIn` ([`DeviceFlowConfig::default_expires_in`]
+//!   when absent or 0), `start` being the `StartDeviceAuthorization` response;
+//! - 5xx, throttling, malformed responses and transport errors (and `slow_down` on the two setup
+//!   calls) are retried up to [`DeviceFlowConfig::max_retries`] times in a row, with exponential
+//!   backoff (1, 2, 4, ... capped at 20) and equal jitter from the seed; a transport error while
+//!   polling also doubles the interval (RFC 8628 §3.5);
+//! - when the immediate first poll already yields a token (a pre-authorized client) or ends the
+//!   flow, no [`Event::Prompt`] is emitted.
+//!
+//! The translation from AWS responses to grant outcomes is [`crate::grant`].
+//!
+//! # A whole flow, by hand
+//!
+//! The walk-through below feeds canned responses. It is caller code, so it reads the clock
+//! itself; it lives in `core/docs/device-walkthrough.md` and is run as a doc test here.
+//!
+#![doc = include_str!("../../docs/device-walkthrough.md")]
+
+mod input;
+mod output;
+mod policy;
+mod state;
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use time::OffsetDateTime;
+
+pub use input::{DeviceFlowConfig, DeviceFlowInput, Registration, REGISTRATION_EXPIRY_WINDOW};
+pub use output::{
+    DeviceFlowError, Event, Failure, MisuseError, Output, Prompt, Token, TransportErrorKind,
+};
+
+use crate::endpoint::Endpoint;
+use crate::grant::{classify_call, classify_poll};
+use crate::operations::{CreateToken, RegisterClient, StartDeviceAuthorization};
+use crate::wire::{Operation, RequestError};
+use policy::{Retries, Rng};
+use state::{Io, Polling, State};
+
+/// Which phase a [`DeviceFlow`] is in (for logs, tests and progress displays).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Phase {
+    /// Registering the client (`RegisterClient`).
+    Register,
+    /// Starting the authorization (`StartDeviceAuthorization`).
+    Authorize,
+    /// Polling for the token (`CreateToken`).
+    Poll,
+    /// Finished.
+    Done,
+}
+
+/// The device-authorization flow as a sans-I/O state machine. See the [module docs](self).
+#[derive(Debug)]
+pub struct DeviceFlow {
+    endpoint: Endpoint,
+    start_url: String,
+    client_name: String,
+    scopes: Option<Vec<String>>,
+    config: DeviceFlowConfig,
+    rng: Rng,
+    /// The latest instant the caller gave; time never goes back inside the machine.
+    clock: Option<Instant>,
+    events: VecDeque<Event>,
+    state: State,
+}
+
+impl DeviceFlow {
+    /// A new flow. `wall_now` decides whether `input.registration` can be reused (spec 6.4);
+    /// `seed` feeds the jitter of retries (pass a random value; a constant works but makes every
+    /// client retry in step).
+    pub fn new(
+        input: DeviceFlowInput,
+        config: DeviceFlowConfig,
+        wall_now: OffsetDateTime,
+        seed: u64,
+    ) -> Self {
+        let DeviceFlowInput {
+            endpoint,
+            start_url,
+            client_name,
+            scopes,
+            registration,
+        } = input;
+        let scopes = scopes.filter(|s| !s.is_empty());
+        let retries = Retries::new(config.max_retries);
+        let state = match registration {
+            Some(registration) if registration.is_reusable_for_device_flow(wall_now) => {
+                State::Authorize {
+                    registration,
+                    io: Io::Ready,
+                    retries,
+                }
+            }
+            _ => State::Register {
+                io: Io::Ready,
+                retries,
+            },
+        };
+        DeviceFlow {
+            endpoint,
+            start_url,
+            client_name,
+            scopes,
+            config,
+            rng: Rng::new(seed),
+            clock: None,
+            events: VecDeque::new(),
+            state,
+        }
+    }
+
+    /// What to do next: an event to handle, a request to send, a time to wake up at, or the
+    /// result. Events come first. After [`Output::Done`] every call returns the same result.
+    ///
+    /// Returns [`MisuseError::RequestOutstanding`] while a transmitted request has had neither a
+    /// response nor a transport error.
+    pub fn poll_output(&mut self) -> Result<Output, MisuseError> {
+        if let Some(event) = self.events.pop_front() {
+            return Ok(Output::Event(event));
+        }
+        match self.state.io() {
+            None => {}
+            Some(Io::InFlight) => return Err(MisuseError::RequestOutstanding),
+            Some(Io::Waiting(at)) => return Ok(Output::Timeout(at)),
+            Some(Io::Ready) => match self.build_request() {
+                Ok(request) => {
+                    if let Some(io) = self.state.io_mut() {
+                        *io = Io::InFlight;
+                    }
+                    return Ok(Output::Transmit(request));
+                }
+                Err(error) => self.finish(Err(DeviceFlowError::Request(error))),
+            },
+        }
+        match &self.state {
+            State::Done(result) => Ok(Output::Done(result.clone())),
+            // Every other state returned above.
+            _ => Err(MisuseError::RequestOutstanding),
+        }
+    }
+
+    /// Feeds the response to the request last transmitted. `now` is when it arrived; `wall` is
+    /// the wall-clock time, used only to stamp expiry times (registration, token, prompt).
+    pub fn handle_response<B: AsRef<[u8]>>(
+        &mut self,
+        now: Instant,
+        wall: OffsetDateTime,
+        response: http::Response<B>,
+    ) -> Result<(), MisuseError> {
+        self.expect_in_flight()?;
+        let now = self.observe(now);
+        match &self.state {
+            State::Register { .. } => {
+                let outcome = classify_call(RegisterClient::parse_response(&response));
+                self.on_register(now, wall, outcome);
+            }
+            State::Authorize { .. } => {
+                let outcome = classify_call(StartDeviceAuthorization::parse_response(&response));
+                self.on_authorize(now, wall, outcome);
+            }
+            State::Poll(_) => {
+                let outcome = classify_poll(CreateToken::parse_response(&response));
+                self.on_poll(now, wall, outcome);
+            }
+            State::Done(_) => {}
+        }
+        Ok(())
+    }
+
+    /// Reports that the request last transmitted failed below HTTP (no response).
+    pub fn handle_transport_error(
+        &mut self,
+        now: Instant,
+        kind: TransportErrorKind,
+    ) -> Result<(), MisuseError> {
+        self.expect_in_flight()?;
+        let now = self.observe(now);
+        self.on_transport_error(now, Failure::Transport(kind));
+        Ok(())
+    }
+
+    /// Tells the machine that time has passed. Before the time of the last
+    /// [`Output::Timeout`], or while a request is in flight, it does nothing.
+    pub fn handle_timeout(&mut self, now: Instant) -> Result<(), MisuseError> {
+        if self.is_done() {
+            return Err(MisuseError::Finished);
+        }
+        let now = self.observe(now);
+        self.on_timeout(now);
+        Ok(())
+    }
+
+    /// The current phase.
+    pub fn phase(&self) -> Phase {
+        match self.state {
+            State::Register { .. } => Phase::Register,
+            State::Authorize { .. } => Phase::Authorize,
+            State::Poll(_) => Phase::Poll,
+            State::Done(_) => Phase::Done,
+        }
+    }
+
+    /// Whether the flow has finished (its result is available from [`poll_output`](Self::poll_output)).
+    pub fn is_done(&self) -> bool {
+        matches!(self.state, State::Done(_))
+    }
+
+    /// The current polling interval, once polling has started.
+    pub fn interval(&self) -> Option<Duration> {
+        match &self.state {
+            State::Poll(polling) => Some(polling.schedule.interval()),
+            _ => None,
+        }
+    }
+
+    /// The instant at or after which no poll goes out, once polling has started.
+    pub fn deadline(&self) -> Option<Instant> {
+        match &self.state {
+            State::Poll(polling) => Some(polling.schedule.deadline()),
+            _ => None,
+        }
+    }
+
+    /// The registration in use, once there is one.
+    pub fn registration(&self) -> Option<&Registration> {
+        match &self.state {
+            State::Authorize { registration, .. } => Some(registration),
+            State::Poll(polling) => Some(&polling.registration),
+            State::Done(Ok(token)) => Some(&token.registration),
+            _ => None,
+        }
+    }
+
+    fn expect_in_flight(&self) -> Result<(), MisuseError> {
+        match self.state.io() {
+            None => Err(MisuseError::Finished),
+            Some(Io::InFlight) => Ok(()),
+            Some(_) => Err(MisuseError::NoRequestOutstanding),
+        }
+    }
+
+    /// Records `now` and returns the latest instant seen, so a clock that goes backwards
+    /// cannot pull a schedule earlier.
+    fn observe(&mut self, now: Instant) -> Instant {
+        let latest = self.clock.map_or(now, |seen| seen.max(now));
+        self.clock = Some(latest);
+        latest
+    }
+
+    fn build_request(&self) -> Result<http::Request<Vec<u8>>, RequestError> {
+        match &self.state {
+            State::Register { .. } => {
+                let mut input = RegisterClient::new(self.client_name.clone());
+                input.scopes.clone_from(&self.scopes);
+                input.to_request(&self.endpoint)
+            }
+            State::Authorize { registration, .. } => StartDeviceAuthorization::new(
+                registration.client_id.clone(),
+                registration.client_secret.clone(),
+                self.start_url.clone(),
+            )
+            .to_request(&self.endpoint),
+            State::Poll(polling) => {
+                let Polling {
+                    registration,
+                    device_code,
+                    ..
+                } = &**polling;
+                CreateToken::device_code(
+                    registration.client_id.clone(),
+                    registration.client_secret.clone(),
+                    device_code.clone(),
+                )
+                .to_request(&self.endpoint)
+            }
+            State::Done(_) => Err(RequestError::Http("the flow has finished".to_owned())),
+        }
+    }
+}

@@ -1,0 +1,333 @@
+//! The arithmetic of the grant's policy: protocol seconds, the polling interval, the deadline,
+//! bounded retries with exponential backoff and jitter, and the tiny PRNG that draws the jitter
+//! from the caller's seed.
+//!
+//! Nothing here knows about AWS; it speaks in durations, instants and counts. Every operation
+//! saturates or checks: huge values and clocks that go backwards never panic.
+
+use std::time::{Duration, Instant};
+
+/// RFC 8628 §3.2 / the AWS CLI's `_DEFAULT_INTERVAL`: the interval when the server sends none (or 0).
+pub(crate) const DEFAULT_INTERVAL_SECS: u64 = 5;
+/// RFC 8628 §3.5 / the AWS CLI's `_SLOW_DOWN_DELAY`: what each `slow_down` adds to the interval.
+pub(crate) const SLOW_DOWN_SECS: u64 = 5;
+/// The first retry waits about this many protocol seconds; each further retry doubles it.
+pub(crate) const BACKOFF_BASE_SECS: u64 = 1;
+/// No single backoff is longer than this many protocol seconds (botocore's standard mode cap).
+pub(crate) const BACKOFF_CAP_SECS: u64 = 20;
+
+const NANOS_PER_SEC: u128 = 1_000_000_000;
+
+/// `n` protocol seconds, each `second` long, saturating at [`Duration::MAX`].
+pub(crate) fn protocol_seconds(n: u64, second: Duration) -> Duration {
+    from_nanos_saturating(second.as_nanos().saturating_mul(u128::from(n)))
+}
+
+fn from_nanos_saturating(nanos: u128) -> Duration {
+    let secs = nanos / NANOS_PER_SEC;
+    match u64::try_from(secs) {
+        // The remainder is below 10^9, so it fits a u32.
+        Ok(secs) => Duration::new(secs, (nanos % NANOS_PER_SEC) as u32),
+        Err(_) => Duration::MAX,
+    }
+}
+
+/// The first polling interval: the server's value when positive, otherwise 5 protocol seconds,
+/// raised to `floor` (protocol seconds) when one is configured.
+pub(crate) fn initial_interval(
+    server: Option<i64>,
+    floor: Option<u32>,
+    second: Duration,
+) -> Duration {
+    let secs = match server {
+        Some(s) if s > 0 => s.unsigned_abs(),
+        _ => DEFAULT_INTERVAL_SECS,
+    };
+    let secs = secs.max(floor.map_or(0, u64::from));
+    protocol_seconds(secs, second)
+}
+
+/// How long the device code lives: the server's `expiresIn` when positive, otherwise
+/// `default_secs`; in protocol seconds.
+pub(crate) fn lifetime(server: Option<i64>, default_secs: u32, second: Duration) -> Duration {
+    let secs = match server {
+        Some(s) if s > 0 => s.unsigned_abs(),
+        _ => u64::from(default_secs),
+    };
+    protocol_seconds(secs, second)
+}
+
+/// splitmix64 (Steele, Lea, Flood 2014): a tiny, good-enough generator for jitter. Seeded by the
+/// caller; the machine never gathers entropy itself.
+#[derive(Debug, Clone)]
+pub(crate) struct Rng(u64);
+
+impl Rng {
+    pub(crate) fn new(seed: u64) -> Self {
+        Rng(seed)
+    }
+
+    pub(crate) fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A value in `0..=max` (with a negligible modulo bias).
+    pub(crate) fn up_to(&mut self, max: u128) -> u128 {
+        if max == 0 {
+            return 0;
+        }
+        let wide = (u128::from(self.next_u64()) << 64) | u128::from(self.next_u64());
+        match max.checked_add(1) {
+            Some(m) => wide % m,
+            None => wide,
+        }
+    }
+}
+
+/// The wait before retry number `failures` (1 for the first retry): the exponential step
+/// `min(base * 2^(failures-1), cap)` protocol seconds, half of it fixed and half drawn at
+/// random ("equal jitter"), so a retry never fires at once yet retries of many clients spread out.
+pub(crate) fn backoff(failures: u32, second: Duration, rng: &mut Rng) -> Duration {
+    let exponent = failures.saturating_sub(1).min(63);
+    let step_secs = BACKOFF_BASE_SECS
+        .saturating_mul(1u64 << exponent)
+        .min(BACKOFF_CAP_SECS);
+    let step = protocol_seconds(step_secs, second).as_nanos();
+    let half = step / 2;
+    from_nanos_saturating(half.saturating_add(rng.up_to(step - half)))
+}
+
+/// Consecutive retryable failures of one phase, and the limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Retries {
+    failures: u32,
+    max_retries: u32,
+}
+
+impl Retries {
+    pub(crate) fn new(max_retries: u32) -> Self {
+        Retries {
+            failures: 0,
+            max_retries,
+        }
+    }
+
+    /// Counts a failure: `Some(n)` when retry number `n` may go ahead, `None` when the limit is
+    /// spent.
+    pub(crate) fn fail(&mut self) -> Option<u32> {
+        self.failures = self.failures.saturating_add(1);
+        (self.failures <= self.max_retries).then_some(self.failures)
+    }
+
+    /// The failures so far, in a row.
+    pub(crate) fn failures(&self) -> u32 {
+        self.failures
+    }
+
+    /// A successful exchange ends the streak.
+    pub(crate) fn reset(&mut self) {
+        self.failures = 0;
+    }
+}
+
+/// The interval after a `slow_down`: 5 protocol seconds longer (saturating).
+pub(crate) fn slowed_down(interval: Duration, second: Duration) -> Duration {
+    interval.saturating_add(protocol_seconds(SLOW_DOWN_SECS, second))
+}
+
+/// The interval after a transport failure while polling: twice as long (saturating).
+pub(crate) fn lengthened(interval: Duration) -> Duration {
+    interval.saturating_mul(2)
+}
+
+/// `t + d`, or the latest representable instant not after it (within a nanosecond) when that
+/// overflows: a wait too long to represent is as good as forever.
+pub(crate) fn saturating_add(t: Instant, d: Duration) -> Instant {
+    if let Some(sum) = t.checked_add(d) {
+        return sum;
+    }
+    let mut at = t;
+    let mut step = d;
+    while !step.is_zero() {
+        step /= 2;
+        if let Some(next) = at.checked_add(step) {
+            at = next;
+        }
+    }
+    at
+}
+
+/// Where the polling schedule puts the next poll.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NextPoll {
+    /// Poll at this instant (strictly before the deadline).
+    At(Instant),
+    /// The next poll would fall at or after the deadline: wait for the deadline, then give up.
+    Deadline(Instant),
+}
+
+/// The interval and the deadline of the polling phase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct PollSchedule {
+    interval: Duration,
+    deadline: Instant,
+    second: Duration,
+}
+
+impl PollSchedule {
+    /// Polling that starts at `start`, every `interval`, until `start + lifetime`.
+    pub(crate) fn new(
+        start: Instant,
+        interval: Duration,
+        lifetime: Duration,
+        second: Duration,
+    ) -> Self {
+        PollSchedule {
+            interval,
+            deadline: saturating_add(start, lifetime),
+            second,
+        }
+    }
+
+    /// The current interval.
+    pub(crate) fn interval(&self) -> Duration {
+        self.interval
+    }
+
+    /// No request goes out at or after this instant.
+    pub(crate) fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Whether a request may still go out at `now`.
+    pub(crate) fn before_deadline(&self, now: Instant) -> bool {
+        now < self.deadline
+    }
+
+    /// `slow_down`: +5 protocol seconds, for this and every later poll.
+    pub(crate) fn slow_down(&mut self) {
+        self.interval = slowed_down(self.interval, self.second);
+    }
+
+    /// A transport failure while polling (RFC 8628 §3.5): poll less often, by doubling.
+    pub(crate) fn lengthen(&mut self) {
+        self.interval = lengthened(self.interval);
+    }
+
+    /// The next poll after something happened at `from`: no sooner than `wait` nor than the
+    /// interval, and never at or after the deadline.
+    pub(crate) fn next(&self, from: Instant, wait: Duration) -> NextPoll {
+        let at = saturating_add(from, wait.max(self.interval));
+        if at < self.deadline {
+            NextPoll::At(at)
+        } else {
+            NextPoll::Deadline(self.deadline)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const S: Duration = Duration::from_secs(1);
+
+    #[test]
+    fn protocol_seconds_scale_and_saturate() {
+        assert_eq!(protocol_seconds(5, S), Duration::from_secs(5));
+        assert_eq!(
+            protocol_seconds(5, Duration::from_millis(2)),
+            Duration::from_millis(10)
+        );
+        assert_eq!(protocol_seconds(u64::MAX, Duration::MAX), Duration::MAX);
+        assert_eq!(protocol_seconds(7, Duration::ZERO), Duration::ZERO);
+    }
+
+    #[test]
+    fn interval_defaults_to_five_and_respects_the_floor() {
+        assert_eq!(initial_interval(Some(1), None, S), Duration::from_secs(1));
+        assert_eq!(initial_interval(None, None, S), Duration::from_secs(5));
+        assert_eq!(initial_interval(Some(0), None, S), Duration::from_secs(5));
+        assert_eq!(initial_interval(Some(-3), None, S), Duration::from_secs(5));
+        assert_eq!(
+            initial_interval(Some(1), Some(3), S),
+            Duration::from_secs(3)
+        );
+        assert_eq!(
+            initial_interval(Some(9), Some(3), S),
+            Duration::from_secs(9)
+        );
+        assert_eq!(
+            initial_interval(Some(i64::MAX), None, Duration::MAX),
+            Duration::MAX
+        );
+    }
+
+    #[test]
+    fn lifetime_falls_back_to_the_default() {
+        assert_eq!(lifetime(Some(600), 1, S), Duration::from_secs(600));
+        assert_eq!(lifetime(None, 600, S), Duration::from_secs(600));
+        assert_eq!(lifetime(Some(0), 30, S), Duration::from_secs(30));
+    }
+
+    #[test]
+    fn backoff_grows_is_capped_and_jittered_within_bounds() {
+        let mut rng = Rng::new(7);
+        for failures in 0..100u32 {
+            let exp = failures.saturating_sub(1).min(63);
+            let step = (1u64 << exp).min(BACKOFF_CAP_SECS);
+            let step = Duration::from_secs(step);
+            for _ in 0..20 {
+                let b = backoff(failures, S, &mut rng);
+                assert!(b >= step / 2 && b <= step, "{failures}: {b:?}");
+            }
+        }
+        assert_eq!(backoff(3, Duration::ZERO, &mut rng), Duration::ZERO);
+        assert!(backoff(u32::MAX, Duration::MAX, &mut rng) <= Duration::MAX);
+    }
+
+    #[test]
+    fn rng_is_deterministic_per_seed() {
+        let a: Vec<u64> = {
+            let mut r = Rng::new(42);
+            (0..4).map(|_| r.next_u64()).collect()
+        };
+        let b: Vec<u64> = {
+            let mut r = Rng::new(42);
+            (0..4).map(|_| r.next_u64()).collect()
+        };
+        assert_eq!(a, b);
+        assert_ne!(a[0], a[1]);
+        assert_eq!(Rng::new(1).up_to(0), 0);
+        let mut r = Rng::new(3);
+        assert!((0..1000).all(|_| r.up_to(10) <= 10));
+        let _ = r.up_to(u128::MAX);
+    }
+
+    #[test]
+    fn retries_are_bounded_and_reset() {
+        let mut r = Retries::new(2);
+        assert_eq!(r.fail(), Some(1));
+        assert_eq!(r.fail(), Some(2));
+        assert_eq!(r.fail(), None);
+        assert_eq!(r.failures(), 3);
+        r.reset();
+        assert_eq!(r.fail(), Some(1));
+        let mut none = Retries::new(0);
+        assert_eq!(none.fail(), None);
+    }
+
+    #[test]
+    fn interval_only_grows() {
+        let s = Duration::from_millis(10);
+        let i = slowed_down(Duration::from_millis(10), s);
+        assert_eq!(i, Duration::from_millis(60));
+        assert_eq!(lengthened(i), Duration::from_millis(120));
+        assert_eq!(slowed_down(Duration::MAX, s), Duration::MAX);
+        assert_eq!(lengthened(Duration::MAX), Duration::MAX);
+    }
+}

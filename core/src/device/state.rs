@@ -1,0 +1,280 @@
+//! The states of the flow and every transition between them.
+//!
+//! The flow is one enum, [`State`], with a phase per operation and a terminal `Done`. Inside a
+//! phase, [`Io`] says whether a request is ready to go, in flight, or waiting for a time.
+//! Each `on_*` function takes the grant-level outcome of one answer (see [`crate::grant`])
+//! and moves the machine; policy arithmetic is in [`super::policy`].
+
+use std::time::{Duration, Instant};
+
+use time::{OffsetDateTime, UtcOffset};
+
+use super::policy::{self, NextPoll, PollSchedule, Retries};
+use super::{DeviceFlow, DeviceFlowError, Event, Failure, Prompt, Registration, Token};
+use crate::grant::{CallOutcome, PollOutcome};
+use crate::operations::{CreateTokenOutput, RegisterClientOutput, StartDeviceAuthorizationOutput};
+use crate::{Secret, ServiceError};
+
+/// Where the current phase's request stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Io {
+    /// A request is due: the next `poll_output` transmits it.
+    Ready,
+    /// A request was transmitted; its response (or transport error) is awaited.
+    InFlight,
+    /// Nothing to do before this instant.
+    Waiting(Instant),
+}
+
+/// The state of a [`DeviceFlow`].
+#[derive(Debug)]
+pub(crate) enum State {
+    /// Registering a public client (`RegisterClient`).
+    Register { io: Io, retries: Retries },
+    /// Starting the device authorization (`StartDeviceAuthorization`).
+    Authorize {
+        registration: Registration,
+        io: Io,
+        retries: Retries,
+    },
+    /// Polling for the token (`CreateToken`, device-code grant).
+    Poll(Box<Polling>),
+    /// Terminal and absorbing.
+    Done(Result<Token, DeviceFlowError>),
+}
+
+/// The data of the polling phase.
+#[derive(Debug)]
+pub(crate) struct Polling {
+    pub(crate) registration: Registration,
+    pub(crate) device_code: Secret,
+    pub(crate) schedule: PollSchedule,
+    pub(crate) io: Io,
+    pub(crate) retries: Retries,
+    /// Shown once, after the first poll that keeps the flow going; `None` afterwards.
+    pub(crate) prompt: Option<Prompt>,
+}
+
+impl State {
+    pub(crate) fn io_mut(&mut self) -> Option<&mut Io> {
+        match self {
+            State::Register { io, .. } | State::Authorize { io, .. } => Some(io),
+            State::Poll(p) => Some(&mut p.io),
+            State::Done(_) => None,
+        }
+    }
+
+    pub(crate) fn io(&self) -> Option<Io> {
+        match self {
+            State::Register { io, .. } | State::Authorize { io, .. } => Some(*io),
+            State::Poll(p) => Some(p.io),
+            State::Done(_) => None,
+        }
+    }
+}
+
+/// `wall + secs` real seconds in UTC, or `wall` (in UTC when possible) if that is not representable.
+fn stamp(wall: OffsetDateTime, secs: i64) -> OffsetDateTime {
+    wall.checked_add(time::Duration::seconds(secs.max(0)))
+        .and_then(|t| t.checked_to_offset(UtcOffset::UTC))
+        .or_else(|| wall.checked_to_offset(UtcOffset::UTC))
+        .unwrap_or(wall)
+}
+
+impl DeviceFlow {
+    /// Ends the flow.
+    pub(crate) fn finish(&mut self, result: Result<Token, DeviceFlowError>) {
+        self.state = State::Done(result);
+    }
+
+    /// `RegisterClient` answered.
+    pub(crate) fn on_register(
+        &mut self,
+        now: Instant,
+        wall: OffsetDateTime,
+        outcome: CallOutcome<RegisterClientOutput>,
+    ) {
+        match outcome {
+            CallOutcome::Success(output) => {
+                let registration = Registration::from_output(output, self.scopes.clone(), wall);
+                self.events
+                    .push_back(Event::Registered(registration.clone()));
+                self.state = State::Authorize {
+                    registration,
+                    io: Io::Ready,
+                    retries: Retries::new(self.config.max_retries),
+                };
+            }
+            CallOutcome::Retryable(error) => self.retry(now, Failure::Response(error)),
+            CallOutcome::Fatal(error) => self.fail("RegisterClient", error),
+        }
+    }
+
+    /// `StartDeviceAuthorization` answered.
+    pub(crate) fn on_authorize(
+        &mut self,
+        now: Instant,
+        wall: OffsetDateTime,
+        outcome: CallOutcome<StartDeviceAuthorizationOutput>,
+    ) {
+        let registration = match &self.state {
+            State::Authorize { registration, .. } => registration.clone(),
+            _ => return,
+        };
+        let output = match outcome {
+            CallOutcome::Success(output) => output,
+            CallOutcome::Retryable(error) => return self.retry(now, Failure::Response(error)),
+            CallOutcome::Fatal(error) => return self.fail("StartDeviceAuthorization", error),
+        };
+        let second = self.config.second;
+        let interval = policy::initial_interval(
+            output.interval.map(i64::from),
+            self.config.min_interval,
+            second,
+        );
+        let expires_in = output.expires_in.map(i64::from);
+        let lifetime = policy::lifetime(expires_in, self.config.default_expires_in, second);
+        let schedule = PollSchedule::new(now, interval, lifetime, second);
+        let real_lifetime = match expires_in {
+            Some(secs) if secs > 0 => secs,
+            _ => i64::from(self.config.default_expires_in),
+        };
+        let prompt = Prompt {
+            user_code: output.user_code,
+            verification_uri: output.verification_uri,
+            verification_uri_complete: output.verification_uri_complete,
+            expires_at: schedule.deadline(),
+            expires_at_wall: stamp(wall, real_lifetime),
+        };
+        if !schedule.before_deadline(now) {
+            return self.finish(Err(DeviceFlowError::DeadlineReached));
+        }
+        self.state = State::Poll(Box::new(Polling {
+            registration,
+            device_code: output.device_code,
+            schedule,
+            io: Io::Ready, // the first poll goes out at once (spec 6.5 step 4)
+            retries: Retries::new(self.config.max_retries),
+            prompt: Some(prompt),
+        }));
+    }
+
+    /// `CreateToken` answered.
+    pub(crate) fn on_poll(&mut self, now: Instant, wall: OffsetDateTime, outcome: PollOutcome) {
+        let State::Poll(polling) = &mut self.state else {
+            return;
+        };
+        match outcome {
+            PollOutcome::Token(output) => {
+                let token = token(output, polling.registration.clone(), wall);
+                self.finish(Ok(token));
+            }
+            PollOutcome::Denied(error) => self.finish(Err(DeviceFlowError::Denied(error))),
+            PollOutcome::Expired(error) => self.finish(Err(DeviceFlowError::Expired(error))),
+            PollOutcome::Fatal(error) => self.finish(Err(DeviceFlowError::Service {
+                operation: "CreateToken",
+                error,
+            })),
+            PollOutcome::Pending => {
+                polling.retries.reset();
+                self.schedule_poll(now, Duration::ZERO);
+            }
+            PollOutcome::SlowDown => {
+                polling.retries.reset();
+                polling.schedule.slow_down();
+                self.schedule_poll(now, Duration::ZERO);
+            }
+            PollOutcome::Retryable(error) => self.retry(now, Failure::Response(error)),
+        }
+        self.prompt_once();
+    }
+
+    /// The in-flight request failed below HTTP.
+    pub(crate) fn on_transport_error(&mut self, now: Instant, failure: Failure) {
+        if let State::Poll(polling) = &mut self.state {
+            polling.schedule.lengthen();
+        }
+        self.retry(now, failure);
+        self.prompt_once();
+    }
+
+    /// Time passed.
+    pub(crate) fn on_timeout(&mut self, now: Instant) {
+        if let State::Poll(polling) = &self.state {
+            if polling.io != Io::InFlight && !polling.schedule.before_deadline(now) {
+                return self.finish(Err(DeviceFlowError::DeadlineReached));
+            }
+        }
+        if let Some(io) = self.state.io_mut() {
+            if let Io::Waiting(at) = *io {
+                if now >= at {
+                    *io = Io::Ready;
+                }
+            }
+        }
+    }
+
+    /// Emits the prompt after the first poll, unless that poll ended the flow.
+    fn prompt_once(&mut self) {
+        if let State::Poll(polling) = &mut self.state {
+            if let Some(prompt) = polling.prompt.take() {
+                self.events.push_back(Event::Prompt(prompt));
+            }
+        }
+    }
+
+    /// Ends the flow with a fatal error of a setup call.
+    fn fail(&mut self, operation: &'static str, error: ServiceError) {
+        self.finish(Err(DeviceFlowError::Service { operation, error }));
+    }
+
+    /// Schedules the next poll no sooner than `wait` (and the interval) after `now`.
+    fn schedule_poll(&mut self, now: Instant, wait: Duration) {
+        let State::Poll(polling) = &mut self.state else {
+            return;
+        };
+        match polling.schedule.next(now, wait) {
+            NextPoll::At(at) => polling.io = Io::Waiting(at),
+            NextPoll::Deadline(deadline) if now < deadline => polling.io = Io::Waiting(deadline),
+            NextPoll::Deadline(_) => self.finish(Err(DeviceFlowError::DeadlineReached)),
+        }
+    }
+
+    /// A retryable failure: back off, or give up when the retries are spent.
+    fn retry(&mut self, now: Instant, failure: Failure) {
+        let (operation, retries) = match &mut self.state {
+            State::Register { retries, .. } => ("RegisterClient", retries),
+            State::Authorize { retries, .. } => ("StartDeviceAuthorization", retries),
+            State::Poll(polling) => ("CreateToken", &mut polling.retries),
+            State::Done(_) => return,
+        };
+        let Some(attempt) = retries.fail() else {
+            let attempts = retries.failures();
+            return self.finish(Err(DeviceFlowError::RetriesExhausted {
+                operation,
+                attempts,
+                last: failure,
+            }));
+        };
+        let wait = policy::backoff(attempt, self.config.second, &mut self.rng);
+        match &mut self.state {
+            State::Poll(_) => self.schedule_poll(now, wait),
+            state => {
+                if let Some(io) = state.io_mut() {
+                    *io = Io::Waiting(policy::saturating_add(now, wait));
+                }
+            }
+        }
+    }
+}
+
+/// The flow's [`Token`] from a `CreateToken` success.
+fn token(output: CreateTokenOutput, registration: Registration, wall: OffsetDateTime) -> Token {
+    Token {
+        access_token: output.access_token,
+        token_type: output.token_type,
+        expires_at: stamp(wall, output.expires_in.map_or(0, i64::from)),
+        refresh_token: output.refresh_token,
+        registration,
+    }
+}

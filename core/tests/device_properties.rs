@@ -1,0 +1,402 @@
+//! Property tests of the device flow: arbitrary answers (all 14 modelled errors with and
+//! without the type header, unknown errors, 5xx, malformed bodies, successes), transport errors,
+//! early, late and backwards clocks, and misuse, thrown at the machine in every state.
+//!
+//! Properties: no poll before the current interval has passed since the previous one; the
+//! interval never decreases (and follows 5 s default, floor, +5 per `slow_down`, ×2 per transport
+//! error); no poll at or after the deadline; every run ends within a computable number of steps;
+//! the end is absorbing; misuse is a typed error that changes nothing; nothing panics.
+
+#[path = "common/mod.rs"]
+mod common;
+
+use std::time::{Duration, Instant};
+
+use proptest::prelude::*;
+use ssooidc_core::device::{
+    DeviceFlow, DeviceFlowConfig, MisuseError, Output, Phase, TransportErrorKind,
+};
+use ssooidc_core::error::{encode_error, ErrorCode, ErrorMeta};
+use ssooidc_core::ServiceError;
+
+#[derive(Debug, Clone)]
+enum Answer {
+    /// The right success body for whatever operation is in flight.
+    Success,
+    /// A modelled error; `bool`: with the `x-amzn-ErrorType` header.
+    Modelled(ErrorCode, bool),
+    /// An error the model does not know.
+    Unknown { status: u16, code: &'static str },
+    /// A bare 5xx or 429 (a proxy's page).
+    Fault(u16),
+    /// A body that is not what it should be.
+    Malformed { status: u16, body: Vec<u8> },
+    /// No response at all.
+    Transport(TransportErrorKind),
+}
+
+#[derive(Debug, Clone)]
+enum Step {
+    /// Answer the request in flight, `latency_milli` thousandths of a protocol second after it was
+    /// sent (negative: the clock went back). Fed while nothing is in flight, it is misuse.
+    Answer { answer: Answer, latency_milli: i64 },
+    /// Move the clock by `delta_milli` thousandths of a protocol second (any sign) and call
+    /// `handle_timeout`.
+    Wake { delta_milli: i64 },
+    /// Call `poll_output` twice more (misuse while a request is in flight).
+    Poll,
+}
+
+fn answer() -> impl Strategy<Value = Answer> {
+    prop_oneof![
+        8 => Just(Answer::Success),
+        3 => (proptest::sample::select(ErrorCode::ALL.to_vec()), any::<bool>())
+            .prop_map(|(c, h)| Answer::Modelled(c, h)),
+        6 => any::<bool>().prop_map(|h| Answer::Modelled(ErrorCode::AuthorizationPending, h)),
+        3 => any::<bool>().prop_map(|h| Answer::Modelled(ErrorCode::SlowDown, h)),
+        1 => (
+            proptest::sample::select(vec![400u16, 403, 404, 418, 429, 500, 502, 503, 504, 599]),
+            proptest::sample::select(vec!["Weird", "ThrottlingException", "RequestTimeout", "Nope"]),
+        )
+            .prop_map(|(status, code)| Answer::Unknown { status, code }),
+        1 => proptest::sample::select(vec![429u16, 500, 502, 503, 504]).prop_map(Answer::Fault),
+        1 => (
+            proptest::sample::select(vec![200u16, 201, 400, 500]),
+            prop_oneof![
+                Just(b"".to_vec()),
+                Just(b"{".to_vec()),
+                Just(b"null".to_vec()),
+                Just(br#"{"accessToken":1}"#.to_vec()),
+                proptest::collection::vec(any::<u8>(), 0..40).prop_map(|mut v| {
+                    v.insert(0, b'<');
+                    v
+                }),
+            ],
+        )
+            .prop_map(|(status, body)| Answer::Malformed { status, body }),
+        2 => proptest::sample::select(vec![
+            TransportErrorKind::Timeout,
+            TransportErrorKind::Connect,
+            TransportErrorKind::Other,
+        ])
+        .prop_map(Answer::Transport),
+    ]
+}
+
+fn step() -> impl Strategy<Value = Step> {
+    prop_oneof![
+        8 => (answer(), prop_oneof![4 => 0i64..2_000, 1 => -5_000i64..0])
+            .prop_map(|(answer, latency_milli)| Step::Answer { answer, latency_milli }),
+        6 => prop_oneof![
+            4 => 0i64..30_000,
+            1 => -10_000i64..0,
+            1 => 0i64..3_000_000,
+        ]
+        .prop_map(|delta_milli| Step::Wake { delta_milli }),
+        1 => Just(Step::Poll),
+    ]
+}
+
+#[derive(Debug, Clone)]
+struct Setup {
+    second: Duration,
+    min_interval: Option<u32>,
+    max_retries: u32,
+    default_expires_in: u32,
+    interval: Option<i32>,
+    expires_in: Option<i32>,
+    seed: u64,
+}
+
+fn setup() -> impl Strategy<Value = Setup> {
+    (
+        proptest::sample::select(vec![
+            Duration::from_millis(1),
+            Duration::from_millis(10),
+            Duration::from_secs(1),
+        ]),
+        proptest::option::of(0u32..8),
+        0u32..5,
+        1u32..200,
+        proptest::option::of(-2i32..12),
+        proptest::option::of(-2i32..150),
+        any::<u64>(),
+    )
+        .prop_map(
+            |(
+                second,
+                min_interval,
+                max_retries,
+                default_expires_in,
+                interval,
+                expires_in,
+                seed,
+            )| {
+                Setup {
+                    second,
+                    min_interval,
+                    max_retries,
+                    default_expires_in,
+                    interval,
+                    expires_in,
+                    seed,
+                }
+            },
+        )
+}
+
+fn respond(answer: &Answer, phase: Phase, setup: &Setup) -> Option<http::Response<Vec<u8>>> {
+    Some(match answer {
+        Answer::Success => match phase {
+            Phase::Register => common::register_ok(),
+            Phase::Authorize => common::authorize_ok(setup.interval, setup.expires_in),
+            _ => common::token_ok(),
+        },
+        Answer::Modelled(code, header) => {
+            encode_error(&ServiceError::from_code(*code, "prop"), *header)
+        }
+        Answer::Unknown { status, code } => encode_error(
+            &ServiceError::Unknown {
+                meta: ErrorMeta {
+                    status: *status,
+                    ..ErrorMeta::default()
+                },
+                code: (*code).to_owned(),
+                message: None,
+            },
+            true,
+        ),
+        Answer::Fault(status) => common::response(*status, "<html>busy</html>"),
+        Answer::Malformed { status, body } => common::response(*status, body.clone()),
+        Answer::Transport(_) => return None,
+    })
+}
+
+fn secs(n: u64, second: Duration) -> Duration {
+    second * u32::try_from(n).unwrap()
+}
+
+/// The harness's own model of the interval and deadline, from what it fed the machine.
+#[derive(Debug, Default)]
+struct Model {
+    interval: Option<Duration>,
+    deadline: Option<Instant>,
+    last_poll: Option<Instant>,
+    polls: u64,
+    transmits: u64,
+}
+
+fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
+    let config = DeviceFlowConfig::default()
+        .second(setup.second)
+        .min_interval(setup.min_interval)
+        .max_retries(setup.max_retries)
+        .default_expires_in(setup.default_expires_in);
+    let mut flow = DeviceFlow::new(common::input(), config, common::WALL, setup.seed);
+
+    let floor = Instant::now();
+    let t0 = floor + Duration::from_secs(3600);
+    let mut now = t0; // the clock the harness feeds (may go back)
+    let mut latest = t0; // the latest instant fed: the machine's notion of now
+    flow.handle_timeout(t0).unwrap(); // a spurious timeout: tells the machine about t0
+    let mut model = Model::default();
+    let mut steps = steps.into_iter();
+
+    // Bound on the number of outputs: per phase at most max_retries + 1 setup requests; polls
+    // are at least one protocol second apart and all before the deadline; each request costs
+    // at most a transmit and a timeout output; plus two events, every scripted step, and Done.
+    let lifetime_secs = match setup.expires_in {
+        Some(e) if e > 0 => e as u64,
+        _ => u64::from(setup.default_expires_in),
+    };
+    let retries = u64::from(setup.max_retries) + 1;
+    let transmit_bound = 2 * retries + lifetime_secs + 1;
+    let step_bound = 2 * transmit_bound + steps.len() as u64 + 3;
+
+    let mut outputs = 0u64;
+    let result = loop {
+        outputs += 1;
+        prop_assert!(outputs <= step_bound, "no end within {step_bound} outputs");
+        if let Some(i) = flow.interval() {
+            let expected = model.interval.expect("model interval");
+            prop_assert_eq!(i, expected, "interval drifted from the model");
+        }
+        match flow.poll_output() {
+            Err(e) => return Err(TestCaseError::fail(format!("poll_output: {e}"))),
+            Ok(Output::Event(_)) => continue,
+            Ok(Output::Done(result)) => break result,
+            Ok(Output::Timeout(at)) => {
+                // Misuse probes while waiting change nothing.
+                match steps.next() {
+                    Some(Step::Wake { delta_milli }) => {
+                        now = shift(now, delta_milli, floor, setup.second)
+                    }
+                    Some(Step::Answer { answer, .. }) => {
+                        let misuse = match respond(&answer, flow.phase(), &setup) {
+                            Some(r) => flow.handle_response(latest, common::WALL, r),
+                            None => flow.handle_transport_error(latest, TransportErrorKind::Other),
+                        };
+                        prop_assert_eq!(misuse, Err(MisuseError::NoRequestOutstanding));
+                        match flow.poll_output() {
+                            Ok(Output::Timeout(again)) => prop_assert_eq!(again, at),
+                            other => {
+                                return Err(TestCaseError::fail(format!("after misuse: {other:?}")))
+                            }
+                        }
+                        continue;
+                    }
+                    Some(Step::Poll) => continue,
+                    None => now = now.max(at),
+                }
+                latest = latest.max(now);
+                flow.handle_timeout(now).unwrap();
+            }
+            Ok(Output::Transmit(request)) => {
+                model.transmits += 1;
+                prop_assert!(model.transmits <= transmit_bound, "too many requests");
+                if request.uri().path() == "/token" {
+                    // Never at or after the deadline, never before the interval.
+                    let deadline = model.deadline.expect("deadline");
+                    prop_assert!(latest < deadline, "a poll at or after the deadline");
+                    if let Some(previous) = model.last_poll {
+                        let interval = model.interval.expect("interval");
+                        prop_assert!(
+                            latest.duration_since(previous) >= interval,
+                            "polled after {:?}, interval {:?}",
+                            latest.duration_since(previous),
+                            interval
+                        );
+                    }
+                    model.last_poll = Some(latest);
+                    model.polls += 1;
+                }
+                // Take steps until one answers the request.
+                let (answer, latency_milli) = loop {
+                    match steps.next() {
+                        Some(Step::Answer {
+                            answer,
+                            latency_milli,
+                        }) => break (answer, latency_milli),
+                        Some(Step::Wake { delta_milli }) => {
+                            // Spurious while in flight: a no-op.
+                            now = shift(now, delta_milli, floor, setup.second);
+                            latest = latest.max(now);
+                            flow.handle_timeout(now).unwrap();
+                        }
+                        Some(Step::Poll) => {
+                            prop_assert_eq!(
+                                flow.poll_output().err(),
+                                Some(MisuseError::RequestOutstanding)
+                            );
+                        }
+                        None => {
+                            let default = if flow.phase() == Phase::Poll {
+                                Answer::Modelled(ErrorCode::AuthorizationPending, true)
+                            } else {
+                                Answer::Success
+                            };
+                            break (default, 0);
+                        }
+                    }
+                };
+                now = shift(now, latency_milli, floor, setup.second);
+                latest = latest.max(now);
+                let phase = flow.phase();
+                match respond(&answer, phase, &setup) {
+                    Some(response) => flow.handle_response(now, common::WALL, response).unwrap(),
+                    None => {
+                        let Answer::Transport(kind) = answer else {
+                            unreachable!()
+                        };
+                        flow.handle_transport_error(now, kind).unwrap();
+                    }
+                }
+                // Update the model from what was fed.
+                match (phase, &answer) {
+                    (Phase::Authorize, Answer::Success) => {
+                        let base = match setup.interval {
+                            Some(i) if i > 0 => i as u64,
+                            _ => 5,
+                        };
+                        let base = base.max(u64::from(setup.min_interval.unwrap_or(0)));
+                        model.interval = Some(secs(base, setup.second));
+                        model.deadline = Some(latest + secs(lifetime_secs, setup.second));
+                        prop_assert_eq!(flow.deadline().or(model.deadline), model.deadline);
+                    }
+                    (Phase::Poll, Answer::Modelled(ErrorCode::SlowDown, _)) => {
+                        model.interval = model.interval.map(|i| i + secs(5, setup.second));
+                    }
+                    (Phase::Poll, Answer::Transport(_)) => {
+                        model.interval = model.interval.map(|i| i * 2);
+                    }
+                    _ => {}
+                }
+            }
+        }
+    };
+
+    // Absorbing: the same result again, every input refused.
+    for _ in 0..2 {
+        match flow.poll_output() {
+            Ok(Output::Done(again)) => prop_assert_eq!(&again, &result),
+            other => return Err(TestCaseError::fail(format!("after Done: {other:?}"))),
+        }
+    }
+    prop_assert_eq!(flow.handle_timeout(latest), Err(MisuseError::Finished));
+    prop_assert_eq!(
+        flow.handle_response(latest, common::WALL, common::token_ok()),
+        Err(MisuseError::Finished)
+    );
+    prop_assert_eq!(
+        flow.handle_transport_error(latest, TransportErrorKind::Timeout),
+        Err(MisuseError::Finished)
+    );
+    prop_assert!(flow.is_done());
+    // The output's Debug never shows a secret.
+    let shown = format!("{result:?}");
+    prop_assert!(!shown.contains(common::ACCESS_TOKEN) && !shown.contains(common::CLIENT_SECRET));
+    Ok(())
+}
+
+/// `t` moved by `delta` thousandths of a protocol second (any sign), never below `floor`.
+fn shift(t: Instant, delta: i64, floor: Instant, second: Duration) -> Instant {
+    let d = second * u32::try_from(delta.unsigned_abs()).unwrap() / 1000;
+    if delta >= 0 {
+        t + d
+    } else {
+        t.checked_sub(d).unwrap_or(floor).max(floor)
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    #[test]
+    fn any_sequence_ends_well(setup in setup(), steps in proptest::collection::vec(step(), 0..120)) {
+        run(setup, steps)?;
+    }
+
+    #[test]
+    fn long_polling_sequences_end_well(
+        setup in setup(),
+        steps in proptest::collection::vec(
+            prop_oneof![
+                3 => (prop_oneof![
+                        3 => any::<bool>().prop_map(|h| Answer::Modelled(ErrorCode::AuthorizationPending, h)),
+                        2 => any::<bool>().prop_map(|h| Answer::Modelled(ErrorCode::SlowDown, h)),
+                        1 => Just(Answer::Fault(503)),
+                        1 => Just(Answer::Transport(TransportErrorKind::Timeout)),
+                    ], -100i64..500)
+                    .prop_map(|(answer, latency_milli)| Step::Answer { answer, latency_milli }),
+                2 => (-1_000i64..20_000).prop_map(|delta_milli| Step::Wake { delta_milli }),
+            ],
+            0..400,
+        ),
+    ) {
+        // Register and authorize first, so the steps exercise the polling phase.
+        let success = Step::Answer { answer: Answer::Success, latency_milli: 0 };
+        let mut all = vec![success.clone(), success];
+        all.extend(steps);
+        run(setup, all)?;
+    }
+}

@@ -1,0 +1,289 @@
+//! State `Poll`: `CreateToken` with the device code, until a token or a terminal error.
+
+use std::time::Duration;
+
+use ssooidc_core::device::{DeviceFlowError, Event, Failure, Output, Phase, TransportErrorKind};
+use ssooidc_core::ErrorCode;
+
+use crate::common;
+use crate::scenario::Scenario;
+
+#[test]
+fn pending_shows_the_prompt_then_waits_the_interval() {
+    let mut s = Scenario::new();
+    let prompt = s.enter_polling(Some(1), Some(600));
+    assert_eq!(prompt.user_code, "ABCD-EFGH");
+    assert_eq!(prompt.verification_uri, "https://x/");
+    assert_eq!(
+        prompt.verification_uri_complete.as_deref(),
+        Some("https://x/?user_code=ABCD-EFGH")
+    );
+    assert_eq!(prompt.expires_at, s.at(600.0));
+    assert_eq!(s.timeout(), s.at(1.0));
+    // The prompt comes once.
+    s.sleep();
+    s.transmit("/token");
+    s.respond(common::error(ErrorCode::AuthorizationPending));
+    assert_eq!(s.timeout(), s.at(2.0));
+}
+
+#[test]
+fn a_token_on_the_first_poll_needs_no_prompt() {
+    let mut s = Scenario::new();
+    s.enter_first_poll(Some(1), Some(600));
+    s.respond(common::token_ok());
+    let token = s.done().expect("token");
+    assert_eq!(token.access_token.expose(), common::ACCESS_TOKEN);
+    assert_eq!(
+        token.refresh_token.as_ref().map(|t| t.expose()),
+        Some(common::REFRESH_TOKEN)
+    );
+    assert_eq!(token.token_type.as_deref(), Some("Bearer"));
+    assert_eq!(token.expires_at, common::WALL + time::Duration::hours(1));
+    assert_eq!(token.registration.client_id, "cid");
+}
+
+#[test]
+fn the_token_is_stamped_with_the_wall_clock_of_its_response() {
+    let mut s = Scenario::new();
+    s.enter_polling(Some(1), Some(600));
+    s.sleep();
+    s.transmit("/token");
+    s.respond(common::ok(
+        r#"{"accessToken":"at","expiresIn":28800,"idToken":null,"tokenType":"Bearer"}"#,
+    ));
+    let token = s.done().unwrap();
+    assert_eq!(
+        token.expires_at,
+        common::WALL + time::Duration::seconds(1 + 28800)
+    );
+    assert!(token.refresh_token.is_none());
+}
+
+#[test]
+fn a_cached_registration_travels_with_the_token() {
+    let mut s = Scenario::builder().cached(common::cached(60)).build();
+    s.transmit("/device_authorization");
+    s.respond(common::authorize_ok(Some(1), Some(600)));
+    s.transmit("/token");
+    s.respond(common::token_ok());
+    assert_eq!(s.done().unwrap().registration, common::cached(60));
+}
+
+#[test]
+fn slow_down_adds_five_seconds_for_good() {
+    let mut s = Scenario::new();
+    s.enter_polling(Some(1), Some(600));
+    s.sleep();
+    s.transmit("/token");
+    s.respond(common::error(ErrorCode::SlowDown));
+    assert_eq!(s.flow.interval(), Some(Duration::from_secs(6)));
+    assert_eq!(s.sleep(), Duration::from_secs(6));
+    s.transmit("/token");
+    s.respond(common::error(ErrorCode::AuthorizationPending));
+    assert_eq!(s.sleep(), Duration::from_secs(6));
+    s.transmit("/token");
+    s.respond(common::error(ErrorCode::SlowDown));
+    assert_eq!(s.sleep(), Duration::from_secs(11));
+}
+
+#[test]
+fn slow_down_on_the_first_poll_still_prompts() {
+    let mut s = Scenario::new();
+    s.enter_first_poll(Some(1), Some(600));
+    s.respond(common::error(ErrorCode::SlowDown));
+    s.prompt();
+    assert_eq!(s.timeout(), s.at(6.0));
+}
+
+#[test]
+fn denied_and_expired_are_terminal() {
+    let mut s = Scenario::new();
+    s.enter_polling(Some(1), Some(600));
+    s.sleep();
+    s.transmit("/token");
+    s.respond(common::error(ErrorCode::AccessDenied));
+    let error = s.error();
+    assert!(
+        matches!(&error, DeviceFlowError::Denied(e) if e.code() == Some(ErrorCode::AccessDenied))
+    );
+    assert!(!error.is_expired());
+
+    let mut s = Scenario::new();
+    s.enter_polling(Some(1), Some(600));
+    s.sleep();
+    s.transmit("/token");
+    s.respond(common::error(ErrorCode::ExpiredToken));
+    let error = s.error();
+    assert!(matches!(&error, DeviceFlowError::Expired(_)));
+    assert!(error.is_expired());
+}
+
+#[test]
+fn denied_on_the_first_poll_ends_without_a_prompt() {
+    let mut s = Scenario::new();
+    s.enter_first_poll(Some(1), Some(600));
+    s.respond(common::error(ErrorCode::AccessDenied));
+    assert!(matches!(s.error(), DeviceFlowError::Denied(_)));
+}
+
+#[test]
+fn other_client_errors_end_with_their_typed_error() {
+    for code in [
+        ErrorCode::InvalidClient,
+        ErrorCode::InvalidGrant,
+        ErrorCode::InvalidRequest,
+        ErrorCode::InvalidScope,
+        ErrorCode::UnauthorizedClient,
+        ErrorCode::UnsupportedGrantType,
+        ErrorCode::InvalidRequestRegion,
+        ErrorCode::InvalidClientMetadata,
+        ErrorCode::InvalidRedirectUri,
+    ] {
+        let mut s = Scenario::new();
+        s.enter_polling(Some(1), Some(600));
+        s.sleep();
+        s.transmit("/token");
+        s.respond(common::error(code));
+        match s.error() {
+            DeviceFlowError::Service { operation, error } => {
+                assert_eq!(operation, "CreateToken");
+                assert_eq!(error.code(), Some(code), "{code}");
+            }
+            other => panic!("{code}: {other:?}"),
+        }
+    }
+    let mut s = Scenario::new();
+    s.enter_polling(Some(1), Some(600));
+    s.sleep();
+    s.transmit("/token");
+    s.respond(common::response(403, r#"{"error":"weird"}"#));
+    assert!(matches!(s.error(), DeviceFlowError::Service { .. }));
+}
+
+#[test]
+fn no_request_at_or_after_the_deadline() {
+    let mut s = Scenario::new();
+    s.enter_polling(Some(4), Some(10));
+    assert_eq!(s.sleep(), Duration::from_secs(4)); // t = 4
+    s.transmit("/token");
+    s.respond(common::error(ErrorCode::AuthorizationPending));
+    assert_eq!(s.sleep(), Duration::from_secs(4)); // t = 8
+    s.transmit("/token");
+    s.respond(common::error(ErrorCode::AuthorizationPending));
+    // t = 12 would be past the deadline at 10: wait for the deadline and give up.
+    assert_eq!(s.timeout(), s.at(10.0));
+    s.advance_to(s.at(9.999));
+    assert_eq!(s.timeout(), s.at(10.0));
+    s.advance_to(s.at(10.0));
+    assert!(matches!(s.error(), DeviceFlowError::DeadlineReached));
+}
+
+#[test]
+fn sleeping_past_the_deadline_ends_the_flow() {
+    let mut s = Scenario::new();
+    s.enter_polling(Some(1), Some(10));
+    s.advance_to(s.at(30.0));
+    let error = s.error();
+    assert!(matches!(error, DeviceFlowError::DeadlineReached));
+    assert!(error.is_expired());
+}
+
+#[test]
+fn a_deadline_passed_while_ready_sends_nothing() {
+    let mut s = Scenario::new();
+    s.enter_polling(Some(1), Some(10));
+    s.advance_to(s.at(1.0)); // ready
+    s.advance_to(s.at(10.0)); // the caller dawdled before poll_output
+    assert!(matches!(s.error(), DeviceFlowError::DeadlineReached));
+}
+
+#[test]
+fn a_late_answer_after_the_deadline_still_counts() {
+    let mut s = Scenario::new();
+    s.enter_polling(Some(1), Some(10));
+    s.advance_to(s.at(9.0));
+    s.transmit("/token");
+    s.now = s.at(11.0);
+    s.respond(common::token_ok());
+    assert!(s.done().is_ok());
+
+    let mut s = Scenario::new();
+    s.enter_polling(Some(1), Some(10));
+    s.advance_to(s.at(9.0));
+    s.transmit("/token");
+    s.now = s.at(11.0);
+    s.respond(common::error(ErrorCode::AuthorizationPending));
+    assert!(matches!(s.error(), DeviceFlowError::DeadlineReached));
+}
+
+#[test]
+fn server_faults_wait_at_least_the_interval_and_are_bounded() {
+    let mut s = Scenario::builder().config(|c| c.max_retries(2)).build();
+    s.enter_polling(Some(1), Some(600));
+    s.sleep();
+    s.transmit("/token");
+    s.respond(common::error(ErrorCode::InternalServer));
+    let wait = s.sleep(); // backoff 0.5..1 s, but never below the 1 s interval
+    assert_eq!(wait, Duration::from_secs(1));
+    s.transmit("/token");
+    s.respond(common::response(429, r#"{"message":"Rate exceeded"}"#));
+    let wait = s.sleep(); // backoff 1..2 s
+    assert!(
+        wait >= Duration::from_secs(1) && wait <= Duration::from_secs(2),
+        "{wait:?}"
+    );
+    s.transmit("/token");
+    s.respond(common::ok("{truncated"));
+    match s.error() {
+        DeviceFlowError::RetriesExhausted {
+            operation: "CreateToken",
+            attempts: 3,
+            last: Failure::Response(_),
+        } => {}
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn pending_resets_the_failure_streak() {
+    let mut s = Scenario::builder().config(|c| c.max_retries(1)).build();
+    s.enter_polling(Some(1), Some(600));
+    for _ in 0..5 {
+        s.sleep();
+        s.transmit("/token");
+        s.respond(common::error(ErrorCode::InternalServer));
+        s.sleep();
+        s.transmit("/token");
+        s.respond(common::error(ErrorCode::AuthorizationPending));
+    }
+    assert_eq!(s.flow.phase(), Phase::Poll);
+}
+
+#[test]
+fn a_transport_error_doubles_the_interval() {
+    let mut s = Scenario::new();
+    s.enter_polling(Some(1), Some(600));
+    s.sleep();
+    s.transmit("/token");
+    s.transport_error(TransportErrorKind::Timeout);
+    assert_eq!(s.flow.interval(), Some(Duration::from_secs(2)));
+    assert_eq!(s.sleep(), Duration::from_secs(2));
+    s.transmit("/token");
+    s.transport_error(TransportErrorKind::Connect);
+    assert_eq!(s.flow.interval(), Some(Duration::from_secs(4)));
+    assert_eq!(s.sleep(), Duration::from_secs(4));
+    s.transmit("/token");
+    s.respond(common::error(ErrorCode::AuthorizationPending));
+    // The longer interval stays.
+    assert_eq!(s.sleep(), Duration::from_secs(4));
+}
+
+#[test]
+fn a_transport_error_on_the_first_poll_still_prompts() {
+    let mut s = Scenario::new();
+    s.enter_first_poll(Some(1), Some(600));
+    s.transport_error(TransportErrorKind::Other);
+    assert!(matches!(s.output(), Output::Event(Event::Prompt(_))));
+    assert_eq!(s.timeout(), s.at(2.0));
+}
