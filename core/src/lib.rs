@@ -45,6 +45,7 @@ pub mod error;
 pub mod grant;
 pub mod operations;
 pub mod refresh;
+pub mod registration;
 mod secret;
 pub mod wire;
 

@@ -8,7 +8,8 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use ssooidc_core::cache::{CacheError, CachedRegistration, CachedToken, MAX_CACHE_FILE_BYTES};
+use ssooidc_core::cache::{CacheError, CachedToken, MAX_CACHE_FILE_BYTES};
+use ssooidc_core::registration::Registration;
 
 /// A failure of the file store.
 #[derive(Debug, thiserror::Error)]
@@ -117,10 +118,10 @@ impl SsoCache {
     }
 
     /// Loads a registration file.
-    pub fn load_registration(&self, key: &str) -> Result<Lookup<CachedRegistration>, StoreError> {
+    pub fn load_registration(&self, key: &str) -> Result<Lookup<Registration>, StoreError> {
         Ok(match self.read(key)? {
             None => Lookup::Missing,
-            Some((path, bytes)) => match CachedRegistration::from_json(&bytes) {
+            Some((path, bytes)) => match Registration::from_json(&bytes) {
                 Ok(r) => Lookup::Found(r),
                 Err(error) => Lookup::Corrupt { path, error },
             },
@@ -136,7 +137,7 @@ impl SsoCache {
     pub fn save_registration(
         &self,
         key: &str,
-        registration: &CachedRegistration,
+        registration: &Registration,
     ) -> Result<PathBuf, StoreError> {
         self.write_atomic(key, registration.to_json().as_bytes())
     }

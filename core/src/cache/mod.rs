@@ -1,5 +1,6 @@
 //! The AWS CLI's caches in `~/.aws/sso/cache` (spec 6.3, 6.4): file names, file formats and
 //! timestamps, byte-compatible with what the AWS CLI writes. Pure: adapters do the file I/O.
+//! The registration file's model is [`Registration`](crate::registration::Registration).
 
 mod keys;
 mod pyjson;
@@ -11,7 +12,6 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 pub use keys::{registration_cache_key, registration_cache_key_input, token_cache_key};
-pub use registration::{CachedRegistration, REGISTRATION_REUSE_WINDOW};
 pub use timestamp::{format_timestamp, from_epoch_seconds, parse_timestamp, TimestampError};
 pub use token::CachedToken;
 
