@@ -8,6 +8,7 @@
 
 mod client;
 pub mod config;
+pub mod device;
 mod error;
 pub mod paths;
 pub mod session;
