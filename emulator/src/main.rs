@@ -188,17 +188,33 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    println!("{}", emulator.base_url());
-    eprintln!(
-        "ssooidc-emulator: listening. Point a client at it with\n  \
-         export AWS_ENDPOINT_URL_SSO_OIDC={0}\n\
-         Verification page: {0}/device   Stop with Ctrl-C.",
-        emulator.base_url()
-    );
-    let waited = tokio::runtime::Builder::new_current_thread()
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_io()
         .build()
-        .and_then(|rt| rt.block_on(tokio::signal::ctrl_c()));
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("ssooidc-emulator: cannot wait for Ctrl-C: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let waited = runtime.block_on(async {
+        let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
+        // Poll once so the handler is installed before anyone learns the URL and could signal.
+        tokio::select! {
+            biased;
+            r = &mut ctrl_c => return r,
+            () = std::future::ready(()) => {}
+        }
+        println!("{}", emulator.base_url());
+        eprintln!(
+            "ssooidc-emulator: listening. Point a client at it with\n  \
+             export AWS_ENDPOINT_URL_SSO_OIDC={0}\n\
+             Verification page: {0}/device   Stop with Ctrl-C.",
+            emulator.base_url()
+        );
+        ctrl_c.await
+    });
     if let Err(e) = waited {
         eprintln!("ssooidc-emulator: cannot wait for Ctrl-C ({e}); stopping");
     }

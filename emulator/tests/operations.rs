@@ -160,7 +160,7 @@ fn device_flow_pending_slow_down_approve_single_use() {
 
 #[test]
 fn device_flow_denied_and_expired() {
-    let (emu, http) = start(fast().expires_in(20));
+    let (emu, http) = start(fast().expires_in(50));
     let (id, secret) = http.register(&[]);
     let (dc, uc, _) = http.start_device(&id, &secret);
     emu.deny(&uc).unwrap();
@@ -171,8 +171,8 @@ fn device_flow_denied_and_expired() {
         .assert_error(ErrorCode::AccessDenied);
 
     let (dc2, uc2, v) = http.start_device(&id, &secret);
-    assert_eq!(v["expiresIn"], 20);
-    wait_secs(20);
+    assert_eq!(v["expiresIn"], 50);
+    wait_secs(50);
     http.poll(&id, &secret, &dc2)
         .assert_error(ErrorCode::ExpiredToken);
     assert!(matches!(emu.approve(&uc2), Err(Error::Expired(_))));
@@ -295,18 +295,18 @@ fn lifetimes_of_tokens_and_registrations() {
         fast()
             .approval(Approval::ApproveAfterPolls(0))
             .access_token_lifetime(28_800)
-            .refresh_token_lifetime(10)
-            .registration_lifetime(30),
+            .refresh_token_lifetime(20)
+            .registration_lifetime(60),
     );
     let (id, secret) = http.register(&["sso:account:access"]);
     let (dc, _, _) = http.start_device(&id, &secret);
     let v = http.poll(&id, &secret, &dc).json();
     assert_eq!(v["expiresIn"], 28_800);
     let rt = v["refreshToken"].as_str().unwrap().to_owned();
-    wait_secs(10);
+    wait_secs(20);
     http.refresh(&id, &secret, &rt)
         .assert_error(ErrorCode::ExpiredToken);
-    wait_secs(20);
+    wait_secs(40);
     http.post(
         "/device_authorization",
         &json!({"clientId": id, "clientSecret": secret, "startUrl": START_URL}),
@@ -339,12 +339,12 @@ fn auto_approval_modes() {
 
     // Approved after a real-time delay.
     let (emu, http) =
-        start(fast().approval(Approval::ApproveAfterDelay(Duration::from_millis(50))));
+        start(fast().approval(Approval::ApproveAfterDelay(Duration::from_millis(400))));
     let (id, secret) = http.register(&[]);
     let (dc, _, _) = http.start_device(&id, &secret);
     http.poll(&id, &secret, &dc)
         .assert_error(ErrorCode::AuthorizationPending);
-    std::thread::sleep(Duration::from_millis(60));
+    std::thread::sleep(Duration::from_millis(410));
     assert_eq!(http.poll(&id, &secret, &dc).status, 200);
 
     // Switching modes at run time.
