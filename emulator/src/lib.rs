@@ -130,8 +130,9 @@ impl RunningEmulator {
     }
 
     /// The bound socket address.
-    pub fn addr(&self) -> Option<SocketAddr> {
-        self.handle().map(|h| h.addr)
+    pub fn addr(&self) -> SocketAddr {
+        self.handle()
+            .map_or(SocketAddr::from(([127, 0, 0, 1], 0)), |h| h.addr)
     }
 
     /// Every request received so far (up to [`Config::max_recorded_requests`]), oldest first.

@@ -813,7 +813,6 @@ impl Service {
             .ok_or_else(|| Error::UnknownUserCode(user_code.to_owned()))?;
         if let Some(d) = self.devices.get_mut(&dc) {
             // Removing the device would turn ExpiredToken into InvalidGrant; make it old instead.
-            d.state = DeviceState::Pending;
             d.created = far_past(d.created);
         }
         if self.cfg.second.is_zero() {
