@@ -60,6 +60,10 @@ impl GlobalArgs {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Log in with the device flow and cache the token where the AWS CLI and SDKs find it.
+    Login(LoginArgs),
+    /// Run a complete login against a local emulator, in a temporary HOME (no AWS account needed).
+    Demo(DemoArgs),
     /// Call RegisterClient and print the response as JSON.
     RegisterClient(RegisterClientArgs),
     /// Call StartDeviceAuthorization and print the response as JSON.
@@ -152,6 +156,39 @@ pub struct SessionArgs {
     /// An [sso-session NAME] section of the config file (instead of --profile).
     #[arg(long, value_name = "NAME")]
     pub sso_session: Option<String>,
+}
+
+/// `login`.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The session (or `--profile`, or `--start-url` with `--region`).
+    #[command(flatten)]
+    pub session: SessionArgs,
+    /// Log in to this access-portal URL without a config file (needs --region).
+    #[arg(long, value_name = "URL", conflicts_with = "sso_session")]
+    pub start_url: Option<String>,
+    /// Use the device-code flow. It is the only flow this version implements, so this flag is
+    /// accepted for compatibility with `aws sso login` and changes nothing.
+    #[arg(long)]
+    pub use_device_code: bool,
+    /// Do not open a browser; print the URL and the code.
+    #[arg(long)]
+    pub no_browser: bool,
+}
+
+/// `demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Use this HOME instead of a new temporary directory (a `[sso-session ssooidc-demo]`
+    /// section is added to its .aws/config).
+    #[arg(long, value_name = "DIR")]
+    pub home: Option<std::path::PathBuf>,
+    /// Seconds after which the emulator approves the login by itself.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    pub approve_after: u64,
+    /// Do not open a browser.
+    #[arg(long)]
+    pub no_browser: bool,
 }
 
 /// `token`.
