@@ -1,5 +1,7 @@
 //! How the command fails: the AWS CLI's exit codes and message forms.
 
+use ssooidc_ureq::aws_cli_message;
+use ssooidc_ureq::device::LoginError;
 use ssooidc_ureq::session::SessionError;
 
 /// Success.
@@ -66,6 +68,15 @@ impl From<SessionError> for Failure {
     fn from(e: SessionError) -> Self {
         match e {
             SessionError::Call(e) => e.into(),
+            SessionError::Login(LoginError::Flow(flow)) => {
+                match (flow.operation(), flow.service_error()) {
+                    (Some(operation), Some(service)) => Failure {
+                        code: SERVICE,
+                        message: aws_cli_message(operation, service),
+                    },
+                    _ => Failure::other(flow.to_string()),
+                }
+            }
             SessionError::Config(_) | SessionError::AwsConfig(_) => Failure::usage(e.to_string()),
             other => Failure::other(other.to_string()),
         }

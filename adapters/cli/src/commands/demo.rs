@@ -6,12 +6,11 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use ssooidc_emulator::{Approval, Config as EmulatorConfig, Emulator};
-use ssooidc_ureq::device::LoginOptions;
 use ssooidc_ureq::session::{SessionSelector, Sessions};
 use ssooidc_ureq::DebugSink;
 
 use crate::cli::{DemoArgs, GlobalArgs};
-use crate::commands::login::login;
+use crate::commands::login::{login, login_options};
 use crate::exit::Failure;
 
 /// The sso-session the demo logs in to.
@@ -62,7 +61,7 @@ pub fn run(
         selector.clone(),
         args.no_browser,
         &demo_env,
-        LoginOptions::default(),
+        login_options(env),
     )?;
     println!("Logged in. The AWS CLI-compatible caches were written:");
     println!("  token:        {}", result.token_path.display());

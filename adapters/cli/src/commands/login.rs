@@ -48,6 +48,23 @@ pub fn run(ctx: &Context, args: LoginArgs, env: &HashMap<String, String>) -> Res
     Ok(())
 }
 
+/// The testing knob `SSOOIDC_PROTOCOL_SECOND_MS`: the real length, in milliseconds, of one
+/// protocol second (polling intervals, slow_down, the code's lifetime). Pair it with the
+/// emulator's `--second`; leave it unset against AWS.
+pub const PROTOCOL_SECOND_ENV: &str = "SSOOIDC_PROTOCOL_SECOND_MS";
+
+/// Login options from the environment (only the testing knob above).
+pub fn login_options(env: &HashMap<String, String>) -> LoginOptions {
+    let mut options = LoginOptions::default();
+    if let Some(ms) = env
+        .get(PROTOCOL_SECOND_ENV)
+        .and_then(|v| v.trim().parse::<u64>().ok())
+    {
+        options.flow = options.flow.second(std::time::Duration::from_millis(ms));
+    }
+    options
+}
+
 /// Runs the login with the terminal UI and Ctrl-C handling; shared by `login` and `demo`.
 pub fn login(
     sessions: &Sessions,
