@@ -1,7 +1,6 @@
 //! The `reqwest` feature: [`HttpSend`] for [`reqwest::Client`], with the body streamed by
 //! [`chunk`](reqwest::Response::chunk) and capped while it is read.
 
-use std::future::Future;
 use std::time::Duration;
 
 use crate::transport::{CappedBody, HttpSend, TransportError};
@@ -31,26 +30,24 @@ pub fn reqwest_client_builder() -> reqwest::ClientBuilder {
 ///
 /// The client's redirect policy and timeouts apply; [`reqwest_client_builder`] sets them up.
 impl HttpSend for reqwest::Client {
-    fn send(
+    async fn send(
         &self,
         request: http::Request<Vec<u8>>,
-    ) -> impl Future<Output = Result<http::Response<Vec<u8>>, TransportError>> {
-        async move {
-            let request = reqwest::Request::try_from(request).map_err(classify)?;
-            let mut response = self.execute(request).await.map_err(classify)?;
-            let mut body = CappedBody::with_size_hint(response.content_length());
-            while let Some(chunk) = response.chunk().await.map_err(classify)? {
-                if body.push(&chunk) {
-                    // Over the cap: stop reading; dropping `response` closes the connection.
-                    break;
-                }
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
+        let request = reqwest::Request::try_from(request).map_err(classify)?;
+        let mut response = self.execute(request).await.map_err(classify)?;
+        let mut body = CappedBody::with_size_hint(response.content_length());
+        while let Some(chunk) = response.chunk().await.map_err(classify)? {
+            if body.push(&chunk) {
+                // Over the cap: stop reading; dropping `response` closes the connection.
+                break;
             }
-            let mut out = http::Response::new(body.into_vec());
-            *out.status_mut() = response.status();
-            *out.version_mut() = response.version();
-            *out.headers_mut() = std::mem::take(response.headers_mut());
-            Ok(out)
         }
+        let mut out = http::Response::new(body.into_vec());
+        *out.status_mut() = response.status();
+        *out.version_mut() = response.version();
+        *out.headers_mut() = std::mem::take(response.headers_mut());
+        Ok(out)
     }
 }
 
