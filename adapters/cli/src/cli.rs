@@ -70,6 +70,8 @@ pub enum Command {
     StartDeviceAuthorization(StartDeviceAuthorizationArgs),
     /// Call CreateToken and print the response as JSON.
     CreateToken(CreateTokenArgs),
+    /// Call CreateTokenWithIAM (signed with your AWS credentials) and print the response as JSON.
+    CreateTokenWithIam(CreateTokenWithIamArgs),
     /// Print a valid access token of a session, refreshing it when it is due.
     Token(TokenArgs),
     /// Delete cached tokens (registrations are kept).
@@ -145,6 +147,45 @@ pub struct CreateTokenArgs {
     /// Authorization-code grant: the redirect URI.
     #[arg(long, value_name = "URI")]
     pub redirect_uri: Option<String>,
+    /// Authorization-code grant: the PKCE verifier.
+    #[arg(long, value_name = "VERIFIER")]
+    pub code_verifier: Option<String>,
+}
+
+/// `create-token-with-iam`.
+#[derive(Debug, Args)]
+pub struct CreateTokenWithIamArgs {
+    /// The application ARN.
+    #[arg(long, value_name = "ARN")]
+    pub client_id: String,
+    /// authorization_code, refresh_token, urn:ietf:params:oauth:grant-type:jwt-bearer or
+    /// urn:ietf:params:oauth:grant-type:token-exchange.
+    #[arg(long, value_name = "GRANT")]
+    pub grant_type: String,
+    /// Authorization-code grant: the code.
+    #[arg(long, value_name = "CODE")]
+    pub code: Option<String>,
+    /// Refresh grant: the refresh token.
+    #[arg(long, value_name = "TOKEN")]
+    pub refresh_token: Option<String>,
+    /// JWT-bearer grant: the JWT.
+    #[arg(long, value_name = "JWT")]
+    pub assertion: Option<String>,
+    /// Down-scoping.
+    #[arg(long, num_args = 1.., value_name = "SCOPE")]
+    pub scope: Option<Vec<String>>,
+    /// Authorization-code grant: the redirect URI.
+    #[arg(long, value_name = "URI")]
+    pub redirect_uri: Option<String>,
+    /// Token-exchange grant: the subject token.
+    #[arg(long, value_name = "TOKEN")]
+    pub subject_token: Option<String>,
+    /// Token-exchange grant: the subject token's type URI.
+    #[arg(long, value_name = "URI")]
+    pub subject_token_type: Option<String>,
+    /// Token-exchange grant: the wanted token type URI.
+    #[arg(long, value_name = "URI")]
+    pub requested_token_type: Option<String>,
     /// Authorization-code grant: the PKCE verifier.
     #[arg(long, value_name = "VERIFIER")]
     pub code_verifier: Option<String>,

@@ -8,6 +8,9 @@ use ssooidc_ureq::session::SessionError;
 pub const OK: i32 = 0;
 /// Bad usage or input (the AWS CLI's 252).
 pub const USAGE: i32 = 252;
+/// The environment or configuration is invalid: a missing profile, a broken config file, no
+/// credentials (the AWS CLI's 253).
+pub const CONFIG: i32 = 253;
 /// The service returned an error (the AWS CLI's 254).
 pub const SERVICE: i32 = 254;
 /// Any other failure (the AWS CLI's 255).
@@ -54,7 +57,7 @@ impl From<ssooidc_ureq::Error> for Failure {
     fn from(e: ssooidc_ureq::Error) -> Self {
         let code = match &e {
             ssooidc_ureq::Error::Service { .. } => SERVICE,
-            ssooidc_ureq::Error::Config(_) => USAGE,
+            ssooidc_ureq::Error::Config(_) => CONFIG,
             _ => OTHER,
         };
         Failure {
@@ -77,7 +80,10 @@ impl From<SessionError> for Failure {
                     _ => Failure::other(flow.to_string()),
                 }
             }
-            SessionError::Config(_) | SessionError::AwsConfig(_) => Failure::usage(e.to_string()),
+            SessionError::Config(_) | SessionError::AwsConfig(_) => Failure {
+                code: CONFIG,
+                message: e.to_string(),
+            },
             other => Failure::other(other.to_string()),
         }
     }

@@ -59,6 +59,7 @@ fn run(cli: Cli, env: &HashMap<String, String>) -> Result<(), Failure> {
             commands::low_level::start_device_authorization(&ctx, args)
         }
         Command::CreateToken(args) => commands::low_level::create_token(&ctx, args),
+        Command::CreateTokenWithIam(args) => commands::low_level::create_token_with_iam(&ctx, args),
         Command::Token(args) => commands::token::run(&ctx, args),
         Command::Logout(args) => commands::sessions::logout(&ctx, args),
         Command::Sessions => commands::sessions::list(&ctx),

@@ -308,12 +308,32 @@ fn exit_codes_follow_the_aws_cli() {
         run(home.command(&emu), &["no-such-command"]).status.code(),
         Some(252)
     );
-    // 252: a profile that does not exist.
+    // 253: the configuration is invalid (a profile that does not exist; no credentials).
     assert_eq!(
         run(home.command(&emu), &["token", "--profile", "missing"])
             .status
             .code(),
-        Some(252)
+        Some(253)
+    );
+    let out = run(
+        home.command(&emu),
+        &[
+            "create-token-with-iam",
+            "--client-id",
+            "arn:aws:sso::1:application/a/b",
+            "--grant-type",
+            "refresh_token",
+            "--refresh-token",
+            "r",
+            "--region",
+            "us-east-1",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(253), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("unable to locate credentials"),
+        "{}",
+        text(&out.stderr)
     );
     // 255: nothing listens there.
     let port = {
@@ -553,4 +573,40 @@ fn service_errors_injected_at_login_surface_with_their_name() {
         "{}",
         text(&out.stderr)
     );
+}
+
+#[test]
+fn create_token_with_iam_is_signed_with_the_environments_credentials() {
+    let emu = emulator(Approval::ApproveAfterPolls(0));
+    let home = Home::new("iam", &emu);
+    let mut c = home.command(&emu);
+    c.env("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE")
+        .env("AWS_SECRET_ACCESS_KEY", "SECRETKEY");
+    let out = run(
+        c,
+        &[
+            "create-token-with-iam",
+            "--client-id",
+            "arn:aws:sso::123456789012:application/ssoins-1/apl-2",
+            "--grant-type",
+            "urn:ietf:params:oauth:grant-type:jwt-bearer",
+            "--assertion",
+            "eyJ0eXAiOiJKV1Qi",
+            "--region",
+            "us-east-1",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(json(&out)["accessToken"].as_str().is_some());
+    let request = emu
+        .requests()
+        .into_iter()
+        .find(|r| r.query.as_deref() == Some("aws_iam=t"))
+        .unwrap();
+    let auth = request.header("authorization").unwrap();
+    assert!(
+        auth.starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/"),
+        "{auth}"
+    );
+    assert!(auth.contains("/us-east-1/sso-oauth/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature="), "{auth}");
 }
