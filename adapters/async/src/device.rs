@@ -21,6 +21,7 @@ use ssooidc_core::device::{
     DeviceFlow, DeviceFlowConfig, DeviceFlowError, DeviceFlowInput, Event, MisuseError, Output,
     Token, TransportErrorKind,
 };
+use ssooidc_core::operations::operation_of;
 
 use crate::client::Client;
 use crate::error::Error;
@@ -182,7 +183,7 @@ pub async fn device_login<T: HttpSend>(
         }
         match flow.poll_output()? {
             Output::Transmit(request) => {
-                let operation = operation_of(&request);
+                let operation = operation_of(&request).unwrap_or("CreateToken");
                 let result = cancel.guard(client.send(operation, request)).await?;
                 let now = timer.now();
                 match result {
@@ -197,15 +198,6 @@ pub async fn device_login<T: HttpSend>(
             Output::Event(event) => on_event(&event),
             Output::Done(result) => return result.map_err(LoginError::Flow),
         }
-    }
-}
-
-/// The operation of a request the machine built (for error messages).
-fn operation_of(request: &http::Request<Vec<u8>>) -> &'static str {
-    match request.uri().path().rsplit('/').next() {
-        Some("register") => "RegisterClient",
-        Some("device_authorization") => "StartDeviceAuthorization",
-        _ => "CreateToken",
     }
 }
 
