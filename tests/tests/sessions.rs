@@ -52,12 +52,18 @@ fn expected_token_file(t: &CachedToken) -> String {
         ("accessToken", q(t.access_token.expose())),
         ("expiresAt", q(&format_timestamp(t.expires_at))),
         ("clientId", q(t.client_id.as_deref().unwrap())),
-        ("clientSecret", q(t.client_secret.as_ref().unwrap().expose())),
+        (
+            "clientSecret",
+            q(t.client_secret.as_ref().unwrap().expose()),
+        ),
         (
             "registrationExpiresAt",
             q(&format_timestamp(t.registration_expires_at.unwrap())),
         ),
-        ("refreshToken", q(t.refresh_token.as_ref().unwrap().expose())),
+        (
+            "refreshToken",
+            q(t.refresh_token.as_ref().unwrap().expose()),
+        ),
     ])
 }
 
@@ -75,7 +81,10 @@ fn assert_cli_timestamp(s: &str, near: OffsetDateTime) {
         }
     }
     let t = parse_timestamp(s).unwrap();
-    assert!((t - near).abs() < time::Duration::seconds(30), "{s} is not near {near}");
+    assert!(
+        (t - near).abs() < time::Duration::seconds(30),
+        "{s} is not near {near}"
+    );
 }
 
 #[cfg(unix)]
@@ -103,10 +112,7 @@ fn probe(home: &Home, profile: &str) -> (bool, String) {
         .expect("run the probe");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.is_empty(), "the probe wrote to stderr: {stderr}");
-    (
-        out.status.success(),
-        String::from_utf8(out.stdout).unwrap(),
-    )
+    (out.status.success(), String::from_utf8(out.stdout).unwrap())
 }
 
 #[test]
@@ -154,13 +160,20 @@ fn the_files_are_byte_compatible_with_the_aws_cli() {
     let text = read(&result.token_path);
     assert_eq!(text, expected_token_file(&result.token));
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert_cli_timestamp(json["expiresAt"].as_str().unwrap(), now + time::Duration::hours(1));
+    assert_cli_timestamp(
+        json["expiresAt"].as_str().unwrap(),
+        now + time::Duration::hours(1),
+    );
     assert_cli_timestamp(
         json["registrationExpiresAt"].as_str().unwrap(),
         now + time::Duration::days(90),
     );
     // Its values are the emulator's: the client id it was polled with, a live refresh token.
-    let poll = token_requests(&emu, DEVICE_GRANT).pop().unwrap().body_json().unwrap();
+    let poll = token_requests(&emu, DEVICE_GRANT)
+        .pop()
+        .unwrap()
+        .body_json()
+        .unwrap();
     assert_eq!(json["clientId"], poll["clientId"]);
     assert_eq!(json["clientSecret"], poll["clientSecret"]);
     client_for(&emu)
@@ -182,7 +195,9 @@ fn the_files_are_byte_compatible_with_the_aws_cli() {
             ("scopes", "[\"sso:account:access\"]".to_owned()),
         ])
     );
-    let registered = requests_to(&emu, Target::RegisterClient)[0].body_json().unwrap();
+    let registered = requests_to(&emu, Target::RegisterClient)[0]
+        .body_json()
+        .unwrap();
     assert_eq!(registered["clientName"], "botocore-client-my-sso");
 
     // Modes, and nothing else in the directory but the session's lock.
@@ -249,13 +264,20 @@ fn refresh_case(emu: &RunningEmulator, label: &str) -> (CachedToken, CachedToken
     let sent = token_requests(emu, "refresh_token");
     assert_eq!(sent.len(), 1);
     let body = sent[0].body_json().unwrap();
-    assert_eq!(body["refreshToken"], old.refresh_token.as_ref().unwrap().expose());
+    assert_eq!(
+        body["refreshToken"],
+        old.refresh_token.as_ref().unwrap().expose()
+    );
     assert_eq!(body["clientId"], old.client_id.as_deref().unwrap());
     assert!(sent[0].headers.get("authorization").is_none());
 
     let text = read(&home.cache_file(MY_SSO_TOKEN_KEY));
     let new = CachedToken::from_json(text.as_bytes()).unwrap();
-    assert_eq!(text, expected_token_file(&new), "rewritten as the CLI writes");
+    assert_eq!(
+        text,
+        expected_token_file(&new),
+        "rewritten as the CLI writes"
+    );
     assert_eq!(new, got.token);
     assert_ne!(new.access_token, old.access_token);
     let left = new.expires_at - OffsetDateTime::now_utc();
@@ -313,7 +335,11 @@ fn a_failed_refresh_falls_back_to_the_valid_cached_token() {
         got.warnings
     );
     assert_eq!(token_requests(&emu, "refresh_token").len(), 1);
-    assert_eq!(read(&home.cache_file(MY_SSO_TOKEN_KEY)), before, "file untouched");
+    assert_eq!(
+        read(&home.cache_file(MY_SSO_TOKEN_KEY)),
+        before,
+        "file untouched"
+    );
 }
 
 #[test]
@@ -369,7 +395,9 @@ fn write_legacy_token(home: &Home, from_now: time::Duration) {
         ("clientSecret", q("csecret")),
         (
             "registrationExpiresAt",
-            q(&format_timestamp(OffsetDateTime::now_utc() + time::Duration::days(30))),
+            q(&format_timestamp(
+                OffsetDateTime::now_utc() + time::Duration::days(30),
+            )),
         ),
         ("refreshToken", q("legacy-refresh-token")),
     ]);
@@ -393,7 +421,8 @@ fn a_legacy_profile_never_refreshes() {
     let err = home.sessions().token(legacy).expect_err("expired");
     assert!(matches!(err, SessionError::Expired { .. }), "{err:?}");
     assert!(
-        err.to_string().contains("run `ssooidc login --profile legacy`"),
+        err.to_string()
+            .contains("run `ssooidc login --profile legacy`"),
         "{err}"
     );
     assert_eq!(emu.requests().len(), 0, "never a refresh request");
@@ -429,7 +458,11 @@ fn no_file_or_a_corrupt_file_is_not_logged_in() {
     let message = err.to_string();
     assert!(message.contains("unusable"), "{message}");
     assert!(message.contains("ssooidc login --profile dev"), "{message}");
-    assert_eq!(std::fs::read(&path).unwrap(), partial, "not deleted, not changed");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        partial,
+        "not deleted, not changed"
+    );
     assert_eq!(emu.requests().len(), 0);
 
     // A file without accessToken (a registration file under the token's name) is no token.

@@ -21,7 +21,11 @@ fn probe() -> Command {
 fn home_needing_a_refresh(emu: &RunningEmulator, label: &str) -> (Home, CachedToken) {
     let home = Home::with_standard_config(label, emu);
     home.sessions()
-        .login(SessionSelector::Profile("dev".into()), login_options(), |_| {})
+        .login(
+            SessionSelector::Profile("dev".into()),
+            login_options(),
+            |_| {},
+        )
         .expect("login");
     let path = home.cache_file(MY_SSO_TOKEN_KEY);
     let mut token = CachedToken::from_json(&std::fs::read(&path).unwrap()).unwrap();

@@ -4,8 +4,8 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use ssooidc_core::device::{DeviceFlowError, DeviceFlowInput, Event, Failure, Prompt};
 use ssooidc_core::device::TransportErrorKind as FlowTransport;
+use ssooidc_core::device::{DeviceFlowError, DeviceFlowInput, Event, Failure, Prompt};
 use ssooidc_core::ServiceError;
 use ssooidc_emulator::{Approval, RecordedRequest, RunningEmulator, Target};
 use ssooidc_tests::*;
@@ -62,7 +62,10 @@ fn a_whole_login_with_events() {
         panic!("{events:?}")
     };
     assert_eq!(registration, &token.registration);
-    assert_eq!(registration.scopes.as_deref(), Some(&["sso:account:access".to_owned()][..]));
+    assert_eq!(
+        registration.scopes.as_deref(),
+        Some(&["sso:account:access".to_owned()][..])
+    );
     let Event::Prompt(prompt) = &events[1] else {
         panic!("{events:?}")
     };
@@ -98,7 +101,11 @@ fn a_reusable_registration_skips_register_client() {
     assert_eq!(second.registration, first.registration);
     assert!(events.iter().all(|e| !matches!(e, Event::Registered(_))));
     assert_eq!(requests_to(&emu, Target::RegisterClient).len(), 0);
-    assert_eq!(polls(&emu).len(), 1, "approved at the first poll: no prompt needed");
+    assert_eq!(
+        polls(&emu).len(),
+        1,
+        "approved at the first poll: no prompt needed"
+    );
 }
 
 /// pending, pending, slow_down, pending, slow_down, token: the waits between polls are the
@@ -149,18 +156,18 @@ fn the_services_expired_token_ends_the_flow() {
         }
         other => panic!("expected Expired, got {other:?}"),
     }
-    assert_eq!(polls(&emu).len(), 2, "the immediate poll, then the expired one");
+    assert_eq!(
+        polls(&emu).len(),
+        2,
+        "the immediate poll, then the expired one"
+    );
 }
 
 #[test]
 fn the_flow_stops_at_its_own_deadline() {
     // The emulator's clock stands still (its codes never expire): only the machine's own
     // deadline, start + expiresIn = 5 protocol seconds, can end the flow.
-    let emu = start(
-        emulator_config()
-            .second(Duration::ZERO)
-            .expires_in(5),
-    );
+    let emu = start(emulator_config().second(Duration::ZERO).expires_in(5));
     let client = client_for(&emu);
     let mut prompt: Option<Prompt> = None;
     let result = device_login(&client, input(&client), login_options(), |e| {
@@ -274,6 +281,9 @@ fn cancelling_from_another_thread_stops_a_waiting_login() {
         }
     });
     assert!(matches!(result, Err(LoginError::Cancelled)), "{result:?}");
-    assert!(started.elapsed() < Duration::from_millis(900), "woke at once");
+    assert!(
+        started.elapsed() < Duration::from_millis(900),
+        "woke at once"
+    );
     assert_eq!(polls(&emu).len(), 1);
 }

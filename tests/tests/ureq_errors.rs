@@ -79,7 +79,11 @@ fn every_code(emu: &RunningEmulator, expect: impl Fn(ErrorCode) -> ErrorCode) {
     let client = client_for(emu);
     for operation in OPERATIONS {
         for code in ErrorCode::ALL {
-            emu.inject(format!("{operation}#1={}", code.shape_name()).parse().unwrap());
+            emu.inject(
+                format!("{operation}#1={}", code.shape_name())
+                    .parse()
+                    .unwrap(),
+            );
             let err = call(&client, operation);
             let recorded = emu.requests().pop().expect("recorded");
             let context = format!("{code:?} on {operation}: {err:?}");

@@ -15,12 +15,7 @@ use ssooidc_tests::*;
 use ssooidc_ureq::{Client, Config, Error, TransportErrorKind};
 
 fn client_with_timeout(base: &str, timeout: Duration) -> Client {
-    Client::new(
-        Config::new("us-east-1")
-            .endpoint_url(base)
-            .timeout(timeout),
-    )
-    .unwrap()
+    Client::new(Config::new("us-east-1").endpoint_url(base).timeout(timeout)).unwrap()
 }
 
 fn register(client: &Client) -> Result<(), Error> {
@@ -42,7 +37,10 @@ fn connection_refused_is_a_connect_error() {
         }) => {}
         other => panic!("expected a connect error, got {other:?}"),
     }
-    assert!(started.elapsed() < Duration::from_secs(2), "refused at once");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "refused at once"
+    );
 }
 
 #[test]
@@ -184,7 +182,9 @@ fn assert_too_large(result: Result<(), Error>) {
 fn a_300_kib_body_is_too_large() {
     let total = 300 * 1024;
     let (base, _report) = body_server(
-        format!("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {total}\r\n\r\n"),
+        format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {total}\r\n\r\n"
+        ),
         total,
         false,
     );
@@ -212,6 +212,9 @@ fn a_10_mb_chunked_body_is_too_large_and_not_read_to_the_end() {
         .recv_timeout(Duration::from_secs(10))
         .expect("the server noticed the client was gone");
     assert!(!complete, "the client read the whole 10 MB body");
-    assert!(written < total, "the server wrote {written} of {total} bytes");
+    assert!(
+        written < total,
+        "the server wrote {written} of {total} bytes"
+    );
     assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
 }

@@ -81,12 +81,18 @@ fn verifier() -> String {
 
 /// Registers a PKCE client, runs `/authorize` (auto-approved) and returns
 /// (client id, secret, code, redirect uri used).
-fn authorize(emu: &RunningEmulator, client: &Client, challenge: &str) -> (String, String, String, String) {
+fn authorize(
+    emu: &RunningEmulator,
+    client: &Client,
+    challenge: &str,
+) -> (String, String, String, String) {
     let mut input = RegisterClient::new("botocore-client-pkce").scopes([SCOPE]);
     input.grant_types = Some(vec!["authorization_code".into(), "refresh_token".into()]);
     input.redirect_uris = Some(vec!["http://127.0.0.1/oauth/callback".into()]);
     input.issuer_url = Some(START_URL.into());
-    let reg = client.register_client(&input).expect("RegisterClient (PKCE)");
+    let reg = client
+        .register_client(&input)
+        .expect("RegisterClient (PKCE)");
     let redirect = "http://127.0.0.1:43210/oauth/callback".to_owned();
     let state = "3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f";
     let path = format!(
@@ -100,7 +106,10 @@ fn authorize(emu: &RunningEmulator, client: &Client, challenge: &str) -> (String
     assert_eq!(status, 302, "{head}\n{body}");
     let location = head
         .lines()
-        .find_map(|l| l.strip_prefix("location: ").or(l.strip_prefix("Location: ")))
+        .find_map(|l| {
+            l.strip_prefix("location: ")
+                .or(l.strip_prefix("Location: "))
+        })
         .expect("Location header")
         .trim()
         .to_owned();
@@ -197,7 +206,9 @@ fn start_device_authorization_and_device_code_token() {
     }
     emu.approve(&auth.user_code).unwrap();
     std::thread::sleep(SECOND * 2); // keep to the 1 s interval
-    let token = client.create_token(&poll).expect("CreateToken (device code)");
+    let token = client
+        .create_token(&poll)
+        .expect("CreateToken (device code)");
     assert!(token.access_token.expose().starts_with("aoa"));
     assert_eq!(token.token_type.as_deref(), Some("Bearer"));
     assert_eq!(token.expires_in, Some(3600));
@@ -240,12 +251,19 @@ fn refresh_token_grant_rotates() {
         .unwrap();
     let old = first.refresh_token.expect("refresh token");
     let refresh = CreateToken::refresh_token(reg.client_id.clone(), reg.client_secret.clone(), old);
-    let second = client.create_token(&refresh).expect("CreateToken (refresh)");
+    let second = client
+        .create_token(&refresh)
+        .expect("CreateToken (refresh)");
     assert_ne!(second.access_token, first.access_token);
     let new = second.refresh_token.expect("a rotated refresh token");
     assert_ne!(Some(&new), refresh.refresh_token.as_ref());
-    let body = token_requests(&emu, "refresh_token")[0].body_json().unwrap();
-    assert_eq!(body["refreshToken"], refresh.refresh_token.as_ref().unwrap().expose());
+    let body = token_requests(&emu, "refresh_token")[0]
+        .body_json()
+        .unwrap();
+    assert_eq!(
+        body["refreshToken"],
+        refresh.refresh_token.as_ref().unwrap().expose()
+    );
     // The old one is spent.
     match client.create_token(&refresh) {
         Err(Error::Service {
@@ -286,7 +304,8 @@ fn authorization_code_grant_with_pkce() {
         }) => {}
         other => panic!("expected InvalidGrant, got {other:?}"),
     }
-    let input = CreateToken::authorization_code(id, secret, code, redirect.clone(), verifier.clone());
+    let input =
+        CreateToken::authorization_code(id, secret, code, redirect.clone(), verifier.clone());
     let token = client
         .create_token(&input)
         .expect("CreateToken (authorization code)");
@@ -312,8 +331,7 @@ fn authorization_code_grant_with_pkce() {
 #[test]
 fn user_agent_and_no_authorization_header_on_public_operations() {
     let emu = start(emulator_config().approval(Approval::ApproveAfterPolls(0)));
-    let client =
-        Client::new(config_for(&emu).user_agent_suffix("my-app/1.2 md/test")).unwrap();
+    let client = Client::new(config_for(&emu).user_agent_suffix("my-app/1.2 md/test")).unwrap();
     let reg = register_scoped(&client);
     let auth = client
         .start_device_authorization(&StartDeviceAuthorization::new(
@@ -471,8 +489,14 @@ fn debug_log_shows_every_exchange_and_no_secret() {
         assert!(all.contains(&format!("{op} request: POST ")), "{all}");
         assert!(all.contains(&format!("{op} response after ")), "{all}");
     }
-    assert!(all.contains(&reg.client_id), "non-secret values stay readable");
-    assert!(all.contains(&auth.user_code), "the user code is not a secret");
+    assert!(
+        all.contains(&reg.client_id),
+        "non-secret values stay readable"
+    );
+    assert!(
+        all.contains(&auth.user_code),
+        "the user code is not a secret"
+    );
     assert!(all.contains("InvalidGrantException"), "{all}");
     // The logged request headers are the ones sent, user agent included.
     let sent_ua = emu.requests()[0].header("user-agent").unwrap().to_owned();

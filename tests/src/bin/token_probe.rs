@@ -21,7 +21,12 @@ use ssooidc_ureq::store::SsoCache;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
         ["token", profile] => token(profile),
         ["write-loop", dir, key, a, b] => write_loop(dir, key, a, b),
         _ => {
@@ -49,8 +54,8 @@ fn token(profile: &str) -> ExitCode {
             std::thread::sleep(Duration::from_millis(1));
         }
     }
-    let result = Sessions::from_env()
-        .and_then(|s| s.token(SessionSelector::Profile(profile.to_owned())));
+    let result =
+        Sessions::from_env().and_then(|s| s.token(SessionSelector::Profile(profile.to_owned())));
     match result {
         Ok(t) => {
             let source = match t.source {
