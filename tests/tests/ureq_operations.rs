@@ -295,7 +295,11 @@ fn authorization_code_grant_with_pkce() {
         secret.clone(),
         code.clone(),
         redirect.clone(),
-        format!("{}x", &verifier[..63]),
+        format!(
+            "{}{}",
+            &verifier[..63],
+            if verifier.ends_with('x') { 'y' } else { 'x' }
+        ),
     );
     match client.create_token(&wrong) {
         Err(Error::Service {
