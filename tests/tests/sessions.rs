@@ -490,3 +490,78 @@ fn a_token_with_more_than_15_minutes_left_is_used_as_is() {
     // And the lock-free path leaves no lock behind it to wait for.
     std::thread::sleep(Duration::from_millis(1));
 }
+
+#[test]
+fn a_failed_refresh_is_not_retried_within_60_seconds_by_any_process() {
+    let emu = approving_emulator();
+    let home = Home::with_standard_config("refresh-throttled", &emu);
+    login(&home);
+    let cached = set_expiry(&home, MY_SSO_TOKEN_KEY, time::Duration::minutes(5));
+    emu.clear_requests();
+    emu.inject("CreateToken#1=InternalServerException".parse().unwrap());
+    let first = home.sessions().token(dev()).unwrap();
+    assert!(matches!(first.source, TokenSource::RefreshFailed(_)));
+    assert_eq!(emu.requests().len(), 1);
+
+    // Another process right after: the attempt is recorded beside the cache, so it uses the
+    // cached token without asking again.
+    let (ok, stdout) = probe(&home, "dev");
+    assert!(ok, "{stdout}");
+    assert_eq!(
+        stdout,
+        format!("source=cached\ntoken={}\n", cached.access_token.expose())
+    );
+    assert_eq!(emu.requests().len(), 1, "no second attempt");
+}
+
+#[test]
+fn a_legacy_login_writes_the_cli_files_under_the_start_url_keys() {
+    let emu = approving_emulator();
+    let home = Home::with_standard_config("legacy-login", &emu);
+    let result = home
+        .sessions()
+        .login(
+            SessionSelector::Profile("legacy".into()),
+            login_options(),
+            |_| {},
+        )
+        .expect("login");
+    assert_eq!(result.token_path, home.cache_file(LEGACY_TOKEN_KEY));
+    // sha1 of {"region": "us-east-1", "scopes": null, "session_name": null, "startUrl": ..., "tool": "botocore"}
+    assert_eq!(
+        result.registration_path.as_deref(),
+        Some(
+            home.cache_file("365414a68be7c9bfc776c660981dbdbd942acea4")
+                .as_path()
+        )
+    );
+    let t = &result.token;
+    assert_eq!(t.refresh_token, None, "no scopes, no refresh token");
+    assert_eq!(
+        read(&result.token_path),
+        cli_json(&[
+            ("startUrl", q(START_URL)),
+            ("region", q("us-east-1")),
+            ("accessToken", q(t.access_token.expose())),
+            ("expiresAt", q(&format_timestamp(t.expires_at))),
+            ("clientId", q(t.client_id.as_deref().unwrap())),
+            (
+                "clientSecret",
+                q(t.client_secret.as_ref().unwrap().expose())
+            ),
+            (
+                "registrationExpiresAt",
+                q(&format_timestamp(t.registration_expires_at.unwrap())),
+            ),
+        ])
+    );
+    let name = requests_to(&emu, Target::RegisterClient)[0]
+        .body_json()
+        .unwrap()["clientName"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(name.starts_with("botocore-client-"), "{name}");
+    let (ok, stdout) = probe(&home, "legacy");
+    assert!(ok && stdout.starts_with("source=cached\n"), "{stdout}");
+}
