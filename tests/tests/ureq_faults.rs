@@ -218,3 +218,98 @@ fn a_10_mb_chunked_body_is_too_large_and_not_read_to_the_end() {
     );
     assert!(elapsed < Duration::from_secs(5), "{elapsed:?}");
 }
+
+/// A one-shot raw server: reads one request, then runs `reply` on the connection.
+fn one_shot(reply: impl FnOnce(&mut std::net::TcpStream) + Send + 'static) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        if read_request(&mut stream).is_some() {
+            reply(&mut stream);
+        }
+    });
+    base
+}
+
+#[test]
+fn a_success_that_is_not_json_is_malformed_with_the_request_id() {
+    for (body, json) in [("", false), ("<html>oops</html>", true)] {
+        let reply = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nx-amzn-RequestId: req-123\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        let base = one_shot(move |s| {
+            let _ = s.write_all(reply.as_bytes());
+        });
+        let client = client_with_timeout(&base, Duration::from_secs(5));
+        match register(&client) {
+            Err(Error::Malformed {
+                status: 200,
+                request_id,
+                kind,
+                ..
+            }) => {
+                assert_eq!(request_id.as_deref(), Some("req-123"));
+                match (json, kind) {
+                    (false, DecodeError::Empty) | (true, DecodeError::Json { .. }) => {}
+                    (_, other) => panic!("{body:?}: {other:?}"),
+                }
+            }
+            other => panic!("{body:?}: expected Malformed, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn redirects_are_not_followed() {
+    let elsewhere = TcpListener::bind("127.0.0.1:0").unwrap();
+    elsewhere.set_nonblocking(true).unwrap();
+    let target = format!("http://{}/client/register", elsewhere.local_addr().unwrap());
+    let base = one_shot(move |s| {
+        let _ = write!(
+            s,
+            "HTTP/1.1 307 Temporary Redirect\r\nLocation: {target}\r\nContent-Length: 0\r\n\
+             Connection: close\r\n\r\n"
+        );
+    });
+    let client = client_with_timeout(&base, Duration::from_secs(5));
+    match register(&client) {
+        Err(Error::Service { source, .. }) => {
+            assert_eq!(source.status(), 307);
+            assert_eq!(source.name(), "307");
+        }
+        other => panic!("expected the 307 as an error, got {other:?}"),
+    }
+    assert!(
+        elsewhere.accept().is_err(),
+        "the client followed the redirect (with the client secret in the body)"
+    );
+}
+
+#[test]
+fn a_body_trickling_past_the_timeout_times_out() {
+    let base = one_shot(|s| {
+        let _ = s.write_all(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{",
+        );
+        for _ in 0..50 {
+            std::thread::sleep(Duration::from_millis(100));
+            if s.write_all(b" ").is_err() {
+                return;
+            }
+        }
+    });
+    let timeout = Duration::from_millis(300);
+    let client = client_with_timeout(&base, timeout);
+    let started = Instant::now();
+    let err = register(&client).unwrap_err();
+    let elapsed = started.elapsed();
+    assert!(err.is_timeout(), "{err:?}");
+    assert!(elapsed >= timeout, "{elapsed:?}");
+    assert!(
+        elapsed < timeout + Duration::from_millis(700),
+        "{elapsed:?}"
+    );
+}
