@@ -163,8 +163,10 @@ impl Client {
     pub fn send(
         &self,
         operation: &'static str,
-        request: http::Request<Vec<u8>>,
+        mut request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, Error> {
+        // Log the headers that go on the wire, not the core's placeholder user agent.
+        self.transport.set_user_agent(&mut request);
         if let Some(DebugSink(log)) = &self.debug {
             log(&format!(
                 "{operation} request: {} {}\n{}{}",

@@ -293,7 +293,11 @@ impl Sessions {
             start_url: Some(settings.start_url.clone()),
             region: Some(settings.region.clone()),
             access_token: token.access_token,
-            expires_at: token.expires_at,
+            // Whole seconds, as the file holds it: the entry returned is the entry stored.
+            expires_at: token
+                .expires_at
+                .replace_nanosecond(0)
+                .unwrap_or(token.expires_at),
             client_id: Some(token.registration.client_id.clone()),
             client_secret: Some(token.registration.client_secret.clone()),
             registration_expires_at: Some(token.registration.expires_at),
