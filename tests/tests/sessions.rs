@@ -313,6 +313,40 @@ fn refresh_keeps_the_old_refresh_token_when_none_is_returned() {
 }
 
 #[test]
+fn a_refresh_held_up_by_another_process_falls_back_to_the_valid_cached_token() {
+    let emu = approving_emulator();
+    let home = Home::with_standard_config("lock-held", &emu);
+    login(&home);
+    let cached = set_expiry(&home, MY_SSO_TOKEN_KEY, time::Duration::minutes(5));
+    emu.clear_requests();
+    let mut sessions = home.sessions();
+    sessions.refresh_lock_wait = Duration::from_millis(50);
+    // Another holder of the session lock (a login or a hung refresh).
+    let held = sessions
+        .cache
+        .lock(MY_SSO_TOKEN_KEY, Duration::from_secs(1))
+        .unwrap();
+    let got = sessions
+        .token(dev())
+        .expect("the cached token, not a lock timeout");
+    assert_eq!(got.token, cached);
+    assert_eq!(got.source, TokenSource::Cached);
+    assert!(
+        got.warnings[0].contains("another process held the session lock"),
+        "{:?}",
+        got.warnings
+    );
+    assert!(
+        emu.requests().is_empty(),
+        "no refresh while the lock is held"
+    );
+    // Once the token has expired, waiting out the lock is an error, not a stale token.
+    set_expiry(&home, MY_SSO_TOKEN_KEY, -time::Duration::minutes(1));
+    assert!(matches!(sessions.token(dev()), Err(SessionError::Store(_))));
+    drop(held);
+}
+
+#[test]
 fn a_failed_refresh_falls_back_to_the_valid_cached_token() {
     let emu = approving_emulator();
     let home = Home::with_standard_config("refresh-failed", &emu);

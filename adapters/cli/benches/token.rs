@@ -49,7 +49,12 @@ fn peak_rss_kib(home: &Path) -> Option<u64> {
         .stdout(Stdio::null())
         .output()
         .ok()?;
-    String::from_utf8_lossy(&out.stderr).trim().lines().last()?.parse().ok()
+    String::from_utf8_lossy(&out.stderr)
+        .trim()
+        .lines()
+        .last()?
+        .parse()
+        .ok()
 }
 
 fn bench(c: &mut Criterion) {
@@ -60,7 +65,9 @@ fn bench(c: &mut Criterion) {
         println!("ssooidc token (cache hit) peak RSS: {kib} KiB");
     }
     let mut g = c.benchmark_group("cli");
-    g.bench_function("token_cache_hit", |b| b.iter(|| token_command(&home).status().unwrap()));
+    g.bench_function("token_cache_hit", |b| {
+        b.iter(|| token_command(&home).status().unwrap())
+    });
     g.bench_function("floor_spawn_true", |b| {
         b.iter(|| Command::new("true").stdout(Stdio::null()).status().unwrap())
     });
