@@ -1,0 +1,111 @@
+//! End-to-end device logins over loopback against the emulator, with every time knob at zero
+//! (the emulator's `second` and the machine's `DeviceFlowConfig::second`), for both adapters.
+//! A login is 5 requests: RegisterClient, StartDeviceAuthorization and three CreateToken polls
+//! (two pending, then the token). Each adapter is reported next to its floor measured in the
+//! same run: the same 5 POSTs with the same bodies sent by the bare HTTP client (no core, no
+//! parsing), so the ratio is what the client adds on top of moving the bytes.
+//!
+//! `cargo bench -p ssooidc-tests --bench e2e`
+
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use ssooidc_core::device::{DeviceFlowConfig, DeviceFlowInput};
+use ssooidc_emulator::{Approval, Config as EmuConfig, Emulator};
+
+const START_URL: &str = "https://d-1234567890.awsapps.com/start";
+const REQUESTS_PER_LOGIN: u64 = 5;
+
+fn flow() -> DeviceFlowConfig {
+    DeviceFlowConfig::default().second(Duration::ZERO)
+}
+
+/// The bodies of one login, for the floors.
+fn bodies() -> [(&'static str, String); 5] {
+    [
+        ("/client/register", r#"{"clientName":"bench","clientType":"public","scopes":["sso:account:access"]}"#.to_owned()),
+        ("/device_authorization", format!(r#"{{"clientId":"cid","clientSecret":"csec","startUrl":"{START_URL}"}}"#)),
+        ("/token", r#"{"clientId":"cid","clientSecret":"csec","grantType":"urn:ietf:params:oauth:grant-type:device_code","deviceCode":"dc"}"#.to_owned()),
+        ("/token", r#"{"clientId":"cid","clientSecret":"csec","grantType":"urn:ietf:params:oauth:grant-type:device_code","deviceCode":"dc"}"#.to_owned()),
+        ("/token", r#"{"clientId":"cid","clientSecret":"csec","grantType":"urn:ietf:params:oauth:grant-type:device_code","deviceCode":"dc"}"#.to_owned()),
+    ]
+}
+
+fn bench(c: &mut Criterion) {
+    let emu = Emulator::start(
+        EmuConfig::default()
+            .second(Duration::ZERO)
+            .approval(Approval::ApproveAfterPolls(2)),
+    )
+    .expect("emulator");
+    let base = emu.base_url().to_owned();
+    let mut g = c.benchmark_group("e2e");
+    g.throughput(criterion::Throughput::Elements(REQUESTS_PER_LOGIN));
+
+    // ureq adapter.
+    let client = ssooidc_ureq::Client::new(ssooidc_ureq::Config::new("us-east-1").endpoint_url(&base)).unwrap();
+    let endpoint = client.endpoint().clone();
+    g.bench_function("ureq_device_login", |b| {
+        b.iter(|| {
+            let input = DeviceFlowInput::new(endpoint.clone(), START_URL, "bench").scopes(["sso:account:access"]);
+            let options = ssooidc_ureq::device::LoginOptions {
+                flow: flow(),
+                seed: Some(1),
+                ..Default::default()
+            };
+            ssooidc_ureq::device::device_login(&client, input, options, |_| {}).unwrap()
+        })
+    });
+    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let bodies = bodies();
+    g.bench_function("floor_ureq_5_posts", |b| {
+        b.iter(|| {
+            for (path, body) in &bodies {
+                let mut r = agent
+                    .post(format!("{base}{path}"))
+                    .header("content-type", "application/json")
+                    .send(body.as_str())
+                    .unwrap();
+                r.body_mut().read_to_vec().unwrap();
+            }
+        })
+    });
+
+    // async adapter over reqwest on a current-thread tokio runtime.
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let http = ssooidc_async::reqwest_client_builder().build().unwrap();
+    let aclient = ssooidc_async::Client::new(http.clone(), endpoint.clone());
+    g.bench_function("async_reqwest_device_login", |b| {
+        b.iter(|| {
+            let input = DeviceFlowInput::new(endpoint.clone(), START_URL, "bench").scopes(["sso:account:access"]);
+            let options = ssooidc_async::LoginOptions::default().flow(flow()).seed(1);
+            rt.block_on(ssooidc_async::device_login(&aclient, ssooidc_async::TokioTimer, input, options, |_| {}))
+                .unwrap()
+        })
+    });
+    g.bench_function("floor_reqwest_5_posts", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                for (path, body) in &bodies {
+                    let r = http
+                        .post(format!("{base}{path}"))
+                        .header("content-type", "application/json")
+                        .body(body.clone())
+                        .send()
+                        .await
+                        .unwrap();
+                    r.bytes().await.unwrap();
+                }
+            })
+        })
+    });
+    g.finish();
+    emu.stop();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(4)).sample_size(50);
+    targets = bench
+}
+criterion_main!(benches);
