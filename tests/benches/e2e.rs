@@ -43,11 +43,14 @@ fn bench(c: &mut Criterion) {
     g.throughput(criterion::Throughput::Elements(REQUESTS_PER_LOGIN));
 
     // ureq adapter.
-    let client = ssooidc_ureq::Client::new(ssooidc_ureq::Config::new("us-east-1").endpoint_url(&base)).unwrap();
+    let client =
+        ssooidc_ureq::Client::new(ssooidc_ureq::Config::new("us-east-1").endpoint_url(&base))
+            .unwrap();
     let endpoint = client.endpoint().clone();
     g.bench_function("ureq_device_login", |b| {
         b.iter(|| {
-            let input = DeviceFlowInput::new(endpoint.clone(), START_URL, "bench").scopes(["sso:account:access"]);
+            let input = DeviceFlowInput::new(endpoint.clone(), START_URL, "bench")
+                .scopes(["sso:account:access"]);
             let options = ssooidc_ureq::device::LoginOptions {
                 flow: flow(),
                 seed: Some(1),
@@ -56,7 +59,10 @@ fn bench(c: &mut Criterion) {
             ssooidc_ureq::device::device_login(&client, input, options, |_| {}).unwrap()
         })
     });
-    let agent: ureq::Agent = ureq::Agent::config_builder().http_status_as_error(false).build().into();
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
     let bodies = bodies();
     g.bench_function("floor_ureq_5_posts", |b| {
         b.iter(|| {
@@ -72,15 +78,25 @@ fn bench(c: &mut Criterion) {
     });
 
     // async adapter over reqwest on a current-thread tokio runtime.
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let http = ssooidc_async::reqwest_client_builder().build().unwrap();
     let aclient = ssooidc_async::Client::new(http.clone(), endpoint.clone());
     g.bench_function("async_reqwest_device_login", |b| {
         b.iter(|| {
-            let input = DeviceFlowInput::new(endpoint.clone(), START_URL, "bench").scopes(["sso:account:access"]);
+            let input = DeviceFlowInput::new(endpoint.clone(), START_URL, "bench")
+                .scopes(["sso:account:access"]);
             let options = ssooidc_async::LoginOptions::default().flow(flow()).seed(1);
-            rt.block_on(ssooidc_async::device_login(&aclient, ssooidc_async::TokioTimer, input, options, |_| {}))
-                .unwrap()
+            rt.block_on(ssooidc_async::device_login(
+                &aclient,
+                ssooidc_async::TokioTimer,
+                input,
+                options,
+                |_| {},
+            ))
+            .unwrap()
         })
     });
     g.bench_function("floor_reqwest_5_posts", |b| {

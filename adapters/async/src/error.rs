@@ -13,7 +13,7 @@ use crate::transport::{TransportError, TransportErrorKind};
 pub enum Error {
     /// The service answered with an error (one of the 14 modelled errors, or `Unknown` for
     /// anything else, such as a bare 503).
-    #[error("An error occurred ({}) when calling the {operation} operation{}", .source.name(), .source.message().map(|m| format!(": {m}")).unwrap_or_default())]
+    #[error("{}", source.cli_message(operation))]
     Service {
         /// The operation.
         operation: &'static str,

@@ -1,6 +1,5 @@
 //! How the command fails: the AWS CLI's exit codes and message forms.
 
-use ssooidc_ureq::aws_cli_message;
 use ssooidc_ureq::device::LoginError;
 use ssooidc_ureq::session::SessionError;
 
@@ -75,7 +74,7 @@ impl From<SessionError> for Failure {
                 match (flow.operation(), flow.service_error()) {
                     (Some(operation), Some(service)) => Failure {
                         code: SERVICE,
-                        message: aws_cli_message(operation, service),
+                        message: service.cli_message(operation),
                     },
                     _ => Failure::other(flow.to_string()),
                 }

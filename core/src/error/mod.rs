@@ -319,6 +319,30 @@ impl ServiceError {
         }
     }
 
+    /// The error as the AWS CLI prints it for `operation`:
+    /// `An error occurred (<ErrorName>) when calling the <Operation> operation: <error_description>`.
+    ///
+    /// ```
+    /// use ssooidc_core::{ErrorCode, ServiceError};
+    /// let e = ServiceError::from_code(ErrorCode::InvalidClient, "Invalid client secret");
+    /// assert_eq!(
+    ///     e.cli_message("CreateToken"),
+    ///     "An error occurred (InvalidClientException) when calling the CreateToken operation: Invalid client secret"
+    /// );
+    /// ```
+    pub fn cli_message(&self, operation: &str) -> String {
+        match self.message() {
+            Some(m) => format!(
+                "An error occurred ({}) when calling the {operation} operation: {m}",
+                self.name()
+            ),
+            None => format!(
+                "An error occurred ({}) when calling the {operation} operation",
+                self.name()
+            ),
+        }
+    }
+
     /// Whether a generic retry layer may retry this (transient faults and throttling; not
     /// `SlowDown` and never `AuthorizationPending`, which belong to the polling loop).
     pub fn is_retryable(&self) -> bool {
