@@ -7,9 +7,13 @@ use super::{AccessDeniedReason, ErrorCode, ErrorMeta, InvalidRequestReason, Serv
 use crate::wire::MAX_RESPONSE_BODY_BYTES;
 
 /// The header that carries the error type.
-pub(crate) const ERROR_TYPE_HEADER: &str = "x-amzn-errortype";
+pub(crate) const ERROR_TYPE_HEADER: http::HeaderName =
+    http::HeaderName::from_static("x-amzn-errortype");
 /// The header that carries the request id.
-pub(crate) const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
+pub(crate) const REQUEST_ID_HEADER: http::HeaderName =
+    http::HeaderName::from_static("x-amzn-requestid");
+/// The request-id header of some other AWS front ends.
+const ALT_REQUEST_ID_HEADER: http::HeaderName = http::HeaderName::from_static("x-amz-request-id");
 
 /// Decodes an error response into a [`ServiceError`]. Never fails: whatever cannot be
 /// identified becomes [`ServiceError::Unknown`] with the HTTP status.
@@ -28,7 +32,7 @@ pub fn decode_error<B: AsRef<[u8]>>(response: &http::Response<B>) -> ServiceErro
     };
 
     let header_value = headers
-        .get(ERROR_TYPE_HEADER)
+        .get(&ERROR_TYPE_HEADER)
         .and_then(|v| v.to_str().ok())
         .filter(|v| !v.trim().is_empty())
         .map(str::to_owned);
@@ -43,8 +47,8 @@ pub fn decode_error<B: AsRef<[u8]>>(response: &http::Response<B>) -> ServiceErro
         error: body.error.take(),
         error_description: body.error_description.take(),
         request_id: headers
-            .get(REQUEST_ID_HEADER)
-            .or_else(|| headers.get("x-amz-request-id"))
+            .get(&REQUEST_ID_HEADER)
+            .or_else(|| headers.get(&ALT_REQUEST_ID_HEADER))
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
     };

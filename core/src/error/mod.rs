@@ -9,6 +9,7 @@ use std::fmt;
 
 pub use code::{ErrorCode, UnknownErrorCode};
 pub use decode::decode_error;
+pub(crate) use decode::REQUEST_ID_HEADER;
 pub use encode::encode_error;
 
 /// What every service error carries besides its type.

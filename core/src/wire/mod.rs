@@ -59,19 +59,19 @@ pub trait Operation: Serialize {
         let uri = endpoint
             .uri(Self::PATH_AND_QUERY)
             .map_err(|e| RequestError::Http(e.to_string()))?;
-        http::Request::builder()
-            .method(http::Method::POST)
-            .uri(uri)
-            .header(
-                http::header::CONTENT_TYPE,
-                http::HeaderValue::from_static("application/json"),
-            )
-            .header(
-                http::header::USER_AGENT,
-                http::HeaderValue::from_static(USER_AGENT),
-            )
-            .body(body)
-            .map_err(|e| RequestError::Http(e.to_string()))
+        let mut request = http::Request::new(body);
+        *request.method_mut() = http::Method::POST;
+        *request.uri_mut() = uri;
+        let headers = request.headers_mut();
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("application/json"),
+        );
+        headers.insert(
+            http::header::USER_AGENT,
+            http::HeaderValue::from_static(USER_AGENT),
+        );
+        Ok(request)
     }
 
     /// Decodes a response: the output for a 2xx, a [`ServiceError`] for an error response (also
@@ -95,7 +95,7 @@ pub(crate) fn parse_response<T: DeserializeOwned, B: AsRef<[u8]>>(
         status: response.status().as_u16(),
         request_id: response
             .headers()
-            .get("x-amzn-requestid")
+            .get(&crate::error::REQUEST_ID_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
         kind,
