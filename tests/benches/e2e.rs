@@ -1,9 +1,14 @@
-//! End-to-end device logins over loopback against the emulator, with every time knob at zero
-//! (the emulator's `second` and the machine's `DeviceFlowConfig::second`), for both adapters.
-//! A login is 5 requests: RegisterClient, StartDeviceAuthorization and three CreateToken polls
-//! (two pending, then the token). Each adapter is reported next to its floor measured in the
-//! same run: the same 5 POSTs with the same bodies sent by the bare HTTP client (no core, no
-//! parsing), so the ratio is what the client adds on top of moving the bytes.
+//! End-to-end device logins over loopback against the emulator, for both adapters, with the
+//! time knobs at (nearly) zero: the emulator's `second` is 0 (no waiting for approval, no
+//! slow_down from timing) and the machine's `DeviceFlowConfig::second` is 1 µs (an interval of 1
+//! is a 1 µs wait; 0 would put the flow's own deadline at its start). The emulator's `expiresIn`
+//! is raised so that the deadline is a full second of real time.
+//! Group `e2e`: a login is 5 requests, RegisterClient, StartDeviceAuthorization and three
+//! CreateToken polls (two pending, then the token), with two interval waits. Group
+//! `e2e_no_wait`: the emulator approves at once, so a login is 3 requests and no wait, which
+//! isolates what the client adds from the sleeping (tokio's timer rounds every wait up to 1 ms).
+//! Each adapter is reported next to its floor measured in the same run: the same POSTs with the
+//! same bodies sent by the bare HTTP client (no core, no parsing).
 //!
 //! `cargo bench -p ssooidc-tests --bench e2e`
 
@@ -14,10 +19,9 @@ use ssooidc_core::device::{DeviceFlowConfig, DeviceFlowInput};
 use ssooidc_emulator::{Approval, Config as EmuConfig, Emulator};
 
 const START_URL: &str = "https://d-1234567890.awsapps.com/start";
-const REQUESTS_PER_LOGIN: u64 = 5;
 
 fn flow() -> DeviceFlowConfig {
-    DeviceFlowConfig::default().second(Duration::ZERO)
+    DeviceFlowConfig::default().second(Duration::from_micros(1))
 }
 
 /// The bodies of one login, for the floors.
@@ -32,15 +36,25 @@ fn bodies() -> [(&'static str, String); 5] {
 }
 
 fn bench(c: &mut Criterion) {
+    // Two pending polls (5 requests, two interval waits) and none (3 requests, no wait at all).
+    bench_logins(c, "e2e", 2);
+    bench_logins(c, "e2e_no_wait", 0);
+}
+
+fn bench_logins(c: &mut Criterion, group: &str, pending_polls: u32) {
     let emu = Emulator::start(
         EmuConfig::default()
             .second(Duration::ZERO)
-            .approval(Approval::ApproveAfterPolls(2)),
+            .expires_in(1_000_000)
+            .approval(Approval::ApproveAfterPolls(pending_polls)),
     )
     .expect("emulator");
     let base = emu.base_url().to_owned();
-    let mut g = c.benchmark_group("e2e");
-    g.throughput(criterion::Throughput::Elements(REQUESTS_PER_LOGIN));
+    let requests = 3 + u64::from(pending_polls);
+    let mut g = c.benchmark_group(group);
+    g.throughput(criterion::Throughput::Elements(requests));
+    let bodies = bodies();
+    let bodies = &bodies[..requests as usize];
 
     // ureq adapter.
     let client =
@@ -63,10 +77,9 @@ fn bench(c: &mut Criterion) {
         .http_status_as_error(false)
         .build()
         .into();
-    let bodies = bodies();
-    g.bench_function("floor_ureq_5_posts", |b| {
+    g.bench_function("floor_ureq_posts", |b| {
         b.iter(|| {
-            for (path, body) in &bodies {
+            for (path, body) in bodies {
                 let mut r = agent
                     .post(format!("{base}{path}"))
                     .header("content-type", "application/json")
@@ -99,10 +112,10 @@ fn bench(c: &mut Criterion) {
             .unwrap()
         })
     });
-    g.bench_function("floor_reqwest_5_posts", |b| {
+    g.bench_function("floor_reqwest_posts", |b| {
         b.iter(|| {
             rt.block_on(async {
-                for (path, body) in &bodies {
+                for (path, body) in bodies {
                     let r = http
                         .post(format!("{base}{path}"))
                         .header("content-type", "application/json")

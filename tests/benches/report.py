@@ -25,8 +25,10 @@ PAIRS = [
     ("decode", "create_token_with_iam", "floor_create_token_with_iam"),
     ("decode", "error", "floor_error"),
     ("flow", "device_flow", "floor_device_flow"),
-    ("e2e", "ureq_device_login", "floor_ureq_5_posts"),
-    ("e2e", "async_reqwest_device_login", "floor_reqwest_5_posts"),
+    ("e2e", "ureq_device_login", "floor_ureq_posts"),
+    ("e2e", "async_reqwest_device_login", "floor_reqwest_posts"),
+    ("e2e_no_wait", "ureq_device_login", "floor_ureq_posts"),
+    ("e2e_no_wait", "async_reqwest_device_login", "floor_reqwest_posts"),
     ("cli", "token_cache_hit", "floor_spawn_true"),
 ]
 

@@ -6,7 +6,11 @@ use std::time::Duration;
 
 use ssooidc_core::wire::USER_AGENT;
 use ssooidc_core::MAX_RESPONSE_BODY_BYTES;
+use std::net::{IpAddr, SocketAddr};
+
 use ureq::tls::{RootCerts, TlsConfig};
+use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
+use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
 use crate::config::{Config, ConfigError, ProxyConfig, DEFAULT_TIMEOUT};
 use crate::error::TransportErrorKind;
@@ -95,7 +99,11 @@ impl Transport {
             user_agent.push_str(suffix);
         }
         Ok(Transport {
-            agent: builder.build().new_agent(),
+            agent: ureq::Agent::with_parts(
+                builder.build(),
+                DefaultConnector::new(),
+                LiteralFirstResolver::default(),
+            ),
             user_agent,
             timeout,
         })
@@ -127,6 +135,37 @@ impl Transport {
             Err(e) => return Err(classify(e)),
         };
         Ok(http::Response::from_parts(parts, bytes))
+    }
+}
+
+/// ureq's resolver, except that an IP-literal host is used as it is. With a timeout configured,
+/// ureq resolves every request on a new thread (so that the lookup can be abandoned); for a
+/// literal such as `127.0.0.1` there is nothing to look up, and the thread costs more than the
+/// request itself on a busy machine.
+#[derive(Debug, Default)]
+struct LiteralFirstResolver(DefaultResolver);
+
+impl Resolver for LiteralFirstResolver {
+    fn resolve(
+        &self,
+        uri: &http::Uri,
+        config: &ureq::config::Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        let host = uri
+            .host()
+            .map(|h| h.trim_start_matches('[').trim_end_matches(']'));
+        let port = uri.port_u16().or(match uri.scheme_str() {
+            Some("https") => Some(443),
+            Some("http") => Some(80),
+            _ => None,
+        });
+        if let (Some(ip), Some(port)) = (host.and_then(|h| h.parse::<IpAddr>().ok()), port) {
+            let mut addrs = self.empty();
+            addrs.push(SocketAddr::new(ip, port));
+            return Ok(addrs);
+        }
+        self.0.resolve(uri, config, timeout)
     }
 }
 
