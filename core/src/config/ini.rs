@@ -14,8 +14,10 @@ pub enum IniValue {
     Nested(BTreeMap<String, String>),
 }
 
-/// One `[header]` section with its keys.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// One `[header]` section with its keys. Its `Debug` redacts the values of keys that hold
+/// secrets (`aws_secret_access_key`, `aws_session_token`, anything named like a secret, token or
+/// password): a config file may carry static credentials.
+#[derive(Clone, PartialEq, Eq, Default)]
 pub struct IniSection {
     /// 1-based line of the header.
     pub line: usize,
@@ -30,6 +32,34 @@ impl IniSection {
             IniValue::Plain(v) if !v.is_empty() => Some(v),
             _ => None,
         }
+    }
+}
+
+/// Whether a key's value is a secret.
+fn is_sensitive_key(key: &str) -> bool {
+    ["secret", "token", "password"]
+        .iter()
+        .any(|word| key.contains(word))
+}
+
+impl std::fmt::Debug for IniSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        struct Redacted;
+        impl std::fmt::Debug for Redacted {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("<redacted>")
+            }
+        }
+        let mut map = f.debug_map();
+        for (key, value) in &self.values {
+            if is_sensitive_key(key) {
+                map.entry(key, &Redacted);
+            } else {
+                map.entry(key, value);
+            }
+        }
+        map.finish()?;
+        write!(f, " (line {})", self.line)
     }
 }
 
@@ -250,6 +280,20 @@ mod tests {
             Err(IniError::BadNested { line: 3 })
         );
         assert_eq!(parse("[a]\n= v\n"), Err(IniError::BadLine { line: 2 }));
+    }
+
+    #[test]
+    fn debug_redacts_credentials() {
+        let s = parse("[default]\naws_access_key_id = AKID\naws_secret_access_key = SECRETKEY\naws_session_token = SESSIONTOKEN\nregion = us-east-1\n").unwrap();
+        let shown = format!("{:?}", s);
+        assert!(
+            !shown.contains("SECRETKEY") && !shown.contains("SESSIONTOKEN"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("AKID") && shown.contains("us-east-1"),
+            "{shown}"
+        );
     }
 
     #[test]
