@@ -152,21 +152,25 @@ impl Resolver for LiteralFirstResolver {
         config: &ureq::config::Config,
         timeout: NextTimeout,
     ) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        let host = uri
-            .host()
-            .map(|h| h.trim_start_matches('[').trim_end_matches(']'));
-        let port = uri.port_u16().or(match uri.scheme_str() {
-            Some("https") => Some(443),
-            Some("http") => Some(80),
-            _ => None,
-        });
-        if let (Some(ip), Some(port)) = (host.and_then(|h| h.parse::<IpAddr>().ok()), port) {
+        if let Some(addr) = literal_addr(uri) {
             let mut addrs = self.empty();
-            addrs.push(SocketAddr::new(ip, port));
+            addrs.push(addr);
             return Ok(addrs);
         }
         self.0.resolve(uri, config, timeout)
     }
+}
+
+/// The socket address of a URI whose host is an IP literal.
+fn literal_addr(uri: &http::Uri) -> Option<SocketAddr> {
+    let host = uri.host()?.trim_start_matches('[').trim_end_matches(']');
+    let ip = host.parse::<IpAddr>().ok()?;
+    let port = uri.port_u16().or(match uri.scheme_str() {
+        Some("https") => Some(443),
+        Some("http") => Some(80),
+        _ => None,
+    })?;
+    Some(SocketAddr::new(ip, port))
 }
 
 fn classify(e: ureq::Error) -> TransportFailure {
@@ -204,5 +208,69 @@ fn classify(e: ureq::Error) -> TransportFailure {
     TransportFailure {
         kind,
         message: e.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_file(name: &str, content: &[u8]) -> std::path::PathBuf {
+        let path =
+            std::env::temp_dir().join(format!("ssooidc-transport-{name}-{}", std::process::id()));
+        std::fs::write(&path, content).unwrap();
+        path
+    }
+
+    #[test]
+    fn a_missing_or_empty_ca_bundle_is_a_config_error() {
+        let missing = Config::new("us-east-1").ca_bundle("/nonexistent/ssooidc/ca.pem");
+        assert!(matches!(
+            Transport::new(&missing),
+            Err(ConfigError::CaBundle { .. })
+        ));
+        let path = temp_file("no-certs", b"not a certificate\n");
+        let empty = Config::new("us-east-1").ca_bundle(&path);
+        match Transport::new(&empty) {
+            Err(ConfigError::CaBundle { why, .. }) => {
+                assert!(why.contains("no certificate"), "{why}")
+            }
+            other => panic!("{other:?}"),
+        }
+        std::fs::remove_file(path).unwrap();
+    }
+
+    #[test]
+    fn a_bad_proxy_url_is_a_config_error() {
+        let config = Config::new("us-east-1").proxy(ProxyConfig::Url("::not a url::".into()));
+        assert!(matches!(
+            Transport::new(&config),
+            Err(ConfigError::Proxy(_))
+        ));
+        let ok = Config::new("us-east-1").proxy(ProxyConfig::Url("http://127.0.0.1:3128".into()));
+        assert!(Transport::new(&ok).is_ok());
+    }
+
+    #[test]
+    fn ip_literals_resolve_without_a_lookup() {
+        let addr = |u: &str| literal_addr(&u.parse().unwrap());
+        assert_eq!(
+            addr("http://127.0.0.1:4566/token"),
+            Some(SocketAddr::from(([127, 0, 0, 1], 4566)))
+        );
+        assert_eq!(
+            addr("https://[::1]/"),
+            Some(SocketAddr::from((std::net::Ipv6Addr::LOCALHOST, 443)))
+        );
+        assert_eq!(
+            addr("http://10.1.2.3/"),
+            Some(SocketAddr::from(([10, 1, 2, 3], 80)))
+        );
+        assert_eq!(
+            addr("https://oidc.us-east-1.amazonaws.com/"),
+            None,
+            "names go to the resolver"
+        );
+        assert_eq!(addr("https://localhost/"), None);
     }
 }

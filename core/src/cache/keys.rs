@@ -73,6 +73,50 @@ pub fn registration_cache_key(
     sha1_hex(registration_cache_key_input(start_url, region, scopes, session_name).as_bytes())
 }
 
+/// The AWS CLI's role-credential cache key (`~/.aws/cli/cache/<key>.json`, spec 6.8): SHA-1 of
+/// the compact sorted JSON of `{"accountId", "roleName", "sessionName"}` for an sso-session
+/// profile, or `{"accountId", "roleName", "startUrl"}` for a legacy one. This crate does not
+/// write role credentials; the key lets a tool find (or clear) the CLI's files.
+///
+/// ```
+/// use ssooidc_core::cache::role_credentials_cache_key;
+/// assert_eq!(
+///     role_credentials_cache_key("123456789012", "ReadOnly", Some("my-sso"), "https://x"),
+///     "31b260dab331b2af063485cea75f7b8b3cf54c71"
+/// );
+/// ```
+pub fn role_credentials_cache_key(
+    account_id: &str,
+    role_name: &str,
+    session_name: Option<&str>,
+    start_url: &str,
+) -> String {
+    let mut out = String::new();
+    let (last_key, last_value) = match session_name {
+        Some(session) => ("sessionName", session),
+        None => ("startUrl", start_url),
+    };
+    // Compact separators, keys sorted: accountId < roleName < sessionName / startUrl.
+    out.push('{');
+    for (i, (k, v)) in [
+        ("accountId", account_id),
+        ("roleName", role_name),
+        (last_key, last_value),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        if i > 0 {
+            out.push(',');
+        }
+        pyjson::write_str(&mut out, k);
+        out.push(':');
+        pyjson::write_str(&mut out, v);
+    }
+    out.push('}');
+    sha1_hex(out.as_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -92,6 +136,20 @@ mod tests {
         assert_eq!(
             token_cache_key("https://d-1234567890.awsapps.com/start#/"),
             "a1c75994a810c1c468d3bd565eda2836303e6659"
+        );
+    }
+
+    #[test]
+    fn role_credentials_key_vector() {
+        assert_eq!(
+            role_credentials_cache_key("123456789012", "ReadOnly", Some("my-sso"), START),
+            "31b260dab331b2af063485cea75f7b8b3cf54c71"
+        );
+        // The legacy form hashes the start URL instead of the session name. Expected value from
+        // python3: sha1(json.dumps({...}, sort_keys=True, separators=(',', ':'))).
+        assert_eq!(
+            role_credentials_cache_key("123456789012", "ReadOnly", None, START),
+            "30bbb2b1278a4c1fb1b943c46c1ef6501807f657"
         );
     }
 

@@ -11,7 +11,10 @@ mod token;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-pub use keys::{registration_cache_key, registration_cache_key_input, token_cache_key};
+pub use keys::{
+    registration_cache_key, registration_cache_key_input, role_credentials_cache_key,
+    token_cache_key,
+};
 pub use timestamp::{format_timestamp, from_epoch_seconds, parse_timestamp, TimestampError};
 pub use token::CachedToken;
 
