@@ -610,3 +610,43 @@ fn create_token_with_iam_is_signed_with_the_environments_credentials() {
     );
     assert!(auth.contains("/us-east-1/sso-oauth/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature="), "{auth}");
 }
+
+/// Quotes `s` for `sh -c`.
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+#[test]
+fn on_a_terminal_the_prompt_has_a_qr_code_and_a_countdown() {
+    // `script` (util-linux, Debian's essential bsdutils) gives the command a pseudo-terminal for
+    // stdout and stderr.
+    // 30 polls of 10 ms: long enough for the countdown's first frames.
+    let emu = emulator(Approval::ApproveAfterPolls(30));
+    let home = Home::new("tty-on", &emu);
+    let command = format!("{} login --sso-session dev --no-browser", sh_quote(BIN));
+    let mut script = Command::new("script");
+    script
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", &home.dir)
+        .env("AWS_ENDPOINT_URL_SSO_OIDC", emu.base_url())
+        .env("SSOOIDC_PROTOCOL_SECOND_MS", "10")
+        .args(["-qec", &command, "/dev/null"])
+        .stdin(Stdio::null());
+    let out = script.output().expect("run script");
+    let shown = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{shown}");
+    assert!(
+        shown.contains('█') || shown.contains('▀') || shown.contains('▄'),
+        "a QR code: {shown}"
+    );
+    assert!(shown.contains("left"), "a countdown: {shown}");
+    assert!(
+        shown.contains("\x1b[2K"),
+        "the countdown redraws its line: {shown:?}"
+    );
+    assert!(
+        shown.contains("Successfully logged into Start URL"),
+        "{shown}"
+    );
+}

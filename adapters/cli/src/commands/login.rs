@@ -32,7 +32,7 @@ pub fn run(ctx: &Context, args: LoginArgs, env: &HashMap<String, String>) -> Res
         selector,
         args.no_browser,
         env,
-        LoginOptions::default(),
+        login_options(env),
     )?;
     for warning in &result.warnings {
         eprintln!("warning: {warning}");
