@@ -46,23 +46,23 @@ fn exit_code(code: i32) -> ExitCode {
 }
 
 fn run(cli: Cli, env: &HashMap<String, String>) -> Result<(), Failure> {
-    let command = match cli.command {
-        // The demo builds its own environment (a temporary HOME, the emulator's endpoint).
-        Command::Demo(args) => return commands::demo::run(&cli.global, args, env),
-        other => other,
-    };
-    let ctx = Context::new(cli.global, env)?;
+    let Cli { global, command } = cli;
+    let debug = global.debug;
+    // Every command but the demo (which makes its own environment) reads the user's.
+    let context = || Context::new(global, env);
     match command {
-        Command::Login(args) => commands::login::run(&ctx, args, env),
-        Command::RegisterClient(args) => commands::low_level::register_client(&ctx, args),
+        Command::Demo(args) => commands::demo::run(debug, args, env),
+        Command::Login(args) => commands::login::run(&context()?, args, env),
+        Command::RegisterClient(args) => commands::low_level::register_client(&context()?, args),
         Command::StartDeviceAuthorization(args) => {
-            commands::low_level::start_device_authorization(&ctx, args)
+            commands::low_level::start_device_authorization(&context()?, args)
         }
-        Command::CreateToken(args) => commands::low_level::create_token(&ctx, args),
-        Command::CreateTokenWithIam(args) => commands::low_level::create_token_with_iam(&ctx, args),
-        Command::Token(args) => commands::token::run(&ctx, args),
-        Command::Logout(args) => commands::sessions::logout(&ctx, args),
-        Command::Sessions => commands::sessions::list(&ctx),
-        Command::Demo(_) => unreachable!("handled above"),
+        Command::CreateToken(args) => commands::low_level::create_token(&context()?, args),
+        Command::CreateTokenWithIam(args) => {
+            commands::low_level::create_token_with_iam(&context()?, args)
+        }
+        Command::Token(args) => commands::token::run(&context()?, args),
+        Command::Logout(args) => commands::sessions::logout(&context()?, args),
+        Command::Sessions => commands::sessions::list(&context()?),
     }
 }

@@ -9,7 +9,7 @@ use ssooidc_emulator::{Approval, Config as EmulatorConfig, Emulator};
 use ssooidc_ureq::session::{SessionSelector, Sessions};
 use ssooidc_ureq::DebugSink;
 
-use crate::cli::{DemoArgs, GlobalArgs};
+use crate::cli::DemoArgs;
 use crate::commands::login::{login, login_options};
 use crate::exit::Failure;
 
@@ -17,11 +17,7 @@ use crate::exit::Failure;
 pub const DEMO_SESSION: &str = "ssooidc-demo";
 
 /// `demo`.
-pub fn run(
-    global: &GlobalArgs,
-    args: DemoArgs,
-    env: &HashMap<String, String>,
-) -> Result<(), Failure> {
+pub fn run(debug: bool, args: DemoArgs, env: &HashMap<String, String>) -> Result<(), Failure> {
     let emulator = Emulator::start(EmulatorConfig::default().approval(
         Approval::ApproveAfterDelay(Duration::from_secs(args.approve_after)),
     ))
@@ -52,7 +48,7 @@ pub fn run(
         }
     }
     let mut sessions = Sessions::from_env_map(&demo_env)?;
-    if global.debug {
+    if debug {
         sessions.debug = Some(DebugSink::new(|line| eprintln!("[debug] {line}")));
     }
     let selector = SessionSelector::SsoSession(DEMO_SESSION.to_owned());
