@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use ssooidc_core::device::{
-    DeviceFlow, DeviceFlowConfig, DeviceFlowInput, Event, MisuseError, Output, Phase,
-    Registration, TransportErrorKind,
+    DeviceFlow, DeviceFlowConfig, DeviceFlowInput, Event, MisuseError, Output, Phase, Registration,
+    TransportErrorKind,
 };
 use ssooidc_core::endpoint::{resolve, Endpoint, EndpointParams};
 use ssooidc_core::error::{encode_error, ErrorCode};
@@ -64,10 +64,17 @@ enum Answer {
     /// The right success body for whatever operation is in flight.
     Success,
     /// A modelled error (`ErrorCode::ALL[code % 14]`), with or without the type header.
-    Modelled { code: u8, header: bool },
+    Modelled {
+        code: u8,
+        header: bool,
+    },
     /// The polling answers, more often.
-    Pending { header: bool },
-    SlowDown { header: bool },
+    Pending {
+        header: bool,
+    },
+    SlowDown {
+        header: bool,
+    },
     /// Spec vectors and raw responses.
     Other(ArbResponse),
     Transport(u8),
@@ -117,7 +124,10 @@ fn protocol_seconds(n: u64, second: Duration) -> Duration {
 /// `t` moved by `milli` thousandths of a protocol second; stays put where that is not
 /// representable.
 fn shift(t: Instant, milli: i64, second: Duration) -> Instant {
-    let nanos = second.as_nanos().saturating_mul(u128::from(milli.unsigned_abs())) / 1000;
+    let nanos = second
+        .as_nanos()
+        .saturating_mul(u128::from(milli.unsigned_abs()))
+        / 1000;
     let d = match u64::try_from(nanos / 1_000_000_000) {
         Ok(secs) => Duration::new(secs, (nanos % 1_000_000_000) as u32),
         Err(_) => Duration::MAX,
@@ -263,7 +273,10 @@ fn run(input: Input) {
         // The interval never decreases; the deadline never moves.
         if let Some(i) = flow.interval() {
             if let Some(previous) = interval {
-                assert!(i >= previous, "the interval went from {previous:?} to {i:?}");
+                assert!(
+                    i >= previous,
+                    "the interval went from {previous:?} to {i:?}"
+                );
             }
             interval = Some(i);
         }
@@ -341,7 +354,10 @@ fn run(input: Input) {
                     if let Some(previous) = last_poll {
                         let i = flow.interval().expect("an interval while polling");
                         let since = latest.duration_since(previous);
-                        assert!(since >= i, "polled {since:?} after the previous poll, interval {i:?}");
+                        assert!(
+                            since >= i,
+                            "polled {since:?} after the previous poll, interval {i:?}"
+                        );
                     }
                     last_poll = Some(latest);
                 }

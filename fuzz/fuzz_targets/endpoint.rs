@@ -49,11 +49,20 @@ fn check(endpoint: &Endpoint) {
     let url = endpoint.url();
     assert_eq!(Endpoint::parse(&url).as_ref(), Ok(endpoint), "{url}");
     assert!(!url.ends_with('/'), "{url}");
-    for path in ["/client/register", "/device_authorization", "/token", "/token?aws_iam=t"] {
+    for path in [
+        "/client/register",
+        "/device_authorization",
+        "/token",
+        "/token?aws_iam=t",
+    ] {
         let uri = endpoint.uri(path);
         assert_eq!(uri.to_string(), format!("{url}{path}"));
     }
-    let _ = (endpoint.is_loopback(), endpoint.authority(), format!("{endpoint:?}"));
+    let _ = (
+        endpoint.is_loopback(),
+        endpoint.authority(),
+        format!("{endpoint:?}"),
+    );
 }
 
 fuzz_target!(|input: Input| {

@@ -99,21 +99,81 @@ pub fn framed_response(data: &[u8]) -> http::Response<Vec<u8>> {
 
 /// The body of a modelled error E1-E15 of spec 8.5, with its status and shape name.
 pub const SPEC_ERRORS: [(u16, &str, &str); 15] = [
-    (400, "AuthorizationPendingException", r#"{"error":"authorization_pending","error_description":"Authorization is still pending"}"#),
-    (400, "SlowDownException", r#"{"error":"slow_down","error_description":"Client is polling too frequently"}"#),
-    (400, "ExpiredTokenException", r#"{"error":"expired_token","error_description":"Device code has expired"}"#),
-    (400, "AccessDeniedException", r#"{"error":"access_denied","error_description":"User denied the request"}"#),
-    (400, "AccessDeniedException", r#"{"error":"access_denied","reason":"KMS_AccessDeniedException","error_description":"KMS key access denied"}"#),
-    (401, "InvalidClientException", r#"{"error":"invalid_client","error_description":"Invalid client secret"}"#),
-    (400, "InvalidGrantException", r#"{"error":"invalid_grant","error_description":"Invalid grant provided"}"#),
-    (400, "InvalidRequestException", r#"{"error":"invalid_request","reason":"KMS_DisabledException","error_description":"KMS key is disabled"}"#),
-    (400, "InvalidRequestRegionException", r#"{"error":"invalid_request","error_description":"Token was issued in another region","endpoint":"https://oidc.us-west-2.amazonaws.com","region":"us-west-2"}"#),
-    (400, "InvalidScopeException", r#"{"error":"invalid_scope","error_description":"Invalid scope requested"}"#),
-    (400, "InvalidClientMetadataException", r#"{"error":"invalid_client_metadata","error_description":"Unsupported client type"}"#),
-    (400, "InvalidRedirectUriException", r#"{"error":"invalid_redirect_uri","error_description":"Redirect URI not allowed"}"#),
-    (400, "UnauthorizedClientException", r#"{"error":"unauthorized_client","error_description":"Client not authorized for this grant"}"#),
-    (400, "UnsupportedGrantTypeException", r#"{"error":"unsupported_grant_type","error_description":"Unsupported grant type"}"#),
-    (500, "InternalServerException", r#"{"error":"server_error","error_description":"An internal error occurred"}"#),
+    (
+        400,
+        "AuthorizationPendingException",
+        r#"{"error":"authorization_pending","error_description":"Authorization is still pending"}"#,
+    ),
+    (
+        400,
+        "SlowDownException",
+        r#"{"error":"slow_down","error_description":"Client is polling too frequently"}"#,
+    ),
+    (
+        400,
+        "ExpiredTokenException",
+        r#"{"error":"expired_token","error_description":"Device code has expired"}"#,
+    ),
+    (
+        400,
+        "AccessDeniedException",
+        r#"{"error":"access_denied","error_description":"User denied the request"}"#,
+    ),
+    (
+        400,
+        "AccessDeniedException",
+        r#"{"error":"access_denied","reason":"KMS_AccessDeniedException","error_description":"KMS key access denied"}"#,
+    ),
+    (
+        401,
+        "InvalidClientException",
+        r#"{"error":"invalid_client","error_description":"Invalid client secret"}"#,
+    ),
+    (
+        400,
+        "InvalidGrantException",
+        r#"{"error":"invalid_grant","error_description":"Invalid grant provided"}"#,
+    ),
+    (
+        400,
+        "InvalidRequestException",
+        r#"{"error":"invalid_request","reason":"KMS_DisabledException","error_description":"KMS key is disabled"}"#,
+    ),
+    (
+        400,
+        "InvalidRequestRegionException",
+        r#"{"error":"invalid_request","error_description":"Token was issued in another region","endpoint":"https://oidc.us-west-2.amazonaws.com","region":"us-west-2"}"#,
+    ),
+    (
+        400,
+        "InvalidScopeException",
+        r#"{"error":"invalid_scope","error_description":"Invalid scope requested"}"#,
+    ),
+    (
+        400,
+        "InvalidClientMetadataException",
+        r#"{"error":"invalid_client_metadata","error_description":"Unsupported client type"}"#,
+    ),
+    (
+        400,
+        "InvalidRedirectUriException",
+        r#"{"error":"invalid_redirect_uri","error_description":"Redirect URI not allowed"}"#,
+    ),
+    (
+        400,
+        "UnauthorizedClientException",
+        r#"{"error":"unauthorized_client","error_description":"Client not authorized for this grant"}"#,
+    ),
+    (
+        400,
+        "UnsupportedGrantTypeException",
+        r#"{"error":"unsupported_grant_type","error_description":"Unsupported grant type"}"#,
+    ),
+    (
+        500,
+        "InternalServerException",
+        r#"{"error":"server_error","error_description":"An internal error occurred"}"#,
+    ),
 ];
 
 /// Success bodies of spec 8.1-8.4.
@@ -250,9 +310,16 @@ where
                 ResponseError::Service(e) => {
                     assert_eq!(e.status(), status.as_u16());
                     assert!(!e.name().is_empty(), "an error with no name: {e:?}");
-                    let _ = (e.retry_kind(), e.is_retryable(), e.message(), e.request_id());
+                    let _ = (
+                        e.retry_kind(),
+                        e.is_retryable(),
+                        e.message(),
+                        e.request_id(),
+                    );
                 }
-                ResponseError::Malformed { kind, status: s, .. } => {
+                ResponseError::Malformed {
+                    kind, status: s, ..
+                } => {
                     assert_eq!(*s, status.as_u16());
                     if !status.is_success() {
                         assert!(
