@@ -47,6 +47,7 @@ pub mod operations;
 pub mod refresh;
 pub mod registration;
 mod secret;
+pub mod sigv4;
 pub mod wire;
 
 pub use error::{ErrorCode, RetryKind, ServiceError};

@@ -275,7 +275,10 @@ impl Refresher {
                 Some(seconds) => {
                     let mut fresh = self.token.clone();
                     fresh.access_token = out.access_token;
-                    fresh.expires_at = now.saturating_add(Duration::seconds(i64::from(seconds)));
+                    // Whole seconds: what the file can hold (spec 6.3), so the token returned
+                    // is the one a later read of the file gives.
+                    let expires_at = now.saturating_add(Duration::seconds(i64::from(seconds)));
+                    fresh.expires_at = expires_at.replace_nanosecond(0).unwrap_or(expires_at);
                     if let Some(rt) = out.refresh_token {
                         fresh.refresh_token = Some(rt);
                     }

@@ -60,12 +60,18 @@ impl GlobalArgs {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Log in with the device flow and cache the token where the AWS CLI and SDKs find it.
+    Login(LoginArgs),
+    /// Run a complete login against a local emulator, in a temporary HOME (no AWS account needed).
+    Demo(DemoArgs),
     /// Call RegisterClient and print the response as JSON.
     RegisterClient(RegisterClientArgs),
     /// Call StartDeviceAuthorization and print the response as JSON.
     StartDeviceAuthorization(StartDeviceAuthorizationArgs),
     /// Call CreateToken and print the response as JSON.
     CreateToken(CreateTokenArgs),
+    /// Call CreateTokenWithIAM (signed with your AWS credentials) and print the response as JSON.
+    CreateTokenWithIam(CreateTokenWithIamArgs),
     /// Print a valid access token of a session, refreshing it when it is due.
     Token(TokenArgs),
     /// Delete cached tokens (registrations are kept).
@@ -146,12 +152,84 @@ pub struct CreateTokenArgs {
     pub code_verifier: Option<String>,
 }
 
+/// `create-token-with-iam`.
+#[derive(Debug, Args)]
+pub struct CreateTokenWithIamArgs {
+    /// The application ARN.
+    #[arg(long, value_name = "ARN")]
+    pub client_id: String,
+    /// authorization_code, refresh_token, urn:ietf:params:oauth:grant-type:jwt-bearer or
+    /// urn:ietf:params:oauth:grant-type:token-exchange.
+    #[arg(long, value_name = "GRANT")]
+    pub grant_type: String,
+    /// Authorization-code grant: the code.
+    #[arg(long, value_name = "CODE")]
+    pub code: Option<String>,
+    /// Refresh grant: the refresh token.
+    #[arg(long, value_name = "TOKEN")]
+    pub refresh_token: Option<String>,
+    /// JWT-bearer grant: the JWT.
+    #[arg(long, value_name = "JWT")]
+    pub assertion: Option<String>,
+    /// Down-scoping.
+    #[arg(long, num_args = 1.., value_name = "SCOPE")]
+    pub scope: Option<Vec<String>>,
+    /// Authorization-code grant: the redirect URI.
+    #[arg(long, value_name = "URI")]
+    pub redirect_uri: Option<String>,
+    /// Token-exchange grant: the subject token.
+    #[arg(long, value_name = "TOKEN")]
+    pub subject_token: Option<String>,
+    /// Token-exchange grant: the subject token's type URI.
+    #[arg(long, value_name = "URI")]
+    pub subject_token_type: Option<String>,
+    /// Token-exchange grant: the wanted token type URI.
+    #[arg(long, value_name = "URI")]
+    pub requested_token_type: Option<String>,
+    /// Authorization-code grant: the PKCE verifier.
+    #[arg(long, value_name = "VERIFIER")]
+    pub code_verifier: Option<String>,
+}
+
 /// Which session a command works on.
 #[derive(Debug, Args, Clone, Default)]
 pub struct SessionArgs {
     /// An [sso-session NAME] section of the config file (instead of --profile).
     #[arg(long, value_name = "NAME")]
     pub sso_session: Option<String>,
+}
+
+/// `login`.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The session (or `--profile`, or `--start-url` with `--region`).
+    #[command(flatten)]
+    pub session: SessionArgs,
+    /// Log in to this access-portal URL without a config file (needs --region).
+    #[arg(long, value_name = "URL", conflicts_with = "sso_session")]
+    pub start_url: Option<String>,
+    /// Use the device-code flow. It is the only flow this version implements, so this flag is
+    /// accepted for compatibility with `aws sso login` and changes nothing.
+    #[arg(long)]
+    pub use_device_code: bool,
+    /// Do not open a browser; print the URL and the code.
+    #[arg(long)]
+    pub no_browser: bool,
+}
+
+/// `demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Use this HOME instead of a new temporary directory (a `[sso-session ssooidc-demo]`
+    /// section is added to its .aws/config).
+    #[arg(long, value_name = "DIR")]
+    pub home: Option<std::path::PathBuf>,
+    /// Seconds after which the emulator approves the login by itself.
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    pub approve_after: u64,
+    /// Do not open a browser.
+    #[arg(long)]
+    pub no_browser: bool,
 }
 
 /// `token`.

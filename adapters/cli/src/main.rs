@@ -5,6 +5,7 @@ mod cli;
 mod commands;
 mod context;
 mod exit;
+mod ui;
 
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -45,15 +46,23 @@ fn exit_code(code: i32) -> ExitCode {
 }
 
 fn run(cli: Cli, env: &HashMap<String, String>) -> Result<(), Failure> {
+    let command = match cli.command {
+        // The demo builds its own environment (a temporary HOME, the emulator's endpoint).
+        Command::Demo(args) => return commands::demo::run(&cli.global, args, env),
+        other => other,
+    };
     let ctx = Context::new(cli.global, env)?;
-    match cli.command {
+    match command {
+        Command::Login(args) => commands::login::run(&ctx, args, env),
         Command::RegisterClient(args) => commands::low_level::register_client(&ctx, args),
         Command::StartDeviceAuthorization(args) => {
             commands::low_level::start_device_authorization(&ctx, args)
         }
         Command::CreateToken(args) => commands::low_level::create_token(&ctx, args),
+        Command::CreateTokenWithIam(args) => commands::low_level::create_token_with_iam(&ctx, args),
         Command::Token(args) => commands::token::run(&ctx, args),
         Command::Logout(args) => commands::sessions::logout(&ctx, args),
         Command::Sessions => commands::sessions::list(&ctx),
+        Command::Demo(_) => unreachable!("handled above"),
     }
 }

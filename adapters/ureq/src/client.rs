@@ -2,14 +2,17 @@
 
 use ssooidc_core::endpoint::Endpoint;
 use ssooidc_core::operations::{
-    CreateToken, CreateTokenOutput, RegisterClient, RegisterClientOutput, StartDeviceAuthorization,
-    StartDeviceAuthorizationOutput,
+    CreateToken, CreateTokenOutput, CreateTokenWithIam, CreateTokenWithIamOutput, RegisterClient,
+    RegisterClientOutput, StartDeviceAuthorization, StartDeviceAuthorizationOutput,
 };
+use ssooidc_core::sigv4::sign;
 use ssooidc_core::wire::{redact_body, redact_headers};
+use ssooidc_core::wire::{Auth, SIGNING_NAME};
 use ssooidc_core::Operation;
 use std::sync::Arc;
+use time::OffsetDateTime;
 
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::error::Error;
 use crate::transport::{Transport, TransportFailure, TransportFailureKind};
 
@@ -98,8 +101,53 @@ impl Client {
         self.call(input)
     }
 
+    /// `CreateTokenWithIAM`, signed with SigV4 (`sso-oauth`, the client's region) using the
+    /// configured [`Credentials`](crate::Credentials).
+    pub fn create_token_with_iam(
+        &self,
+        input: &CreateTokenWithIam,
+    ) -> Result<CreateTokenWithIamOutput, Error> {
+        let operation = CreateTokenWithIam::NAME;
+        let credentials = self
+            .config
+            .credentials
+            .signing()
+            .ok_or(ConfigError::NoCredentials)?;
+        let region = self
+            .config
+            .region
+            .as_deref()
+            .ok_or(ConfigError::NoSigningRegion)?;
+        let mut request = input
+            .to_request(&self.endpoint)
+            .map_err(|e| Error::Request {
+                operation,
+                message: e.to_string(),
+            })?;
+        sign(
+            &mut request,
+            &credentials,
+            region,
+            SIGNING_NAME,
+            OffsetDateTime::now_utc(),
+        )
+        .map_err(|e| Error::Request {
+            operation,
+            message: e.to_string(),
+        })?;
+        let response = self.send(operation, request)?;
+        CreateTokenWithIam::parse_response(&response)
+            .map_err(|e| Error::from_response(operation, e))
+    }
+
     /// Sends any unsigned operation and decodes its answer.
     pub fn call<O: Operation>(&self, input: &O) -> Result<O::Output, Error> {
+        if O::AUTH != Auth::None {
+            return Err(Error::Request {
+                operation: O::NAME,
+                message: "a signed operation: use the method that signs it".to_owned(),
+            });
+        }
         let request = input
             .to_request(&self.endpoint)
             .map_err(|e| Error::Request {
@@ -115,8 +163,10 @@ impl Client {
     pub fn send(
         &self,
         operation: &'static str,
-        request: http::Request<Vec<u8>>,
+        mut request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, Error> {
+        // Log the headers that go on the wire, not the core's placeholder user agent.
+        self.transport.set_user_agent(&mut request);
         if let Some(DebugSink(log)) = &self.debug {
             log(&format!(
                 "{operation} request: {} {}\n{}{}",

@@ -32,6 +32,53 @@ pub enum Credentials {
     },
 }
 
+impl Credentials {
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` and `AWS_SESSION_TOKEN`, when both keys are set.
+    pub fn from_env(env: &HashMap<String, String>) -> Option<Self> {
+        let get = |k: &str| env.get(k).filter(|v| !v.is_empty()).cloned();
+        Some(Credentials::Static {
+            access_key_id: get("AWS_ACCESS_KEY_ID")?,
+            secret_access_key: Secret::new(get("AWS_SECRET_ACCESS_KEY")?),
+            session_token: get("AWS_SESSION_TOKEN").map(Secret::new),
+        })
+    }
+
+    /// Static keys (`aws_access_key_id`, `aws_secret_access_key`, `aws_session_token`) of a
+    /// config or credentials file section.
+    pub fn from_section(section: &ssooidc_core::config::IniSection) -> Option<Self> {
+        Some(Credentials::Static {
+            access_key_id: section.get("aws_access_key_id")?.to_owned(),
+            secret_access_key: Secret::new(section.get("aws_secret_access_key")?),
+            session_token: section.get("aws_session_token").map(Secret::new),
+        })
+    }
+
+    /// The static keys of `[profile]` in `~/.aws/credentials` text; anonymous when the file is
+    /// broken or the profile has none.
+    pub fn from_credentials_file(text: &str, profile: &str) -> Self {
+        ssooidc_core::config::ini::parse(text)
+            .ok()
+            .and_then(|sections| sections.get(profile).and_then(Self::from_section))
+            .unwrap_or_default()
+    }
+
+    /// The signing credentials, when there are any.
+    pub fn signing(&self) -> Option<ssooidc_core::sigv4::SigningCredentials> {
+        match self {
+            Credentials::Anonymous => None,
+            Credentials::Static {
+                access_key_id,
+                secret_access_key,
+                session_token,
+            } => Some(ssooidc_core::sigv4::SigningCredentials {
+                access_key_id: access_key_id.clone(),
+                secret_access_key: secret_access_key.clone(),
+                session_token: session_token.clone(),
+            }),
+        }
+    }
+}
+
 /// Which proxy to use.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
@@ -107,6 +154,12 @@ pub enum ConfigError {
     /// The proxy URL is not valid.
     #[error("invalid proxy URL: {0}")]
     Proxy(String),
+    /// The signed operation was called without credentials.
+    #[error("unable to locate credentials for CreateTokenWithIAM (set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or a profile with static keys)")]
+    NoCredentials,
+    /// The signed operation needs a region to sign for.
+    #[error("CreateTokenWithIAM needs a region to sign the request for")]
+    NoSigningRegion,
     /// The AWS config file could not be read.
     #[error("{path}: {source}")]
     ConfigFile {
@@ -146,7 +199,24 @@ impl Config {
             })?,
             None => AwsConfig::default(),
         };
-        Ok(Self::from_sources(&env, &aws_config))
+        let mut config = Self::from_sources(&env, &aws_config);
+        if config.credentials == Credentials::Anonymous {
+            let path = env
+                .get("AWS_SHARED_CREDENTIALS_FILE")
+                .filter(|v| !v.is_empty())
+                .map(|p| crate::paths::expand_tilde(p, &env))
+                .or_else(|| {
+                    crate::paths::home_dir(&env).map(|h| h.join(".aws").join("credentials"))
+                });
+            if let Some(text) = path.and_then(|p| std::fs::read_to_string(p).ok()) {
+                let profile = config
+                    .profile
+                    .clone()
+                    .unwrap_or_else(|| "default".to_owned());
+                config.credentials = Credentials::from_credentials_file(&text, &profile);
+            }
+        }
+        Ok(config)
     }
 
     /// [`Config::from_env`] over an explicit environment map and parsed config file.
@@ -182,6 +252,9 @@ impl Config {
                         .map(str::to_owned)
                 })
                 .map(PathBuf::from),
+            credentials: Credentials::from_env(env)
+                .or_else(|| profile_section.and_then(Credentials::from_section))
+                .unwrap_or_default(),
             profile: Some(profile),
             ..Self::default()
         }
@@ -325,6 +398,37 @@ mod tests {
             .endpoint_url("http://[::1]:80")
             .resolve_endpoint()
             .is_ok());
+    }
+
+    #[test]
+    fn credentials_come_from_env_then_files() {
+        let c = Config::from_sources(
+            &env(&[
+                ("AWS_ACCESS_KEY_ID", "AKID"),
+                ("AWS_SECRET_ACCESS_KEY", "S"),
+                ("AWS_SESSION_TOKEN", "T"),
+            ]),
+            &AwsConfig::default(),
+        );
+        let signing = c.credentials.signing().unwrap();
+        assert_eq!(signing.access_key_id, "AKID");
+        assert_eq!(signing.session_token.unwrap().expose(), "T");
+        let file = "[default]\naws_access_key_id = A1\naws_secret_access_key = S1\n[other]\naws_access_key_id = A2\naws_secret_access_key = S2\n";
+        assert_eq!(
+            Credentials::from_credentials_file(file, "other")
+                .signing()
+                .unwrap()
+                .access_key_id,
+            "A2"
+        );
+        assert_eq!(
+            Credentials::from_credentials_file(file, "missing"),
+            Credentials::Anonymous
+        );
+        assert_eq!(
+            Credentials::from_credentials_file("garbage", "default"),
+            Credentials::Anonymous
+        );
     }
 
     #[test]

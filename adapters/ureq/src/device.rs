@@ -10,6 +10,7 @@ use ssooidc_core::device::{
     DeviceFlow, DeviceFlowConfig, DeviceFlowError, DeviceFlowInput, Event, MisuseError, Output,
     Token, TransportErrorKind as FlowTransport,
 };
+use ssooidc_core::operations::operation_of;
 use time::OffsetDateTime;
 
 use crate::client::Client;
@@ -111,7 +112,7 @@ pub fn device_login(
         }
         match flow.poll_output()? {
             Output::Transmit(request) => {
-                let operation = operation_of(&request);
+                let operation = operation_of(&request).unwrap_or("CreateToken");
                 let result = client.send(operation, request);
                 if cancel.is_cancelled() {
                     return Err(LoginError::Cancelled);
@@ -133,14 +134,6 @@ pub fn device_login(
             Output::Event(event) => on_event(&event),
             Output::Done(result) => return result.map_err(LoginError::Flow),
         }
-    }
-}
-
-fn operation_of(request: &http::Request<Vec<u8>>) -> &'static str {
-    match request.uri().path().rsplit('/').next() {
-        Some("register") => "RegisterClient",
-        Some("device_authorization") => "StartDeviceAuthorization",
-        _ => "CreateToken",
     }
 }
 

@@ -28,7 +28,7 @@ pub enum TransportErrorKind {
 #[non_exhaustive]
 pub enum Error {
     /// The service answered with an error.
-    #[error("An error occurred ({}) when calling the {operation} operation{}", .source.name(), .source.message().map(|m| format!(": {m}")).unwrap_or_default())]
+    #[error("{}", aws_cli_message(operation, source))]
     Service {
         /// The operation.
         operation: &'static str,
@@ -76,6 +76,21 @@ pub enum Error {
         /// Why.
         message: String,
     },
+}
+
+/// A service error as the AWS CLI prints it:
+/// `An error occurred (<ErrorName>) when calling the <Operation> operation: <error_description>`.
+pub fn aws_cli_message(operation: &str, error: &ServiceError) -> String {
+    match error.message() {
+        Some(m) => format!(
+            "An error occurred ({}) when calling the {operation} operation: {m}",
+            error.name()
+        ),
+        None => format!(
+            "An error occurred ({}) when calling the {operation} operation",
+            error.name()
+        ),
+    }
 }
 
 impl Error {

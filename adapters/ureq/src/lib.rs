@@ -17,4 +17,4 @@ pub mod transport;
 
 pub use client::{Client, DebugSink};
 pub use config::{Config, ConfigError, Credentials, ProxyConfig};
-pub use error::{Error, TransportErrorKind};
+pub use error::{aws_cli_message, Error, TransportErrorKind};

@@ -205,6 +205,10 @@ pub struct Sessions {
     pub refresh_policy: RefreshPolicy,
     /// Where clients log requests and responses (secrets redacted), when set.
     pub debug: Option<DebugSink>,
+    /// How long [`Sessions::token`] waits for another process's refresh (default
+    /// [`REFRESH_LOCK_WAIT`]). When the wait runs out and the cached token is still valid, it is
+    /// used with a warning.
+    pub refresh_lock_wait: Duration,
 }
 
 impl Sessions {
@@ -293,7 +297,11 @@ impl Sessions {
             start_url: Some(settings.start_url.clone()),
             region: Some(settings.region.clone()),
             access_token: token.access_token,
-            expires_at: token.expires_at,
+            // Whole seconds, as the file holds it: the entry returned is the entry stored.
+            expires_at: token
+                .expires_at
+                .replace_nanosecond(0)
+                .unwrap_or(token.expires_at),
             client_id: Some(token.registration.client_id.clone()),
             client_secret: Some(token.registration.client_secret.clone()),
             registration_expires_at: Some(token.registration.expires_at),
@@ -337,6 +345,7 @@ impl Sessions {
             http,
             refresh_policy: RefreshPolicy::default(),
             debug: None,
+            refresh_lock_wait: REFRESH_LOCK_WAIT,
         })
     }
 
@@ -391,7 +400,25 @@ impl Sessions {
             });
         }
 
-        let mut lock = self.cache.lock(&settings.token_key, REFRESH_LOCK_WAIT)?;
+        let mut lock = match self.cache.lock(&settings.token_key, self.refresh_lock_wait) {
+            Ok(lock) => lock,
+            // Another process is refreshing (or logging in) and taking long: the token we read
+            // is still good, so use it rather than fail.
+            Err(StoreError::LockTimeout { waited, .. })
+                if cached.is_valid_at(OffsetDateTime::now_utc()) =>
+            {
+                warnings.push(format!(
+                    "another process held the session lock for {waited:?}; using the cached token without refreshing"
+                ));
+                return Ok(SessionToken {
+                    token: cached,
+                    source: TokenSource::Cached,
+                    path,
+                    warnings,
+                });
+            }
+            Err(e) => return Err(e.into()),
+        };
         // Someone may have refreshed while we waited: read again under the lock.
         let cached = match self.cache.load_token(&settings.token_key)? {
             Lookup::Found(t) => t,

@@ -101,15 +101,22 @@ impl Transport {
         })
     }
 
+    /// Puts this transport's `User-Agent` (core's, this crate's, the configured suffix) on
+    /// `request`, replacing the core's. [`send`](Self::send) does it too; call it first to log
+    /// the request exactly as it will be sent.
+    pub fn set_user_agent(&self, request: &mut http::Request<Vec<u8>>) {
+        if let Ok(ua) = http::HeaderValue::from_str(&self.user_agent) {
+            request.headers_mut().insert(http::header::USER_AGENT, ua);
+        }
+    }
+
     /// Sends `request` and reads the response, at most [`MAX_RESPONSE_BODY_BYTES`] + 1 bytes of
     /// body (one more than the cap, so that the core sees the body is too large).
     pub fn send(
         &self,
         mut request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, TransportFailure> {
-        if let Ok(ua) = http::HeaderValue::from_str(&self.user_agent) {
-            request.headers_mut().insert(http::header::USER_AGENT, ua);
-        }
+        self.set_user_agent(&mut request);
         let response = self.agent.run(request).map_err(classify)?;
         let (parts, mut body) = response.into_parts();
         let limit = MAX_RESPONSE_BODY_BYTES as u64 + 1;

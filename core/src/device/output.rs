@@ -169,6 +169,17 @@ impl DeviceFlowError {
         matches!(self, Self::Expired(_) | Self::DeadlineReached)
     }
 
+    /// The operation that failed, when one did.
+    pub fn operation(&self) -> Option<&'static str> {
+        match self {
+            Self::Denied(_) | Self::Expired(_) => Some("CreateToken"),
+            Self::Service { operation, .. } | Self::RetriesExhausted { operation, .. } => {
+                Some(operation)
+            }
+            Self::DeadlineReached | Self::Request(_) => None,
+        }
+    }
+
     /// The service error behind it, if there is one.
     pub fn service_error(&self) -> Option<&ServiceError> {
         match self {

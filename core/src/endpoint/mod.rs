@@ -100,7 +100,8 @@ pub enum EndpointError {
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Endpoint {
     https: bool,
-    authority: String,
+    /// Parsed once, lower-cased; cloning it is a reference-count increment.
+    authority: http::uri::Authority,
     host: String,
     base_path: String,
 }
@@ -149,10 +150,14 @@ impl Endpoint {
         if !base_path.is_empty() && base_path.parse::<http::uri::PathAndQuery>().is_err() {
             return Err(bad("the path is not valid"));
         }
+        let host = host.to_ascii_lowercase();
+        let authority =
+            http::uri::Authority::try_from(authority_parsed.as_str().to_ascii_lowercase())
+                .map_err(|_| bad("the host or port is not valid"))?;
         Ok(Endpoint {
             https,
-            host: host.to_ascii_lowercase(),
-            authority: authority_parsed.as_str().to_ascii_lowercase(),
+            host,
+            authority,
             base_path: base_path.to_owned(),
         })
     }
@@ -179,7 +184,7 @@ impl Endpoint {
 
     /// `host[:port]`.
     pub fn authority(&self) -> &str {
-        &self.authority
+        self.authority.as_str()
     }
 
     /// Whether the host is a loopback address or `localhost`.
@@ -192,18 +197,26 @@ impl Endpoint {
                 .is_ok_and(|ip| ip.is_loopback())
     }
 
-    /// The full URI of `path_and_query` (which starts with `/`) under this endpoint.
-    pub fn uri(&self, path_and_query: &str) -> http::Uri {
-        let mut pq = String::with_capacity(self.base_path.len() + path_and_query.len());
-        pq.push_str(&self.base_path);
-        pq.push_str(path_and_query);
-        http::Uri::builder()
-            .scheme(if self.https { "https" } else { "http" })
-            .authority(self.authority.as_str())
-            .path_and_query(pq)
-            .build()
-            // Every part was validated by `Endpoint::parse`, and operation paths are constants.
-            .unwrap_or_else(|_| http::Uri::from_static("/"))
+    /// The full URI of `path_and_query` (which starts with `/`) under this endpoint. Fails only
+    /// when `path_and_query` is not a valid URI path.
+    pub fn uri(&self, path_and_query: &'static str) -> Result<http::Uri, http::Error> {
+        let path_and_query = if self.base_path.is_empty() {
+            http::uri::PathAndQuery::from_static(path_and_query)
+        } else {
+            let mut pq = String::with_capacity(self.base_path.len() + path_and_query.len());
+            pq.push_str(&self.base_path);
+            pq.push_str(path_and_query);
+            http::uri::PathAndQuery::try_from(pq)?
+        };
+        let mut parts = http::uri::Parts::default();
+        parts.scheme = Some(if self.https {
+            http::uri::Scheme::HTTPS
+        } else {
+            http::uri::Scheme::HTTP
+        });
+        parts.authority = Some(self.authority.clone());
+        parts.path_and_query = Some(path_and_query);
+        Ok(http::Uri::from_parts(parts)?)
     }
 }
 
@@ -297,7 +310,7 @@ mod tests {
         let e = Endpoint::parse("http://127.0.0.1:4566/prefix/").unwrap();
         assert_eq!(e.url(), "http://127.0.0.1:4566/prefix");
         assert_eq!(
-            e.uri("/token?aws_iam=t").to_string(),
+            e.uri("/token?aws_iam=t").unwrap().to_string(),
             "http://127.0.0.1:4566/prefix/token?aws_iam=t"
         );
         assert!(e.is_loopback());

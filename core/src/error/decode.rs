@@ -1,6 +1,7 @@
 //! Finding the error type in a response (spec 3.2).
 
-use serde_json::{Map, Value};
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::Deserialize;
 
 use super::{AccessDeniedReason, ErrorCode, ErrorMeta, InvalidRequestReason, ServiceError};
 use crate::wire::MAX_RESPONSE_BODY_BYTES;
@@ -20,13 +21,11 @@ pub(crate) const REQUEST_ID_HEADER: &str = "x-amzn-requestid";
 pub fn decode_error<B: AsRef<[u8]>>(response: &http::Response<B>) -> ServiceError {
     let headers = response.headers();
     let body_bytes = response.body().as_ref();
-    let body: Option<Map<String, Value>> = if body_bytes.len() <= MAX_RESPONSE_BODY_BYTES {
-        serde_json::from_slice(body_bytes).ok()
+    let mut body: ErrorBody = if body_bytes.len() <= MAX_RESPONSE_BODY_BYTES {
+        serde_json::from_slice(body_bytes).unwrap_or_default()
     } else {
-        None
+        ErrorBody::default()
     };
-    let body = body.unwrap_or_default();
-    let member = |name: &str| body.get(name).and_then(Value::as_str).map(str::to_owned);
 
     let header_value = headers
         .get(ERROR_TYPE_HEADER)
@@ -34,15 +33,15 @@ pub fn decode_error<B: AsRef<[u8]>>(response: &http::Response<B>) -> ServiceErro
         .filter(|v| !v.trim().is_empty())
         .map(str::to_owned);
     let raw_code = header_value
-        .or_else(|| member("code"))
-        .or_else(|| member("Code"))
-        .or_else(|| member("__type"));
+        .or_else(|| body.code.take())
+        .or_else(|| body.code_upper.take())
+        .or_else(|| body.type_.take());
     let cleaned = raw_code.as_deref().map(clean_code);
 
     let meta = ErrorMeta {
         status: response.status().as_u16(),
-        error: member("error"),
-        error_description: member("error_description"),
+        error: body.error.take(),
+        error_description: body.error_description.take(),
         request_id: headers
             .get(REQUEST_ID_HEADER)
             .or_else(|| headers.get("x-amz-request-id"))
@@ -54,7 +53,7 @@ pub fn decode_error<B: AsRef<[u8]>>(response: &http::Response<B>) -> ServiceErro
         let oauth = ErrorCode::from_oauth_error(meta.error.as_deref()?)?;
         Some(
             if oauth == ErrorCode::InvalidRequest
-                && (body.contains_key("region") || body.contains_key("endpoint"))
+                && (body.region.is_some() || body.endpoint.is_some())
             {
                 ErrorCode::InvalidRequestRegion
             } else {
@@ -64,13 +63,13 @@ pub fn decode_error<B: AsRef<[u8]>>(response: &http::Response<B>) -> ServiceErro
     });
 
     match modelled {
-        Some(code) => build(code, meta, &member),
+        Some(code) => build(code, meta, body),
         None => {
             let message = meta
                 .error_description
                 .clone()
-                .or_else(|| member("message"))
-                .or_else(|| member("Message"));
+                .or(body.message)
+                .or(body.message_upper);
             ServiceError::Unknown {
                 code: cleaned
                     .filter(|c| !c.is_empty())
@@ -91,15 +90,81 @@ fn clean_code(raw: &str) -> &str {
     after_hash.trim()
 }
 
-fn build(
-    code: ErrorCode,
-    meta: ErrorMeta,
-    member: &dyn Fn(&str) -> Option<String>,
-) -> ServiceError {
+/// The members an error body may have. Each is read leniently: a member of another JSON type
+/// counts as absent instead of failing the whole body.
+#[derive(Default, Deserialize)]
+struct ErrorBody {
+    #[serde(default, deserialize_with = "lenient")]
+    error: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    error_description: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    reason: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    endpoint: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    region: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    code: Option<String>,
+    #[serde(default, rename = "Code", deserialize_with = "lenient")]
+    code_upper: Option<String>,
+    #[serde(default, rename = "__type", deserialize_with = "lenient")]
+    type_: Option<String>,
+    #[serde(default, deserialize_with = "lenient")]
+    message: Option<String>,
+    #[serde(default, rename = "Message", deserialize_with = "lenient")]
+    message_upper: Option<String>,
+}
+
+/// A string, or `None` for any other JSON value (which is skipped without recursion).
+fn lenient<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    struct V;
+    impl<'de> Visitor<'de> for V {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+            Ok(Some(v.to_owned()))
+        }
+        fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+            Ok(Some(v))
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E>(self) -> Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+            while seq.next_element::<IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+            while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+            Ok(None)
+        }
+    }
+    d.deserialize_any(V)
+}
+
+fn build(code: ErrorCode, meta: ErrorMeta, body: ErrorBody) -> ServiceError {
     match code {
         ErrorCode::AccessDenied => ServiceError::AccessDenied {
             meta,
-            reason: member("reason").map(|r| AccessDeniedReason::from_wire(&r)),
+            reason: body.reason.map(|r| AccessDeniedReason::from_wire(&r)),
         },
         ErrorCode::AuthorizationPending => ServiceError::AuthorizationPending { meta },
         ErrorCode::ExpiredToken => ServiceError::ExpiredToken { meta },
@@ -110,12 +175,12 @@ fn build(
         ErrorCode::InvalidRedirectUri => ServiceError::InvalidRedirectUri { meta },
         ErrorCode::InvalidRequest => ServiceError::InvalidRequest {
             meta,
-            reason: member("reason").map(|r| InvalidRequestReason::from_wire(&r)),
+            reason: body.reason.map(|r| InvalidRequestReason::from_wire(&r)),
         },
         ErrorCode::InvalidRequestRegion => ServiceError::InvalidRequestRegion {
             meta,
-            endpoint: member("endpoint"),
-            region: member("region"),
+            endpoint: body.endpoint,
+            region: body.region,
         },
         ErrorCode::InvalidScope => ServiceError::InvalidScope { meta },
         ErrorCode::SlowDown => ServiceError::SlowDown { meta },

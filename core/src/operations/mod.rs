@@ -16,6 +16,40 @@ pub use create_token_with_iam::{
 pub use register_client::{RegisterClient, RegisterClientOutput};
 pub use start_device_authorization::{StartDeviceAuthorization, StartDeviceAuthorizationOutput};
 
+/// The name of the operation a request built by this crate is for (from its path and query),
+/// for messages and logs; `None` for any other request.
+///
+/// ```
+/// use ssooidc_core::endpoint::Endpoint;
+/// use ssooidc_core::operations::{operation_of, CreateToken};
+/// use ssooidc_core::Operation;
+/// let endpoint = Endpoint::parse("https://oidc.us-east-1.amazonaws.com").unwrap();
+/// let request = CreateToken::refresh_token("c", "s", "r").to_request(&endpoint).unwrap();
+/// assert_eq!(operation_of(&request), Some("CreateToken"));
+/// ```
+pub fn operation_of<B>(request: &http::Request<B>) -> Option<&'static str> {
+    use crate::Operation;
+    let uri = request.uri();
+    let matches = |path_and_query: &str| {
+        let (path, query) = path_and_query
+            .split_once('?')
+            .unwrap_or((path_and_query, ""));
+        uri.path().ends_with(path) && uri.query().unwrap_or("") == query
+    };
+    [
+        (RegisterClient::PATH_AND_QUERY, RegisterClient::NAME),
+        (
+            StartDeviceAuthorization::PATH_AND_QUERY,
+            StartDeviceAuthorization::NAME,
+        ),
+        (CreateTokenWithIam::PATH_AND_QUERY, CreateTokenWithIam::NAME),
+        (CreateToken::PATH_AND_QUERY, CreateToken::NAME),
+    ]
+    .into_iter()
+    .find(|(path, _)| matches(path))
+    .map(|(_, name)| name)
+}
+
 /// The `grantType` values the service documents. The member is a free string on the wire.
 pub mod grant_type {
     /// RFC 8628 device code (note the underscore; the model's example misspells it).

@@ -56,11 +56,20 @@ pub trait Operation: Serialize {
     /// `Content-Type: application/json`, and a `User-Agent`. Never an `Authorization` header.
     fn to_request(&self, endpoint: &Endpoint) -> Result<http::Request<Vec<u8>>, RequestError> {
         let body = serde_json::to_vec(self).map_err(|e| RequestError::Serialize(e.to_string()))?;
+        let uri = endpoint
+            .uri(Self::PATH_AND_QUERY)
+            .map_err(|e| RequestError::Http(e.to_string()))?;
         http::Request::builder()
             .method(http::Method::POST)
-            .uri(endpoint.uri(Self::PATH_AND_QUERY))
-            .header(http::header::CONTENT_TYPE, "application/json")
-            .header(http::header::USER_AGENT, USER_AGENT)
+            .uri(uri)
+            .header(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/json"),
+            )
+            .header(
+                http::header::USER_AGENT,
+                http::HeaderValue::from_static(USER_AGENT),
+            )
             .body(body)
             .map_err(|e| RequestError::Http(e.to_string()))
     }
@@ -120,6 +129,12 @@ pub(crate) fn parse_response<T: DeserializeOwned, B: AsRef<[u8]>>(
 /// Whether `body` nests arrays and objects deeper than `limit`, counting brackets outside
 /// strings. One pass, no allocation; malformed input is left for the parser to report.
 pub(crate) fn json_depth_exceeds(body: &[u8], limit: usize) -> bool {
+    // Fast path: nesting deeper than `limit` needs more than `limit` opening brackets in all.
+    // This count vectorises; real bodies have a handful and never reach the exact scan.
+    let openings = body.iter().filter(|&&b| b == b'[' || b == b'{').count();
+    if openings <= limit {
+        return false;
+    }
     let mut depth = 0usize;
     let mut in_string = false;
     let mut escaped = false;

@@ -2,10 +2,14 @@
 //! printed as JSON with the service's camelCase names (as `aws sso-oidc ...` does).
 
 use serde::Serialize;
-use ssooidc_core::operations::{CreateToken, RegisterClient, StartDeviceAuthorization};
+use ssooidc_core::operations::{
+    CreateToken, CreateTokenWithIam, RegisterClient, StartDeviceAuthorization,
+};
 use ssooidc_core::Secret;
 
-use crate::cli::{CreateTokenArgs, RegisterClientArgs, StartDeviceAuthorizationArgs};
+use crate::cli::{
+    CreateTokenArgs, CreateTokenWithIamArgs, RegisterClientArgs, StartDeviceAuthorizationArgs,
+};
 use crate::context::Context;
 use crate::exit::Failure;
 
@@ -52,4 +56,19 @@ pub fn create_token(ctx: &Context, args: CreateTokenArgs) -> Result<(), Failure>
         code_verifier: args.code_verifier.map(Secret::new),
     };
     print_json(&ctx.client()?.create_token(&input)?)
+}
+
+/// `create-token-with-iam`: signed with the credentials of the environment or profile.
+pub fn create_token_with_iam(ctx: &Context, args: CreateTokenWithIamArgs) -> Result<(), Failure> {
+    let mut input = CreateTokenWithIam::new(args.client_id, args.grant_type);
+    input.code = args.code.map(Secret::new);
+    input.refresh_token = args.refresh_token.map(Secret::new);
+    input.assertion = args.assertion.map(Secret::new);
+    input.scope = args.scope;
+    input.redirect_uri = args.redirect_uri;
+    input.subject_token = args.subject_token.map(Secret::new);
+    input.subject_token_type = args.subject_token_type;
+    input.requested_token_type = args.requested_token_type;
+    input.code_verifier = args.code_verifier.map(Secret::new);
+    print_json(&ctx.client()?.create_token_with_iam(&input)?)
 }

@@ -1,5 +1,7 @@
 //! One module per command.
 
+pub mod demo;
+pub mod login;
 pub mod low_level;
 pub mod sessions;
 pub mod token;

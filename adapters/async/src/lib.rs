@@ -1,0 +1,71 @@
+//! # ssooidc-async
+//!
+//! An async AWS SSO OIDC client for **any runtime and any HTTP client**. The caller supplies two
+//! things:
+//!
+//! - an [`HttpSend`]: "send this `http::Request<Vec<u8>>`, give me the `http::Response<Vec<u8>>`"
+//!   (body capped while read, see [`CappedBody`]), failures as a [`TransportError`];
+//! - a [`Timer`]: "sleep until this `Instant`" (any `Fn(Instant) -> impl Future<Output = ()>`
+//!   is one), plus the clock it is on.
+//!
+//! On top of them: [`Client`], with one async method per operation, and [`device_login`], which
+//! drives the core's sans-I/O [`DeviceFlow`](ssooidc_core::device::DeviceFlow). Requests are
+//! built and responses decoded by `ssooidc-core`'s [`Operation`](ssooidc_core::Operation) trait,
+//! and every protocol decision (interval, `slow_down`, retries, deadline) is the core's: this
+//! crate only moves bytes and sleeps. It spawns nothing; cancelling is dropping the future (or a
+//! [`CancelToken`]).
+//!
+//! With default features it depends on no runtime and no HTTP client. Optional integrations:
+//!
+//! - `reqwest`: [`HttpSend`] for `reqwest::Client` (0.12, `default-features = false`: enable
+//!   reqwest's TLS feature yourself), and [`reqwest_client_builder`] with the recommended
+//!   settings;
+//! - `tokio`: [`TokioTimer`].
+//!
+//! ```
+//! // A whole device login with hand-written fakes and no runtime at all: see
+//! // `tests/no_runtime.rs` of this crate. With reqwest and tokio:
+//! # #[cfg(all(feature = "reqwest", feature = "tokio"))]
+//! # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+//! use ssooidc_async::{device_login, Client, LoginOptions, TokioTimer};
+//! use ssooidc_core::device::{DeviceFlowInput, Event};
+//! use ssooidc_core::endpoint::Endpoint;
+//!
+//! let endpoint = Endpoint::parse("http://127.0.0.1:4566")?;
+//! let http = ssooidc_async::reqwest_client_builder().build()?;
+//! let client = Client::new(http, endpoint.clone());
+//! let input = DeviceFlowInput::new(endpoint, "https://d-1234567890.awsapps.com/start", "my-tool");
+//! let token = device_login(&client, TokioTimer, input, LoginOptions::default(), |event| {
+//!     if let Event::Prompt(prompt) = event {
+//!         println!("Open {} and check the code {}", prompt.verification_uri, prompt.user_code);
+//!     }
+//! })
+//! .await?;
+//! println!("token expires at {}", token.expires_at);
+//! # Ok(())
+//! # }
+//! ```
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod client;
+pub mod device;
+mod error;
+#[cfg(feature = "reqwest")]
+mod reqwest_impl;
+#[cfg(feature = "tokio")]
+mod tokio_impl;
+pub mod transport;
+
+pub use client::Client;
+pub use device::{device_login, CancelToken, LoginError, LoginOptions};
+pub use error::Error;
+#[cfg(feature = "reqwest")]
+pub use reqwest_impl::{reqwest_client_builder, DEFAULT_TIMEOUT};
+#[cfg(feature = "tokio")]
+pub use tokio_impl::TokioTimer;
+pub use transport::{CappedBody, HttpSend, Timer, TransportError, TransportErrorKind};
+
+/// The `reqwest` crate this integration is built against (to match versions).
+#[cfg(feature = "reqwest")]
+pub use reqwest;

@@ -1,0 +1,105 @@
+//! `login`: the device login, as `aws sso login --use-device-code`, writing the AWS CLI's token
+//! and registration caches.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use ssooidc_core::device::Event;
+use ssooidc_ureq::device::{CancelToken, LoginError, LoginOptions};
+use ssooidc_ureq::session::{LoginResult, SessionError, SessionSelector, Sessions};
+
+use crate::cli::LoginArgs;
+use crate::context::Context;
+use crate::exit::Failure;
+use crate::ui::{self, Countdown, Tty};
+
+/// `login`.
+pub fn run(ctx: &Context, args: LoginArgs, env: &HashMap<String, String>) -> Result<(), Failure> {
+    let selector = match (&args.start_url, &args.session.sso_session) {
+        (Some(start_url), _) => {
+            let region = ctx.sessions.http.region.clone().ok_or_else(|| {
+                Failure::usage("--start-url needs --region (or AWS_REGION): the region of your IAM Identity Center")
+            })?;
+            SessionSelector::StartUrl {
+                start_url: start_url.clone(),
+                region,
+            }
+        }
+        _ => ctx.selector(&args.session),
+    };
+    let result = login(
+        &ctx.sessions,
+        selector,
+        args.no_browser,
+        env,
+        LoginOptions::default(),
+    )?;
+    for warning in &result.warnings {
+        eprintln!("warning: {warning}");
+    }
+    if result.reused_concurrent_login {
+        eprintln!("Another ssooidc finished logging in to this session while this one waited; using its token.");
+    }
+    println!(
+        "Successfully logged into Start URL: {}",
+        result.token.start_url.as_deref().unwrap_or("-")
+    );
+    eprintln!("Token cached in {}", result.token_path.display());
+    Ok(())
+}
+
+/// The testing knob `SSOOIDC_PROTOCOL_SECOND_MS`: the real length, in milliseconds, of one
+/// protocol second (polling intervals, slow_down, the code's lifetime). Pair it with the
+/// emulator's `--second`; leave it unset against AWS.
+pub const PROTOCOL_SECOND_ENV: &str = "SSOOIDC_PROTOCOL_SECOND_MS";
+
+/// Login options from the environment (only the testing knob above).
+pub fn login_options(env: &HashMap<String, String>) -> LoginOptions {
+    let mut options = LoginOptions::default();
+    if let Some(ms) = env
+        .get(PROTOCOL_SECOND_ENV)
+        .and_then(|v| v.trim().parse::<u64>().ok())
+    {
+        options.flow = options.flow.second(std::time::Duration::from_millis(ms));
+    }
+    options
+}
+
+/// Runs the login with the terminal UI and Ctrl-C handling; shared by `login` and `demo`.
+pub fn login(
+    sessions: &Sessions,
+    selector: SessionSelector,
+    no_browser: bool,
+    env: &HashMap<String, String>,
+    mut options: LoginOptions,
+) -> Result<LoginResult, Failure> {
+    let cancel = CancelToken::new();
+    options.cancel = cancel.clone();
+    install_interrupt_handler(cancel);
+    let tty = Tty::detect();
+    let browser = ui::can_open_browser(env, no_browser);
+    let mut countdown: Option<Countdown> = None;
+    let result = sessions.login(selector, options, |event| {
+        if let Event::Prompt(prompt) = event {
+            let opened = browser
+                && prompt
+                    .verification_uri_complete
+                    .as_deref()
+                    .is_some_and(|url| ui::open_browser(url, env));
+            ui::show_prompt(prompt, tty, opened);
+            countdown = Some(Countdown::start(prompt.expires_at.max(Instant::now()), tty));
+        }
+    });
+    drop(countdown);
+    match result {
+        Ok(r) => Ok(r),
+        Err(SessionError::Login(LoginError::Cancelled)) => Err(Failure::interrupted()),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Ctrl-C cancels the login: the driver wakes, nothing more is written, the command exits 130.
+fn install_interrupt_handler(cancel: CancelToken) {
+    // An error here means a handler is already installed (demo runs one login per process).
+    let _ = ctrlc::set_handler(move || cancel.cancel());
+}

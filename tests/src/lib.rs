@@ -1,0 +1,270 @@
+//! Helpers shared by the cross-crate integration tests in `tests/tests/*.rs`: a fast emulator,
+//! clients pointed at it, temporary homes for the session tests, a refused port, and a tiny raw
+//! HTTP server for answers the emulator cannot give.
+//!
+//! Everything talks to `127.0.0.1` only. Time is scaled: one protocol second lasts
+//! [`SECOND`] on both sides (the emulator's `second` and `DeviceFlowConfig::second`).
+#![forbid(unsafe_code)]
+
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use ssooidc_core::device::DeviceFlowConfig;
+use ssooidc_emulator::{Config as EmuConfig, Emulator, RecordedRequest, RunningEmulator, Target};
+use ssooidc_ureq::device::LoginOptions;
+use ssooidc_ureq::session::Sessions;
+use ssooidc_ureq::{Client, Config};
+
+/// One protocol second in the tests: interval 1 = 10 ms, a 600 s device code = 6 s.
+pub const SECOND: Duration = Duration::from_millis(10);
+
+/// The start URL of spec 6.3's vectors.
+pub const START_URL: &str = "https://d-1234567890.awsapps.com/start";
+
+/// `sha1("my-sso")`: the token file name of the `my-sso` session (spec 6.3 vector).
+pub const MY_SSO_TOKEN_KEY: &str = "0ad374308c5a4e22f723adf10145eafad7c4031c";
+
+/// `sha1(START_URL)`: the token file name of a legacy profile with [`START_URL`] (spec 6.3).
+pub const LEGACY_TOKEN_KEY: &str = "7487b5b67d5fa1132cf33fa93ae51ef38cc37752";
+
+/// The registration file name of `my-sso` with scopes `["sso:account:access"]` (spec 6.4).
+pub const MY_SSO_SCOPED_REGISTRATION_KEY: &str = "a8343d65418848d0bc13a5f25cbb32508ceec5d1";
+
+/// The device-code grant type.
+pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+
+/// An emulator configuration running at [`SECOND`] per protocol second.
+pub fn emulator_config() -> EmuConfig {
+    EmuConfig::default().second(SECOND)
+}
+
+/// Starts an emulator.
+pub fn start(config: EmuConfig) -> RunningEmulator {
+    Emulator::start(config).expect("the emulator starts")
+}
+
+/// The client configuration for `emu`: explicit endpoint, a 10 s timeout (nothing in a test
+/// should wait that long; it only keeps a broken test from hanging).
+pub fn config_for(emu: &RunningEmulator) -> Config {
+    Config::new("us-east-1")
+        .endpoint_url(emu.base_url())
+        .timeout(Duration::from_secs(10))
+}
+
+/// A client for `emu`.
+pub fn client_for(emu: &RunningEmulator) -> Client {
+    Client::new(config_for(emu)).expect("client")
+}
+
+/// The device flow's policy with [`SECOND`]-long protocol seconds.
+pub fn flow_config() -> DeviceFlowConfig {
+    DeviceFlowConfig::default().second(SECOND)
+}
+
+/// Login options with [`flow_config`] and a fixed jitter seed.
+pub fn login_options() -> LoginOptions {
+    LoginOptions {
+        flow: flow_config(),
+        seed: Some(7),
+        ..LoginOptions::default()
+    }
+}
+
+/// Requests the emulator recorded for `target`.
+pub fn requests_to(emu: &RunningEmulator, target: Target) -> Vec<RecordedRequest> {
+    emu.requests()
+        .into_iter()
+        .filter(|r| r.target == target)
+        .collect()
+}
+
+/// `CreateToken` requests with this `grantType`.
+pub fn token_requests(emu: &RunningEmulator, grant_type: &str) -> Vec<RecordedRequest> {
+    requests_to(emu, Target::CreateToken)
+        .into_iter()
+        .filter(|r| {
+            r.body_json()
+                .is_some_and(|b| b["grantType"].as_str() == Some(grant_type))
+        })
+        .collect()
+}
+
+/// A port on 127.0.0.1 that nothing listens on: bound, then released.
+pub fn refused_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    drop(listener);
+    port
+}
+
+static UNIQUE: AtomicU64 = AtomicU64::new(0);
+
+/// A unique directory under the system temporary directory, removed on drop.
+#[derive(Debug)]
+pub struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    /// Creates `ssooidc-tests-<label>-<pid>-<n>-<nanos>`.
+    pub fn new(label: &str) -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let path = std::env::temp_dir().join(format!(
+            "ssooidc-tests-{label}-{}-{}-{nanos}",
+            std::process::id(),
+            UNIQUE.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&path).expect("create temp dir");
+        TempDir { path }
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.path);
+    }
+}
+
+/// A temporary `HOME` with an `~/.aws/config`, and the environment that points the sessions at
+/// it and at an emulator.
+#[derive(Debug)]
+pub struct Home {
+    dir: TempDir,
+    /// The environment: `HOME`, and `AWS_ENDPOINT_URL_SSO_OIDC` when an emulator was given.
+    pub env: HashMap<String, String>,
+}
+
+impl Home {
+    /// A new empty home. `emu`: where `AWS_ENDPOINT_URL_SSO_OIDC` points.
+    pub fn new(label: &str, emu: Option<&RunningEmulator>) -> Self {
+        let dir = TempDir::new(label);
+        let mut env = HashMap::new();
+        env.insert("HOME".to_owned(), dir.path().display().to_string());
+        if let Some(emu) = emu {
+            env.insert(
+                "AWS_ENDPOINT_URL_SSO_OIDC".to_owned(),
+                emu.base_url().to_owned(),
+            );
+        }
+        Home { dir, env }
+    }
+
+    /// A home whose `~/.aws/config` is [`standard_config`].
+    pub fn with_standard_config(label: &str, emu: &RunningEmulator) -> Self {
+        let home = Home::new(label, Some(emu));
+        home.write_config(&standard_config());
+        home
+    }
+
+    /// The home directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes `~/.aws/config`.
+    pub fn write_config(&self, text: &str) {
+        let aws = self.path().join(".aws");
+        std::fs::create_dir_all(&aws).expect("mkdir ~/.aws");
+        std::fs::write(aws.join("config"), text).expect("write config");
+    }
+
+    /// `~/.aws/sso/cache`.
+    pub fn cache_dir(&self) -> PathBuf {
+        self.path().join(".aws").join("sso").join("cache")
+    }
+
+    /// A cache file by key.
+    pub fn cache_file(&self, key: &str) -> PathBuf {
+        self.cache_dir().join(format!("{key}.json"))
+    }
+
+    /// [`Sessions::from_env_map`] over [`Home::env`].
+    pub fn sessions(&self) -> Sessions {
+        Sessions::from_env_map(&self.env).expect("sessions")
+    }
+}
+
+/// A config with an sso-session profile `dev` (session `my-sso`, scoped so that the emulator
+/// issues refresh tokens), an unscoped session profile `plain`, and a legacy profile `legacy`.
+pub fn standard_config() -> String {
+    format!(
+        "[profile dev]\n\
+         sso_session = my-sso\n\
+         sso_account_id = 111122223333\n\
+         sso_role_name = ReadOnly\n\
+         \n\
+         [sso-session my-sso]\n\
+         sso_start_url = {START_URL}\n\
+         sso_region = us-east-1\n\
+         sso_registration_scopes = sso:account:access\n\
+         \n\
+         [profile legacy]\n\
+         sso_start_url = {START_URL}\n\
+         sso_region = us-east-1\n\
+         sso_account_id = 111122223333\n\
+         sso_role_name = ReadOnly\n"
+    )
+}
+
+/// A raw HTTP exchange: `GET path_and_query` on a fresh connection; returns the status, the
+/// head (lower-cased) and the body.
+pub fn http_get(base_url: &str, path_and_query: &str) -> (u16, String, String) {
+    let host = base_url.trim_start_matches("http://");
+    let mut stream = TcpStream::connect(host).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    write!(
+        stream,
+        "GET {path_and_query} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"
+    )
+    .expect("write");
+    let mut out = Vec::new();
+    stream.read_to_end(&mut out).expect("read");
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_owned(), body.to_owned())
+}
+
+/// Reads one HTTP/1.1 request (head and a `Content-Length` body) from `stream`; `None` when the
+/// peer closed the connection first.
+pub fn read_request(stream: &mut TcpStream) -> Option<(String, Vec<u8>)> {
+    let mut buf = Vec::new();
+    let mut byte = [0u8; 1];
+    while !buf.ends_with(b"\r\n\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) => buf.push(byte[0]),
+            _ => return None,
+        }
+    }
+    let head = String::from_utf8_lossy(&buf).into_owned();
+    let len = head
+        .lines()
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case("content-length")
+                .then(|| v.trim().parse::<usize>().ok())?
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; len];
+    stream.read_exact(&mut body).ok()?;
+    Some((head, body))
+}
