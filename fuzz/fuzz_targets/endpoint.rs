@@ -55,7 +55,9 @@ fn check(endpoint: &Endpoint) {
         "/token",
         "/token?aws_iam=t",
     ] {
-        let uri = endpoint.uri(path);
+        let uri = endpoint
+            .uri(path)
+            .unwrap_or_else(|e| panic!("{path} under {url}: {e}"));
         assert_eq!(uri.to_string(), format!("{url}{path}"));
     }
     let _ = (
