@@ -107,3 +107,37 @@ fn format_timestamp_always_writes_a_readable_time() {
         Some(datetime!(0000-01-01 00:00:00 UTC))
     );
 }
+
+/// `cache_files`: an unknown member holding a number too large for an integer
+/// (`555555555555555555555555555555555555555550`) was read as the float nearest to it only
+/// approximately (serde_json's default float parsing is not correctly rounded), so the file
+/// written back read as a different number: a rewrite changed a member it should keep.
+#[test]
+fn unknown_float_members_survive_a_rewrite() {
+    for n in [
+        "555555555555555555555555555555555555555550",
+        "5.555555555555555e41",
+        "0.30000000000000004",
+        "1.7976931348623157e308",
+        "2.2250738585072014e-308",
+        "-123456789012345678901234567890.5",
+    ] {
+        let file = format!(
+            r#"{{"accessToken":"a","expiresAt":"2022-03-23T21:16:47Z","clientId":"cj","clientSecret":"s","zeta":{{"n":{n}}}}}"#
+        );
+        let token = CachedToken::from_json(file.as_bytes()).unwrap();
+        let written = token.to_json();
+        assert_eq!(
+            CachedToken::from_json(written.as_bytes()).unwrap(),
+            token,
+            "{n}: {written}"
+        );
+        let registration = Registration::from_json(file.as_bytes()).unwrap();
+        let written = registration.to_json();
+        assert_eq!(
+            Registration::from_json(written.as_bytes()).unwrap(),
+            registration,
+            "{n}: {written}"
+        );
+    }
+}
