@@ -141,3 +141,84 @@ fn unknown_float_members_survive_a_rewrite() {
         );
     }
 }
+
+/// `device_machine`: with an interval too long for any `Instant` (here one protocol second of
+/// `Duration::MAX`), the next poll and the deadline both saturated to "the latest representable
+/// instant", computed from different starting points and so a few nanoseconds apart; when the
+/// poll's landed first, the machine polled again ~292 billion years after the previous poll,
+/// though the interval (`Duration::MAX`) had not passed. A poll that cannot be scheduled before
+/// the deadline must not happen at all.
+#[test]
+fn an_unrepresentably_long_interval_never_polls_again() {
+    use std::time::{Duration, Instant};
+
+    use ssooidc_core::device::{DeviceFlow, DeviceFlowConfig, DeviceFlowInput, Output};
+    use ssooidc_core::endpoint::{resolve, EndpointParams};
+    use ssooidc_core::error::{encode_error, ErrorCode};
+    use ssooidc_core::ServiceError;
+
+    let wall = datetime!(2026-01-04 18:51:47 UTC);
+    let ok = |body: &str| {
+        http::Response::builder()
+            .status(200)
+            .body(body.as_bytes().to_vec())
+            .unwrap()
+    };
+    let base = Instant::now();
+    let mut polled_again = Vec::new();
+    for latency_nanos in (0..64).chain([999_999_999, 1_000_000_001, 86_400_000_000_123]) {
+        let input = DeviceFlowInput::new(
+            resolve(&EndpointParams::region("us-east-1")).unwrap(),
+            "https://d-1234567890.awsapps.com/start",
+            "client",
+        )
+        .registration(Registration::new(
+            "cid",
+            "sec",
+            wall + time::Duration::days(1),
+        ));
+        let config = DeviceFlowConfig::default().second(Duration::MAX);
+        let mut flow = DeviceFlow::new(input, config, wall, 7);
+        let t0 = base + Duration::from_nanos(latency_nanos % 7_919);
+        assert!(matches!(flow.poll_output(), Ok(Output::Transmit(_))));
+        flow.handle_response(
+            t0,
+            wall,
+            ok(r#"{"deviceCode":"dc","userCode":"ABCD-EFGH","verificationUri":"https://x/","interval":1,"expiresIn":1}"#),
+        )
+        .unwrap();
+        let first = flow.poll_output();
+        assert!(matches!(first, Ok(Output::Transmit(_))), "{first:?}");
+        let answered = t0 + Duration::from_nanos(latency_nanos);
+        flow.handle_response(
+            answered,
+            wall,
+            encode_error(
+                &ServiceError::from_code(ErrorCode::AuthorizationPending, "x"),
+                true,
+            ),
+        )
+        .unwrap();
+        loop {
+            match flow.poll_output().unwrap() {
+                Output::Event(_) => continue,
+                Output::Timeout(at) => {
+                    flow.handle_timeout(at).unwrap();
+                    if let Ok(Output::Transmit(_)) = flow.poll_output() {
+                        polled_again.push(latency_nanos);
+                    }
+                    break;
+                }
+                Output::Done(_) => break,
+                Output::Transmit(_) => {
+                    polled_again.push(latency_nanos);
+                    break;
+                }
+            }
+        }
+    }
+    assert!(
+        polled_again.is_empty(),
+        "polled again before an interval of Duration::MAX had passed, for latencies (ns) {polled_again:?}"
+    );
+}
