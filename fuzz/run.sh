@@ -70,12 +70,15 @@ for target in "${targets[@]}"; do
     elapsed=$((SECONDS - start))
     execs=$(grep -ho 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' |
         awk '{ s += $1 } END { print s + 0 }')
+    # libFuzzer's own count of the seconds it fuzzed ("Done N runs in S second(s)"); the wall
+    # time also includes cargo's up-to-date check and loading the corpus.
+    fuzzed=$(grep -ho 'Done [0-9]* runs in [0-9]* second' "$log" | awk '{ s += $5 } END { print s + 0 }')
     if [[ $status -ne 0 ]]; then
         failed+=("$target")
         line="$target: CRASHED after ${elapsed} s and ${execs} execs (exit $status), see fuzz/$log"
         grep -E 'panicked|ERROR: |SUMMARY|Test unit written' "$log" | head -n 8 | sed 's/^/    /' || true
     else
-        line="$target: ok, ${elapsed} s, ${execs} execs"
+        line="$target: ok, fuzzed ${fuzzed} s (${elapsed} s wall), ${execs} execs"
     fi
     echo "$line"
     summary+=("$line")
