@@ -95,8 +95,9 @@ impl Registration {
     }
 
     /// The registration `RegisterClient` returned for a device-flow request with `scopes`.
-    /// `clientSecretExpiresAt` becomes `expires_at`; when it is missing or out of range,
-    /// `wall_now` is used, so the registration is never reused.
+    /// `clientSecretExpiresAt` becomes `expires_at`; when it is missing or out of range (outside
+    /// the years 0000 to 9999 that the cache file can hold), `wall_now` is used, so the
+    /// registration is never reused.
     pub fn from_output(
         output: RegisterClientOutput,
         scopes: Option<Vec<String>>,
@@ -104,7 +105,7 @@ impl Registration {
     ) -> Self {
         let expires_at = output
             .client_secret_expires_at
-            .and_then(|secs| OffsetDateTime::from_unix_timestamp(secs).ok())
+            .and_then(crate::cache::from_epoch_seconds)
             .unwrap_or(wall_now);
         Registration {
             client_id: output.client_id,

@@ -64,6 +64,7 @@ use std::net::SocketAddr;
 pub use config::{parse_duration, Approval, Config, RefreshTokenPolicy, NINETY_DAYS};
 pub use faults::{FaultAction, FaultRule, Target, When};
 pub use record::RecordedRequest;
+pub use server::Handler;
 
 use server::lock;
 use service::Now;

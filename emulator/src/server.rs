@@ -8,7 +8,7 @@ use std::net::{SocketAddr, TcpListener as StdListener};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE, HOST, LOCATION};
@@ -55,6 +55,24 @@ pub(crate) struct Shared {
     stopped: watch::Receiver<bool>,
 }
 
+impl Shared {
+    fn new(config: Config, local_base: String, stopped: watch::Receiver<bool>) -> Shared {
+        Shared {
+            faults: Mutex::new(Faults::new(&config.faults)),
+            requests: Mutex::new(VecDeque::new()),
+            ids: Ids::new(),
+            error_type_header: config.error_type_header,
+            max_body_bytes: config.max_body_bytes,
+            max_recorded: config.max_recorded_requests,
+            public_url: config.public_url.clone(),
+            local_base,
+            log: config.log_requests,
+            stopped,
+            service: Mutex::new(Service::new(config)),
+        }
+    }
+}
+
 /// The handle the public API keeps on the server thread.
 pub(crate) struct Handle {
     pub shared: Arc<Shared>,
@@ -84,19 +102,7 @@ pub(crate) fn spawn(config: Config) -> Result<Handle, Error> {
         tokio::net::TcpListener::from_std(std_listener)?
     };
     let (stop_tx, stop_rx) = watch::channel(false);
-    let shared = Arc::new(Shared {
-        faults: Mutex::new(Faults::new(&config.faults)),
-        requests: Mutex::new(VecDeque::new()),
-        ids: Ids::new(),
-        error_type_header: config.error_type_header,
-        max_body_bytes: config.max_body_bytes,
-        max_recorded: config.max_recorded_requests,
-        public_url: config.public_url.clone(),
-        local_base: base_url.clone(),
-        log: config.log_requests,
-        stopped: stop_rx.clone(),
-        service: Mutex::new(Service::new(config)),
-    });
+    let shared = Arc::new(Shared::new(config, base_url.clone(), stop_rx.clone()));
     let loop_shared = Arc::clone(&shared);
     let thread = std::thread::Builder::new()
         .name("ssooidc-emulator".to_owned())
@@ -265,21 +271,114 @@ enum ReadBody {
     TooLarge,
 }
 
+/// Whether the request's `Content-Length` already says the body is over the limit.
+fn declared_too_large(shared: &Shared, parts: &http::request::Parts) -> bool {
+    parts
+        .headers
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .is_some_and(|n| n > shared.max_body_bytes as u64)
+}
+
+/// What was decided about a request once its body was read, before any time passes.
+struct Begun {
+    route: Route,
+    request_id: String,
+    delay: Duration,
+    action: Option<FaultAction>,
+}
+
+/// What to do with a request after its fault delay.
+enum Answer {
+    /// Send this; `cut`: drop the connection after half of the body (fault `drop`).
+    Respond {
+        response: Response<Vec<u8>>,
+        cut: bool,
+    },
+    /// Keep the connection open without answering until the emulator stops (fault `hang`).
+    Hang,
+    /// Close the connection without answering (fault `close`).
+    Close,
+}
+
+/// Routes and records a request and matches it against the fault rules.
+fn begin(
+    shared: &Shared,
+    parts: &http::request::Parts,
+    body: &ReadBody,
+    wall: SystemTime,
+) -> Begun {
+    let request_id = shared.ids.request_id();
+    let route = Route::of(&parts.method, parts.uri.path(), parts.uri.query());
+    record(shared, route, parts, body, &request_id, wall);
+    let decision = lock(&shared.faults).decide(route.target());
+    Begun {
+        route,
+        request_id,
+        delay: decision.delay,
+        action: decision.action,
+    }
+}
+
+/// Answers a request at `now` (after its fault delay): the service's answer or the fault's.
+fn finish(
+    shared: &Shared,
+    begun: Begun,
+    parts: &http::request::Parts,
+    body: ReadBody,
+    now: Now,
+) -> Answer {
+    let Begun {
+        route,
+        request_id,
+        action,
+        ..
+    } = begun;
+    let mut cut = false;
+    let response: Response<Vec<u8>> = match action {
+        Some(FaultAction::Error(code)) => {
+            service_error(shared, ServiceError::from_code(code, "Injected fault"))
+        }
+        Some(FaultAction::Status(status)) => {
+            let mut r = Response::new(Vec::new());
+            *r.status_mut() =
+                StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+            r
+        }
+        Some(FaultAction::Hang) => {
+            log(shared, parts, route, "hang");
+            return Answer::Hang;
+        }
+        Some(FaultAction::Close) => {
+            log(shared, parts, route, "close");
+            return Answer::Close;
+        }
+        Some(FaultAction::Drop) => {
+            cut = true;
+            dispatch(shared, route, parts, body, now)
+        }
+        Some(FaultAction::Delay(_)) | None => dispatch(shared, route, parts, body, now),
+    };
+    let (mut head, bytes) = response.into_parts();
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        head.headers.insert(REQUEST_ID, v);
+    }
+    let what = if cut { "drop" } else { head.status.as_str() };
+    log(shared, parts, route, what);
+    Answer::Respond {
+        response: Response::from_parts(head, bytes),
+        cut,
+    }
+}
+
 async fn handle(
     shared: Arc<Shared>,
     req: Request<Incoming>,
 ) -> Result<Response<EmuBody>, CloseConnection> {
-    let request_id = shared.ids.request_id();
     let (parts, body) = req.into_parts();
-    let route = Route::of(&parts.method, parts.uri.path(), parts.uri.query());
-
-    let declared = parts
-        .headers
-        .get(CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<u64>().ok());
     let limit = shared.max_body_bytes;
-    let body = if declared.is_some_and(|n| n > limit as u64) {
+    let body = if declared_too_large(&shared, &parts) {
         ReadBody::TooLarge
     } else {
         match Limited::new(body, limit).collect().await {
@@ -290,46 +389,20 @@ async fn handle(
         }
     };
 
-    record(&shared, route, &parts, &body, &request_id);
-
-    let decision = lock(&shared.faults).decide(route.target());
-    if !decision.delay.is_zero() {
-        tokio::time::sleep(decision.delay).await;
+    let begun = begin(&shared, &parts, &body, SystemTime::now());
+    if !begun.delay.is_zero() {
+        tokio::time::sleep(begun.delay).await;
     }
-    let mut cut = false;
-    let response: Response<Vec<u8>> = match decision.action {
-        Some(FaultAction::Error(code)) => {
-            service_error(&shared, ServiceError::from_code(code, "Injected fault"))
-        }
-        Some(FaultAction::Status(status)) => {
-            let mut r = Response::new(Vec::new());
-            *r.status_mut() =
-                StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-            r
-        }
-        Some(FaultAction::Hang) => {
-            log(&shared, &parts, route, "hang");
+    let (response, cut) = match finish(&shared, begun, &parts, body, Now::system()) {
+        Answer::Respond { response, cut } => (response, cut),
+        Answer::Hang => {
             let mut stopped = shared.stopped.clone();
             let _ = stopped.wait_for(|s| *s).await;
             return Err(CloseConnection);
         }
-        Some(FaultAction::Close) => {
-            log(&shared, &parts, route, "close");
-            return Err(CloseConnection);
-        }
-        Some(FaultAction::Drop) => {
-            cut = true;
-            dispatch(&shared, route, &parts, body)
-        }
-        Some(FaultAction::Delay(_)) | None => dispatch(&shared, route, &parts, body),
+        Answer::Close => return Err(CloseConnection),
     };
-
-    let (mut head, bytes) = response.into_parts();
-    if let Ok(v) = HeaderValue::from_str(&request_id) {
-        head.headers.insert(REQUEST_ID, v);
-    }
-    let what = if cut { "drop" } else { head.status.as_str() };
-    log(&shared, &parts, route, what);
+    let (head, bytes) = response.into_parts();
     let bytes = Bytes::from(bytes);
     let body = if cut && !bytes.is_empty() {
         let half = bytes.len() / 2;
@@ -342,6 +415,87 @@ async fn handle(
         EmuBody::Full(Some(bytes))
     };
     Ok(Response::from_parts(head, body))
+}
+
+/// The emulator's request handling without sockets, threads or sleeping: the same routing,
+/// body limit, recording, fault rules and service as [`Emulator::start`](crate::Emulator::start)'s
+/// server (which calls the same functions), with time given by the caller.
+///
+/// Fault delays are not slept: the request is answered as if it had arrived that much later.
+/// `hang` and `close` faults answer `None` (the server would send nothing); `drop` answers the
+/// whole response (cutting it is the transport's business).
+///
+/// ```
+/// use ssooidc_emulator::{Config, Handler};
+///
+/// let handler = Handler::new(Config::default());
+/// let request = http::Request::post("/client/register")
+///     .body(br#"{"clientName":"me","clientType":"public"}"#.to_vec())
+///     .unwrap();
+/// let response = handler.handle(request).unwrap();
+/// assert_eq!(response.status(), 200);
+/// assert!(response.headers().contains_key("x-amzn-requestid"));
+/// ```
+pub struct Handler {
+    shared: Shared,
+    /// Keeps the stop channel open; a sans-socket handler is never stopped.
+    _stop: watch::Sender<bool>,
+}
+
+impl std::fmt::Debug for Handler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Handler")
+            .field("base_url", &self.shared.local_base)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Handler {
+    /// A handler with `config`. Without `public_url`, a request with no usable `Host` header
+    /// sees `http://HOST:PORT` of `config.host` and `config.port` as the emulator's base URL.
+    pub fn new(config: Config) -> Self {
+        let local_base = format!("http://{}", SocketAddr::new(config.host, config.port));
+        let (stop, stopped) = watch::channel(false);
+        Handler {
+            shared: Shared::new(config, local_base, stopped),
+            _stop: stop,
+        }
+    }
+
+    /// Answers `request` now (the system clocks).
+    pub fn handle(&self, request: Request<Vec<u8>>) -> Option<Response<Vec<u8>>> {
+        self.handle_at(request, Instant::now(), SystemTime::now())
+    }
+
+    /// Answers `request` as received at monotonic time `now` and wall-clock time `wall`.
+    /// `None`: the server would close the connection without answering (a `hang` or `close`
+    /// fault). Instants given to one handler should not go backwards; if they do, codes look
+    /// younger than they are, and nothing panics.
+    pub fn handle_at(
+        &self,
+        request: Request<Vec<u8>>,
+        now: Instant,
+        wall: SystemTime,
+    ) -> Option<Response<Vec<u8>>> {
+        let shared = &self.shared;
+        let (parts, bytes) = request.into_parts();
+        let body = if declared_too_large(shared, &parts) || bytes.len() > shared.max_body_bytes {
+            ReadBody::TooLarge
+        } else {
+            ReadBody::Ok(Bytes::from(bytes))
+        };
+        let begun = begin(shared, &parts, &body, wall);
+        let now = Now::at(now, wall).later(begun.delay);
+        match finish(shared, begun, &parts, body, now) {
+            Answer::Respond { response, .. } => Some(response),
+            Answer::Hang | Answer::Close => None,
+        }
+    }
+
+    /// Every request received so far (up to [`Config::max_recorded_requests`]), oldest first.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        lock(&self.shared.requests).iter().cloned().collect()
+    }
 }
 
 fn log(shared: &Shared, parts: &http::request::Parts, route: Route, what: &str) {
@@ -361,6 +515,7 @@ fn record(
     parts: &http::request::Parts,
     body: &ReadBody,
     request_id: &str,
+    wall: SystemTime,
 ) {
     if shared.max_recorded == 0 {
         return;
@@ -376,7 +531,7 @@ fn record(
             ReadBody::TooLarge => Vec::new(),
         },
         request_id: request_id.to_owned(),
-        received_at: SystemTime::now(),
+        received_at: wall,
     };
     let mut log = lock(&shared.requests);
     while log.len() >= shared.max_recorded {
@@ -463,6 +618,7 @@ fn dispatch(
     route: Route,
     parts: &http::request::Parts,
     body: ReadBody,
+    now: Now,
 ) -> Response<Vec<u8>> {
     let body = match body {
         ReadBody::Ok(b) => b,
@@ -477,7 +633,6 @@ fn dispatch(
             )
         }
     };
-    let now = Now::system();
     let result = match route {
         Route::RegisterClient => parse_json(shared, &body).map(|input| {
             match lock(&shared.service).register_client(input, now) {

@@ -29,14 +29,25 @@ pub(crate) struct Now {
 }
 
 impl Now {
-    pub(crate) fn system() -> Self {
-        let epoch = std::time::SystemTime::now()
+    /// `instant`, with the wall clock `wall` in epoch seconds (0 before 1970).
+    pub(crate) fn at(instant: Instant, wall: std::time::SystemTime) -> Self {
+        let epoch = wall
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        Now { instant, epoch }
+    }
+
+    /// `delay` later (saturating: an instant that cannot be represented stays put).
+    pub(crate) fn later(self, delay: Duration) -> Self {
+        let seconds = i64::try_from(delay.as_secs()).unwrap_or(i64::MAX);
         Now {
-            instant: Instant::now(),
-            epoch,
+            instant: self.instant.checked_add(delay).unwrap_or(self.instant),
+            epoch: self.epoch.saturating_add(seconds),
         }
+    }
+
+    pub(crate) fn system() -> Self {
+        Now::at(Instant::now(), std::time::SystemTime::now())
     }
 }
 

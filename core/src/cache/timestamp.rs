@@ -37,11 +37,29 @@ pub fn parse_timestamp(text: &str) -> Result<OffsetDateTime, TimestampError> {
         s.push('Z');
     }
     OffsetDateTime::parse(&s, &Rfc3339)
-        .map(|t| t.to_offset(UtcOffset::UTC))
-        .map_err(|_| err())
+        .ok()
+        // An offset can carry a time past 9999-12-31 or before 0000-01-01 in UTC: converting
+        // it must not panic, and a time that cannot be written back is not accepted.
+        .and_then(|t| t.checked_to_offset(UtcOffset::UTC))
+        .filter(in_range)
+        .ok_or_else(err)
+}
+
+/// The first instant a cache timestamp can hold: RFC 3339 has four-digit years.
+const EARLIEST: OffsetDateTime = time::macros::datetime!(0000-01-01 00:00:00 UTC);
+/// The last instant a cache timestamp can hold.
+const LATEST: OffsetDateTime = time::macros::datetime!(9999-12-31 23:59:59.999_999_999 UTC);
+
+/// Whether `t` lies in the years 0000 to 9999, which RFC 3339 (and so a cache file) can express.
+fn in_range(t: &OffsetDateTime) -> bool {
+    (EARLIEST..=LATEST).contains(t)
 }
 
 /// Writes a cache timestamp as the AWS CLI does: UTC, whole seconds, literal `Z`.
+///
+/// A time outside the years 0000 to 9999 (in UTC), which RFC 3339 cannot express, is written as
+/// the nearest of `0000-01-01T00:00:00Z` and `9999-12-31T23:59:59Z`, so that whatever is written
+/// can be read back by [`parse_timestamp`].
 ///
 /// ```
 /// use ssooidc_core::cache::format_timestamp;
@@ -49,7 +67,12 @@ pub fn parse_timestamp(text: &str) -> Result<OffsetDateTime, TimestampError> {
 /// assert_eq!(format_timestamp(t), "2026-01-15T16:30:00Z");
 /// ```
 pub fn format_timestamp(t: OffsetDateTime) -> String {
-    let utc = t.to_offset(UtcOffset::UTC);
+    let utc = match t.checked_to_offset(UtcOffset::UTC) {
+        Some(utc) => utc.clamp(EARLIEST, LATEST),
+        // Not representable in UTC: beyond one end of the supported range.
+        None if t.year() > 0 => LATEST,
+        None => EARLIEST,
+    };
     utc.format(format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second]Z"
     ))
@@ -57,9 +80,12 @@ pub fn format_timestamp(t: OffsetDateTime) -> String {
     .unwrap_or_else(|_| String::from("1970-01-01T00:00:00Z"))
 }
 
-/// Converts epoch seconds (`clientSecretExpiresAt`) to a UTC time, `None` when out of range.
+/// Converts epoch seconds (`clientSecretExpiresAt`) to a UTC time, `None` outside the years
+/// 0000 to 9999 (which a cache file cannot hold).
 pub fn from_epoch_seconds(seconds: i64) -> Option<OffsetDateTime> {
-    OffsetDateTime::from_unix_timestamp(seconds).ok()
+    OffsetDateTime::from_unix_timestamp(seconds)
+        .ok()
+        .filter(in_range)
 }
 
 #[cfg(test)]

@@ -220,12 +220,14 @@ impl PollSchedule {
 
     /// The next poll after something happened at `from`: no sooner than `wait` nor than the
     /// interval, and never at or after the deadline.
+    ///
+    /// A poll time that no `Instant` can hold is later than any deadline, so it gives
+    /// [`NextPoll::Deadline`]. (Saturating it instead would land within nanoseconds of a
+    /// saturated deadline, possibly just before it, and poll long before the interval passed.)
     pub(crate) fn next(&self, from: Instant, wait: Duration) -> NextPoll {
-        let at = saturating_add(from, wait.max(self.interval));
-        if at < self.deadline {
-            NextPoll::At(at)
-        } else {
-            NextPoll::Deadline(self.deadline)
+        match from.checked_add(wait.max(self.interval)) {
+            Some(at) if at < self.deadline => NextPoll::At(at),
+            _ => NextPoll::Deadline(self.deadline),
         }
     }
 }

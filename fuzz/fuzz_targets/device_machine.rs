@@ -1,0 +1,487 @@
+//! `device::DeviceFlow` driven by arbitrary event sequences: responses built from arbitrary
+//! statuses, error codes and bodies (spec vectors, modelled errors, raw bytes), transport
+//! errors, timeouts, and time moving forwards, backwards and far ahead, with the invariants of
+//! `core/tests/device_properties.rs` asserted on every step:
+//!
+//! - no poll before the current interval has passed since the previous poll;
+//! - the interval never decreases (and follows the 5 s default, the floor, +5 per `slow_down`,
+//!   x2 per transport error, when the harness knows what it fed);
+//! - no poll at or after the deadline, and the deadline never moves;
+//! - the run ends within a bound of the number of steps;
+//! - `Done` is absorbing; misuse is a typed error that changes nothing; nothing panics.
+#![no_main]
+
+use std::time::{Duration, Instant};
+
+use arbitrary::{Arbitrary, Unstructured};
+use libfuzzer_sys::fuzz_target;
+use ssooidc_core::device::{
+    DeviceFlow, DeviceFlowConfig, DeviceFlowInput, Event, MisuseError, Output, Phase, Registration,
+    TransportErrorKind,
+};
+use ssooidc_core::endpoint::{resolve, Endpoint, EndpointParams};
+use ssooidc_core::error::{encode_error, ErrorCode};
+use ssooidc_core::ServiceError;
+use ssooidc_fuzz::ArbResponse;
+use time::OffsetDateTime;
+
+const CLIENT_SECRET: &str = "csec-very-secret";
+const DEVICE_CODE: &str = "dc-very-secret";
+const ACCESS_TOKEN: &str = "at-very-secret";
+
+#[derive(Debug, Arbitrary)]
+enum Second {
+    Milli,
+    TenMilli,
+    One,
+    Zero,
+    Nanos(u64),
+}
+
+#[derive(Debug, Arbitrary)]
+struct Setup {
+    second: Second,
+    min_interval: Option<u32>,
+    max_retries: u8,
+    default_expires_in: u32,
+    /// `interval` and `expiresIn` of the canned StartDeviceAuthorization success.
+    interval: Option<i32>,
+    expires_in: Option<i32>,
+    /// `clientSecretExpiresAt` of the canned RegisterClient success, relative to the wall.
+    secret_expires_in: Option<i64>,
+    /// `expiresIn` of the canned token.
+    token_expires_in: Option<i32>,
+    /// A cached registration expiring this many seconds after the wall time.
+    cached: Option<i32>,
+    scopes: Option<Vec<String>>,
+    start_url: Option<String>,
+    endpoint: Option<String>,
+    seed: u64,
+}
+
+#[derive(Debug, Arbitrary)]
+enum Answer {
+    /// The right success body for whatever operation is in flight.
+    Success,
+    /// A modelled error (`ErrorCode::ALL[code % 14]`), with or without the type header.
+    Modelled {
+        code: u8,
+        header: bool,
+    },
+    /// The polling answers, more often.
+    Pending {
+        header: bool,
+    },
+    SlowDown {
+        header: bool,
+    },
+    /// Spec vectors and raw responses.
+    Other(ArbResponse),
+    Transport(u8),
+}
+
+#[derive(Debug, Arbitrary)]
+enum Step {
+    /// Answer the request in flight, `latency_milli` thousandths of a protocol second after
+    /// the clock's current value (negative: the clock went back). Misuse when nothing is out.
+    Answer { answer: Answer, latency_milli: i32 },
+    /// Move the clock by `delta_milli` thousandths of a protocol second and call
+    /// `handle_timeout`.
+    Wake { delta_milli: i32 },
+    /// Move the clock by whole protocol seconds.
+    Jump { secs: u32 },
+    /// Wake exactly at the instant the machine asked for.
+    WakeOnTime,
+    /// Call `poll_output` again (misuse while a request is in flight).
+    Poll,
+}
+
+#[derive(Debug)]
+struct Input {
+    setup: Setup,
+    wall: OffsetDateTime,
+    steps: Vec<Step>,
+}
+
+impl<'a> Arbitrary<'a> for Input {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        Ok(Input {
+            setup: u.arbitrary()?,
+            wall: ssooidc_fuzz::wall(u)?,
+            steps: u.arbitrary()?,
+        })
+    }
+}
+
+fn protocol_seconds(n: u64, second: Duration) -> Duration {
+    let nanos = second.as_nanos().saturating_mul(u128::from(n));
+    match u64::try_from(nanos / 1_000_000_000) {
+        Ok(secs) => Duration::new(secs, (nanos % 1_000_000_000) as u32),
+        Err(_) => Duration::MAX,
+    }
+}
+
+/// `t` moved by `milli` thousandths of a protocol second; stays put where that is not
+/// representable.
+fn shift(t: Instant, milli: i64, second: Duration) -> Instant {
+    let nanos = second
+        .as_nanos()
+        .saturating_mul(u128::from(milli.unsigned_abs()))
+        / 1000;
+    let d = match u64::try_from(nanos / 1_000_000_000) {
+        Ok(secs) => Duration::new(secs, (nanos % 1_000_000_000) as u32),
+        Err(_) => Duration::MAX,
+    };
+    let moved = if milli >= 0 {
+        t.checked_add(d)
+    } else {
+        t.checked_sub(d)
+    };
+    moved.unwrap_or(t)
+}
+
+fn json(status: u16, body: String) -> http::Response<Vec<u8>> {
+    http::Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(body.into_bytes())
+        .unwrap()
+}
+
+fn respond(
+    answer: &Answer,
+    phase: Phase,
+    setup: &Setup,
+    wall: OffsetDateTime,
+) -> Option<http::Response<Vec<u8>>> {
+    let modelled = |code: ErrorCode, header: bool| {
+        encode_error(&ServiceError::from_code(code, "fuzz"), header)
+    };
+    Some(match answer {
+        Answer::Success => match phase {
+            Phase::Register => {
+                let mut body = format!(r#"{{"clientId":"cid","clientSecret":"{CLIENT_SECRET}""#);
+                if let Some(s) = setup.secret_expires_in {
+                    let at = wall.unix_timestamp().saturating_add(s);
+                    body.push_str(&format!(r#","clientSecretExpiresAt":{at}"#));
+                }
+                body.push('}');
+                json(200, body)
+            }
+            Phase::Authorize => {
+                let mut body = format!(
+                    r#"{{"deviceCode":"{DEVICE_CODE}","userCode":"ABCD-EFGH","verificationUri":"https://x/""#
+                );
+                if let Some(i) = setup.interval {
+                    body.push_str(&format!(r#","interval":{i}"#));
+                }
+                if let Some(e) = setup.expires_in {
+                    body.push_str(&format!(r#","expiresIn":{e}"#));
+                }
+                body.push('}');
+                json(200, body)
+            }
+            _ => {
+                let mut body = format!(r#"{{"accessToken":"{ACCESS_TOKEN}","tokenType":"Bearer""#);
+                if let Some(e) = setup.token_expires_in {
+                    body.push_str(&format!(r#","expiresIn":{e}"#));
+                }
+                body.push('}');
+                json(200, body)
+            }
+        },
+        Answer::Modelled { code, header } => modelled(
+            ErrorCode::ALL[usize::from(*code) % ErrorCode::ALL.len()],
+            *header,
+        ),
+        Answer::Pending { header } => modelled(ErrorCode::AuthorizationPending, *header),
+        Answer::SlowDown { header } => modelled(ErrorCode::SlowDown, *header),
+        Answer::Other(r) => r.build(),
+        Answer::Transport(_) => return None,
+    })
+}
+
+fn transport_kind(k: u8) -> TransportErrorKind {
+    [
+        TransportErrorKind::Timeout,
+        TransportErrorKind::Connect,
+        TransportErrorKind::Other,
+    ][usize::from(k) % 3]
+}
+
+fn run(input: Input) {
+    let Input { setup, wall, steps } = input;
+    let second = match setup.second {
+        Second::Milli => Duration::from_millis(1),
+        Second::TenMilli => Duration::from_millis(10),
+        Second::One => Duration::from_secs(1),
+        Second::Zero => Duration::ZERO,
+        Second::Nanos(n) => Duration::from_nanos(n),
+    };
+    let config = DeviceFlowConfig::default()
+        .second(second)
+        .min_interval(setup.min_interval)
+        .max_retries(u32::from(setup.max_retries % 6))
+        .default_expires_in(setup.default_expires_in);
+    let endpoint = setup
+        .endpoint
+        .as_deref()
+        .and_then(|e| Endpoint::parse(e).ok())
+        .unwrap_or_else(|| resolve(&EndpointParams::region("us-east-1")).unwrap());
+    let mut input = DeviceFlowInput::new(
+        endpoint,
+        setup
+            .start_url
+            .clone()
+            .unwrap_or_else(|| "https://d-1234567890.awsapps.com/start".to_owned()),
+        "botocore-client-fuzz",
+    );
+    if let Some(scopes) = &setup.scopes {
+        input = input.scopes(scopes.iter().cloned());
+    }
+    if let Some(secs) = setup.cached {
+        let expires = wall
+            .checked_add(time::Duration::seconds(i64::from(secs)))
+            .unwrap_or(wall);
+        input = input.registration(Registration::new("cached-cid", CLIENT_SECRET, expires));
+    }
+    let mut flow = DeviceFlow::new(input, config, wall, setup.seed);
+
+    // Feeding anything before the first request is misuse.
+    let t0 = Instant::now() + Duration::from_secs(3600);
+    assert_eq!(
+        flow.handle_transport_error(t0, TransportErrorKind::Other),
+        Err(MisuseError::NoRequestOutstanding)
+    );
+    flow.handle_timeout(t0).expect("a spurious timeout is fine");
+
+    let mut now = t0; // the clock the harness feeds (may go back)
+    let mut latest = t0; // the latest instant fed: the machine's idea of now
+    let mut last_poll: Option<Instant> = None;
+    let mut interval: Option<Duration> = None;
+    let mut deadline: Option<Instant> = None;
+    let mut prompted = false;
+    let mut registered = false;
+    let mut saw_other = false;
+    let bound = steps.len() + 30;
+    let mut steps = steps.into_iter();
+    let mut outputs = 0usize;
+
+    let result = loop {
+        outputs += 1;
+        assert!(outputs <= bound, "no end within {bound} outputs");
+        // The interval never decreases; the deadline never moves.
+        if let Some(i) = flow.interval() {
+            if let Some(previous) = interval {
+                assert!(
+                    i >= previous,
+                    "the interval went from {previous:?} to {i:?}"
+                );
+            }
+            interval = Some(i);
+        }
+        if let Some(d) = flow.deadline() {
+            assert_eq!(*deadline.get_or_insert(d), d, "the deadline moved");
+        }
+        match flow.poll_output() {
+            Err(e) => panic!("poll_output with nothing in flight: {e}"),
+            Ok(Output::Event(Event::Prompt(prompt))) => {
+                assert!(!prompted, "a second prompt");
+                prompted = true;
+                assert_eq!(Some(prompt.expires_at), flow.deadline());
+            }
+            Ok(Output::Event(Event::Registered(_))) => {
+                assert!(!registered, "a second registration");
+                registered = true;
+            }
+            Ok(Output::Event(other)) => panic!("unknown event {other:?}"),
+            Ok(Output::Done(result)) => break result,
+            Ok(Output::Timeout(at)) => {
+                let phase = flow.phase();
+                match steps.next() {
+                    Some(Step::Wake { delta_milli }) => {
+                        now = shift(now, i64::from(delta_milli), second)
+                    }
+                    Some(Step::Jump { secs }) => {
+                        now = now
+                            .checked_add(protocol_seconds(u64::from(secs), second))
+                            .unwrap_or(now)
+                    }
+                    Some(Step::WakeOnTime) => now = at,
+                    Some(Step::Answer { answer, .. }) => {
+                        // Misuse while waiting changes nothing.
+                        let misuse = match respond(&answer, phase, &setup, wall) {
+                            Some(r) => flow.handle_response(latest, wall, r),
+                            None => flow.handle_transport_error(latest, TransportErrorKind::Other),
+                        };
+                        assert_eq!(misuse, Err(MisuseError::NoRequestOutstanding));
+                        match flow.poll_output() {
+                            Ok(Output::Timeout(again)) => assert_eq!(again, at),
+                            other => panic!("after misuse: {other:?}"),
+                        }
+                        assert_eq!(flow.phase(), phase);
+                        continue;
+                    }
+                    Some(Step::Poll) => continue,
+                    None => {
+                        // Out of steps: end quickly. While polling, go to the deadline (the
+                        // machine must then end without another poll); otherwise wake on time.
+                        now = match (phase, flow.deadline()) {
+                            (Phase::Poll, Some(d)) => d.max(at),
+                            _ => at,
+                        };
+                    }
+                }
+                latest = latest.max(now);
+                flow.handle_timeout(now)
+                    .expect("handle_timeout while waiting is fine");
+            }
+            Ok(Output::Transmit(request)) => {
+                let phase = flow.phase();
+                assert_eq!(request.method(), http::Method::POST);
+                let path = request.uri().path().to_owned();
+                let expected = match phase {
+                    Phase::Register => "/client/register",
+                    Phase::Authorize => "/device_authorization",
+                    Phase::Poll => "/token",
+                    Phase::Done => panic!("a request after the end"),
+                    _ => panic!("unknown phase"),
+                };
+                assert!(path.ends_with(expected), "{path} in {phase:?}");
+                if phase == Phase::Poll {
+                    let d = flow.deadline().expect("a deadline while polling");
+                    assert!(latest < d, "a poll at or after the deadline");
+                    if let Some(previous) = last_poll {
+                        let i = flow.interval().expect("an interval while polling");
+                        let since = latest.duration_since(previous);
+                        assert!(
+                            since >= i,
+                            "polled {since:?} after the previous poll, interval {i:?}"
+                        );
+                    }
+                    last_poll = Some(latest);
+                }
+                // Take steps until one answers the request.
+                let (answer, latency_milli) = loop {
+                    match steps.next() {
+                        Some(Step::Answer {
+                            answer,
+                            latency_milli,
+                        }) => break (answer, i64::from(latency_milli)),
+                        Some(Step::Wake { delta_milli }) => {
+                            now = shift(now, i64::from(delta_milli), second);
+                            latest = latest.max(now);
+                            flow.handle_timeout(now)
+                                .expect("a spurious timeout while in flight is a no-op");
+                        }
+                        Some(Step::Jump { secs }) => {
+                            now = now
+                                .checked_add(protocol_seconds(u64::from(secs), second))
+                                .unwrap_or(now);
+                            latest = latest.max(now);
+                            flow.handle_timeout(now)
+                                .expect("a spurious timeout while in flight is a no-op");
+                        }
+                        Some(Step::WakeOnTime) => {}
+                        Some(Step::Poll) => assert_eq!(
+                            flow.poll_output().err(),
+                            Some(MisuseError::RequestOutstanding)
+                        ),
+                        None => {
+                            let default = if phase == Phase::Poll {
+                                Answer::Pending { header: true }
+                            } else {
+                                Answer::Success
+                            };
+                            break (default, 0);
+                        }
+                    }
+                };
+                now = shift(now, latency_milli, second);
+                latest = latest.max(now);
+                let before = flow.interval();
+                match respond(&answer, phase, &setup, wall) {
+                    Some(response) => flow
+                        .handle_response(now, wall, response)
+                        .expect("a response to the request in flight"),
+                    None => {
+                        let Answer::Transport(k) = answer else {
+                            unreachable!()
+                        };
+                        flow.handle_transport_error(now, transport_kind(k))
+                            .expect("a transport error of the request in flight");
+                    }
+                }
+                // Where the harness knows what it fed, the interval follows the policy exactly.
+                match (phase, &answer, flow.phase()) {
+                    (Phase::Authorize, Answer::Success, Phase::Poll | Phase::Done) => {
+                        let server = match setup.interval {
+                            Some(i) if i > 0 => i as u64,
+                            _ => 5,
+                        };
+                        let secs = server.max(u64::from(setup.min_interval.unwrap_or(0)));
+                        if let Some(i) = flow.interval() {
+                            assert_eq!(i, protocol_seconds(secs, second), "first interval");
+                            let life = match setup.expires_in {
+                                Some(e) if e > 0 => e as u64,
+                                _ => u64::from(setup.default_expires_in),
+                            };
+                            if let Some(d) = latest.checked_add(protocol_seconds(life, second)) {
+                                assert_eq!(flow.deadline(), Some(d), "deadline");
+                            }
+                        }
+                    }
+                    (Phase::Poll, Answer::SlowDown { .. }, Phase::Poll) => {
+                        let b = before.expect("interval");
+                        assert_eq!(
+                            flow.interval(),
+                            Some(b.saturating_add(protocol_seconds(5, second))),
+                            "slow_down adds 5 s"
+                        );
+                    }
+                    (Phase::Poll, Answer::Transport(_), Phase::Poll) => {
+                        let b = before.expect("interval");
+                        assert_eq!(flow.interval(), Some(b.saturating_mul(2)), "x2");
+                    }
+                    (_, Answer::Other(_), _) => saw_other = true,
+                    _ => {}
+                }
+            }
+        }
+    };
+
+    // Absorbing: the same result again, every input refused.
+    for _ in 0..2 {
+        match flow.poll_output() {
+            Ok(Output::Done(again)) => assert_eq!(again, result),
+            other => panic!("after Done: {other:?}"),
+        }
+    }
+    assert_eq!(flow.handle_timeout(latest), Err(MisuseError::Finished));
+    assert_eq!(
+        flow.handle_response(latest, wall, json(200, String::new())),
+        Err(MisuseError::Finished)
+    );
+    assert_eq!(
+        flow.handle_transport_error(latest, TransportErrorKind::Timeout),
+        Err(MisuseError::Finished)
+    );
+    assert!(flow.is_done());
+    assert_eq!(flow.phase(), Phase::Done);
+    let shown = format!("{result:?}");
+    if let Err(e) = &result {
+        let _ = e.to_string();
+    }
+    // The result's Debug never shows a secret, unless the fuzzer put that text in the input
+    // itself (a scope, the start URL, a raw response body).
+    let fed = format!("{setup:?}");
+    if !saw_other {
+        for secret in [CLIENT_SECRET, DEVICE_CODE, ACCESS_TOKEN] {
+            if !fed.contains(secret) {
+                assert!(!shown.contains(secret), "Debug shows a secret: {shown}");
+            }
+        }
+    }
+}
+
+fuzz_target!(|input: Input| run(input));

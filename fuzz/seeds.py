@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Writes the seed corpora of the byte-framed fuzz targets into fuzz/corpus/<target>/ from the
+spec's vectors (shared/spec/aws-sso-oidc.md sections 6.1, 6.3, 6.4, 8.1-8.5 and 8.8) and the
+test fixtures. Run it again after changing a vector; the files are committed.
+
+The response framing is the one documented in fuzz/src/lib.rs: status (2 bytes, big-endian,
+minus 100), header count, per header a selector (0 x-amzn-errortype, 1 x-amzn-requestid,
+2 content-type, 3 x-amz-request-id) with a length-prefixed value, then the raw body.
+
+The targets with `arbitrary` inputs (device_machine, refresh_machine, endpoint,
+emulator_request) are seeded with a minimized handful of what the fuzzer found instead.
+"""
+
+import hashlib
+import os
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CORAL = ":http://internal.amazon.com/coral/com.amazonaws.sso.oidc/"
+REQUEST_ID = "8d2e1d3a-6f5b-4c4e-9b7a-2f1e0d9c8b7a"
+
+SUCCESSES = [
+    '{"authorizationEndpoint":null,"clientId":"ITU6AYMtVh5D9s3nZfbEenVzLWVhc3QtMQ","clientIdIssuedAt":1767552707,"clientSecret":"eyJraWQiOiJrZXktMTU2NDAyODA5OSIsImFsZyI6IkhTMzg0In0.eyJzZXJpYWxpemVkIjoi...","clientSecretExpiresAt":1775328707,"tokenEndpoint":null}',
+    '{"deviceCode":"MCicoYO9Oyl33l8b_iFkAdjZprJRa6pFaWuy92kIcdELERSbqKU6tDX2FadykkoGDOlVc0ZuoZ6e53sf5rONNw","expiresIn":600,"interval":1,"userCode":"GPNW-SHFH","verificationUri":"https://d-1234567890.awsapps.com/start/#/device","verificationUriComplete":"https://d-1234567890.awsapps.com/start/#/device?user_code=GPNW-SHFH"}',
+    '{"deviceCode":"dc","userCode":"ABCD-EFGH","verificationUri":"https://x/","verificationUriComplete":"https://x/?user_code=ABCD-EFGH","expiresIn":600}',
+    '{"accessToken":"aoaAAAAAGexample","expiresIn":3600,"refreshToken":"aorvJYubGexample","tokenType":"Bearer"}',
+    '{"accessToken":"at","expiresIn":28800,"idToken":null,"tokenType":"Bearer"}',
+    '{"accessToken":"at","tokenType":"Bearer","expiresIn":3600,"refreshToken":"rt","idToken":"eyJhbGciOi...","issuedTokenType":"urn:ietf:params:oauth:token-type:refresh_token","scope":["openid","aws","sts:identity_context"],"awsAdditionalDetails":{"identityContext":"EXAMPLEIDENTITYCONTEXT"}}',
+]
+
+# (status, x-amzn-errortype or None, body): spec 8.5 E1-E15 and I1-I8.
+ERRORS = [
+    (400, "AuthorizationPendingException" + CORAL, '{"error":"authorization_pending","error_description":"Authorization is still pending"}'),
+    (400, "SlowDownException" + CORAL, '{"error":"slow_down","error_description":"Client is polling too frequently"}'),
+    (400, "ExpiredTokenException" + CORAL, '{"error":"expired_token","error_description":"Device code has expired"}'),
+    (400, "AccessDeniedException" + CORAL, '{"error":"access_denied","error_description":"User denied the request"}'),
+    (400, "AccessDeniedException" + CORAL, '{"error":"access_denied","reason":"KMS_AccessDeniedException","error_description":"KMS key access denied"}'),
+    (401, "InvalidClientException" + CORAL, '{"error":"invalid_client","error_description":"Invalid client secret"}'),
+    (400, "InvalidGrantException" + CORAL, '{"error":"invalid_grant","error_description":"Invalid grant provided"}'),
+    (400, "InvalidRequestException" + CORAL, '{"error":"invalid_request","reason":"KMS_DisabledException","error_description":"KMS key is disabled"}'),
+    (400, "InvalidRequestRegionException" + CORAL, '{"error":"invalid_request","error_description":"Token was issued in another region","endpoint":"https://oidc.us-west-2.amazonaws.com","region":"us-west-2"}'),
+    (400, "InvalidScopeException" + CORAL, '{"error":"invalid_scope","error_description":"Invalid scope requested"}'),
+    (400, "InvalidClientMetadataException" + CORAL, '{"error":"invalid_client_metadata","error_description":"Unsupported client type"}'),
+    (400, "InvalidRedirectUriException" + CORAL, '{"error":"invalid_redirect_uri","error_description":"Redirect URI not allowed"}'),
+    (400, "UnauthorizedClientException" + CORAL, '{"error":"unauthorized_client","error_description":"Client not authorized for this grant"}'),
+    (400, "UnsupportedGrantTypeException" + CORAL, '{"error":"unsupported_grant_type","error_description":"Unsupported grant type"}'),
+    (500, "InternalServerException" + CORAL, '{"error":"server_error","error_description":"An internal error occurred"}'),
+    (400, None, '{"__type":"com.amazonaws.ssooidc#SlowDownException","error":"slow_down"}'),
+    (400, None, '{"code":"ExpiredTokenException","error":"expired_token","error_description":"x"}'),
+    (401, "InvalidClientException", '{"error":"invalid_client"}'),
+    (400, "com.amazonaws.ssooidc#SlowDownException:http://x/", "{}"),
+    (400, "AuthorizationPendingException", '{"__type":"Other","code":"Other2"}'),
+    (400, None, '{"error":"invalid_grant","error_description":"x"}'),
+    (500, None, '{"error":"server_error","error_description":"boom"}'),
+    (400, None, "not json"),
+    (503, None, "<html>busy</html>"),
+    (429, None, ""),
+    (200, None, '{"error":"authorization_pending"}'),
+]
+
+CONFIGS = [
+    """# Comments go on their own lines. botocore's parser does not strip inline "# ..." after a value.
+# Use "[default]" for the default profile.
+[profile dev]
+# sso-session (token provider) form:
+sso_session = my-sso
+sso_account_id = 111122223333
+sso_role_name = ReadOnly
+# region for ordinary service calls; NOT used for OIDC:
+region = us-west-2
+
+# sso-session sections exist only in ~/.aws/config, never in ~/.aws/credentials
+[sso-session my-sso]
+sso_start_url = https://d-1234567890.awsapps.com/start
+# region of the OIDC and portal endpoints:
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+
+# legacy, non-refreshable form (no sso_session):
+[profile legacy]
+sso_start_url = https://d-1234567890.awsapps.com/start
+sso_region = us-east-1
+sso_account_id = 111122223333
+sso_role_name = ReadOnly
+""",
+    """[default]
+sso_session = my-sso
+
+[profile local]
+sso_session = my-sso
+services = local-oidc
+endpoint_url = http://127.0.0.1:9
+ignore_configured_endpoint_urls = false
+
+[sso-session my-sso]
+sso_start_url = https://d-1234567890.awsapps.com/start
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access, codewhisperer:completions ,,
+
+[services local-oidc]
+sso_oidc =
+  endpoint_url = http://127.0.0.1:4566
+""",
+    "[profile p]\nsso_session = s\nsso_region = us-west-2\n[sso-session s]\nsso_start_url = https://x\nsso_region = us-east-1\n",
+    "[profile p]\nsso_session = nope\n[profile q]\nregion = x\n[profile r]\nsso_start_url = https://x\n[sso-session s]\nsso_region = us-east-1\n",
+    "[profile gov]\nsso_start_url: https://start.us-gov-home.awsapps.com/directory/d-1\nsso_region: us-gov-west-1\nsso_account_id: 1\nsso_role_name: R\n  continued\n; comment\n",
+    "[profile a]\nsso_region = x\nnot a setting\n",
+]
+
+TOKENS = [
+    '{"startUrl": "https://d-1234567890.awsapps.com/start", "region": "us-east-1", "accessToken": "aoaAAAAA...", "expiresAt": "2026-01-15T18:30:00Z", "clientId": "ITU6AYMtVh5D9s3nZfbEenVzLWVhc3QtMQ", "clientSecret": "eyJraWQiOi...", "registrationExpiresAt": "2026-04-15T10:00:00Z", "refreshToken": "aorvJYub..."}',
+    '{"accessToken":"a","expiresAt":"2024-01-01T00:00:00.000Z","zeta":{"n":1},"alpha":[true]}',
+    '{"accessToken":"a","expiresAt":"2021-12-07T01:19:12UTC","region":null,"n":1.5e3,"u":"\\u00e9\\ud83d\\ude00"}',
+    '{"clientId": "cid", "clientSecret": "sec", "expiresAt": "2026-04-04T18:51:47Z", "scopes": ["sso:account:access"]}',
+    '{"clientId":"c","clientSecret":"s","expiresAt":"2026-01-01T01:00:00Z","grantTypes":["authorization_code","refresh_token"],"scopes":["sso:account:access"]}',
+    '{"accessToken":"a","expiresAt":"2022-02-23T21:56:47+00:00","clientId":"c","clientSecret":"s","expiresAt2":"x"}',
+]
+
+TIMESTAMPS = [
+    "2021-12-07T01:19:12Z",
+    "2021-12-07T01:19:12.000Z",
+    "2021-12-07T01:19:12+00:00",
+    "2021-12-07T01:19:12UTC",
+    "2021-12-07T01:19:12 UTC",
+    "2021-12-07t01:19:12z",
+    "2021-12-07 01:19:12Z",
+    "2021-12-07T03:19:12+02:00",
+    " 2021-12-07T01:19:12Z\n",
+    "2024-01-01T00:00:00.000Z",
+    "2022-02-23T21:56:47+00:00",
+    "2026-04-04T18:51:47Z",
+    "9999-12-31T23:59:59Z",
+    "0000-01-01T00:00:00Z",
+]
+
+
+def framed(status, headers, body):
+    out = bytearray((status - 100).to_bytes(2, "big"))
+    out.append(len(headers))
+    for selector, value in headers:
+        value = value.encode()
+        out.append(selector)
+        out.append(len(value))
+        out += value
+    out += body.encode()
+    return bytes(out)
+
+
+def write(target, contents):
+    folder = os.path.join(HERE, "corpus", target)
+    os.makedirs(folder, exist_ok=True)
+    for data in contents:
+        if isinstance(data, str):
+            data = data.encode()
+        name = "seed-" + hashlib.sha1(data).hexdigest()[:16]
+        with open(os.path.join(folder, name), "wb") as f:
+            f.write(data)
+
+
+def main():
+    responses = [framed(200, [(2, "application/json"), (1, REQUEST_ID)], b) for b in SUCCESSES]
+    for status, error_type, body in ERRORS:
+        headers = [(2, "application/json"), (1, REQUEST_ID)]
+        if error_type:
+            headers.insert(0, (0, error_type))
+        responses.append(framed(status, headers, body))
+    for target in [
+        "register_client",
+        "start_device_authorization",
+        "create_token",
+        "create_token_with_iam",
+        "error_decode",
+    ]:
+        write(target, responses)
+    write("config_parse", CONFIGS)
+    write("cache_files", TOKENS)
+    write("timestamp", TIMESTAMPS)
+
+
+if __name__ == "__main__":
+    main()
