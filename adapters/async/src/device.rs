@@ -18,8 +18,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll, Waker};
 
 use ssooidc_core::device::{
-    DeviceFlow, DeviceFlowConfig, DeviceFlowError, DeviceFlowInput, Event, MisuseError, Output,
-    Token, TransportErrorKind,
+    DeviceFlow, DeviceFlowConfig, DeviceFlowInput, Event, Output, Token, TransportErrorKind,
 };
 use ssooidc_core::operations::operation_of;
 
@@ -87,20 +86,8 @@ impl CancelToken {
     }
 }
 
-/// Why [`device_login`] ended without a token.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum LoginError {
-    /// The flow ended: denied, expired, a service error, or retries exhausted.
-    #[error(transparent)]
-    Flow(#[from] DeviceFlowError),
-    /// [`CancelToken::cancel`] was called.
-    #[error("login cancelled")]
-    Cancelled,
-    /// The driver misused the machine (a bug; reported rather than panicking).
-    #[error("internal error: {0}")]
-    Misuse(#[from] MisuseError),
-}
+/// Why [`device_login`] ended without a token (shared by every driver of the core machine).
+pub use ssooidc_core::device::LoginError;
 
 /// Options of [`device_login`].
 #[derive(Debug, Clone, Default)]

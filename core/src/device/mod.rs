@@ -117,7 +117,8 @@ use time::OffsetDateTime;
 
 pub use input::{DeviceFlowConfig, DeviceFlowInput, Registration, REGISTRATION_EXPIRY_WINDOW};
 pub use output::{
-    DeviceFlowError, Event, Failure, MisuseError, Output, Prompt, Token, TransportErrorKind,
+    DeviceFlowError, Event, Failure, LoginError, MisuseError, Output, Prompt, Token,
+    TransportErrorKind,
 };
 
 use crate::endpoint::Endpoint;

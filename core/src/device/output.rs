@@ -208,3 +208,18 @@ pub enum MisuseError {
     #[error("the flow has finished")]
     Finished,
 }
+
+/// Why a driver of the machine (such as the adapters' `device_login`) ended without a token.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LoginError {
+    /// The flow ended: denied, expired, a service error, or retries exhausted.
+    #[error(transparent)]
+    Flow(#[from] DeviceFlowError),
+    /// The driver was cancelled (its cancel token, or Ctrl-C).
+    #[error("login cancelled")]
+    Cancelled,
+    /// The driver misused the machine (a bug; reported rather than panicking).
+    #[error("internal error: {0}")]
+    Misuse(#[from] MisuseError),
+}
