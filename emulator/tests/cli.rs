@@ -130,8 +130,9 @@ fn ctrl_c_stops_cleanly() {
         .unwrap();
     assert!(line.starts_with("http://127.0.0.1:"));
     // SIGINT to our own child, by its id.
-    let status = Command::new("kill")
-        .args(["-INT", &child.0.id().to_string()])
+    let status = // The shell's built-in `kill`: no procps needed.
+        Command::new("sh")
+        .args(["-c", &format!("kill -INT {}", child.0.id())])
         .status()
         .unwrap();
     assert!(status.success());
