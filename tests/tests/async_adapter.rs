@@ -715,3 +715,40 @@ async fn a_10_mb_chunked_body_is_malformed_too_large_and_reading_stops_early() {
     );
     assert!(written.bytes < TEN_MB);
 }
+
+#[tokio::test]
+async fn create_token_with_iam_is_signed_and_decoded() {
+    let emu = emulator(Config::default());
+    let client = client(emu.base_url());
+    let mut input = ssooidc_core::operations::CreateTokenWithIam::new(
+        "arn:aws:sso::123456789012:application/ssoins-1/apl-2",
+        ssooidc_core::operations::grant_type::JWT_BEARER,
+    );
+    input.assertion = Some("eyJ0eXAiOiJKV1Qi".into());
+    let credentials = ssooidc_core::sigv4::SigningCredentials {
+        access_key_id: "AKIDEXAMPLE".into(),
+        secret_access_key: "SECRETKEY".into(),
+        session_token: None,
+    };
+    let out = client
+        .create_token_with_iam(&input, &credentials, "us-east-1")
+        .await
+        .expect("signed call");
+    assert!(!out.access_token.expose().is_empty());
+    let request = emu
+        .requests()
+        .into_iter()
+        .find(|r| r.query.as_deref() == Some("aws_iam=t"))
+        .expect("the IAM request");
+    let auth = request.header("authorization").expect("signed");
+    assert!(
+        auth.starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+            && auth.contains("/us-east-1/sso-oauth/aws4_request"),
+        "{auth}"
+    );
+    // The generic call refuses the signed operation rather than send it unsigned.
+    assert!(matches!(
+        client.call(&input).await,
+        Err(Error::Request { .. })
+    ));
+}

@@ -2,11 +2,13 @@
 
 use ssooidc_core::endpoint::Endpoint;
 use ssooidc_core::operations::{
-    CreateToken, CreateTokenOutput, RegisterClient, RegisterClientOutput, StartDeviceAuthorization,
-    StartDeviceAuthorizationOutput,
+    CreateToken, CreateTokenOutput, CreateTokenWithIam, CreateTokenWithIamOutput, RegisterClient,
+    RegisterClientOutput, StartDeviceAuthorization, StartDeviceAuthorizationOutput,
 };
-use ssooidc_core::wire::USER_AGENT;
+use ssooidc_core::sigv4::{sign, SigningCredentials};
+use ssooidc_core::wire::{Auth, SIGNING_NAME, USER_AGENT};
 use ssooidc_core::Operation;
+use time::OffsetDateTime;
 
 use crate::error::Error;
 use crate::transport::HttpSend;
@@ -85,8 +87,41 @@ impl<T: HttpSend> Client<T> {
         self.call(input).await
     }
 
-    /// Sends any unsigned operation and decodes its answer.
+    /// `CreateTokenWithIAM`, signed with SigV4 (signing name `sso-oauth`) for `region` with
+    /// `credentials`, at the current wall-clock time.
+    pub async fn create_token_with_iam(
+        &self,
+        input: &CreateTokenWithIam,
+        credentials: &SigningCredentials,
+        region: &str,
+    ) -> Result<CreateTokenWithIamOutput, Error> {
+        let operation = CreateTokenWithIam::NAME;
+        let request_error = |message: String| Error::Request { operation, message };
+        let mut request = input
+            .to_request(&self.endpoint)
+            .map_err(|e| request_error(e.to_string()))?;
+        sign(
+            &mut request,
+            credentials,
+            region,
+            SIGNING_NAME,
+            OffsetDateTime::now_utc(),
+        )
+        .map_err(|e| request_error(e.to_string()))?;
+        let response = self.send(operation, request).await?;
+        CreateTokenWithIam::parse_response(&response)
+            .map_err(|e| Error::from_response(operation, e))
+    }
+
+    /// Sends any unsigned operation and decodes its answer (a signed one is refused: use
+    /// [`create_token_with_iam`](Self::create_token_with_iam)).
     pub async fn call<O: Operation>(&self, input: &O) -> Result<O::Output, Error> {
+        if O::AUTH != Auth::None {
+            return Err(Error::Request {
+                operation: O::NAME,
+                message: "a signed operation: use the method that signs it".to_owned(),
+            });
+        }
         let request = input
             .to_request(&self.endpoint)
             .map_err(|e| Error::Request {
