@@ -3,7 +3,7 @@
 //! The [`device`](crate::device) machine reasons about *pending*, *slow down*, *denied*,
 //! *expired*, *token* and *retryable failure*, not about `x-amzn-ErrorType` headers or JSON
 //! shapes. This module is the only place where the AWS encoding (the [`ServiceError`] variants,
-//! [`RetryKind`], [`ResponseError::Malformed`]) is mapped onto those terms. A standard RFC 8628
+//! [`RetryKind`], [`CallError::Malformed`]) is mapped onto those terms. A standard RFC 8628
 //! server (form-encoded, snake_case) would need another translator producing the same
 //! [`PollOutcome`]s, not another machine.
 //!
@@ -11,26 +11,27 @@
 //! use ssooidc_core::grant::{classify_poll, PollOutcome};
 //! use ssooidc_core::operations::CreateToken;
 //! use ssooidc_core::error::{encode_error, ErrorCode};
-//! use ssooidc_core::{Operation, ServiceError};
+//! use ssooidc_core::{CallError, Operation, ServiceError};
 //!
 //! let pending = encode_error(&ServiceError::from_code(ErrorCode::AuthorizationPending, "wait"), true);
-//! let outcome = classify_poll(CreateToken::parse_response(&pending));
-//! assert!(matches!(outcome, PollOutcome::Pending));
+//! let result = CreateToken::parse_response(&pending).map_err(|e| CallError::from_response("CreateToken", e));
+//! assert!(matches!(classify_poll(result), PollOutcome::Pending));
 //! ```
 
+use crate::call::CallError;
 use crate::error::RetryKind;
 use crate::operations::CreateTokenOutput;
-use crate::wire::ResponseError;
+use crate::retry::{classify, FailureClass};
 use crate::ServiceError;
 
 /// What one token poll of the device grant says, in grant terms.
 ///
-/// `T` is the success payload, `E` the error of a terminal answer and `R` the failure of a
-/// retryable one; for AWS they are [`CreateTokenOutput`], [`ServiceError`] and [`ResponseError`]
-/// (see [`classify_poll`]). A dialect with other wire types reuses the same outcomes.
+/// `T` is the success payload, `E` the error of a denial or expiry and `F` the failure of a
+/// call; for AWS they are [`CreateTokenOutput`], [`ServiceError`] and [`CallError`] (see
+/// [`classify_poll`]). A dialect with other wire types reuses the same outcomes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum PollOutcome<T = CreateTokenOutput, E = ServiceError, R = ResponseError> {
+pub enum PollOutcome<T = CreateTokenOutput, E = ServiceError, F = CallError> {
     /// The user approved: here is the token.
     Token(T),
     /// `authorization_pending`: the user has not approved yet; poll again after the interval.
@@ -41,27 +42,37 @@ pub enum PollOutcome<T = CreateTokenOutput, E = ServiceError, R = ResponseError>
     Denied(E),
     /// `expired_token`: the device code expired. Terminal.
     Expired(E),
-    /// A failure that may go away: a server fault (5xx), throttling, or a response that could
-    /// not be decoded. Retry a bounded number of times with backoff.
-    Retryable(R),
-    /// Any other error (`invalid_grant`, `invalid_client`, `unauthorized_client`, ...). Terminal.
-    Fatal(E),
+    /// A failure that may go away: a server fault (5xx), throttling, a transient transport
+    /// failure, or a response that could not be decoded. Retry a bounded number of times with
+    /// backoff.
+    Retryable(F),
+    /// Any other failure (`invalid_grant`, `invalid_client`, `unauthorized_client`, a TLS
+    /// failure...). Terminal.
+    Fatal(F),
 }
 
 /// What a setup call of the flow (registering the client, starting the authorization) says.
 /// Type parameters as for [`PollOutcome`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum CallOutcome<T, E = ServiceError, R = ResponseError> {
+pub enum CallOutcome<T, F = CallError> {
     /// The call succeeded.
     Success(T),
-    /// A failure worth retrying with backoff: 5xx, throttling, `slow_down`, a malformed body.
-    Retryable(R),
+    /// A failure worth retrying with backoff: 5xx, throttling, `slow_down`, a transient
+    /// transport failure, a malformed body.
+    Retryable(F),
     /// A failure that ends the flow.
-    Fatal(E),
+    Fatal(F),
 }
 
-/// Translates a decoded `CreateToken` (device-code grant) response into grant terms.
+/// Whether a failed call of the flow is worth retrying: what the retry policy of every client
+/// retries ([`classify`]), plus a malformed body (the grant's own choice: a half-broken
+/// answer while polling is worth another poll).
+fn retryable(error: &CallError) -> bool {
+    classify(error) != FailureClass::Permanent || matches!(error, CallError::Malformed { .. })
+}
+
+/// Translates the result of a `CreateToken` (device-code grant) poll into grant terms.
 ///
 /// | AWS says | outcome |
 /// |---|---|
@@ -70,44 +81,38 @@ pub enum CallOutcome<T, E = ServiceError, R = ResponseError> {
 /// | `SlowDownException` | [`PollOutcome::SlowDown`] |
 /// | `AccessDeniedException` | [`PollOutcome::Denied`] |
 /// | `ExpiredTokenException` | [`PollOutcome::Expired`] |
-/// | `InternalServerException`, an unknown 5xx, throttling ([`RetryKind::Transient`], [`RetryKind::Throttling`]) | [`PollOutcome::Retryable`] |
-/// | a malformed response ([`ResponseError::Malformed`]) | [`PollOutcome::Retryable`] |
-/// | anything else (`invalid_*`, `unauthorized_client`, `unsupported_grant_type`, unknown 4xx) | [`PollOutcome::Fatal`] |
-pub fn classify_poll(result: Result<CreateTokenOutput, ResponseError>) -> PollOutcome {
+/// | what [`classify`] calls transient or throttling (`InternalServerException`, an unknown 5xx, throttling codes, timeouts, refused or dropped connections), a malformed response | [`PollOutcome::Retryable`] |
+/// | anything else (`invalid_*`, `unauthorized_client`, `unsupported_grant_type`, unknown 4xx, TLS and proxy failures) | [`PollOutcome::Fatal`] |
+pub fn classify_poll(result: Result<CreateTokenOutput, CallError>) -> PollOutcome {
     let error = match result {
         Ok(token) => return PollOutcome::Token(token),
-        Err(ResponseError::Service(error)) => error,
-        Err(malformed @ ResponseError::Malformed { .. }) => {
-            return PollOutcome::Retryable(malformed)
-        }
+        Err(error) => error,
     };
-    match error {
-        ServiceError::AuthorizationPending { .. } => PollOutcome::Pending,
-        ServiceError::SlowDown { .. } => PollOutcome::SlowDown,
-        ServiceError::AccessDenied { .. } => PollOutcome::Denied(error),
-        ServiceError::ExpiredToken { .. } => PollOutcome::Expired(error),
-        other => match other.retry_kind() {
-            RetryKind::Transient | RetryKind::Throttling => {
-                PollOutcome::Retryable(ResponseError::Service(other))
-            }
-            _ => PollOutcome::Fatal(other),
-        },
+    match error.service_error() {
+        Some(ServiceError::AuthorizationPending { .. }) => PollOutcome::Pending,
+        Some(ServiceError::SlowDown { .. }) => PollOutcome::SlowDown,
+        Some(denied @ ServiceError::AccessDenied { .. }) => PollOutcome::Denied(denied.clone()),
+        Some(expired @ ServiceError::ExpiredToken { .. }) => PollOutcome::Expired(expired.clone()),
+        _ if retryable(&error) => PollOutcome::Retryable(error),
+        _ => PollOutcome::Fatal(error),
     }
 }
 
-/// Translates the decoded response of a setup call (`RegisterClient`,
-/// `StartDeviceAuthorization`): server faults, throttling, `SlowDownException` (spec 3.3: back
-/// off and retry a few times) and malformed bodies are retryable; every other error is fatal.
-pub fn classify_call<T>(result: Result<T, ResponseError>) -> CallOutcome<T> {
+/// Translates the result of a setup call (`RegisterClient`, `StartDeviceAuthorization`):
+/// what [`classify`] retries, `SlowDownException` (back off and retry a few times) and
+/// malformed bodies are retryable; every other failure is fatal.
+pub fn classify_call<T>(result: Result<T, CallError>) -> CallOutcome<T> {
     match result {
         Ok(output) => CallOutcome::Success(output),
-        Err(malformed @ ResponseError::Malformed { .. }) => CallOutcome::Retryable(malformed),
-        Err(ResponseError::Service(error)) => match error.retry_kind() {
-            RetryKind::Transient | RetryKind::Throttling | RetryKind::SlowDown => {
-                CallOutcome::Retryable(ResponseError::Service(error))
-            }
-            _ => CallOutcome::Fatal(error),
-        },
+        Err(error)
+            if retryable(&error)
+                || error
+                    .service_error()
+                    .is_some_and(|e| e.retry_kind() == RetryKind::SlowDown) =>
+        {
+            CallOutcome::Retryable(error)
+        }
+        Err(error) => CallOutcome::Fatal(error),
     }
 }
 
@@ -115,10 +120,19 @@ pub fn classify_call<T>(result: Result<T, ResponseError>) -> CallOutcome<T> {
 mod tests {
     use super::*;
     use crate::error::{ErrorCode, ErrorMeta};
+    use crate::transport::{TransportError, TransportErrorKind};
     use crate::wire::DecodeError;
 
-    fn service(code: ErrorCode) -> Result<CreateTokenOutput, ResponseError> {
-        Err(ResponseError::Service(ServiceError::from_code(code, "x")))
+    fn service_error(error: ServiceError) -> CallError {
+        CallError::Service {
+            operation: "CreateToken",
+            error,
+            max_retries_reached: None,
+        }
+    }
+
+    fn service(code: ErrorCode) -> Result<CreateTokenOutput, CallError> {
+        Err(service_error(ServiceError::from_code(code, "x")))
     }
 
     #[test]
@@ -149,7 +163,7 @@ mod tests {
     #[test]
     fn unknown_errors_follow_their_retry_kind() {
         let unknown = |status, code: &str| {
-            Err(ResponseError::Service(ServiceError::Unknown {
+            Err(service_error(ServiceError::Unknown {
                 meta: ErrorMeta {
                     status,
                     ..ErrorMeta::default()
@@ -178,7 +192,7 @@ mod tests {
 
     #[test]
     fn malformed_is_retryable() {
-        let malformed = ResponseError::Malformed {
+        let malformed = CallError::Malformed {
             operation: "CreateToken",
             status: 200,
             request_id: None,
@@ -196,7 +210,7 @@ mod tests {
 
     #[test]
     fn setup_calls_retry_slow_down_but_not_client_errors() {
-        let call = |code| classify_call::<()>(Err(ServiceError::from_code(code, "x").into()));
+        let call = |code| classify_call::<()>(Err(service_error(ServiceError::from_code(code, "x"))));
         assert!(matches!(
             call(ErrorCode::SlowDown),
             CallOutcome::Retryable(_)
@@ -217,5 +231,16 @@ mod tests {
             classify_call::<u8>(Ok(7)),
             CallOutcome::Success(7)
         ));
+    }
+
+    #[test]
+    fn transport_failures_follow_the_shared_classification() {
+        fn failure<T>(kind: TransportErrorKind) -> Result<T, CallError> {
+            Err(CallError::transport("CreateToken", TransportError::new(kind, "x")))
+        }
+        assert!(matches!(classify_poll(failure(TransportErrorKind::Timeout)), PollOutcome::Retryable(_)));
+        assert!(matches!(classify_poll(failure(TransportErrorKind::ConnectionClosed)), PollOutcome::Retryable(_)));
+        assert!(matches!(classify_poll(failure(TransportErrorKind::Tls)), PollOutcome::Fatal(_)));
+        assert!(matches!(classify_call::<()>(failure(TransportErrorKind::Proxy)), CallOutcome::Fatal(_)));
     }
 }

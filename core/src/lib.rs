@@ -38,18 +38,37 @@
 #![deny(missing_docs)]
 
 pub mod cache;
+pub mod call;
+mod cancel;
 pub mod config;
 pub mod device;
 pub mod endpoint;
 pub mod error;
 pub mod grant;
+pub mod machine;
 pub mod operations;
 pub mod refresh;
 pub mod registration;
+pub mod retry;
+pub mod sessions;
+mod rng;
 mod secret;
+pub mod settings;
 pub mod sigv4;
+pub mod transport;
 pub mod wire;
 
+pub use call::CallError;
+pub use cancel::CancelToken;
+pub use config::ConfigError;
 pub use error::{ErrorCode, RetryKind, ServiceError};
 pub use secret::Secret;
+pub use transport::{TransportError, TransportErrorKind};
 pub use wire::{Operation, ResponseError, MAX_RESPONSE_BODY_BYTES};
+
+/// The `http` crate this crate's API uses (requests and responses), re-exported so that users
+/// need not depend on it themselves.
+pub use http;
+/// The `time` crate this crate's API uses (wall-clock timestamps), re-exported so that users
+/// need not depend on it themselves.
+pub use time;

@@ -3,14 +3,16 @@
 //! back, a fallback to the cached token, or a clear "log in again" error.
 //!
 //! ```text
-//!            new(token, now, last_attempt)
+//!            Refresher::new(RefreshInput { token, last_attempt, .. }, wall_now)
 //!                       |
 //!       +---------------+------------------+
-//!       | fresh (>15 min left),            | inside the window, refreshable,
-//!       | not refreshable, or throttled    | not attempted in the last 60 s
+//!       | fresh (>15 min left), a legacy   | inside the window, refreshable,
+//!       | token, not refreshable, or       | not attempted in the last 60 s
+//!       | throttled                        |
 //!       v                                  v
 //!   Done(Cached) / Done(Err(Expired))   Transmit(CreateToken refresh_token)
-//!                                          |
+//!                                          |  (retried by the client's retry policy:
+//!                                          |   Timeout(at), then Transmit again)
 //!                         handle_response / handle_transport_error
 //!                                          |
 //!                 +------------------------+-----------------------+
@@ -19,17 +21,25 @@
 //!                               (cached still valid)          (cached expired)
 //! ```
 //!
+//! It speaks the protocol of every machine ([`crate::machine`]).
+//!
 //! Windows follow botocore: refresh when less than 15 minutes are left, the last 10 minutes are
 //! "mandatory", at most one attempt per 60 s. Unlike botocore, a failed refresh inside the
 //! mandatory window still falls back to the cached token while it is valid (with the failure
 //! reported), and the old refresh token is kept when the service sends none (as aws-sdk-rust).
 
+use std::convert::Infallible;
+use std::time::Instant;
+
 use time::{Duration, OffsetDateTime};
 
 use crate::cache::CachedToken;
+use crate::call::CallError;
 use crate::endpoint::Endpoint;
-use crate::operations::CreateToken;
-use crate::wire::{Operation, ResponseError};
+use crate::machine::{Call, Machine, MisuseError, Output};
+use crate::operations::{CreateToken, CreateTokenOutput};
+use crate::retry::RetryPolicy;
+use crate::transport::TransportError;
 
 /// The refresh timing policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -125,6 +135,8 @@ pub enum NotRefreshed {
     /// The file lacks `refreshToken`, `clientId`, `clientSecret` or `registrationExpiresAt`, or
     /// the registration has expired.
     NotRefreshable,
+    /// A legacy profile's token (no sso-session): never refreshed, as by the AWS CLI.
+    Legacy,
     /// An attempt was made less than the minimum interval ago.
     Throttled,
 }
@@ -133,12 +145,10 @@ pub enum NotRefreshed {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum RefreshFailure {
-    /// The service refused or the response was malformed.
+    /// The call failed: the service refused, the answer was malformed, or no answer came
+    /// (the transport failure keeps its kind and message).
     #[error(transparent)]
-    Response(#[from] ResponseError),
-    /// The request did not complete.
-    #[error("transport error: {0}")]
-    Transport(String),
+    Call(#[from] CallError),
     /// The response had no usable `expiresIn`.
     #[error("the refresh response has no usable expiresIn")]
     NoExpiry,
@@ -156,74 +166,142 @@ pub enum RefreshError {
     },
 }
 
-/// Misuse of the machine: an input it was not waiting for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("refresh machine misuse: {0}")]
-pub struct RefreshMisuse(&'static str);
-
-/// What the refresh machine wants next. Its `Debug` shows a request's method and URI only,
-/// never the body (which carries the client secret and refresh token).
-pub enum RefreshOutput {
-    /// Send this request, then call `handle_response` or `handle_transport_error`.
-    Transmit(http::Request<Vec<u8>>),
-    /// Waiting for the answer to the request already handed out.
-    Waiting,
-    /// Finished.
-    Done(Result<RefreshOutcome, RefreshError>),
+/// What a [`Refresher`] starts from.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct RefreshInput {
+    /// The cached token.
+    pub token: CachedToken,
+    /// The OIDC endpoint of the token's region.
+    pub endpoint: Endpoint,
+    /// The configured start URL, written into a refreshed file.
+    pub start_url: Option<String>,
+    /// The `sso_region`, written into a refreshed file.
+    pub region: Option<String>,
+    /// Whether the token belongs to an sso-session. Legacy profiles' tokens are never
+    /// refreshed (the AWS CLI's rule); default `true`.
+    pub sso_session: bool,
+    /// When a refresh of this token was last attempted (by this process or another; the
+    /// caller keeps the record). One in the future (a clock that went backwards) does not
+    /// block.
+    pub last_attempt: Option<OffsetDateTime>,
+    /// The timing windows.
+    pub policy: RefreshPolicy,
+    /// Retries of the refresh call.
+    pub retry: RetryPolicy,
+    /// Seed of the retry jitter.
+    pub seed: u64,
 }
 
-impl std::fmt::Debug for RefreshOutput {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::Transmit(r) => write!(f, "Transmit({} {})", r.method(), r.uri()),
-            Self::Waiting => f.write_str("Waiting"),
-            Self::Done(result) => f.debug_tuple("Done").field(result).finish(),
+impl RefreshInput {
+    /// A refresh of an sso-session's `token` at `endpoint`, with the default windows and retry
+    /// policy.
+    pub fn new(token: CachedToken, endpoint: Endpoint) -> Self {
+        RefreshInput {
+            token,
+            endpoint,
+            start_url: None,
+            region: None,
+            sso_session: true,
+            last_attempt: None,
+            policy: RefreshPolicy::default(),
+            retry: RetryPolicy::default(),
+            seed: 0,
         }
+    }
+
+    /// Sets the configured start URL and region written into a refreshed file.
+    pub fn session(mut self, start_url: impl Into<String>, region: impl Into<String>) -> Self {
+        self.start_url = Some(start_url.into());
+        self.region = Some(region.into());
+        self
+    }
+
+    /// Marks the token as a legacy profile's (never refreshed) or an sso-session's.
+    pub fn sso_session(mut self, sso_session: bool) -> Self {
+        self.sso_session = sso_session;
+        self
+    }
+
+    /// Sets when a refresh was last attempted.
+    pub fn last_attempt(mut self, at: Option<OffsetDateTime>) -> Self {
+        self.last_attempt = at;
+        self
+    }
+
+    /// Sets the timing windows.
+    pub fn policy(mut self, policy: RefreshPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Sets the retry policy of the refresh call and its jitter seed.
+    pub fn retry(mut self, retry: RetryPolicy, seed: u64) -> Self {
+        self.retry = retry;
+        self.seed = seed;
+        self
     }
 }
 
+/// What [`Refresher::poll_output`] returns.
+pub type RefreshOutput = Output<Infallible, Result<RefreshOutcome, RefreshError>>;
+
 enum State {
-    Send(http::Request<Vec<u8>>, bool),
-    AwaitResponse(bool),
+    Calling {
+        call: Box<Call<CreateTokenOutput>>,
+        mandatory: bool,
+    },
     Done(Result<RefreshOutcome, RefreshError>),
 }
 
 /// The refresh machine for one cached token.
 pub struct Refresher {
     token: CachedToken,
+    /// The wall time the machine was created at.
+    created: OffsetDateTime,
     start_url: Option<String>,
     region: Option<String>,
     state: State,
 }
 
 impl Refresher {
-    /// Decides at wall-clock `now` what to do with `token`. `start_url` and `region` come from
-    /// the config and are written into a refreshed file. `last_attempt` is when this process
-    /// (or the caller's record) last tried; a `last_attempt` in the future (a clock that went
-    /// backwards) does not block.
-    pub fn new(
-        token: CachedToken,
-        endpoint: &Endpoint,
-        start_url: Option<String>,
-        region: Option<String>,
-        now: OffsetDateTime,
-        last_attempt: Option<OffsetDateTime>,
-        policy: RefreshPolicy,
-    ) -> Self {
-        let urgency = policy.urgency(token.expires_at, now);
+    /// Decides at wall-clock `wall_now` what to do with `input.token`, at `now` on the
+    /// caller's monotonic clock.
+    pub fn new(input: RefreshInput, now: Instant, wall_now: OffsetDateTime) -> Self {
+        let RefreshInput {
+            token,
+            endpoint,
+            start_url,
+            region,
+            sso_session,
+            last_attempt,
+            policy,
+            retry,
+            seed,
+        } = input;
+        let urgency = policy.urgency(token.expires_at, wall_now);
         let valid = urgency != Urgency::Expired;
         let cached =
             |token: CachedToken, reason| State::Done(Ok(RefreshOutcome::Cached { token, reason }));
         let expired = || State::Done(Err(RefreshError::Expired { failure: None }));
         let state = if urgency == Urgency::Fresh {
             cached(token.clone(), NotRefreshed::Fresh)
-        } else if let Some(request) = refresh_request(&token, endpoint, now) {
+        } else if !sso_session {
+            if valid {
+                cached(token.clone(), NotRefreshed::Legacy)
+            } else {
+                expired()
+            }
+        } else if let Some(input) = refresh_input(&token, wall_now) {
             let throttled = last_attempt.is_some_and(|last| {
-                let since = now - last;
+                let since = wall_now - last;
                 since >= Duration::ZERO && since < policy.min_attempt_interval
             });
             match (throttled, valid) {
-                (false, _) => State::Send(request, urgency != Urgency::Advisory),
+                (false, _) => State::Calling {
+                    call: Box::new(Call::new(&input, &endpoint, &retry, now, seed)),
+                    mandatory: urgency != Urgency::Advisory,
+                },
                 (true, true) => cached(token.clone(), NotRefreshed::Throttled),
                 (true, false) => expired(),
             }
@@ -234,88 +312,67 @@ impl Refresher {
         };
         Refresher {
             token,
+            created: wall_now,
             start_url,
             region,
             state,
         }
     }
 
+    /// Whether a refresh request will be (or was) sent.
+    pub fn is_refreshing(&self) -> bool {
+        matches!(self.state, State::Calling { .. })
+    }
+
     /// What to do next.
-    pub fn poll_output(&mut self) -> RefreshOutput {
-        match std::mem::replace(&mut self.state, State::AwaitResponse(false)) {
-            State::Send(request, mandatory) => {
-                self.state = State::AwaitResponse(mandatory);
-                RefreshOutput::Transmit(request)
-            }
-            State::AwaitResponse(m) => {
-                self.state = State::AwaitResponse(m);
-                RefreshOutput::Waiting
-            }
-            State::Done(result) => {
-                let out = result.clone();
-                self.state = State::Done(result);
-                RefreshOutput::Done(out)
+    pub fn poll_output(&mut self) -> Result<RefreshOutput, MisuseError> {
+        let (call, mandatory) = match &mut self.state {
+            State::Done(result) => return Ok(Output::Done(result.clone())),
+            State::Calling { call, mandatory } => (call, *mandatory),
+        };
+        match call.poll_output()? {
+            Output::Transmit(t) => Ok(Output::Transmit(t)),
+            Output::Timeout(at) => Ok(Output::Timeout(at)),
+            Output::Event(never) => match never {},
+            Output::Done(result) => {
+                let wall = call.last_wall().unwrap_or(self.created);
+                let outcome = self.finish(wall, result, mandatory);
+                self.state = State::Done(outcome.clone());
+                Ok(Output::Done(outcome))
             }
         }
     }
 
-    /// Feeds the response to the refresh request, at wall-clock `now`.
-    pub fn handle_response<B: AsRef<[u8]>>(
-        &mut self,
-        now: OffsetDateTime,
-        response: &http::Response<B>,
-    ) -> Result<(), RefreshMisuse> {
-        let State::AwaitResponse(mandatory) = self.state else {
-            return Err(RefreshMisuse(
-                "a response when no refresh request is outstanding",
-            ));
+    /// The refresh call ended (at wall-clock `wall`).
+    fn finish(
+        &self,
+        wall: OffsetDateTime,
+        result: Result<CreateTokenOutput, CallError>,
+        mandatory: bool,
+    ) -> Result<RefreshOutcome, RefreshError> {
+        let out = match result {
+            Ok(out) => out,
+            Err(e) => return self.failed(wall, RefreshFailure::Call(e), mandatory),
         };
-        let result = match CreateToken::parse_response(response) {
-            Ok(out) => match out.expires_in.filter(|s| *s > 0) {
-                Some(seconds) => {
-                    let mut fresh = self.token.clone();
-                    fresh.access_token = out.access_token;
-                    // Whole seconds: what the file can hold (spec 6.3), so the token returned
-                    // is the one a later read of the file gives.
-                    let expires_at = now.saturating_add(Duration::seconds(i64::from(seconds)));
-                    fresh.expires_at = expires_at.replace_nanosecond(0).unwrap_or(expires_at);
-                    if let Some(rt) = out.refresh_token {
-                        fresh.refresh_token = Some(rt);
-                    }
-                    if self.start_url.is_some() {
-                        fresh.start_url = self.start_url.clone();
-                    }
-                    if self.region.is_some() {
-                        fresh.region = self.region.clone();
-                    }
-                    Ok(RefreshOutcome::Refreshed(fresh))
-                }
-                None => self.failed(now, RefreshFailure::NoExpiry, mandatory),
-            },
-            Err(e) => self.failed(now, RefreshFailure::Response(e), mandatory),
+        let Some(seconds) = out.expires_in.filter(|s| *s > 0) else {
+            return self.failed(wall, RefreshFailure::NoExpiry, mandatory);
         };
-        self.state = State::Done(result);
-        Ok(())
-    }
-
-    /// Reports that the refresh request failed in transport (connect, timeout, reset).
-    pub fn handle_transport_error(
-        &mut self,
-        now: OffsetDateTime,
-        description: impl Into<String>,
-    ) -> Result<(), RefreshMisuse> {
-        let State::AwaitResponse(mandatory) = self.state else {
-            return Err(RefreshMisuse(
-                "a transport error when no refresh request is outstanding",
-            ));
-        };
-        let result = self.failed(
-            now,
-            RefreshFailure::Transport(description.into()),
-            mandatory,
-        );
-        self.state = State::Done(result);
-        Ok(())
+        let mut fresh = self.token.clone();
+        fresh.access_token = out.access_token;
+        // Whole seconds: what the file can hold, so the token returned is the one a later
+        // read of the file gives.
+        let expires_at = wall.saturating_add(Duration::seconds(i64::from(seconds)));
+        fresh.expires_at = expires_at.replace_nanosecond(0).unwrap_or(expires_at);
+        if let Some(rt) = out.refresh_token {
+            fresh.refresh_token = Some(rt);
+        }
+        if self.start_url.is_some() {
+            fresh.start_url = self.start_url.clone();
+        }
+        if self.region.is_some() {
+            fresh.region = self.region.clone();
+        }
+        Ok(RefreshOutcome::Refreshed(fresh))
     }
 
     fn failed(
@@ -336,13 +393,75 @@ impl Refresher {
             })
         }
     }
+
+    fn call(&mut self) -> Result<&mut Call<CreateTokenOutput>, MisuseError> {
+        match &mut self.state {
+            State::Calling { call, .. } => Ok(call),
+            State::Done(_) => Err(MisuseError::Finished),
+        }
+    }
+
+    /// The answer to the refresh request, received at `now` (`wall` on the wall clock).
+    pub fn handle_response<B: AsRef<[u8]>>(
+        &mut self,
+        now: Instant,
+        wall: OffsetDateTime,
+        response: http::Response<B>,
+    ) -> Result<(), MisuseError> {
+        self.call()?.handle_response(now, wall, response)
+    }
+
+    /// The refresh request failed below HTTP.
+    pub fn handle_transport_error(
+        &mut self,
+        now: Instant,
+        wall: OffsetDateTime,
+        error: TransportError,
+    ) -> Result<(), MisuseError> {
+        self.call()?.handle_transport_error(now, wall, error)
+    }
+
+    /// Time passed (the retry policy's backoff).
+    pub fn handle_timeout(&mut self, now: Instant) -> Result<(), MisuseError> {
+        self.call()?.handle_timeout(now)
+    }
+}
+
+impl Machine for Refresher {
+    type Event = Infallible;
+    type Output = Result<RefreshOutcome, RefreshError>;
+
+    fn poll_output(&mut self) -> Result<RefreshOutput, MisuseError> {
+        Refresher::poll_output(self)
+    }
+
+    fn handle_response<B: AsRef<[u8]>>(
+        &mut self,
+        now: Instant,
+        wall: OffsetDateTime,
+        response: http::Response<B>,
+    ) -> Result<(), MisuseError> {
+        Refresher::handle_response(self, now, wall, response)
+    }
+
+    fn handle_transport_error(
+        &mut self,
+        now: Instant,
+        wall: OffsetDateTime,
+        error: TransportError,
+    ) -> Result<(), MisuseError> {
+        Refresher::handle_transport_error(self, now, wall, error)
+    }
+
+    fn handle_timeout(&mut self, now: Instant) -> Result<(), MisuseError> {
+        Refresher::handle_timeout(self, now)
+    }
 }
 
 impl std::fmt::Debug for Refresher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let state = match &self.state {
-            State::Send(..) => "Send",
-            State::AwaitResponse(_) => "AwaitResponse",
+            State::Calling { .. } => "Calling",
             State::Done(_) => "Done",
         };
         f.debug_struct("Refresher")
@@ -352,23 +471,24 @@ impl std::fmt::Debug for Refresher {
     }
 }
 
-/// The refresh request, when the file has everything a refresh needs (spec 6.7 preconditions).
-fn refresh_request(
-    token: &CachedToken,
-    endpoint: &Endpoint,
-    now: OffsetDateTime,
-) -> Option<http::Request<Vec<u8>>> {
+/// The refresh call, when the file has everything a refresh needs (spec 6.7 preconditions):
+/// `refreshToken`, `clientId`, `clientSecret`, and a registration that has not expired.
+fn refresh_input(token: &CachedToken, now: OffsetDateTime) -> Option<CreateToken> {
     let refresh_token = token.refresh_token.as_ref()?;
     let client_id = token.client_id.as_ref()?;
     let client_secret = token.client_secret.as_ref()?;
     if token.registration_expires_at? <= now {
         return None;
     }
-    CreateToken::refresh_token(
+    Some(CreateToken::refresh_token(
         client_id.clone(),
         client_secret.clone(),
         refresh_token.clone(),
-    )
-    .to_request(endpoint)
-    .ok()
+    ))
+}
+
+/// Whether a cached token can be refreshed: an sso-session's token with everything a refresh
+/// needs and a registration still valid at `now` (the AWS CLI's preconditions).
+pub fn is_refreshable(token: &CachedToken, sso_session: bool, now: OffsetDateTime) -> bool {
+    sso_session && refresh_input(token, now).is_some()
 }

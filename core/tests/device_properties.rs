@@ -251,7 +251,7 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                 latest = latest.max(now);
                 flow.handle_timeout(now).unwrap();
             }
-            Ok(Output::Transmit(request)) => {
+            Ok(Output::Transmit(ssooidc_core::machine::Transmit { request, .. })) => {
                 model.transmits += 1;
                 prop_assert!(model.transmits <= transmit_bound, "too many requests");
                 if request.uri().path() == "/token" {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use ssooidc_core::device::{
     DeviceFlow, DeviceFlowConfig, DeviceFlowError, Event, Output, Registration, Token,
 };
-use ssooidc_core::ErrorCode;
+use ssooidc_core::{CallError, ErrorCode};
 use time::OffsetDateTime;
 
 /// What the model answers to one `CreateToken`.
@@ -145,7 +145,7 @@ fn simulate(
     let mut intervals = Vec::new();
     for _ in 0..10_000 {
         match flow.poll_output().expect("no misuse") {
-            Output::Transmit(request) => {
+            Output::Transmit(ssooidc_core::machine::Transmit { request, .. }) => {
                 let is_poll = request.uri().path() == "/token";
                 let response = service.handle(now - t0, &request);
                 now += service.latency;
@@ -356,11 +356,11 @@ fn too_many_server_errors_in_a_row_end_the_flow() {
     let run = simulate(&mut service, DeviceFlowConfig::default(), None, 3);
     assert!(matches!(
         run.result,
-        Err(DeviceFlowError::RetriesExhausted {
+        Err(DeviceFlowError::Call(CallError::Service {
             operation: "CreateToken",
-            attempts: 4,
+            max_retries_reached: Some(3),
             ..
-        })
+        }))
     ));
     assert_eq!(service.poll_times().len(), 5);
 }

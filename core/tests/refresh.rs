@@ -2,11 +2,15 @@
 
 use ssooidc_core::cache::CachedToken;
 use ssooidc_core::endpoint::Endpoint;
+use std::time::Instant;
+
+use ssooidc_core::machine::{MisuseError, Output};
 use ssooidc_core::refresh::{
-    NotRefreshed, RefreshError, RefreshFailure, RefreshOutcome, RefreshOutput, RefreshPolicy,
+    NotRefreshed, RefreshError, RefreshFailure, RefreshInput, RefreshOutcome, RefreshPolicy,
     Refresher, Urgency,
 };
-use ssooidc_core::ErrorCode;
+use ssooidc_core::retry::RetryPolicy;
+use ssooidc_core::{ErrorCode, TransportError, TransportErrorKind};
 use time::macros::datetime;
 use time::{Duration, OffsetDateTime};
 
@@ -24,28 +28,31 @@ fn endpoint() -> Endpoint {
     Endpoint::parse("http://127.0.0.1:9").unwrap()
 }
 
+fn input(t: CachedToken, last_attempt: Option<OffsetDateTime>) -> RefreshInput {
+    RefreshInput::new(t, endpoint())
+        .session("https://configured", "us-east-1")
+        .last_attempt(last_attempt)
+        .policy(RefreshPolicy::default())
+        .retry(RetryPolicy::none(), 0)
+}
+
 fn machine(t: CachedToken, last_attempt: Option<OffsetDateTime>) -> Refresher {
-    Refresher::new(
-        t,
-        &endpoint(),
-        Some("https://configured".into()),
-        Some("us-east-1".into()),
-        NOW,
-        last_attempt,
-        RefreshPolicy::default(),
-    )
+    Refresher::new(input(t, last_attempt), Instant::now(), NOW)
 }
 
 fn done(m: &mut Refresher) -> Result<RefreshOutcome, RefreshError> {
     match m.poll_output() {
-        RefreshOutput::Done(r) => r,
+        Ok(Output::Done(r)) => r,
         other => panic!("expected Done, got {other:?}"),
     }
 }
 
 fn transmit(m: &mut Refresher) -> http::Request<Vec<u8>> {
     match m.poll_output() {
-        RefreshOutput::Transmit(r) => r,
+        Ok(Output::Transmit(t)) => {
+            assert_eq!(t.operation, "CreateToken");
+            t.request
+        }
         other => panic!("expected Transmit, got {other:?}"),
     }
 }
@@ -100,8 +107,8 @@ fn inside_the_window_it_refreshes_and_writes_back() {
         body,
         serde_json::json!({"clientId":"cid","clientSecret":"csec","grantType":"refresh_token","refreshToken":"old-rt"})
     );
-    assert!(matches!(m.poll_output(), RefreshOutput::Waiting));
-    m.handle_response(NOW, &ok(r#"{"accessToken":"new-at","expiresIn":3600,"refreshToken":"new-rt","tokenType":"Bearer"}"#)).unwrap();
+    assert_eq!(m.poll_output().unwrap_err(), MisuseError::RequestOutstanding);
+    m.handle_response(Instant::now(), NOW, ok(r#"{"accessToken":"new-at","expiresIn":3600,"refreshToken":"new-rt","tokenType":"Bearer"}"#)).unwrap();
     let RefreshOutcome::Refreshed(t) = done(&mut m).unwrap() else {
         panic!()
     };
@@ -117,16 +124,14 @@ fn inside_the_window_it_refreshes_and_writes_back() {
     assert_eq!(t.extra["custom"], 1, "unknown keys kept");
     // Terminal and absorbing.
     assert!(done(&mut m).is_ok());
-    assert!(m.handle_response(NOW, &ok("{}")).is_err());
+    assert!(m.handle_response(Instant::now(), NOW, ok("{}")).is_err());
 }
 
 #[test]
 fn old_refresh_token_is_kept_when_none_comes_back() {
     let mut m = machine(token(Duration::minutes(5)), None);
     transmit(&mut m);
-    m.handle_response(
-        NOW,
-        &ok(r#"{"accessToken":"at","expiresIn":28800,"idToken":null,"tokenType":"Bearer"}"#),
+    m.handle_response(Instant::now(), NOW, ok(r#"{"accessToken":"at","expiresIn":28800,"idToken":null,"tokenType":"Bearer"}"#),
     )
     .unwrap();
     let RefreshOutcome::Refreshed(t) = done(&mut m).unwrap() else {
@@ -219,11 +224,11 @@ fn failure_falls_back_to_a_valid_cached_token() {
         .header("x-amzn-ErrorType", "InvalidGrantException")
         .body(br#"{"error":"invalid_grant"}"#.to_vec())
         .unwrap();
-    m.handle_response(NOW, &resp).unwrap();
+    m.handle_response(Instant::now(), NOW, resp).unwrap();
     match done(&mut m).unwrap() {
         RefreshOutcome::RefreshFailed {
             token,
-            failure: RefreshFailure::Response(e),
+            failure: RefreshFailure::Call(e),
             mandatory,
         } => {
             assert_eq!(token.access_token.expose(), "old-at");
@@ -242,12 +247,20 @@ fn failure_with_an_expired_token_is_an_error() {
     let mut m = machine(token(Duration::seconds(30)), None);
     transmit(&mut m);
     // The answer arrives after the token expired.
-    m.handle_transport_error(NOW + Duration::minutes(1), "connection refused")
-        .unwrap();
+    m.handle_transport_error(
+        Instant::now(),
+        NOW + Duration::minutes(1),
+        TransportError::new(TransportErrorKind::Connect, "connection refused"),
+    )
+    .unwrap();
     match done(&mut m).unwrap_err() {
         RefreshError::Expired {
-            failure: Some(RefreshFailure::Transport(why)),
-        } => assert_eq!(why, "connection refused"),
+            failure: Some(RefreshFailure::Call(e)),
+        } => {
+            let transport = e.transport_error().expect("a transport failure");
+            assert_eq!(transport.kind(), TransportErrorKind::Connect);
+            assert_eq!(transport.message(), "connection refused");
+        }
         other => panic!("{other:?}"),
     }
 }
@@ -256,7 +269,7 @@ fn failure_with_an_expired_token_is_an_error() {
 fn a_success_without_expiry_is_a_failure() {
     let mut m = machine(token(Duration::minutes(12)), None);
     transmit(&mut m);
-    m.handle_response(NOW, &ok(r#"{"accessToken":"x"}"#))
+    m.handle_response(Instant::now(), NOW, ok(r#"{"accessToken":"x"}"#))
         .unwrap();
     assert!(matches!(
         done(&mut m).unwrap(),
@@ -272,13 +285,58 @@ fn a_success_without_expiry_is_a_failure() {
 fn misuse_is_a_typed_error() {
     let mut m = machine(token(Duration::minutes(12)), None);
     assert!(
-        m.handle_response(NOW, &ok("{}")).is_err(),
+        m.handle_response(Instant::now(), NOW, ok("{}")).is_err(),
         "response before the request was taken"
     );
-    assert!(m.handle_transport_error(NOW, "x").is_err());
+    assert_eq!(
+        m.handle_transport_error(Instant::now(), NOW, TransportErrorKind::Other.into()),
+        Err(MisuseError::NoRequestOutstanding)
+    );
     let shown = format!("{m:?} {:?}", m.poll_output());
     assert!(
         !shown.contains("old-rt") && !shown.contains("csec") && !shown.contains("old-at"),
         "{shown}"
     );
+}
+
+#[test]
+fn legacy_tokens_are_never_refreshed() {
+    let legacy = input(token(Duration::minutes(5)), None).sso_session(false);
+    let mut m = Refresher::new(legacy, Instant::now(), NOW);
+    assert!(!m.is_refreshing());
+    assert!(matches!(
+        done(&mut m).unwrap(),
+        RefreshOutcome::Cached {
+            reason: NotRefreshed::Legacy,
+            ..
+        }
+    ));
+    let expired = input(token(-Duration::minutes(5)), None).sso_session(false);
+    assert_eq!(
+        done(&mut Refresher::new(expired, Instant::now(), NOW)),
+        Err(RefreshError::Expired { failure: None })
+    );
+}
+
+#[test]
+fn the_refresh_call_is_retried_by_the_retry_policy() {
+    let with_retries = input(token(Duration::minutes(5)), None).retry(RetryPolicy::default(), 3);
+    let start = Instant::now();
+    let mut m = Refresher::new(with_retries, start, NOW);
+    transmit(&mut m);
+    m.handle_transport_error(start, NOW, TransportErrorKind::ConnectionClosed.into())
+        .unwrap();
+    let at = match m.poll_output() {
+        Ok(Output::Timeout(at)) => at,
+        other => panic!("expected a backoff, got {other:?}"),
+    };
+    m.handle_timeout(at).unwrap();
+    transmit(&mut m);
+    m.handle_response(
+        at,
+        NOW,
+        ok(r#"{"accessToken":"new-at","expiresIn":3600,"tokenType":"Bearer"}"#),
+    )
+    .unwrap();
+    assert!(matches!(done(&mut m).unwrap(), RefreshOutcome::Refreshed(_)));
 }

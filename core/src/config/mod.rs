@@ -1,5 +1,5 @@
-//! `~/.aws/config` (spec 6.1 and 4.4): parsing from text, `[sso-session]` and profile
-//! resolution with botocore's merge rule, and the endpoint values of spec 4.4.
+//! `~/.aws/config` (spec 6.1): parsing from text, and `[sso-session]` and profile resolution
+//! with botocore's merge rule.
 //!
 //! ```
 //! use ssooidc_core::config::{AwsConfig, SsoProfile};
@@ -21,13 +21,14 @@
 //! assert_eq!(profile.registration_scopes, ["sso:account:access"]);
 //! ```
 
+mod error;
 pub mod ini;
 
 use std::collections::BTreeMap;
 
+pub use error::{ConfigError, FileProblem};
 pub use ini::{IniError, IniSection, IniValue};
 
-use crate::endpoint::ConfigEndpointValues;
 
 /// A parsed `~/.aws/config`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -38,48 +39,6 @@ pub struct AwsConfig {
     pub sso_sessions: BTreeMap<String, IniSection>,
     /// `[services NAME]` sections by name.
     pub services: BTreeMap<String, IniSection>,
-}
-
-/// An error reading the config or resolving a profile or session in it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ConfigError {
-    /// The file is not valid config syntax.
-    #[error("config file: {0}")]
-    Syntax(#[from] IniError),
-    /// The profile does not exist.
-    #[error("the config profile ({0}) could not be found")]
-    ProfileNotFound(String),
-    /// The sso-session does not exist.
-    #[error("the sso-session ({0}) could not be found in the config file")]
-    SessionNotFound(String),
-    /// The profile has no SSO settings at all.
-    #[error(
-        "profile {0} is not configured for SSO (it has neither sso_session nor sso_start_url)"
-    )]
-    NotSso(String),
-    /// A required key is missing.
-    #[error("{section} is missing the required setting `{key}`")]
-    MissingKey {
-        /// Which section (`profile dev`, `sso-session my-sso`).
-        section: String,
-        /// The missing key.
-        key: &'static str,
-    },
-    /// A key has different values in the profile and its sso-session.
-    #[error("the value of `{key}` is inconsistent between profile {profile} ({profile_value:?}) and sso-session {session} ({session_value:?})")]
-    Inconsistent {
-        /// The key.
-        key: String,
-        /// The profile.
-        profile: String,
-        /// The session.
-        session: String,
-        /// The profile's value.
-        profile_value: String,
-        /// The session's value.
-        session_value: String,
-    },
 }
 
 /// A header of the form `[sso-session NAME]`, `[profile NAME]` or `[services NAME]`.
@@ -211,30 +170,6 @@ impl AwsConfig {
             session: None,
         })
     }
-
-    /// The endpoint-related values of profile `name` (spec 4.4), for
-    /// [`configured_endpoint`](crate::endpoint::configured_endpoint). A missing profile gives
-    /// empty values.
-    pub fn endpoint_values(&self, name: &str) -> ConfigEndpointValues {
-        let Some(profile) = self.profiles.get(name) else {
-            return ConfigEndpointValues::default();
-        };
-        let service_endpoint_url = profile
-            .get("services")
-            .and_then(|services| self.services.get(services))
-            .and_then(|section| match section.values.get("sso_oidc") {
-                Some(IniValue::Nested(nested)) => nested.get("endpoint_url").cloned(),
-                _ => None,
-            })
-            .filter(|v| !v.is_empty());
-        ConfigEndpointValues {
-            service_endpoint_url,
-            endpoint_url: profile.get("endpoint_url").map(str::to_owned),
-            ignore_configured_endpoint_urls: profile
-                .get("ignore_configured_endpoint_urls")
-                .map(|v| v.eq_ignore_ascii_case("true")),
-        }
-    }
 }
 
 /// `sso_registration_scopes`: split on `,`, trim each part, drop empty parts, keep the order.
@@ -326,17 +261,6 @@ sso_oidc =
         assert_eq!(legacy.start_url, "https://d-1234567890.awsapps.com/start");
         assert!(legacy.registration_scopes.is_empty());
         assert_eq!(c.sso_profile("default").unwrap().start_url, dev.start_url);
-    }
-
-    #[test]
-    fn services_section_gives_the_endpoint() {
-        let c = AwsConfig::parse(SPEC_CONFIG).unwrap();
-        let v = c.endpoint_values("local");
-        assert_eq!(
-            v.service_endpoint_url.as_deref(),
-            Some("http://127.0.0.1:4566")
-        );
-        assert_eq!(c.endpoint_values("dev"), ConfigEndpointValues::default());
     }
 
     #[test]

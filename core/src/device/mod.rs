@@ -13,8 +13,8 @@
 //! ```text
 //! loop {
 //!     match flow.poll_output()? {
-//!         Output::Transmit(request) => send it; then flow.handle_response(now, wall, response)
-//!                                      or flow.handle_transport_error(now, kind)
+//!         Output::Transmit(t)       => send t.request; then flow.handle_response(now, wall, response)
+//!                                      or flow.handle_transport_error(now, error)
 //!         Output::Timeout(at)       => sleep until `at`; then flow.handle_timeout(now)
 //!         Output::Event(event)      => cache the registration / show the prompt
 //!         Output::Done(result)      => return result
@@ -116,15 +116,15 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 pub use input::{DeviceFlowConfig, DeviceFlowInput, Registration, REGISTRATION_EXPIRY_WINDOW};
-pub use output::{
-    DeviceFlowError, Event, Failure, LoginError, MisuseError, Output, Prompt, Token,
-    TransportErrorKind,
-};
+pub use output::{DeviceFlowError, Event, LoginError, MisuseError, Output, Prompt, Token};
+pub use crate::transport::{TransportError, TransportErrorKind};
 
 use crate::endpoint::Endpoint;
+use crate::call::CallError;
 use crate::grant::{classify_call, classify_poll};
+use crate::machine::{Machine, Transmit};
 use crate::operations::{CreateToken, RegisterClient, StartDeviceAuthorization};
-use crate::wire::{Operation, RequestError};
+use crate::wire::{Auth, Operation, RequestError};
 use policy::{Retries, Rng};
 use state::{Io, Polling, State};
 
@@ -215,15 +215,25 @@ impl DeviceFlow {
             None => {}
             Some(Io::InFlight) => return Err(MisuseError::RequestOutstanding),
             Some(Io::Waiting(at)) => return Ok(Output::Timeout(at)),
-            Some(Io::Ready) => match self.build_request() {
-                Ok(request) => {
-                    if let Some(io) = self.state.io_mut() {
-                        *io = Io::InFlight;
+            Some(Io::Ready) => {
+                let operation = self.operation();
+                match self.build_request() {
+                    Ok(request) => {
+                        if let Some(io) = self.state.io_mut() {
+                            *io = Io::InFlight;
+                        }
+                        return Ok(Output::Transmit(Transmit {
+                            operation,
+                            auth: Auth::None,
+                            request,
+                        }));
                     }
-                    return Ok(Output::Transmit(request));
+                    Err(error) => self.finish(Err(DeviceFlowError::Call(CallError::Request {
+                        operation,
+                        error,
+                    }))),
                 }
-                Err(error) => self.finish(Err(DeviceFlowError::Request(error))),
-            },
+            }
         }
         match &self.state {
             State::Done(result) => Ok(Output::Done(result.clone())),
@@ -242,33 +252,38 @@ impl DeviceFlow {
     ) -> Result<(), MisuseError> {
         self.expect_in_flight()?;
         let now = self.observe(now);
+        let operation = self.operation();
+        let call_error = |e| CallError::from_response(operation, e);
         match &self.state {
             State::Register { .. } => {
-                let outcome = classify_call(RegisterClient::parse_response(&response));
-                self.on_register(now, wall, outcome);
+                let result = RegisterClient::parse_response(&response).map_err(call_error);
+                self.on_register(now, wall, classify_call(result));
             }
             State::Authorize { .. } => {
-                let outcome = classify_call(StartDeviceAuthorization::parse_response(&response));
-                self.on_authorize(now, wall, outcome);
+                let result = StartDeviceAuthorization::parse_response(&response).map_err(call_error);
+                self.on_authorize(now, wall, classify_call(result));
             }
             State::Poll(_) => {
-                let outcome = classify_poll(CreateToken::parse_response(&response));
-                self.on_poll(now, wall, outcome);
+                let result = CreateToken::parse_response(&response).map_err(call_error);
+                self.on_poll(now, wall, classify_poll(result));
             }
             State::Done(_) => {}
         }
         Ok(())
     }
 
-    /// Reports that the request last transmitted failed below HTTP (no response).
+    /// Reports that the request last transmitted failed below HTTP (no response). Transient
+    /// failures (timeouts, refused or dropped connections) are retried; others (TLS, proxy)
+    /// end the flow with the error as it came.
     pub fn handle_transport_error(
         &mut self,
         now: Instant,
-        kind: TransportErrorKind,
+        error: impl Into<TransportError>,
     ) -> Result<(), MisuseError> {
         self.expect_in_flight()?;
         let now = self.observe(now);
-        self.on_transport_error(now, Failure::Transport(kind));
+        let operation = self.operation();
+        self.on_transport_error(now, CallError::transport(operation, error.into()));
         Ok(())
     }
 
@@ -340,6 +355,15 @@ impl DeviceFlow {
         latest
     }
 
+    /// The operation of the current phase's request.
+    fn operation(&self) -> &'static str {
+        match self.state {
+            State::Register { .. } => RegisterClient::NAME,
+            State::Authorize { .. } => StartDeviceAuthorization::NAME,
+            State::Poll(_) | State::Done(_) => CreateToken::NAME,
+        }
+    }
+
     fn build_request(&self) -> Result<http::Request<Vec<u8>>, RequestError> {
         match &self.state {
             State::Register { .. } => {
@@ -368,5 +392,36 @@ impl DeviceFlow {
             }
             State::Done(_) => Err(RequestError::Http("the flow has finished".to_owned())),
         }
+    }
+}
+
+impl Machine for DeviceFlow {
+    type Event = Event;
+    type Output = Result<Token, DeviceFlowError>;
+
+    fn poll_output(&mut self) -> Result<Output, MisuseError> {
+        DeviceFlow::poll_output(self)
+    }
+
+    fn handle_response<B: AsRef<[u8]>>(
+        &mut self,
+        now: Instant,
+        wall: OffsetDateTime,
+        response: http::Response<B>,
+    ) -> Result<(), MisuseError> {
+        DeviceFlow::handle_response(self, now, wall, response)
+    }
+
+    fn handle_transport_error(
+        &mut self,
+        now: Instant,
+        _wall: OffsetDateTime,
+        error: TransportError,
+    ) -> Result<(), MisuseError> {
+        DeviceFlow::handle_transport_error(self, now, error)
+    }
+
+    fn handle_timeout(&mut self, now: Instant) -> Result<(), MisuseError> {
+        DeviceFlow::handle_timeout(self, now)
     }
 }

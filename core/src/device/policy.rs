@@ -1,11 +1,12 @@
 //! The arithmetic of the grant's policy: protocol seconds, the polling interval, the deadline,
-//! bounded retries with exponential backoff and jitter, and the tiny PRNG that draws the jitter
-//! from the caller's seed.
+//! bounded retries with exponential backoff and jitter (drawn from the caller's seed).
 //!
 //! Nothing here knows about AWS; it speaks in durations, instants and counts. Every operation
 //! saturates or checks: huge values and clocks that go backwards never panic.
 
 use std::time::{Duration, Instant};
+
+pub(crate) use crate::rng::Rng;
 
 /// RFC 8628 §3.2 / the AWS CLI's `_DEFAULT_INTERVAL`: the interval when the server sends none (or 0).
 pub(crate) const DEFAULT_INTERVAL_SECS: u64 = 5;
@@ -55,37 +56,6 @@ pub(crate) fn lifetime(server: Option<i64>, default_secs: u32, second: Duration)
         _ => u64::from(default_secs),
     };
     protocol_seconds(secs, second)
-}
-
-/// splitmix64 (Steele, Lea, Flood 2014): a tiny, good-enough generator for jitter. Seeded by the
-/// caller; the machine never gathers entropy itself.
-#[derive(Debug, Clone)]
-pub(crate) struct Rng(u64);
-
-impl Rng {
-    pub(crate) fn new(seed: u64) -> Self {
-        Rng(seed)
-    }
-
-    pub(crate) fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A value in `0..=max` (with a negligible modulo bias).
-    pub(crate) fn up_to(&mut self, max: u128) -> u128 {
-        if max == 0 {
-            return 0;
-        }
-        let wide = (u128::from(self.next_u64()) << 64) | u128::from(self.next_u64());
-        match max.checked_add(1) {
-            Some(m) => wide % m,
-            None => wide,
-        }
-    }
 }
 
 /// The wait before retry number `failures` (1 for the first retry): the exponential step
@@ -290,24 +260,6 @@ mod tests {
         }
         assert_eq!(backoff(3, Duration::ZERO, &mut rng), Duration::ZERO);
         assert!(backoff(u32::MAX, Duration::MAX, &mut rng) <= Duration::MAX);
-    }
-
-    #[test]
-    fn rng_is_deterministic_per_seed() {
-        let a: Vec<u64> = {
-            let mut r = Rng::new(42);
-            (0..4).map(|_| r.next_u64()).collect()
-        };
-        let b: Vec<u64> = {
-            let mut r = Rng::new(42);
-            (0..4).map(|_| r.next_u64()).collect()
-        };
-        assert_eq!(a, b);
-        assert_ne!(a[0], a[1]);
-        assert_eq!(Rng::new(1).up_to(0), 0);
-        let mut r = Rng::new(3);
-        assert!((0..1000).all(|_| r.up_to(10) <= 10));
-        let _ = r.up_to(u128::MAX);
     }
 
     #[test]

@@ -10,10 +10,12 @@ use std::time::{Duration, Instant};
 use time::{OffsetDateTime, UtcOffset};
 
 use super::policy::{self, NextPoll, PollSchedule, Retries};
-use super::{DeviceFlow, DeviceFlowError, Event, Failure, Prompt, Registration, Token};
+use super::{DeviceFlow, DeviceFlowError, Event, Prompt, Registration, Token};
+use crate::call::CallError;
+use crate::grant::classify_call;
 use crate::grant::{CallOutcome, PollOutcome};
 use crate::operations::{CreateTokenOutput, RegisterClientOutput, StartDeviceAuthorizationOutput};
-use crate::{Secret, ServiceError};
+use crate::Secret;
 
 /// Where the current phase's request stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,8 +107,8 @@ impl DeviceFlow {
                     retries: Retries::new(self.config.max_retries),
                 };
             }
-            CallOutcome::Retryable(error) => self.retry(now, Failure::Response(error)),
-            CallOutcome::Fatal(error) => self.fail("RegisterClient", error),
+            CallOutcome::Retryable(error) => self.retry(now, error),
+            CallOutcome::Fatal(error) => self.fail(error),
         }
     }
 
@@ -123,8 +125,8 @@ impl DeviceFlow {
         };
         let output = match outcome {
             CallOutcome::Success(output) => output,
-            CallOutcome::Retryable(error) => return self.retry(now, Failure::Response(error)),
-            CallOutcome::Fatal(error) => return self.fail("StartDeviceAuthorization", error),
+            CallOutcome::Retryable(error) => return self.retry(now, error),
+            CallOutcome::Fatal(error) => return self.fail(error),
         };
         let second = self.config.second;
         let interval = policy::initial_interval(
@@ -171,10 +173,7 @@ impl DeviceFlow {
             }
             PollOutcome::Denied(error) => self.finish(Err(DeviceFlowError::Denied(error))),
             PollOutcome::Expired(error) => self.finish(Err(DeviceFlowError::Expired(error))),
-            PollOutcome::Fatal(error) => self.finish(Err(DeviceFlowError::Service {
-                operation: "CreateToken",
-                error,
-            })),
+            PollOutcome::Fatal(error) => self.fail(error),
             PollOutcome::Pending => {
                 polling.retries.reset();
                 self.schedule_poll(now, Duration::ZERO);
@@ -184,17 +183,24 @@ impl DeviceFlow {
                 polling.schedule.slow_down();
                 self.schedule_poll(now, Duration::ZERO);
             }
-            PollOutcome::Retryable(error) => self.retry(now, Failure::Response(error)),
+            PollOutcome::Retryable(error) => self.retry(now, error),
         }
         self.prompt_once();
     }
 
-    /// The in-flight request failed below HTTP.
-    pub(crate) fn on_transport_error(&mut self, now: Instant, failure: Failure) {
-        if let State::Poll(polling) = &mut self.state {
-            polling.schedule.lengthen();
+    /// The in-flight request failed below HTTP (`failure` is a [`CallError::Transport`]).
+    pub(crate) fn on_transport_error(&mut self, now: Instant, failure: CallError) {
+        match classify_call::<()>(Err(failure)) {
+            CallOutcome::Retryable(failure) => {
+                if let State::Poll(polling) = &mut self.state {
+                    polling.schedule.lengthen();
+                }
+                self.retry(now, failure);
+            }
+            CallOutcome::Fatal(failure) => self.fail(failure),
+            // An `Err` never classifies as a success.
+            CallOutcome::Success(()) => {}
         }
-        self.retry(now, failure);
         self.prompt_once();
     }
 
@@ -223,9 +229,9 @@ impl DeviceFlow {
         }
     }
 
-    /// Ends the flow with a fatal error of a setup call.
-    fn fail(&mut self, operation: &'static str, error: ServiceError) {
-        self.finish(Err(DeviceFlowError::Service { operation, error }));
+    /// Ends the flow with a call that failed for good.
+    fn fail(&mut self, error: CallError) {
+        self.finish(Err(DeviceFlowError::Call(error)));
     }
 
     /// Schedules the next poll no sooner than `wait` (and the interval) after `now`.
@@ -241,20 +247,15 @@ impl DeviceFlow {
     }
 
     /// A retryable failure: back off, or give up when the retries are spent.
-    fn retry(&mut self, now: Instant, failure: Failure) {
-        let (operation, retries) = match &mut self.state {
-            State::Register { retries, .. } => ("RegisterClient", retries),
-            State::Authorize { retries, .. } => ("StartDeviceAuthorization", retries),
-            State::Poll(polling) => ("CreateToken", &mut polling.retries),
+    fn retry(&mut self, now: Instant, failure: CallError) {
+        let retries = match &mut self.state {
+            State::Register { retries, .. } | State::Authorize { retries, .. } => retries,
+            State::Poll(polling) => &mut polling.retries,
             State::Done(_) => return,
         };
         let Some(attempt) = retries.fail() else {
-            let attempts = retries.failures();
-            return self.finish(Err(DeviceFlowError::RetriesExhausted {
-                operation,
-                attempts,
-                last: failure,
-            }));
+            let retried = retries.failures().saturating_sub(1);
+            return self.fail(failure.after_retries(retried, true));
         };
         let wait = policy::backoff(attempt, self.config.second, &mut self.rng);
         match &mut self.state {

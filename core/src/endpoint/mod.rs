@@ -1,5 +1,6 @@
 //! Endpoint resolution (spec section 4): region, FIPS and dual-stack to a base URL, for every
-//! partition, plus an explicit endpoint override and the configured-endpoint precedence of 4.4.
+//! partition, plus an explicit endpoint override. Which endpoint is configured (the precedence
+//! of spec 4.4) is decided by [`crate::settings`].
 //!
 //! ```
 //! use ssooidc_core::endpoint::{resolve, EndpointParams};
@@ -7,15 +8,10 @@
 //! assert_eq!(e.url(), "https://oidc.us-gov-east-1.amazonaws.com");
 //! ```
 
-mod configured;
 pub mod partitions;
 
 use std::fmt;
 
-pub use configured::{
-    configured_endpoint, ConfigEndpointValues, ConfiguredEndpoint, EndpointSource,
-    GLOBAL_ENDPOINT_ENV, IGNORE_CONFIGURED_ENV, SERVICE_ENDPOINT_ENV,
-};
 
 /// Inputs of the endpoint rule set (spec 4.1).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -332,13 +332,31 @@ impl ServiceError {
     /// );
     /// ```
     pub fn cli_message(&self, operation: &str) -> String {
+        self.cli_message_after_retries(operation, None)
+    }
+
+    /// [`cli_message`](Self::cli_message) for a call that was retried until the attempt limit:
+    /// botocore inserts ` (reached max retries: N)` after the operation.
+    ///
+    /// ```
+    /// use ssooidc_core::{ErrorCode, ServiceError};
+    /// let e = ServiceError::from_code(ErrorCode::InternalServer, "boom");
+    /// assert_eq!(
+    ///     e.cli_message_after_retries("CreateToken", Some(2)),
+    ///     "An error occurred (InternalServerException) when calling the CreateToken operation (reached max retries: 2): boom"
+    /// );
+    /// ```
+    pub fn cli_message_after_retries(&self, operation: &str, retries: Option<u32>) -> String {
+        let retry_info = retries
+            .map(|n| format!(" (reached max retries: {n})"))
+            .unwrap_or_default();
         match self.message() {
             Some(m) => format!(
-                "An error occurred ({}) when calling the {operation} operation: {m}",
+                "An error occurred ({}) when calling the {operation} operation{retry_info}: {m}",
                 self.name()
             ),
             None => format!(
-                "An error occurred ({}) when calling the {operation} operation",
+                "An error occurred ({}) when calling the {operation} operation{retry_info}",
                 self.name()
             ),
         }

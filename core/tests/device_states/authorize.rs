@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use ssooidc_core::device::{DeviceFlowError, Phase};
-use ssooidc_core::ErrorCode;
+use ssooidc_core::{CallError, ErrorCode};
 
 use crate::common::{self, body};
 use crate::scenario::Scenario;
@@ -125,7 +125,9 @@ fn client_errors_end_the_flow() {
         s.transmit("/device_authorization");
         s.respond(common::error(code));
         match s.error() {
-            DeviceFlowError::Service { operation, error } => {
+            DeviceFlowError::Call(CallError::Service {
+                operation, error, ..
+            }) => {
                 assert_eq!(operation, "StartDeviceAuthorization");
                 assert_eq!(error.code(), Some(code));
             }

@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use ssooidc_core::device::{DeviceFlowError, Event, Failure, Output, Phase, TransportErrorKind};
+use ssooidc_core::device::{DeviceFlowError, Event, Output, Phase, TransportErrorKind};
+use ssooidc_core::CallError;
 use ssooidc_core::ErrorCode;
 
 use crate::common;
@@ -146,7 +147,9 @@ fn other_client_errors_end_with_their_typed_error() {
         s.transmit("/token");
         s.respond(common::error(code));
         match s.error() {
-            DeviceFlowError::Service { operation, error } => {
+            DeviceFlowError::Call(CallError::Service {
+                operation, error, ..
+            }) => {
                 assert_eq!(operation, "CreateToken");
                 assert_eq!(error.code(), Some(code), "{code}");
             }
@@ -158,7 +161,10 @@ fn other_client_errors_end_with_their_typed_error() {
     s.sleep();
     s.transmit("/token");
     s.respond(common::response(403, r#"{"error":"weird"}"#));
-    assert!(matches!(s.error(), DeviceFlowError::Service { .. }));
+    assert!(matches!(
+        s.error(),
+        DeviceFlowError::Call(CallError::Service { .. })
+    ));
 }
 
 #[test]
@@ -236,11 +242,10 @@ fn server_faults_wait_at_least_the_interval_and_are_bounded() {
     s.transmit("/token");
     s.respond(common::ok("{truncated"));
     match s.error() {
-        DeviceFlowError::RetriesExhausted {
+        DeviceFlowError::Call(CallError::Malformed {
             operation: "CreateToken",
-            attempts: 3,
-            last: Failure::Response(_),
-        } => {}
+            ..
+        }) => {}
         other => panic!("{other:?}"),
     }
 }
@@ -283,7 +288,25 @@ fn a_transport_error_doubles_the_interval() {
 fn a_transport_error_on_the_first_poll_still_prompts() {
     let mut s = Scenario::new();
     s.enter_first_poll(Some(1), Some(600));
-    s.transport_error(TransportErrorKind::Other);
+    s.transport_error(TransportErrorKind::ConnectionClosed);
     assert!(matches!(s.output(), Output::Event(Event::Prompt(_))));
     assert_eq!(s.timeout(), s.at(2.0));
+}
+
+#[test]
+fn a_tls_or_proxy_failure_ends_the_flow_with_its_message() {
+    for kind in [TransportErrorKind::Tls, TransportErrorKind::Proxy] {
+        let mut s = Scenario::new();
+        s.enter_polling(Some(1), Some(600));
+        s.sleep();
+        s.transmit("/token");
+        let now = s.now;
+        s.flow
+            .handle_transport_error(now, ssooidc_core::TransportError::new(kind, "UnknownIssuer"))
+            .unwrap();
+        let error = s.error();
+        let transport = error.transport_error().expect("the transport failure is kept");
+        assert_eq!((transport.kind(), transport.message()), (kind, "UnknownIssuer"));
+        assert_eq!(error.operation(), Some("CreateToken"));
+    }
 }

@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use ssooidc_core::device::{DeviceFlowError, Event, Failure, Phase, TransportErrorKind};
+use ssooidc_core::device::{DeviceFlowError, Event, Phase, TransportErrorKind};
+use ssooidc_core::CallError;
 use ssooidc_core::ErrorCode;
 use time::macros::datetime;
 
@@ -154,17 +155,14 @@ fn retryable_failures_are_bounded() {
     s.transmit("/client/register");
     s.respond(common::error(ErrorCode::InternalServer));
     match s.error() {
-        DeviceFlowError::RetriesExhausted {
+        DeviceFlowError::Call(CallError::Service {
             operation,
-            attempts,
-            last: Failure::Response(e),
-        } => {
+            error,
+            max_retries_reached,
+        }) => {
             assert_eq!(operation, "RegisterClient");
-            assert_eq!(attempts, 4);
-            assert_eq!(
-                e.service_error().and_then(|e| e.code()),
-                Some(ErrorCode::InternalServer)
-            );
+            assert_eq!(max_retries_reached, Some(3));
+            assert_eq!(error.code(), Some(ErrorCode::InternalServer));
         }
         other => panic!("{other:?}"),
     }
@@ -175,14 +173,12 @@ fn zero_retries_fail_at_the_first_failure() {
     let mut s = Scenario::builder().config(|c| c.max_retries(0)).build();
     s.transmit("/client/register");
     s.transport_error(TransportErrorKind::Connect);
-    assert!(matches!(
-        s.error(),
-        DeviceFlowError::RetriesExhausted {
-            attempts: 1,
-            last: Failure::Transport(TransportErrorKind::Connect),
-            ..
-        }
-    ));
+    match s.error() {
+        DeviceFlowError::Call(CallError::Transport {
+            error, retries: 0, ..
+        }) => assert_eq!(error.kind(), TransportErrorKind::Connect),
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
@@ -226,7 +222,9 @@ fn client_errors_end_the_flow() {
         s.transmit("/client/register");
         s.respond(common::error(code));
         match s.error() {
-            DeviceFlowError::Service { operation, error } => {
+            DeviceFlowError::Call(CallError::Service {
+                operation, error, ..
+            }) => {
                 assert_eq!(operation, "RegisterClient");
                 assert_eq!(error.code(), Some(code));
             }

@@ -80,7 +80,7 @@ impl Scenario {
     /// The next output must be a request to `path`.
     pub fn transmit(&mut self, path: &str) -> http::Request<Vec<u8>> {
         match self.output() {
-            Output::Transmit(request) => {
+            Output::Transmit(ssooidc_core::machine::Transmit { request, .. }) => {
                 assert_eq!(request.uri().path(), path, "at {:?}", self.elapsed());
                 request
             }

@@ -1,0 +1,137 @@
+//! The protocol every state machine of this crate speaks, and the one step helper drivers use.
+//!
+//! A machine never does I/O. A driver (an adapter) asks it what to do next and reports back:
+//!
+//! ```text
+//! loop {
+//!     match machine.poll_output()? {
+//!         Output::Transmit(t)  => send t.request; then feed(&mut machine, now, wall, result)
+//!         Output::Timeout(at)  => sleep until `at`; then machine.handle_timeout(now)
+//!         Output::Event(e)     => act on it (show a prompt, cache a registration)
+//!         Output::Done(result) => return result
+//!     }
+//! }
+//! ```
+//!
+//! - Every request comes as a [`Transmit`], which names its operation and says whether it must
+//!   be signed, so a driver never guesses either from the URI.
+//! - Time is an input: `now` ([`Instant`]) schedules, `wall` ([`OffsetDateTime`]) stamps
+//!   expiry times. Waking early is harmless; a clock that goes backwards is harmless.
+//! - Calling things out of order returns a [`MisuseError`] and changes nothing. After
+//!   [`Output::Done`], `poll_output` returns the same result again and every input is
+//!   [`MisuseError::Finished`].
+//!
+//! The machines: [`Call`] (one operation with retries), the device-authorization grant
+//! ([`crate::device::DeviceFlow`]) and token refresh ([`crate::refresh::Refresher`]).
+
+mod call;
+
+use std::fmt;
+use std::time::Instant;
+
+use time::OffsetDateTime;
+
+pub use call::Call;
+
+use crate::transport::TransportError;
+use crate::wire::Auth;
+
+/// A request a machine wants sent.
+pub struct Transmit {
+    /// The operation, for errors and logs (`RegisterClient`, `CreateToken`, ...).
+    pub operation: &'static str,
+    /// How the request authenticates. [`Auth::SigV4`]: the driver signs it (with
+    /// [`crate::sigv4::sign`]) just before sending, so that each attempt carries a fresh date.
+    pub auth: Auth,
+    /// The request.
+    pub request: http::Request<Vec<u8>>,
+}
+
+impl fmt::Debug for Transmit {
+    /// The body is not shown: it carries secrets.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Transmit")
+            .field("operation", &self.operation)
+            .field("method", self.request.method())
+            .field("uri", self.request.uri())
+            .field("body_len", &self.request.body().len())
+            .finish()
+    }
+}
+
+/// What a machine wants next.
+///
+/// Deliberately exhaustive: a driver must handle every kind of output.
+#[derive(Debug)]
+pub enum Output<E, T> {
+    /// Send this request, then report the answer with [`feed`] (or the machine's
+    /// `handle_response` / `handle_transport_error`).
+    Transmit(Transmit),
+    /// Nothing to do before this instant: sleep until then and call `handle_timeout`.
+    Timeout(Instant),
+    /// Something to act on; then poll again.
+    Event(E),
+    /// Finished. Returned again on every later poll.
+    Done(T),
+}
+
+/// The caller broke a machine's protocol. The machine's state is unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
+#[non_exhaustive]
+pub enum MisuseError {
+    /// A response or transport error was fed while no request was outstanding.
+    #[error("no request is outstanding")]
+    NoRequestOutstanding,
+    /// `poll_output` was called while a request is outstanding: feed its response or transport
+    /// error first.
+    #[error("a request is outstanding: feed its response or transport error first")]
+    RequestOutstanding,
+    /// An input was fed after the machine finished.
+    #[error("the machine has finished")]
+    Finished,
+}
+
+/// The protocol of every machine (see the [module docs](self)).
+pub trait Machine {
+    /// What the machine tells its driver along the way.
+    type Event;
+    /// The final result.
+    type Output;
+
+    /// What to do next.
+    fn poll_output(&mut self) -> Result<Output<Self::Event, Self::Output>, MisuseError>;
+
+    /// The answer to the request last transmitted, received at `now` (`wall` on the wall
+    /// clock).
+    fn handle_response<B: AsRef<[u8]>>(
+        &mut self,
+        now: Instant,
+        wall: OffsetDateTime,
+        response: http::Response<B>,
+    ) -> Result<(), MisuseError>;
+
+    /// The request last transmitted failed below HTTP.
+    fn handle_transport_error(
+        &mut self,
+        now: Instant,
+        wall: OffsetDateTime,
+        error: TransportError,
+    ) -> Result<(), MisuseError>;
+
+    /// Time passed. Before the time of the last [`Output::Timeout`] it does nothing.
+    fn handle_timeout(&mut self, now: Instant) -> Result<(), MisuseError>;
+}
+
+/// The step every driver takes after sending a [`Transmit`]: hands the machine the response or
+/// the transport failure.
+pub fn feed<M: Machine, B: AsRef<[u8]>>(
+    machine: &mut M,
+    now: Instant,
+    wall: OffsetDateTime,
+    result: Result<http::Response<B>, TransportError>,
+) -> Result<(), MisuseError> {
+    match result {
+        Ok(response) => machine.handle_response(now, wall, response),
+        Err(error) => machine.handle_transport_error(now, wall, error),
+    }
+}

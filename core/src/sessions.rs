@@ -1,0 +1,204 @@
+//! The AWS CLI's session rules as pure functions: which session a command works on, which cache
+//! files it uses, the client name it registers, the token cache entry a login writes, and
+//! whether a cached token is refreshed. The adapters do the file I/O and the HTTP; every
+//! decision is here.
+
+use time::OffsetDateTime;
+
+use crate::cache::{registration_cache_key, token_cache_key, CachedToken};
+use crate::config::{AwsConfig, ConfigError};
+use crate::endpoint::Endpoint;
+use crate::device::Token;
+use crate::refresh::RefreshInput;
+
+/// Which session to use.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum SessionSelector {
+    /// A profile of `~/.aws/config` (sso-session or legacy form).
+    Profile(String),
+    /// An `[sso-session NAME]` section.
+    SsoSession(String),
+    /// No config: a start URL and region given directly (cached like a legacy profile).
+    StartUrl {
+        /// The access-portal URL.
+        start_url: String,
+        /// The SSO region.
+        region: String,
+    },
+}
+
+impl SessionSelector {
+    /// The command-line flags that select this session, for messages.
+    pub fn as_flags(&self) -> String {
+        match self {
+            Self::Profile(p) => format!("--profile {p}"),
+            Self::SsoSession(s) => format!("--sso-session {s}"),
+            Self::StartUrl { start_url, region } => {
+                format!("--start-url {start_url} --region {region}")
+            }
+        }
+    }
+}
+
+/// Everything the caches and the flows need to know about one session, resolved from the
+/// config.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Session {
+    /// How it was selected.
+    pub selector: SessionSelector,
+    /// The configured start URL (cache keys and the cached `startUrl` use it as written).
+    pub start_url: String,
+    /// The SSO region: the region of the OIDC and portal endpoints.
+    pub region: String,
+    /// The sso-session name; `None` for a legacy profile or a bare start URL.
+    pub session_name: Option<String>,
+    /// Registration scopes (`sso_registration_scopes`).
+    pub scopes: Vec<String>,
+    /// `sso_account_id` of the profile, when it has one.
+    pub account_id: Option<String>,
+    /// `sso_role_name` of the profile, when it has one.
+    pub role_name: Option<String>,
+    /// The token cache key.
+    pub token_key: String,
+    /// The registration cache key.
+    pub registration_key: String,
+}
+
+impl Session {
+    /// Resolves `selector` against a parsed config.
+    pub fn resolve(selector: SessionSelector, config: &AwsConfig) -> Result<Self, ConfigError> {
+        let (start_url, region, session_name, scopes, account_id, role_name) = match &selector {
+            SessionSelector::Profile(name) => {
+                let p = config.sso_profile(name)?;
+                (
+                    p.start_url,
+                    p.region,
+                    p.session.map(|s| s.name),
+                    p.registration_scopes,
+                    p.account_id,
+                    p.role_name,
+                )
+            }
+            SessionSelector::SsoSession(name) => {
+                let s = config.sso_session(name)?;
+                (s.start_url, s.region, Some(s.name), s.registration_scopes, None, None)
+            }
+            SessionSelector::StartUrl { start_url, region } => (
+                start_url.clone(),
+                region.clone(),
+                None,
+                Vec::new(),
+                None,
+                None,
+            ),
+        };
+        let token_key = token_cache_key(session_name.as_deref().unwrap_or(&start_url));
+        let registration_key = registration_cache_key(
+            &start_url,
+            &region,
+            (!scopes.is_empty()).then_some(scopes.as_slice()),
+            session_name.as_deref(),
+        );
+        Ok(Session {
+            selector,
+            start_url,
+            region,
+            session_name,
+            scopes,
+            account_id,
+            role_name,
+            token_key,
+            registration_key,
+        })
+    }
+
+    /// Whether this is an sso-session (refreshable) rather than a legacy profile.
+    pub fn is_sso_session(&self) -> bool {
+        self.session_name.is_some()
+    }
+
+    /// The `clientName` of a new registration, as the AWS CLI names it:
+    /// `botocore-client-<sso-session name>`, or `botocore-client-<unix seconds>` for a legacy
+    /// profile.
+    pub fn client_name(&self, wall_now: OffsetDateTime) -> String {
+        match &self.session_name {
+            Some(name) => format!("botocore-client-{name}"),
+            None => format!("botocore-client-{}", wall_now.unix_timestamp()),
+        }
+    }
+
+    /// The token cache entry a login writes: the configured start URL and region, the token,
+    /// and the registration it was obtained with (which refreshing needs). `expiresAt` is kept
+    /// to whole seconds, what the file holds, so the entry returned is the entry a later read
+    /// gives.
+    pub fn cache_entry(&self, token: Token) -> CachedToken {
+        CachedToken {
+            start_url: Some(self.start_url.clone()),
+            region: Some(self.region.clone()),
+            access_token: token.access_token,
+            expires_at: token
+                .expires_at
+                .replace_nanosecond(0)
+                .unwrap_or(token.expires_at),
+            client_id: Some(token.registration.client_id.clone()),
+            client_secret: Some(token.registration.client_secret.clone()),
+            registration_expires_at: Some(token.registration.expires_at),
+            refresh_token: token.refresh_token,
+            extra: Default::default(),
+        }
+    }
+
+    /// The refresh machine's input for this session's cached `token` at `endpoint` (legacy
+    /// tokens are marked as never refreshed).
+    pub fn refresh_input(&self, token: CachedToken, endpoint: Endpoint) -> RefreshInput {
+        RefreshInput::new(token, endpoint)
+            .session(self.start_url.clone(), self.region.clone())
+            .sso_session(self.is_sso_session())
+    }
+
+    /// Whether `token` (this session's cached token) can be refreshed at `now`.
+    pub fn is_refreshable(&self, token: &CachedToken, now: OffsetDateTime) -> bool {
+        crate::refresh::is_refreshable(token, self.is_sso_session(), now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CONFIG: &str = "[profile dev]\nsso_session = my-sso\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\n\n[sso-session my-sso]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n\n[profile legacy]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = us-east-1\n";
+
+    #[test]
+    fn keys_and_names_follow_the_aws_cli() {
+        let config = AwsConfig::parse(CONFIG).unwrap();
+        let dev = Session::resolve(SessionSelector::Profile("dev".into()), &config).unwrap();
+        assert_eq!(dev.token_key, "0ad374308c5a4e22f723adf10145eafad7c4031c");
+        assert_eq!(dev.registration_key, "a8343d65418848d0bc13a5f25cbb32508ceec5d1");
+        assert_eq!(dev.client_name(OffsetDateTime::UNIX_EPOCH), "botocore-client-my-sso");
+        assert_eq!(dev.account_id.as_deref(), Some("111122223333"));
+        let legacy = Session::resolve(SessionSelector::Profile("legacy".into()), &config).unwrap();
+        assert_eq!(legacy.token_key, "7487b5b67d5fa1132cf33fa93ae51ef38cc37752");
+        assert_eq!(legacy.registration_key, "365414a68be7c9bfc776c660981dbdbd942acea4");
+        assert_eq!(
+            legacy.client_name(time::macros::datetime!(2026-01-15 12:00 UTC)),
+            "botocore-client-1768478400"
+        );
+        assert!(!legacy.is_sso_session());
+    }
+
+    #[test]
+    fn legacy_tokens_are_never_refreshable() {
+        let config = AwsConfig::parse(CONFIG).unwrap();
+        let token = CachedToken::from_json(br#"{"accessToken":"a","expiresAt":"2026-01-15T12:05:00Z","clientId":"c","clientSecret":"s","registrationExpiresAt":"2026-04-01T00:00:00Z","refreshToken":"r"}"#).unwrap();
+        let now = time::macros::datetime!(2026-01-15 12:00 UTC);
+        let dev = Session::resolve(SessionSelector::SsoSession("my-sso".into()), &config).unwrap();
+        assert!(dev.is_refreshable(&token, now));
+        let legacy = Session::resolve(SessionSelector::Profile("legacy".into()), &config).unwrap();
+        assert!(!legacy.is_refreshable(&token, now));
+        let mut no_rt = token.clone();
+        no_rt.refresh_token = None;
+        assert!(!dev.is_refreshable(&no_rt, now));
+    }
+}

@@ -1,0 +1,128 @@
+//! Where the AWS files are: the config file, the shared credentials file and the cache
+//! directories, from the environment and the home directory. Pure: nothing is read here.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::env_value;
+
+/// `AWS_CONFIG_FILE`: the config file instead of `~/.aws/config`.
+pub const CONFIG_FILE_ENV: &str = "AWS_CONFIG_FILE";
+/// `AWS_SHARED_CREDENTIALS_FILE`: the credentials file instead of `~/.aws/credentials`.
+pub const CREDENTIALS_FILE_ENV: &str = "AWS_SHARED_CREDENTIALS_FILE";
+
+/// The locations of the AWS files for one environment.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use std::path::PathBuf;
+/// use ssooidc_core::settings::FileLocations;
+/// let env = HashMap::from([("AWS_CONFIG_FILE".to_string(), "~/alt/config".to_string())]);
+/// let files = FileLocations::new(&env, Some(PathBuf::from("/home/me")));
+/// assert_eq!(files.config, Some(PathBuf::from("/home/me/alt/config")));
+/// assert_eq!(files.credentials, Some(PathBuf::from("/home/me/.aws/credentials")));
+/// assert_eq!(files.sso_cache_dir(), Some(PathBuf::from("/home/me/.aws/sso/cache")));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct FileLocations {
+    /// The home directory, when there is one.
+    pub home: Option<PathBuf>,
+    /// `AWS_CONFIG_FILE` (a leading `~` expanded), else `~/.aws/config`; `None` without a home.
+    pub config: Option<PathBuf>,
+    /// `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`; `None` without a home.
+    pub credentials: Option<PathBuf>,
+}
+
+impl FileLocations {
+    /// Locations for `env`. The home directory is `HOME` (then `USERPROFILE`) from `env`, else
+    /// `fallback_home`: what the adapter found for the account (the AWS CLI, through Python's
+    /// `expanduser`, falls back to the password database when `HOME` is unset).
+    pub fn new(env: &HashMap<String, String>, fallback_home: Option<PathBuf>) -> Self {
+        let home = ["HOME", "USERPROFILE"]
+            .iter()
+            .find_map(|k| env_value(env, k))
+            .map(PathBuf::from)
+            .or(fallback_home.filter(|h| !h.as_os_str().is_empty()));
+        let file = |var: &str, default: &str| match env_value(env, var) {
+            Some(path) => expand_tilde(path, home.as_deref()),
+            None => home.as_ref().map(|h| h.join(".aws").join(default)),
+        };
+        FileLocations {
+            config: file(CONFIG_FILE_ENV, "config"),
+            credentials: file(CREDENTIALS_FILE_ENV, "credentials"),
+            home,
+        }
+    }
+
+    /// `~/.aws/sso/cache`: the token and registration caches.
+    pub fn sso_cache_dir(&self) -> Option<PathBuf> {
+        self.home
+            .as_ref()
+            .map(|h| h.join(".aws").join("sso").join("cache"))
+    }
+
+    /// `~/.aws/cli/cache`: the AWS CLI's credential cache (role credentials).
+    pub fn cli_cache_dir(&self) -> Option<PathBuf> {
+        self.home
+            .as_ref()
+            .map(|h| h.join(".aws").join("cli").join("cache"))
+    }
+}
+
+/// Expands a leading `~` (alone or followed by a separator) with `home`, as the AWS CLI does
+/// for its file settings. `~user` forms and paths without `~` are kept as they are; `~` with no
+/// home gives `None`.
+pub fn expand_tilde(path: &str, home: Option<&Path>) -> Option<PathBuf> {
+    match path.strip_prefix('~') {
+        Some(rest) if rest.is_empty() || rest.starts_with(['/', '\\']) => {
+            home.map(|h| h.join(rest.trim_start_matches(['/', '\\'])))
+        }
+        _ => Some(PathBuf::from(path)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn home_comes_from_the_environment_first() {
+        let f = FileLocations::new(&env(&[("HOME", "/h")]), Some(PathBuf::from("/pw")));
+        assert_eq!(f.home, Some(PathBuf::from("/h")));
+        assert_eq!(f.config, Some(PathBuf::from("/h/.aws/config")));
+        let f = FileLocations::new(&env(&[("HOME", "")]), Some(PathBuf::from("/pw")));
+        assert_eq!(f.home, Some(PathBuf::from("/pw")), "empty HOME is unset");
+        assert_eq!(f.cli_cache_dir(), Some(PathBuf::from("/pw/.aws/cli/cache")));
+    }
+
+    #[test]
+    fn no_home_means_no_default_files() {
+        let f = FileLocations::new(&env(&[]), None);
+        assert_eq!(f, FileLocations::default());
+        assert_eq!(f.sso_cache_dir(), None);
+        let f = FileLocations::new(
+            &env(&[("AWS_CONFIG_FILE", "/etc/aws/config"), ("AWS_SHARED_CREDENTIALS_FILE", "~/c")]),
+            None,
+        );
+        assert_eq!(f.config, Some(PathBuf::from("/etc/aws/config")));
+        assert_eq!(f.credentials, None, "~ cannot be expanded without a home");
+    }
+
+    #[test]
+    fn tilde_forms() {
+        let home = Some(Path::new("/h"));
+        assert_eq!(expand_tilde("~", home), Some(PathBuf::from("/h")));
+        assert_eq!(expand_tilde("~/x/y", home), Some(PathBuf::from("/h/x/y")));
+        assert_eq!(expand_tilde("~user/x", home), Some(PathBuf::from("~user/x")));
+        assert_eq!(expand_tilde("/abs", None), Some(PathBuf::from("/abs")));
+        assert_eq!(expand_tilde("rel/x", home), Some(PathBuf::from("rel/x")));
+    }
+}

@@ -1,0 +1,220 @@
+//! Settings resolution: which profile, region, endpoint, credentials, retry settings and
+//! timeouts apply, answered once, by one pure function, the way the AWS CLI v2 answers it.
+//!
+//! The adapters read the environment and the files ([`FileLocations`] says which) and hand them
+//! over; [`resolve`] does the rest and says, for each setting, where its value came from
+//! ([`Source`]). Nothing else in the project looks at `AWS_*` variables.
+//!
+//! | setting | precedence, highest first |
+//! |---|---|
+//! | profile | [`Explicit::profile`] (`--profile`), `AWS_PROFILE`, `AWS_DEFAULT_PROFILE`, `default`. A profile named explicitly or by the environment must exist (in the config or the credentials file). |
+//! | region | [`Explicit::region`], `AWS_REGION`, `AWS_DEFAULT_REGION`, the profile's `region`. Logins and refreshes use the sso-session's `sso_region` instead. |
+//! | endpoint | [`Explicit::endpoint_url`], then, unless `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` (or the profile's `ignore_configured_endpoint_urls`) is true: `AWS_ENDPOINT_URL_SSO_OIDC`, `AWS_ENDPOINT_URL`, `endpoint_url` of `sso_oidc` in the profile's `[services NAME]` section, the profile's `endpoint_url`; else the region's endpoint |
+//! | FIPS / dual-stack | `AWS_USE_FIPS_ENDPOINT` / `AWS_USE_DUALSTACK_ENDPOINT`, the profile's `use_fips_endpoint` / `use_dualstack_endpoint`, `false` |
+//! | CA bundle | [`Explicit::ca_bundle`] (`--ca-bundle`), `AWS_CA_BUNDLE`, the profile's `ca_bundle` |
+//! | retry mode | [`Explicit::retry_mode`], `AWS_RETRY_MODE`, the profile's `retry_mode`, `standard` |
+//! | max attempts | [`Explicit::max_attempts`], `AWS_MAX_ATTEMPTS`, the profile's `max_attempts`, 3 |
+//! | timeouts | [`Explicit::connect_timeout`] / [`Explicit::read_timeout`] (`--cli-connect-timeout`, `--cli-read-timeout`), 60 s |
+//! | credentials | [`Explicit::credentials`]; `AWS_ACCESS_KEY_ID` + `AWS_SECRET_ACCESS_KEY` (+ `AWS_SESSION_TOKEN`), unless the profile was given explicitly; then the profile: `role_arn`, `web_identity_token_file` and `sso_account_id`/`sso_role_name` are refused by name; the credentials file's keys; `credential_process`; the config file's keys; none |
+//!
+//! A profile's keys are read from its config-file section overlaid with its credentials-file
+//! section (a key in both counts from the credentials file), as botocore merges them. Empty
+//! values count as unset.
+
+mod credentials;
+mod files;
+mod resolve;
+mod source;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::time::Duration;
+
+pub use credentials::{
+    parse_process_output, CredentialSource, ProcessCredentials, ProcessOutputError, StaticKeys,
+    MAX_PROCESS_OUTPUT_BYTES,
+};
+pub use files::{expand_tilde, FileLocations, CONFIG_FILE_ENV, CREDENTIALS_FILE_ENV};
+pub use resolve::resolve;
+pub use source::{Setting, Source};
+
+use crate::config::{ini, AwsConfig, ConfigError, IniSection};
+use crate::endpoint::{Endpoint, EndpointParams};
+use crate::retry::{RetryConfig, RetryMode};
+
+/// The connect and read timeout when none is given: 60 s, as the AWS CLI.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// Timeouts longer than this (a year) mean "no limit", like 0: no clock can overflow on them.
+pub const MAX_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 3600);
+
+/// A trimmed, non-empty environment value.
+pub(crate) fn env_value<'a>(env: &'a HashMap<String, String>, key: &str) -> Option<&'a str> {
+    env.get(key).map(|v| v.trim()).filter(|v| !v.is_empty())
+}
+
+/// Values given explicitly (command-line options, or code). They win over everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Explicit {
+    /// `--profile`.
+    pub profile: Option<String>,
+    /// `--region`.
+    pub region: Option<String>,
+    /// `--endpoint-url`.
+    pub endpoint_url: Option<String>,
+    /// `--ca-bundle`.
+    pub ca_bundle: Option<String>,
+    /// `--cli-connect-timeout`: 0 (or more than [`MAX_TIMEOUT`]) is no limit.
+    pub connect_timeout: Option<Duration>,
+    /// `--cli-read-timeout`: 0 (or more than [`MAX_TIMEOUT`]) is no limit.
+    pub read_timeout: Option<Duration>,
+    /// The retry mode.
+    pub retry_mode: Option<RetryMode>,
+    /// Attempts per call.
+    pub max_attempts: Option<u32>,
+    /// Static credentials given in code.
+    pub credentials: Option<StaticKeys>,
+    /// Allow a plain `http://` endpoint on a host that is not a loopback address.
+    pub allow_insecure_http: bool,
+}
+
+impl Explicit {
+    /// Sets the profile.
+    pub fn profile(mut self, profile: impl Into<String>) -> Self {
+        self.profile = Some(profile.into());
+        self
+    }
+
+    /// Sets the region.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// Sets the endpoint URL.
+    pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
+        self.endpoint_url = Some(url.into());
+        self
+    }
+
+    /// Sets both timeouts.
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = Some(timeout);
+        self.read_timeout = Some(timeout);
+        self
+    }
+
+    /// Sets the credentials.
+    pub fn credentials(mut self, keys: StaticKeys) -> Self {
+        self.credentials = Some(keys);
+        self
+    }
+}
+
+/// The parsed shared credentials file: `[name]` sections (no `profile ` prefix).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CredentialsFile {
+    /// Sections by profile name.
+    pub profiles: BTreeMap<String, IniSection>,
+}
+
+impl CredentialsFile {
+    /// Parses credentials-file text.
+    pub fn parse(text: &str) -> Result<Self, ConfigError> {
+        Ok(CredentialsFile {
+            profiles: ini::parse(text)?,
+        })
+    }
+}
+
+/// What [`resolve`] reads: explicit values, the environment, the parsed files, and where the
+/// files were (for messages).
+#[derive(Debug, Clone, Copy)]
+pub struct Inputs<'a> {
+    /// Explicit values.
+    pub explicit: &'a Explicit,
+    /// The environment.
+    pub env: &'a HashMap<String, String>,
+    /// The parsed config file (empty when there is none).
+    pub config: &'a AwsConfig,
+    /// The parsed credentials file (empty when there is none).
+    pub credentials: &'a CredentialsFile,
+}
+
+/// Every resolved setting, with where it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Settings {
+    /// The profile.
+    pub profile: Setting<String>,
+    /// The region, when one is configured.
+    pub region: Option<Setting<String>>,
+    /// The configured endpoint URL, when one is; otherwise the region's endpoint is used.
+    pub endpoint_url: Option<Setting<String>>,
+    /// Use the FIPS endpoint.
+    pub use_fips: Setting<bool>,
+    /// Use the dual-stack endpoint.
+    pub use_dual_stack: Setting<bool>,
+    /// A PEM bundle of certificates to trust instead of the built-in roots.
+    pub ca_bundle: Option<Setting<PathBuf>>,
+    /// The retry mode.
+    pub retry_mode: Setting<RetryMode>,
+    /// Attempts per call.
+    pub max_attempts: Setting<u32>,
+    /// The connect timeout; `None` is no limit.
+    pub connect_timeout: Setting<Option<Duration>>,
+    /// The read timeout (the whole request); `None` is no limit.
+    pub read_timeout: Setting<Option<Duration>>,
+    /// Whether a plain `http://` endpoint on a non-loopback host is allowed.
+    pub allow_insecure_http: bool,
+    /// Where signing credentials come from, or why they cannot be had. Only the signed
+    /// operation needs them, so a problem here is not an error of the whole resolution.
+    pub credentials: Result<CredentialSource, ConfigError>,
+}
+
+impl Settings {
+    /// The region, or [`ConfigError::NoRegion`].
+    pub fn region(&self) -> Result<&str, ConfigError> {
+        self.region
+            .as_ref()
+            .map(|r| r.value.as_str())
+            .ok_or(ConfigError::NoRegion)
+    }
+
+    /// The endpoint rule set's inputs for the configured region.
+    pub fn endpoint_params(&self) -> EndpointParams {
+        EndpointParams {
+            region: self.region.as_ref().map(|r| r.value.clone()),
+            use_fips: self.use_fips.value,
+            use_dual_stack: self.use_dual_stack.value,
+            endpoint: self.endpoint_url.as_ref().map(|e| e.value.clone()),
+        }
+    }
+
+    /// The endpoint for `region` (an sso-session's `sso_region`) with these settings' FIPS,
+    /// dual-stack and configured endpoint.
+    pub fn endpoint_params_for_region(&self, region: &str) -> EndpointParams {
+        EndpointParams {
+            region: Some(region.to_owned()),
+            ..self.endpoint_params()
+        }
+    }
+
+    /// Resolves `params` to an endpoint, refusing plain HTTP to a host that is not a loopback
+    /// address unless [`allow_insecure_http`](Self::allow_insecure_http).
+    pub fn resolve_endpoint(&self, params: &EndpointParams) -> Result<Endpoint, ConfigError> {
+        let endpoint = crate::endpoint::resolve(params).map_err(|e| match e {
+            crate::endpoint::EndpointError::MissingRegion => ConfigError::NoRegion,
+            other => ConfigError::Endpoint(other),
+        })?;
+        if !endpoint.is_https() && !endpoint.is_loopback() && !self.allow_insecure_http {
+            return Err(ConfigError::InsecureEndpoint(endpoint.url()));
+        }
+        Ok(endpoint)
+    }
+
+    /// The retry settings.
+    pub fn retry_config(&self) -> RetryConfig {
+        RetryConfig::new(self.retry_mode.value, self.max_attempts.value)
+    }
+}
