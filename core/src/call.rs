@@ -1,6 +1,7 @@
 //! [`CallError`]: why a call to the service failed. One type for every adapter and every
 //! machine, so that code matching on it does not change with the transport.
 
+use crate::config::ConfigError;
 use crate::error::ServiceError;
 use crate::transport::{TransportError, TransportErrorKind};
 use crate::wire::{DecodeError, RequestError, ResponseError};
@@ -53,6 +54,15 @@ pub enum CallError {
         operation: &'static str,
         /// Why.
         error: RequestError,
+    },
+    /// The operation is signed and no credentials could be had for it (none configured, or a
+    /// `credential_process` failed). Nothing was sent.
+    #[error("{operation}: {error}")]
+    Credentials {
+        /// The operation.
+        operation: &'static str,
+        /// Why.
+        error: ConfigError,
     },
 }
 
@@ -125,7 +135,8 @@ impl CallError {
             CallError::Service { operation, .. }
             | CallError::Malformed { operation, .. }
             | CallError::Transport { operation, .. }
-            | CallError::Request { operation, .. } => operation,
+            | CallError::Request { operation, .. }
+            | CallError::Credentials { operation, .. } => operation,
         }
     }
 

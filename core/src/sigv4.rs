@@ -85,12 +85,14 @@ pub fn sign<B: AsRef<[u8]>>(
         (Some(h), Some(p), _) => format!("{h}:{p}"),
     };
     let headers = request.headers_mut();
-    let value =
-        |v: &str| http::HeaderValue::from_str(v).map_err(|_| SigningError::BadHeader(v.to_owned()));
-    headers.insert(http::header::HOST, value(&host)?);
-    headers.insert("x-amz-date", value(&amz_date)?);
+    // The error names the header, never its value (the session token is a secret).
+    let value = |name: &str, v: &str| {
+        http::HeaderValue::from_str(v).map_err(|_| SigningError::BadHeader(name.to_owned()))
+    };
+    headers.insert(http::header::HOST, value("host", &host)?);
+    headers.insert("x-amz-date", value("x-amz-date", &amz_date)?);
     if let Some(token) = &credentials.session_token {
-        let mut v = value(token.expose())?;
+        let mut v = value("x-amz-security-token", token.expose())?;
         v.set_sensitive(true);
         headers.insert("x-amz-security-token", v);
     }
@@ -141,7 +143,7 @@ pub fn sign<B: AsRef<[u8]>>(
         "{ALGORITHM} Credential={}/{scope}, SignedHeaders={signed_headers}, Signature={signature}",
         credentials.access_key_id
     );
-    let mut v = value(&authorization)?;
+    let mut v = value("authorization", &authorization)?;
     v.set_sensitive(true);
     request.headers_mut().insert(http::header::AUTHORIZATION, v);
     Ok(())

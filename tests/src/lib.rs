@@ -67,11 +67,7 @@ pub fn flow_config() -> DeviceFlowConfig {
 
 /// Login options with [`flow_config`] and a fixed jitter seed.
 pub fn login_options() -> LoginOptions {
-    LoginOptions {
-        flow: flow_config(),
-        seed: Some(7),
-        ..LoginOptions::default()
-    }
+    LoginOptions::default().flow(flow_config()).seed(7)
 }
 
 /// Requests the emulator recorded for `target`.

@@ -1,59 +1,113 @@
-//! [`Client`]: one async method per operation, over any [`HttpSend`].
+//! [`Client`]: one async method per operation, over any [`HttpSend`] and [`Timer`]. Each call
+//! is a [`Call`] machine of the core (which applies the retry policy), driven by the one loop
+//! in `driver.rs`.
 
+use std::hash::{BuildHasher, Hasher};
+
+use ssooidc_core::config::ConfigError;
 use ssooidc_core::endpoint::Endpoint;
+use ssooidc_core::machine::{Call, Transmit};
 use ssooidc_core::operations::{
     CreateToken, CreateTokenOutput, CreateTokenWithIam, CreateTokenWithIamOutput, RegisterClient,
     RegisterClientOutput, StartDeviceAuthorization, StartDeviceAuthorizationOutput,
 };
-use ssooidc_core::sigv4::{sign, SigningCredentials};
-use ssooidc_core::wire::{Auth, SIGNING_NAME, USER_AGENT};
-use ssooidc_core::Operation;
-use time::OffsetDateTime;
+use ssooidc_core::retry::RetryPolicy;
+use ssooidc_core::settings::{CredentialSource, Settings, StaticKeys};
+use ssooidc_core::sigv4::sign;
+use ssooidc_core::wire::{Auth, RequestError, SIGNING_NAME, USER_AGENT};
+use ssooidc_core::{CallError, Operation, TransportError};
 
-use crate::error::Error;
-use crate::transport::HttpSend;
+use crate::driver::drive;
+use crate::transport::{HttpSend, Timer};
 
-/// An async AWS SSO OIDC client over any [`HttpSend`] (any HTTP client, any runtime).
+/// An async AWS SSO OIDC client over any [`HttpSend`] (any HTTP client) and [`Timer`] (any
+/// runtime).
 ///
-/// Requests are built and responses decoded by the core's [`Operation`] trait; the client only
-/// adds its product token to the `User-Agent` and moves the bytes. The three public operations
-/// are sent unsigned, as the service requires.
-///
-/// Cancelling a call is dropping its future.
+/// Every call goes through the core's retry policy (the AWS SDKs' standard mode by default),
+/// sleeping with the timer between attempts. The three public operations are sent unsigned, as
+/// the service requires. Cancelling a call is dropping its future.
 ///
 /// ```no_run
-/// # #[cfg(feature = "reqwest")]
+/// # #[cfg(all(feature = "reqwest", feature = "tokio"))]
 /// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
-/// use ssooidc_async::Client;
-/// use ssooidc_core::endpoint::{resolve, EndpointParams};
-/// use ssooidc_core::operations::RegisterClient;
+/// use ssooidc_async::{Client, TokioTimer};
+/// use ssooidc_async::core::endpoint::{resolve, EndpointParams};
+/// use ssooidc_async::core::operations::RegisterClient;
 ///
 /// let endpoint = resolve(&EndpointParams::region("us-east-1"))?;
 /// let http = ssooidc_async::reqwest_client_builder().build()?; // enable a reqwest TLS feature
-/// let client = Client::new(http, endpoint);
+/// let client = Client::new(http, TokioTimer, endpoint);
 /// let registration = client.register_client(&RegisterClient::new("my-tool")).await?;
 /// println!("{}", registration.client_id);
 /// # Ok(())
 /// # }
 /// ```
 #[derive(Debug, Clone)]
-pub struct Client<T> {
+pub struct Client<T, R> {
     transport: T,
+    timer: R,
     endpoint: Endpoint,
+    retry: RetryPolicy,
+    signing: Option<(StaticKeys, String)>,
     user_agent: http::HeaderValue,
 }
 
-impl<T: HttpSend> Client<T> {
+/// A seed for retry jitter, from the OS-seeded hasher of std.
+pub(crate) fn random_seed() -> u64 {
+    std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish()
+}
+
+impl<T: HttpSend, R: Timer> Client<T, R> {
     /// A client sending through `transport` to `endpoint` (see
-    /// [`ssooidc_core::endpoint::resolve`] for region, FIPS, dual-stack and overrides).
-    pub fn new(transport: T, endpoint: Endpoint) -> Self {
+    /// [`ssooidc_core::endpoint::resolve`] for region, FIPS, dual-stack and overrides) and
+    /// sleeping with `timer`, with the default retry policy and no credentials.
+    pub fn new(transport: T, timer: R, endpoint: Endpoint) -> Self {
         let user_agent = format!("{USER_AGENT} ssooidc-async/{}", env!("CARGO_PKG_VERSION"));
         Client {
             transport,
+            timer,
             endpoint,
+            retry: RetryPolicy::default(),
+            signing: None,
             user_agent: http::HeaderValue::from_str(&user_agent)
                 .unwrap_or_else(|_| http::HeaderValue::from_static(USER_AGENT)),
         }
+    }
+
+    /// A client configured by resolved [`Settings`] (see [`ssooidc_core::settings::resolve`]):
+    /// their endpoint, retry mode and attempts, and static credentials with the region to sign
+    /// for. A `credential_process` is not run by this adapter: resolve it yourself and pass
+    /// the keys with [`credentials`](Self::credentials). The transport's own settings (timeouts,
+    /// proxy, CA bundle) are the HTTP client's.
+    pub fn from_settings(transport: T, timer: R, settings: &Settings) -> Result<Self, ConfigError> {
+        let endpoint = settings.resolve_endpoint(&settings.endpoint_params())?;
+        let mut client = Self::new(transport, timer, endpoint).retry(RetryPolicy::new(settings.retry_config()));
+        if let (Ok(source), Some(region)) = (&settings.credentials, &settings.region) {
+            if let Some(keys) = source.static_keys() {
+                client = client.credentials(keys.clone(), region.value.clone());
+            } else if let CredentialSource::Process { .. } = source {
+                return Err(ConfigError::UnsupportedCredentials {
+                    profile: settings.profile.value.clone(),
+                    setting: "credential_process",
+                });
+            }
+        }
+        Ok(client)
+    }
+
+    /// Sets the retry policy (clones of a policy share its quota).
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Sets the credentials that `CreateTokenWithIAM` is signed with, and the region to sign
+    /// for.
+    pub fn credentials(mut self, keys: StaticKeys, region: impl Into<String>) -> Self {
+        self.signing = Some((keys, region.into()));
+        self
     }
 
     /// The endpoint.
@@ -66,11 +120,16 @@ impl<T: HttpSend> Client<T> {
         &self.transport
     }
 
+    /// The timer.
+    pub fn timer(&self) -> &R {
+        &self.timer
+    }
+
     /// `RegisterClient`.
     pub async fn register_client(
         &self,
         input: &RegisterClient,
-    ) -> Result<RegisterClientOutput, Error> {
+    ) -> Result<RegisterClientOutput, CallError> {
         self.call(input).await
     }
 
@@ -78,73 +137,71 @@ impl<T: HttpSend> Client<T> {
     pub async fn start_device_authorization(
         &self,
         input: &StartDeviceAuthorization,
-    ) -> Result<StartDeviceAuthorizationOutput, Error> {
+    ) -> Result<StartDeviceAuthorizationOutput, CallError> {
         self.call(input).await
     }
 
     /// `CreateToken` (any grant: device code, refresh token, authorization code).
-    pub async fn create_token(&self, input: &CreateToken) -> Result<CreateTokenOutput, Error> {
+    pub async fn create_token(&self, input: &CreateToken) -> Result<CreateTokenOutput, CallError> {
         self.call(input).await
     }
 
-    /// `CreateTokenWithIAM`, signed with SigV4 (signing name `sso-oauth`) for `region` with
-    /// `credentials`, at the current wall-clock time.
+    /// `CreateTokenWithIAM`, signed with SigV4 (signing name `sso-oauth`) with the client's
+    /// [`credentials`](Self::credentials), afresh for each attempt.
     pub async fn create_token_with_iam(
         &self,
         input: &CreateTokenWithIam,
-        credentials: &SigningCredentials,
-        region: &str,
-    ) -> Result<CreateTokenWithIamOutput, Error> {
-        let operation = CreateTokenWithIam::NAME;
-        let request_error = |message: String| Error::Request { operation, message };
-        let mut request = input
-            .to_request(&self.endpoint)
-            .map_err(|e| request_error(e.to_string()))?;
-        sign(
-            &mut request,
-            credentials,
-            region,
-            SIGNING_NAME,
-            OffsetDateTime::now_utc(),
-        )
-        .map_err(|e| request_error(e.to_string()))?;
-        let response = self.send(operation, request).await?;
-        CreateTokenWithIam::parse_response(&response)
-            .map_err(|e| Error::from_response(operation, e))
+    ) -> Result<CreateTokenWithIamOutput, CallError> {
+        self.call(input).await
     }
 
-    /// Sends any unsigned operation and decodes its answer (a signed one is refused: use
-    /// [`create_token_with_iam`](Self::create_token_with_iam)).
-    pub async fn call<O: Operation>(&self, input: &O) -> Result<O::Output, Error> {
-        if O::AUTH != Auth::None {
-            return Err(Error::Request {
-                operation: O::NAME,
-                message: "a signed operation: use the method that signs it".to_owned(),
-            });
-        }
-        let request = input
-            .to_request(&self.endpoint)
-            .map_err(|e| Error::Request {
-                operation: O::NAME,
-                message: e.to_string(),
-            })?;
-        let response = self.send(O::NAME, request).await?;
-        O::parse_response(&response).map_err(|e| Error::from_response(O::NAME, e))
+    /// Sends any operation through the retry policy and decodes its answer.
+    pub async fn call<O: Operation>(&self, input: &O) -> Result<O::Output, CallError>
+    where
+        O::Output: Clone,
+    {
+        let mut call = Call::new(input, &self.endpoint, &self.retry, self.timer.now(), random_seed());
+        drive(self, None, &mut call, None, |never| match *never {})
+            .await
+            .unwrap_or_else(|stop| Err(stop.into_call_error(O::NAME)))
     }
 
-    /// Sends a prepared request (for drivers of the core's state machines) and returns the raw
-    /// response, its body capped by the transport. `operation` names it in errors.
-    pub async fn send(
+    /// Sends what a machine transmitted: signs it when it must be signed, puts this client's
+    /// `User-Agent` on it, and moves the bytes. The outer error is a request that could not be
+    /// signed; the inner result is what the machine is fed.
+    pub(crate) async fn transmit(
         &self,
-        operation: &'static str,
-        mut request: http::Request<Vec<u8>>,
-    ) -> Result<http::Response<Vec<u8>>, Error> {
+        transmit: Transmit,
+        keys: Option<&StaticKeys>,
+    ) -> Result<Result<http::Response<Vec<u8>>, TransportError>, CallError> {
+        let Transmit {
+            operation,
+            auth,
+            mut request,
+        } = transmit;
+        if auth == Auth::SigV4 {
+            let (keys, region) = match (keys, &self.signing) {
+                (Some(keys), Some((_, region))) => (keys, region.as_str()),
+                (None, Some((keys, region))) => (keys, region.as_str()),
+                (_, None) => {
+                    return Err(CallError::Credentials {
+                        operation,
+                        error: ConfigError::NoCredentials {
+                            profile: "(set with Client::credentials)".to_owned(),
+                        },
+                    })
+                }
+            };
+            sign(&mut request, &keys.signing(), region, SIGNING_NAME, self.timer.now_utc()).map_err(
+                |e| CallError::Request {
+                    operation,
+                    error: RequestError::Signing(e),
+                },
+            )?;
+        }
         request
             .headers_mut()
             .insert(http::header::USER_AGENT, self.user_agent.clone());
-        self.transport
-            .send(request)
-            .await
-            .map_err(|e| Error::from_transport(operation, e))
+        Ok(self.transport.send(request).await)
     }
 }

@@ -8,12 +8,13 @@
 //! - a [`Timer`]: "sleep until this `Instant`" (any `Fn(Instant) -> impl Future<Output = ()>`
 //!   is one), plus the clock it is on.
 //!
-//! On top of them: [`Client`], with one async method per operation, and [`device_login`], which
-//! drives the core's sans-I/O [`DeviceFlow`](ssooidc_core::device::DeviceFlow). Requests are
-//! built and responses decoded by `ssooidc-core`'s [`Operation`](ssooidc_core::Operation) trait,
-//! and every protocol decision (interval, `slow_down`, retries, deadline) is the core's: this
-//! crate only moves bytes and sleeps. It spawns nothing; cancelling is dropping the future (or a
-//! [`CancelToken`]).
+//! On top of them: [`Client`], with one async method per operation (every call through the
+//! core's retry policy), and [`device_login`], which drives the core's sans-I/O
+//! [`DeviceFlow`](ssooidc_core::device::DeviceFlow). Requests, decoding, retries and every
+//! protocol decision are the core's, through the same machines and the same error types as
+//! the blocking `ssooidc-ureq` adapter ([`CallError`], [`LoginError`], [`ConfigError`]): code
+//! that matches on them does not change with the adapter. This crate only moves bytes and
+//! sleeps. It spawns nothing; cancelling is dropping the future (or a [`CancelToken`]).
 //!
 //! With default features it depends on no runtime and no HTTP client. Optional integrations:
 //!
@@ -27,15 +28,14 @@
 //! // `tests/no_runtime.rs` of this crate. With reqwest and tokio:
 //! # #[cfg(all(feature = "reqwest", feature = "tokio"))]
 //! # async fn f() -> Result<(), Box<dyn std::error::Error>> {
-//! use ssooidc_async::{device_login, Client, LoginOptions, TokioTimer};
-//! use ssooidc_core::device::{DeviceFlowInput, Event};
-//! use ssooidc_core::endpoint::Endpoint;
+//! use ssooidc_async::{device_login, Client, DeviceFlowInput, Event, LoginOptions, TokioTimer};
+//! use ssooidc_async::core::endpoint::Endpoint;
 //!
 //! let endpoint = Endpoint::parse("http://127.0.0.1:4566")?;
 //! let http = ssooidc_async::reqwest_client_builder().build()?;
-//! let client = Client::new(http, endpoint.clone());
+//! let client = Client::new(http, TokioTimer, endpoint.clone());
 //! let input = DeviceFlowInput::new(endpoint, "https://d-1234567890.awsapps.com/start", "my-tool");
-//! let token = device_login(&client, TokioTimer, input, LoginOptions::default(), |event| {
+//! let token = device_login(&client, input, LoginOptions::default(), |event| {
 //!     if let Event::Prompt(prompt) = event {
 //!         println!("Open {} and check the code {}", prompt.verification_uri, prompt.user_code);
 //!     }
@@ -50,7 +50,7 @@
 
 mod client;
 pub mod device;
-mod error;
+mod driver;
 #[cfg(feature = "reqwest")]
 mod reqwest_impl;
 #[cfg(feature = "tokio")]
@@ -58,8 +58,17 @@ mod tokio_impl;
 pub mod transport;
 
 pub use client::Client;
-pub use device::{device_login, CancelToken, LoginError, LoginOptions};
-pub use error::Error;
+pub use device::device_login;
+
+/// The sans-I/O core this crate drives.
+pub use ssooidc_core as core;
+pub use ssooidc_core::device::{
+    DeviceFlowConfig, DeviceFlowError, DeviceFlowInput, Event, LoginError, LoginOptions, Prompt,
+    Token,
+};
+pub use ssooidc_core::retry::{RetryConfig, RetryMode, RetryPolicy};
+pub use ssooidc_core::settings::StaticKeys;
+pub use ssooidc_core::{CallError, CancelToken, ConfigError, Secret, ServiceError};
 #[cfg(feature = "reqwest")]
 pub use reqwest_impl::{reqwest_client_builder, DEFAULT_TIMEOUT};
 #[cfg(feature = "tokio")]

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::transport::{CappedBody, HttpSend, TransportError};
+use crate::transport::{CappedBody, HttpSend, TransportError, TransportErrorKind};
 
 /// The whole-request and connect timeout of [`reqwest_client_builder`]: 60 s, as the ureq
 /// adapter.
@@ -23,10 +23,12 @@ pub fn reqwest_client_builder() -> reqwest::ClientBuilder {
 }
 
 /// Sends with reqwest and reads the body chunk by chunk, stopping (and dropping the
-/// connection) as soon as it is longer than the core's cap. Errors: a timeout is
-/// [`Timeout`](crate::TransportErrorKind::Timeout), a failed connection
-/// [`Connect`](crate::TransportErrorKind::Connect), anything else (a connection cut
-/// mid-response, ...) [`Other`](crate::TransportErrorKind::Other).
+/// connection) as soon as it is longer than the core's cap. Errors keep reqwest's message and
+/// chain of causes: a timeout is [`Timeout`](crate::TransportErrorKind::Timeout), a failed
+/// connection [`Connect`](crate::TransportErrorKind::Connect) (or
+/// [`Tls`](crate::TransportErrorKind::Tls) when the cause is a certificate or handshake),
+/// a body cut off [`ConnectionClosed`](crate::TransportErrorKind::ConnectionClosed), anything
+/// else [`Other`](crate::TransportErrorKind::Other).
 ///
 /// The client's redirect policy and timeouts apply; [`reqwest_client_builder`] sets them up.
 impl HttpSend for reqwest::Client {
@@ -59,11 +61,17 @@ fn classify(e: reqwest::Error) -> TransportError {
         message.push_str(&s.to_string());
         source = s.source();
     }
-    if e.is_timeout() {
-        TransportError::timeout(message)
+    let lower = message.to_ascii_lowercase();
+    let kind = if e.is_timeout() {
+        TransportErrorKind::Timeout
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        TransportErrorKind::Tls
     } else if e.is_connect() {
-        TransportError::connect(message)
+        TransportErrorKind::Connect
+    } else if e.is_body() || e.is_decode() || lower.contains("connection closed") {
+        TransportErrorKind::ConnectionClosed
     } else {
-        TransportError::other(message)
-    }
+        TransportErrorKind::Other
+    };
+    TransportError::new(kind, message)
 }

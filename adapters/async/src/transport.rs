@@ -2,14 +2,13 @@
 //! [`Timer`] (read the clock, sleep until an instant), plus [`CappedBody`], the helper an
 //! [`HttpSend`] uses to stop reading a body past the core's cap.
 
-use std::fmt;
 use std::future::Future;
 use std::time::Instant;
 
 use ssooidc_core::MAX_RESPONSE_BODY_BYTES;
 use time::OffsetDateTime;
 
-pub use ssooidc_core::device::TransportErrorKind;
+pub use ssooidc_core::transport::{TransportError, TransportErrorKind};
 
 /// Sends one HTTP request and returns the whole response, its body capped: any HTTP client on
 /// any runtime can implement it.
@@ -22,9 +21,11 @@ pub use ssooidc_core::device::TransportErrorKind;
 /// - Stop reading the body once it is longer than [`MAX_RESPONSE_BODY_BYTES`]: return at most
 ///   [`CappedBody::LIMIT`] (the cap + 1) bytes, so that the core rejects the body as too large
 ///   without the rest ever being read. [`CappedBody`] does the bookkeeping.
-/// - Report failures below HTTP (no connection, timeout, connection cut mid-response) as a
-///   [`TransportError`] of the right [`TransportErrorKind`]; a timeout is
-///   [`TransportErrorKind::Timeout`] even when it fired while connecting.
+/// - Report failures below HTTP (no connection, timeout, connection cut mid-response, TLS,
+///   proxy) as a [`TransportError`] of the right [`TransportErrorKind`] with the client's
+///   message; a timeout is [`TransportErrorKind::Timeout`] even when it fired while
+///   connecting. The kind decides retries: only timeouts, refused and dropped connections are
+///   retried.
 ///
 /// The returned future need not be `Send` (so single-threaded runtimes and clients work).
 /// Whether [`Client`](crate::Client) futures and [`device_login`](crate::device_login) are
@@ -49,8 +50,8 @@ impl<T: HttpSend + ?Sized> HttpSend for &T {
     }
 }
 
-/// The clock and the sleep of a runtime: everything [`device_login`](crate::device_login)
-/// needs of time.
+/// The clock and the sleep of a runtime: everything a [`Client`](crate::Client) needs of time
+/// (backoff between retries, the device login's polling).
 ///
 /// Any `Fn(Instant) -> impl Future<Output = ()>` is a `Timer` that sleeps with the returned
 /// future and reads the system clocks:
@@ -96,56 +97,6 @@ where
         self(at)
     }
 }
-
-/// A request failed below HTTP: no response, or a response cut off.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TransportError {
-    kind: TransportErrorKind,
-    message: String,
-}
-
-impl TransportError {
-    /// A failure of `kind`, described by `message` (which must not contain request data).
-    pub fn new(kind: TransportErrorKind, message: impl Into<String>) -> Self {
-        TransportError {
-            kind,
-            message: message.into(),
-        }
-    }
-
-    /// A timeout (connect, read or whole request).
-    pub fn timeout(message: impl Into<String>) -> Self {
-        Self::new(TransportErrorKind::Timeout, message)
-    }
-
-    /// No connection could be made (DNS, refused, TLS handshake).
-    pub fn connect(message: impl Into<String>) -> Self {
-        Self::new(TransportErrorKind::Connect, message)
-    }
-
-    /// Anything else (reset, truncated response, ...).
-    pub fn other(message: impl Into<String>) -> Self {
-        Self::new(TransportErrorKind::Other, message)
-    }
-
-    /// What kind of failure (the core's classification, which drives its retry policy).
-    pub fn kind(&self) -> TransportErrorKind {
-        self.kind
-    }
-
-    /// The transport's description.
-    pub fn message(&self) -> &str {
-        &self.message
-    }
-}
-
-impl fmt::Display for TransportError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.kind, self.message)
-    }
-}
-
-impl std::error::Error for TransportError {}
 
 /// Collects a response body chunk by chunk and says when to stop: at [`CappedBody::LIMIT`]
 /// bytes, one more than the core's [`MAX_RESPONSE_BODY_BYTES`], so the core sees the body is
@@ -231,12 +182,5 @@ mod tests {
         let bytes = body.into_vec();
         assert_eq!(bytes.len(), MAX_RESPONSE_BODY_BYTES + 1);
         assert_eq!(bytes.last(), Some(&2));
-    }
-
-    #[test]
-    fn transport_error_displays_kind_and_message() {
-        let e = TransportError::connect("refused");
-        assert_eq!(e.kind(), TransportErrorKind::Connect);
-        assert_eq!(e.to_string(), "could not connect: refused");
     }
 }

@@ -26,19 +26,27 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Options every command takes.
+/// Options every command takes. Each one wins over the environment and the config file; see
+/// `ssooidc configure list` for what applies.
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
-    /// Region of the OIDC endpoint. Default: the session's sso_region, else AWS_REGION.
-    #[arg(long, global = true, env = "AWS_REGION", value_name = "REGION")]
+    /// Region for the low-level commands. Default: AWS_REGION, AWS_DEFAULT_REGION, the
+    /// profile's region. Logins and tokens use the sso-session's sso_region.
+    #[arg(long, global = true, value_name = "REGION")]
     pub region: Option<String>,
-    /// Send requests to this URL instead of the region's endpoint (AWS_ENDPOINT_URL_SSO_OIDC,
-    /// AWS_ENDPOINT_URL and the config file's services section are read too).
+    /// Send requests to this URL instead of the region's endpoint. Default:
+    /// AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL, the profile's services section, its
+    /// endpoint_url.
     #[arg(long, global = true, value_name = "URL")]
     pub endpoint_url: Option<String>,
-    /// Profile of ~/.aws/config (AWS_CONFIG_FILE) to use.
-    #[arg(long, global = true, env = "AWS_PROFILE", value_name = "PROFILE")]
+    /// Profile of ~/.aws/config (AWS_CONFIG_FILE) to use. Default: AWS_PROFILE,
+    /// AWS_DEFAULT_PROFILE, default.
+    #[arg(long, global = true, value_name = "PROFILE")]
     pub profile: Option<String>,
+    /// A PEM file of certificates to trust instead of the built-in roots. Default:
+    /// AWS_CA_BUNDLE, the profile's ca_bundle.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub ca_bundle: Option<String>,
     /// Log every request and response to stderr, with every secret redacted.
     #[arg(long, global = true)]
     pub debug: bool,
@@ -51,9 +59,17 @@ pub struct GlobalArgs {
 }
 
 impl GlobalArgs {
-    /// A timeout flag as a duration: `0` means no limit.
-    pub fn timeout(seconds: Option<u64>) -> Option<Option<Duration>> {
-        seconds.map(|s| (s > 0).then(|| Duration::from_secs(s)))
+    /// The explicit values these options give the settings resolver. A timeout of `0`, or of
+    /// more than a year, is no limit.
+    pub fn explicit(&self) -> ssooidc_ureq::Explicit {
+        let mut explicit = ssooidc_ureq::Explicit::default();
+        explicit.profile.clone_from(&self.profile);
+        explicit.region.clone_from(&self.region);
+        explicit.endpoint_url.clone_from(&self.endpoint_url);
+        explicit.ca_bundle.clone_from(&self.ca_bundle);
+        explicit.connect_timeout = self.cli_connect_timeout.map(Duration::from_secs);
+        explicit.read_timeout = self.cli_read_timeout.map(Duration::from_secs);
+        explicit
     }
 }
 
@@ -78,6 +94,17 @@ pub enum Command {
     Logout(LogoutArgs),
     /// List cached sessions and when their tokens expire.
     Sessions,
+    /// Show the settings in effect and where each comes from.
+    #[command(subcommand)]
+    Configure(ConfigureCommand),
+}
+
+/// `configure`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigureCommand {
+    /// Each setting in effect (profile, credentials, region, endpoint, retries...), its value
+    /// (secrets masked) and where it comes from, as `aws configure list` shows them.
+    List,
 }
 
 /// `register-client`.

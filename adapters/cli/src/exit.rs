@@ -1,14 +1,16 @@
-//! How the command fails: the AWS CLI's exit codes and message forms.
+//! How the command fails: the AWS CLI's exit codes and message forms. The library's errors say
+//! what is wrong; the advice on what to run is added here.
 
 use ssooidc_ureq::device::LoginError;
-use ssooidc_ureq::session::SessionError;
+use ssooidc_ureq::session::{SessionError, SessionSelector};
+use ssooidc_ureq::{CallError, ConfigError, DeviceFlowError};
 
 /// Success.
 pub const OK: i32 = 0;
 /// Bad usage or input (the AWS CLI's 252).
 pub const USAGE: i32 = 252;
 /// The environment or configuration is invalid: a missing profile, a broken config file, no
-/// credentials (the AWS CLI's 253).
+/// region, no credentials (the AWS CLI's 253).
 pub const CONFIG: i32 = 253;
 /// The service returned an error (the AWS CLI's 254).
 pub const SERVICE: i32 = 254;
@@ -50,18 +52,68 @@ impl Failure {
             message: String::new(),
         }
     }
+
+    /// A session failure, with the advice the AWS CLI gives for it (`selector`: the session the
+    /// command worked on, for the command to suggest).
+    pub fn session(e: SessionError, selector: &SessionSelector) -> Self {
+        let flags = selector.as_flags();
+        match e {
+            SessionError::NotLoggedIn { .. } => Failure::other(format!(
+                "{e}; run `ssooidc login {flags}` to log in"
+            )),
+            SessionError::Expired { .. } => Failure::other(format!(
+                "{e}; run `ssooidc login {flags}` to log in again"
+            )),
+            other => other.into(),
+        }
+    }
 }
 
-impl From<ssooidc_ureq::Error> for Failure {
-    fn from(e: ssooidc_ureq::Error) -> Self {
-        let code = match &e {
-            ssooidc_ureq::Error::Service { .. } => SERVICE,
-            ssooidc_ureq::Error::Config(_) => CONFIG,
-            _ => OTHER,
+impl From<ConfigError> for Failure {
+    fn from(e: ConfigError) -> Self {
+        let message = match &e {
+            ConfigError::NoRegion => {
+                "You must specify a region (--region, AWS_REGION, AWS_DEFAULT_REGION or `region` in the profile)."
+                    .to_owned()
+            }
+            ConfigError::NoCredentials { .. } => format!(
+                "Unable to locate credentials: {e}. `ssooidc configure list` shows what is configured."
+            ),
+            _ => e.to_string(),
         };
         Failure {
-            code,
-            message: e.to_string(),
+            code: CONFIG,
+            message,
+        }
+    }
+}
+
+impl From<CallError> for Failure {
+    fn from(e: CallError) -> Self {
+        match e {
+            CallError::Service { .. } => Failure {
+                code: SERVICE,
+                message: e.to_string(),
+            },
+            CallError::Credentials { error, .. } => error.into(),
+            other => Failure::other(other.to_string()),
+        }
+    }
+}
+
+impl From<LoginError> for Failure {
+    fn from(e: LoginError) -> Self {
+        match e {
+            LoginError::Cancelled => Failure::interrupted(),
+            LoginError::Flow(DeviceFlowError::Call(call)) => call.into(),
+            LoginError::Flow(flow) => match (flow.operation(), flow.service_error()) {
+                (Some(operation), Some(service)) => Failure {
+                    code: SERVICE,
+                    message: service.cli_message(operation),
+                },
+                _ => Failure::other(flow.to_string()),
+            },
+            other => Failure::other(other.to_string()),
         }
     }
 }
@@ -69,20 +121,9 @@ impl From<ssooidc_ureq::Error> for Failure {
 impl From<SessionError> for Failure {
     fn from(e: SessionError) -> Self {
         match e {
+            SessionError::Config(e) => e.into(),
             SessionError::Call(e) => e.into(),
-            SessionError::Login(LoginError::Flow(flow)) => {
-                match (flow.operation(), flow.service_error()) {
-                    (Some(operation), Some(service)) => Failure {
-                        code: SERVICE,
-                        message: service.cli_message(operation),
-                    },
-                    _ => Failure::other(flow.to_string()),
-                }
-            }
-            SessionError::Config(_) | SessionError::AwsConfig(_) => Failure {
-                code: CONFIG,
-                message: e.to_string(),
-            },
+            SessionError::Login(e) => e.into(),
             other => Failure::other(other.to_string()),
         }
     }

@@ -12,7 +12,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command};
+use cli::{Cli, Command, ConfigureCommand};
 use context::Context;
 use exit::Failure;
 
@@ -29,7 +29,7 @@ fn main() -> ExitCode {
             return exit_code(code);
         }
     };
-    let env: HashMap<String, String> = std::env::vars().collect();
+    let env: HashMap<String, String> = ssooidc_ureq::environment::process_env();
     match run(cli, &env) {
         Ok(()) => exit_code(exit::OK),
         Err(failure) => {
@@ -64,5 +64,6 @@ fn run(cli: Cli, env: &HashMap<String, String>) -> Result<(), Failure> {
         Command::Token(args) => commands::token::run(&context()?, args),
         Command::Logout(args) => commands::sessions::logout(&context()?, args),
         Command::Sessions => commands::sessions::list(&context()?),
+        Command::Configure(ConfigureCommand::List) => commands::configure::list(&context()?),
     }
 }

@@ -1,38 +1,49 @@
-//! [`Client`]: one blocking method per operation.
+//! [`Client`]: one blocking method per operation, each a [`Call`] machine of the core (which
+//! applies the retry policy) driven by the one loop in `driver.rs`.
 
+use std::hash::{BuildHasher, Hasher};
+use std::sync::Arc;
+
+use ssooidc_core::config::ConfigError;
 use ssooidc_core::endpoint::Endpoint;
+use ssooidc_core::machine::{Call, Transmit};
 use ssooidc_core::operations::{
     CreateToken, CreateTokenOutput, CreateTokenWithIam, CreateTokenWithIamOutput, RegisterClient,
     RegisterClientOutput, StartDeviceAuthorization, StartDeviceAuthorizationOutput,
 };
+use ssooidc_core::retry::RetryPolicy;
+use ssooidc_core::settings::StaticKeys;
 use ssooidc_core::sigv4::sign;
-use ssooidc_core::wire::{redact_body, redact_headers};
-use ssooidc_core::wire::{Auth, SIGNING_NAME};
-use ssooidc_core::Operation;
-use std::sync::Arc;
+use ssooidc_core::wire::{redact_body, redact_headers, Auth, RequestError, SIGNING_NAME};
+use ssooidc_core::{CallError, Operation, TransportError};
 use time::OffsetDateTime;
 
-use crate::config::{Config, ConfigError};
-use crate::error::Error;
-use crate::transport::{Transport, TransportFailure, TransportFailureKind};
+use crate::config::Config;
+use crate::credentials::Signer;
+use crate::driver::drive;
+use crate::transport::Transport;
 
 /// A blocking AWS SSO OIDC client over ureq.
 ///
-/// The three public operations are sent unsigned, as the service requires.
+/// Every call goes through the core's retry policy (the AWS SDKs' standard mode by default:
+/// 3 attempts, jittered backoff, a client-wide retry quota). The three public operations are
+/// sent unsigned, as the service requires.
 ///
 /// ```no_run
 /// use ssooidc_ureq::{Client, Config};
-/// use ssooidc_core::operations::RegisterClient;
+/// use ssooidc_ureq::core::operations::RegisterClient;
 /// let client = Client::new(Config::new("us-east-1"))?;
 /// let registration = client.register_client(&RegisterClient::new("my-tool"))?;
 /// println!("{}", registration.client_id);
-/// # Ok::<(), ssooidc_ureq::Error>(())
+/// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct Client {
     transport: Transport,
     endpoint: Endpoint,
     config: Config,
+    retry: RetryPolicy,
+    signer: Signer,
     debug: Option<DebugSink>,
 }
 
@@ -53,14 +64,36 @@ impl std::fmt::Debug for DebugSink {
     }
 }
 
+/// A seed for retry jitter, from the OS-seeded hasher of std.
+pub(crate) fn random_seed() -> u64 {
+    std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish()
+}
+
 impl Client {
-    /// Builds a client: resolves the endpoint and sets up the HTTP agent.
-    pub fn new(config: Config) -> Result<Self, Error> {
+    /// Builds a client: resolves the endpoint and sets up the HTTP agent (proxy, CA bundle,
+    /// timeouts).
+    pub fn new(config: Config) -> Result<Self, ConfigError> {
         let endpoint = config.resolve_endpoint()?;
+        Self::with_endpoint(config, endpoint)
+    }
+
+    /// A client for `endpoint`, with `config`'s transport settings, retries and credentials.
+    pub fn with_endpoint(config: Config, endpoint: Endpoint) -> Result<Self, ConfigError> {
         let transport = Transport::new(&config)?;
+        let settings = &config.settings;
+        let retry = RetryPolicy::new(settings.retry_config());
+        let signer = Signer::new(
+            settings.credentials.clone(),
+            settings.profile.value.clone(),
+            config.credential_process_timeout,
+        );
         Ok(Client {
             transport,
             endpoint,
+            retry,
+            signer,
             config,
             debug: None,
         })
@@ -73,6 +106,11 @@ impl Client {
         self
     }
 
+    /// The debug sink, when one is set.
+    pub fn debug_log(&self) -> Option<&DebugSink> {
+        self.debug.as_ref()
+    }
+
     /// The resolved endpoint.
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint
@@ -83,8 +121,13 @@ impl Client {
         &self.config
     }
 
+    /// The retry policy (shared by the client's clones).
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
     /// `RegisterClient`.
-    pub fn register_client(&self, input: &RegisterClient) -> Result<RegisterClientOutput, Error> {
+    pub fn register_client(&self, input: &RegisterClient) -> Result<RegisterClientOutput, CallError> {
         self.call(input)
     }
 
@@ -92,79 +135,96 @@ impl Client {
     pub fn start_device_authorization(
         &self,
         input: &StartDeviceAuthorization,
-    ) -> Result<StartDeviceAuthorizationOutput, Error> {
+    ) -> Result<StartDeviceAuthorizationOutput, CallError> {
         self.call(input)
     }
 
     /// `CreateToken` (any grant).
-    pub fn create_token(&self, input: &CreateToken) -> Result<CreateTokenOutput, Error> {
+    pub fn create_token(&self, input: &CreateToken) -> Result<CreateTokenOutput, CallError> {
         self.call(input)
     }
 
     /// `CreateTokenWithIAM`, signed with SigV4 (`sso-oauth`, the client's region) using the
-    /// configured [`Credentials`](crate::Credentials).
+    /// resolved credentials (static keys, or the profile's `credential_process`).
     pub fn create_token_with_iam(
         &self,
         input: &CreateTokenWithIam,
-    ) -> Result<CreateTokenWithIamOutput, Error> {
-        let operation = CreateTokenWithIam::NAME;
-        let credentials = self
-            .config
-            .credentials
-            .signing()
-            .ok_or(ConfigError::NoCredentials)?;
-        let region = self
-            .config
-            .region
-            .as_deref()
-            .ok_or(ConfigError::NoSigningRegion)?;
-        let mut request = input
-            .to_request(&self.endpoint)
-            .map_err(|e| Error::Request {
-                operation,
-                message: e.to_string(),
-            })?;
-        sign(
-            &mut request,
-            &credentials,
-            region,
-            SIGNING_NAME,
-            OffsetDateTime::now_utc(),
-        )
-        .map_err(|e| Error::Request {
+    ) -> Result<CreateTokenWithIamOutput, CallError> {
+        self.call(input)
+    }
+
+    /// Sends any operation through the retry policy and decodes its answer. A signed operation
+    /// is signed with the client's credentials, afresh for each attempt.
+    pub fn call<O: Operation>(&self, input: &O) -> Result<O::Output, CallError>
+    where
+        O::Output: Clone,
+    {
+        let keys = match O::AUTH {
+            Auth::None => None,
+            _ => Some(self.signing_keys(O::NAME)?),
+        };
+        let mut call = Call::new(
+            input,
+            &self.endpoint,
+            &self.retry,
+            std::time::Instant::now(),
+            random_seed(),
+        );
+        drive(self, keys.as_ref(), &mut call, None, |never| match *never {})
+            .unwrap_or_else(|stop| Err(stop.into_call_error(O::NAME)))
+    }
+
+    /// The keys to sign `operation` with.
+    pub(crate) fn signing_keys(&self, operation: &'static str) -> Result<StaticKeys, CallError> {
+        self.signer
+            .keys(OffsetDateTime::now_utc())
+            .map_err(|error| CallError::Credentials { operation, error })
+    }
+
+    /// Sends what a machine transmitted: signs it when it must be signed, puts this client's
+    /// `User-Agent` on it, logs it (redacted) and moves the bytes. The outer error is a request
+    /// that could not be signed; the inner result is what the machine is fed.
+    pub(crate) fn transmit(
+        &self,
+        transmit: Transmit,
+        keys: Option<&StaticKeys>,
+    ) -> Result<Result<http::Response<Vec<u8>>, TransportError>, CallError> {
+        let Transmit {
             operation,
-            message: e.to_string(),
-        })?;
-        let response = self.send(operation, request)?;
-        CreateTokenWithIam::parse_response(&response)
-            .map_err(|e| Error::from_response(operation, e))
-    }
-
-    /// Sends any unsigned operation and decodes its answer.
-    pub fn call<O: Operation>(&self, input: &O) -> Result<O::Output, Error> {
-        if O::AUTH != Auth::None {
-            return Err(Error::Request {
-                operation: O::NAME,
-                message: "a signed operation: use the method that signs it".to_owned(),
-            });
-        }
-        let request = input
-            .to_request(&self.endpoint)
-            .map_err(|e| Error::Request {
-                operation: O::NAME,
-                message: e.to_string(),
+            auth,
+            mut request,
+        } = transmit;
+        if auth == Auth::SigV4 {
+            let keys = match keys {
+                Some(keys) => keys.clone(),
+                None => self.signing_keys(operation)?,
+            };
+            let region = self.config.settings.region().map_err(|error| CallError::Credentials {
+                operation,
+                error,
             })?;
-        let response = self.send(O::NAME, request)?;
-        O::parse_response(&response).map_err(|e| Error::from_response(O::NAME, e))
+            sign(
+                &mut request,
+                &keys.signing(),
+                region,
+                SIGNING_NAME,
+                OffsetDateTime::now_utc(),
+            )
+            .map_err(|e| CallError::Request {
+                operation,
+                error: RequestError::Signing(e),
+            })?;
+        }
+        Ok(self.send(operation, request))
     }
 
-    /// Sends a prepared request (for drivers of the core's state machines) and returns the raw
-    /// response, its body capped.
+    /// Sends a prepared request and returns the raw response, its body capped. The request is
+    /// logged (redacted) when a debug sink is set.
     pub fn send(
         &self,
         operation: &'static str,
         mut request: http::Request<Vec<u8>>,
-    ) -> Result<http::Response<Vec<u8>>, Error> {
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
         // Log the headers that go on the wire, not the core's placeholder user agent.
         self.transport.set_user_agent(&mut request);
         if let Some(DebugSink(log)) = &self.debug {
@@ -177,10 +237,7 @@ impl Client {
             ));
         }
         let started = std::time::Instant::now();
-        let result = self
-            .transport
-            .send(request)
-            .map_err(|f| transport_error(operation, self.transport.timeout, f));
+        let result = self.transport.send(request);
         if let Some(DebugSink(log)) = &self.debug {
             match &result {
                 Ok(response) => log(&format!(
@@ -197,20 +254,5 @@ impl Client {
             }
         }
         result
-    }
-}
-
-pub(crate) fn transport_error(
-    operation: &'static str,
-    timeout: std::time::Duration,
-    failure: TransportFailure,
-) -> Error {
-    match failure.kind {
-        TransportFailureKind::Timeout => Error::Timeout { operation, timeout },
-        TransportFailureKind::Error(kind) => Error::Transport {
-            operation,
-            kind,
-            message: failure.message,
-        },
     }
 }

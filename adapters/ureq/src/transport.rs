@@ -2,8 +2,9 @@
 //! body capped while it is read.
 
 use std::io::ErrorKind;
-use std::time::Duration;
 
+use ssooidc_core::config::ConfigError;
+use ssooidc_core::transport::{TransportError, TransportErrorKind};
 use ssooidc_core::wire::USER_AGENT;
 use ssooidc_core::MAX_RESPONSE_BODY_BYTES;
 use std::net::{IpAddr, SocketAddr};
@@ -12,46 +13,30 @@ use ureq::tls::{RootCerts, TlsConfig};
 use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
-use crate::config::{Config, ConfigError, ProxyConfig, DEFAULT_TIMEOUT};
-use crate::error::TransportErrorKind;
+use crate::config::{Config, ProxyConfig};
+use crate::environment::read_bounded;
 
-/// A transport failure: what kind, and ureq's description.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TransportFailure {
-    /// The kind.
-    pub kind: TransportFailureKind,
-    /// A description (never contains request data).
-    pub message: String,
-}
-
-/// A transport failure's kind: a timeout, or one of [`TransportErrorKind`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TransportFailureKind {
-    /// A timeout fired.
-    Timeout,
-    /// Anything else.
-    Error(TransportErrorKind),
-}
+/// The largest CA bundle read: 8 MiB (a full public root store is about 250 KiB).
+pub const MAX_CA_BUNDLE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// A configured ureq agent.
 #[derive(Debug, Clone)]
 pub struct Transport {
     agent: ureq::Agent,
     user_agent: String,
-    pub(crate) timeout: Duration,
 }
 
 impl Transport {
     /// Builds the agent: timeouts, connection reuse, proxy, CA bundle, no automatic redirects
     /// (the service never redirects; following one could send a secret elsewhere).
     pub fn new(config: &Config) -> Result<Self, ConfigError> {
-        let timeout = config.timeout.unwrap_or(DEFAULT_TIMEOUT);
+        let settings = &config.settings;
         let mut builder = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .max_redirects(0)
             .max_redirects_will_error(false)
-            .timeout_global(Some(timeout))
-            .timeout_connect(Some(config.connect_timeout.unwrap_or(DEFAULT_TIMEOUT)))
+            .timeout_global(settings.read_timeout.value)
+            .timeout_connect(settings.connect_timeout.value)
             .accept_encoding("identity")
             .accept("application/json");
         if config.close_connection {
@@ -67,12 +52,16 @@ impl Transport {
                 builder.proxy(Some(proxy))
             }
         };
-        if let Some(path) = &config.ca_bundle {
+        if let Some(path) = settings.ca_bundle.as_ref().map(|s| &s.value) {
             let bad = |why: String| ConfigError::CaBundle {
                 path: path.clone(),
                 why,
             };
-            let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+            let pem = match read_bounded(path, MAX_CA_BUNDLE_BYTES, true) {
+                Ok(Some(pem)) => pem,
+                Ok(None) => return Err(bad("no such file".to_owned())),
+                Err(problem) => return Err(bad(problem.to_string())),
+            };
             let mut certs = Vec::new();
             for item in ureq::tls::parse_pem(&pem) {
                 match item.map_err(|e| bad(e.to_string()))? {
@@ -105,7 +94,6 @@ impl Transport {
                 LiteralFirstResolver::default(),
             ),
             user_agent,
-            timeout,
         })
     }
 
@@ -123,7 +111,7 @@ impl Transport {
     pub fn send(
         &self,
         mut request: http::Request<Vec<u8>>,
-    ) -> Result<http::Response<Vec<u8>>, TransportFailure> {
+    ) -> Result<http::Response<Vec<u8>>, TransportError> {
         self.set_user_agent(&mut request);
         let response = self.agent.run(request).map_err(classify)?;
         let (parts, mut body) = response.into_parts();
@@ -173,42 +161,35 @@ fn literal_addr(uri: &http::Uri) -> Option<SocketAddr> {
     Some(SocketAddr::new(ip, port))
 }
 
-fn classify(e: ureq::Error) -> TransportFailure {
+/// ureq's error as a [`TransportError`]: the kind that drives retries, and ureq's message.
+fn classify(e: ureq::Error) -> TransportError {
     use TransportErrorKind as K;
     let kind = match &e {
-        ureq::Error::Timeout(_) => TransportFailureKind::Timeout,
-        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => {
-            TransportFailureKind::Error(K::Connect)
-        }
+        ureq::Error::Timeout(_) => K::Timeout,
+        ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => K::Connect,
         ureq::Error::Io(io) => match io.kind() {
-            ErrorKind::TimedOut | ErrorKind::WouldBlock => TransportFailureKind::Timeout,
+            ErrorKind::TimedOut | ErrorKind::WouldBlock => K::Timeout,
             ErrorKind::ConnectionRefused
             | ErrorKind::AddrNotAvailable
             | ErrorKind::NotFound
             | ErrorKind::HostUnreachable
-            | ErrorKind::NetworkUnreachable => TransportFailureKind::Error(K::Connect),
+            | ErrorKind::NetworkUnreachable => K::Connect,
             ErrorKind::ConnectionReset
             | ErrorKind::ConnectionAborted
             | ErrorKind::UnexpectedEof
-            | ErrorKind::BrokenPipe => TransportFailureKind::Error(K::ConnectionClosed),
-            _ => TransportFailureKind::Error(K::Other),
+            | ErrorKind::BrokenPipe => K::ConnectionClosed,
+            _ => K::Other,
         },
-        ureq::Error::Protocol(_) | ureq::Error::BodyStalled => {
-            TransportFailureKind::Error(K::ConnectionClosed)
-        }
+        ureq::Error::Protocol(_) | ureq::Error::BodyStalled => K::ConnectionClosed,
         ureq::Error::Tls(_)
         | ureq::Error::Rustls(_)
         | ureq::Error::Pem(_)
-        | ureq::Error::TlsRequired => TransportFailureKind::Error(K::Tls),
-        ureq::Error::ConnectProxyFailed(_) | ureq::Error::InvalidProxyUrl => {
-            TransportFailureKind::Error(K::Proxy)
-        }
-        _ => TransportFailureKind::Error(K::Other),
+        | ureq::Error::TlsRequired => K::Tls,
+        ureq::Error::ConnectProxyFailed(_) | ureq::Error::InvalidProxyUrl => K::Proxy,
+        ureq::Error::BodyExceedsLimit(_) => K::BodyTooLarge,
+        _ => K::Other,
     };
-    TransportFailure {
-        kind,
-        message: e.to_string(),
-    }
+    TransportError::new(kind, e.to_string())
 }
 
 #[cfg(test)]

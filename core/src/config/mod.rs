@@ -26,7 +26,7 @@ pub mod ini;
 
 use std::collections::BTreeMap;
 
-pub use error::{ConfigError, FileProblem};
+pub use error::{ConfigError, FileProblem, ProcessProblem};
 pub use ini::{IniError, IniSection, IniValue};
 
 

@@ -116,7 +116,9 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 pub use input::{DeviceFlowConfig, DeviceFlowInput, Registration, REGISTRATION_EXPIRY_WINDOW};
-pub use output::{DeviceFlowError, Event, LoginError, MisuseError, Output, Prompt, Token};
+pub use output::{
+    DeviceFlowError, Event, LoginError, LoginOptions, MisuseError, Output, Prompt, Token,
+};
 pub use crate::transport::{TransportError, TransportErrorKind};
 
 use crate::endpoint::Endpoint;

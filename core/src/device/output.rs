@@ -116,7 +116,7 @@ impl DeviceFlowError {
 }
 
 /// Why a driver of the machine (such as the adapters' `device_login`) ended without a token.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum LoginError {
     /// The flow ended: denied, expired, a service error, or retries exhausted.
@@ -128,4 +128,48 @@ pub enum LoginError {
     /// The driver misused the machine (a bug; reported rather than panicking).
     #[error("internal error: {0}")]
     Misuse(#[from] MisuseError),
+}
+
+impl From<crate::machine::DriveError> for LoginError {
+    fn from(e: crate::machine::DriveError) -> Self {
+        use crate::machine::DriveError;
+        match e {
+            DriveError::Cancelled => LoginError::Cancelled,
+            DriveError::Misuse(e) => LoginError::Misuse(e),
+            DriveError::Call(e) => LoginError::Flow(DeviceFlowError::Call(e)),
+        }
+    }
+}
+
+/// How a driver runs a device login: the machine's policy knobs, a way to cancel, and the seed
+/// of the retry jitter. The same for every adapter.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct LoginOptions {
+    /// The machine's policy knobs (retries, interval floor, the `second` testing knob).
+    pub flow: super::DeviceFlowConfig,
+    /// Cancels the login from anywhere.
+    pub cancel: crate::CancelToken,
+    /// Seed of the retry jitter; `None`: the driver draws one.
+    pub seed: Option<u64>,
+}
+
+impl LoginOptions {
+    /// Sets [`flow`](Self::flow).
+    pub fn flow(mut self, flow: super::DeviceFlowConfig) -> Self {
+        self.flow = flow;
+        self
+    }
+
+    /// Sets [`cancel`](Self::cancel).
+    pub fn cancel(mut self, cancel: crate::CancelToken) -> Self {
+        self.cancel = cancel;
+        self
+    }
+
+    /// Sets [`seed`](Self::seed).
+    pub fn seed(mut self, seed: u64) -> Self {
+        self.seed = Some(seed);
+        self
+    }
 }

@@ -33,6 +33,7 @@ use time::OffsetDateTime;
 
 pub use call::Call;
 
+
 use crate::transport::TransportError;
 use crate::wire::Auth;
 
@@ -89,6 +90,36 @@ pub enum MisuseError {
     /// An input was fed after the machine finished.
     #[error("the machine has finished")]
     Finished,
+}
+
+/// Why a driver stopped before its machine finished. Every driver returns it, so that each
+/// caller maps it the same way.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DriveError {
+    /// The driver's cancel token fired.
+    #[error("cancelled")]
+    Cancelled,
+    /// The driver misused the machine (a bug; reported rather than panicking).
+    #[error("internal error: {0}")]
+    Misuse(#[from] MisuseError),
+    /// A request could not be sent as transmitted (it could not be signed, or no credentials
+    /// could be had for it).
+    #[error(transparent)]
+    Call(#[from] crate::call::CallError),
+}
+
+impl DriveError {
+    /// The stop as the failure of a single call of `operation`.
+    pub fn into_call_error(self, operation: &'static str) -> crate::call::CallError {
+        match self {
+            DriveError::Call(e) => e,
+            other => crate::call::CallError::Request {
+                operation,
+                error: crate::wire::RequestError::Http(other.to_string()),
+            },
+        }
+    }
 }
 
 /// The protocol of every machine (see the [module docs](self)).

@@ -172,6 +172,28 @@ pub struct Settings {
     pub credentials: Result<CredentialSource, ConfigError>,
 }
 
+impl Default for Settings {
+    /// Every setting at its default, as if nothing were configured anywhere: the `default`
+    /// profile, no region, no endpoint, standard retries with 3 attempts, 60 s timeouts, no
+    /// credentials.
+    fn default() -> Self {
+        Settings {
+            profile: Setting::default_value("default".to_owned()),
+            region: None,
+            endpoint_url: None,
+            use_fips: Setting::default_value(false),
+            use_dual_stack: Setting::default_value(false),
+            ca_bundle: None,
+            retry_mode: Setting::default_value(RetryMode::Standard),
+            max_attempts: Setting::default_value(crate::retry::DEFAULT_MAX_ATTEMPTS),
+            connect_timeout: Setting::default_value(Some(DEFAULT_TIMEOUT)),
+            read_timeout: Setting::default_value(Some(DEFAULT_TIMEOUT)),
+            allow_insecure_http: false,
+            credentials: Ok(CredentialSource::None),
+        }
+    }
+}
+
 impl Settings {
     /// The region, or [`ConfigError::NoRegion`].
     pub fn region(&self) -> Result<&str, ConfigError> {

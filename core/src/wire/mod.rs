@@ -194,6 +194,9 @@ pub enum RequestError {
     /// The `http` crate refused the request.
     #[error("could not build the HTTP request: {0}")]
     Http(String),
+    /// The request could not be signed.
+    #[error("could not sign the request: {0}")]
+    Signing(#[from] crate::sigv4::SigningError),
 }
 
 /// A response that is not a success of the expected shape.

@@ -64,7 +64,9 @@ pub fn run(debug: bool, args: DemoArgs, env: &HashMap<String, String>) -> Result
     if let Some(path) = &result.registration_path {
         println!("  registration: {}", path.display());
     }
-    let again = sessions.token(selector)?;
+    let again = sessions
+        .token(selector.clone())
+        .map_err(|e| Failure::session(e, &selector))?;
     println!(
         "A fresh `ssooidc token` now reads it from the cache (expires {}):",
         ssooidc_core::cache::format_timestamp(again.token.expires_at)

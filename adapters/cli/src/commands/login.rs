@@ -4,9 +4,9 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use ssooidc_core::device::Event;
-use ssooidc_ureq::device::{CancelToken, LoginError, LoginOptions};
+use ssooidc_ureq::device::{LoginError, LoginOptions};
 use ssooidc_ureq::session::{LoginResult, SessionError, SessionSelector, Sessions};
+use ssooidc_ureq::{CancelToken, Event};
 
 use crate::cli::LoginArgs;
 use crate::context::Context;
@@ -17,7 +17,7 @@ use crate::ui::{self, Countdown, Tty};
 pub fn run(ctx: &Context, args: LoginArgs, env: &HashMap<String, String>) -> Result<(), Failure> {
     let selector = match (&args.start_url, &args.session.sso_session) {
         (Some(start_url), _) => {
-            let region = ctx.sessions.http.region.clone().ok_or_else(|| {
+            let region = ctx.settings.region.as_ref().map(|r| r.value.clone()).ok_or_else(|| {
                 Failure::usage("--start-url needs --region (or AWS_REGION): the region of your IAM Identity Center")
             })?;
             SessionSelector::StartUrl {
@@ -28,7 +28,7 @@ pub fn run(ctx: &Context, args: LoginArgs, env: &HashMap<String, String>) -> Res
         _ => ctx.selector(&args.session),
     };
     let result = login(
-        &ctx.sessions,
+        &ctx.sessions()?,
         selector,
         args.no_browser,
         env,
@@ -79,7 +79,7 @@ pub fn login(
     let tty = Tty::detect();
     let browser = ui::can_open_browser(env, no_browser);
     let mut countdown: Option<Countdown> = None;
-    let result = sessions.login(selector, options, |event| {
+    let result = sessions.login(selector.clone(), options, |event| {
         if let Event::Prompt(prompt) = event {
             let opened = browser
                 && prompt
@@ -94,7 +94,7 @@ pub fn login(
     match result {
         Ok(r) => Ok(r),
         Err(SessionError::Login(LoginError::Cancelled)) => Err(Failure::interrupted()),
-        Err(e) => Err(e.into()),
+        Err(e) => Err(Failure::session(e, &selector)),
     }
 }
 

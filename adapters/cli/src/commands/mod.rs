@@ -1,5 +1,6 @@
 //! One module per command.
 
+pub mod configure;
 pub mod demo;
 pub mod login;
 pub mod low_level;

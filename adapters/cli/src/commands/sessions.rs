@@ -2,26 +2,28 @@
 
 use std::collections::BTreeMap;
 
-use ssooidc_core::cache::{format_timestamp, token_cache_key};
+use ssooidc_ureq::core::cache::{format_timestamp, token_cache_key};
+use ssooidc_ureq::core::refresh::is_refreshable;
 use time::OffsetDateTime;
 
 use crate::cli::LogoutArgs;
 use crate::context::Context;
 use crate::exit::Failure;
 
-/// The config names (sso-sessions and legacy profiles) of each token cache key.
-fn names_by_key(ctx: &Context) -> BTreeMap<String, String> {
-    let config = &ctx.sessions.aws_config;
+/// The config names (sso-sessions and legacy profiles) of each token cache key, with whether
+/// the name is an sso-session (whose tokens are refreshed).
+fn names_by_key(ctx: &Context) -> BTreeMap<String, (String, bool)> {
+    let config = &ctx.environment.config;
     let mut names = BTreeMap::new();
     for name in config.sso_sessions.keys() {
-        names.insert(token_cache_key(name), format!("sso-session {name}"));
+        names.insert(token_cache_key(name), (format!("sso-session {name}"), true));
     }
     for name in config.profiles.keys() {
         if let Ok(p) = config.sso_profile(name) {
             if p.session.is_none() {
                 names
                     .entry(token_cache_key(&p.start_url))
-                    .or_insert(format!("profile {name}"));
+                    .or_insert((format!("profile {name}"), false));
             }
         }
     }
@@ -30,16 +32,13 @@ fn names_by_key(ctx: &Context) -> BTreeMap<String, String> {
 
 /// `sessions`: one line per cached token.
 pub fn list(ctx: &Context) -> Result<(), Failure> {
-    let tokens = ctx
-        .sessions
+    let sessions = ctx.sessions()?;
+    let tokens = sessions
         .cache
         .tokens()
         .map_err(|e| Failure::other(e.to_string()))?;
     if tokens.is_empty() {
-        println!(
-            "no cached sessions in {}",
-            ctx.sessions.cache.dir().display()
-        );
+        println!("no cached sessions in {}", sessions.cache.dir().display());
         return Ok(());
     }
     let names = names_by_key(ctx);
@@ -55,14 +54,17 @@ pub fn list(ctx: &Context) -> Result<(), Failure> {
         } else {
             "expired".to_owned()
         };
-        let refreshable = if token.refresh_token.is_some() {
+        let (name, sso_session) = names
+            .get(&key)
+            .map_or(("(not in config)", false), |(n, s)| (n.as_str(), *s));
+        let refreshable = if is_refreshable(&token, sso_session, now) {
             ", refreshable"
         } else {
             ""
         };
         println!(
             "{}\t{}\t{}\texpires {} ({state}{refreshable})",
-            names.get(&key).map_or("(not in config)", String::as_str),
+            name,
             token.start_url.as_deref().unwrap_or("-"),
             token.region.as_deref().unwrap_or("-"),
             format_timestamp(token.expires_at),
@@ -73,7 +75,8 @@ pub fn list(ctx: &Context) -> Result<(), Failure> {
 
 /// `logout`: delete cached tokens (every one, or one sso-session's); keep registrations.
 pub fn logout(ctx: &Context, args: LogoutArgs) -> Result<(), Failure> {
-    let cache = &ctx.sessions.cache;
+    let sessions = ctx.sessions()?;
+    let cache = &sessions.cache;
     let keys: Vec<String> = match &args.sso_session {
         Some(name) => vec![token_cache_key(name)],
         None => cache

@@ -9,7 +9,11 @@ use crate::exit::Failure;
 
 /// `token`.
 pub fn run(ctx: &Context, args: TokenArgs) -> Result<(), Failure> {
-    let got = ctx.sessions.token(ctx.selector(&args.session))?;
+    let selector = ctx.selector(&args.session);
+    let got = ctx
+        .sessions()?
+        .token(selector.clone())
+        .map_err(|e| Failure::session(e, &selector))?;
     for warning in &got.warnings {
         eprintln!("warning: {warning}");
     }

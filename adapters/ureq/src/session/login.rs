@@ -2,10 +2,9 @@
 
 use time::OffsetDateTime;
 
-use super::{LoginResult, SessionError, SessionSelector, Sessions, LOGIN_LOCK_WAIT};
+use super::{LoginResult, SessionError, SessionSelector, Sessions};
 use crate::device::{device_login, LoginError, LoginOptions};
 use crate::store::Lookup;
-use ssooidc_core::cache::CachedToken;
 use ssooidc_core::device::{DeviceFlowInput, Event};
 
 impl Sessions {
@@ -22,13 +21,13 @@ impl Sessions {
         options: LoginOptions,
         mut on_event: impl FnMut(&Event),
     ) -> Result<LoginResult, SessionError> {
-        let settings = self.settings(selector)?;
-        let client = self.client(&settings)?;
+        let session = self.session(selector)?;
+        let client = self.client(&session)?;
         let mut warnings = Vec::new();
         let started = std::time::SystemTime::now();
-        let _lock = self.cache.lock(&settings.token_key, LOGIN_LOCK_WAIT)?;
-        let token_path = self.cache.path(&settings.token_key);
-        if let Lookup::Found(token) = self.cache.load_token(&settings.token_key)? {
+        let _lock = self.cache.lock(&session.token_key, self.login_lock_wait)?;
+        let token_path = self.cache.path(&session.token_key);
+        if let Lookup::Found(token) = self.cache.load_token(&session.token_key)? {
             let written_since = std::fs::metadata(&token_path)
                 .and_then(|m| m.modified())
                 .is_ok_and(|m| m >= started);
@@ -42,7 +41,7 @@ impl Sessions {
                 });
             }
         }
-        let cached_registration = match self.cache.load_registration(&settings.registration_key)? {
+        let cached_registration = match self.cache.load_registration(&session.registration_key)? {
             Lookup::Found(r) => Some(r),
             Lookup::Missing => None,
             Lookup::Corrupt { path, error } => {
@@ -53,20 +52,13 @@ impl Sessions {
                 None
             }
         };
-        let client_name = match &settings.session_name {
-            Some(name) => format!("botocore-client-{name}"),
-            None => format!(
-                "botocore-client-{}",
-                OffsetDateTime::now_utc().unix_timestamp()
-            ),
-        };
         let mut input = DeviceFlowInput::new(
             client.endpoint().clone(),
-            settings.start_url.clone(),
-            client_name,
+            session.start_url.clone(),
+            session.client_name(OffsetDateTime::now_utc()),
         );
-        if !settings.scopes.is_empty() {
-            input = input.scopes(settings.scopes.clone());
+        if !session.scopes.is_empty() {
+            input = input.scopes(session.scopes.clone());
         }
         if let Some(r) = cached_registration {
             input = input.registration(r);
@@ -83,29 +75,11 @@ impl Sessions {
             return Err(SessionError::Login(LoginError::Cancelled));
         }
         let registration_path = match &new_registration {
-            Some(r) => Some(
-                self.cache
-                    .save_registration(&settings.registration_key, r)?,
-            ),
+            Some(r) => Some(self.cache.save_registration(&session.registration_key, r)?),
             None => None,
         };
-        let token = result?;
-        let entry = CachedToken {
-            start_url: Some(settings.start_url.clone()),
-            region: Some(settings.region.clone()),
-            access_token: token.access_token,
-            // Whole seconds, as the file holds it: the entry returned is the entry stored.
-            expires_at: token
-                .expires_at
-                .replace_nanosecond(0)
-                .unwrap_or(token.expires_at),
-            client_id: Some(token.registration.client_id.clone()),
-            client_secret: Some(token.registration.client_secret.clone()),
-            registration_expires_at: Some(token.registration.expires_at),
-            refresh_token: token.refresh_token,
-            extra: Default::default(),
-        };
-        let token_path = self.cache.save_token(&settings.token_key, &entry)?;
+        let entry = session.cache_entry(result?);
+        let token_path = self.cache.save_token(&session.token_key, &entry)?;
         Ok(LoginResult {
             token: entry,
             token_path,

@@ -1,0 +1,261 @@
+//! What the settings resolver reads, read from this process: the environment, the home
+//! directory and the AWS files. Everything is read once, bounded, and handed to
+//! [`ssooidc_core::settings::resolve`]; nothing else in this crate looks at `AWS_*` variables.
+
+use std::collections::HashMap;
+use std::fs::{File, OpenOptions};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use ssooidc_core::config::{AwsConfig, ConfigError, FileProblem};
+use ssooidc_core::settings::{resolve, CredentialsFile, Explicit, FileLocations, Inputs, Settings};
+
+/// The largest config or credentials file read: 4 MiB (real ones are a few KiB; a bigger one
+/// is refused rather than read into memory).
+pub const MAX_CONFIG_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The environment of this process. Variables whose name or value is not UTF-8 are left out
+/// (none of the settings can use them), instead of panicking as `std::env::vars` does.
+pub fn process_env() -> HashMap<String, String> {
+    std::env::vars_os()
+        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+        .collect()
+}
+
+/// The account's home directory when `HOME` is not set (the password database on Unix), as
+/// Python's `expanduser` finds it for the AWS CLI.
+pub fn account_home() -> Option<PathBuf> {
+    std::env::home_dir()
+}
+
+/// Opens `path` for reading without blocking on a FIFO and checks that it is a regular file.
+/// `Ok(None)` when it does not exist.
+pub(crate) fn open_regular(path: &Path, follow_links: bool) -> Result<Option<File>, FileProblem> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut flags = libc::O_NONBLOCK;
+        if !follow_links {
+            flags |= libc::O_NOFOLLOW;
+        }
+        options.custom_flags(flags);
+    }
+    let file = match options.open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        #[cfg(unix)]
+        Err(e) if !follow_links && e.raw_os_error() == Some(libc::ELOOP) => {
+            return Err(FileProblem::Unreadable(
+                "a symbolic link, which is not followed here".to_owned(),
+            ))
+        }
+        Err(e) => return Err(FileProblem::Unreadable(e.to_string())),
+    };
+    let metadata = file
+        .metadata()
+        .map_err(|e| FileProblem::Unreadable(e.to_string()))?;
+    if !metadata.is_file() {
+        return Err(FileProblem::NotRegularFile);
+    }
+    Ok(Some(file))
+}
+
+/// Reads at most `limit` bytes of a regular file: `Ok(None)` when it does not exist; an error
+/// for a FIFO, a device or a directory (never blocks on one), a larger file, or a read error.
+pub(crate) fn read_bounded(
+    path: &Path,
+    limit: u64,
+    follow_links: bool,
+) -> Result<Option<Vec<u8>>, FileProblem> {
+    let Some(file) = open_regular(path, follow_links)? else {
+        return Ok(None);
+    };
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| FileProblem::Unreadable(e.to_string()))?;
+    if bytes.len() as u64 > limit {
+        return Err(FileProblem::TooLarge { limit });
+    }
+    Ok(Some(bytes))
+}
+
+/// Reads a configuration file as text: `Ok(None)` when it does not exist. A FIFO, a file over
+/// [`MAX_CONFIG_FILE_BYTES`] or text that is not UTF-8 is an error naming the file (never an
+/// empty config, which would hide the problem behind "profile not found").
+pub fn read_config_text(path: &Path) -> Result<Option<String>, ConfigError> {
+    let fail = |problem| ConfigError::File {
+        path: path.to_owned(),
+        problem,
+    };
+    let Some(bytes) = read_bounded(path, MAX_CONFIG_FILE_BYTES, true).map_err(fail)? else {
+        return Ok(None);
+    };
+    String::from_utf8(bytes)
+        .map(Some)
+        .map_err(|e| fail(FileProblem::NotUtf8 {
+            offset: e.utf8_error().valid_up_to(),
+        }))
+}
+
+/// The environment and the AWS files of this process, read and parsed: what
+/// [`resolve`] needs.
+#[derive(Debug, Clone, Default)]
+pub struct Environment {
+    /// The environment variables.
+    pub env: HashMap<String, String>,
+    /// Where the files are.
+    pub files: FileLocations,
+    /// The parsed config file (empty when there is none).
+    pub config: AwsConfig,
+    /// The parsed credentials file (empty when there is none).
+    pub credentials: CredentialsFile,
+}
+
+impl Environment {
+    /// Reads this process's environment and files.
+    pub fn load() -> Result<Self, ConfigError> {
+        Self::from_env(process_env())
+    }
+
+    /// Reads the files that `env` points at (the home directory falls back to the account's).
+    pub fn from_env(env: HashMap<String, String>) -> Result<Self, ConfigError> {
+        let files = FileLocations::new(&env, account_home());
+        Self::from_locations(env, files)
+    }
+
+    /// Reads the files at `files`.
+    pub fn from_locations(
+        env: HashMap<String, String>,
+        files: FileLocations,
+    ) -> Result<Self, ConfigError> {
+        let Some(config_path) = files.config.clone() else {
+            return Err(ConfigError::NoHome {
+                what: "the config file",
+                variable: Some("AWS_CONFIG_FILE"),
+            });
+        };
+        let config = match read_config_text(&config_path)? {
+            Some(text) => AwsConfig::parse(&text).map_err(|e| in_file(&config_path, e))?,
+            None => AwsConfig::default(),
+        };
+        let credentials = match &files.credentials {
+            Some(path) => match read_config_text(path)? {
+                Some(text) => CredentialsFile::parse(&text).map_err(|e| in_file(path, e))?,
+                None => CredentialsFile::default(),
+            },
+            None => CredentialsFile::default(),
+        };
+        Ok(Environment {
+            env,
+            files,
+            config,
+            credentials,
+        })
+    }
+
+    /// Resolves the settings with `explicit` values over this environment.
+    pub fn settings(&self, explicit: &Explicit) -> Result<Settings, ConfigError> {
+        resolve(&Inputs {
+            explicit,
+            env: &self.env,
+            config: &self.config,
+            credentials: &self.credentials,
+        })
+    }
+
+    /// `~/.aws/sso/cache`, or why there is none.
+    pub fn sso_cache_dir(&self) -> Result<PathBuf, ConfigError> {
+        self.files.sso_cache_dir().ok_or(ConfigError::NoHome {
+            what: "the SSO cache (~/.aws/sso/cache)",
+            variable: None,
+        })
+    }
+}
+
+/// A syntax error, with the file it is in.
+fn in_file(path: &Path, error: ConfigError) -> ConfigError {
+    match error {
+        ConfigError::Syntax(e) => ConfigError::File {
+            path: path.to_owned(),
+            problem: FileProblem::Syntax(e),
+        },
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("ssooidc-env-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn missing_files_are_empty_and_bad_ones_are_named() {
+        let dir = temp_dir("files");
+        let env = HashMap::from([("HOME".to_owned(), dir.display().to_string())]);
+        let loaded = Environment::from_env(env.clone()).unwrap();
+        assert_eq!(loaded.config, AwsConfig::default());
+        std::fs::create_dir_all(dir.join(".aws")).unwrap();
+        std::fs::write(dir.join(".aws/config"), b"[profile a]\nregion = \xff\n").unwrap();
+        let e = Environment::from_env(env.clone()).unwrap_err();
+        assert!(matches!(
+            e,
+            ConfigError::File {
+                problem: FileProblem::NotUtf8 { offset: 22 },
+                ..
+            }
+        ));
+        assert!(e.to_string().contains(".aws/config"), "{e}");
+        std::fs::write(dir.join(".aws/config"), "[profile a]\nnonsense\n").unwrap();
+        let e = Environment::from_env(env).unwrap_err();
+        assert!(e.to_string().contains("line 2"), "{e}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_refused_without_blocking() {
+        let dir = temp_dir("fifo");
+        let fifo = dir.join("config");
+        let status = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(status.is_ok_and(|s| s.success()), "mkfifo");
+        assert_eq!(
+            read_config_text(&fifo).unwrap_err(),
+            ConfigError::File {
+                path: fifo.clone(),
+                problem: FileProblem::NotRegularFile
+            }
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn oversized_files_are_refused() {
+        let dir = temp_dir("big");
+        let path = dir.join("config");
+        std::fs::write(&path, vec![b'#'; 64]).unwrap();
+        assert_eq!(
+            read_bounded(&path, 63, true),
+            Err(FileProblem::TooLarge { limit: 63 })
+        );
+        assert_eq!(read_bounded(&path, 64, true).unwrap().unwrap().len(), 64);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn no_home_and_no_config_file_is_a_clear_error() {
+        let e = Environment::from_locations(HashMap::new(), FileLocations::default()).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "no home directory (HOME is not set) to find the config file in; set HOME or AWS_CONFIG_FILE"
+        );
+    }
+}
