@@ -127,7 +127,7 @@ case("region-invalid-name", "A region that is not a valid host label is rejected
      files={CREDENTIALS: BASE_CREDENTIALS}, env={"AWS_REGION": "us_east_1"})
 case("region-inline-comment-is-part-of-value", "An inline `# comment` after a value is not stripped, so the region is invalid.",
      files={CONFIG: "[default]\nregion = us-east-1 # N. Virginia\n", CREDENTIALS: BASE_CREDENTIALS})
-case("region-from-sso-session-is-not-used", "sso_region (profile or sso-session) is not the client region.",
+case("region-from-sso-session-is-not-used", "`sso_region` in the profile is not the client region.",
      files={CONFIG: "[default]\nsso_region = eu-west-1\n", CREDENTIALS: BASE_CREDENTIALS})
 
 # --- Profile selection -----------------------------------------------------
