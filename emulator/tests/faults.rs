@@ -2,6 +2,7 @@
 
 mod common;
 
+use std::io::ErrorKind;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -92,15 +93,43 @@ fn status_without_body() {
     }
 }
 
+/// A raw `RegisterClient` request, for a background thread to send with [`raw`].
+fn raw_register(base: &str) -> Vec<u8> {
+    let body = br#"{"clientName":"x","clientType":"public"}"#;
+    let host = base.trim_start_matches("http://");
+    let mut req = format!(
+        "POST /client/register HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    req.extend_from_slice(body);
+    req
+}
+
 #[test]
 fn delay_then_normal_answer() {
     let (_emu, http) = start(fast().fault(rule("RegisterClient#1=delay:150ms")));
     let t = Instant::now();
     http.register(&[]);
     assert!(t.elapsed() >= Duration::from_millis(150));
+}
+
+#[test]
+fn delay_applies_to_the_matching_request_only() {
+    // The first request waits far longer than this test runs; the second is answered meanwhile.
+    let (emu, http) = start(fast().fault(rule("RegisterClient#1=delay:30s")));
+    let base = http.base.clone();
+    let delayed =
+        std::thread::spawn(move || raw(&base, &raw_register(&base), Duration::from_secs(60)));
+    wait_until("the delayed request is in", || emu.requests().len() == 1);
     let t = Instant::now();
     http.register(&[]);
-    assert!(t.elapsed() < Duration::from_millis(150));
+    assert!(t.elapsed() < Duration::from_secs(10), "{:?}", t.elapsed());
+    // Stopping releases the delayed request unanswered.
+    emu.stop();
+    if let Ok(bytes) = delayed.join().unwrap() {
+        assert!(bytes.is_empty(), "{}", String::from_utf8_lossy(&bytes));
+    }
 }
 
 #[test]
@@ -134,30 +163,24 @@ fn hang_times_out_the_client_and_is_released_on_stop() {
     emu.inject(rule("RegisterClient#1=hang"));
     let base = http.base.clone();
     let waiter = std::thread::spawn(move || {
-        let body = br#"{"clientName":"x","clientType":"public"}"#;
-        let host = base.trim_start_matches("http://");
-        let mut req = format!(
-            "POST /client/register HTTP/1.1\r\nHost: {host}\r\nContent-Length: {}\r\n\r\n",
-            body.len()
-        )
-        .into_bytes();
-        req.extend_from_slice(body);
         let t = Instant::now();
-        let out = raw(&base, &req, Duration::from_secs(10));
+        let out = raw(&base, &raw_register(&base), Duration::from_secs(60));
         (out, t.elapsed())
     });
     // Let the request arrive, then stop.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while emu.requests().len() < 3 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_until("the hung request is in", || emu.requests().len() == 3);
     emu.stop();
     let (out, waited) = waiter.join().unwrap();
-    // Released promptly with nothing sent (EOF, or a reset).
-    assert!(waited < Duration::from_secs(5), "{waited:?}");
-    if let Ok(bytes) = out {
-        assert!(bytes.is_empty(), "{}", String::from_utf8_lossy(&bytes));
+    // Released by the stop with nothing sent (EOF, or a reset), not by the client's own
+    // 60 s read timeout.
+    match out {
+        Ok(bytes) => assert!(bytes.is_empty(), "{}", String::from_utf8_lossy(&bytes)),
+        Err(e) => assert!(
+            !matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut),
+            "the client timed out: {e}"
+        ),
     }
+    assert!(waited < Duration::from_secs(30), "{waited:?}");
 }
 
 #[test]
@@ -238,10 +261,7 @@ fn concurrent_clients_with_a_hung_one() {
             .is_err()
     });
     // Wait until the hung request is in, then serve others meanwhile.
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while emu.requests().is_empty() && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(5));
-    }
+    wait_until("the hung request is in", || emu.requests().len() == 1);
     let workers: Vec<_> = (0..8)
         .map(|_| {
             let base = http.base.clone();

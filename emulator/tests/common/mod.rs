@@ -4,7 +4,7 @@
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use ssooidc_core::error::decode_error;
@@ -212,6 +212,16 @@ impl Http {
 /// Sleeps `n` protocol seconds of a 10 ms-second emulator, plus a margin.
 pub fn wait_secs(n: u64) {
     std::thread::sleep(Duration::from_millis(n * 10 + 5));
+}
+
+/// Waits until `done` holds, looking every 5 ms. Panics after 30 s: a bound only a broken
+/// emulator reaches, never a slow machine.
+pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(Instant::now() < deadline, "gave up waiting until {what}");
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 /// Sends raw bytes on a fresh connection and reads until the server closes or `timeout`.
