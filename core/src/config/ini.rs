@@ -114,18 +114,27 @@ pub enum IniError {
 /// A setting being read: its key, its line, and its value's lines (with their line numbers).
 type PendingValue = (String, usize, Vec<(usize, String)>);
 
+/// How far a line is indented: its count of leading whitespace characters, as Python's
+/// `configparser` measures it.
+fn indent(line: &str) -> usize {
+    line.chars().take_while(|c| c.is_whitespace()).count()
+}
+
 /// Parses config text into sections keyed by their header text (inside the brackets, trimmed).
 pub fn parse(text: &str) -> Result<BTreeMap<String, IniSection>, IniError> {
     let mut sections: BTreeMap<String, IniSection> = BTreeMap::new();
     let mut current: Option<String> = None;
     // The key whose value continuation lines extend, with the lines gathered so far.
     let mut pending: Option<PendingValue> = None;
+    // The indentation of the line that started the pending setting: only lines indented
+    // deeper continue it (configparser), so `  a = 1` then ` b = 2` are two settings.
+    let mut key_indent = 0;
 
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     for (idx, raw) in text.lines().enumerate() {
         let line_no = idx + 1;
         let trimmed = raw.trim();
-        let indented = raw.starts_with([' ', '\t']);
+        let indented = indent(raw) > key_indent;
         if trimmed.starts_with(['#', ';']) {
             continue;
         }
@@ -181,6 +190,7 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, IniSection>, IniError> {
         if !value.is_empty() {
             lines.push((line_no, value));
         }
+        key_indent = indent(raw);
         pending = Some((key, line_no, lines));
     }
     if let Some(done) = pending.take() {
@@ -251,6 +261,15 @@ mod tests {
     #[test]
     fn continuation_lines_join() {
         let s = parse("[a]\nk = one\n  two\n").unwrap();
+        assert_eq!(s["a"].get("k"), Some("one\ntwo"));
+    }
+
+    #[test]
+    fn only_deeper_indentation_continues_a_value() {
+        let s = parse("[a]\n   region   =   eu-west-1   \n\tmax_attempts\t=\t4\t\n").unwrap();
+        assert_eq!(s["a"].get("region"), Some("eu-west-1"));
+        assert_eq!(s["a"].get("max_attempts"), Some("4"));
+        let s = parse("[a]\n  k = one\n    two\n").unwrap();
         assert_eq!(s["a"].get("k"), Some("one\ntwo"));
     }
 

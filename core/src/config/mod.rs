@@ -41,6 +41,16 @@ pub struct AwsConfig {
     pub services: BTreeMap<String, IniSection>,
 }
 
+/// Keeps the section that comes later in the file under `name`.
+fn insert_later(map: &mut BTreeMap<String, IniSection>, name: &str, section: IniSection) {
+    match map.get(name) {
+        Some(existing) if existing.line > section.line => {}
+        _ => {
+            map.insert(name.to_owned(), section);
+        }
+    }
+}
+
 /// A header of the form `[sso-session NAME]`, `[profile NAME]` or `[services NAME]`.
 fn split_header(header: &str) -> (&str, Option<&str>) {
     match header.split_once(char::is_whitespace) {
@@ -55,15 +65,13 @@ impl AwsConfig {
         let mut config = AwsConfig::default();
         for (header, section) in ini::parse(text)? {
             match split_header(&header) {
+                // `[default]` and `[profile default]` are one profile; when both are present the
+                // later section replaces the earlier one whole (botocore, by file order).
                 ("default", None) => {
-                    // `[profile default]` wins over `[default]` when both exist (botocore).
-                    config
-                        .profiles
-                        .entry("default".to_owned())
-                        .or_insert(section);
+                    insert_later(&mut config.profiles, "default", section);
                 }
                 ("profile", Some(name)) if !name.is_empty() => {
-                    config.profiles.insert(name.to_owned(), section);
+                    insert_later(&mut config.profiles, name, section);
                 }
                 ("sso-session", Some(name)) if !name.is_empty() => {
                     config.sso_sessions.insert(name.to_owned(), section);

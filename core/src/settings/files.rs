@@ -45,7 +45,7 @@ impl FileLocations {
             .map(PathBuf::from)
             .or(fallback_home.filter(|h| !h.as_os_str().is_empty()));
         let file = |var: &str, default: &str| match env_value(env, var) {
-            Some(path) => expand_tilde(path, home.as_deref()),
+            Some(path) => expand_tilde(&expand_vars(path, env), home.as_deref()),
             None => home.as_ref().map(|h| h.join(".aws").join(default)),
         };
         FileLocations {
@@ -68,6 +68,35 @@ impl FileLocations {
             .as_ref()
             .map(|h| h.join(".aws").join("cli").join("cache"))
     }
+}
+
+/// Replaces `$NAME` and `${NAME}` with the variable's value, leaving unknown variables as they
+/// are (Python's `os.path.expandvars`, which botocore applies to the file settings before `~`).
+pub fn expand_vars(path: &str, env: &HashMap<String, String>) -> String {
+    let is_name = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let (name, consumed) = match after.strip_prefix('{') {
+            Some(inner) => match inner.find('}') {
+                Some(end) if !inner[..end].is_empty() => (&inner[..end], end + 2),
+                _ => ("", 0),
+            },
+            None => {
+                let end = after.find(|c: char| !is_name(c)).unwrap_or(after.len());
+                (&after[..end], end)
+            }
+        };
+        match env.get(name).filter(|_| !name.is_empty()) {
+            Some(value) => out.push_str(value),
+            None => out.push_str(&rest[at..at + 1 + consumed]),
+        }
+        rest = &after[consumed..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Expands a leading `~` (alone or followed by a separator) with `home`, as the AWS CLI does
@@ -114,6 +143,17 @@ mod tests {
         );
         assert_eq!(f.config, Some(PathBuf::from("/etc/aws/config")));
         assert_eq!(f.credentials, None, "~ cannot be expanded without a home");
+    }
+
+    #[test]
+    fn variables_expand_as_python_does() {
+        let e = env(&[("HOME", "/h"), ("X_1", "x")]);
+        assert_eq!(expand_vars("$HOME/alt/config", &e), "/h/alt/config");
+        assert_eq!(expand_vars("${HOME}/a/${X_1}", &e), "/h/a/x");
+        assert_eq!(expand_vars("$NOPE/a/${NOPE}/$", &e), "$NOPE/a/${NOPE}/$");
+        assert_eq!(expand_vars("a$/b${/c${}", &e), "a$/b${/c${}");
+        let f = FileLocations::new(&env(&[("HOME", "/h"), ("AWS_CONFIG_FILE", "$HOME/alt")]), None);
+        assert_eq!(f.config, Some(PathBuf::from("/h/alt")));
     }
 
     #[test]

@@ -34,7 +34,9 @@ pub use credentials::{
     parse_process_output, CredentialSource, ProcessCredentials, ProcessOutputError, StaticKeys,
     MAX_PROCESS_OUTPUT_BYTES,
 };
-pub use files::{expand_tilde, FileLocations, CONFIG_FILE_ENV, CREDENTIALS_FILE_ENV};
+pub use files::{
+    expand_tilde, expand_vars, FileLocations, CONFIG_FILE_ENV, CREDENTIALS_FILE_ENV,
+};
 pub use resolve::resolve;
 pub use source::{Setting, Source};
 
@@ -203,13 +205,16 @@ impl Settings {
             .ok_or(ConfigError::NoRegion)
     }
 
-    /// The endpoint rule set's inputs for the configured region.
+    /// The endpoint rule set's inputs for the configured region. With a configured endpoint
+    /// URL, FIPS and dual-stack are left off: the AWS CLI then uses the URL as it is and ignores
+    /// both flags (the rule set alone would refuse the combination).
     pub fn endpoint_params(&self) -> EndpointParams {
+        let endpoint = self.endpoint_url.as_ref().map(|e| e.value.clone());
         EndpointParams {
             region: self.region.as_ref().map(|r| r.value.clone()),
-            use_fips: self.use_fips.value,
-            use_dual_stack: self.use_dual_stack.value,
-            endpoint: self.endpoint_url.as_ref().map(|e| e.value.clone()),
+            use_fips: self.use_fips.value && endpoint.is_none(),
+            use_dual_stack: self.use_dual_stack.value && endpoint.is_none(),
+            endpoint,
         }
     }
 
