@@ -131,14 +131,14 @@ impl Environment {
         env: HashMap<String, String>,
         files: FileLocations,
     ) -> Result<Self, ConfigError> {
-        let Some(config_path) = files.config.clone() else {
-            return Err(ConfigError::NoHome {
-                what: "the config file",
-                variable: Some("AWS_CONFIG_FILE"),
-            });
-        };
-        let config = match read_config_text(&config_path)? {
-            Some(text) => AwsConfig::parse(&text).map_err(|e| in_file(&config_path, e))?,
+        // Without a home and without AWS_CONFIG_FILE there is no config file to read: the
+        // settings come from the environment alone, as with botocore. Only what needs the
+        // home (the caches) fails, with `ConfigError::NoHome`.
+        let config = match &files.config {
+            Some(path) => match read_config_text(path)? {
+                Some(text) => AwsConfig::parse(&text).map_err(|e| in_file(path, e))?,
+                None => AwsConfig::default(),
+            },
             None => AwsConfig::default(),
         };
         let credentials = match &files.credentials {
@@ -209,7 +209,7 @@ mod tests {
         assert!(matches!(
             e,
             ConfigError::File {
-                problem: FileProblem::NotUtf8 { offset: 22 },
+                problem: FileProblem::NotUtf8 { offset: 21 },
                 ..
             }
         ));
@@ -251,11 +251,15 @@ mod tests {
     }
 
     #[test]
-    fn no_home_and_no_config_file_is_a_clear_error() {
-        let e = Environment::from_locations(HashMap::new(), FileLocations::default()).unwrap_err();
+    fn without_a_home_only_the_caches_are_an_error() {
+        let env = HashMap::from([("AWS_REGION".to_owned(), "eu-west-1".to_owned())]);
+        let loaded = Environment::from_locations(env, FileLocations::default()).unwrap();
+        let settings = loaded.settings(&Explicit::default()).unwrap();
+        assert_eq!(settings.region().unwrap(), "eu-west-1");
+        let e = loaded.sso_cache_dir().unwrap_err();
         assert_eq!(
             e.to_string(),
-            "no home directory (HOME is not set) to find the config file in; set HOME or AWS_CONFIG_FILE"
+            "no home directory (HOME is not set) to find the SSO cache (~/.aws/sso/cache) in; set HOME"
         );
     }
 }
