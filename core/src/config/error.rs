@@ -32,7 +32,7 @@ pub enum ConfigError {
         variable: Option<&'static str>,
     },
     /// The profile does not exist.
-    #[error("the config profile ({0}) could not be found")]
+    #[error("The config profile ({0}) could not be found")]
     ProfileNotFound(String),
     /// The sso-session does not exist.
     #[error("the sso-session ({0}) could not be found in the config file")]

@@ -4,7 +4,8 @@ use serde_json::Value;
 
 use super::{json_depth_exceeds, MAX_JSON_DEPTH};
 
-/// Every wire member that carries a secret (spec 1.2, with the advised additions).
+/// Every wire member that carries a secret (spec 1.2, with the advised additions), in AWS's
+/// camelCase, in the snake_case of standard OAuth 2.0 bodies, and the portal's credentials.
 pub const SENSITIVE_MEMBERS: &[&str] = &[
     "clientSecret",
     "deviceCode",
@@ -16,12 +17,25 @@ pub const SENSITIVE_MEMBERS: &[&str] = &[
     "assertion",
     "subjectToken",
     "identityContext",
+    "client_secret",
+    "device_code",
+    "access_token",
+    "refresh_token",
+    "id_token",
+    "code_verifier",
+    "subject_token",
+    "secretAccessKey",
+    "sessionToken",
+    "password",
 ];
 
-/// Headers whose values are secrets.
+/// Headers whose values are secrets. (`authorization` is shown with a SigV4 signature cut
+/// out, so a debug log still says which key and region signed; any other scheme is redacted
+/// whole.)
 pub const SENSITIVE_HEADERS: &[&str] = &[
     "authorization",
     "x-amz-security-token",
+    "x-amz-sso_bearer_token",
     "cookie",
     "set-cookie",
 ];
@@ -69,17 +83,33 @@ fn redact_value(value: &mut Value) {
 pub fn redact_headers(headers: &http::HeaderMap) -> String {
     let mut out = String::new();
     for (name, value) in headers {
-        let shown = if SENSITIVE_HEADERS.contains(&name.as_str()) {
-            "<redacted>"
-        } else {
-            value.to_str().unwrap_or("<non-ASCII>")
+        let text = value.to_str().unwrap_or("<non-ASCII>");
+        let sigv4 = (name == http::header::AUTHORIZATION)
+            .then(|| sigv4_without_signature(text))
+            .flatten();
+        let shown = match sigv4 {
+            Some(shown) => shown,
+            None if SENSITIVE_HEADERS.contains(&name.as_str()) => "<redacted>".to_owned(),
+            None => text.to_owned(),
         };
         out.push_str(name.as_str());
         out.push_str(": ");
-        out.push_str(shown);
+        out.push_str(&shown);
         out.push('\n');
     }
     out
+}
+
+/// A SigV4 `Authorization` value with its signature replaced: the credential scope (access key
+/// id, date, region, service) and the signed headers are not secret; the signature is.
+fn sigv4_without_signature(value: &str) -> Option<String> {
+    let rest = value.strip_prefix("AWS4-HMAC-SHA256 ")?;
+    let parts: Vec<&str> = rest.split(',').map(str::trim).collect();
+    let credential = parts.iter().find(|p| p.starts_with("Credential="))?;
+    let signed = parts.iter().find(|p| p.starts_with("SignedHeaders="))?;
+    Some(format!(
+        "AWS4-HMAC-SHA256 {credential}, {signed}, Signature=<redacted>"
+    ))
 }
 
 #[cfg(test)]
@@ -100,17 +130,38 @@ mod tests {
     }
 
     #[test]
-    fn authorization_header_is_redacted() {
+    fn authorization_header_keeps_the_scope_and_hides_the_signature() {
         let mut h = http::HeaderMap::new();
         h.insert(
             "authorization",
-            "AWS4-HMAC-SHA256 Credential=x".parse().unwrap(),
+            "AWS4-HMAC-SHA256 Credential=AKID/20260115/us-east-1/sso-oauth/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=0123abcd"
+                .parse()
+                .unwrap(),
         );
         h.insert("content-type", "application/json".parse().unwrap());
+        h.insert("x-amz-security-token", "SESSIONTOKEN".parse().unwrap());
         let shown = redact_headers(&h);
         assert!(
-            shown.contains("authorization: <redacted>")
-                && shown.contains("content-type: application/json")
+            shown.contains("authorization: AWS4-HMAC-SHA256 Credential=AKID/20260115/us-east-1/sso-oauth/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=<redacted>"),
+            "{shown}"
         );
+        assert!(!shown.contains("0123abcd") && !shown.contains("SESSIONTOKEN"), "{shown}");
+        assert!(shown.contains("content-type: application/json"));
+        for other in ["Bearer abc", "Basic dXNlcjpwYXNz", "AWS4-HMAC-SHA256 garbage"] {
+            let mut h = http::HeaderMap::new();
+            h.insert("authorization", other.parse().unwrap());
+            assert_eq!(redact_headers(&h), "authorization: <redacted>\n", "{other}");
+        }
+    }
+
+    #[test]
+    fn snake_case_secrets_are_redacted_too() {
+        let shown = redact_body(
+            br#"{"access_token":"AT","refresh_token":"RT","id_token":"IT","token_type":"Bearer","device_code":"DC"}"#,
+        );
+        for secret in ["AT", "RT", "IT", "DC"] {
+            assert!(!shown.contains(&format!("\"{secret}\"")), "{shown}");
+        }
+        assert!(shown.contains("\"token_type\":\"Bearer\""));
     }
 }

@@ -48,20 +48,25 @@ pub fn run(ctx: &Context, args: LoginArgs, env: &HashMap<String, String>) -> Res
     Ok(())
 }
 
-/// The testing knob `SSOOIDC_PROTOCOL_SECOND_MS`: the real length, in milliseconds, of one
-/// protocol second (polling intervals, slow_down, the code's lifetime). Pair it with the
-/// emulator's `--second`; leave it unset against AWS.
+/// The testing knob `SSOOIDC_PROTOCOL_SECOND_MS` (only in builds with the `testing` feature,
+/// which the end-to-end tests enable): the real length, in milliseconds, of one protocol second
+/// (polling intervals, slow_down, the code's lifetime). Pair it with the emulator's `--second`.
+#[cfg(feature = "testing")]
 pub const PROTOCOL_SECOND_ENV: &str = "SSOOIDC_PROTOCOL_SECOND_MS";
 
-/// Login options from the environment (only the testing knob above).
+/// Login options: the defaults (and, in a `testing` build, the protocol-second knob).
 pub fn login_options(env: &HashMap<String, String>) -> LoginOptions {
-    let mut options = LoginOptions::default();
+    let options = LoginOptions::default();
+    #[cfg(feature = "testing")]
     if let Some(ms) = env
         .get(PROTOCOL_SECOND_ENV)
         .and_then(|v| v.trim().parse::<u64>().ok())
     {
-        options.flow = options.flow.second(std::time::Duration::from_millis(ms));
+        return options.flow(
+            ssooidc_ureq::DeviceFlowConfig::default().second(std::time::Duration::from_millis(ms)),
+        );
     }
+    let _ = env;
     options
 }
 

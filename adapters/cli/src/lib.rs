@@ -1,0 +1,71 @@
+//! The `ssooidc` command, as a library: the binary (`src/main.rs`) only calls [`main`]. See
+//! `ssooidc --help` and the README.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod commands;
+pub mod context;
+pub mod exit;
+pub mod ui;
+
+use std::collections::HashMap;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command, ConfigureCommand};
+use context::Context;
+use exit::Failure;
+
+/// Runs the command line of this process and returns its exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                exit::USAGE
+            } else {
+                exit::OK
+            };
+            let _ = e.print();
+            return exit_code(code);
+        }
+    };
+    let env: HashMap<String, String> = ssooidc_ureq::environment::process_env();
+    match run(cli, &env) {
+        Ok(()) => exit_code(exit::OK),
+        Err(failure) => {
+            if !failure.message.is_empty() {
+                eprintln!("{}", failure.message);
+            }
+            exit_code(failure.code)
+        }
+    }
+}
+
+fn exit_code(code: i32) -> ExitCode {
+    ExitCode::from(u8::try_from(code).unwrap_or(255))
+}
+
+fn run(cli: Cli, env: &HashMap<String, String>) -> Result<(), Failure> {
+    let Cli { global, command } = cli;
+    let debug = global.debug;
+    // Every command but the demo (which makes its own environment) reads the user's.
+    let context = || Context::new(global, env);
+    match command {
+        Command::Demo(args) => commands::demo::run(debug, args, env),
+        Command::Login(args) => commands::login::run(&context()?, args, env),
+        Command::RegisterClient(args) => commands::low_level::register_client(&context()?, args),
+        Command::StartDeviceAuthorization(args) => {
+            commands::low_level::start_device_authorization(&context()?, args)
+        }
+        Command::CreateToken(args) => commands::low_level::create_token(&context()?, args),
+        Command::CreateTokenWithIam(args) => {
+            commands::low_level::create_token_with_iam(&context()?, args)
+        }
+        Command::Token(args) => commands::token::run(&context()?, args),
+        Command::Logout(args) => commands::sessions::logout(&context()?, args),
+        Command::Sessions => commands::sessions::list(&context()?),
+        Command::Configure(ConfigureCommand::List) => commands::configure::list(&context()?),
+    }
+}
