@@ -210,7 +210,8 @@ mod tests {
 
     #[test]
     fn setup_calls_retry_slow_down_but_not_client_errors() {
-        let call = |code| classify_call::<()>(Err(service_error(ServiceError::from_code(code, "x"))));
+        let call =
+            |code| classify_call::<()>(Err(service_error(ServiceError::from_code(code, "x"))));
         assert!(matches!(
             call(ErrorCode::SlowDown),
             CallOutcome::Retryable(_)
@@ -236,11 +237,26 @@ mod tests {
     #[test]
     fn transport_failures_follow_the_shared_classification() {
         fn failure<T>(kind: TransportErrorKind) -> Result<T, CallError> {
-            Err(CallError::transport("CreateToken", TransportError::new(kind, "x")))
+            Err(CallError::transport(
+                "CreateToken",
+                TransportError::new(kind, "x"),
+            ))
         }
-        assert!(matches!(classify_poll(failure(TransportErrorKind::Timeout)), PollOutcome::Retryable(_)));
-        assert!(matches!(classify_poll(failure(TransportErrorKind::ConnectionClosed)), PollOutcome::Retryable(_)));
-        assert!(matches!(classify_poll(failure(TransportErrorKind::Tls)), PollOutcome::Fatal(_)));
-        assert!(matches!(classify_call::<()>(failure(TransportErrorKind::Proxy)), CallOutcome::Fatal(_)));
+        assert!(matches!(
+            classify_poll(failure(TransportErrorKind::Timeout)),
+            PollOutcome::Retryable(_)
+        ));
+        assert!(matches!(
+            classify_poll(failure(TransportErrorKind::ConnectionClosed)),
+            PollOutcome::Retryable(_)
+        ));
+        assert!(matches!(
+            classify_poll(failure(TransportErrorKind::Tls)),
+            PollOutcome::Fatal(_)
+        ));
+        assert!(matches!(
+            classify_call::<()>(failure(TransportErrorKind::Proxy)),
+            CallOutcome::Fatal(_)
+        ));
     }
 }

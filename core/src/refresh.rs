@@ -246,6 +246,8 @@ impl RefreshInput {
 /// What [`Refresher::poll_output`] returns.
 pub type RefreshOutput = Output<Infallible, Result<RefreshOutcome, RefreshError>>;
 
+// One `State` lives per refresh; its size does not matter.
+#[allow(clippy::large_enum_variant)]
 enum State {
     Calling {
         call: Box<Call<CreateTokenOutput>>,

@@ -7,8 +7,8 @@ use time::OffsetDateTime;
 
 use crate::cache::{registration_cache_key, token_cache_key, CachedToken};
 use crate::config::{AwsConfig, ConfigError};
-use crate::endpoint::Endpoint;
 use crate::device::Token;
+use crate::endpoint::Endpoint;
 use crate::refresh::RefreshInput;
 
 /// Which session to use.
@@ -83,7 +83,14 @@ impl Session {
             }
             SessionSelector::SsoSession(name) => {
                 let s = config.sso_session(name)?;
-                (s.start_url, s.region, Some(s.name), s.registration_scopes, None, None)
+                (
+                    s.start_url,
+                    s.region,
+                    Some(s.name),
+                    s.registration_scopes,
+                    None,
+                    None,
+                )
             }
             SessionSelector::StartUrl { start_url, region } => (
                 start_url.clone(),
@@ -175,12 +182,21 @@ mod tests {
         let config = AwsConfig::parse(CONFIG).unwrap();
         let dev = Session::resolve(SessionSelector::Profile("dev".into()), &config).unwrap();
         assert_eq!(dev.token_key, "0ad374308c5a4e22f723adf10145eafad7c4031c");
-        assert_eq!(dev.registration_key, "a8343d65418848d0bc13a5f25cbb32508ceec5d1");
-        assert_eq!(dev.client_name(OffsetDateTime::UNIX_EPOCH), "botocore-client-my-sso");
+        assert_eq!(
+            dev.registration_key,
+            "a8343d65418848d0bc13a5f25cbb32508ceec5d1"
+        );
+        assert_eq!(
+            dev.client_name(OffsetDateTime::UNIX_EPOCH),
+            "botocore-client-my-sso"
+        );
         assert_eq!(dev.account_id.as_deref(), Some("111122223333"));
         let legacy = Session::resolve(SessionSelector::Profile("legacy".into()), &config).unwrap();
         assert_eq!(legacy.token_key, "7487b5b67d5fa1132cf33fa93ae51ef38cc37752");
-        assert_eq!(legacy.registration_key, "365414a68be7c9bfc776c660981dbdbd942acea4");
+        assert_eq!(
+            legacy.registration_key,
+            "365414a68be7c9bfc776c660981dbdbd942acea4"
+        );
         assert_eq!(
             legacy.client_name(time::macros::datetime!(2026-01-15 12:00 UTC)),
             "botocore-client-1768478400"

@@ -31,10 +31,7 @@ impl TransportErrorKind {
     /// connections), so that a retry makes sense. TLS and proxy failures, an oversized body and
     /// unknown failures are not retried.
     pub fn is_transient(self) -> bool {
-        matches!(
-            self,
-            Self::Timeout | Self::Connect | Self::ConnectionClosed
-        )
+        matches!(self, Self::Timeout | Self::Connect | Self::ConnectionClosed)
     }
 
     /// A short description.

@@ -107,7 +107,10 @@ fn inside_the_window_it_refreshes_and_writes_back() {
         body,
         serde_json::json!({"clientId":"cid","clientSecret":"csec","grantType":"refresh_token","refreshToken":"old-rt"})
     );
-    assert_eq!(m.poll_output().unwrap_err(), MisuseError::RequestOutstanding);
+    assert_eq!(
+        m.poll_output().unwrap_err(),
+        MisuseError::RequestOutstanding
+    );
     m.handle_response(Instant::now(), NOW, ok(r#"{"accessToken":"new-at","expiresIn":3600,"refreshToken":"new-rt","tokenType":"Bearer"}"#)).unwrap();
     let RefreshOutcome::Refreshed(t) = done(&mut m).unwrap() else {
         panic!()
@@ -131,7 +134,10 @@ fn inside_the_window_it_refreshes_and_writes_back() {
 fn old_refresh_token_is_kept_when_none_comes_back() {
     let mut m = machine(token(Duration::minutes(5)), None);
     transmit(&mut m);
-    m.handle_response(Instant::now(), NOW, ok(r#"{"accessToken":"at","expiresIn":28800,"idToken":null,"tokenType":"Bearer"}"#),
+    m.handle_response(
+        Instant::now(),
+        NOW,
+        ok(r#"{"accessToken":"at","expiresIn":28800,"idToken":null,"tokenType":"Bearer"}"#),
     )
     .unwrap();
     let RefreshOutcome::Refreshed(t) = done(&mut m).unwrap() else {
@@ -338,5 +344,8 @@ fn the_refresh_call_is_retried_by_the_retry_policy() {
         ok(r#"{"accessToken":"new-at","expiresIn":3600,"tokenType":"Bearer"}"#),
     )
     .unwrap();
-    assert!(matches!(done(&mut m).unwrap(), RefreshOutcome::Refreshed(_)));
+    assert!(matches!(
+        done(&mut m).unwrap(),
+        RefreshOutcome::Refreshed(_)
+    ));
 }

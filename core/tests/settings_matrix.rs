@@ -169,9 +169,10 @@ fn same_failure(kind: &str, message: &str, ours: &ConfigError) -> bool {
             ConfigError::Endpoint(EndpointError::InvalidUrl { .. }),
         ) => message.contains("endpoint"),
         ("ValueError", ConfigError::InvalidValue { .. }) => message.contains("int()"),
-        ("InvalidRetryModeError" | "InvalidMaxRetryAttemptsError", ConfigError::InvalidValue { .. }) => {
-            true
-        }
+        (
+            "InvalidRetryModeError" | "InvalidMaxRetryAttemptsError",
+            ConfigError::InvalidValue { .. },
+        ) => true,
         ("InvalidConfigError", ConfigError::ServicesNotFound { .. }) => {
             message.contains("services")
         }
@@ -207,8 +208,13 @@ fn check(case: &Case, outcome: &Outcome) -> Vec<String> {
             return diffs;
         }
     };
-    let profile = (settings.profile.source != Source::Default).then(|| settings.profile.value.clone());
-    differ("profile", format!("{:?}", e.profile), format!("{profile:?}"));
+    let profile =
+        (settings.profile.source != Source::Default).then(|| settings.profile.value.clone());
+    differ(
+        "profile",
+        format!("{:?}", e.profile),
+        format!("{profile:?}"),
+    );
     differ(
         "region",
         format!("{:?}", e.region),
@@ -236,7 +242,11 @@ fn check(case: &Case, outcome: &Outcome) -> Vec<String> {
     );
     match (&e.endpoint_error, &outcome.client) {
         (Some(f), Err(ours)) if same_failure(&f.kind, &f.message, ours) => {}
-        (None, Ok(url)) => differ("endpoint", format!("{:?}", e.endpoint), format!("{:?}", Some(url))),
+        (None, Ok(url)) => differ(
+            "endpoint",
+            format!("{:?}", e.endpoint),
+            format!("{:?}", Some(url)),
+        ),
         (expected, ours) => differ("endpoint", format!("{expected:?}"), format!("{ours:?}")),
     }
     check_credentials(e, settings, &mut diffs);
@@ -251,14 +261,21 @@ fn check_credentials(e: &Expected, settings: &Settings, diffs: &mut Vec<String>)
     let deferred = ["assume-role", "assume-role-with-web-identity", "sso"];
     match (e.credentials_method.as_deref(), &e.credentials_error, ours) {
         // The providers this tool refuses by name.
-        (Some(method), _, Err(ConfigError::UnsupportedCredentials { .. })) if deferred.contains(&method) => {}
+        (Some(method), _, Err(ConfigError::UnsupportedCredentials { .. }))
+            if deferred.contains(&method) => {}
         (None, Some(f), Err(ConfigError::UnsupportedCredentials { .. }))
-            if f.kind == "InvalidConfigError" || (f.kind == "PartialCredentialsError" && f.message.contains("assume-role")) => {}
+            if f.kind == "InvalidConfigError"
+                || (f.kind == "PartialCredentialsError" && f.message.contains("assume-role")) => {}
         // The process is run by the adapter (tested there); here it must be the source.
         (Some("custom-process"), _, Ok(CredentialSource::Process { .. })) => {}
         (None, Some(f), Ok(CredentialSource::Process { .. }))
-            if ["CredentialRetrievalError", "JSONDecodeError", "RuntimeError", "FileNotFoundError"]
-                .contains(&f.kind.as_str()) => {}
+            if [
+                "CredentialRetrievalError",
+                "JSONDecodeError",
+                "RuntimeError",
+                "FileNotFoundError",
+            ]
+            .contains(&f.kind.as_str()) => {}
         (None, Some(f), Ok(CredentialSource::None)) if f.kind == "NoCredentialsError" => {}
         (None, Some(f), Err(ConfigError::PartialCredentials { location, missing }))
             if f.kind == "PartialCredentialsError"
@@ -296,10 +313,20 @@ fn every_case_resolves_as_botocore_resolves_it() {
         }
         let diffs = check(case, &run(case));
         if !diffs.is_empty() {
-            failures.push(format!("{} ({}):\n  {}", case.name, case.about, diffs.join("\n  ")));
+            failures.push(format!(
+                "{} ({}):\n  {}",
+                case.name,
+                case.about,
+                diffs.join("\n  ")
+            ));
         }
     }
-    assert!(failures.is_empty(), "{} cases differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} cases differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -314,15 +341,23 @@ fn deliberate_divergences_hold_and_still_differ_from_botocore() {
     };
     for (name, _) in DIVERGENCES {
         // Each listed case really is one where botocore answers otherwise.
-        assert!(!check(case(name), &run(case(name))).is_empty(), "{name} no longer diverges");
+        assert!(
+            !check(case(name), &run(case(name))).is_empty(),
+            "{name} no longer diverges"
+        );
     }
     let settings = |name: &str| run(case(name)).settings.unwrap();
     for name in ["retry-mode-env-legacy", "retry-mode-profile-legacy"] {
         assert_eq!(settings(name).retry_mode.value.as_str(), "legacy");
     }
-    assert_eq!(settings("creds-legacy-boto-config").credentials, Ok(CredentialSource::None));
     assert_eq!(
-        settings("region-empty-aws-region-env").region.map(|r| r.value),
+        settings("creds-legacy-boto-config").credentials,
+        Ok(CredentialSource::None)
+    );
+    assert_eq!(
+        settings("region-empty-aws-region-env")
+            .region
+            .map(|r| r.value),
         Some("us-west-2".to_owned()),
         "the empty AWS_REGION is skipped for AWS_DEFAULT_REGION"
     );
@@ -331,10 +366,16 @@ fn deliberate_divergences_hold_and_still_differ_from_botocore() {
         ConfigError::NoRegion
     );
     let s = settings("profile-env-empty");
-    assert_eq!((s.profile.value.as_str(), s.profile.source), ("default", Source::Default));
+    assert_eq!(
+        (s.profile.value.as_str(), s.profile.source),
+        ("default", Source::Default)
+    );
     let s = settings("sso-profile-missing-session-section");
     assert!(matches!(
         s.credentials,
-        Err(ConfigError::UnsupportedCredentials { setting: "sso_account_id", .. })
+        Err(ConfigError::UnsupportedCredentials {
+            setting: "sso_account_id",
+            ..
+        })
     ));
 }

@@ -83,7 +83,8 @@ impl<T: HttpSend, R: Timer> Client<T, R> {
     /// proxy, CA bundle) are the HTTP client's.
     pub fn from_settings(transport: T, timer: R, settings: &Settings) -> Result<Self, ConfigError> {
         let endpoint = settings.resolve_endpoint(&settings.endpoint_params())?;
-        let mut client = Self::new(transport, timer, endpoint).retry(RetryPolicy::new(settings.retry_config()));
+        let mut client =
+            Self::new(transport, timer, endpoint).retry(RetryPolicy::new(settings.retry_config()));
         if let (Ok(source), Some(region)) = (&settings.credentials, &settings.region) {
             if let Some(keys) = source.static_keys() {
                 client = client.credentials(keys.clone(), region.value.clone());
@@ -160,7 +161,13 @@ impl<T: HttpSend, R: Timer> Client<T, R> {
     where
         O::Output: Clone,
     {
-        let mut call = Call::new(input, &self.endpoint, &self.retry, self.timer.now(), random_seed());
+        let mut call = Call::new(
+            input,
+            &self.endpoint,
+            &self.retry,
+            self.timer.now(),
+            random_seed(),
+        );
         drive(self, None, &mut call, None, |never| match *never {})
             .await
             .unwrap_or_else(|stop| Err(stop.into_call_error(O::NAME)))
@@ -192,12 +199,17 @@ impl<T: HttpSend, R: Timer> Client<T, R> {
                     })
                 }
             };
-            sign(&mut request, &keys.signing(), region, SIGNING_NAME, self.timer.now_utc()).map_err(
-                |e| CallError::Request {
-                    operation,
-                    error: RequestError::Signing(e),
-                },
-            )?;
+            sign(
+                &mut request,
+                &keys.signing(),
+                region,
+                SIGNING_NAME,
+                self.timer.now_utc(),
+            )
+            .map_err(|e| CallError::Request {
+                operation,
+                error: RequestError::Signing(e),
+            })?;
         }
         request
             .headers_mut()

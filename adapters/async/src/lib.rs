@@ -60,6 +60,8 @@ pub mod transport;
 pub use client::Client;
 pub use device::device_login;
 
+#[cfg(feature = "reqwest")]
+pub use reqwest_impl::{reqwest_client_builder, DEFAULT_TIMEOUT};
 /// The sans-I/O core this crate drives.
 pub use ssooidc_core as core;
 pub use ssooidc_core::device::{
@@ -69,8 +71,6 @@ pub use ssooidc_core::device::{
 pub use ssooidc_core::retry::{RetryConfig, RetryMode, RetryPolicy};
 pub use ssooidc_core::settings::StaticKeys;
 pub use ssooidc_core::{CallError, CancelToken, ConfigError, Secret, ServiceError};
-#[cfg(feature = "reqwest")]
-pub use reqwest_impl::{reqwest_client_builder, DEFAULT_TIMEOUT};
 #[cfg(feature = "tokio")]
 pub use tokio_impl::TokioTimer;
 pub use transport::{CappedBody, HttpSend, Timer, TransportError, TransportErrorKind};

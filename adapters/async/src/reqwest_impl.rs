@@ -64,7 +64,8 @@ fn classify(e: reqwest::Error) -> TransportError {
     let lower = message.to_ascii_lowercase();
     let kind = if e.is_timeout() {
         TransportErrorKind::Timeout
-    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake")
+    {
         TransportErrorKind::Tls
     } else if e.is_connect() {
         TransportErrorKind::Connect

@@ -44,7 +44,8 @@ impl Context {
 
     /// The session store.
     pub fn sessions(&self) -> Result<Sessions, Failure> {
-        let mut sessions = Sessions::with_settings(self.environment.clone(), self.settings.clone())?;
+        let mut sessions =
+            Sessions::with_settings(self.environment.clone(), self.settings.clone())?;
         sessions.debug.clone_from(&self.debug);
         Ok(sessions)
     }

@@ -58,12 +58,12 @@ impl Failure {
     pub fn session(e: SessionError, selector: &SessionSelector) -> Self {
         let flags = selector.as_flags();
         match e {
-            SessionError::NotLoggedIn { .. } => Failure::other(format!(
-                "{e}; run `ssooidc login {flags}` to log in"
-            )),
-            SessionError::Expired { .. } => Failure::other(format!(
-                "{e}; run `ssooidc login {flags}` to log in again"
-            )),
+            SessionError::NotLoggedIn { .. } => {
+                Failure::other(format!("{e}; run `ssooidc login {flags}` to log in"))
+            }
+            SessionError::Expired { .. } => {
+                Failure::other(format!("{e}; run `ssooidc login {flags}` to log in again"))
+            }
             other => other.into(),
         }
     }

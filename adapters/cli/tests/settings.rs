@@ -37,7 +37,8 @@ struct Home(PathBuf);
 
 impl Home {
     fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!("ssooidc-settings-{name}-{}", std::process::id()));
+        let dir =
+            std::env::temp_dir().join(format!("ssooidc-settings-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         Home(dir)
@@ -76,7 +77,12 @@ fn recording_proxy() -> (String, mpsc::Receiver<String>) {
 }
 
 /// Runs `create-token-with-iam` for `case` with `rewrite` applied to every string of it.
-fn run_case(case: &Value, home: &Home, rewrite: &dyn Fn(&str) -> String, proxy: Option<&str>) -> Output {
+fn run_case(
+    case: &Value,
+    home: &Home,
+    rewrite: &dyn Fn(&str) -> String,
+    proxy: Option<&str>,
+) -> Output {
     let home_text = home.0.display().to_string();
     let fill = |s: &str| rewrite(&s.replace("{HOME}", &home_text));
     for (path, text) in case["files"].as_object().unwrap() {
@@ -102,9 +108,15 @@ fn run_case(case: &Value, home: &Home, rewrite: &dyn Fn(&str) -> String, proxy: 
     if let Some(proxy) = proxy {
         command.env("HTTPS_PROXY", proxy);
     }
-    command.arg("--debug").args(["--cli-connect-timeout", "10", "--cli-read-timeout", "10"]);
+    command
+        .arg("--debug")
+        .args(["--cli-connect-timeout", "10", "--cli-read-timeout", "10"]);
     let args = &case["args"];
-    for (flag, key) in [("--profile", "profile"), ("--region", "region"), ("--endpoint-url", "endpoint_url")] {
+    for (flag, key) in [
+        ("--profile", "profile"),
+        ("--region", "region"),
+        ("--endpoint-url", "endpoint_url"),
+    ] {
         if let Some(v) = args[key].as_str() {
             command.args([flag, &fill(v)]);
         }
@@ -144,8 +156,12 @@ fn the_binary_sends_and_signs_as_botocore_does() {
     for case in matrix["cases"].as_array().unwrap() {
         let name = case["name"].as_str().unwrap();
         let expected = &case["expected"];
-        let Some(endpoint) = expected["endpoint"].as_str() else { continue };
-        let Some(akid) = expected["access_key_id"].as_str() else { continue };
+        let Some(endpoint) = expected["endpoint"].as_str() else {
+            continue;
+        };
+        let Some(akid) = expected["access_key_id"].as_str() else {
+            continue;
+        };
         let signing_region = expected["signing_region"].as_str().unwrap_or_default();
         if DIVERGENCES.contains(&name) || !expected["client_error"].is_null() {
             continue;
@@ -157,7 +173,13 @@ fn the_binary_sends_and_signs_as_botocore_does() {
             let base = emu.base_url().to_owned();
             let rewrite = |s: &str| {
                 let mut s = s.to_owned();
-                for from in ["http://localhost:4566", "http://127.0.0.1:9001", "http://127.0.0.1:9002", "http://127.0.0.1:9003", "http://127.0.0.1:9004"] {
+                for from in [
+                    "http://localhost:4566",
+                    "http://127.0.0.1:9001",
+                    "http://127.0.0.1:9002",
+                    "http://127.0.0.1:9003",
+                    "http://127.0.0.1:9004",
+                ] {
                     s = s.replace(from, &base);
                 }
                 s
@@ -171,10 +193,20 @@ fn the_binary_sends_and_signs_as_botocore_does() {
             checked.0 += 1;
             match signed.as_slice() {
                 [request] => {
-                    let auth = request.headers["authorization"].to_str().unwrap_or_default().to_owned();
-                    (out.status.code() == Some(0)).then_some(()).ok_or_else(|| {
-                        format!("exit {:?}: {}", out.status.code(), String::from_utf8_lossy(&out.stderr))
-                    }).and_then(|()| scope(&auth).ok_or_else(|| format!("no scope in {auth}")))
+                    let auth = request.headers["authorization"]
+                        .to_str()
+                        .unwrap_or_default()
+                        .to_owned();
+                    (out.status.code() == Some(0))
+                        .then_some(())
+                        .ok_or_else(|| {
+                            format!(
+                                "exit {:?}: {}",
+                                out.status.code(),
+                                String::from_utf8_lossy(&out.stderr)
+                            )
+                        })
+                        .and_then(|()| scope(&auth).ok_or_else(|| format!("no scope in {auth}")))
                 }
                 other => Err(format!(
                     "{} signed requests at the emulator; stderr: {}",
@@ -187,10 +219,18 @@ fn the_binary_sends_and_signs_as_botocore_does() {
             let out = run_case(case, &home, &|s| s.to_owned(), Some(&proxy));
             checked.1 += 1;
             let stderr = String::from_utf8_lossy(&out.stderr);
-            let host = endpoint.trim_start_matches("https://").split('/').next().unwrap_or_default();
-            let connect = connects.recv_timeout(Duration::from_secs(10)).unwrap_or_default();
+            let host = endpoint
+                .trim_start_matches("https://")
+                .split('/')
+                .next()
+                .unwrap_or_default();
+            let connect = connects
+                .recv_timeout(Duration::from_secs(10))
+                .unwrap_or_default();
             if connect != format!("CONNECT {host}:443 HTTP/1.1") {
-                Err(format!("proxy saw {connect:?}, expected a CONNECT to {host}; stderr: {stderr}"))
+                Err(format!(
+                    "proxy saw {connect:?}, expected a CONNECT to {host}; stderr: {stderr}"
+                ))
             } else {
                 stderr
                     .lines()
@@ -201,12 +241,19 @@ fn the_binary_sends_and_signs_as_botocore_does() {
         };
         match result {
             Ok((got_akid, got_region)) if got_akid == akid && got_region == signing_region => {}
-            Ok(other) => failures.push(format!("{name}: signed with {other:?}, botocore ({akid}, {signing_region})")),
+            Ok(other) => failures.push(format!(
+                "{name}: signed with {other:?}, botocore ({akid}, {signing_region})"
+            )),
             Err(why) => failures.push(format!("{name}: {why}")),
         }
     }
     assert!(checked.0 >= 10 && checked.1 >= 20, "checked {checked:?}");
-    assert!(failures.is_empty(), "{} cases differ:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} cases differ:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -231,7 +278,12 @@ fn configure_list_shows_each_value_and_its_source() {
         .args(["configure", "list"])
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let rows: HashMap<&str, Vec<&str>> = text
         .lines()
@@ -243,35 +295,93 @@ fn configure_list_shows_each_value_and_its_source() {
     let config = home.0.join(".aws/config").display().to_string();
     let credentials = home.0.join(".aws/credentials").display().to_string();
     assert_eq!(rows["profile"], ["dev", "env", "AWS_PROFILE"], "{text}");
-    assert_eq!(rows["access_key"], ["****************1234", "shared-credentials-file", credentials.as_str()], "{text}");
-    assert_eq!(rows["secret_key"], ["****************WXYZ", "shared-credentials-file", credentials.as_str()], "{text}");
-    assert_eq!(rows["region"], ["eu-west-1", "config-file", config.as_str()], "{text}");
     assert_eq!(
-        rows["endpoint_url"],
-        ["http://127.0.0.1:9", "config-file", format!("{config} [services local]").as_str()],
+        rows["access_key"],
+        [
+            "****************1234",
+            "shared-credentials-file",
+            credentials.as_str()
+        ],
         "{text}"
     );
-    assert_eq!(rows["retry_mode"], ["adaptive", "env", "AWS_RETRY_MODE"], "{text}");
-    assert_eq!(rows["max_attempts"], ["5", "config-file", config.as_str()], "{text}");
-    assert_eq!(rows["use_fips_endpoint"], ["false", "default", "None"], "{text}");
-    assert!(!text.contains("SECRETKEYWXYZ") && !text.contains("AKIDEXAMPLE1234"), "{text}");
+    assert_eq!(
+        rows["secret_key"],
+        [
+            "****************WXYZ",
+            "shared-credentials-file",
+            credentials.as_str()
+        ],
+        "{text}"
+    );
+    assert_eq!(
+        rows["region"],
+        ["eu-west-1", "config-file", config.as_str()],
+        "{text}"
+    );
+    assert_eq!(
+        rows["endpoint_url"],
+        [
+            "http://127.0.0.1:9",
+            "config-file",
+            format!("{config} [services local]").as_str()
+        ],
+        "{text}"
+    );
+    assert_eq!(
+        rows["retry_mode"],
+        ["adaptive", "env", "AWS_RETRY_MODE"],
+        "{text}"
+    );
+    assert_eq!(
+        rows["max_attempts"],
+        ["5", "config-file", config.as_str()],
+        "{text}"
+    );
+    assert_eq!(
+        rows["use_fips_endpoint"],
+        ["false", "default", "None"],
+        "{text}"
+    );
+    assert!(
+        !text.contains("SECRETKEYWXYZ") && !text.contains("AKIDEXAMPLE1234"),
+        "{text}"
+    );
     // Given on the command line: `manual`, with the option as the location.
     let out = Command::new(BIN)
         .env_clear()
         .env("HOME", &home.0)
-        .args(["--profile", "dev", "--region", "us-west-2", "configure", "list"])
+        .args([
+            "--profile",
+            "dev",
+            "--region",
+            "us-west-2",
+            "configure",
+            "list",
+        ])
         .output()
         .unwrap();
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.lines().any(|l| l.starts_with("profile") && l.contains("manual") && l.ends_with("--profile")), "{text}");
-    assert!(text.lines().any(|l| l.starts_with("region") && l.contains("us-west-2") && l.ends_with("--region")), "{text}");
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("profile") && l.contains("manual") && l.ends_with("--profile")),
+        "{text}"
+    );
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("region") && l.contains("us-west-2") && l.ends_with("--region")),
+        "{text}"
+    );
 }
 
 #[test]
 fn configuration_errors_exit_253_with_clear_messages() {
     let home = Home::new("config-errors");
     std::fs::create_dir_all(home.0.join(".aws")).unwrap();
-    std::fs::write(home.0.join(".aws/config"), "[profile dev]\nregion = eu-west-1\n").unwrap();
+    std::fs::write(
+        home.0.join(".aws/config"),
+        "[profile dev]\nregion = eu-west-1\n",
+    )
+    .unwrap();
     let run = |args: &[&str], env: &[(&str, &str)]| {
         let mut c = Command::new(BIN);
         c.env_clear().env("HOME", &home.0);
@@ -279,21 +389,64 @@ fn configuration_errors_exit_253_with_clear_messages() {
             c.env(k, v);
         }
         let out = c.args(args).output().unwrap();
-        (out.status.code(), String::from_utf8_lossy(&out.stderr).into_owned())
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
     };
-    let (code, err) = run(&["--profile", "nope", "register-client", "--client-name", "x", "--client-type", "public"], &[]);
+    let (code, err) = run(
+        &[
+            "--profile",
+            "nope",
+            "register-client",
+            "--client-name",
+            "x",
+            "--client-type",
+            "public",
+        ],
+        &[],
+    );
     assert_eq!(code, Some(253));
-    assert!(err.contains("The config profile (nope) could not be found"), "{err}");
-    let (code, err) = run(&["register-client", "--client-name", "x", "--client-type", "public"], &[]);
+    assert!(
+        err.contains("The config profile (nope) could not be found"),
+        "{err}"
+    );
+    let (code, err) = run(
+        &[
+            "register-client",
+            "--client-name",
+            "x",
+            "--client-type",
+            "public",
+        ],
+        &[],
+    );
     assert_eq!(code, Some(253));
     assert!(err.starts_with("You must specify a region"), "{err}");
     let (code, err) = run(
-        &["--profile", "dev", "create-token-with-iam", "--client-id", "arn:x", "--grant-type", "refresh_token"],
+        &[
+            "--profile",
+            "dev",
+            "create-token-with-iam",
+            "--client-id",
+            "arn:x",
+            "--grant-type",
+            "refresh_token",
+        ],
         &[],
     );
     assert_eq!(code, Some(253));
     assert!(err.contains("Unable to locate credentials"), "{err}");
-    let (code, err) = run(&["register-client", "--client-name", "x", "--client-type", "public"], &[("AWS_MAX_ATTEMPTS", "many")]);
+    let (code, err) = run(
+        &[
+            "register-client",
+            "--client-name",
+            "x",
+            "--client-type",
+            "public",
+        ],
+        &[("AWS_MAX_ATTEMPTS", "many")],
+    );
     assert_eq!(code, Some(253));
     assert!(err.contains("AWS_MAX_ATTEMPTS"), "{err}");
     // No message has an empty name in it.
@@ -301,7 +454,10 @@ fn configuration_errors_exit_253_with_clear_messages() {
         run(&["token", "--sso-session", "foo"], &[]),
         run(&["token"], &[("AWS_PROFILE", "dev")]),
     ] {
-        assert!(!err.contains("  ") && !err.contains("()") && !err.contains("for ;"), "{err}");
+        assert!(
+            !err.contains("  ") && !err.contains("()") && !err.contains("for ;"),
+            "{err}"
+        );
     }
 }
 
@@ -328,13 +484,27 @@ fn a_profile_flag_means_the_same_for_login_as_for_the_environment() {
         .env_clear()
         .env("HOME", &home.0)
         .env("SSOOIDC_PROTOCOL_SECOND_MS", "10")
-        .args(["--profile", "p", "login", "--no-browser", "--use-device-code"])
+        .args([
+            "--profile",
+            "p",
+            "login",
+            "--no-browser",
+            "--use-device-code",
+        ])
         .stdin(Stdio::null())
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(
-        emu.requests().iter().filter(|r| r.target == Target::RegisterClient).count(),
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        emu.requests()
+            .iter()
+            .filter(|r| r.target == Target::RegisterClient)
+            .count(),
         1
     );
 }

@@ -127,7 +127,10 @@ impl Client {
     }
 
     /// `RegisterClient`.
-    pub fn register_client(&self, input: &RegisterClient) -> Result<RegisterClientOutput, CallError> {
+    pub fn register_client(
+        &self,
+        input: &RegisterClient,
+    ) -> Result<RegisterClientOutput, CallError> {
         self.call(input)
     }
 
@@ -170,8 +173,14 @@ impl Client {
             std::time::Instant::now(),
             random_seed(),
         );
-        drive(self, keys.as_ref(), &mut call, None, |never| match *never {})
-            .unwrap_or_else(|stop| Err(stop.into_call_error(O::NAME)))
+        drive(
+            self,
+            keys.as_ref(),
+            &mut call,
+            None,
+            |never| match *never {},
+        )
+        .unwrap_or_else(|stop| Err(stop.into_call_error(O::NAME)))
     }
 
     /// The keys to sign `operation` with.
@@ -199,10 +208,11 @@ impl Client {
                 Some(keys) => keys.clone(),
                 None => self.signing_keys(operation)?,
             };
-            let region = self.config.settings.region().map_err(|error| CallError::Credentials {
-                operation,
-                error,
-            })?;
+            let region = self
+                .config
+                .settings
+                .region()
+                .map_err(|error| CallError::Credentials { operation, error })?;
             sign(
                 &mut request,
                 &keys.signing(),

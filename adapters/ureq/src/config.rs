@@ -74,7 +74,9 @@ impl Config {
 
     /// [`from_env`](Self::from_env) with `explicit` values (a profile, a region...) over it.
     pub fn from_explicit(explicit: &Explicit) -> Result<Self, ConfigError> {
-        Ok(Self::from_settings(Environment::load()?.settings(explicit)?))
+        Ok(Self::from_settings(
+            Environment::load()?.settings(explicit)?,
+        ))
     }
 
     /// A configuration with these resolved settings and the adapter's defaults.

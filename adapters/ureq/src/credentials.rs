@@ -60,19 +60,23 @@ impl Signer {
                         return Ok(creds.keys.clone());
                     }
                 }
-                let creds = run_credential_process(command, self.timeout, now).map_err(
-                    |problem| ConfigError::CredentialProcess {
-                        profile: self.profile.clone(),
-                        problem,
-                    },
-                )?;
+                let creds =
+                    run_credential_process(command, self.timeout, now).map_err(|problem| {
+                        ConfigError::CredentialProcess {
+                            profile: self.profile.clone(),
+                            problem,
+                        }
+                    })?;
                 let keys = creds.keys.clone();
                 *cached = Some(creds);
                 Ok(keys)
             }
-            Ok(other) => other.static_keys().cloned().ok_or(ConfigError::NoCredentials {
-                profile: self.profile.clone(),
-            }),
+            Ok(other) => other
+                .static_keys()
+                .cloned()
+                .ok_or(ConfigError::NoCredentials {
+                    profile: self.profile.clone(),
+                }),
         }
     }
 }

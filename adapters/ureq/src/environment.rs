@@ -93,11 +93,11 @@ pub fn read_config_text(path: &Path) -> Result<Option<String>, ConfigError> {
     let Some(bytes) = read_bounded(path, MAX_CONFIG_FILE_BYTES, true).map_err(fail)? else {
         return Ok(None);
     };
-    String::from_utf8(bytes)
-        .map(Some)
-        .map_err(|e| fail(FileProblem::NotUtf8 {
+    String::from_utf8(bytes).map(Some).map_err(|e| {
+        fail(FileProblem::NotUtf8 {
             offset: e.utf8_error().valid_up_to(),
-        }))
+        })
+    })
 }
 
 /// The environment and the AWS files of this process, read and parsed: what

@@ -20,10 +20,8 @@ struct TempHome(PathBuf);
 
 impl TempHome {
     fn new(name: &str) -> Self {
-        let dir = std::env::temp_dir().join(format!(
-            "ssooidc-process-{name}-{}",
-            std::process::id()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("ssooidc-process-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
         TempHome(dir)
@@ -59,7 +57,11 @@ fn matrix() -> serde_json::Value {
 /// The command the resolver picked for the case's files.
 fn command_of(home: &TempHome) -> String {
     let environment = Environment::from_env(home.env()).unwrap();
-    match environment.settings(&Explicit::default()).unwrap().credentials {
+    match environment
+        .settings(&Explicit::default())
+        .unwrap()
+        .credentials
+    {
         Ok(CredentialSource::Process { command }) => command,
         other => panic!("expected a credential_process, got {other:?}"),
     }
@@ -104,7 +106,8 @@ fn every_process_case_gets_botocores_answer() {
             continue;
         }
         let command = command_of(&home);
-        let result = run_credential_process(&command, Duration::from_secs(30), OffsetDateTime::now_utc());
+        let result =
+            run_credential_process(&command, Duration::from_secs(30), OffsetDateTime::now_utc());
         match expected["credentials_error"].as_object() {
             None => {
                 let creds = result.unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -123,10 +126,14 @@ fn every_process_case_gets_botocores_answer() {
                 let error = result.expect_err(name);
                 let kind = failure["kind"].as_str().unwrap();
                 let matches = match (&error, kind) {
-                    (ProcessProblem::Failed(_), "CredentialRetrievalError") => {
-                        failure["message"].as_str().unwrap().contains("not logged in")
-                    }
-                    (ProcessProblem::Output(_), "CredentialRetrievalError" | "JSONDecodeError" | "RuntimeError") => true,
+                    (ProcessProblem::Failed(_), "CredentialRetrievalError") => failure["message"]
+                        .as_str()
+                        .unwrap()
+                        .contains("not logged in"),
+                    (
+                        ProcessProblem::Output(_),
+                        "CredentialRetrievalError" | "JSONDecodeError" | "RuntimeError",
+                    ) => true,
                     (ProcessProblem::Spawn(_), "FileNotFoundError") => true,
                     _ => false,
                 };
@@ -154,7 +161,10 @@ fn the_output_never_appears_in_the_error() {
     )
     .unwrap_err();
     let text = format!("{error} {error:?}");
-    assert!(!text.contains("TOPSECRETVALUE") && !text.contains("AKIDLEAK"), "{text}");
+    assert!(
+        !text.contains("TOPSECRETVALUE") && !text.contains("AKIDLEAK"),
+        "{text}"
+    );
     let script = home.write("bin/fail.sh", "#!/bin/sh\necho TOPSECRETVALUE\nexit 3\n");
     let error = run_credential_process(
         &script.display().to_string(),
@@ -179,13 +189,21 @@ fn a_hanging_process_is_stopped_by_the_timeout() {
     .unwrap_err();
     assert_eq!(error, ProcessProblem::TimedOut(Duration::from_millis(200)));
     // It did not wait for the 600 s the process would have taken.
-    assert!(started.elapsed() < Duration::from_secs(120), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(120),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
 fn a_command_line_that_cannot_be_split_is_refused() {
     assert_eq!(
-        run_credential_process("helper 'unterminated", Duration::from_secs(1), OffsetDateTime::now_utc()),
+        run_credential_process(
+            "helper 'unterminated",
+            Duration::from_secs(1),
+            OffsetDateTime::now_utc()
+        ),
         Err(ProcessProblem::BadCommand)
     );
     assert_eq!(

@@ -29,7 +29,6 @@ use std::collections::BTreeMap;
 pub use error::{ConfigError, FileProblem, ProcessProblem};
 pub use ini::{IniError, IniSection, IniValue};
 
-
 /// A parsed `~/.aws/config`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AwsConfig {

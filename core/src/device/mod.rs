@@ -115,14 +115,14 @@ use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
+pub use crate::transport::{TransportError, TransportErrorKind};
 pub use input::{DeviceFlowConfig, DeviceFlowInput, Registration, REGISTRATION_EXPIRY_WINDOW};
 pub use output::{
     DeviceFlowError, Event, LoginError, LoginOptions, MisuseError, Output, Prompt, Token,
 };
-pub use crate::transport::{TransportError, TransportErrorKind};
 
-use crate::endpoint::Endpoint;
 use crate::call::CallError;
+use crate::endpoint::Endpoint;
 use crate::grant::{classify_call, classify_poll};
 use crate::machine::{Machine, Transmit};
 use crate::operations::{CreateToken, RegisterClient, StartDeviceAuthorization};
@@ -262,7 +262,8 @@ impl DeviceFlow {
                 self.on_register(now, wall, classify_call(result));
             }
             State::Authorize { .. } => {
-                let result = StartDeviceAuthorization::parse_response(&response).map_err(call_error);
+                let result =
+                    StartDeviceAuthorization::parse_response(&response).map_err(call_error);
                 self.on_authorize(now, wall, classify_call(result));
             }
             State::Poll(_) => {

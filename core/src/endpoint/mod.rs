@@ -12,7 +12,6 @@ pub mod partitions;
 
 use std::fmt;
 
-
 /// Inputs of the endpoint rule set (spec 4.1).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EndpointParams {

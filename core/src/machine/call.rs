@@ -142,11 +142,9 @@ impl<T: Clone> Call<T> {
         );
         let retries = self.retry.attempt() - 1;
         self.state = match self.retry.after_failure(&error, retry_after, &mut self.rng) {
-            Decision::RetryAfter(wait) => {
-                State::Waiting(now.checked_add(wait).unwrap_or(now))
-            }
+            Decision::RetryAfter(wait) => State::Waiting(now.checked_add(wait).unwrap_or(now)),
             Decision::Stop(reason) => State::Done(Err(
-                error.after_retries(retries, reason == StopReason::MaxAttempts),
+                error.after_retries(retries, reason == StopReason::MaxAttempts)
             )),
         };
     }
@@ -240,7 +238,8 @@ mod tests {
     use crate::ServiceError;
     use std::time::Duration;
 
-    const OK: &[u8] = br#"{"clientId":"cid","clientSecret":"cs","clientIdIssuedAt":1,"clientSecretExpiresAt":2}"#;
+    const OK: &[u8] =
+        br#"{"clientId":"cid","clientSecret":"cs","clientIdIssuedAt":1,"clientSecretExpiresAt":2}"#;
 
     fn endpoint() -> Endpoint {
         Endpoint::parse("https://oidc.us-east-1.amazonaws.com").unwrap()
@@ -251,7 +250,10 @@ mod tests {
     }
 
     fn ok() -> http::Response<Vec<u8>> {
-        http::Response::builder().status(200).body(OK.to_vec()).unwrap()
+        http::Response::builder()
+            .status(200)
+            .body(OK.to_vec())
+            .unwrap()
     }
 
     fn error(code: ErrorCode) -> http::Response<Vec<u8>> {
@@ -262,7 +264,11 @@ mod tests {
     fn run(
         mut call: Call<RegisterClientOutput>,
         answers: Vec<Result<http::Response<Vec<u8>>, TransportError>>,
-    ) -> (Result<RegisterClientOutput, CallError>, Vec<Duration>, usize) {
+    ) -> (
+        Result<RegisterClientOutput, CallError>,
+        Vec<Duration>,
+        usize,
+    ) {
         let start = Instant::now();
         let mut now = start;
         let mut answers = answers.into_iter();
@@ -288,7 +294,13 @@ mod tests {
     }
 
     fn call(policy: &RetryPolicy) -> Call<RegisterClientOutput> {
-        Call::new(&RegisterClient::new("t"), &endpoint(), policy, Instant::now(), 9)
+        Call::new(
+            &RegisterClient::new("t"),
+            &endpoint(),
+            policy,
+            Instant::now(),
+            9,
+        )
     }
 
     #[test]
@@ -296,7 +308,11 @@ mod tests {
         let policy = RetryPolicy::default();
         let (result, waits, sent) = run(
             call(&policy),
-            vec![Ok(error(ErrorCode::InternalServer)), Ok(error(ErrorCode::InternalServer)), Ok(ok())],
+            vec![
+                Ok(error(ErrorCode::InternalServer)),
+                Ok(error(ErrorCode::InternalServer)),
+                Ok(ok()),
+            ],
         );
         assert_eq!(result.unwrap().client_id, "cid");
         assert_eq!(sent, 3);
@@ -309,7 +325,13 @@ mod tests {
     fn a_400_is_not_retried_and_the_limit_is_reported() {
         let policy = RetryPolicy::default();
         let (result, waits, sent) = run(call(&policy), vec![Ok(error(ErrorCode::InvalidClient))]);
-        assert!(matches!(result, Err(CallError::Service { max_retries_reached: None, .. })));
+        assert!(matches!(
+            result,
+            Err(CallError::Service {
+                max_retries_reached: None,
+                ..
+            })
+        ));
         assert_eq!((waits.len(), sent), (0, 1));
         let (result, _, sent) = run(
             call(&policy),
@@ -336,7 +358,10 @@ mod tests {
             call(&policy),
             vec![
                 Ok(throttle),
-                Err(TransportError::new(TransportErrorKind::ConnectionClosed, "reset")),
+                Err(TransportError::new(
+                    TransportErrorKind::ConnectionClosed,
+                    "reset",
+                )),
                 Ok(ok()),
             ],
         );
@@ -344,10 +369,16 @@ mod tests {
         assert_eq!(waits.len(), 2);
         let (result, _, sent) = run(
             call(&policy),
-            vec![Err(TransportError::new(TransportErrorKind::Tls, "bad certificate"))],
+            vec![Err(TransportError::new(
+                TransportErrorKind::Tls,
+                "bad certificate",
+            ))],
         );
         assert_eq!(sent, 1, "TLS failures are not retried");
-        assert!(matches!(result, Err(CallError::Transport { retries: 0, .. })));
+        assert!(matches!(
+            result,
+            Err(CallError::Transport { retries: 0, .. })
+        ));
     }
 
     #[test]
@@ -359,7 +390,10 @@ mod tests {
             Err(MisuseError::NoRequestOutstanding)
         );
         let _ = c.poll_output().unwrap();
-        assert_eq!(c.poll_output().unwrap_err(), MisuseError::RequestOutstanding);
+        assert_eq!(
+            c.poll_output().unwrap_err(),
+            MisuseError::RequestOutstanding
+        );
         feed(&mut c, Instant::now(), wall(), Ok(ok())).unwrap();
         assert!(matches!(c.poll_output(), Ok(Output::Done(Ok(_)))));
         assert!(matches!(c.poll_output(), Ok(Output::Done(Ok(_)))));

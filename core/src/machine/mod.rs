@@ -33,7 +33,6 @@ use time::OffsetDateTime;
 
 pub use call::Call;
 
-
 use crate::transport::TransportError;
 use crate::wire::Auth;
 
@@ -63,6 +62,9 @@ impl fmt::Debug for Transmit {
 /// What a machine wants next.
 ///
 /// Deliberately exhaustive: a driver must handle every kind of output.
+// `Transmit` is the common output and is moved straight to the transport: boxing it would add
+// an allocation per request to save stack space in a value that lives for one loop turn.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Output<E, T> {
     /// Send this request, then report the answer with [`feed`] (or the machine's

@@ -145,7 +145,11 @@ impl TokenBucket {
     }
 
     fn apply_rate(&mut self, rate: f64) {
-        let rate = if rate.is_finite() { rate } else { MIN_FILL_RATE };
+        let rate = if rate.is_finite() {
+            rate
+        } else {
+            MIN_FILL_RATE
+        };
         self.fill_rate = rate.max(MIN_FILL_RATE);
         self.max_capacity = if rate >= 1.0 { rate } else { 1.0 };
         self.capacity = self.capacity.min(self.max_capacity);
@@ -253,7 +257,11 @@ mod tests {
     fn bucket_paces_at_its_fill_rate() {
         let mut b = TokenBucket::default();
         b.set_rate(2.0, 0.0);
-        assert_eq!(b.acquire(0.0), Some(0.5), "empty: one token in half a second");
+        assert_eq!(
+            b.acquire(0.0),
+            Some(0.5),
+            "empty: one token in half a second"
+        );
         assert_eq!(b.acquire(0.5), None);
         assert_eq!(b.acquire(0.5), Some(0.5));
         assert_eq!(b.acquire(10.0), None, "refills up to the capacity");
@@ -284,7 +292,10 @@ mod tests {
                 limiter.record(now, false);
             }
         }
-        assert!(limiter.lock().bucket.fill_rate > low, "recovers after successes");
+        assert!(
+            limiter.lock().bucket.fill_rate > low,
+            "recovers after successes"
+        );
         // A clock that goes backwards does not panic, and does not refill the bucket.
         let before = limiter.lock().bucket.capacity;
         let _ = limiter.acquire(t0);

@@ -197,9 +197,7 @@ fn classify_legacy(error: &CallError) -> FailureClass {
     match error {
         CallError::Service { error, .. } => {
             let status = error.status();
-            if status == 429
-                || (status == 400 && LEGACY_THROTTLING_CODES.contains(&error.name()))
-            {
+            if status == 429 || (status == 400 && LEGACY_THROTTLING_CODES.contains(&error.name())) {
                 FailureClass::Throttling
             } else if matches!(status, 500 | 502 | 503 | 504 | 509) {
                 FailureClass::Transient
@@ -433,7 +431,10 @@ mod tests {
         assert_eq!(classify(&unknown(400, "ThrottlingException")), Throttling);
         assert_eq!(classify(&unknown(429, "429")), Throttling);
         assert_eq!(classify(&service(ErrorCode::SlowDown)), Permanent);
-        assert_eq!(classify(&service(ErrorCode::AuthorizationPending)), Permanent);
+        assert_eq!(
+            classify(&service(ErrorCode::AuthorizationPending)),
+            Permanent
+        );
         assert_eq!(classify(&service(ErrorCode::InvalidClient)), Permanent);
         assert_eq!(classify(&unknown(404, "404")), Permanent);
         for kind in [
@@ -458,17 +459,33 @@ mod tests {
         use FailureClass::*;
         assert_eq!(classify_legacy(&unknown(509, "509")), Transient);
         assert_eq!(classify(&unknown(509, "509")), Permanent);
-        assert_eq!(classify_legacy(&unknown(400, "TooManyRequestsException")), Permanent);
-        assert_eq!(classify_legacy(&unknown(400, "ThrottlingException")), Throttling);
+        assert_eq!(
+            classify_legacy(&unknown(400, "TooManyRequestsException")),
+            Permanent
+        );
+        assert_eq!(
+            classify_legacy(&unknown(400, "ThrottlingException")),
+            Throttling
+        );
     }
 
     #[test]
     fn standard_backoff_is_full_jitter_capped_at_20_s() {
         let t = |class, attempt, r| backoff(RetryMode::Standard, class, attempt, None, r);
-        assert_eq!(t(FailureClass::Transient, 1, 0.999_999), Duration::from_secs_f64(0.05 * 0.999_999));
-        assert_eq!(t(FailureClass::Throttling, 1, 0.5), Duration::from_millis(500));
+        assert_eq!(
+            t(FailureClass::Transient, 1, 0.999_999),
+            Duration::from_secs_f64(0.05 * 0.999_999)
+        );
+        assert_eq!(
+            t(FailureClass::Throttling, 1, 0.5),
+            Duration::from_millis(500)
+        );
         assert_eq!(t(FailureClass::Throttling, 3, 0.5), Duration::from_secs(2));
-        assert_eq!(t(FailureClass::Throttling, 10, 0.5), Duration::from_secs(10), "capped at 20");
+        assert_eq!(
+            t(FailureClass::Throttling, 10, 0.5),
+            Duration::from_secs(10),
+            "capped at 20"
+        );
         assert_eq!(t(FailureClass::Throttling, u32::MAX, 1.0), MAX_BACKOFF);
         assert_eq!(t(FailureClass::Transient, 2, 0.0), Duration::ZERO);
         assert_eq!(t(FailureClass::Transient, 2, f64::NAN), Duration::ZERO);
@@ -476,7 +493,15 @@ mod tests {
 
     #[test]
     fn retry_after_raises_the_wait_by_at_most_five_seconds() {
-        let b = |asked| backoff(RetryMode::Standard, FailureClass::Transient, 1, Some(asked), 0.0);
+        let b = |asked| {
+            backoff(
+                RetryMode::Standard,
+                FailureClass::Transient,
+                1,
+                Some(asked),
+                0.0,
+            )
+        };
         assert_eq!(b(Duration::from_secs(2)), Duration::from_secs(2));
         assert_eq!(b(Duration::from_secs(60)), Duration::from_secs(5));
         let response = http::Response::builder()
@@ -484,13 +509,24 @@ mod tests {
             .body(())
             .unwrap();
         assert_eq!(retry_after(&response), Some(Duration::from_millis(1500)));
-        let bad = http::Response::builder().header(RETRY_AFTER_HEADER, "-1").body(()).unwrap();
+        let bad = http::Response::builder()
+            .header(RETRY_AFTER_HEADER, "-1")
+            .body(())
+            .unwrap();
         assert_eq!(retry_after(&bad), None);
     }
 
     #[test]
     fn legacy_backoff_doubles_without_a_cap() {
-        let b = |attempt| backoff(RetryMode::Legacy, FailureClass::Transient, attempt, None, 0.5);
+        let b = |attempt| {
+            backoff(
+                RetryMode::Legacy,
+                FailureClass::Transient,
+                attempt,
+                None,
+                0.5,
+            )
+        };
         assert_eq!(b(1), Duration::from_millis(500));
         assert_eq!(b(2), Duration::from_secs(1));
         assert_eq!(b(6), Duration::from_secs(16));
@@ -504,13 +540,22 @@ mod tests {
         let mut rng = Rng::new(1);
         let mut call = policy.start_call();
         let e = service(ErrorCode::InternalServer);
-        assert!(matches!(call.after_failure(&e, None, &mut rng), Decision::RetryAfter(_)));
-        assert!(matches!(call.after_failure(&e, None, &mut rng), Decision::RetryAfter(_)));
+        assert!(matches!(
+            call.after_failure(&e, None, &mut rng),
+            Decision::RetryAfter(_)
+        ));
+        assert!(matches!(
+            call.after_failure(&e, None, &mut rng),
+            Decision::RetryAfter(_)
+        ));
         assert_eq!(
             call.after_failure(&e, None, &mut rng),
             Decision::Stop(StopReason::MaxAttempts)
         );
-        assert_eq!(policy.quota().available(), INITIAL_RETRY_QUOTA - 2 * RETRY_COST);
+        assert_eq!(
+            policy.quota().available(),
+            INITIAL_RETRY_QUOTA - 2 * RETRY_COST
+        );
         call.after_success();
         assert_eq!(policy.quota().available(), INITIAL_RETRY_QUOTA - RETRY_COST);
         let mut fresh = policy.start_call();
@@ -542,6 +587,8 @@ mod tests {
         assert_eq!("adaptive".parse(), Ok(RetryMode::Adaptive));
         assert!("Standard".parse::<RetryMode>().is_err());
         assert_eq!(RetryConfig::new(RetryMode::Standard, 0).max_attempts, 1);
-        assert!(RetryPolicy::new(RetryConfig::new(RetryMode::Adaptive, 3)).limiter().is_some());
+        assert!(RetryPolicy::new(RetryConfig::new(RetryMode::Adaptive, 3))
+            .limiter()
+            .is_some());
     }
 }

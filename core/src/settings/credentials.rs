@@ -209,9 +209,7 @@ pub fn parse_process_output(
     };
     let expiration = match string("Expiration")? {
         None => None,
-        Some(text) => {
-            Some(parse_timestamp(&text).map_err(|_| ProcessOutputError::BadExpiration)?)
-        }
+        Some(text) => Some(parse_timestamp(&text).map_err(|_| ProcessOutputError::BadExpiration)?),
     };
     if let Some(at) = expiration {
         if at <= now {
@@ -240,16 +238,25 @@ mod tests {
         assert_eq!(c.keys.access_key_id, "AKID");
         assert_eq!(c.keys.secret_access_key.expose(), "SK");
         assert_eq!(c.keys.session_token.as_ref().unwrap().expose(), "ST");
-        assert_eq!(c.expiration, Some(time::macros::datetime!(2026-01-15 13:00 UTC)));
+        assert_eq!(
+            c.expiration,
+            Some(time::macros::datetime!(2026-01-15 13:00 UTC))
+        );
         assert_eq!(c.account_id.as_deref(), Some("123456789012"));
         let shown = format!("{c:?}");
-        assert!(!shown.contains("SK\"") && !shown.contains("ST\""), "{shown}");
+        assert!(
+            !shown.contains("SK\"") && !shown.contains("ST\""),
+            "{shown}"
+        );
     }
 
     #[test]
     fn expiration_and_session_token_are_optional() {
-        let c = parse_process_output(br#"{"Version":1,"AccessKeyId":"A","SecretAccessKey":"S"}"#, now())
-            .unwrap();
+        let c = parse_process_output(
+            br#"{"Version":1,"AccessKeyId":"A","SecretAccessKey":"S"}"#,
+            now(),
+        )
+        .unwrap();
         assert_eq!(c.expiration, None);
         assert_eq!(c.keys.session_token, None);
     }
@@ -277,16 +284,31 @@ mod tests {
             }
         }
         let huge = vec![b' '; MAX_PROCESS_OUTPUT_BYTES + 1];
-        assert_eq!(parse_process_output(&huge, now()), Err(ProcessOutputError::TooLarge));
+        assert_eq!(
+            parse_process_output(&huge, now()),
+            Err(ProcessOutputError::TooLarge)
+        );
     }
 
     #[test]
     fn source_methods_are_botocores() {
         let keys = StaticKeys::new("A", "S");
         assert_eq!(CredentialSource::Environment(keys.clone()).method(), "env");
-        assert_eq!(CredentialSource::CredentialsFile(keys.clone()).method(), "shared-credentials-file");
+        assert_eq!(
+            CredentialSource::CredentialsFile(keys.clone()).method(),
+            "shared-credentials-file"
+        );
         assert_eq!(CredentialSource::ConfigFile(keys).method(), "config-file");
-        assert_eq!(CredentialSource::Process { command: "x".into() }.method(), "custom-process");
-        assert_eq!(format!("{:?}", StaticKeys::new("AKID", "TOPSECRET")).contains("TOPSECRET"), false);
+        assert_eq!(
+            CredentialSource::Process {
+                command: "x".into()
+            }
+            .method(),
+            "custom-process"
+        );
+        assert_eq!(
+            format!("{:?}", StaticKeys::new("AKID", "TOPSECRET")).contains("TOPSECRET"),
+            false
+        );
     }
 }

@@ -138,7 +138,10 @@ mod tests {
         assert_eq!(f, FileLocations::default());
         assert_eq!(f.sso_cache_dir(), None);
         let f = FileLocations::new(
-            &env(&[("AWS_CONFIG_FILE", "/etc/aws/config"), ("AWS_SHARED_CREDENTIALS_FILE", "~/c")]),
+            &env(&[
+                ("AWS_CONFIG_FILE", "/etc/aws/config"),
+                ("AWS_SHARED_CREDENTIALS_FILE", "~/c"),
+            ]),
             None,
         );
         assert_eq!(f.config, Some(PathBuf::from("/etc/aws/config")));
@@ -152,7 +155,10 @@ mod tests {
         assert_eq!(expand_vars("${HOME}/a/${X_1}", &e), "/h/a/x");
         assert_eq!(expand_vars("$NOPE/a/${NOPE}/$", &e), "$NOPE/a/${NOPE}/$");
         assert_eq!(expand_vars("a$/b${/c${}", &e), "a$/b${/c${}");
-        let f = FileLocations::new(&env(&[("HOME", "/h"), ("AWS_CONFIG_FILE", "$HOME/alt")]), None);
+        let f = FileLocations::new(
+            &env(&[("HOME", "/h"), ("AWS_CONFIG_FILE", "$HOME/alt")]),
+            None,
+        );
         assert_eq!(f.config, Some(PathBuf::from("/h/alt")));
     }
 
@@ -161,7 +167,10 @@ mod tests {
         let home = Some(Path::new("/h"));
         assert_eq!(expand_tilde("~", home), Some(PathBuf::from("/h")));
         assert_eq!(expand_tilde("~/x/y", home), Some(PathBuf::from("/h/x/y")));
-        assert_eq!(expand_tilde("~user/x", home), Some(PathBuf::from("~user/x")));
+        assert_eq!(
+            expand_tilde("~user/x", home),
+            Some(PathBuf::from("~user/x"))
+        );
         assert_eq!(expand_tilde("/abs", None), Some(PathBuf::from("/abs")));
         assert_eq!(expand_tilde("rel/x", home), Some(PathBuf::from("rel/x")));
     }

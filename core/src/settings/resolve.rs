@@ -78,8 +78,7 @@ pub fn resolve(inputs: &Inputs<'_>) -> Result<Settings, ConfigError> {
         config: config.profiles.get(&profile.value),
         credentials: credentials.profiles.get(&profile.value),
     };
-    if profile.source != Source::Default && view.config.is_none() && view.credentials.is_none()
-    {
+    if profile.source != Source::Default && view.config.is_none() && view.credentials.is_none() {
         return Err(ConfigError::ProfileNotFound(profile.value.clone()));
     }
     let env_or_profile = |var: &'static str, key: &'static str| {
@@ -94,12 +93,22 @@ pub fn resolve(inputs: &Inputs<'_>) -> Result<Settings, ConfigError> {
     };
 
     let region = explicit_value(&explicit.region)
-        .or_else(|| env_value(env, "AWS_REGION").map(|v| Setting::new(v.to_owned(), Source::Environment("AWS_REGION"))))
+        .or_else(|| {
+            env_value(env, "AWS_REGION")
+                .map(|v| Setting::new(v.to_owned(), Source::Environment("AWS_REGION")))
+        })
         .or_else(|| env_or_profile("AWS_DEFAULT_REGION", "region"));
 
     let endpoint_url = match explicit_value(&explicit.endpoint_url) {
         Some(url) => Some(url),
-        None if flag("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "ignore_configured_endpoint_urls").value => None,
+        None if flag(
+            "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+            "ignore_configured_endpoint_urls",
+        )
+        .value =>
+        {
+            None
+        }
         None => configured_endpoint(env, config, &view)?,
     };
 
@@ -111,7 +120,8 @@ pub fn resolve(inputs: &Inputs<'_>) -> Result<Settings, ConfigError> {
         Some(mode) => Setting::new(mode, Source::Explicit),
         None => match env_or_profile("AWS_RETRY_MODE", "retry_mode") {
             Some(s) => Setting::new(
-                RetryMode::from_str(&s.value).map_err(|_| invalid(&s, &view, "standard, legacy or adaptive"))?,
+                RetryMode::from_str(&s.value)
+                    .map_err(|_| invalid(&s, &view, "standard, legacy or adaptive"))?,
                 s.source,
             ),
             None => Setting::default_value(RetryMode::Standard),
@@ -148,12 +158,18 @@ pub fn resolve(inputs: &Inputs<'_>) -> Result<Settings, ConfigError> {
     })
 }
 
-fn pick_profile(explicit: &Explicit, env: &std::collections::HashMap<String, String>) -> Setting<String> {
+fn pick_profile(
+    explicit: &Explicit,
+    env: &std::collections::HashMap<String, String>,
+) -> Setting<String> {
     explicit_value(&explicit.profile)
         .or_else(|| {
-            ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"].into_iter().find_map(|var| {
-                env_value(env, var).map(|v| Setting::new(v.to_owned(), Source::Environment(var)))
-            })
+            ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"]
+                .into_iter()
+                .find_map(|var| {
+                    env_value(env, var)
+                        .map(|v| Setting::new(v.to_owned(), Source::Environment(var)))
+                })
         })
         .unwrap_or_else(|| Setting::default_value("default".to_owned()))
 }
@@ -203,12 +219,19 @@ fn configured_endpoint(
         }
     }
     if let Some((name, _)) = view.get("services") {
-        let section = config.services.get(name).ok_or_else(|| ConfigError::ServicesNotFound {
-            profile: view.name.to_owned(),
-            name: name.to_owned(),
-        })?;
+        let section = config
+            .services
+            .get(name)
+            .ok_or_else(|| ConfigError::ServicesNotFound {
+                profile: view.name.to_owned(),
+                name: name.to_owned(),
+            })?;
         if let Some(IniValue::Nested(service)) = section.values.get("sso_oidc") {
-            if let Some(url) = service.get("endpoint_url").map(|u| u.trim()).filter(|u| !u.is_empty()) {
+            if let Some(url) = service
+                .get("endpoint_url")
+                .map(|u| u.trim())
+                .filter(|u| !u.is_empty())
+            {
                 return Ok(Some(Setting::new(
                     url.to_owned(),
                     Source::ServicesSection {
@@ -236,16 +259,19 @@ fn credential_source(
     // An explicitly given profile turns the environment's keys off (botocore).
     if !profile_is_explicit {
         if let Some(access_key_id) = env_value(env, "AWS_ACCESS_KEY_ID") {
-            let secret = env_value(env, "AWS_SECRET_ACCESS_KEY").ok_or(
-                ConfigError::PartialCredentials {
+            let secret =
+                env_value(env, "AWS_SECRET_ACCESS_KEY").ok_or(ConfigError::PartialCredentials {
                     location: "env",
                     missing: "AWS_SECRET_ACCESS_KEY",
-                },
-            )?;
+                })?;
             let token = ["AWS_SECURITY_TOKEN", "AWS_SESSION_TOKEN"]
                 .into_iter()
                 .find_map(|var| env_value(env, var));
-            return Ok(CredentialSource::Environment(keys(access_key_id, secret, token)));
+            return Ok(CredentialSource::Environment(keys(
+                access_key_id,
+                secret,
+                token,
+            )));
         }
     }
     let unsupported = |setting| ConfigError::UnsupportedCredentials {
@@ -294,7 +320,12 @@ fn section_keys(
     section: Option<&IniSection>,
     location: &'static str,
 ) -> Result<Option<StaticKeys>, ConfigError> {
-    let get = |key| section.and_then(|s| s.get(key)).map(str::trim).filter(|v| !v.is_empty());
+    let get = |key| {
+        section
+            .and_then(|s| s.get(key))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+    };
     let Some(access_key_id) = get("aws_access_key_id") else {
         return Ok(None);
     };

@@ -43,9 +43,9 @@ impl Source {
         match self {
             Source::Explicit => "manual",
             Source::Environment(_) => "env",
-            Source::ConfigFile { .. } | Source::ServicesSection { .. } | Source::SsoSession { .. } => {
-                "config-file"
-            }
+            Source::ConfigFile { .. }
+            | Source::ServicesSection { .. }
+            | Source::SsoSession { .. } => "config-file",
             Source::CredentialsFile { .. } => "shared-credentials-file",
             Source::Default => "default",
         }
@@ -60,7 +60,10 @@ impl fmt::Display for Source {
             Source::ConfigFile { key } => write!(f, "`{key}` in the config file"),
             Source::CredentialsFile { key } => write!(f, "`{key}` in the credentials file"),
             Source::ServicesSection { name } => {
-                write!(f, "[services {name}] sso_oidc endpoint_url in the config file")
+                write!(
+                    f,
+                    "[services {name}] sso_oidc endpoint_url in the config file"
+                )
             }
             Source::SsoSession { name } => write!(f, "[sso-session {name}] in the config file"),
             Source::Default => f.write_str("default"),

@@ -145,9 +145,16 @@ mod tests {
             shown.contains("authorization: AWS4-HMAC-SHA256 Credential=AKID/20260115/us-east-1/sso-oauth/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=<redacted>"),
             "{shown}"
         );
-        assert!(!shown.contains("0123abcd") && !shown.contains("SESSIONTOKEN"), "{shown}");
+        assert!(
+            !shown.contains("0123abcd") && !shown.contains("SESSIONTOKEN"),
+            "{shown}"
+        );
         assert!(shown.contains("content-type: application/json"));
-        for other in ["Bearer abc", "Basic dXNlcjpwYXNz", "AWS4-HMAC-SHA256 garbage"] {
+        for other in [
+            "Bearer abc",
+            "Basic dXNlcjpwYXNz",
+            "AWS4-HMAC-SHA256 garbage",
+        ] {
             let mut h = http::HeaderMap::new();
             h.insert("authorization", other.parse().unwrap());
             assert_eq!(redact_headers(&h), "authorization: <redacted>\n", "{other}");

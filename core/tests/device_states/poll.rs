@@ -302,11 +302,19 @@ fn a_tls_or_proxy_failure_ends_the_flow_with_its_message() {
         s.transmit("/token");
         let now = s.now;
         s.flow
-            .handle_transport_error(now, ssooidc_core::TransportError::new(kind, "UnknownIssuer"))
+            .handle_transport_error(
+                now,
+                ssooidc_core::TransportError::new(kind, "UnknownIssuer"),
+            )
             .unwrap();
         let error = s.error();
-        let transport = error.transport_error().expect("the transport failure is kept");
-        assert_eq!((transport.kind(), transport.message()), (kind, "UnknownIssuer"));
+        let transport = error
+            .transport_error()
+            .expect("the transport failure is kept");
+        assert_eq!(
+            (transport.kind(), transport.message()),
+            (kind, "UnknownIssuer")
+        );
         assert_eq!(error.operation(), Some("CreateToken"));
     }
 }

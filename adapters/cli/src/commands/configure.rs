@@ -50,7 +50,12 @@ impl Context {
         }
     }
 
-    fn row<T: ToString>(&self, name: &'static str, flag: &str, setting: Option<&Setting<T>>) -> Row {
+    fn row<T: ToString>(
+        &self,
+        name: &'static str,
+        flag: &str,
+        setting: Option<&Setting<T>>,
+    ) -> Row {
         match setting {
             Some(s) if s.source != Source::Default || name != "profile" => Row {
                 name,
@@ -194,7 +199,12 @@ pub fn list(ctx: &Context) -> Result<(), Failure> {
         "--cli-read-timeout",
         Some(&seconds(&s.read_timeout)),
     ));
-    let width = rows.iter().map(|r| r.name.len()).max().unwrap_or(10).max(10);
+    let width = rows
+        .iter()
+        .map(|r| r.name.len())
+        .max()
+        .unwrap_or(10)
+        .max(10);
     let line = |name: &str, value: &str, kind: &str, location: &str| {
         println!("{name:<width$} : {value:<24} : {kind:<16} : {location}");
     };

@@ -73,7 +73,10 @@ impl Sessions {
             .refresh_input(cached, endpoint.clone())
             .last_attempt(last_attempt)
             .policy(self.refresh_policy)
-            .retry(ssooidc_core::retry::RetryPolicy::new(self.settings().retry_config()), random_seed());
+            .retry(
+                ssooidc_core::retry::RetryPolicy::new(self.settings().retry_config()),
+                random_seed(),
+            );
         let mut refresher = Refresher::new(input, Instant::now(), OffsetDateTime::now_utc());
         if refresher.is_refreshing() {
             lock.record_attempt(OffsetDateTime::now_utc().unix_timestamp())?;
