@@ -13,8 +13,7 @@ use ssooidc_core::operations::{
 };
 use ssooidc_core::retry::RetryPolicy;
 use ssooidc_core::settings::{CredentialSource, Settings, StaticKeys};
-use ssooidc_core::sigv4::sign;
-use ssooidc_core::wire::{Auth, RequestError, SIGNING_NAME, USER_AGENT};
+use ssooidc_core::wire::{Auth, USER_AGENT};
 use ssooidc_core::{CallError, Operation, TransportError};
 
 use crate::driver::drive;
@@ -178,42 +177,24 @@ impl<T: HttpSend, R: Timer> Client<T, R> {
     /// signed; the inner result is what the machine is fed.
     pub(crate) async fn transmit(
         &self,
-        transmit: Transmit,
+        mut transmit: Transmit,
         keys: Option<&StaticKeys>,
     ) -> Result<Result<http::Response<Vec<u8>>, TransportError>, CallError> {
-        let Transmit {
-            operation,
-            auth,
-            mut request,
-        } = transmit;
-        if auth == Auth::SigV4 {
-            let (keys, region) = match (keys, &self.signing) {
-                (Some(keys), Some((_, region))) => (keys, region.as_str()),
-                (None, Some((keys, region))) => (keys, region.as_str()),
-                (_, None) => {
-                    return Err(CallError::Credentials {
-                        operation,
-                        error: ConfigError::NoCredentials {
-                            profile: "(set with Client::credentials)".to_owned(),
-                        },
-                    })
-                }
+        if transmit.auth == Auth::SigV4 {
+            let Some((own_keys, region)) = &self.signing else {
+                return Err(CallError::Credentials {
+                    operation: transmit.operation,
+                    error: ConfigError::NoCredentials {
+                        profile: "(set with Client::credentials)".to_owned(),
+                    },
+                });
             };
-            sign(
-                &mut request,
-                &keys.signing(),
-                region,
-                SIGNING_NAME,
-                self.timer.now_utc(),
-            )
-            .map_err(|e| CallError::Request {
-                operation,
-                error: RequestError::Signing(e),
-            })?;
+            transmit.sign(keys.unwrap_or(own_keys), region, self.timer.now_utc())?;
         }
-        request
+        transmit
+            .request
             .headers_mut()
             .insert(http::header::USER_AGENT, self.user_agent.clone());
-        Ok(self.transport.send(request).await)
+        Ok(self.transport.send(transmit.request).await)
     }
 }

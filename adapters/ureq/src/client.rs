@@ -13,8 +13,7 @@ use ssooidc_core::operations::{
 };
 use ssooidc_core::retry::RetryPolicy;
 use ssooidc_core::settings::StaticKeys;
-use ssooidc_core::sigv4::sign;
-use ssooidc_core::wire::{redact_body, redact_headers, Auth, RequestError, SIGNING_NAME};
+use ssooidc_core::wire::{redact_body, redact_headers, Auth};
 use ssooidc_core::{CallError, Operation, TransportError};
 use time::OffsetDateTime;
 
@@ -195,15 +194,11 @@ impl Client {
     /// that could not be signed; the inner result is what the machine is fed.
     pub(crate) fn transmit(
         &self,
-        transmit: Transmit,
+        mut transmit: Transmit,
         keys: Option<&StaticKeys>,
     ) -> Result<Result<http::Response<Vec<u8>>, TransportError>, CallError> {
-        let Transmit {
-            operation,
-            auth,
-            mut request,
-        } = transmit;
-        if auth == Auth::SigV4 {
+        if transmit.auth == Auth::SigV4 {
+            let operation = transmit.operation;
             let keys = match keys {
                 Some(keys) => keys.clone(),
                 None => self.signing_keys(operation)?,
@@ -213,19 +208,9 @@ impl Client {
                 .settings
                 .region()
                 .map_err(|error| CallError::Credentials { operation, error })?;
-            sign(
-                &mut request,
-                &keys.signing(),
-                region,
-                SIGNING_NAME,
-                OffsetDateTime::now_utc(),
-            )
-            .map_err(|e| CallError::Request {
-                operation,
-                error: RequestError::Signing(e),
-            })?;
+            transmit.sign(&keys, region, OffsetDateTime::now_utc())?;
         }
-        Ok(self.send(operation, request))
+        Ok(self.send(transmit.operation, transmit.request))
     }
 
     /// Sends a prepared request and returns the raw response, its body capped. The request is

@@ -47,6 +47,33 @@ pub struct Transmit {
     pub request: http::Request<Vec<u8>>,
 }
 
+impl Transmit {
+    /// Signs the request for `region` with `keys` at wall-clock `at`, when its operation is
+    /// signed ([`Auth::SigV4`], signing name `sso-oauth`); does nothing otherwise. Drivers call
+    /// it just before sending each attempt.
+    pub fn sign(
+        &mut self,
+        keys: &crate::settings::StaticKeys,
+        region: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), crate::call::CallError> {
+        if self.auth != Auth::SigV4 {
+            return Ok(());
+        }
+        crate::sigv4::sign(
+            &mut self.request,
+            &keys.signing(),
+            region,
+            crate::wire::SIGNING_NAME,
+            at,
+        )
+        .map_err(|e| crate::call::CallError::Request {
+            operation: self.operation,
+            error: crate::wire::RequestError::Signing(e),
+        })
+    }
+}
+
 impl fmt::Debug for Transmit {
     /// The body is not shown: it carries secrets.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
