@@ -37,6 +37,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod browser;
 pub mod cache;
 pub mod call;
 mod cancel;
@@ -55,6 +56,7 @@ mod secret;
 pub mod sessions;
 pub mod settings;
 pub mod sigv4;
+pub mod text;
 pub mod transport;
 pub mod wire;
 

@@ -106,7 +106,7 @@ impl Endpoint {
     /// fragment, user info, or a missing host is an error.
     pub fn parse(url: &str) -> Result<Self, EndpointError> {
         let bad = |why| EndpointError::InvalidUrl {
-            url: url.to_owned(),
+            url: without_userinfo(url),
             why,
         };
         let (https, rest) = if let Some(rest) = strip_prefix_ignore_case(url, "https://") {
@@ -182,14 +182,11 @@ impl Endpoint {
         self.authority.as_str()
     }
 
-    /// Whether the host is a loopback address or `localhost`.
+    /// Whether the host is a loopback address: an IP literal in `127.0.0.0/8` or `::1`, or
+    /// exactly `localhost`. Names under `.localhost` are not: they go to a resolver, which may
+    /// answer anything.
     pub fn is_loopback(&self) -> bool {
-        let host = self.host.trim_start_matches('[').trim_end_matches(']');
-        host == "localhost"
-            || host.ends_with(".localhost")
-            || host
-                .parse::<core::net::IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback())
+        is_loopback_host(&self.host)
     }
 
     /// The full URI of `path_and_query` (which starts with `/`) under this endpoint. Fails only
@@ -232,6 +229,27 @@ impl std::str::FromStr for Endpoint {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         Endpoint::parse(s)
     }
+}
+
+/// `url` with any `user:password@` replaced by `<redacted>@`, for messages.
+fn without_userinfo(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) if scheme.is_empty() => format!("<redacted>@{}", &rest[at + 1..]),
+        Some(at) => format!("{scheme}://<redacted>@{}", &rest[at + 1..]),
+        None => url.to_owned(),
+    }
+}
+
+/// Whether `host` (a URL's host, IPv6 in brackets or not) is a loopback address: an IP literal
+/// in `127.0.0.0/8` or `::1`, or exactly `localhost` (any case).
+pub fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<core::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {

@@ -47,6 +47,35 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Timeouts longer than this (a year) mean "no limit", like 0: no clock can overflow on them.
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 3600);
 
+/// An AWS service whose endpoint can be configured (the configured-endpoint names come from its
+/// service id: `SSO OIDC` → `AWS_ENDPOINT_URL_SSO_OIDC` and `sso_oidc`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Service {
+    /// AWS SSO OIDC (`oidc.{region}`): registration, device authorization, tokens.
+    SsoOidc,
+    /// The AWS SSO portal (`portal.sso.{region}`): accounts, roles, role credentials, logout.
+    Sso,
+}
+
+impl Service {
+    /// The service-specific endpoint variable.
+    pub fn endpoint_env(self) -> &'static str {
+        match self {
+            Service::SsoOidc => "AWS_ENDPOINT_URL_SSO_OIDC",
+            Service::Sso => "AWS_ENDPOINT_URL_SSO",
+        }
+    }
+
+    /// The key of the service's sub-section in a `[services NAME]` section.
+    pub fn config_key(self) -> &'static str {
+        match self {
+            Service::SsoOidc => "sso_oidc",
+            Service::Sso => "sso",
+        }
+    }
+}
+
 /// A trimmed, non-empty environment value.
 pub(crate) fn env_value<'a>(env: &'a HashMap<String, String>, key: &str) -> Option<&'a str> {
     env.get(key).map(|v| v.trim()).filter(|v| !v.is_empty())
@@ -149,8 +178,12 @@ pub struct Settings {
     pub profile: Setting<String>,
     /// The region, when one is configured.
     pub region: Option<Setting<String>>,
-    /// The configured endpoint URL, when one is; otherwise the region's endpoint is used.
+    /// The configured endpoint URL of SSO OIDC, when one is; otherwise the region's endpoint
+    /// is used.
     pub endpoint_url: Option<Setting<String>>,
+    /// The configured endpoint URL of the SSO portal (service key `sso`:
+    /// `AWS_ENDPOINT_URL_SSO`, `sso` in the `[services]` section), when one is.
+    pub portal_endpoint_url: Option<Setting<String>>,
     /// Use the FIPS endpoint.
     pub use_fips: Setting<bool>,
     /// Use the dual-stack endpoint.
@@ -181,6 +214,7 @@ impl Default for Settings {
             profile: Setting::default_value("default".to_owned()),
             region: None,
             endpoint_url: None,
+            portal_endpoint_url: None,
             use_fips: Setting::default_value(false),
             use_dual_stack: Setting::default_value(false),
             ca_bundle: None,

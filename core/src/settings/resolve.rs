@@ -6,7 +6,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use super::{
-    env_value, CredentialSource, Explicit, Inputs, Setting, Settings, Source, StaticKeys,
+    env_value, CredentialSource, Explicit, Inputs, Service, Setting, Settings, Source, StaticKeys,
     DEFAULT_TIMEOUT, MAX_TIMEOUT,
 };
 use crate::config::{ConfigError, IniSection, IniValue};
@@ -99,18 +99,20 @@ pub fn resolve(inputs: &Inputs<'_>) -> Result<Settings, ConfigError> {
         })
         .or_else(|| env_or_profile("AWS_DEFAULT_REGION", "region"));
 
-    let endpoint_url = match explicit_value(&explicit.endpoint_url) {
-        Some(url) => Some(url),
-        None if flag(
-            "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
-            "ignore_configured_endpoint_urls",
-        )
-        .value =>
-        {
-            None
+    let ignore_configured = flag(
+        "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS",
+        "ignore_configured_endpoint_urls",
+    )
+    .value;
+    let endpoint_for = |service: Service| -> Result<Option<Setting<String>>, ConfigError> {
+        match explicit_value(&explicit.endpoint_url) {
+            Some(url) => Ok(Some(url)),
+            None if ignore_configured => Ok(None),
+            None => configured_endpoint(env, config, &view, service),
         }
-        None => configured_endpoint(env, config, &view)?,
     };
+    let endpoint_url = endpoint_for(Service::SsoOidc)?;
+    let portal_endpoint_url = endpoint_for(Service::Sso)?;
 
     let ca_bundle = explicit_value(&explicit.ca_bundle)
         .or_else(|| env_or_profile("AWS_CA_BUNDLE", "ca_bundle"))
@@ -145,6 +147,7 @@ pub fn resolve(inputs: &Inputs<'_>) -> Result<Settings, ConfigError> {
     Ok(Settings {
         region,
         endpoint_url,
+        portal_endpoint_url,
         use_fips: flag("AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint"),
         use_dual_stack: flag("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint"),
         ca_bundle,
@@ -207,13 +210,14 @@ fn timeout(explicit: Option<Duration>) -> Setting<Option<Duration>> {
     }
 }
 
-/// Steps 2 to 5 of the configured-endpoint precedence.
+/// Steps 2 to 5 of the configured-endpoint precedence for `service`.
 fn configured_endpoint(
     env: &std::collections::HashMap<String, String>,
     config: &crate::config::AwsConfig,
     view: &Profile<'_>,
+    service: Service,
 ) -> Result<Option<Setting<String>>, ConfigError> {
-    for var in ["AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL"] {
+    for var in [service.endpoint_env(), "AWS_ENDPOINT_URL"] {
         if let Some(url) = env_value(env, var) {
             return Ok(Some(Setting::new(url.to_owned(), Source::Environment(var))));
         }
@@ -226,7 +230,7 @@ fn configured_endpoint(
                 profile: view.name.to_owned(),
                 name: name.to_owned(),
             })?;
-        if let Some(IniValue::Nested(service)) = section.values.get("sso_oidc") {
+        if let Some(IniValue::Nested(service)) = section.values.get(service.config_key()) {
             if let Some(url) = service
                 .get("endpoint_url")
                 .map(|u| u.trim())
