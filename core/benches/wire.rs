@@ -196,8 +196,8 @@ fn device_flow(c: &mut Criterion) {
             let mut polls = 0;
             loop {
                 match flow.poll_output().unwrap() {
-                    Output::Transmit(req) => {
-                        let resp = match req.uri().path() {
+                    Output::Transmit(transmit) => {
+                        let resp = match transmit.request.uri().path() {
                             "/client/register" => r.clone(),
                             "/device_authorization" => s.clone(),
                             _ => {

@@ -65,11 +65,9 @@ fn bench_logins(c: &mut Criterion, group: &str, pending_polls: u32) {
         b.iter(|| {
             let input = DeviceFlowInput::new(endpoint.clone(), START_URL, "bench")
                 .scopes(["sso:account:access"]);
-            let options = ssooidc_ureq::device::LoginOptions {
-                flow: flow(),
-                seed: Some(1),
-                ..Default::default()
-            };
+            let options = ssooidc_ureq::device::LoginOptions::default()
+                .flow(flow())
+                .seed(1);
             ssooidc_ureq::device::device_login(&client, input, options, |_| {}).unwrap()
         })
     });
@@ -96,7 +94,8 @@ fn bench_logins(c: &mut Criterion, group: &str, pending_polls: u32) {
         .build()
         .unwrap();
     let http = ssooidc_async::reqwest_client_builder().build().unwrap();
-    let aclient = ssooidc_async::Client::new(http.clone(), endpoint.clone());
+    let aclient =
+        ssooidc_async::Client::new(http.clone(), ssooidc_async::TokioTimer, endpoint.clone());
     g.bench_function("async_reqwest_device_login", |b| {
         b.iter(|| {
             let input = DeviceFlowInput::new(endpoint.clone(), START_URL, "bench")
@@ -104,7 +103,6 @@ fn bench_logins(c: &mut Criterion, group: &str, pending_polls: u32) {
             let options = ssooidc_async::LoginOptions::default().flow(flow()).seed(1);
             rt.block_on(ssooidc_async::device_login(
                 &aclient,
-                ssooidc_async::TokioTimer,
                 input,
                 options,
                 |_| {},

@@ -17,7 +17,7 @@ use ssooidc_core::device::DeviceFlowConfig;
 use ssooidc_emulator::{Config as EmuConfig, Emulator, RecordedRequest, RunningEmulator, Target};
 use ssooidc_ureq::device::LoginOptions;
 use ssooidc_ureq::session::Sessions;
-use ssooidc_ureq::{Client, Config};
+use ssooidc_ureq::{Client, Config, RetryConfig, RetryMode};
 
 /// One protocol second in the tests: interval 1 = 10 ms, a 600 s device code = 6 s.
 pub const SECOND: Duration = Duration::from_millis(10);
@@ -58,6 +58,18 @@ pub fn config_for(emu: &RunningEmulator) -> Config {
 /// A client for `emu`.
 pub fn client_for(emu: &RunningEmulator) -> Client {
     Client::new(config_for(emu)).expect("client")
+}
+
+/// One attempt per call: the client's retry policy turned off, for tests of what a single
+/// failed attempt returns (every `Client` call goes through the retry policy, which by default
+/// retries a 5xx, a timeout or a dropped connection).
+pub fn single_attempt() -> RetryConfig {
+    RetryConfig::new(RetryMode::Standard, 1)
+}
+
+/// A client for `emu` that makes one attempt per call ([`single_attempt`]).
+pub fn client_without_retries(emu: &RunningEmulator) -> Client {
+    Client::new(config_for(emu).retry(single_attempt())).expect("client")
 }
 
 /// The device flow's policy with [`SECOND`]-long protocol seconds.

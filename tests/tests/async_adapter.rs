@@ -1,6 +1,10 @@
 //! The async adapter (`ssooidc-async` with its reqwest and tokio integrations) over real
 //! loopback HTTP: against the emulator for every operation, modelled error and fault, and against
 //! a tiny raw TCP server for oversized bodies.
+//!
+//! Every `Client` call goes through the retry policy, which retries a 5xx, a timeout or a
+//! dropped connection; the tests of what a single failed attempt returns use a client with
+//! [`RetryPolicy::none`], since an injected fault hits one request.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -9,10 +13,10 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
 
 use ssooidc_async::{
-    device_login, CancelToken, Client, Error, LoginError, LoginOptions, TokioTimer,
-    TransportErrorKind,
+    device_login, CallError, CancelToken, Client, LoginError, LoginOptions, RetryPolicy,
+    StaticKeys, TokioTimer, TransportErrorKind,
 };
-use ssooidc_core::device::{DeviceFlowConfig, DeviceFlowError, DeviceFlowInput, Event, Failure};
+use ssooidc_core::device::{DeviceFlowConfig, DeviceFlowError, DeviceFlowInput, Event};
 use ssooidc_core::endpoint::Endpoint;
 use ssooidc_core::operations::{CreateToken, RegisterClient, StartDeviceAuthorization};
 use ssooidc_core::wire::DecodeError;
@@ -27,7 +31,7 @@ const SECOND: Duration = Duration::from_millis(10);
 /// The reqwest timeout of the timeout tests.
 const SHORT_TIMEOUT: Duration = Duration::from_millis(300);
 
-type AsyncClient = Client<reqwest::Client>;
+type AsyncClient = Client<reqwest::Client, TokioTimer>;
 
 fn emulator(config: Config) -> RunningEmulator {
     Emulator::start(config.second(SECOND)).expect("emulator starts")
@@ -42,12 +46,17 @@ fn client_with_timeout(url: &str, timeout: Duration) -> AsyncClient {
         .timeout(timeout)
         .build()
         .unwrap();
-    Client::new(http, endpoint_of(url))
+    Client::new(http, TokioTimer, endpoint_of(url))
 }
 
 /// A client with a generous timeout: the machine may be busy compiling.
 fn client(url: &str) -> AsyncClient {
     client_with_timeout(url, Duration::from_secs(10))
+}
+
+/// [`client`] making one attempt per call.
+fn single_attempt_client(url: &str) -> AsyncClient {
+    client(url).retry(RetryPolicy::none())
 }
 
 fn rule(s: &str) -> FaultRule {
@@ -92,7 +101,7 @@ async fn register_and_start(
     )
 }
 
-fn service_code(e: &Error) -> Option<ErrorCode> {
+fn service_code(e: &CallError) -> Option<ErrorCode> {
     e.service_error().and_then(ServiceError::code)
 }
 
@@ -165,7 +174,7 @@ async fn every_operation_over_loopback() {
 #[tokio::test]
 async fn every_modelled_error_surfaces_typed_from_every_operation() {
     let emu = emulator(Config::default());
-    let client = client(emu.base_url());
+    let client = single_attempt_client(emu.base_url());
     let (id, secret, device_code, _) = register_and_start(&client, &[]).await;
     let register = RegisterClient::new("async-test");
     let start = StartDeviceAuthorization::new(id.clone(), secret.clone(), START_URL);
@@ -191,10 +200,16 @@ async fn every_modelled_error_surfaces_typed_from_every_operation() {
                 _ => client.create_token(&poll).await.err(),
             }
             .unwrap_or_else(|| panic!("{target}: {code} injected"));
-            let Error::Service { operation, source } = &err else {
+            let CallError::Service {
+                operation,
+                error: source,
+                max_retries_reached,
+            } = &err
+            else {
                 panic!("{target}: {code}: not a service error: {err:?}");
             };
             assert_eq!(*operation, target.name());
+            assert_eq!(*max_retries_reached, None, "{target}: {err}");
             assert_eq!(source.code(), Some(code), "{target}: {err}");
             assert_eq!(source.status(), code.http_status());
             assert!(source.request_id().is_some());
@@ -212,7 +227,7 @@ async fn every_modelled_error_surfaces_typed_from_every_operation() {
 #[tokio::test]
 async fn a_bare_5xx_is_an_unknown_transient_service_error_then_the_call_succeeds() {
     let emu = emulator(Config::default());
-    let client = client(emu.base_url());
+    let client = single_attempt_client(emu.base_url());
     emu.inject(rule("RegisterClient#1=503"));
     let register = RegisterClient::new("async-test");
     let err = client.register_client(&register).await.unwrap_err();
@@ -220,6 +235,41 @@ async fn a_bare_5xx_is_an_unknown_transient_service_error_then_the_call_succeeds
     assert!(matches!(source, ServiceError::Unknown { code, .. } if code == "503"));
     assert_eq!(source.retry_kind(), RetryKind::Transient);
     client.register_client(&register).await.unwrap();
+    assert_eq!(count(&emu, Target::RegisterClient), 2);
+
+    // With the default retry policy the same 503 is retried within the call, which succeeds.
+    let client = self::client(emu.base_url());
+    emu.inject(rule("RegisterClient#1=503"));
+    client.register_client(&register).await.unwrap();
+    assert_eq!(count(&emu, Target::RegisterClient), 4);
+}
+
+#[tokio::test]
+async fn the_retry_policy_gives_up_after_its_attempts() {
+    let emu = emulator(Config::default());
+    let client = client(emu.base_url());
+    emu.inject(rule("RegisterClient#1+=InternalServerException"));
+    let err = client
+        .register_client(&RegisterClient::new("async-test"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            CallError::Service {
+                operation: "RegisterClient",
+                error: ServiceError::InternalServer { .. },
+                max_retries_reached: Some(2),
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string()
+            .contains("when calling the RegisterClient operation (reached max retries: 2)"),
+        "{err}"
+    );
+    assert_eq!(count(&emu, Target::RegisterClient), 3);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -233,13 +283,9 @@ async fn device_login_follows_the_pending_and_slow_down_schedule() {
     emu.inject(rule("CreateToken#3=SlowDownException"));
     let client = client(emu.base_url());
     let mut events = Vec::new();
-    let token = device_login(
-        &client,
-        TokioTimer,
-        input(emu.base_url()),
-        login_options(),
-        |e| events.push(e.clone()),
-    )
+    let token = device_login(&client, input(emu.base_url()), login_options(), |e| {
+        events.push(e.clone())
+    })
     .await
     .unwrap();
     assert!(!token.access_token.expose().is_empty());
@@ -273,19 +319,12 @@ async fn device_login_follows_the_pending_and_slow_down_schedule() {
 async fn device_login_reuses_a_cached_registration() {
     let emu = emulator(Config::default().approval(Approval::ApproveAfterPolls(0)));
     let client = client(emu.base_url());
-    let first = device_login(
-        &client,
-        TokioTimer,
-        input(emu.base_url()),
-        login_options(),
-        |_| {},
-    )
-    .await
-    .unwrap();
+    let first = device_login(&client, input(emu.base_url()), login_options(), |_| {})
+        .await
+        .unwrap();
     let mut events = Vec::new();
     let second = device_login(
         &client,
-        TokioTimer,
         input(emu.base_url()).registration(first.registration.clone()),
         login_options(),
         |e| events.push(e.clone()),
@@ -304,15 +343,9 @@ async fn device_login_expires() {
     let emu = emulator(Config::default().expires_in(5));
     let client = client(emu.base_url());
     let started = Instant::now();
-    let err = device_login(
-        &client,
-        TokioTimer,
-        input(emu.base_url()),
-        login_options(),
-        |_| {},
-    )
-    .await
-    .unwrap_err();
+    let err = device_login(&client, input(emu.base_url()), login_options(), |_| {})
+        .await
+        .unwrap_err();
     let LoginError::Flow(flow) = &err else {
         panic!("{err:?}")
     };
@@ -325,13 +358,9 @@ async fn device_login_denied() {
     let emu = emulator(Config::default().approval(Approval::DenyAfterPolls(1)));
     let client = client(emu.base_url());
     let mut prompted = false;
-    let err = device_login(
-        &client,
-        TokioTimer,
-        input(emu.base_url()),
-        login_options(),
-        |e| prompted |= matches!(e, Event::Prompt(_)),
-    )
+    let err = device_login(&client, input(emu.base_url()), login_options(), |e| {
+        prompted |= matches!(e, Event::Prompt(_))
+    })
     .await
     .unwrap_err();
     assert!(
@@ -348,15 +377,9 @@ async fn device_login_retries_5xx_then_succeeds() {
     emu.inject(rule("StartDeviceAuthorization#1=503"));
     emu.inject(rule("CreateToken#2=502"));
     let client = client(emu.base_url());
-    let token = device_login(
-        &client,
-        TokioTimer,
-        input(emu.base_url()),
-        login_options(),
-        |_| {},
-    )
-    .await
-    .unwrap();
+    let token = device_login(&client, input(emu.base_url()), login_options(), |_| {})
+        .await
+        .unwrap();
     assert!(!token.access_token.expose().is_empty());
     assert_eq!(count(&emu, Target::RegisterClient), 2);
     assert_eq!(count(&emu, Target::StartDeviceAuthorization), 2);
@@ -371,7 +394,6 @@ async fn device_login_gives_up_after_repeated_5xx() {
     let client = client(emu.base_url());
     let err = device_login(
         &client,
-        TokioTimer,
         input(emu.base_url()),
         LoginOptions::default()
             .flow(flow_config().max_retries(2))
@@ -380,19 +402,26 @@ async fn device_login_gives_up_after_repeated_5xx() {
     )
     .await
     .unwrap_err();
-    let LoginError::Flow(DeviceFlowError::RetriesExhausted {
-        operation,
-        attempts,
-        last: Failure::Response(last),
-    }) = &err
+    let LoginError::Flow(DeviceFlowError::Call(
+        last @ CallError::Service {
+            operation,
+            max_retries_reached,
+            ..
+        },
+    )) = &err
     else {
         panic!("{err:?}")
     };
-    assert_eq!((*operation, *attempts), ("RegisterClient", 3));
+    // 3 attempts: the first and 2 retries.
+    assert_eq!(
+        (*operation, *max_retries_reached),
+        ("RegisterClient", Some(2))
+    );
     assert_eq!(
         last.service_error().and_then(ServiceError::code),
         Some(ErrorCode::InternalServer)
     );
+    assert_eq!(count(&emu, Target::RegisterClient), 3);
 }
 
 #[tokio::test]
@@ -407,7 +436,7 @@ async fn device_login_cancelled_by_token_from_another_task() {
         let input = input(emu.base_url());
         let options = login_options().cancel(cancel.clone());
         async move {
-            device_login(&*client, TokioTimer, input, options, move |e| {
+            device_login(&*client, input, options, move |e| {
                 if matches!(e, Event::Prompt(_)) {
                     let _ = prompted_tx.send(());
                 }
@@ -437,13 +466,7 @@ async fn device_login_cancelled_by_token_from_another_task() {
 async fn dropping_the_login_future_cancels_it() {
     let emu = emulator(Config::default()); // nobody approves
     let client = client(emu.base_url());
-    let login = device_login(
-        &client,
-        TokioTimer,
-        input(emu.base_url()),
-        login_options(),
-        |_| {},
-    );
+    let login = device_login(&client, input(emu.base_url()), login_options(), |_| {});
     assert!(tokio::time::timeout(SECOND * 5, login).await.is_err());
     // A request that was on the wire when the future was dropped may still land; give it a moment.
     tokio::time::sleep(SECOND * 2).await;
@@ -473,14 +496,15 @@ async fn connection_refused_is_a_connect_error() {
         .register_client(&RegisterClient::new("x"))
         .await
         .unwrap_err();
+    // Refused connections are transient: the retry policy tries 3 times, then reports it.
     assert!(
         matches!(
-            err,
-            Error::Transport {
+            &err,
+            CallError::Transport {
                 operation: "RegisterClient",
-                kind: TransportErrorKind::Connect,
-                ..
-            }
+                error,
+                retries: 2,
+            } if error.kind() == TransportErrorKind::Connect
         ),
         "{err:?}"
     );
@@ -488,7 +512,6 @@ async fn connection_refused_is_a_connect_error() {
     // The device flow retries it, then reports it.
     let err = device_login(
         &client,
-        TokioTimer,
         input(&url),
         LoginOptions::default()
             .flow(flow_config().max_retries(1))
@@ -497,14 +520,15 @@ async fn connection_refused_is_a_connect_error() {
     )
     .await
     .unwrap_err();
+    // 2 attempts: the first and 1 retry.
     assert!(
         matches!(
-            err,
-            LoginError::Flow(DeviceFlowError::RetriesExhausted {
-                attempts: 2,
-                last: Failure::Transport(TransportErrorKind::Connect),
-                ..
-            })
+            &err,
+            LoginError::Flow(DeviceFlowError::Call(CallError::Transport {
+                operation: "RegisterClient",
+                error,
+                retries: 1,
+            })) if error.kind() == TransportErrorKind::Connect
         ),
         "{err:?}"
     );
@@ -514,7 +538,7 @@ async fn connection_refused_is_a_connect_error() {
 async fn a_hanging_server_times_out_within_the_timeout() {
     let emu = emulator(Config::default());
     emu.inject(rule("RegisterClient#1=hang"));
-    let client = client_with_timeout(emu.base_url(), SHORT_TIMEOUT);
+    let client = client_with_timeout(emu.base_url(), SHORT_TIMEOUT).retry(RetryPolicy::none());
     let started = Instant::now();
     let err = client
         .register_client(&RegisterClient::new("x"))
@@ -522,13 +546,17 @@ async fn a_hanging_server_times_out_within_the_timeout() {
         .unwrap_err();
     let elapsed = started.elapsed();
     assert!(err.is_timeout(), "{err:?}");
-    assert!(matches!(
-        err,
-        Error::Timeout {
-            operation: "RegisterClient",
-            ..
-        }
-    ));
+    assert!(
+        matches!(
+            &err,
+            CallError::Transport {
+                operation: "RegisterClient",
+                error,
+                retries: 0,
+            } if error.kind() == TransportErrorKind::Timeout
+        ),
+        "{err:?}"
+    );
     assert!(elapsed >= SHORT_TIMEOUT, "{elapsed:?}");
     assert!(
         elapsed < SHORT_TIMEOUT + Duration::from_millis(700),
@@ -538,34 +566,41 @@ async fn a_hanging_server_times_out_within_the_timeout() {
     // In the device flow a timeout is retried: the next RegisterClient goes through.
     emu.inject(rule("RegisterClient#1=hang"));
     emu.set_approval(Approval::ApproveAfterPolls(0));
-    device_login(
-        &client,
-        TokioTimer,
-        input(emu.base_url()),
-        login_options(),
-        |_| {},
-    )
-    .await
-    .unwrap();
+    device_login(&client, input(emu.base_url()), login_options(), |_| {})
+        .await
+        .unwrap();
     assert_eq!(count(&emu, Target::RegisterClient), 3);
+
+    // The client's retry policy retries a timeout too: the call succeeds at its second attempt.
+    let client = client_with_timeout(emu.base_url(), SHORT_TIMEOUT);
+    emu.inject(rule("RegisterClient#1=hang"));
+    let started = Instant::now();
+    client
+        .register_client(&RegisterClient::new("x"))
+        .await
+        .unwrap();
+    assert!(started.elapsed() >= SHORT_TIMEOUT);
+    assert_eq!(count(&emu, Target::RegisterClient), 5);
 }
 
 #[tokio::test]
 async fn a_connection_dropped_mid_response_is_a_transport_error() {
     let emu = emulator(Config::default());
     emu.inject(rule("RegisterClient#1=drop"));
-    let client = client(emu.base_url());
+    let client = single_attempt_client(emu.base_url());
     let err = client
         .register_client(&RegisterClient::new("x"))
         .await
         .unwrap_err();
+    // A body cut off is a closed connection (a transient failure).
     assert!(
         matches!(
-            err,
-            Error::Transport {
-                kind: TransportErrorKind::Other,
-                ..
-            }
+            &err,
+            CallError::Transport {
+                operation: "RegisterClient",
+                error,
+                retries: 0,
+            } if error.kind() == TransportErrorKind::ConnectionClosed
         ),
         "{err:?}"
     );
@@ -575,7 +610,20 @@ async fn a_connection_dropped_mid_response_is_a_transport_error() {
         .register_client(&RegisterClient::new("x"))
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Transport { .. }), "{err:?}");
+    assert!(
+        matches!(err, CallError::Transport { retries: 0, .. }),
+        "{err:?}"
+    );
+
+    // With the default retry policy both are retried and the call succeeds.
+    let client = self::client(emu.base_url());
+    emu.inject(rule("RegisterClient#1=drop"));
+    emu.inject(rule("RegisterClient#2=close"));
+    client
+        .register_client(&RegisterClient::new("x"))
+        .await
+        .unwrap();
+    assert_eq!(count(&emu, Target::RegisterClient), 5);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -662,11 +710,11 @@ fn read_request(stream: &mut TcpStream) {
     }
 }
 
-fn assert_too_large(err: &Error) {
+fn assert_too_large(err: &CallError) {
     assert!(
         matches!(
             err,
-            Error::Malformed {
+            CallError::Malformed {
                 operation: "RegisterClient",
                 status: 200,
                 kind: DecodeError::TooLarge { len, limit },
@@ -719,36 +767,55 @@ async fn a_10_mb_chunked_body_is_malformed_too_large_and_reading_stops_early() {
 #[tokio::test]
 async fn create_token_with_iam_is_signed_and_decoded() {
     let emu = emulator(Config::default());
-    let client = client(emu.base_url());
+    let iam_requests = || {
+        emu.requests()
+            .into_iter()
+            .filter(|r| r.query.as_deref() == Some("aws_iam=t"))
+            .collect::<Vec<_>>()
+    };
     let mut input = ssooidc_core::operations::CreateTokenWithIam::new(
         "arn:aws:sso::123456789012:application/ssoins-1/apl-2",
         ssooidc_core::operations::grant_type::JWT_BEARER,
     );
     input.assertion = Some("eyJ0eXAiOiJKV1Qi".into());
-    let credentials = ssooidc_core::sigv4::SigningCredentials {
-        access_key_id: "AKIDEXAMPLE".into(),
-        secret_access_key: "SECRETKEY".into(),
-        session_token: None,
-    };
+
+    // Without credentials the signed operation is refused rather than sent unsigned, by its
+    // own method and by the generic call alike.
+    let unsigned = client(emu.base_url());
+    for result in [
+        unsigned.create_token_with_iam(&input).await,
+        unsigned.call(&input).await,
+    ] {
+        assert!(
+            matches!(
+                result,
+                Err(CallError::Credentials {
+                    operation: "CreateTokenWithIAM",
+                    ..
+                })
+            ),
+            "{result:?}"
+        );
+    }
+    assert!(iam_requests().is_empty(), "nothing was sent");
+
+    let client = client(emu.base_url())
+        .credentials(StaticKeys::new("AKIDEXAMPLE", "SECRETKEY"), "us-east-1");
     let out = client
-        .create_token_with_iam(&input, &credentials, "us-east-1")
+        .create_token_with_iam(&input)
         .await
         .expect("signed call");
     assert!(!out.access_token.expose().is_empty());
-    let request = emu
-        .requests()
-        .into_iter()
-        .find(|r| r.query.as_deref() == Some("aws_iam=t"))
-        .expect("the IAM request");
-    let auth = request.header("authorization").expect("signed");
-    assert!(
-        auth.starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
-            && auth.contains("/us-east-1/sso-oauth/aws4_request"),
-        "{auth}"
-    );
-    // The generic call refuses the signed operation rather than send it unsigned.
-    assert!(matches!(
-        client.call(&input).await,
-        Err(Error::Request { .. })
-    ));
+    // The generic call signs it the same way.
+    client.call(&input).await.expect("signed generic call");
+    let requests = iam_requests();
+    assert_eq!(requests.len(), 2);
+    for request in &requests {
+        let auth = request.header("authorization").expect("signed");
+        assert!(
+            auth.starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/")
+                && auth.contains("/us-east-1/sso-oauth/aws4_request"),
+            "{auth}"
+        );
+    }
 }

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use ssooidc_core::cache::{format_timestamp, parse_timestamp, CachedToken};
 use ssooidc_core::operations::CreateToken;
+use ssooidc_core::refresh::RefreshError;
 use ssooidc_emulator::{Approval, RunningEmulator, Target};
 use ssooidc_tests::*;
 use ssooidc_ureq::session::{LoginResult, SessionError, SessionSelector, TokenSource};
@@ -386,21 +387,33 @@ fn an_expired_token_whose_refresh_fails_needs_a_new_login() {
     emu.inject("CreateToken=InvalidGrantException".parse().unwrap());
 
     let err = home.sessions().token(dev()).expect_err("expired");
-    assert!(matches!(err, SessionError::Expired { .. }), "{err:?}");
+    match &err {
+        SessionError::Expired {
+            session,
+            source: RefreshError::Expired { failure: Some(_) },
+        } => assert_eq!(session, "sso-session my-sso"),
+        other => panic!("{other:?}"),
+    }
+    // The library says why; the advice to log in again is the CLI's.
     let message = err.to_string();
-    assert!(message.contains("expired"), "{message}");
-    assert!(message.contains("InvalidGrantException"), "{message}");
-    assert!(
-        message.contains("run `ssooidc login --profile dev`"),
-        "{message}"
+    assert_eq!(
+        message,
+        "the SSO token for sso-session my-sso has expired: the SSO token has expired and \
+         refresh failed (An error occurred (InvalidGrantException) when calling the CreateToken \
+         operation: Injected fault)"
     );
     assert_eq!(token_requests(&emu, "refresh_token").len(), 1);
 
-    // The probe (a fresh process) says the same and fails.
+    // The probe (a fresh process) says it has expired too and fails; within 60 s of the failed
+    // attempt it does not try to refresh again.
     let (ok, stdout) = probe(&home, "dev");
     assert!(!ok);
-    assert!(stdout.starts_with("error="), "{stdout}");
-    assert!(stdout.contains("ssooidc login --profile dev"), "{stdout}");
+    assert_eq!(
+        stdout,
+        "error=the SSO token for sso-session my-sso has expired: the SSO token has expired and \
+         cannot be refreshed\n"
+    );
+    assert_eq!(token_requests(&emu, "refresh_token").len(), 1);
 }
 
 #[test]
@@ -453,11 +466,17 @@ fn a_legacy_profile_never_refreshes() {
 
     write_legacy_token(&home, -time::Duration::minutes(1));
     let err = home.sessions().token(legacy).expect_err("expired");
-    assert!(matches!(err, SessionError::Expired { .. }), "{err:?}");
-    assert!(
-        err.to_string()
-            .contains("run `ssooidc login --profile legacy`"),
-        "{err}"
+    match &err {
+        SessionError::Expired {
+            session,
+            source: RefreshError::Expired { failure: None },
+        } => assert_eq!(session, "profile legacy"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        err.to_string(),
+        "the SSO token for profile legacy has expired: the SSO token has expired and cannot be \
+         refreshed"
     );
     assert_eq!(emu.requests().len(), 0, "never a refresh request");
 }
@@ -472,9 +491,10 @@ fn no_file_or_a_corrupt_file_is_not_logged_in() {
         SessionError::NotLoggedIn { reason: None, .. } => {}
         other => panic!("{other:?}"),
     }
+    // Named by its sso-session; the advice to log in is the CLI's.
     assert_eq!(
         err.to_string(),
-        "no cached SSO token for --profile dev; run `ssooidc login --profile dev`"
+        "no cached SSO token for sso-session my-sso"
     );
 
     let path = home.cache_file(MY_SSO_TOKEN_KEY);
@@ -490,8 +510,11 @@ fn no_file_or_a_corrupt_file_is_not_logged_in() {
         other => panic!("{other:?}"),
     }
     let message = err.to_string();
+    assert!(
+        message.starts_with("no cached SSO token for sso-session my-sso ("),
+        "{message}"
+    );
     assert!(message.contains("unusable"), "{message}");
-    assert!(message.contains("ssooidc login --profile dev"), "{message}");
     assert_eq!(
         std::fs::read(&path).unwrap(),
         partial,
@@ -532,10 +555,16 @@ fn a_failed_refresh_is_not_retried_within_60_seconds_by_any_process() {
     login(&home);
     let cached = set_expiry(&home, MY_SSO_TOKEN_KEY, time::Duration::minutes(5));
     emu.clear_requests();
-    emu.inject("CreateToken#1=InternalServerException".parse().unwrap());
+    // Every refresh request fails: the refresh call's retry policy (3 attempts) runs out.
+    emu.inject("CreateToken=InternalServerException".parse().unwrap());
     let first = home.sessions().token(dev()).unwrap();
-    assert!(matches!(first.source, TokenSource::RefreshFailed(_)));
-    assert_eq!(emu.requests().len(), 1);
+    match &first.source {
+        TokenSource::RefreshFailed(why) => {
+            assert!(why.contains("(reached max retries: 2)"), "{why}")
+        }
+        other => panic!("expected RefreshFailed, got {other:?}"),
+    }
+    assert_eq!(emu.requests().len(), 3, "one refresh call of 3 attempts");
 
     // Another process right after: the attempt is recorded beside the cache, so it uses the
     // cached token without asking again.
@@ -545,7 +574,7 @@ fn a_failed_refresh_is_not_retried_within_60_seconds_by_any_process() {
         stdout,
         format!("source=cached\ntoken={}\n", cached.access_token.expose())
     );
-    assert_eq!(emu.requests().len(), 1, "no second attempt");
+    assert_eq!(emu.requests().len(), 3, "no second attempt");
 }
 
 #[test]

@@ -4,13 +4,12 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use ssooidc_core::device::TransportErrorKind as FlowTransport;
-use ssooidc_core::device::{DeviceFlowError, DeviceFlowInput, Event, Failure, Prompt};
-use ssooidc_core::ServiceError;
+use ssooidc_core::device::{DeviceFlowError, DeviceFlowInput, Event, Prompt};
+use ssooidc_core::{CallError, ServiceError, TransportErrorKind};
 use ssooidc_emulator::{Approval, RecordedRequest, RunningEmulator, Target};
 use ssooidc_tests::*;
-use ssooidc_ureq::device::{device_login, CancelToken, LoginError, LoginOptions};
-use ssooidc_ureq::{Client, Config};
+use ssooidc_ureq::device::{device_login, LoginError};
+use ssooidc_ureq::{CancelToken, Client, Config};
 
 fn input(client: &Client) -> DeviceFlowInput {
     DeviceFlowInput::new(
@@ -255,12 +254,15 @@ fn retries_are_bounded_when_the_server_is_unreachable() {
     .unwrap();
     let started = Instant::now();
     match device_login(&client, input(&client), login_options(), |_| {}) {
-        Err(LoginError::Flow(DeviceFlowError::RetriesExhausted {
+        Err(LoginError::Flow(DeviceFlowError::Call(CallError::Transport {
             operation: "RegisterClient",
-            attempts,
-            last: Failure::Transport(FlowTransport::Connect),
-        })) => assert_eq!(attempts, 4, "the first try and 3 retries"),
-        other => panic!("expected RetriesExhausted, got {other:?}"),
+            error,
+            retries,
+        }))) => {
+            assert_eq!(error.kind(), TransportErrorKind::Connect, "{error}");
+            assert_eq!(retries, 3, "the first try and 3 retries");
+        }
+        other => panic!("expected the retries to run out, got {other:?}"),
     }
     // Backoffs of about 1, 2 and 4 protocol seconds.
     assert!(started.elapsed() >= secs(1 + 2 + 4) / 2);
@@ -272,10 +274,7 @@ fn cancelling_from_another_thread_stops_a_waiting_login() {
     let emu = start(emulator_config().interval(100)); // polls 1 s (real) apart
     let client = client_for(&emu);
     let cancel = CancelToken::new();
-    let options = LoginOptions {
-        cancel: cancel.clone(),
-        ..login_options()
-    };
+    let options = login_options().cancel(cancel.clone());
     let started = Instant::now();
     let result = device_login(&client, input(&client), options, |e| {
         if let Event::Prompt(_) = e {

@@ -1,8 +1,11 @@
 //! Every modelled error of the service (the 14 `ErrorCode`s), injected at the emulator, surfaces
-//! from the ureq client as `Error::Service { source: ServiceError::<the right variant>, .. }`
+//! from the ureq client as `CallError::Service { error: ServiceError::<the right variant>, .. }`
 //! with the emulator's request id, status and message kept — with the `x-amzn-ErrorType` header
 //! and without it (the OAuth `error` fallback of spec 3.2). Plus errors the emulator produces by
 //! itself, and unmodelled statuses.
+//!
+//! The injected faults hit one request each, so the decoding tests use a client that makes one
+//! attempt per call: the default retry policy would retry a 5xx and get a real answer.
 
 use ssooidc_core::operations::{CreateToken, RegisterClient, StartDeviceAuthorization};
 use ssooidc_core::{ErrorCode, ServiceError};
@@ -10,7 +13,7 @@ use ssooidc_emulator::{Approval, RunningEmulator};
 use ssooidc_tests::*;
 use std::sync::{Arc, Mutex};
 
-use ssooidc_ureq::{Client, DebugSink, Error};
+use ssooidc_ureq::{CallError, Client, DebugSink};
 
 /// The variant a code must decode to, spelled out (not through `ServiceError::code`).
 fn is_variant(code: ErrorCode, e: &ServiceError) -> bool {
@@ -36,7 +39,7 @@ fn is_variant(code: ErrorCode, e: &ServiceError) -> bool {
 
 /// Calls `operation` (the three public ones) with throwaway inputs: an injected fault answers
 /// before the emulator looks at them.
-fn call(client: &Client, operation: &str) -> Error {
+fn call(client: &Client, operation: &str) -> CallError {
     let result = match operation {
         "RegisterClient" => client
             .register_client(&RegisterClient::new("errors"))
@@ -76,7 +79,7 @@ const OPERATIONS: [&str; 3] = ["RegisterClient", "StartDeviceAuthorization", "Cr
 /// Injects each code on each operation and checks what the client returns. `expect` maps the
 /// injected code to the code the client can know.
 fn every_code(emu: &RunningEmulator, expect: impl Fn(ErrorCode) -> ErrorCode) {
-    let client = client_for(emu);
+    let client = client_without_retries(emu);
     for operation in OPERATIONS {
         for code in ErrorCode::ALL {
             emu.inject(
@@ -87,14 +90,16 @@ fn every_code(emu: &RunningEmulator, expect: impl Fn(ErrorCode) -> ErrorCode) {
             let err = call(&client, operation);
             let recorded = emu.requests().pop().expect("recorded");
             let context = format!("{code:?} on {operation}: {err:?}");
-            let Error::Service {
+            let CallError::Service {
                 operation: op,
-                source,
+                error: source,
+                max_retries_reached,
             } = &err
             else {
                 panic!("not a service error: {context}");
             };
             assert_eq!(*op, operation, "{context}");
+            assert_eq!(*max_retries_reached, None, "{context}");
             let expected = expect(code);
             assert!(is_variant(expected, source), "{context}");
             assert_eq!(source.code(), Some(expected), "{context}");
@@ -158,9 +163,10 @@ fn errors_the_emulator_produces_itself() {
         ))
         .unwrap_err();
     match &err {
-        Error::Service {
+        CallError::Service {
             operation: "StartDeviceAuthorization",
-            source: ServiceError::InvalidClient { meta },
+            error: ServiceError::InvalidClient { meta },
+            max_retries_reached: None,
         } => {
             assert_eq!(meta.status, 401);
             assert_eq!(
@@ -186,15 +192,17 @@ fn errors_the_emulator_produces_itself() {
     );
     assert!(matches!(
         client.create_token(&poll),
-        Err(Error::Service {
-            source: ServiceError::AuthorizationPending { .. },
+        Err(CallError::Service {
+            error: ServiceError::AuthorizationPending { .. },
+            max_retries_reached: None,
             ..
         })
     ));
     assert!(matches!(
         client.create_token(&poll),
-        Err(Error::Service {
-            source: ServiceError::SlowDown { .. },
+        Err(CallError::Service {
+            error: ServiceError::SlowDown { .. },
+            max_retries_reached: None,
             ..
         })
     ));
@@ -204,8 +212,9 @@ fn errors_the_emulator_produces_itself() {
     std::thread::sleep(SECOND * 7); // past the slowed-down interval of 6
     assert!(matches!(
         client.create_token(&poll),
-        Err(Error::Service {
-            source: ServiceError::AccessDenied { .. },
+        Err(CallError::Service {
+            error: ServiceError::AccessDenied { .. },
+            max_retries_reached: None,
             ..
         })
     ));
@@ -215,8 +224,9 @@ fn errors_the_emulator_produces_itself() {
     odd.grant_type = "password".into();
     assert!(matches!(
         client.create_token(&odd),
-        Err(Error::Service {
-            source: ServiceError::UnsupportedGrantType { .. },
+        Err(CallError::Service {
+            error: ServiceError::UnsupportedGrantType { .. },
+            max_retries_reached: None,
             ..
         })
     ));
@@ -226,8 +236,9 @@ fn errors_the_emulator_produces_itself() {
     bad.redirect_uris = Some(vec!["not a uri".into()]);
     assert!(matches!(
         client.register_client(&bad),
-        Err(Error::Service {
-            source: ServiceError::InvalidRedirectUri { .. },
+        Err(CallError::Service {
+            error: ServiceError::InvalidRedirectUri { .. },
+            max_retries_reached: None,
             ..
         })
     ));
@@ -236,14 +247,15 @@ fn errors_the_emulator_produces_itself() {
 #[test]
 fn unmodelled_statuses_are_kept_as_unknown() {
     let emu = start(emulator_config());
-    let client = client_for(&emu);
+    let client = client_without_retries(&emu);
     for status in [418u16, 503] {
         emu.inject(format!("RegisterClient#1={status}").parse().unwrap());
         let err = call(&client, "RegisterClient");
         let request_id = emu.requests().pop().unwrap().request_id;
         match &err {
-            Error::Service {
-                source: ServiceError::Unknown { code, meta, .. },
+            CallError::Service {
+                error: ServiceError::Unknown { code, meta, .. },
+                max_retries_reached: None,
                 ..
             } => {
                 // What botocore reports when nothing names the error: the status.
@@ -259,4 +271,52 @@ fn unmodelled_statuses_are_kept_as_unknown() {
             "{status}"
         );
     }
+}
+
+/// With the default retry policy (standard mode, 3 attempts) a 503 is retried until the attempts
+/// run out, and the error says so as the AWS CLI does; a 418 is not retried.
+#[test]
+fn the_default_policy_retries_a_5xx_but_not_a_4xx() {
+    let emu = start(emulator_config());
+    let client = client_for(&emu);
+    emu.inject("RegisterClient#1+=503".parse().unwrap());
+    let err = call(&client, "RegisterClient");
+    match &err {
+        CallError::Service {
+            operation: "RegisterClient",
+            error: ServiceError::Unknown { code, .. },
+            max_retries_reached: Some(2),
+        } => assert_eq!(code, "503"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(
+        err.to_string(),
+        "An error occurred (503) when calling the RegisterClient operation (reached max retries: 2)"
+    );
+    assert_eq!(emu.requests().len(), 3, "the first attempt and 2 retries");
+
+    emu.clear_faults();
+    emu.clear_requests();
+    emu.inject("RegisterClient#1+=418".parse().unwrap());
+    let err = call(&client, "RegisterClient");
+    assert!(
+        matches!(
+            &err,
+            CallError::Service {
+                max_retries_reached: None,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(emu.requests().len(), 1, "a 4xx is not retried");
+
+    // A single 503 is retried and the call succeeds.
+    emu.clear_faults();
+    emu.clear_requests();
+    emu.inject("RegisterClient#1=503".parse().unwrap());
+    client
+        .register_client(&RegisterClient::new("errors"))
+        .expect("the retry is answered");
+    assert_eq!(emu.requests().len(), 2);
 }

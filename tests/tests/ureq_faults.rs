@@ -2,6 +2,10 @@
 //! timeout, a connection dropped in the middle of the response, a connection closed without an
 //! answer, a delay within the timeout, and bodies too large to read (a raw server, since the
 //! emulator never sends one).
+//!
+//! Timeouts and refused or dropped connections are transient: the client's retry policy retries
+//! them. The tests of what a single failed attempt returns use a client that makes one attempt
+//! per call; the others check the retries themselves.
 
 use std::io::Write;
 use std::net::TcpListener;
@@ -12,13 +16,24 @@ use ssooidc_core::operations::{CreateToken, RegisterClient};
 use ssooidc_core::wire::DecodeError;
 use ssooidc_core::MAX_RESPONSE_BODY_BYTES;
 use ssooidc_tests::*;
-use ssooidc_ureq::{Client, Config, Error, TransportErrorKind};
+use ssooidc_ureq::{CallError, Client, Config, TransportErrorKind};
 
 fn client_with_timeout(base: &str, timeout: Duration) -> Client {
     Client::new(Config::new("us-east-1").endpoint_url(base).timeout(timeout)).unwrap()
 }
 
-fn register(client: &Client) -> Result<(), Error> {
+/// [`client_with_timeout`] making one attempt per call.
+fn single_attempt_client(base: &str, timeout: Duration) -> Client {
+    Client::new(
+        Config::new("us-east-1")
+            .endpoint_url(base)
+            .timeout(timeout)
+            .retry(single_attempt()),
+    )
+    .unwrap()
+}
+
+fn register(client: &Client) -> Result<(), CallError> {
     client
         .register_client(&RegisterClient::new("faults"))
         .map(|_| ())
@@ -30,16 +45,17 @@ fn connection_refused_is_a_connect_error() {
     let client = client_with_timeout(&format!("http://127.0.0.1:{port}"), Duration::from_secs(5));
     let started = Instant::now();
     match register(&client) {
-        Err(Error::Transport {
+        // Refused connections are transient: retried twice (3 attempts), then reported.
+        Err(CallError::Transport {
             operation: "RegisterClient",
-            kind: TransportErrorKind::Connect,
-            ..
-        }) => {}
+            error,
+            retries: 2,
+        }) => assert_eq!(error.kind(), TransportErrorKind::Connect, "{error}"),
         other => panic!("expected a connect error, got {other:?}"),
     }
     assert!(
         started.elapsed() < Duration::from_secs(2),
-        "refused at once"
+        "refused at once, and the backoffs are short"
     );
 }
 
@@ -48,15 +64,16 @@ fn a_hanging_server_times_out_within_the_timeout() {
     let emu = start(emulator_config());
     emu.inject("RegisterClient#1=hang".parse().unwrap());
     let timeout = Duration::from_millis(300);
-    let client = client_with_timeout(emu.base_url(), timeout);
+    let client = single_attempt_client(emu.base_url(), timeout);
     let started = Instant::now();
     let err = register(&client).unwrap_err();
     let elapsed = started.elapsed();
     match &err {
-        Error::Timeout {
+        CallError::Transport {
             operation: "RegisterClient",
-            timeout: t,
-        } => assert_eq!(*t, timeout),
+            error,
+            retries: 0,
+        } => assert_eq!(error.kind(), TransportErrorKind::Timeout, "{error}"),
         other => panic!("expected a timeout, got {other:?}"),
     }
     assert!(err.is_timeout());
@@ -67,6 +84,21 @@ fn a_hanging_server_times_out_within_the_timeout() {
     );
     // The emulator is still fine for the next request.
     register(&client).expect("the next request is answered");
+}
+
+#[test]
+fn a_single_timeout_is_retried_by_the_default_policy() {
+    let emu = start(emulator_config());
+    emu.inject("RegisterClient#1=hang".parse().unwrap());
+    let timeout = Duration::from_millis(300);
+    let client = client_with_timeout(emu.base_url(), timeout);
+    let started = Instant::now();
+    register(&client).expect("the retry is answered");
+    assert!(started.elapsed() >= timeout, "the first attempt timed out");
+    assert_eq!(
+        requests_to(&emu, ssooidc_emulator::Target::RegisterClient).len(),
+        2
+    );
 }
 
 #[test]
@@ -82,24 +114,32 @@ fn a_delay_within_the_timeout_is_waited_for() {
 #[test]
 fn a_dropped_connection_mid_response_is_a_transport_error() {
     let emu = start(emulator_config());
-    let client = client_for(&emu);
+    let client = client_without_retries(&emu);
     emu.inject("RegisterClient#1=drop".parse().unwrap());
     match register(&client) {
-        Err(Error::Transport {
+        Err(CallError::Transport {
             operation: "RegisterClient",
-            kind: TransportErrorKind::ConnectionClosed,
-            ..
-        }) => {}
+            error,
+            retries: 0,
+        }) => assert_eq!(
+            error.kind(),
+            TransportErrorKind::ConnectionClosed,
+            "{error}"
+        ),
         other => panic!("expected a closed connection, got {other:?}"),
     }
     // On CreateToken (an error response cut in half) too: never a decode error.
     emu.inject("CreateToken#1=drop".parse().unwrap());
     match client.create_token(&CreateToken::device_code("cid", "sec", "dc")) {
-        Err(Error::Transport {
+        Err(CallError::Transport {
             operation: "CreateToken",
-            kind: TransportErrorKind::ConnectionClosed,
-            ..
-        }) => {}
+            error,
+            retries: 0,
+        }) => assert_eq!(
+            error.kind(),
+            TransportErrorKind::ConnectionClosed,
+            "{error}"
+        ),
         other => panic!("expected a closed connection, got {other:?}"),
     }
     register(&client).expect("a new connection works");
@@ -108,17 +148,34 @@ fn a_dropped_connection_mid_response_is_a_transport_error() {
 #[test]
 fn a_connection_closed_without_an_answer_is_a_transport_error() {
     let emu = start(emulator_config());
-    let client = client_for(&emu);
+    let client = client_without_retries(&emu);
     emu.inject("RegisterClient#1=close".parse().unwrap());
     match register(&client) {
-        Err(Error::Transport {
+        Err(CallError::Transport {
             operation: "RegisterClient",
-            kind: TransportErrorKind::ConnectionClosed,
-            ..
-        }) => {}
+            error,
+            retries: 0,
+        }) => assert_eq!(
+            error.kind(),
+            TransportErrorKind::ConnectionClosed,
+            "{error}"
+        ),
         other => panic!("expected a closed connection, got {other:?}"),
     }
     register(&client).expect("a new connection works");
+}
+
+#[test]
+fn a_dropped_or_closed_connection_is_retried_by_the_default_policy() {
+    let emu = start(emulator_config());
+    let client = client_for(&emu);
+    emu.inject("RegisterClient#1=drop".parse().unwrap());
+    emu.inject("RegisterClient#2=close".parse().unwrap());
+    register(&client).expect("the third attempt is answered");
+    assert_eq!(
+        requests_to(&emu, ssooidc_emulator::Target::RegisterClient).len(),
+        3
+    );
 }
 
 /// A one-shot raw server: reads a request, writes `head`, then the body from `body` in chunks
@@ -163,9 +220,9 @@ fn body_server(
     (base, rx)
 }
 
-fn assert_too_large(result: Result<(), Error>) {
+fn assert_too_large(result: Result<(), CallError>) {
     match result {
-        Err(Error::Malformed {
+        Err(CallError::Malformed {
             operation: "RegisterClient",
             status: 200,
             kind: DecodeError::TooLarge { len, limit },
@@ -245,7 +302,7 @@ fn a_success_that_is_not_json_is_malformed_with_the_request_id() {
         });
         let client = client_with_timeout(&base, Duration::from_secs(5));
         match register(&client) {
-            Err(Error::Malformed {
+            Err(CallError::Malformed {
                 status: 200,
                 request_id,
                 kind,
@@ -276,7 +333,11 @@ fn redirects_are_not_followed() {
     });
     let client = client_with_timeout(&base, Duration::from_secs(5));
     match register(&client) {
-        Err(Error::Service { source, .. }) => {
+        Err(CallError::Service {
+            error: source,
+            max_retries_reached: None,
+            ..
+        }) => {
             assert_eq!(source.status(), 307);
             assert_eq!(source.name(), "307");
         }
@@ -302,7 +363,7 @@ fn a_body_trickling_past_the_timeout_times_out() {
         }
     });
     let timeout = Duration::from_millis(300);
-    let client = client_with_timeout(&base, timeout);
+    let client = single_attempt_client(&base, timeout);
     let started = Instant::now();
     let err = register(&client).unwrap_err();
     let elapsed = started.elapsed();

@@ -17,7 +17,7 @@ use ssooidc_core::operations::{
 use ssooidc_core::ServiceError;
 use ssooidc_emulator::{Approval, RunningEmulator, Target};
 use ssooidc_tests::*;
-use ssooidc_ureq::{Client, Config, DebugSink, Error};
+use ssooidc_ureq::{CallError, Client, Config, DebugSink};
 
 const SCOPE: &str = "sso:account:access";
 
@@ -198,9 +198,10 @@ fn start_device_authorization_and_device_code_token() {
     );
     // Before approval: the typed polling signal.
     match client.create_token(&poll) {
-        Err(Error::Service {
+        Err(CallError::Service {
             operation: "CreateToken",
-            source: ServiceError::AuthorizationPending { .. },
+            error: ServiceError::AuthorizationPending { .. },
+            max_retries_reached: None,
         }) => {}
         other => panic!("expected AuthorizationPending, got {other:?}"),
     }
@@ -222,8 +223,9 @@ fn start_device_authorization_and_device_code_token() {
     // The device code is single-use.
     std::thread::sleep(SECOND * 2);
     match client.create_token(&poll) {
-        Err(Error::Service {
-            source: ServiceError::InvalidGrant { .. },
+        Err(CallError::Service {
+            error: ServiceError::InvalidGrant { .. },
+            max_retries_reached: None,
             ..
         }) => {}
         other => panic!("expected InvalidGrant, got {other:?}"),
@@ -266,8 +268,9 @@ fn refresh_token_grant_rotates() {
     );
     // The old one is spent.
     match client.create_token(&refresh) {
-        Err(Error::Service {
-            source: ServiceError::InvalidGrant { .. },
+        Err(CallError::Service {
+            error: ServiceError::InvalidGrant { .. },
+            max_retries_reached: None,
             ..
         }) => {}
         other => panic!("expected InvalidGrant, got {other:?}"),
@@ -302,8 +305,9 @@ fn authorization_code_grant_with_pkce() {
         ),
     );
     match client.create_token(&wrong) {
-        Err(Error::Service {
-            source: ServiceError::InvalidGrant { .. },
+        Err(CallError::Service {
+            error: ServiceError::InvalidGrant { .. },
+            max_retries_reached: None,
             ..
         }) => {}
         other => panic!("expected InvalidGrant, got {other:?}"),
@@ -325,8 +329,9 @@ fn authorization_code_grant_with_pkce() {
     // Codes are single-use.
     assert!(matches!(
         client.create_token(&input),
-        Err(Error::Service {
-            source: ServiceError::InvalidGrant { .. },
+        Err(CallError::Service {
+            error: ServiceError::InvalidGrant { .. },
+            max_retries_reached: None,
             ..
         })
     ));

@@ -9,7 +9,8 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use ssooidc_async::{
-    device_login, CancelToken, Client, HttpSend, LoginError, LoginOptions, Timer, TransportError,
+    device_login, CallError, CancelToken, Client, HttpSend, LoginError, LoginOptions, Timer,
+    TransportError, TransportErrorKind,
 };
 use ssooidc_core::device::{DeviceFlowError, DeviceFlowInput, Event};
 use ssooidc_core::endpoint::Endpoint;
@@ -32,7 +33,8 @@ fn block_on<F: Future>(fut: F) -> F::Output {
 #[derive(Clone, Copy)]
 enum Answer {
     Error(ErrorCode),
-    Transport,
+    /// A transport failure of this kind.
+    Transport(TransportErrorKind),
     Token,
 }
 
@@ -77,7 +79,7 @@ impl FakeHttp {
                 "expiresIn":600,"interval":1}"#),
             "/token" => match self.token_answers.borrow_mut().pop().expect("scripted") {
                 Answer::Error(code) => Ok(encode_error(&ServiceError::from_code(code, "x"), true)),
-                Answer::Transport => Err(TransportError::other("connection reset")),
+                Answer::Transport(kind) => Err(TransportError::new(kind, "connection reset")),
                 Answer::Token => {
                     ok(r#"{"accessToken":"at","tokenType":"Bearer","expiresIn":3600}"#)
                 }
@@ -157,12 +159,11 @@ fn whole_login_with_no_runtime_follows_the_core_schedule() {
         Error(ErrorCode::AuthorizationPending), // +6 s
         Token,                                  // +6 s
     ]);
-    let client = Client::new(&http, endpoint());
     let timer = FakeTimer::new();
+    let client = Client::new(&http, &timer, endpoint());
     let mut events = Vec::new();
     let token = block_on(device_login(
         &client,
-        &timer,
         input(),
         LoginOptions::default().seed(7),
         |e| events.push(e.clone()),
@@ -197,21 +198,26 @@ fn whole_login_with_no_runtime_follows_the_core_schedule() {
 
 #[test]
 fn transport_errors_back_off_then_exhaust_retries() {
-    let http = FakeHttp::new(&[Answer::Transport; 4]);
-    let client = Client::new(&http, endpoint());
+    // A connection reset: a transient failure, retried.
+    let http = FakeHttp::new(&[Answer::Transport(TransportErrorKind::ConnectionClosed); 4]);
     let timer = FakeTimer::new();
+    let client = Client::new(&http, &timer, endpoint());
     let err = block_on(device_login(
         &client,
-        &timer,
         input(),
         LoginOptions::default().seed(1),
         |_| {},
     ))
     .unwrap_err();
+    // 4 attempts: the first and 3 retries.
     assert!(
         matches!(
-            err,
-            LoginError::Flow(DeviceFlowError::RetriesExhausted { attempts: 4, .. })
+            &err,
+            LoginError::Flow(DeviceFlowError::Call(CallError::Transport {
+                operation: "CreateToken",
+                error,
+                retries: 3,
+            })) if error.kind() == TransportErrorKind::ConnectionClosed
         ),
         "{err:?}"
     );
@@ -228,13 +234,46 @@ fn transport_errors_back_off_then_exhaust_retries() {
 }
 
 #[test]
+fn a_transport_failure_that_is_not_transient_ends_the_login_at_once() {
+    for kind in [
+        TransportErrorKind::Tls,
+        TransportErrorKind::Proxy,
+        TransportErrorKind::Other,
+    ] {
+        let http = FakeHttp::new(&[Answer::Transport(kind)]);
+        let timer = FakeTimer::new();
+        let client = Client::new(&http, &timer, endpoint());
+        let err = block_on(device_login(
+            &client,
+            input(),
+            LoginOptions::default().seed(1),
+            |_| {},
+        ))
+        .unwrap_err();
+        assert!(
+            matches!(
+                &err,
+                LoginError::Flow(DeviceFlowError::Call(CallError::Transport {
+                    operation: "CreateToken",
+                    error,
+                    retries: 0,
+                })) if error.kind() == kind
+            ),
+            "{kind:?}: {err:?}"
+        );
+        assert!(timer.wakes().is_empty(), "{kind:?}: no retry was scheduled");
+        assert_eq!(http.seen.borrow().len(), 3, "register, start, one poll");
+    }
+}
+
+#[test]
 fn a_cancel_token_ends_the_login() {
     let http = FakeHttp::new(&[Answer::Error(ErrorCode::AuthorizationPending)]);
-    let client = Client::new(&http, endpoint());
     let timer = FakeTimer::new();
+    let client = Client::new(&http, &timer, endpoint());
     let cancel = CancelToken::new();
     let options = LoginOptions::default().cancel(cancel.clone());
-    let err = block_on(device_login(&client, &timer, input(), options, |e| {
+    let err = block_on(device_login(&client, input(), options, |e| {
         if matches!(e, Event::Prompt(_)) {
             cancel.cancel();
         }
