@@ -247,7 +247,8 @@ fn the_attempt_limit_comes_from_the_environment_and_the_profile() {
         "--client-type",
         "public",
     ];
-    let cases: [(&[(&str, &str)], &[&str], usize); 4] = [
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str], usize);
+    let cases: [Case; 4] = [
         (&[], &[], 2),
         (&[("AWS_MAX_ATTEMPTS", "4")], &[], 4),
         (&[], &["--profile", "five"], 5),

@@ -306,9 +306,6 @@ mod tests {
             .method(),
             "custom-process"
         );
-        assert_eq!(
-            format!("{:?}", StaticKeys::new("AKID", "TOPSECRET")).contains("TOPSECRET"),
-            false
-        );
+        assert!(!format!("{:?}", StaticKeys::new("AKID", "TOPSECRET")).contains("TOPSECRET"));
     }
 }
