@@ -1,11 +1,12 @@
 //! `config::AwsConfig::parse` on arbitrary text, then every profile and sso-session found is
-//! resolved (`sso_profile`, `sso_session`, `endpoint_values`), its configured endpoint picked
-//! (`configured_endpoint`) and resolved, and its region resolved to an endpoint.
+//! resolved (`sso_profile`, `sso_session`), and the settings resolver runs for every profile
+//! with the same text as the credentials file (its configured endpoint resolved too).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use ssooidc_core::config::AwsConfig;
-use ssooidc_core::endpoint::{configured_endpoint, resolve, EndpointParams};
+use ssooidc_core::endpoint::{resolve, EndpointParams};
+use ssooidc_core::settings::{self, CredentialsFile, Explicit, Inputs};
 
 fuzz_target!(|data: &[u8]| {
     let text = String::from_utf8_lossy(data);
@@ -35,11 +36,28 @@ fuzz_target!(|data: &[u8]| {
                 let _ = e.to_string();
             }
         }
-        let values = config.endpoint_values(name);
-        if let Some(found) = configured_endpoint(None, |_| None, &values) {
-            assert!(!found.url.is_empty());
-            assert_eq!(found.url.trim(), found.url);
-            let _ = resolve(&EndpointParams::default().endpoint(found.url.clone()));
+        let credentials = CredentialsFile::parse(&text).unwrap_or_default();
+        let explicit = Explicit::default().profile(name.clone());
+        let env = Default::default();
+        let inputs = Inputs {
+            explicit: &explicit,
+            env: &env,
+            config: &config,
+            credentials: &credentials,
+        };
+        match settings::resolve(&inputs) {
+            Ok(resolved) => {
+                assert_eq!(&resolved.profile.value, name.trim());
+                if let Some(found) = &resolved.endpoint_url {
+                    assert!(!found.value.is_empty());
+                    assert_eq!(found.value.trim(), found.value);
+                }
+                let _ = resolved.resolve_endpoint(&resolved.endpoint_params());
+                let _ = format!("{resolved:?}");
+            }
+            Err(e) => {
+                let _ = e.to_string();
+            }
         }
     }
     for name in config.sso_sessions.keys() {

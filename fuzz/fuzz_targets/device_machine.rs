@@ -336,7 +336,8 @@ fn run(input: Input) {
                 flow.handle_timeout(now)
                     .expect("handle_timeout while waiting is fine");
             }
-            Ok(Output::Transmit(request)) => {
+            Ok(Output::Transmit(transmit)) => {
+                let request = transmit.request;
                 let phase = flow.phase();
                 assert_eq!(request.method(), http::Method::POST);
                 let path = request.uri().path().to_owned();

@@ -1,5 +1,6 @@
 //! Endpoint resolution: `resolve` with arbitrary parameters, `Endpoint::parse` of arbitrary
-//! URLs, and `configured_endpoint` with an arbitrary environment and config values.
+//! URLs, and the settings resolver's configured-endpoint precedence with an arbitrary
+//! environment and profile values.
 //!
 //! Every endpoint that comes out re-parses from its own URL to itself, builds the operations'
 //! URIs under its base path, and answers `is_loopback`; a resolved regional endpoint is HTTPS.
@@ -7,10 +8,9 @@
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
-use ssooidc_core::endpoint::{
-    configured_endpoint, resolve, ConfigEndpointValues, Endpoint, EndpointParams,
-    GLOBAL_ENDPOINT_ENV, IGNORE_CONFIGURED_ENV, SERVICE_ENDPOINT_ENV,
-};
+use ssooidc_core::config::AwsConfig;
+use ssooidc_core::endpoint::{resolve, Endpoint, EndpointParams};
+use ssooidc_core::settings::{self, CredentialsFile, Explicit, Inputs};
 
 #[derive(Debug, Arbitrary)]
 enum Region {
@@ -97,22 +97,47 @@ fuzz_target!(|input: Input| {
         }
     }
 
-    let config = ConfigEndpointValues {
-        service_endpoint_url: input.config.0,
-        endpoint_url: input.config.1,
-        ignore_configured_endpoint_urls: input.config.2,
+    // The same values as environment variables and as profile keys of a config file.
+    let mut env = std::collections::HashMap::new();
+    for (var, value) in [
+        ("AWS_ENDPOINT_URL_SSO_OIDC", &input.env_service),
+        ("AWS_ENDPOINT_URL", &input.env_global),
+        ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", &input.env_ignore),
+    ] {
+        if let Some(v) = value {
+            env.insert(var.to_owned(), v.clone());
+        }
+    }
+    let one_line = |v: &Option<String>| v.as_deref().map(|v| v.replace(['\n', '\r'], ""));
+    let mut text = String::from("[default]\nservices = s\n");
+    if let Some(url) = one_line(&input.config.1) {
+        text.push_str(&format!("endpoint_url = {url}\n"));
+    }
+    if let Some(ignore) = input.config.2 {
+        text.push_str(&format!("ignore_configured_endpoint_urls = {ignore}\n"));
+    }
+    text.push_str("[services s]\nsso_oidc =\n");
+    if let Some(url) = one_line(&input.config.0) {
+        text.push_str(&format!("  endpoint_url = {url}\n"));
+    }
+    let Ok(config) = AwsConfig::parse(&text) else {
+        return;
     };
-    let env = |name: &str| match name {
-        SERVICE_ENDPOINT_ENV => input.env_service.clone(),
-        GLOBAL_ENDPOINT_ENV => input.env_global.clone(),
-        IGNORE_CONFIGURED_ENV => input.env_ignore.clone(),
-        other => panic!("looked up {other}"),
-    };
-    if let Some(found) = configured_endpoint(input.explicit.as_deref(), env, &config) {
-        assert!(!found.url.is_empty());
-        assert_eq!(found.url.trim(), found.url);
-        if let Ok(endpoint) = resolve(&EndpointParams::default().endpoint(found.url.clone())) {
-            check(&endpoint);
+    let mut explicit = Explicit::default();
+    explicit.endpoint_url.clone_from(&input.explicit);
+    let resolved = settings::resolve(&Inputs {
+        explicit: &explicit,
+        env: &env,
+        config: &config,
+        credentials: &CredentialsFile::default(),
+    });
+    if let Ok(found) = resolved.map(|s| s.endpoint_url) {
+        if let Some(found) = found {
+            assert!(!found.value.is_empty());
+            assert_eq!(found.value.trim(), found.value);
+            if let Ok(endpoint) = resolve(&EndpointParams::default().endpoint(found.value.clone())) {
+                check(&endpoint);
+            }
         }
     }
 });

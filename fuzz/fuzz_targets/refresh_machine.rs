@@ -2,7 +2,8 @@
 //! clock (also one behind the last attempt), any policy, and arbitrary event sequences:
 //! responses (canned successes, spec vectors, raw bytes), transport errors, polls and misuse.
 //!
-//! Invariants: at most one request, and only before any answer; `Waiting` while it is out;
+//! Invariants: at most one request (the refresh runs with no retries here), and only before any
+//! answer; `RequestOutstanding` misuse while it is out;
 //! answers when nothing is out are misuse; `Done` is absorbing; the outcome agrees with the
 //! token and the clock (refreshed tokens carry the new access token and expire after the
 //! answer; fallbacks only to a token still valid then) and a refreshed file round-trips through
@@ -13,10 +14,12 @@ use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use ssooidc_core::cache::CachedToken;
 use ssooidc_core::endpoint::{resolve, EndpointParams};
+use ssooidc_core::machine::{MisuseError, Output};
 use ssooidc_core::refresh::{
-    NotRefreshed, RefreshError, RefreshOutcome, RefreshOutput, RefreshPolicy, Refresher, Urgency,
+    NotRefreshed, RefreshError, RefreshInput, RefreshOutcome, RefreshPolicy, Refresher, Urgency,
 };
-use ssooidc_core::Secret;
+use ssooidc_core::retry::RetryPolicy;
+use ssooidc_core::{Secret, TransportError, TransportErrorKind};
 use ssooidc_fuzz::ArbResponse;
 use time::{Duration, OffsetDateTime};
 
@@ -110,15 +113,14 @@ fn run(input: Input) {
     };
     let endpoint = resolve(&EndpointParams::region("us-east-1")).unwrap();
     let start_now = now;
-    let mut refresher = Refresher::new(
-        token.clone(),
-        &endpoint,
-        input.start_url.clone(),
-        input.region.clone(),
-        now,
-        input.last_attempt.map(|s| at(now, s)),
-        policy,
-    );
+    let mut refresh = RefreshInput::new(token.clone(), endpoint)
+        .last_attempt(input.last_attempt.map(|s| at(now, s)))
+        .policy(policy)
+        .retry(RetryPolicy::none(), 0);
+    refresh.start_url.clone_from(&input.start_url);
+    refresh.region.clone_from(&input.region);
+    let clock = std::time::Instant::now();
+    let mut refresher = Refresher::new(refresh, clock, now);
     let urgency = policy.urgency(token.expires_at, start_now);
     let _ = format!("{refresher:?}");
 
@@ -144,7 +146,8 @@ fn run(input: Input) {
         match event {
             Event::Advance(secs) => now = at(now, i64::from(secs)),
             Event::Poll => match refresher.poll_output() {
-                RefreshOutput::Transmit(request) => {
+                Ok(Output::Transmit(transmit)) => {
+                    let request = transmit.request;
                     assert!(!transmitted, "a second request");
                     assert!(done.is_none(), "a request after the end");
                     transmitted = true;
@@ -154,10 +157,13 @@ fn run(input: Input) {
                     assert_eq!(body["grantType"], "refresh_token");
                     assert!(urgency != Urgency::Fresh, "refreshing a fresh token");
                 }
-                RefreshOutput::Waiting => {
-                    assert!(outstanding, "Waiting with nothing outstanding")
+                Err(MisuseError::RequestOutstanding) => {
+                    assert!(outstanding, "RequestOutstanding with nothing outstanding")
                 }
-                RefreshOutput::Done(result) => {
+                Err(other) => panic!("poll_output: {other}"),
+                Ok(Output::Timeout(_)) => panic!("a backoff with retries off"),
+                Ok(Output::Event(never)) => match never {},
+                Ok(Output::Done(result)) => {
                     assert!(!outstanding, "Done while a request is out");
                     if let Some(previous) = &done {
                         assert_eq!(previous, &result, "Done changed");
@@ -177,7 +183,7 @@ fn run(input: Input) {
                 if let Some(r) = &refresh_token {
                     body["refreshToken"] = r.clone().into();
                 }
-                let fed = refresher.handle_response(now, &json(body.to_string()));
+                let fed = refresher.handle_response(clock, now, json(body.to_string()));
                 assert_eq!(fed.is_ok(), outstanding, "{fed:?}");
                 if fed.is_ok() {
                     answered = true;
@@ -186,7 +192,7 @@ fn run(input: Input) {
                 }
             }
             Event::Response(response) => {
-                let fed = refresher.handle_response(now, &response.build());
+                let fed = refresher.handle_response(clock, now, response.build());
                 assert_eq!(fed.is_ok(), outstanding, "{fed:?}");
                 if fed.is_ok() {
                     answered = true;
@@ -194,7 +200,11 @@ fn run(input: Input) {
                 }
             }
             Event::Transport(description) => {
-                let fed = refresher.handle_transport_error(now, description);
+                let fed = refresher.handle_transport_error(
+                    clock,
+                    now,
+                    TransportError::new(TransportErrorKind::Other, description),
+                );
                 assert_eq!(fed.is_ok(), outstanding, "{fed:?}");
                 if let Err(e) = fed {
                     let _ = e.to_string();
