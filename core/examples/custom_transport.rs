@@ -54,23 +54,33 @@ fn kind_of(e: &std::io::Error) -> TransportErrorKind {
 /// Sends one request over a new connection and reads the whole answer.
 pub fn send(request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, TransportError> {
     let uri = request.uri();
-    let host = uri.host().ok_or_else(|| failed(TransportErrorKind::Other, "no host"))?;
+    let host = uri
+        .host()
+        .ok_or_else(|| failed(TransportErrorKind::Other, "no host"))?;
     if uri.scheme_str() != Some("http") {
-        return Err(failed(TransportErrorKind::Other, "this example speaks plain HTTP only"));
+        return Err(failed(
+            TransportErrorKind::Other,
+            "this example speaks plain HTTP only",
+        ));
     }
     let authority = uri.authority().map_or(host, |a| a.as_str()).to_owned();
     let port = uri.port_u16().unwrap_or(80);
     let target = uri.path_and_query().map_or("/", |p| p.as_str()).to_owned();
     let mut stream =
         TcpStream::connect((host, port)).map_err(|e| failed(TransportErrorKind::Connect, e))?;
-    for timeout in [stream.set_read_timeout(Some(TIMEOUT)), stream.set_write_timeout(Some(TIMEOUT))] {
+    for timeout in [
+        stream.set_read_timeout(Some(TIMEOUT)),
+        stream.set_write_timeout(Some(TIMEOUT)),
+    ] {
         timeout.map_err(|e| failed(TransportErrorKind::Other, e))?;
     }
 
     // The request line, the core's headers, then Host, Content-Length and Connection.
     let mut head = format!("{} {target} HTTP/1.1\r\n", request.method());
     for (name, value) in request.headers() {
-        let value = value.to_str().map_err(|e| failed(TransportErrorKind::Other, e))?;
+        let value = value
+            .to_str()
+            .map_err(|e| failed(TransportErrorKind::Other, e))?;
         head.push_str(&format!("{name}: {value}\r\n"));
     }
     head.push_str(&format!(
@@ -88,7 +98,10 @@ pub fn send(request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, 
     let read_line = |reader: &mut BufReader<TcpStream>, line: &mut String| {
         line.clear();
         match reader.read_line(line) {
-            Ok(0) => Err(failed(TransportErrorKind::ConnectionClosed, "closed before the answer")),
+            Ok(0) => Err(failed(
+                TransportErrorKind::ConnectionClosed,
+                "closed before the answer",
+            )),
             Ok(_) => Ok(()),
             Err(e) => Err(failed(kind_of(&e), e)),
         }
@@ -123,7 +136,10 @@ pub fn send(request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, 
         .read_to_end(&mut body)
         .map_err(|e| failed(kind_of(&e), e))?;
     if length.is_some_and(|n| (body.len() as u64) < n.min(cap)) {
-        return Err(failed(TransportErrorKind::ConnectionClosed, "the body was cut off"));
+        return Err(failed(
+            TransportErrorKind::ConnectionClosed,
+            "the body was cut off",
+        ));
     }
     response
         .body(body)
@@ -134,7 +150,11 @@ pub fn send(request: http::Request<Vec<u8>>) -> Result<http::Response<Vec<u8>>, 
 /// starts the authorization, prints the prompt, polls until the token.
 pub fn login(endpoint: &str, second: Duration) -> Result<Token, Box<dyn std::error::Error>> {
     let endpoint = Endpoint::parse(endpoint)?;
-    let input = DeviceFlowInput::new(endpoint, "https://d-1234567890.awsapps.com/start", "custom-transport");
+    let input = DeviceFlowInput::new(
+        endpoint,
+        "https://d-1234567890.awsapps.com/start",
+        "custom-transport",
+    );
     let seed = std::collections::hash_map::RandomState::new();
     let seed = std::hash::BuildHasher::hash_one(&seed, Instant::now());
     let config = DeviceFlowConfig::default().second(second);
@@ -150,7 +170,10 @@ pub fn login(endpoint: &str, second: Duration) -> Result<Token, Box<dyn std::err
                 flow.handle_timeout(Instant::now())?;
             }
             Output::Event(Event::Prompt(prompt)) => {
-                eprintln!("Open {} and enter {}", prompt.verification_uri, prompt.user_code);
+                eprintln!(
+                    "Open {} and enter {}",
+                    prompt.verification_uri, prompt.user_code
+                );
             }
             Output::Event(_) => {}
             Output::Done(result) => return Ok(result?),
