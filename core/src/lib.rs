@@ -74,3 +74,8 @@ pub use http;
 /// The `time` crate this crate's API uses (wall-clock timestamps), re-exported so that users
 /// need not depend on it themselves.
 pub use time;
+
+/// The code blocks of `README.md` (relative to this crate), compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

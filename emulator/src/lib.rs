@@ -217,3 +217,8 @@ impl Drop for RunningEmulator {
         self.shutdown();
     }
 }
+
+/// The code blocks of `README.md` (relative to this crate), compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

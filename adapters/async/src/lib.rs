@@ -78,3 +78,8 @@ pub use transport::{CappedBody, HttpSend, Timer, TransportError, TransportErrorK
 /// The `reqwest` crate this integration is built against (to match versions).
 #[cfg(feature = "reqwest")]
 pub use reqwest;
+
+/// The code blocks of `README.md` (relative to this crate), compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

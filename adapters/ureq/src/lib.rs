@@ -35,3 +35,13 @@ pub use ssooidc_core::settings::{Explicit, Settings, StaticKeys};
 pub use ssooidc_core::{
     CallError, CancelToken, ConfigError, Secret, ServiceError, TransportError, TransportErrorKind,
 };
+
+/// The code blocks of `README.md` (relative to this crate), compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
+/// The code blocks of `../../README.md` (relative to this crate), compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ProjectReadmeDoctests;
