@@ -271,7 +271,7 @@ pub enum Decision {
     Stop(StopReason),
 }
 
-/// Why [`CallRetry::after_failure`] said stop.
+/// Why the retry policy said stop after a failed attempt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StopReason {
