@@ -122,7 +122,13 @@ impl Environment {
 
     /// Reads the files that `env` points at (the home directory falls back to the account's).
     pub fn from_env(env: HashMap<String, String>) -> Result<Self, ConfigError> {
-        let files = FileLocations::new(&env, account_home());
+        // The password database is consulted only when the environment names no home (it can
+        // cost a lookup through NSS, and a cache hit should not pay for it).
+        let named = ["HOME", "USERPROFILE"]
+            .iter()
+            .any(|k| env.get(*k).is_some_and(|v| !v.trim().is_empty()));
+        let fallback = if named { None } else { account_home() };
+        let files = FileLocations::new(&env, fallback);
         Self::from_locations(env, files)
     }
 
