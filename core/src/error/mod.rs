@@ -203,30 +203,7 @@ pub enum RetryKind {
     Never,
 }
 
-/// Throttling codes of botocore's standard retry mode. `SlowDownException` is not among them.
-const THROTTLING_CODES: &[&str] = &[
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "RequestThrottledException",
-    "TooManyRequestsException",
-    "ProvisionedThroughputExceededException",
-    "TransactionInProgressException",
-    "RequestLimitExceeded",
-    "BandwidthLimitExceeded",
-    "LimitExceededException",
-    "RequestThrottled",
-    "SlowDown",
-    "PriorRequestNotComplete",
-    "EC2ThrottledException",
-];
-
-/// Transient codes of botocore's standard retry mode.
-const TRANSIENT_CODES: &[&str] = &[
-    "RequestTimeout",
-    "RequestTimeoutException",
-    "PriorRequestNotComplete",
-];
+use crate::retry::{THROTTLING_CODES, TRANSIENT_CODES};
 
 impl ServiceError {
     /// The modelled error code, or `None` for [`ServiceError::Unknown`].
