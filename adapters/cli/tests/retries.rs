@@ -30,8 +30,13 @@ impl Drop for Home {
     }
 }
 
+/// An emulator at 10 ms protocol seconds whose device codes live 60 000 of them (10 real
+/// minutes): the code of [`client_and_device_code`] must still be pending when the last command
+/// polls it, after a dozen processes, however slow the machine.
 fn emulator(faults: &[&str]) -> RunningEmulator {
-    let mut config = Config::default().second(Duration::from_millis(10));
+    let mut config = Config::default()
+        .second(Duration::from_millis(10))
+        .expires_in(60_000);
     for rule in faults {
         config = config.fault(rule.parse::<FaultRule>().unwrap());
     }
