@@ -219,14 +219,14 @@ fn low_level_commands_print_the_services_json() {
         serde_json::json!({"clientName":"cli-test","clientType":"public","scopes":["sso:account:access"]})
     );
 
+    // Generated values (ids, device codes) are base64url and may start with '-': passed as
+    // `--flag=value`, as a value that starts with '-' must be given to the AWS CLI too.
     let start = json(&run(
         home.command(&emu),
         &[
             "start-device-authorization",
-            "--client-id",
-            cid,
-            "--client-secret",
-            csec,
+            &format!("--client-id={cid}"),
+            &format!("--client-secret={csec}"),
             "--start-url",
             "https://d-1234567890.awsapps.com/start",
             "--region",
@@ -242,14 +242,11 @@ fn low_level_commands_print_the_services_json() {
         home.command(&emu),
         &[
             "create-token",
-            "--client-id",
-            cid,
-            "--client-secret",
-            csec,
+            &format!("--client-id={cid}"),
+            &format!("--client-secret={csec}"),
             "--grant-type",
             "urn:ietf:params:oauth:grant-type:device_code",
-            "--device-code",
-            device_code,
+            &format!("--device-code={device_code}"),
             "--region",
             "us-east-1",
         ],
@@ -264,14 +261,11 @@ fn low_level_commands_print_the_services_json() {
         home.command(&emu),
         &[
             "create-token",
-            "--client-id",
-            cid,
-            "--client-secret",
-            csec,
+            &format!("--client-id={cid}"),
+            &format!("--client-secret={csec}"),
             "--grant-type",
             "refresh_token",
-            "--refresh-token",
-            refresh,
+            &format!("--refresh-token={refresh}"),
             "--region",
             "us-east-1",
         ],

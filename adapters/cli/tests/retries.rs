@@ -96,10 +96,8 @@ fn client_and_device_code(emu: &RunningEmulator, home: &Home) -> (String, String
         &[],
         &[
             "start-device-authorization",
-            "--client-id",
-            &id,
-            "--client-secret",
-            &secret,
+            &format!("--client-id={id}"),
+            &format!("--client-secret={secret}"),
             "--start-url",
             "https://d-1234567890.awsapps.com/start",
         ],
@@ -108,7 +106,8 @@ fn client_and_device_code(emu: &RunningEmulator, home: &Home) -> (String, String
     (id, secret, auth["deviceCode"].as_str().unwrap().to_owned())
 }
 
-/// The command line of each low-level command, with the target its requests hit.
+/// The command line of each low-level command, with the target its requests hit. Generated
+/// values (ids, device codes) are base64url and may start with '-': they go as `--flag=value`.
 fn every_command(id: &str, secret: &str, device_code: &str) -> Vec<(Target, Vec<String>)> {
     let owned = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     vec![
@@ -126,10 +125,8 @@ fn every_command(id: &str, secret: &str, device_code: &str) -> Vec<(Target, Vec<
             Target::StartDeviceAuthorization,
             owned(&[
                 "start-device-authorization",
-                "--client-id",
-                id,
-                "--client-secret",
-                secret,
+                &format!("--client-id={id}"),
+                &format!("--client-secret={secret}"),
                 "--start-url",
                 "https://d-1234567890.awsapps.com/start",
             ]),
@@ -138,14 +135,11 @@ fn every_command(id: &str, secret: &str, device_code: &str) -> Vec<(Target, Vec<
             Target::CreateToken,
             owned(&[
                 "create-token",
-                "--client-id",
-                id,
-                "--client-secret",
-                secret,
+                &format!("--client-id={id}"),
+                &format!("--client-secret={secret}"),
                 "--grant-type",
                 "urn:ietf:params:oauth:grant-type:device_code",
-                "--device-code",
-                device_code,
+                &format!("--device-code={device_code}"),
             ]),
         ),
         (
