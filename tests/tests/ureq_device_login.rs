@@ -46,6 +46,11 @@ const CEILING: Duration = Duration::from_secs(30);
 /// 6000 protocol seconds: 60 real seconds at [`SECOND`], the slow alternative of the ceilings.
 const MINUTE_INTERVAL: u32 = 6000;
 
+/// `t` without its fraction of a second.
+fn whole_seconds(t: time::OffsetDateTime) -> time::OffsetDateTime {
+    t.replace_nanosecond(0).expect("0 is a valid nanosecond")
+}
+
 fn polls(emu: &RunningEmulator) -> Vec<RecordedRequest> {
     token_requests(emu, DEVICE_GRANT)
 }
@@ -55,17 +60,23 @@ fn a_whole_login_with_events() {
     let emu = start(emulator_config().approval(Approval::ApproveAfterPolls(2)));
     let client = client_for(&emu);
     let mut events = Vec::new();
+    // Whole seconds: a stamp may be truncated to them.
+    let before = whole_seconds(time::OffsetDateTime::now_utc());
     let token = device_login(&client, input(&client), login_options(), |e| {
         events.push(e.clone())
     })
     .expect("a token");
+    let after = time::OffsetDateTime::now_utc();
     assert!(token.access_token.expose().starts_with("aoa"));
     assert!(token.refresh_token.is_some(), "scoped registration");
     assert_eq!(token.token_type.as_deref(), Some("Bearer"));
-    let left = token.expires_at - time::OffsetDateTime::now_utc();
+    // expiresIn is in real seconds: an hour from the answer, which came during the login
+    // (bracketed rather than compared with a later "now", which a loaded machine can delay).
+    let hour = time::Duration::seconds(3600);
     assert!(
-        left > time::Duration::seconds(3590) && left <= time::Duration::seconds(3600),
-        "expiresIn is in real seconds: {left}"
+        before + hour <= token.expires_at && token.expires_at <= after + hour,
+        "expiresIn is in real seconds: {} not within an hour of the login ({before} to {after})",
+        token.expires_at
     );
 
     assert_eq!(events.len(), 2, "{events:?}");
