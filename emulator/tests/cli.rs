@@ -79,6 +79,10 @@ fn serves_with_the_given_knobs() {
             .args([
                 "--second",
                 "10ms",
+                // Codes that live 10 real minutes: the poll below must not have to come within
+                // 6 s (the default lifetime of 600 at 10 ms).
+                "--expires-in",
+                "60000",
                 "--approve-after-polls",
                 "1",
                 "--no-error-type-header",
@@ -108,7 +112,8 @@ fn serves_with_the_given_knobs() {
     assert_eq!(r.error().code(), Some(ErrorCode::InternalServer));
 
     let (id, secret) = http.register(&[]);
-    let (dc, _, _) = http.start_device(&id, &secret);
+    let (dc, _, v) = http.start_device(&id, &secret);
+    assert_eq!(v["expiresIn"], 60000);
     assert_eq!(http.poll(&id, &secret, &dc).status, 400);
     wait_secs(1);
     assert_eq!(http.poll(&id, &secret, &dc).status, 200);

@@ -4,6 +4,10 @@
 //!
 //! Everything talks to `127.0.0.1` only. Time is scaled: one protocol second lasts
 //! [`SECOND`] on both sides (the emulator's `second` and `DeviceFlowConfig::second`).
+//!
+//! Nothing a test expects to succeed has to happen within a short real time: device codes live
+//! [`CODE_LIFETIME`] (10 real minutes) and a client waits [`REQUEST_TIMEOUT`] (60 s) for an
+//! answer, so that a loaded machine can be as slow as it likes.
 #![forbid(unsafe_code)]
 
 use std::collections::HashMap;
@@ -19,8 +23,19 @@ use ssooidc_ureq::device::LoginOptions;
 use ssooidc_ureq::session::Sessions;
 use ssooidc_ureq::{Client, Config, RetryConfig, RetryMode};
 
-/// One protocol second in the tests: interval 1 = 10 ms, a 600 s device code = 6 s.
+/// One protocol second in the tests: interval 1 = 10 ms.
 pub const SECOND: Duration = Duration::from_millis(10);
+
+/// The lifetime of the emulator's device codes in [`emulator_config`], in protocol seconds:
+/// 60 000, 10 real minutes at [`SECOND`]. (The service's 600 would be 6 real seconds: a window
+/// a loaded machine can miss in the middle of a login that should succeed.) A test of expiry
+/// sets its own lifetime.
+pub const CODE_LIFETIME: u32 = 60_000;
+
+/// The timeout of the clients of [`config_for`]: the production default, 60 s. It is a ceiling
+/// on every request a test expects to be answered, so it must be one that a loaded machine
+/// cannot reach; only a broken test waits it out.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// The start URL of spec 6.3's vectors.
 pub const START_URL: &str = "https://d-1234567890.awsapps.com/start";
@@ -37,9 +52,12 @@ pub const MY_SSO_SCOPED_REGISTRATION_KEY: &str = "a8343d65418848d0bc13a5f25cbb32
 /// The device-code grant type.
 pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
-/// An emulator configuration running at [`SECOND`] per protocol second.
+/// An emulator configuration running at [`SECOND`] per protocol second, with device codes that
+/// live [`CODE_LIFETIME`].
 pub fn emulator_config() -> EmuConfig {
-    EmuConfig::default().second(SECOND)
+    EmuConfig::default()
+        .second(SECOND)
+        .expires_in(CODE_LIFETIME)
 }
 
 /// Starts an emulator.
@@ -47,12 +65,12 @@ pub fn start(config: EmuConfig) -> RunningEmulator {
     Emulator::start(config).expect("the emulator starts")
 }
 
-/// The client configuration for `emu`: explicit endpoint, a 10 s timeout (nothing in a test
-/// should wait that long; it only keeps a broken test from hanging).
+/// The client configuration for `emu`: explicit endpoint, a [`REQUEST_TIMEOUT`] timeout
+/// (nothing in a test should wait that long; it only keeps a broken test from hanging).
 pub fn config_for(emu: &RunningEmulator) -> Config {
     Config::new("us-east-1")
         .endpoint_url(emu.base_url())
-        .timeout(Duration::from_secs(10))
+        .timeout(REQUEST_TIMEOUT)
 }
 
 /// A client for `emu`.
@@ -232,7 +250,7 @@ pub fn http_get(base_url: &str, path_and_query: &str) -> (u16, String, String) {
     let host = base_url.trim_start_matches("http://");
     let mut stream = TcpStream::connect(host).expect("connect");
     stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
+        .set_read_timeout(Some(REQUEST_TIMEOUT))
         .expect("timeout");
     write!(
         stream,

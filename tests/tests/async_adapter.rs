@@ -8,6 +8,7 @@
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant, SystemTime};
@@ -28,10 +29,25 @@ use ssooidc_emulator::{
 const START_URL: &str = "https://d-1234567890.awsapps.com/start";
 /// One protocol second, on both sides.
 const SECOND: Duration = Duration::from_millis(10);
-/// The reqwest timeout of the timeout tests.
+/// The reqwest timeout of the timeout tests: only ever applied to requests that hang, never to
+/// one that must be answered within it.
 const SHORT_TIMEOUT: Duration = Duration::from_millis(300);
+/// The lifetime of the emulator's device codes, in protocol seconds: 10 real minutes, so that no
+/// login that should succeed has to finish within the service's 600 (6 real seconds here).
+const CODE_LIFETIME: u32 = 60_000;
+/// 6000 protocol seconds: 60 real seconds, the slow alternative of the ceilings.
+const MINUTE_INTERVAL: u32 = 6000;
+/// A ceiling that separates a behaviour from its slow alternative made long (a 60 s wait, a hang
+/// held until the emulator stops): far above anything a loaded machine adds, far below the
+/// alternative.
+const CEILING: Duration = Duration::from_secs(30);
 
 type AsyncClient = Client<reqwest::Client, TokioTimer>;
+
+/// The emulator's defaults, with device codes that live [`CODE_LIFETIME`].
+fn config() -> Config {
+    Config::default().expires_in(CODE_LIFETIME)
+}
 
 fn emulator(config: Config) -> RunningEmulator {
     Emulator::start(config.second(SECOND)).expect("emulator starts")
@@ -49,9 +65,10 @@ fn client_with_timeout(url: &str, timeout: Duration) -> AsyncClient {
     Client::new(http, TokioTimer, endpoint_of(url))
 }
 
-/// A client with a generous timeout: the machine may be busy compiling.
+/// A client with a generous timeout, 60 s: the machine may be busy compiling. It is a ceiling
+/// on every request these tests expect to be answered; only a broken test waits it out.
 fn client(url: &str) -> AsyncClient {
-    client_with_timeout(url, Duration::from_secs(10))
+    client_with_timeout(url, Duration::from_secs(60))
 }
 
 /// [`client`] making one attempt per call.
@@ -123,7 +140,7 @@ fn count(emu: &RunningEmulator, target: Target) -> usize {
 
 #[tokio::test]
 async fn every_operation_over_loopback() {
-    let emu = emulator(Config::default());
+    let emu = emulator(config());
     let client = client(emu.base_url());
 
     let (id, secret, device_code, user_code) =
@@ -173,7 +190,7 @@ async fn every_operation_over_loopback() {
 
 #[tokio::test]
 async fn every_modelled_error_surfaces_typed_from_every_operation() {
-    let emu = emulator(Config::default());
+    let emu = emulator(config());
     let client = single_attempt_client(emu.base_url());
     let (id, secret, device_code, _) = register_and_start(&client, &[]).await;
     let register = RegisterClient::new("async-test");
@@ -226,7 +243,7 @@ async fn every_modelled_error_surfaces_typed_from_every_operation() {
 
 #[tokio::test]
 async fn a_bare_5xx_is_an_unknown_transient_service_error_then_the_call_succeeds() {
-    let emu = emulator(Config::default());
+    let emu = emulator(config());
     let client = single_attempt_client(emu.base_url());
     emu.inject(rule("RegisterClient#1=503"));
     let register = RegisterClient::new("async-test");
@@ -246,7 +263,7 @@ async fn a_bare_5xx_is_an_unknown_transient_service_error_then_the_call_succeeds
 
 #[tokio::test]
 async fn the_retry_policy_gives_up_after_its_attempts() {
-    let emu = emulator(Config::default());
+    let emu = emulator(config());
     let client = client(emu.base_url());
     emu.inject(rule("RegisterClient#1+=InternalServerException"));
     let err = client
@@ -278,7 +295,7 @@ async fn the_retry_policy_gives_up_after_its_attempts() {
 
 #[tokio::test]
 async fn device_login_follows_the_pending_and_slow_down_schedule() {
-    let emu = emulator(Config::default().approval(Approval::ApproveAfterPolls(3)));
+    let emu = emulator(config().approval(Approval::ApproveAfterPolls(3)));
     // The third poll is told to slow down: 1 s interval, then 6 s.
     emu.inject(rule("CreateToken#3=SlowDownException"));
     let client = client(emu.base_url());
@@ -317,7 +334,7 @@ async fn device_login_follows_the_pending_and_slow_down_schedule() {
 
 #[tokio::test]
 async fn device_login_reuses_a_cached_registration() {
-    let emu = emulator(Config::default().approval(Approval::ApproveAfterPolls(0)));
+    let emu = emulator(config().approval(Approval::ApproveAfterPolls(0)));
     let client = client(emu.base_url());
     let first = device_login(&client, input(emu.base_url()), login_options(), |_| {})
         .await
@@ -339,23 +356,41 @@ async fn device_login_reuses_a_cached_registration() {
 
 #[tokio::test]
 async fn device_login_expires() {
-    // The device code lives 5 protocol seconds (50 ms); nobody approves.
-    let emu = emulator(Config::default().expires_in(5));
+    // The device code lives 5 protocol seconds (50 ms); nobody approves. The next poll is due
+    // 60 s after the first: a login that did not end when its code expired would wait for it.
+    let emu = emulator(config().interval(MINUTE_INTERVAL).expires_in(5));
     let client = client(emu.base_url());
     let started = Instant::now();
     let err = device_login(&client, input(emu.base_url()), login_options(), |_| {})
         .await
         .unwrap_err();
+    let elapsed = started.elapsed();
+    // The machine's own deadline, or the service's ExpiredTokenException when a loaded machine
+    // sent the first poll after 50 ms: either is an expiry.
     let LoginError::Flow(flow) = &err else {
         panic!("{err:?}")
     };
     assert!(flow.is_expired(), "{flow:?}");
-    assert!(started.elapsed() < Duration::from_secs(5));
+    assert!(
+        elapsed >= SECOND * 5,
+        "{elapsed:?}: before the code expired"
+    );
+    assert!(
+        elapsed < CEILING,
+        "{elapsed:?}: it waited for the poll due 60 s on"
+    );
+    assert_eq!(
+        count(&emu, Target::CreateToken),
+        1,
+        "the immediate poll only"
+    );
+    // That the machine wakes exactly at the deadline is checked in virtual time: core
+    // `device_states::poll::no_request_at_or_after_the_deadline`.
 }
 
 #[tokio::test]
 async fn device_login_denied() {
-    let emu = emulator(Config::default().approval(Approval::DenyAfterPolls(1)));
+    let emu = emulator(config().approval(Approval::DenyAfterPolls(1)));
     let client = client(emu.base_url());
     let mut prompted = false;
     let err = device_login(&client, input(emu.base_url()), login_options(), |e| {
@@ -372,7 +407,7 @@ async fn device_login_denied() {
 
 #[tokio::test]
 async fn device_login_retries_5xx_then_succeeds() {
-    let emu = emulator(Config::default().approval(Approval::ApproveAfterPolls(1)));
+    let emu = emulator(config().approval(Approval::ApproveAfterPolls(1)));
     emu.inject(rule("RegisterClient#1=InternalServerException"));
     emu.inject(rule("StartDeviceAuthorization#1=503"));
     emu.inject(rule("CreateToken#2=502"));
@@ -389,7 +424,7 @@ async fn device_login_retries_5xx_then_succeeds() {
 
 #[tokio::test]
 async fn device_login_gives_up_after_repeated_5xx() {
-    let emu = emulator(Config::default());
+    let emu = emulator(config());
     emu.inject(rule("RegisterClient=InternalServerException"));
     let client = client(emu.base_url());
     let err = device_login(
@@ -426,7 +461,9 @@ async fn device_login_gives_up_after_repeated_5xx() {
 
 #[tokio::test]
 async fn device_login_cancelled_by_token_from_another_task() {
-    let emu = emulator(Config::default()); // nobody approves
+    // Nobody approves, and polls are due 60 s apart: a driver that did not wake on cancel would
+    // sleep that long.
+    let emu = emulator(config().interval(MINUTE_INTERVAL));
     let client = Arc::new(client(emu.base_url()));
     let cancel = CancelToken::new();
     let (prompted_tx, prompted_rx) = std::sync::mpsc::channel();
@@ -444,7 +481,7 @@ async fn device_login_cancelled_by_token_from_another_task() {
             .await
         }
     });
-    // Let it poll a few times, then cancel.
+    // Let it poll and start its 60 s wait, then cancel.
     loop {
         match prompted_rx.try_recv() {
             Ok(()) => break,
@@ -454,29 +491,54 @@ async fn device_login_cancelled_by_token_from_another_task() {
             Err(e) => panic!("the login ended before its prompt: {e}"),
         }
     }
-    tokio::time::sleep(SECOND * 3).await;
     let cancelled_at = Instant::now();
     cancel.cancel();
     let err = task.await.unwrap().unwrap_err();
     assert!(matches!(err, LoginError::Cancelled), "{err:?}");
-    assert!(cancelled_at.elapsed() < Duration::from_secs(1));
+    assert!(
+        cancelled_at.elapsed() < CEILING,
+        "{:?}: the cancel waited for the poll due 60 s on",
+        cancelled_at.elapsed()
+    );
+    assert_eq!(
+        count(&emu, Target::CreateToken),
+        1,
+        "no poll after the cancel"
+    );
 }
 
 #[tokio::test]
 async fn dropping_the_login_future_cancels_it() {
-    let emu = emulator(Config::default()); // nobody approves
+    let emu = emulator(config()); // nobody approves; polls every 10 ms
     let client = client(emu.base_url());
-    let login = device_login(&client, input(emu.base_url()), login_options(), |_| {});
-    assert!(tokio::time::timeout(SECOND * 5, login).await.is_err());
-    // A request that was on the wire when the future was dropped may still land; give it a moment.
-    tokio::time::sleep(SECOND * 2).await;
-    let polls = count(&emu, Target::CreateToken);
-    assert!(polls >= 1);
-    tokio::time::sleep(SECOND * 5).await;
-    assert_eq!(
-        count(&emu, Target::CreateToken),
-        polls,
-        "no poll after the drop"
+    let prompted = AtomicBool::new(false);
+    let login = device_login(&client, input(emu.base_url()), login_options(), |e| {
+        if matches!(e, Event::Prompt(_)) {
+            prompted.store(true, Ordering::SeqCst);
+        }
+    });
+    // Run the login until its first poll was answered (the prompt), and 5 intervals more; then
+    // the select drops it, wherever it is.
+    let polled = async {
+        while !prompted.load(Ordering::SeqCst) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        tokio::time::sleep(SECOND * 5).await;
+    };
+    tokio::select! {
+        result = login => panic!("the login ended: {result:?}"),
+        () = polled => {}
+    }
+    let at_drop = count(&emu, Target::CreateToken);
+    assert!(at_drop >= 1, "the first poll was answered");
+    // Ten intervals later: a login still running would have polled again. Only the one poll the
+    // dropped future may have had on the wire can still arrive (it sends one at a time), at
+    // whatever moment a loaded machine delivers it.
+    tokio::time::sleep(SECOND * 10).await;
+    let after = count(&emu, Target::CreateToken);
+    assert!(
+        after <= at_drop + 1,
+        "no poll after the drop: {at_drop} when dropped, {after} later"
     );
 }
 
@@ -534,10 +596,16 @@ async fn connection_refused_is_a_connect_error() {
     );
 }
 
+/// A hang is cut at the client's timeout, and a timeout is retried by the device flow and by
+/// the retry policy. Every attempt hangs, so nothing has to be answered within the short
+/// timeout; that a retried login or call then succeeds is checked for a 5xx
+/// (`device_login_retries_5xx_then_succeeds`,
+/// `a_bare_5xx_is_an_unknown_transient_service_error_then_the_call_succeeds`) and for cut
+/// connections (`a_connection_dropped_mid_response_is_a_transport_error`).
 #[tokio::test]
 async fn a_hanging_server_times_out_within_the_timeout() {
-    let emu = emulator(Config::default());
-    emu.inject(rule("RegisterClient#1=hang"));
+    let emu = emulator(config());
+    emu.inject(rule("RegisterClient=hang"));
     let client = client_with_timeout(emu.base_url(), SHORT_TIMEOUT).retry(RetryPolicy::none());
     let started = Instant::now();
     let err = client
@@ -558,34 +626,64 @@ async fn a_hanging_server_times_out_within_the_timeout() {
         "{err:?}"
     );
     assert!(elapsed >= SHORT_TIMEOUT, "{elapsed:?}");
-    assert!(
-        elapsed < SHORT_TIMEOUT + Duration::from_millis(700),
-        "{elapsed:?}"
-    );
+    // Cut by the 300 ms timeout: the hung request is held until the emulator stops.
+    assert!(elapsed < CEILING, "{elapsed:?}");
 
-    // In the device flow a timeout is retried: the next RegisterClient goes through.
-    emu.inject(rule("RegisterClient#1=hang"));
-    emu.set_approval(Approval::ApproveAfterPolls(0));
-    device_login(&client, input(emu.base_url()), login_options(), |_| {})
-        .await
-        .unwrap();
-    assert_eq!(count(&emu, Target::RegisterClient), 3);
-
-    // The client's retry policy retries a timeout too: the call succeeds at its second attempt.
-    let client = client_with_timeout(emu.base_url(), SHORT_TIMEOUT);
-    emu.inject(rule("RegisterClient#1=hang"));
+    // In the device flow a timeout is retried, until the flow's retries run out.
     let started = Instant::now();
-    client
+    let err = device_login(
+        &client,
+        input(emu.base_url()),
+        LoginOptions::default()
+            .flow(flow_config().max_retries(1))
+            .seed(3),
+        |_| {},
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            LoginError::Flow(DeviceFlowError::Call(CallError::Transport {
+                operation: "RegisterClient",
+                error,
+                retries: 1,
+            })) if error.kind() == TransportErrorKind::Timeout
+        ),
+        "{err:?}"
+    );
+    assert_eq!(count(&emu, Target::RegisterClient), 3);
+    let elapsed = started.elapsed();
+    assert!(elapsed >= SHORT_TIMEOUT * 2, "{elapsed:?}");
+    assert!(elapsed < CEILING, "{elapsed:?}");
+
+    // The client's retry policy retries a timeout too: 3 attempts, each cut at the timeout.
+    let client = client_with_timeout(emu.base_url(), SHORT_TIMEOUT);
+    let started = Instant::now();
+    let err = client
         .register_client(&RegisterClient::new("x"))
         .await
-        .unwrap();
-    assert!(started.elapsed() >= SHORT_TIMEOUT);
-    assert_eq!(count(&emu, Target::RegisterClient), 5);
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            CallError::Transport {
+                operation: "RegisterClient",
+                error,
+                retries: 2,
+            } if error.kind() == TransportErrorKind::Timeout
+        ),
+        "{err:?}"
+    );
+    assert_eq!(count(&emu, Target::RegisterClient), 6);
+    let elapsed = started.elapsed();
+    assert!(elapsed >= SHORT_TIMEOUT * 3, "{elapsed:?}");
+    assert!(elapsed < CEILING, "{elapsed:?}");
 }
 
 #[tokio::test]
 async fn a_connection_dropped_mid_response_is_a_transport_error() {
-    let emu = emulator(Config::default());
+    let emu = emulator(config());
     emu.inject(rule("RegisterClient#1=drop"));
     let client = single_attempt_client(emu.base_url());
     let err = client
@@ -766,7 +864,7 @@ async fn a_10_mb_chunked_body_is_malformed_too_large_and_reading_stops_early() {
 
 #[tokio::test]
 async fn create_token_with_iam_is_signed_and_decoded() {
-    let emu = emulator(Config::default());
+    let emu = emulator(config());
     let iam_requests = || {
         emu.requests()
             .into_iter()

@@ -68,7 +68,30 @@ fn expected_token_file(t: &CachedToken) -> String {
     ])
 }
 
-fn assert_cli_timestamp(s: &str, near: OffsetDateTime) {
+/// `t` without its fraction of a second: the cache files hold whole seconds.
+fn whole_seconds(t: OffsetDateTime) -> OffsetDateTime {
+    t.replace_nanosecond(0).expect("0 is a valid nanosecond")
+}
+
+/// Asserts that `t` lies `after` past a moment between `earliest` and `latest` (taken around
+/// what stamped it, so that a loaded machine cannot move it out: no window). The earliest is
+/// taken in whole seconds, since a stamp may be truncated to them.
+fn assert_stamped_between(
+    t: OffsetDateTime,
+    after: time::Duration,
+    earliest: OffsetDateTime,
+    latest: OffsetDateTime,
+) {
+    let (low, high) = (whole_seconds(earliest) + after, latest + after);
+    assert!(low <= t && t <= high, "{t} is not within {low} to {high}");
+}
+
+fn assert_cli_timestamp(
+    s: &str,
+    after: time::Duration,
+    earliest: OffsetDateTime,
+    latest: OffsetDateTime,
+) {
     // YYYY-MM-DDTHH:MM:SSZ
     let b = s.as_bytes();
     assert_eq!(b.len(), 20, "{s}");
@@ -81,11 +104,7 @@ fn assert_cli_timestamp(s: &str, near: OffsetDateTime) {
             _ => assert!(c.is_ascii_digit(), "{s}"),
         }
     }
-    let t = parse_timestamp(s).unwrap();
-    assert!(
-        (t - near).abs() < time::Duration::seconds(30),
-        "{s} is not near {near}"
-    );
+    assert_stamped_between(parse_timestamp(s).unwrap(), after, earliest, latest);
 }
 
 #[cfg(unix)]
@@ -142,8 +161,9 @@ fn login_then_token_in_a_fresh_process_without_any_request() {
 fn the_files_are_byte_compatible_with_the_aws_cli() {
     let emu = approving_emulator();
     let home = Home::with_standard_config("cli-bytes", &emu);
+    let before = OffsetDateTime::now_utc();
     let result = login(&home);
-    let now = OffsetDateTime::now_utc();
+    let after = OffsetDateTime::now_utc();
     // What login returns is what it stored.
     assert_eq!(
         CachedToken::from_json(read(&result.token_path).as_bytes()).unwrap(),
@@ -161,13 +181,18 @@ fn the_files_are_byte_compatible_with_the_aws_cli() {
     let text = read(&result.token_path);
     assert_eq!(text, expected_token_file(&result.token));
     let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+    // An hour, and 90 days, from answers that came during the login.
     assert_cli_timestamp(
         json["expiresAt"].as_str().unwrap(),
-        now + time::Duration::hours(1),
+        time::Duration::hours(1),
+        before,
+        after,
     );
     assert_cli_timestamp(
         json["registrationExpiresAt"].as_str().unwrap(),
-        now + time::Duration::days(90),
+        time::Duration::days(90),
+        before,
+        after,
     );
     // Its values are the emulator's: the client id it was polled with, a live refresh token.
     let poll = token_requests(&emu, DEVICE_GRANT)
@@ -258,7 +283,9 @@ fn refresh_case(emu: &RunningEmulator, label: &str) -> (CachedToken, CachedToken
     let old = set_expiry(&home, MY_SSO_TOKEN_KEY, time::Duration::minutes(5));
     emu.clear_requests();
 
+    let before = OffsetDateTime::now_utc();
     let got = home.sessions().token(dev()).expect("a token");
+    let after = OffsetDateTime::now_utc();
     assert_eq!(got.source, TokenSource::Refreshed);
     assert!(got.warnings.is_empty(), "{:?}", got.warnings);
     assert_eq!(emu.requests().len(), 1, "exactly one request");
@@ -281,8 +308,8 @@ fn refresh_case(emu: &RunningEmulator, label: &str) -> (CachedToken, CachedToken
     );
     assert_eq!(new, got.token);
     assert_ne!(new.access_token, old.access_token);
-    let left = new.expires_at - OffsetDateTime::now_utc();
-    assert!(left > time::Duration::minutes(59), "{left}");
+    // An hour from the refresh's answer.
+    assert_stamped_between(new.expires_at, time::Duration::hours(1), before, after);
     assert_eq!(new.client_id, old.client_id);
     assert_eq!(new.client_secret, old.client_secret);
     assert_eq!(new.registration_expires_at, old.registration_expires_at);
@@ -422,9 +449,16 @@ fn an_expired_token_is_refreshed_when_the_refresh_works() {
     let home = Home::with_standard_config("expired-refreshed", &emu);
     login(&home);
     set_expiry(&home, MY_SSO_TOKEN_KEY, -time::Duration::minutes(1));
+    let before = OffsetDateTime::now_utc();
     let got = home.sessions().token(dev()).expect("refreshed");
+    let after = OffsetDateTime::now_utc();
     assert_eq!(got.source, TokenSource::Refreshed);
-    assert!(got.token.expires_at > OffsetDateTime::now_utc() + time::Duration::minutes(59));
+    assert_stamped_between(
+        got.token.expires_at,
+        time::Duration::hours(1),
+        before,
+        after,
+    );
 }
 
 /// A legacy-profile token file (key = SHA-1 of the start URL) that even has what a refresh

@@ -66,6 +66,7 @@ fn eight_processes_refresh_once() {
     for (_, out) in &mut probes {
         assert_eq!(read_line(out), "ready\n");
     }
+    let before = OffsetDateTime::now_utc();
     std::fs::write(&barrier, b"go").unwrap();
 
     let mut sources = Vec::new();
@@ -84,6 +85,7 @@ fn eight_processes_refresh_once() {
         tokens.push(field("token="));
     }
 
+    let after = OffsetDateTime::now_utc();
     let refreshes = token_requests(&emu, "refresh_token");
     assert_eq!(refreshes.len(), 1, "exactly one refresh request");
     assert_eq!(emu.requests().len(), 1, "and nothing else");
@@ -105,7 +107,15 @@ fn eight_processes_refresh_once() {
         .expect("a valid file");
     assert_eq!(file.access_token.expose(), tokens[0]);
     assert_ne!(file.access_token, old.access_token);
-    assert!(file.expires_at > OffsetDateTime::now_utc() + time::Duration::minutes(59));
+    // An hour from the refresh's answer, which came while the probes ran (whole seconds in the
+    // file); bracketed rather than compared with a later "now", which a loaded machine delays.
+    let hour = time::Duration::hours(1);
+    let earliest = before.replace_nanosecond(0).unwrap() + hour;
+    assert!(
+        earliest <= file.expires_at && file.expires_at <= after + hour,
+        "{} not an hour after the refresh ({before} to {after})",
+        file.expires_at
+    );
     let stray: Vec<_> = std::fs::read_dir(home.cache_dir())
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())

@@ -148,7 +148,10 @@ fn every_modelled_error_is_typed_from_the_oauth_error_without_the_header() {
 
 #[test]
 fn errors_the_emulator_produces_itself() {
-    let emu = start(emulator_config().approval(Approval::Manual));
+    // Polls are due 6000 protocol seconds (60 real seconds) apart: a poll sent right after
+    // another is too fast however slow the machine. (With the usual 1 s, 10 ms here, it would
+    // have to come within 10 ms to get slow_down.)
+    let emu = start(emulator_config().interval(6000).approval(Approval::Manual));
     let client = client_for(&emu);
     let reg = client
         .register_client(&RegisterClient::new("real-errors"))
@@ -207,9 +210,21 @@ fn errors_the_emulator_produces_itself() {
         })
     ));
 
-    // Denied.
+    // Denied: a new authorization, denied before its first poll (the code above may not be
+    // polled again for 6005 protocol seconds).
+    let auth = client
+        .start_device_authorization(&StartDeviceAuthorization::new(
+            reg.client_id.clone(),
+            reg.client_secret.clone(),
+            START_URL,
+        ))
+        .unwrap();
+    let poll = CreateToken::device_code(
+        reg.client_id.clone(),
+        reg.client_secret.clone(),
+        auth.device_code,
+    );
     emu.deny(&auth.user_code).unwrap();
-    std::thread::sleep(SECOND * 7); // past the slowed-down interval of 6
     assert!(matches!(
         client.create_token(&poll),
         Err(CallError::Service {

@@ -6,7 +6,6 @@
 use std::net::TcpListener;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
@@ -181,7 +180,8 @@ fn start_device_authorization_and_device_code_token() {
         ))
         .expect("StartDeviceAuthorization");
     assert_eq!(auth.interval, Some(1));
-    assert_eq!(auth.expires_in, Some(600));
+    // The emulator's lifetime for these tests (the service's is 600).
+    assert_eq!(auth.expires_in, Some(CODE_LIFETIME as i32));
     assert_eq!(auth.user_code.len(), 9, "XXXX-XXXX");
     assert!(auth
         .verification_uri
@@ -415,7 +415,7 @@ fn close_connection_opens_a_connection_per_request() {
         let client = Client::new(
             Config::new("us-east-1")
                 .endpoint_url(&base)
-                .timeout(Duration::from_secs(10))
+                .timeout(REQUEST_TIMEOUT)
                 .close_connection(close),
         )
         .unwrap();

@@ -66,13 +66,24 @@ impl Drop for Home {
     }
 }
 
+/// Device codes that live 60 000 protocol seconds: 10 real minutes at the 10 ms seconds of
+/// these tests. (The service's 600 would be 6 real seconds, a window a loaded machine can miss
+/// in the middle of a login that should succeed.)
+const CODE_LIFETIME: u32 = 60_000;
+
+/// A ceiling that separates a behaviour from its slow alternative made long (a 60 s wait): far
+/// above anything a loaded machine adds, far below the alternative.
+const CEILING: Duration = Duration::from_secs(30);
+
+fn config(approval: Approval) -> Config {
+    Config::default()
+        .second(Duration::from_millis(10))
+        .expires_in(CODE_LIFETIME)
+        .approval(approval)
+}
+
 fn emulator(approval: Approval) -> RunningEmulator {
-    Emulator::start(
-        Config::default()
-            .second(Duration::from_millis(10))
-            .approval(approval),
-    )
-    .unwrap()
+    Emulator::start(config(approval)).unwrap()
 }
 
 fn run(mut c: Command, args: &[&str]) -> Output {
@@ -208,14 +219,14 @@ fn low_level_commands_print_the_services_json() {
         serde_json::json!({"clientName":"cli-test","clientType":"public","scopes":["sso:account:access"]})
     );
 
+    // Generated values (ids, device codes) are base64url and may start with '-': passed as
+    // `--flag=value`, as a value that starts with '-' must be given to the AWS CLI too.
     let start = json(&run(
         home.command(&emu),
         &[
             "start-device-authorization",
-            "--client-id",
-            cid,
-            "--client-secret",
-            csec,
+            &format!("--client-id={cid}"),
+            &format!("--client-secret={csec}"),
             "--start-url",
             "https://d-1234567890.awsapps.com/start",
             "--region",
@@ -223,7 +234,7 @@ fn low_level_commands_print_the_services_json() {
         ],
     ));
     assert_eq!(start["interval"], 1);
-    assert_eq!(start["expiresIn"], 600);
+    assert_eq!(start["expiresIn"], CODE_LIFETIME);
     let device_code = start["deviceCode"].as_str().unwrap();
     assert!(start["userCode"].as_str().unwrap().contains('-'));
 
@@ -231,14 +242,11 @@ fn low_level_commands_print_the_services_json() {
         home.command(&emu),
         &[
             "create-token",
-            "--client-id",
-            cid,
-            "--client-secret",
-            csec,
+            &format!("--client-id={cid}"),
+            &format!("--client-secret={csec}"),
             "--grant-type",
             "urn:ietf:params:oauth:grant-type:device_code",
-            "--device-code",
-            device_code,
+            &format!("--device-code={device_code}"),
             "--region",
             "us-east-1",
         ],
@@ -253,14 +261,11 @@ fn low_level_commands_print_the_services_json() {
         home.command(&emu),
         &[
             "create-token",
-            "--client-id",
-            cid,
-            "--client-secret",
-            csec,
+            &format!("--client-id={cid}"),
+            &format!("--client-secret={csec}"),
             "--grant-type",
             "refresh_token",
-            "--refresh-token",
-            refresh,
+            &format!("--refresh-token={refresh}"),
             "--region",
             "us-east-1",
         ],
@@ -395,7 +400,8 @@ fn wait_for_prompt(child: &mut Child) -> String {
     let stderr = child.stderr.take().unwrap();
     let mut reader = BufReader::new(stderr);
     let mut seen = String::new();
-    let deadline = Instant::now() + Duration::from_secs(20);
+    // A bound only a broken login reaches (each line read blocks until it comes anyway).
+    let deadline = Instant::now() + Duration::from_secs(120);
     while Instant::now() < deadline {
         let mut line = String::new();
         if reader.read_line(&mut line).unwrap_or(0) == 0 {
@@ -443,10 +449,13 @@ fn snapshot(dir: &Path) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn ctrl_c_while_polling_exits_130_and_leaves_the_caches_as_they_were() {
-    let emu = emulator(Approval::Manual);
+    // Polls are due 6000 protocol seconds (60 real seconds) apart: a login that only noticed
+    // Ctrl-C at its next poll would take that long.
+    let emu = Emulator::start(config(Approval::Manual).interval(6000)).unwrap();
     let home = Home::new("ctrlc", &emu);
-    // A first, completed login leaves files behind.
-    emu.set_approval(Approval::ApproveAfterPolls(1));
+    // A first, completed login leaves files behind (approved at its immediate first poll, so
+    // that it never waits the interval).
+    emu.set_approval(Approval::ApproveAfterPolls(0));
     let first = run(
         home.command(&emu),
         &["login", "--sso-session", "dev", "--no-browser"],
@@ -481,8 +490,9 @@ fn ctrl_c_while_polling_exits_130_and_leaves_the_caches_as_they_were() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(130));
     assert!(
-        started.elapsed() < Duration::from_secs(5),
-        "Ctrl-C acts at once"
+        started.elapsed() < CEILING,
+        "Ctrl-C acts at once, not at the poll due 60 s on: {:?}",
+        started.elapsed()
     );
     assert_eq!(snapshot(&home.cache_dir()), before, "caches unchanged");
 }
@@ -621,8 +631,10 @@ fn sh_quote(s: &str) -> String {
 fn on_a_terminal_the_prompt_has_a_qr_code_and_a_countdown() {
     // `script` (util-linux, Debian's essential bsdutils) gives the command a pseudo-terminal for
     // stdout and stderr.
-    // 30 polls of 10 ms: long enough for the countdown's first frames.
-    let emu = emulator(Approval::ApproveAfterPolls(30));
+    // Approved only once the countdown is on the screen: however slow the machine is to start
+    // drawing it, the login waits (a fixed number of polls would be a window a loaded machine
+    // could miss).
+    let emu = emulator(Approval::Manual);
     let home = Home::new("tty-on", &emu);
     let command = format!("{} login --sso-session dev --no-browser", sh_quote(BIN));
     let mut script = Command::new("script");
@@ -633,10 +645,36 @@ fn on_a_terminal_the_prompt_has_a_qr_code_and_a_countdown() {
         .env("AWS_ENDPOINT_URL_SSO_OIDC", emu.base_url())
         .env("SSOOIDC_PROTOCOL_SECOND_MS", "10")
         .args(["-qec", &command, "/dev/null"])
-        .stdin(Stdio::null());
-    let out = script.output().expect("run script");
-    let shown = text(&out.stdout);
-    assert_eq!(out.status.code(), Some(0), "{shown}");
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped());
+    let mut child = script.spawn().expect("run script");
+    let shown = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+    let reader = {
+        let mut stdout = child.stdout.take().unwrap();
+        let shown = shown.clone();
+        std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while let Ok(n @ 1..) = stdout.read(&mut buf) {
+                shown.lock().unwrap().extend_from_slice(&buf[..n]);
+            }
+        })
+    };
+    // A bound only a broken login reaches: the code lives 10 minutes.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !text(&shown.lock().unwrap()).contains("left") {
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            panic!("no countdown: {}", text(&shown.lock().unwrap()));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let codes = emu.pending_user_codes();
+    assert_eq!(codes.len(), 1, "{codes:?}");
+    emu.approve(&codes[0]).unwrap();
+    let status = child.wait().unwrap();
+    reader.join().unwrap();
+    let shown = text(&shown.lock().unwrap());
+    assert_eq!(status.code(), Some(0), "{shown}");
     assert!(
         shown.contains('█') || shown.contains('▀') || shown.contains('▄'),
         "a QR code: {shown}"

@@ -30,8 +30,13 @@ impl Drop for Home {
     }
 }
 
+/// An emulator at 10 ms protocol seconds whose device codes live 60 000 of them (10 real
+/// minutes): the code of [`client_and_device_code`] must still be pending when the last command
+/// polls it, after a dozen processes, however slow the machine.
 fn emulator(faults: &[&str]) -> RunningEmulator {
-    let mut config = Config::default().second(Duration::from_millis(10));
+    let mut config = Config::default()
+        .second(Duration::from_millis(10))
+        .expires_in(60_000);
     for rule in faults {
         config = config.fault(rule.parse::<FaultRule>().unwrap());
     }
@@ -91,10 +96,8 @@ fn client_and_device_code(emu: &RunningEmulator, home: &Home) -> (String, String
         &[],
         &[
             "start-device-authorization",
-            "--client-id",
-            &id,
-            "--client-secret",
-            &secret,
+            &format!("--client-id={id}"),
+            &format!("--client-secret={secret}"),
             "--start-url",
             "https://d-1234567890.awsapps.com/start",
         ],
@@ -103,7 +106,8 @@ fn client_and_device_code(emu: &RunningEmulator, home: &Home) -> (String, String
     (id, secret, auth["deviceCode"].as_str().unwrap().to_owned())
 }
 
-/// The command line of each low-level command, with the target its requests hit.
+/// The command line of each low-level command, with the target its requests hit. Generated
+/// values (ids, device codes) are base64url and may start with '-': they go as `--flag=value`.
 fn every_command(id: &str, secret: &str, device_code: &str) -> Vec<(Target, Vec<String>)> {
     let owned = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     vec![
@@ -121,10 +125,8 @@ fn every_command(id: &str, secret: &str, device_code: &str) -> Vec<(Target, Vec<
             Target::StartDeviceAuthorization,
             owned(&[
                 "start-device-authorization",
-                "--client-id",
-                id,
-                "--client-secret",
-                secret,
+                &format!("--client-id={id}"),
+                &format!("--client-secret={secret}"),
                 "--start-url",
                 "https://d-1234567890.awsapps.com/start",
             ]),
@@ -133,14 +135,11 @@ fn every_command(id: &str, secret: &str, device_code: &str) -> Vec<(Target, Vec<
             Target::CreateToken,
             owned(&[
                 "create-token",
-                "--client-id",
-                id,
-                "--client-secret",
-                secret,
+                &format!("--client-id={id}"),
+                &format!("--client-secret={secret}"),
                 "--grant-type",
                 "urn:ietf:params:oauth:grant-type:device_code",
-                "--device-code",
-                device_code,
+                &format!("--device-code={device_code}"),
             ]),
         ),
         (

@@ -65,7 +65,7 @@ fn recording_proxy() -> (String, mpsc::Receiver<String>) {
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { return };
-            let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(60)));
             let mut line = String::new();
             if BufReader::new(&stream).read_line(&mut line).is_ok() {
                 let _ = tx.send(line.trim().to_owned());
@@ -110,7 +110,9 @@ fn run_case(
     }
     command
         .arg("--debug")
-        .args(["--cli-connect-timeout", "10", "--cli-read-timeout", "10"]);
+        // The default, 60 s: a ceiling on every request here, which a loaded machine does not
+        // reach; only a broken case waits it out.
+        .args(["--cli-connect-timeout", "60", "--cli-read-timeout", "60"]);
     let args = &case["args"];
     for (flag, key) in [
         ("--profile", "profile"),
@@ -464,9 +466,12 @@ fn configuration_errors_exit_253_with_clear_messages() {
 #[test]
 fn a_profile_flag_means_the_same_for_login_as_for_the_environment() {
     // `--profile P` with the endpoint in P's services section logs in against that endpoint.
+    // Device codes that live 10 real minutes: the login must not have to finish within the
+    // service's 600 protocol seconds (6 real seconds here).
     let emu = Emulator::start(
         Config::default()
             .second(Duration::from_millis(10))
+            .expires_in(60_000)
             .approval(ssooidc_emulator::Approval::ApproveAfterPolls(1)),
     )
     .unwrap();

@@ -40,8 +40,16 @@ impl Drop for Home {
     }
 }
 
+/// Device codes that live 60 000 protocol seconds, 10 real minutes: a login that should end in
+/// a token (or a denial) must not have to finish within the service's 600 (6 real seconds here).
 fn emulator(approval: Approval) -> RunningEmulator {
-    Emulator::start(Config::default().second(SECOND).approval(approval)).unwrap()
+    Emulator::start(
+        Config::default()
+            .second(SECOND)
+            .expires_in(60_000)
+            .approval(approval),
+    )
+    .unwrap()
 }
 
 #[test]
