@@ -137,10 +137,10 @@ pub struct RegisterClientArgs {
 #[derive(Debug, Args)]
 pub struct StartDeviceAuthorizationArgs {
     /// From register-client.
-    #[arg(long, value_name = "ID")]
+    #[arg(long, allow_hyphen_values = true, value_name = "ID")]
     pub client_id: String,
     /// From register-client.
-    #[arg(long, value_name = "SECRET")]
+    #[arg(long, allow_hyphen_values = true, value_name = "SECRET")]
     pub client_secret: String,
     /// The AWS access portal URL.
     #[arg(long, value_name = "URL")]
@@ -151,22 +151,22 @@ pub struct StartDeviceAuthorizationArgs {
 #[derive(Debug, Args)]
 pub struct CreateTokenArgs {
     /// From register-client.
-    #[arg(long, value_name = "ID")]
+    #[arg(long, allow_hyphen_values = true, value_name = "ID")]
     pub client_id: String,
     /// From register-client.
-    #[arg(long, value_name = "SECRET")]
+    #[arg(long, allow_hyphen_values = true, value_name = "SECRET")]
     pub client_secret: String,
     /// urn:ietf:params:oauth:grant-type:device_code, authorization_code or refresh_token.
     #[arg(long, value_name = "GRANT")]
     pub grant_type: String,
     /// Device-code grant: the device code.
-    #[arg(long, value_name = "CODE")]
+    #[arg(long, allow_hyphen_values = true, value_name = "CODE")]
     pub device_code: Option<String>,
     /// Authorization-code grant: the code.
-    #[arg(long, value_name = "CODE")]
+    #[arg(long, allow_hyphen_values = true, value_name = "CODE")]
     pub code: Option<String>,
     /// Refresh grant: the refresh token.
-    #[arg(long, value_name = "TOKEN")]
+    #[arg(long, allow_hyphen_values = true, value_name = "TOKEN")]
     pub refresh_token: Option<String>,
     /// Scopes (documented by AWS as having no effect).
     #[arg(long, num_args = 1.., value_name = "SCOPE")]
@@ -175,7 +175,7 @@ pub struct CreateTokenArgs {
     #[arg(long, value_name = "URI")]
     pub redirect_uri: Option<String>,
     /// Authorization-code grant: the PKCE verifier.
-    #[arg(long, value_name = "VERIFIER")]
+    #[arg(long, allow_hyphen_values = true, value_name = "VERIFIER")]
     pub code_verifier: Option<String>,
 }
 
@@ -183,20 +183,20 @@ pub struct CreateTokenArgs {
 #[derive(Debug, Args)]
 pub struct CreateTokenWithIamArgs {
     /// The application ARN.
-    #[arg(long, value_name = "ARN")]
+    #[arg(long, allow_hyphen_values = true, value_name = "ARN")]
     pub client_id: String,
     /// authorization_code, refresh_token, urn:ietf:params:oauth:grant-type:jwt-bearer or
     /// urn:ietf:params:oauth:grant-type:token-exchange.
     #[arg(long, value_name = "GRANT")]
     pub grant_type: String,
     /// Authorization-code grant: the code.
-    #[arg(long, value_name = "CODE")]
+    #[arg(long, allow_hyphen_values = true, value_name = "CODE")]
     pub code: Option<String>,
     /// Refresh grant: the refresh token.
-    #[arg(long, value_name = "TOKEN")]
+    #[arg(long, allow_hyphen_values = true, value_name = "TOKEN")]
     pub refresh_token: Option<String>,
     /// JWT-bearer grant: the JWT.
-    #[arg(long, value_name = "JWT")]
+    #[arg(long, allow_hyphen_values = true, value_name = "JWT")]
     pub assertion: Option<String>,
     /// Down-scoping.
     #[arg(long, num_args = 1.., value_name = "SCOPE")]
@@ -205,7 +205,7 @@ pub struct CreateTokenWithIamArgs {
     #[arg(long, value_name = "URI")]
     pub redirect_uri: Option<String>,
     /// Token-exchange grant: the subject token.
-    #[arg(long, value_name = "TOKEN")]
+    #[arg(long, allow_hyphen_values = true, value_name = "TOKEN")]
     pub subject_token: Option<String>,
     /// Token-exchange grant: the subject token's type URI.
     #[arg(long, value_name = "URI")]
@@ -214,7 +214,7 @@ pub struct CreateTokenWithIamArgs {
     #[arg(long, value_name = "URI")]
     pub requested_token_type: Option<String>,
     /// Authorization-code grant: the PKCE verifier.
-    #[arg(long, value_name = "VERIFIER")]
+    #[arg(long, allow_hyphen_values = true, value_name = "VERIFIER")]
     pub code_verifier: Option<String>,
 }
 
