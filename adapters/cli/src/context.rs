@@ -23,9 +23,7 @@ impl Context {
     pub fn new(global: GlobalArgs, env: &HashMap<String, String>) -> Result<Self, Failure> {
         let environment = Environment::from_env(env.clone())?;
         let settings = environment.settings(&global.explicit())?;
-        let debug = global
-            .debug
-            .then(|| DebugSink::new(|line| eprintln!("[debug] {line}")));
+        let debug = global.debug.then(|| DebugSink::new(crate::ui::debug_line));
         Ok(Context {
             environment,
             settings,
@@ -47,6 +45,10 @@ impl Context {
         let mut sessions =
             Sessions::with_settings(self.environment.clone(), self.settings.clone())?;
         sessions.debug.clone_from(&self.debug);
+        sessions.cache = sessions
+            .cache
+            .clone()
+            .on_lock_wait(crate::ui::show_lock_wait);
         Ok(sessions)
     }
 

@@ -55,6 +55,12 @@ impl DebugSink {
     pub fn new(f: impl Fn(&str) + Send + Sync + 'static) -> Self {
         DebugSink(Arc::new(f))
     }
+
+    /// Writes `line`, with every secret this process has handled redacted by value
+    /// ([`crate::secrets`]), on top of the redaction by name the line already had.
+    pub fn log(&self, line: &str) {
+        (self.0)(&crate::secrets::redact(line));
+    }
 }
 
 impl std::fmt::Debug for DebugSink {
@@ -208,6 +214,10 @@ impl Client {
                 .settings
                 .region()
                 .map_err(|error| CallError::Credentials { operation, error })?;
+            crate::secrets::remember(&keys.secret_access_key);
+            if let Some(token) = &keys.session_token {
+                crate::secrets::remember(token);
+            }
             transmit.sign(&keys, region, OffsetDateTime::now_utc())?;
         }
         Ok(self.send(transmit.operation, transmit.request))
@@ -222,8 +232,9 @@ impl Client {
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
         // Log the headers that go on the wire, not the core's placeholder user agent.
         self.transport.set_user_agent(&mut request);
-        if let Some(DebugSink(log)) = &self.debug {
-            log(&format!(
+        crate::secrets::remember_body(request.body());
+        if let Some(sink) = &self.debug {
+            sink.log(&format!(
                 "{operation} request: {} {}\n{}{}",
                 request.method(),
                 request.uri(),
@@ -233,16 +244,19 @@ impl Client {
         }
         let started = std::time::Instant::now();
         let result = self.transport.send(request);
-        if let Some(DebugSink(log)) = &self.debug {
+        if let Ok(response) = &result {
+            crate::secrets::remember_body(response.body());
+        }
+        if let Some(sink) = &self.debug {
             match &result {
-                Ok(response) => log(&format!(
+                Ok(response) => sink.log(&format!(
                     "{operation} response after {:?}: {}\n{}{}",
                     started.elapsed(),
                     response.status(),
                     redact_headers(response.headers()),
                     redact_body(response.body())
                 )),
-                Err(e) => log(&format!(
+                Err(e) => sink.log(&format!(
                     "{operation} failed after {:?}: {e}",
                     started.elapsed()
                 )),

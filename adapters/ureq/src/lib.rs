@@ -15,6 +15,8 @@ pub mod credentials;
 pub mod device;
 mod driver;
 pub mod environment;
+mod files;
+pub mod secrets;
 pub mod session;
 pub mod store;
 pub mod transport;

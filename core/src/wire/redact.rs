@@ -157,8 +157,10 @@ impl fmt::Debug for SecretValues {
 
 impl SecretValues {
     /// An empty set.
-    pub fn new() -> Self {
-        Self::default()
+    pub const fn new() -> Self {
+        SecretValues {
+            values: VecDeque::new(),
+        }
     }
 
     /// How many spellings are held.

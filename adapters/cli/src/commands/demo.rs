@@ -49,7 +49,7 @@ pub fn run(debug: bool, args: DemoArgs, env: &HashMap<String, String>) -> Result
     }
     let mut sessions = Sessions::from_env_map(&demo_env)?;
     if debug {
-        sessions.debug = Some(DebugSink::new(|line| eprintln!("[debug] {line}")));
+        sessions.debug = Some(DebugSink::new(crate::ui::debug_line));
     }
     let selector = SessionSelector::SsoSession(DEMO_SESSION.to_owned());
     let result = login(

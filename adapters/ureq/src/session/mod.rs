@@ -67,6 +67,17 @@ pub(crate) fn describe(session: &Session) -> String {
     }
 }
 
+/// Remembers the secrets of a cache entry for redaction by value ([`crate::secrets`]).
+pub(crate) fn remember_secrets(token: &CachedToken) {
+    crate::secrets::remember(&token.access_token);
+    for secret in [&token.refresh_token, &token.client_secret]
+        .into_iter()
+        .flatten()
+    {
+        crate::secrets::remember(secret);
+    }
+}
+
 /// What [`Sessions::login`] produced.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
