@@ -20,10 +20,8 @@ fn probe() -> Command {
 /// A cache file of about `size` bytes whose first bytes are secrets (what a killed write leaves
 /// in its temporary file).
 fn payload(size: usize) -> Vec<u8> {
-    let head = format!(
-        r#"{{"accessToken": "access-token-secret", "refreshToken": "refresh-token-secret", "clientSecret": "client-secret-secret", "expiresAt": "2099-01-01T00:00:00Z", "padding": ""#
-    );
-    let mut bytes = head.into_bytes();
+    let head = r#"{"accessToken": "access-token-secret", "refreshToken": "refresh-token-secret", "clientSecret": "client-secret-secret", "expiresAt": "2099-01-01T00:00:00Z", "padding": ""#;
+    let mut bytes = head.as_bytes().to_vec();
     bytes.resize(size - 2, b'x');
     bytes.extend_from_slice(b"\"}");
     bytes

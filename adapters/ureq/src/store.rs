@@ -266,12 +266,8 @@ impl SsoCache {
         let _ = (file, path);
     }
 
-    /// Reads the file of `key`: `None` when there is none; the bytes, or why the file cannot be
-    /// a cache file (a link, a FIFO, a directory, too large).
-    fn read(
-        &self,
-        key: &str,
-    ) -> Result<Option<(PathBuf, Result<Vec<u8>, CacheError>)>, StoreError> {
+    /// Reads the file of `key`: `None` when there is none.
+    fn read(&self, key: &str) -> Result<Option<RawFile>, StoreError> {
         self.check_dir()?;
         let path = self.path(key);
         let file = match files::open_regular(&path, Links::Refuse) {
@@ -280,7 +276,12 @@ impl SsoCache {
             Err(FileProblem::Unreadable(why)) => {
                 return Err(file_err(&path)(FileProblem::Unreadable(why)))
             }
-            Err(problem) => return Ok(Some((path, Err(CacheError::File(problem))))),
+            Err(problem) => {
+                return Ok(Some(RawFile {
+                    path,
+                    bytes: Err(CacheError::File(problem)),
+                }))
+            }
         };
         self.secure_file(&file, &path);
         let bytes = match files::read_capped(file, MAX_CACHE_FILE_BYTES as u64) {
@@ -290,7 +291,7 @@ impl SsoCache {
             }
             Err(problem) => return Err(file_err(&path)(problem)),
         };
-        Ok(Some((path, bytes)))
+        Ok(Some(RawFile { path, bytes }))
     }
 
     fn load<T>(
@@ -300,7 +301,7 @@ impl SsoCache {
     ) -> Result<Lookup<T>, StoreError> {
         Ok(match self.read(key)? {
             None => Lookup::Missing,
-            Some((path, bytes)) => match bytes.and_then(|b| parse(&b)) {
+            Some(RawFile { path, bytes }) => match bytes.and_then(|b| parse(&b)) {
                 Ok(t) => Lookup::Found(t),
                 Err(error) => Lookup::Corrupt { path, error },
             },
@@ -365,7 +366,10 @@ impl SsoCache {
                 continue;
             };
             let error = match self.read(key) {
-                Ok(Some((path, Ok(bytes)))) => match CachedToken::from_json(&bytes) {
+                Ok(Some(RawFile {
+                    path,
+                    bytes: Ok(bytes),
+                })) => match CachedToken::from_json(&bytes) {
                     Ok(token) => {
                         out.push((key.to_owned(), token));
                         continue;
@@ -373,7 +377,10 @@ impl SsoCache {
                     Err(_) if Registration::from_json(&bytes).is_ok() => continue,
                     Err(e) => (path, e.to_string()),
                 },
-                Ok(Some((path, Err(e)))) => (path, e.to_string()),
+                Ok(Some(RawFile {
+                    path,
+                    bytes: Err(e),
+                })) => (path, e.to_string()),
                 Ok(None) => continue,
                 Err(e) => (self.path(key), e.to_string()),
             };
@@ -517,6 +524,13 @@ impl SsoCache {
             }
         }
     }
+}
+
+/// A cache file as read: its path, and its bytes or why it cannot be a cache file (a link, a
+/// FIFO, a directory, too large).
+struct RawFile {
+    path: PathBuf,
+    bytes: Result<Vec<u8>, CacheError>,
 }
 
 /// Whether `name` is a temporary file of [`SsoCache::write_atomic`]: `.<key>.json.<pid>.<n>.tmp`.
