@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use ssooidc_ureq::session::{SessionSelector, Sessions};
-use ssooidc_ureq::{Client, Config, DebugSink, Environment, Settings};
+use ssooidc_ureq::{Client, Config, DebugSink, Environment, Settings, WaitNotice};
 
 use crate::cli::{GlobalArgs, SessionArgs};
 use crate::exit::Failure;
@@ -33,7 +33,8 @@ impl Context {
 
     /// A client for the low-level commands: the resolved region and endpoint.
     pub fn client(&self) -> Result<Client, Failure> {
-        let client = Client::new(Config::from_settings(self.settings.clone()))?;
+        let client = Client::new(Config::from_settings(self.settings.clone()))?
+            .with_wait_notice(WaitNotice::new(crate::ui::show_retry_wait));
         Ok(match &self.debug {
             Some(sink) => client.with_debug_log(sink.clone()),
             None => client,
@@ -49,6 +50,7 @@ impl Context {
             .cache
             .clone()
             .on_lock_wait(crate::ui::show_lock_wait);
+        sessions.wait_notice = Some(WaitNotice::new(crate::ui::show_retry_wait));
         Ok(sessions)
     }
 

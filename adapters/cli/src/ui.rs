@@ -90,6 +90,14 @@ pub fn show_lock_wait(lock: &Path, limit: Duration) {
     ));
 }
 
+/// Tells the user a failed request is tried again after `wait`.
+pub fn show_retry_wait(operation: &str, wait: Duration) {
+    note(&format!(
+        "{operation} failed; trying again in {:.1} s...",
+        wait.as_secs_f64()
+    ));
+}
+
 /// `90 s`, `15 min`, `2 h`.
 fn human_duration(d: Duration) -> String {
     match d.as_secs() {

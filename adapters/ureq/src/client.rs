@@ -44,6 +44,7 @@ pub struct Client {
     retry: RetryPolicy,
     signer: Signer,
     debug: Option<DebugSink>,
+    wait_notice: Option<WaitNotice>,
 }
 
 /// Where [`Client::with_debug_log`] sends its lines.
@@ -68,6 +69,32 @@ impl std::fmt::Debug for DebugSink {
         f.write_str("DebugSink")
     }
 }
+
+/// Told when a client is about to wait [`WAIT_NOTICE`] or longer before trying a failed request
+/// again (not the ordinary pace of polling): the operation and the wait. See
+/// [`Client::with_wait_notice`].
+#[derive(Clone)]
+pub struct WaitNotice(Arc<dyn Fn(&'static str, std::time::Duration) + Send + Sync>);
+
+impl WaitNotice {
+    /// A notice calling `f` with the operation that failed and how long the wait is.
+    pub fn new(f: impl Fn(&'static str, std::time::Duration) + Send + Sync + 'static) -> Self {
+        WaitNotice(Arc::new(f))
+    }
+
+    pub(crate) fn tell(&self, operation: &'static str, wait: std::time::Duration) {
+        (self.0)(operation, wait);
+    }
+}
+
+impl std::fmt::Debug for WaitNotice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WaitNotice")
+    }
+}
+
+/// Retry waits this long or longer are announced to a [`WaitNotice`].
+pub const WAIT_NOTICE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A seed for retry jitter, from the OS-seeded hasher of std.
 pub(crate) fn random_seed() -> u64 {
@@ -101,6 +128,7 @@ impl Client {
             signer,
             config,
             debug: None,
+            wait_notice: None,
         })
     }
 
@@ -109,6 +137,18 @@ impl Client {
     pub fn with_debug_log(mut self, sink: DebugSink) -> Self {
         self.debug = Some(sink);
         self
+    }
+
+    /// Tells `notice` before every wait of [`WAIT_NOTICE`] or longer to retry a failed request,
+    /// so that a person does not watch a silent terminal.
+    pub fn with_wait_notice(mut self, notice: WaitNotice) -> Self {
+        self.wait_notice = Some(notice);
+        self
+    }
+
+    /// The wait notice, when one is set.
+    pub(crate) fn wait_notice(&self) -> Option<&WaitNotice> {
+        self.wait_notice.as_ref()
     }
 
     /// The debug sink, when one is set.

@@ -21,7 +21,7 @@ pub mod session;
 pub mod store;
 pub mod transport;
 
-pub use client::{Client, DebugSink};
+pub use client::{Client, DebugSink, WaitNotice, WAIT_NOTICE};
 pub use config::{Config, ProxyConfig};
 pub use environment::Environment;
 

@@ -138,7 +138,7 @@ pub use output::{
 use crate::call::CallError;
 use crate::endpoint::Endpoint;
 use crate::grant::{classify_call, classify_poll};
-use crate::machine::{Machine, Transmit};
+use crate::machine::{Machine, Transmit, Wait};
 use crate::operations::{CreateToken, RegisterClient, StartDeviceAuthorization};
 use crate::wire::{Auth, Operation, RequestError};
 use policy::{Retries, Rng};
@@ -454,5 +454,14 @@ impl Machine for DeviceFlow {
 
     fn handle_timeout(&mut self, now: Instant) -> Result<(), MisuseError> {
         DeviceFlow::handle_timeout(self, now)
+    }
+
+    /// [`Wait::Pace`] while polling at the interval; [`Wait::Retry`] while backing off after a
+    /// failure (of any phase).
+    fn waiting_for(&self) -> Wait {
+        match &self.state {
+            State::Poll(polling) if polling.retries.failures() == 0 => Wait::Pace,
+            _ => Wait::Retry,
+        }
     }
 }

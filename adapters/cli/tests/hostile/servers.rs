@@ -362,3 +362,33 @@ fn a_second_lost_answer_says_to_start_again() {
     );
     assert_eq!(polls.load(Ordering::SeqCst), 6);
 }
+
+/// Finding 14: a wait of a second or more to retry a failed request is announced (the ordinary
+/// pace of polling is not: the prompt is on the screen). Real protocol seconds here: the second
+/// retry of a setup call waits between 1 and 2 s.
+#[test]
+fn a_long_retry_wait_is_announced() {
+    let emu = emulator_with(
+        Config::default()
+            .approval(Approval::ApproveAfterPolls(0))
+            .fault("RegisterClient#1=503".parse::<FaultRule>().unwrap())
+            .fault("RegisterClient#2=503".parse::<FaultRule>().unwrap()),
+    );
+    let home = Home::new("retrywait", emu.base_url());
+    let mut c = home.command();
+    c.env_remove("SSOOIDC_PROTOCOL_SECOND_MS");
+    let out = run(c, &["login", "--sso-session", "dev", "--no-browser"]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    let notices: Vec<_> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("trying again in"))
+        .collect();
+    assert!(!notices.is_empty(), "{}", out.stderr);
+    assert!(
+        notices
+            .iter()
+            .all(|l| l.starts_with("RegisterClient failed")),
+        "{notices:?}"
+    );
+}
