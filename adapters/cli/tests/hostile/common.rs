@@ -155,6 +155,31 @@ pub fn mkfifo(path: &Path) {
     assert!(made.is_ok_and(|s| s.success()), "mkfifo {}", path.display());
 }
 
+/// `register-client` with a throwaway client, in us-east-1.
+pub const REGISTER: [&str; 7] = [
+    "register-client",
+    "--client-name",
+    "x",
+    "--client-type",
+    "public",
+    "--region",
+    "us-east-1",
+];
+
+/// `register-client` with a throwaway client, in the configured region.
+pub const REGISTER_HERE: [&str; 5] = [
+    "register-client",
+    "--client-name",
+    "x",
+    "--client-type",
+    "public",
+];
+
+/// Global options before a command's arguments.
+pub fn with<'a>(options: &[&'a str], command: &[&'a str]) -> Vec<&'a str> {
+    options.iter().chain(command).copied().collect()
+}
+
 /// What a bounded run produced.
 #[derive(Debug)]
 pub struct Run {
@@ -272,16 +297,7 @@ impl RawServer {
 
 fn serve(mut stream: TcpStream, answer: &(dyn Fn(&str, &Value) -> Answer + Send + Sync)) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
-    loop {
-        let mut head = Vec::new();
-        let mut byte = [0u8; 1];
-        while !head.ends_with(b"\r\n\r\n") {
-            match stream.read(&mut byte) {
-                Ok(1) => head.push(byte[0]),
-                _ => return,
-            }
-        }
-        let head = String::from_utf8_lossy(&head).into_owned();
+    while let Some((head, body)) = ssooidc_tests::read_request(&mut stream) {
         let path = head
             .split_whitespace()
             .nth(1)
@@ -290,19 +306,6 @@ fn serve(mut stream: TcpStream, answer: &(dyn Fn(&str, &Value) -> Answer + Send 
             .next()
             .unwrap_or("/")
             .to_owned();
-        let len = head
-            .lines()
-            .find_map(|l| {
-                let (k, v) = l.split_once(':')?;
-                k.trim()
-                    .eq_ignore_ascii_case("content-length")
-                    .then(|| v.trim().parse::<usize>().ok())?
-            })
-            .unwrap_or(0);
-        let mut body = vec![0u8; len];
-        if stream.read_exact(&mut body).is_err() {
-            return;
-        }
         let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         let (status, headers, text) = answer(&path, &body);
         let mut response = format!(

@@ -18,20 +18,7 @@ fn absurd_timeouts_do_not_panic() {
         ("--cli-connect-timeout", HUGE),
         ("--cli-read-timeout", "18446744073709551"),
     ] {
-        let out = run(
-            home.command(),
-            &[
-                flag,
-                value,
-                "register-client",
-                "--client-name",
-                "x",
-                "--client-type",
-                "public",
-                "--region",
-                "us-east-1",
-            ],
-        );
+        let out = run(home.command(), &with(&[flag, value], &REGISTER));
         assert_eq!(out.code, Some(0), "{flag} {value}: {out:?}");
         assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
         assert!(out.stdout.contains("clientId"), "{}", out.stdout);

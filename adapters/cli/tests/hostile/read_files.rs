@@ -34,16 +34,7 @@ fn fifos_as_config_or_ca_bundle_do_not_block() {
     mkfifo(&bundle);
     let mut c = home.command();
     c.env("AWS_CA_BUNDLE", &bundle);
-    let out = run(
-        c,
-        &[
-            "register-client",
-            "--client-name",
-            "x",
-            "--client-type",
-            "public",
-        ],
-    );
+    let out = run(c, &REGISTER_HERE);
     assert_eq!(out.code, Some(253), "{out:?}");
     assert!(
         out.stderr.contains("bundle.pem") && out.stderr.contains("not a regular file"),
@@ -64,18 +55,7 @@ fn endless_devices_are_refused() {
     assert!(out.stderr.contains("/dev/zero"), "{}", out.stderr);
     let mut c = home.command();
     c.env("AWS_CA_BUNDLE", "/dev/zero");
-    let out = run(
-        c,
-        &[
-            "register-client",
-            "--client-name",
-            "x",
-            "--client-type",
-            "public",
-            "--region",
-            "us-east-1",
-        ],
-    );
+    let out = run(c, &REGISTER);
     assert_eq!(out.code, Some(253), "{out:?}");
     assert!(out.stderr.contains("/dev/zero"), "{}", out.stderr);
 }
@@ -133,16 +113,7 @@ fn huge_files_are_refused_in_bounded_memory() {
     std::fs::write(&bundle, vec![b'A'; 20 * 1024 * 1024]).unwrap();
     let mut c = home.command();
     c.env("AWS_CA_BUNDLE", &bundle);
-    let out = run(
-        c,
-        &[
-            "register-client",
-            "--client-name",
-            "x",
-            "--client-type",
-            "public",
-        ],
-    );
+    let out = run(c, &REGISTER_HERE);
     assert_eq!(out.code, Some(253), "{out:?}");
     assert!(out.stderr.contains("larger than"), "{}", out.stderr);
 }

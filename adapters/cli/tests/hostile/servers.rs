@@ -152,17 +152,7 @@ fn a_localhost_subdomain_is_not_loopback() {
     let home = Home::new("evillocalhost", "http://127.0.0.1:9");
     let out = run(
         home.command(),
-        &[
-            "--endpoint-url",
-            "http://evil.localhost:9",
-            "register-client",
-            "--client-name",
-            "x",
-            "--client-type",
-            "public",
-            "--region",
-            "us-east-1",
-        ],
+        &with(&["--endpoint-url", "http://evil.localhost:9"], &REGISTER),
     );
     assert_eq!(out.code, Some(253), "{out:?}");
     assert!(out.stderr.contains("loopback"), "{}", out.stderr);
@@ -265,17 +255,13 @@ fn debug_redacts_snake_case_and_endpoint_passwords() {
     }
     let out = run(
         home.command(),
-        &[
-            "--endpoint-url",
-            "https://user:hunter2-endpoint-password@oidc.example.com",
-            "register-client",
-            "--client-name",
-            "x",
-            "--client-type",
-            "public",
-            "--region",
-            "us-east-1",
-        ],
+        &with(
+            &[
+                "--endpoint-url",
+                "https://user:hunter2-endpoint-password@oidc.example.com",
+            ],
+            &REGISTER,
+        ),
     );
     assert_eq!(out.code, Some(253), "{out:?}");
     assert!(!out.stderr.contains("hunter2"), "{}", out.stderr);
