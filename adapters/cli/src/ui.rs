@@ -6,7 +6,7 @@
 //! Every line that can hold a string from a server or a file (a user code, a URL, an error
 //! description, a section name, a cached value, a path) is written through this module, which
 //! passes it through [`ssooidc_core::text::for_terminal`] (JSON through
-//! [`json_for_terminal`](ssooidc_core::text::json_for_terminal)): no escape sequence, control
+//! [`ssooidc_core::text::json_for_terminal`]): no escape sequence, control
 //! character or bidirectional override reaches the terminal. Errors, warnings and debug lines
 //! also have every secret the process handled redacted by value
 //! ([`ssooidc_ureq::secrets`]). The only thing handed to a browser is a [`BrowserUrl`].

@@ -3,7 +3,7 @@
 //! that concurrent processes neither corrupt a file nor log in or refresh twice.
 //!
 //! A cache directory is a place where a careless or hostile neighbour may have been first, so
-//! every file in it is opened through [`crate::files`]: never through a symbolic link, never
+//! every file in it is opened through `crate::files`: never through a symbolic link, never
 //! waiting on a FIFO, regular files only, reads capped. Before each use the directory itself is
 //! checked: one that another user owns, or that others can write and this user cannot repair,
 //! is refused ([`StoreError::Insecure`]); looser modes on what this user owns are repaired

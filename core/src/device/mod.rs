@@ -90,7 +90,7 @@
 //! - `authorization_pending`: poll again after the interval;
 //! - `AccessDeniedException` ⇒ [`DeviceFlowError::Denied`]; `ExpiredTokenException` ⇒
 //!   [`DeviceFlowError::Expired`]; any other non-retryable error ⇒
-//!   [`DeviceFlowError::Service`] with the typed [`ServiceError`](crate::ServiceError);
+//!   [`DeviceFlowError::Call`] with the typed [`ServiceError`](crate::ServiceError);
 //! - the flow's own deadline at `start + expiresIn` ([`DeviceFlowConfig::default_expires_in`]
 //!   when absent or 0), `start` being the `StartDeviceAuthorization` response;
 //! - 5xx, throttling, malformed responses and transport errors (and `slow_down` on the two setup
