@@ -17,7 +17,10 @@ impl Sessions {
     ///
     /// A token with more than 15 minutes left is returned without taking any lock. Otherwise
     /// the session's lock is taken and the file read again, so that of many processes asking at
-    /// once only the first refreshes and the others reuse its result.
+    /// once only the first refreshes and the others reuse its result. When the lock cannot be
+    /// had (held too long, a read-only cache, an unusable lock file) a still-valid token is
+    /// returned as cached, with a warning; a refreshed token that cannot be written back is
+    /// returned too, with a warning. Warnings of the cache (modes repaired) come along.
     pub fn token(&self, selector: SessionSelector) -> Result<SessionToken, SessionError> {
         let session = self.session(selector)?;
         let path = self.cache.path(&session.token_key);
