@@ -7,6 +7,9 @@ The response framing is the one documented in fuzz/src/lib.rs: status (2 bytes, 
 minus 100), header count, per header a selector (0 x-amzn-errortype, 1 x-amzn-requestid,
 2 content-type, 3 x-amz-request-id) with a length-prefixed value, then the raw body.
 
+The sanitiser and browser-URL targets (terminal_text, browser_url) are seeded with the hostile
+strings of issue 17.
+
 The targets with `arbitrary` inputs (device_machine, refresh_machine, endpoint,
 emulator_request) are seeded with a minimized handful of what the fuzzer found instead.
 """
@@ -132,6 +135,33 @@ TIMESTAMPS = [
     "0000-01-01T00:00:00Z",
 ]
 
+# Strings from servers and files that reach a terminal (issue 17, finding 9).
+TERMINAL_TEXTS = [
+    "ABCD-EFGH",
+    "https://d-1234567890.awsapps.com/start/#/device",
+    "AB\x1b]0;pwned\x07CD",
+    "https://x/\x1b[2J\x1b[H\x1b[31mred",
+    "nope\nSuccessfully logged into Start URL: https://fake\r",
+    "\u009b31m\u202eevil\u2066x\u2069\u2028\u061c",
+    "caf\u00e9 \u65e5\u672c \u2713\t\x7f\x00",
+]
+
+# verificationUriComplete values (issue 17, findings 8 and 15).
+BROWSER_URLS = [
+    "https://d-1234567890.awsapps.com/start/#/device?user_code=GPNW-SHFH",
+    "https://us-east-1.signin.aws/platform/authorize?request_uri=abc%20d",
+    "http://127.0.0.1:54321/oauth/callback?code=c&state=s",
+    "http://[::1]:80/x",
+    "http://localhost:4566/device",
+    "HTTPS://user@host.example/",
+    "--new-window=/tmp/x",
+    "file:///etc/passwd",
+    "javascript:alert(1)",
+    "http://evil.localhost/",
+    "http://127.0.0.1.evil.com/",
+    "https://x/\x1b[2J",
+]
+
 
 def framed(status, headers, body):
     out = bytearray((status - 100).to_bytes(2, "big"))
@@ -174,6 +204,8 @@ def main():
     write("config_parse", CONFIGS)
     write("cache_files", TOKENS)
     write("timestamp", TIMESTAMPS)
+    write("terminal_text", TERMINAL_TEXTS)
+    write("browser_url", BROWSER_URLS)
 
 
 if __name__ == "__main__":

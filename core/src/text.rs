@@ -8,12 +8,17 @@ use std::borrow::Cow;
 use std::fmt::Write;
 
 /// Whether `c` would act on a terminal instead of being shown: C0 and C1 control characters,
-/// DEL, and the Unicode bidirectional controls that reorder what follows them.
+/// DEL, the Unicode bidirectional controls that reorder what follows them, and the Unicode line
+/// and paragraph separators (which some terminals and viewers break lines on).
 fn is_hostile(c: char) -> bool {
     c.is_control()
         || matches!(
             c,
-            '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+            '\u{61c}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
         )
 }
 
@@ -49,6 +54,37 @@ pub fn for_terminal(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// A JSON document (as `serde_json` writes it) made safe for a terminal without changing what
+/// it means: every control character and bidirectional override left in it (`serde_json`
+/// escapes C0 controls inside strings, but not DEL, the C1 controls or the Unicode overrides) is
+/// written as its `\uXXXX` escape, which a JSON parser reads back as the same character.
+/// Newlines outside strings (pretty-printing) are kept: `serde_json` never leaves a raw newline
+/// inside a string. Borrowed when nothing had to change.
+///
+/// ```
+/// use ssooidc_core::text::json_for_terminal;
+/// let doc = serde_json::json!({"userCode": "AB\u{9b}2J\u{202e}"}).to_string();
+/// let safe = json_for_terminal(&doc);
+/// assert_eq!(safe, r#"{"userCode":"AB\u009b2J\u202e"}"#);
+/// let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+/// assert_eq!(back.to_string(), doc);
+/// ```
+pub fn json_for_terminal(json: &str) -> Cow<'_, str> {
+    if !json.chars().any(|c| c != '\n' && is_hostile(c)) {
+        return Cow::Borrowed(json);
+    }
+    let mut out = String::with_capacity(json.len() + 8);
+    for c in json.chars() {
+        if c == '\n' || !is_hostile(c) {
+            out.push(c);
+        } else {
+            // Every hostile character is in the Basic Multilingual Plane: one \uXXXX.
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        }
+    }
+    Cow::Owned(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,7 +107,27 @@ mod tests {
         assert_eq!(for_terminal("\u{9b}31m"), "\\x9b31m", "C1 CSI");
         assert_eq!(for_terminal("abc\u{202e}fed"), "abc\\u{202e}fed");
         assert_eq!(for_terminal("\u{2066}x\u{2069}"), "\\u{2066}x\\u{2069}");
+        assert_eq!(for_terminal("a\u{2028}b\u{61c}"), "a\\u{2028}b\\u{61c}");
         let out = for_terminal("\x00\x01\x1f");
         assert!(!out.chars().any(is_hostile), "{out}");
+    }
+
+    #[test]
+    fn json_keeps_its_meaning_and_its_layout() {
+        let value = serde_json::json!({
+            "a": "\x1b[2J\x7f\u{85}\u{9b}\u{200f}\u{2066}\n\t",
+            "b": ["ok", "日本 ✓"],
+        });
+        for doc in [
+            value.to_string(),
+            serde_json::to_string_pretty(&value).unwrap(),
+        ] {
+            let safe = json_for_terminal(&doc);
+            assert!(!safe.chars().any(|c| c != '\n' && is_hostile(c)), "{safe}");
+            let back: serde_json::Value = serde_json::from_str(&safe).unwrap();
+            assert_eq!(back, value);
+        }
+        let plain = serde_json::to_string_pretty(&serde_json::json!({"x": 1})).unwrap();
+        assert!(matches!(json_for_terminal(&plain), Cow::Borrowed(_)));
     }
 }

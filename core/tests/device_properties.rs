@@ -5,7 +5,9 @@
 //! Properties: no poll before the current interval has passed since the previous one; the
 //! interval never decreases (and follows 5 s default, floor, +5 per `slow_down`, ×2 per transport
 //! error); no poll at or after the deadline; every run ends within a computable number of steps;
-//! the end is absorbing; misuse is a typed error that changes nothing; nothing panics.
+//! the end is absorbing; misuse is a typed error that changes nothing; nothing panics. A lost
+//! token answer followed by "already used" starts one new authorization, with its own deadline
+//! and interval (and its own share of the bounds).
 
 #[path = "common/mod.rs"]
 mod common;
@@ -14,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use ssooidc_core::device::{
-    DeviceFlow, DeviceFlowConfig, MisuseError, Output, Phase, TransportErrorKind,
+    DeviceFlow, DeviceFlowConfig, Event, MisuseError, Output, Phase, StartOver, TransportErrorKind,
 };
 use ssooidc_core::error::{encode_error, ErrorCode, ErrorMeta};
 use ssooidc_core::ServiceError;
@@ -184,6 +186,8 @@ struct Model {
     last_poll: Option<Instant>,
     polls: u64,
     transmits: u64,
+    /// New authorizations after a lost token answer (at most one).
+    restarts: u64,
 }
 
 fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
@@ -212,10 +216,19 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
     let retries = u64::from(setup.max_retries) + 1;
     let transmit_bound = 2 * retries + lifetime_secs + 1;
     let step_bound = 2 * transmit_bound + steps.len() as u64 + 3;
+    // A new authorization after a lost token answer (once) allows as much again, plus its
+    // event and its prompt.
+    let bounds = |model: &Model| {
+        (
+            transmit_bound * (1 + model.restarts),
+            step_bound + model.restarts * (2 * transmit_bound + 2),
+        )
+    };
 
     let mut outputs = 0u64;
     let result = loop {
         outputs += 1;
+        let step_bound = bounds(&model).1;
         prop_assert!(outputs <= step_bound, "no end within {step_bound} outputs");
         if let Some(i) = flow.interval() {
             let expected = model.interval.expect("model interval");
@@ -223,6 +236,18 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
         }
         match flow.poll_output() {
             Err(e) => return Err(TestCaseError::fail(format!("poll_output: {e}"))),
+            Ok(Output::Event(Event::StartingOver(StartOver::AnswerLost(_)))) => {
+                // A new authorization: a new deadline and interval, and its first poll at once.
+                prop_assert_eq!(model.restarts, 0, "a second new authorization");
+                model.restarts += 1;
+                model.last_poll = None;
+                continue;
+            }
+            Ok(Output::Event(Event::StartingOver(other))) => {
+                return Err(TestCaseError::fail(format!(
+                    "no cached registration to reject, yet {other:?}"
+                )))
+            }
             Ok(Output::Event(_)) => continue,
             Ok(Output::Done(result)) => break result,
             Ok(Output::Timeout(at)) => {
@@ -253,7 +278,7 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
             }
             Ok(Output::Transmit(ssooidc_core::machine::Transmit { request, .. })) => {
                 model.transmits += 1;
-                prop_assert!(model.transmits <= transmit_bound, "too many requests");
+                prop_assert!(model.transmits <= bounds(&model).0, "too many requests");
                 if request.uri().path() == "/token" {
                     // Never at or after the deadline, never before the interval.
                     let deadline = model.deadline.expect("deadline");

@@ -6,7 +6,10 @@
 //! - no poll before the current interval has passed since the previous poll;
 //! - the interval never decreases (and follows the 5 s default, the floor, +5 per `slow_down`,
 //!   x2 per transport error, when the harness knows what it fed);
-//! - no poll at or after the deadline, and the deadline never moves;
+//! - no poll at or after the deadline, and the deadline never moves (within one authorization:
+//!   starting over gives a new one);
+//! - each way of starting over happens at most once, a rejected registration only for a cached
+//!   one, and nothing else is ever emitted twice;
 //! - the run ends within a bound of the number of steps;
 //! - `Done` is absorbing; misuse is a typed error that changes nothing; nothing panics.
 #![no_main]
@@ -17,7 +20,7 @@ use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use ssooidc_core::device::{
     DeviceFlow, DeviceFlowConfig, DeviceFlowInput, Event, MisuseError, Output, Phase, Registration,
-    TransportErrorKind,
+    StartOver, TransportErrorKind,
 };
 use ssooidc_core::endpoint::{resolve, Endpoint, EndpointParams};
 use ssooidc_core::error::{encode_error, ErrorCode};
@@ -262,8 +265,11 @@ fn run(input: Input) {
     let mut deadline: Option<Instant> = None;
     let mut prompted = false;
     let mut registered = false;
+    let mut rejected = false;
+    let mut lost = false;
     let mut saw_other = false;
-    let bound = steps.len() + 30;
+    // Starting over (twice at most) adds a handful of outputs of its own.
+    let bound = steps.len() + 40;
     let mut steps = steps.into_iter();
     let mut outputs = 0usize;
 
@@ -293,6 +299,24 @@ fn run(input: Input) {
             Ok(Output::Event(Event::Registered(_))) => {
                 assert!(!registered, "a second registration");
                 registered = true;
+            }
+            Ok(Output::Event(Event::StartingOver(why))) => {
+                match why {
+                    StartOver::RegistrationRejected(_) => {
+                        assert!(!rejected, "a second re-registration");
+                        assert!(setup.cached.is_some() && !registered, "a fresh one replaced");
+                        assert_eq!(flow.phase(), Phase::Register);
+                        rejected = true;
+                    }
+                    StartOver::AnswerLost(_) => {
+                        assert!(!lost, "a second new authorization");
+                        assert_eq!(flow.phase(), Phase::Authorize);
+                        lost = true;
+                    }
+                    other => panic!("unknown way of starting over {other:?}"),
+                }
+                // A new authorization: a new deadline, interval and prompt.
+                (deadline, interval, last_poll, prompted) = (None, None, None, false);
             }
             Ok(Output::Event(other)) => panic!("unknown event {other:?}"),
             Ok(Output::Done(result)) => break result,

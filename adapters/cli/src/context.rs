@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use ssooidc_ureq::session::{SessionSelector, Sessions};
-use ssooidc_ureq::{Client, Config, DebugSink, Environment, Settings};
+use ssooidc_ureq::{Client, Config, DebugSink, Environment, Settings, WaitNotice};
 
 use crate::cli::{GlobalArgs, SessionArgs};
 use crate::exit::Failure;
@@ -23,9 +23,7 @@ impl Context {
     pub fn new(global: GlobalArgs, env: &HashMap<String, String>) -> Result<Self, Failure> {
         let environment = Environment::from_env(env.clone())?;
         let settings = environment.settings(&global.explicit())?;
-        let debug = global
-            .debug
-            .then(|| DebugSink::new(|line| eprintln!("[debug] {line}")));
+        let debug = global.debug.then(|| DebugSink::new(crate::ui::debug_line));
         Ok(Context {
             environment,
             settings,
@@ -35,7 +33,8 @@ impl Context {
 
     /// A client for the low-level commands: the resolved region and endpoint.
     pub fn client(&self) -> Result<Client, Failure> {
-        let client = Client::new(Config::from_settings(self.settings.clone()))?;
+        let client = Client::new(Config::from_settings(self.settings.clone()))?
+            .with_wait_notice(WaitNotice::new(crate::ui::show_retry_wait));
         Ok(match &self.debug {
             Some(sink) => client.with_debug_log(sink.clone()),
             None => client,
@@ -47,6 +46,11 @@ impl Context {
         let mut sessions =
             Sessions::with_settings(self.environment.clone(), self.settings.clone())?;
         sessions.debug.clone_from(&self.debug);
+        sessions.cache = sessions
+            .cache
+            .clone()
+            .on_lock_wait(crate::ui::show_lock_wait);
+        sessions.wait_notice = Some(WaitNotice::new(crate::ui::show_retry_wait));
         Ok(sessions)
     }
 

@@ -1,8 +1,10 @@
 //! How the command fails: the AWS CLI's exit codes and message forms. The library's errors say
 //! what is wrong; the advice on what to run is added here.
 
+use ssooidc_ureq::core::ErrorCode;
 use ssooidc_ureq::device::LoginError;
 use ssooidc_ureq::session::{SessionError, SessionSelector};
+use ssooidc_ureq::store::StoreError;
 use ssooidc_ureq::{CallError, ConfigError, DeviceFlowError};
 
 /// Success.
@@ -64,8 +66,34 @@ impl Failure {
             SessionError::Expired { .. } => {
                 Failure::other(format!("{e}; run `ssooidc login {flags}` to log in again"))
             }
+            SessionError::Login(LoginError::Flow(
+                flow @ (DeviceFlowError::AnswerLost(_) | DeviceFlowError::AlreadyExpired { .. }),
+            )) => Failure::other(format!("{flow}; run `ssooidc login {flags}` again")),
+            SessionError::Login(LoginError::Flow(flow))
+                if flow.service_error().and_then(|e| e.code())
+                    == Some(ErrorCode::InvalidClient) =>
+            {
+                let mut failure = Failure::from(LoginError::Flow(flow));
+                failure.message.push_str(
+                    ". The service refused a newly registered client too: check that the session's sso_region is the region of your IAM Identity Center and that sso_start_url is right",
+                );
+                failure
+            }
             other => other.into(),
         }
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        let message = match &e {
+            StoreError::Insecure { path, .. } => format!(
+                "{e}. Fix: remove it (`rm -r {}`) so that ssooidc makes a private one, or have its owner run `chmod 700` on it",
+                path.display()
+            ),
+            _ => e.to_string(),
+        };
+        Failure::other(message)
     }
 }
 
@@ -124,6 +152,7 @@ impl From<SessionError> for Failure {
             SessionError::Config(e) => e.into(),
             SessionError::Call(e) => e.into(),
             SessionError::Login(e) => e.into(),
+            SessionError::Store(e) => e.into(),
             other => Failure::other(other.to_string()),
         }
     }

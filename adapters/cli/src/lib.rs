@@ -36,7 +36,7 @@ pub fn main() -> ExitCode {
         Ok(()) => exit_code(exit::OK),
         Err(failure) => {
             if !failure.message.is_empty() {
-                eprintln!("{}", failure.message);
+                ui::show_error(&failure.message);
             }
             exit_code(failure.code)
         }

@@ -1,9 +1,20 @@
-//! What the person at the terminal sees during a login: the user code and URL, a QR code, a
-//! countdown, and the browser. Everything goes to stderr, so stdout stays for results; nothing
-//! animated is written unless both stdout and stderr are terminals.
+//! What the person at the terminal sees: the user code and URL of a login, a QR code, a
+//! countdown, the browser, and every line a command prints. Login output goes to stderr, so
+//! stdout stays for results; nothing animated is written unless both stdout and stderr are
+//! terminals.
+//!
+//! Every line that can hold a string from a server or a file (a user code, a URL, an error
+//! description, a section name, a cached value, a path) is written through this module, which
+//! passes it through [`ssooidc_core::text::for_terminal`] (JSON through
+//! [`ssooidc_core::text::json_for_terminal`]): no escape sequence, control
+//! character or bidirectional override reaches the terminal. Errors, warnings and debug lines
+//! also have every secret the process handled redacted by value
+//! ([`ssooidc_ureq::secrets`]). The only thing handed to a browser is a [`BrowserUrl`].
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -12,7 +23,89 @@ use std::time::{Duration, Instant};
 
 use qrcode::render::unicode::Dense1x2;
 use qrcode::QrCode;
-use ssooidc_core::device::Prompt;
+use ssooidc_core::browser::BrowserUrl;
+use ssooidc_core::device::{Prompt, StartOver};
+use ssooidc_core::text::{for_terminal, json_for_terminal};
+use ssooidc_ureq::secrets;
+
+/// `text` as it may be shown: sanitised for the terminal.
+pub fn safe(text: &str) -> Cow<'_, str> {
+    for_terminal(text)
+}
+
+/// A path as it may be shown.
+pub fn safe_path(path: &Path) -> String {
+    for_terminal(&path.display().to_string()).into_owned()
+}
+
+/// `text` for stderr: every secret the process handled redacted, then sanitised.
+fn for_stderr(text: &str) -> String {
+    for_terminal(&secrets::redact(text)).into_owned()
+}
+
+/// Writes one line of a result to stdout, sanitised.
+pub fn show(line: &str) {
+    let _ = writeln!(std::io::stdout().lock(), "{}", safe(line));
+}
+
+/// Writes a JSON document to stdout, safe for a terminal and meaning the same to a parser.
+pub fn show_json(json: &str) {
+    let _ = writeln!(std::io::stdout().lock(), "{}", json_for_terminal(json));
+}
+
+/// Writes a message line to stderr, sanitised, secrets redacted.
+pub fn note(line: &str) {
+    let _ = writeln!(std::io::stderr().lock(), "{}", for_stderr(line));
+}
+
+/// Writes `warning: ...` to stderr, sanitised, secrets redacted.
+pub fn warning(message: &str) {
+    note(&format!("warning: {message}"));
+}
+
+/// Writes the message of a failed command to stderr, sanitised, secrets redacted.
+pub fn show_error(message: &str) {
+    note(message);
+}
+
+/// Writes one debug entry (a request or response log, one line per header) to stderr after
+/// `[debug] `, each of its lines sanitised on its own (the line breaks are the log's; a server
+/// string cannot add one). The sink has already redacted secrets by name and by value.
+pub fn debug_line(text: &str) {
+    let lines: Vec<_> = text.split('\n').map(safe).collect();
+    let _ = writeln!(std::io::stderr().lock(), "[debug] {}", lines.join("\n"));
+}
+
+/// Tells the user a login starts a step over, and why.
+pub fn show_starting_over(why: &StartOver) {
+    note(&format!("{why}."));
+}
+
+/// Tells the user this process waits for another one's lock.
+pub fn show_lock_wait(lock: &Path, limit: Duration) {
+    note(&format!(
+        "Waiting for another ssooidc that holds {} (logging in or refreshing this session), at most {}...",
+        lock.display(),
+        human_duration(limit)
+    ));
+}
+
+/// Tells the user a failed request is tried again after `wait`.
+pub fn show_retry_wait(operation: &str, wait: Duration) {
+    note(&format!(
+        "{operation} failed; trying again in {:.1} s...",
+        wait.as_secs_f64()
+    ));
+}
+
+/// `90 s`, `15 min`, `2 h`.
+fn human_duration(d: Duration) -> String {
+    match d.as_secs() {
+        s if s < 120 => format!("{s} s"),
+        s if s < 7200 => format!("{} min", s / 60),
+        s => format!("{} h", s / 3600),
+    }
+}
 
 /// Whether stdout and stderr are terminals.
 #[derive(Debug, Clone, Copy)]
@@ -38,7 +131,9 @@ impl Tty {
     }
 }
 
-/// The prompt text, and a QR code of the complete URL when stderr is a terminal.
+/// The prompt text, and a QR code of the complete URL when stderr is a terminal. Every string
+/// of the server's is sanitised; the complete URL is shown as a link and a QR code only when it
+/// is a [`BrowserUrl`], and otherwise with the reason it is not used.
 pub fn show_prompt(prompt: &Prompt, tty: Tty, opened_browser: bool) {
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err);
@@ -52,23 +147,32 @@ pub fn show_prompt(prompt: &Prompt, tty: Tty, opened_browser: bool) {
         let _ = writeln!(err, "Open the following URL in a browser (on any device):");
     }
     let _ = writeln!(err);
-    let _ = writeln!(err, "    {}", prompt.verification_uri);
+    let _ = writeln!(err, "    {}", safe(&prompt.verification_uri));
     let _ = writeln!(err);
     let _ = writeln!(err, "Then enter the code:");
     let _ = writeln!(err);
-    let _ = writeln!(err, "    {}", prompt.user_code);
+    let _ = writeln!(err, "    {}", safe(&prompt.user_code));
     let _ = writeln!(err);
-    if let Some(complete) = &prompt.verification_uri_complete {
-        let _ = writeln!(
-            err,
-            "Or open this URL, which has the code filled in (check the code matches):"
-        );
-        let _ = writeln!(err, "    {complete}");
-        if tty.stderr {
-            if let Some(qr) = qr_code(complete) {
-                let _ = writeln!(err, "\nOr scan this QR code with a phone:\n{qr}");
+    match prompt.browser_url() {
+        Some(Ok(complete)) => {
+            let _ = writeln!(
+                err,
+                "Or open this URL, which has the code filled in (check the code matches):"
+            );
+            let _ = writeln!(err, "    {complete}");
+            if tty.stderr {
+                if let Some(qr) = qr_code(complete.as_str()) {
+                    let _ = writeln!(err, "\nOr scan this QR code with a phone:\n{qr}");
+                }
             }
         }
+        Some(Err(why)) => {
+            let _ = writeln!(
+                err,
+                "(The server's link with the code filled in is not shown or opened: {why}.)"
+            );
+        }
+        None => {}
     }
 }
 
@@ -100,7 +204,10 @@ pub fn can_open_browser(env: &HashMap<String, String>, no_browser: bool) -> bool
 }
 
 /// Opens `url` with `BROWSER`, or the platform's opener. Output of the opener is discarded.
-pub fn open_browser(url: &str, env: &HashMap<String, String>) -> bool {
+/// Only a [`BrowserUrl`] is opened: never an option-looking argument, another scheme, or plain
+/// http off loopback.
+pub fn open_browser(url: &BrowserUrl, env: &HashMap<String, String>) -> bool {
+    let url = url.as_str();
     let mut command = match env.get("BROWSER").filter(|v| !v.is_empty()) {
         Some(browser) => {
             let mut c = Command::new(browser);

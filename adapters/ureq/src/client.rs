@@ -44,6 +44,7 @@ pub struct Client {
     retry: RetryPolicy,
     signer: Signer,
     debug: Option<DebugSink>,
+    wait_notice: Option<WaitNotice>,
 }
 
 /// Where [`Client::with_debug_log`] sends its lines.
@@ -55,6 +56,12 @@ impl DebugSink {
     pub fn new(f: impl Fn(&str) + Send + Sync + 'static) -> Self {
         DebugSink(Arc::new(f))
     }
+
+    /// Writes `line`, with every secret this process has handled redacted by value
+    /// ([`crate::secrets`]), on top of the redaction by name the line already had.
+    pub fn log(&self, line: &str) {
+        (self.0)(&crate::secrets::redact(line));
+    }
 }
 
 impl std::fmt::Debug for DebugSink {
@@ -62,6 +69,32 @@ impl std::fmt::Debug for DebugSink {
         f.write_str("DebugSink")
     }
 }
+
+/// Told when a client is about to wait [`WAIT_NOTICE`] or longer before trying a failed request
+/// again (not the ordinary pace of polling): the operation and the wait. See
+/// [`Client::with_wait_notice`].
+#[derive(Clone)]
+pub struct WaitNotice(Arc<dyn Fn(&'static str, std::time::Duration) + Send + Sync>);
+
+impl WaitNotice {
+    /// A notice calling `f` with the operation that failed and how long the wait is.
+    pub fn new(f: impl Fn(&'static str, std::time::Duration) + Send + Sync + 'static) -> Self {
+        WaitNotice(Arc::new(f))
+    }
+
+    pub(crate) fn tell(&self, operation: &'static str, wait: std::time::Duration) {
+        (self.0)(operation, wait);
+    }
+}
+
+impl std::fmt::Debug for WaitNotice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WaitNotice")
+    }
+}
+
+/// Retry waits this long or longer are announced to a [`WaitNotice`].
+pub const WAIT_NOTICE: std::time::Duration = std::time::Duration::from_secs(1);
 
 /// A seed for retry jitter, from the OS-seeded hasher of std.
 pub(crate) fn random_seed() -> u64 {
@@ -95,6 +128,7 @@ impl Client {
             signer,
             config,
             debug: None,
+            wait_notice: None,
         })
     }
 
@@ -103,6 +137,18 @@ impl Client {
     pub fn with_debug_log(mut self, sink: DebugSink) -> Self {
         self.debug = Some(sink);
         self
+    }
+
+    /// Tells `notice` before every wait of [`WAIT_NOTICE`] or longer to retry a failed request,
+    /// so that a person does not watch a silent terminal.
+    pub fn with_wait_notice(mut self, notice: WaitNotice) -> Self {
+        self.wait_notice = Some(notice);
+        self
+    }
+
+    /// The wait notice, when one is set.
+    pub(crate) fn wait_notice(&self) -> Option<&WaitNotice> {
+        self.wait_notice.as_ref()
     }
 
     /// The debug sink, when one is set.
@@ -208,6 +254,10 @@ impl Client {
                 .settings
                 .region()
                 .map_err(|error| CallError::Credentials { operation, error })?;
+            crate::secrets::remember(&keys.secret_access_key);
+            if let Some(token) = &keys.session_token {
+                crate::secrets::remember(token);
+            }
             transmit.sign(&keys, region, OffsetDateTime::now_utc())?;
         }
         Ok(self.send(transmit.operation, transmit.request))
@@ -222,8 +272,9 @@ impl Client {
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
         // Log the headers that go on the wire, not the core's placeholder user agent.
         self.transport.set_user_agent(&mut request);
-        if let Some(DebugSink(log)) = &self.debug {
-            log(&format!(
+        crate::secrets::remember_body(request.body());
+        if let Some(sink) = &self.debug {
+            sink.log(&format!(
                 "{operation} request: {} {}\n{}{}",
                 request.method(),
                 request.uri(),
@@ -233,16 +284,19 @@ impl Client {
         }
         let started = std::time::Instant::now();
         let result = self.transport.send(request);
-        if let Some(DebugSink(log)) = &self.debug {
+        if let Ok(response) = &result {
+            crate::secrets::remember_body(response.body());
+        }
+        if let Some(sink) = &self.debug {
             match &result {
-                Ok(response) => log(&format!(
+                Ok(response) => sink.log(&format!(
                     "{operation} response after {:?}: {}\n{}{}",
                     started.elapsed(),
                     response.status(),
                     redact_headers(response.headers()),
                     redact_body(response.body())
                 )),
-                Err(e) => log(&format!(
+                Err(e) => sink.log(&format!(
                     "{operation} failed after {:?}: {e}",
                     started.elapsed()
                 )),

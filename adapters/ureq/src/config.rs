@@ -102,9 +102,10 @@ impl Config {
         self
     }
 
-    /// Sets both the connect and the whole-request timeout (zero: no limit).
+    /// Sets both the connect and the whole-request timeout (zero, or more than
+    /// [`MAX_TIMEOUT`](ssooidc_core::settings::MAX_TIMEOUT): no limit).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        let limit = (!timeout.is_zero()).then_some(timeout);
+        let limit = ssooidc_core::settings::timeout_limit(timeout);
         self.settings.connect_timeout = Setting::new(limit, Source::Explicit);
         self.settings.read_timeout = Setting::new(limit, Source::Explicit);
         self

@@ -7,7 +7,7 @@ use std::task::{Wake, Waker};
 use std::thread::Thread;
 use std::time::Instant;
 
-use ssooidc_core::machine::{feed, DriveError, Machine, Output};
+use ssooidc_core::machine::{feed, DriveError, Machine, Output, Wait};
 use ssooidc_core::settings::StaticKeys;
 use ssooidc_core::CancelToken;
 use time::OffsetDateTime;
@@ -15,7 +15,8 @@ use time::OffsetDateTime;
 use crate::client::Client;
 
 /// Runs `machine` to its end. `keys` sign the requests that need signing; `cancel` stops the
-/// drive at once, even in the middle of a wait.
+/// drive at once, even in the middle of a wait. A wait of a second or more to retry a failed
+/// request is announced to the client's [`WaitNotice`](crate::client::WaitNotice).
 pub(crate) fn drive<M: Machine>(
     client: &Client,
     keys: Option<&StaticKeys>,
@@ -24,12 +25,14 @@ pub(crate) fn drive<M: Machine>(
     mut on_event: impl FnMut(&M::Event),
 ) -> Result<M::Output, DriveError> {
     let cancelled = || cancel.is_some_and(CancelToken::is_cancelled);
+    let mut operation = "";
     loop {
         if cancelled() {
             return Err(DriveError::Cancelled);
         }
         match machine.poll_output()? {
             Output::Transmit(transmit) => {
+                operation = transmit.operation;
                 let result = client.transmit(transmit, keys).map_err(DriveError::Call)?;
                 if cancelled() {
                     return Err(DriveError::Cancelled);
@@ -37,6 +40,12 @@ pub(crate) fn drive<M: Machine>(
                 feed(machine, Instant::now(), OffsetDateTime::now_utc(), result)?;
             }
             Output::Timeout(at) => {
+                let wait = at.saturating_duration_since(Instant::now());
+                if let Some(notice) = client.wait_notice() {
+                    if wait >= crate::client::WAIT_NOTICE && machine.waiting_for() == Wait::Retry {
+                        notice.tell(operation, wait);
+                    }
+                }
                 if !sleep_until(at, cancel) {
                     return Err(DriveError::Cancelled);
                 }

@@ -3,12 +3,12 @@
 //! [`ssooidc_core::settings::resolve`]; nothing else in this crate looks at `AWS_*` variables.
 
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use ssooidc_core::config::{AwsConfig, ConfigError, FileProblem};
 use ssooidc_core::settings::{resolve, CredentialsFile, Explicit, FileLocations, Inputs, Settings};
+
+use crate::files::{read_bounded, Links};
 
 /// The largest config or credentials file read: 4 MiB (real ones are a few KiB; a bigger one
 /// is refused rather than read into memory).
@@ -28,60 +28,6 @@ pub fn account_home() -> Option<PathBuf> {
     std::env::home_dir()
 }
 
-/// Opens `path` for reading without blocking on a FIFO and checks that it is a regular file.
-/// `Ok(None)` when it does not exist.
-pub(crate) fn open_regular(path: &Path, follow_links: bool) -> Result<Option<File>, FileProblem> {
-    let mut options = OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        let mut flags = libc::O_NONBLOCK;
-        if !follow_links {
-            flags |= libc::O_NOFOLLOW;
-        }
-        options.custom_flags(flags);
-    }
-    let file = match options.open(path) {
-        Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        #[cfg(unix)]
-        Err(e) if !follow_links && e.raw_os_error() == Some(libc::ELOOP) => {
-            return Err(FileProblem::Unreadable(
-                "a symbolic link, which is not followed here".to_owned(),
-            ))
-        }
-        Err(e) => return Err(FileProblem::Unreadable(e.to_string())),
-    };
-    let metadata = file
-        .metadata()
-        .map_err(|e| FileProblem::Unreadable(e.to_string()))?;
-    if !metadata.is_file() {
-        return Err(FileProblem::NotRegularFile);
-    }
-    Ok(Some(file))
-}
-
-/// Reads at most `limit` bytes of a regular file: `Ok(None)` when it does not exist; an error
-/// for a FIFO, a device or a directory (never blocks on one), a larger file, or a read error.
-pub(crate) fn read_bounded(
-    path: &Path,
-    limit: u64,
-    follow_links: bool,
-) -> Result<Option<Vec<u8>>, FileProblem> {
-    let Some(file) = open_regular(path, follow_links)? else {
-        return Ok(None);
-    };
-    let mut bytes = Vec::new();
-    file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
-        .map_err(|e| FileProblem::Unreadable(e.to_string()))?;
-    if bytes.len() as u64 > limit {
-        return Err(FileProblem::TooLarge { limit });
-    }
-    Ok(Some(bytes))
-}
-
 /// Reads a configuration file as text: `Ok(None)` when it does not exist. A FIFO, a file over
 /// [`MAX_CONFIG_FILE_BYTES`] or text that is not UTF-8 is an error naming the file (never an
 /// empty config, which would hide the problem behind "profile not found").
@@ -90,7 +36,8 @@ pub fn read_config_text(path: &Path) -> Result<Option<String>, ConfigError> {
         path: path.to_owned(),
         problem,
     };
-    let Some(bytes) = read_bounded(path, MAX_CONFIG_FILE_BYTES, true).map_err(fail)? else {
+    let Some(bytes) = read_bounded(path, MAX_CONFIG_FILE_BYTES, Links::Follow).map_err(fail)?
+    else {
         return Ok(None);
     };
     String::from_utf8(bytes).map(Some).map_err(|e| {
@@ -240,19 +187,6 @@ mod tests {
                 problem: FileProblem::NotRegularFile
             }
         );
-        std::fs::remove_dir_all(dir).unwrap();
-    }
-
-    #[test]
-    fn oversized_files_are_refused() {
-        let dir = temp_dir("big");
-        let path = dir.join("config");
-        std::fs::write(&path, vec![b'#'; 64]).unwrap();
-        assert_eq!(
-            read_bounded(&path, 63, true),
-            Err(FileProblem::TooLarge { limit: 63 })
-        );
-        assert_eq!(read_bounded(&path, 64, true).unwrap().unwrap().len(), 64);
         std::fs::remove_dir_all(dir).unwrap();
     }
 

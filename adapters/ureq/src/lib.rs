@@ -15,11 +15,13 @@ pub mod credentials;
 pub mod device;
 mod driver;
 pub mod environment;
+mod files;
+pub mod secrets;
 pub mod session;
 pub mod store;
 pub mod transport;
 
-pub use client::{Client, DebugSink};
+pub use client::{Client, DebugSink, WaitNotice, WAIT_NOTICE};
 pub use config::{Config, ProxyConfig};
 pub use environment::Environment;
 

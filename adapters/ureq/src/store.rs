@@ -1,15 +1,28 @@
 //! The file-backed AWS SSO cache (`~/.aws/sso/cache`): atomic writes (temporary file in the
 //! same directory, fsync, rename), files 0600 and the directory 0700, and advisory locks so
 //! that concurrent processes neither corrupt a file nor log in or refresh twice.
+//!
+//! A cache directory is a place where a careless or hostile neighbour may have been first, so
+//! every file in it is opened through `crate::files`: never through a symbolic link, never
+//! waiting on a FIFO, regular files only, reads capped. Before each use the directory itself is
+//! checked: one that another user owns, or that others can write and this user cannot repair,
+//! is refused ([`StoreError::Insecure`]); looser modes on what this user owns are repaired
+//! (directory 0700 without group or other write, files 0600) with a warning
+//! ([`SsoCache::take_warnings`]). Temporary files left by a writer that died are removed by the
+//! next write or removal.
 
-use std::fs::{self, File, OpenOptions};
-use std::io::{Read, Write};
+use std::fs::{self, File};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ssooidc_core::cache::{CacheError, CachedToken, MAX_CACHE_FILE_BYTES};
+use ssooidc_core::config::FileProblem;
 use ssooidc_core::registration::Registration;
+
+use crate::files::{self, Links};
 
 /// A failure of the file store.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +44,45 @@ pub enum StoreError {
         /// How long we waited.
         waited: Duration,
     },
+    /// A file of the cache (a lock file) cannot be used: a symbolic link, a FIFO, a directory,
+    /// or unreadable.
+    #[error("{path}: {problem}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: FileProblem,
+    },
+    /// The cache directory is not safe to keep secrets in, and it is not this user's to repair.
+    #[error("the cache directory {path} is not safe to use: {exposure}")]
+    Insecure {
+        /// The directory.
+        path: PathBuf,
+        /// Who else could read, replace or plant files in it.
+        exposure: Exposure,
+    },
+}
+
+/// Why a cache directory is refused ([`StoreError::Insecure`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Exposure {
+    /// It belongs to another user (not to this one, nor to root), who could read, replace or
+    /// plant its files.
+    #[error("it belongs to uid {owner}, not to you (uid {user}); its owner could read, replace or plant cache files")]
+    OtherOwner {
+        /// The directory's owner.
+        owner: u32,
+        /// This process's effective user.
+        user: u32,
+    },
+    /// Other users can write in it (group or world writable, or a shared sticky directory) and
+    /// it is not this user's to repair.
+    #[error("other users can create, replace or delete files in it (mode {mode:04o}) and it is not yours to repair")]
+    WritableByOthers {
+        /// Its permission bits.
+        mode: u32,
+    },
 }
 
 /// What a cache lookup found.
@@ -40,8 +92,8 @@ pub enum Lookup<T> {
     Found(T),
     /// No file.
     Missing,
-    /// A file that cannot be used (partial, corrupt, hostile, or of the other kind). It is
-    /// left in place; the caller treats it as a miss and shows the warning.
+    /// A file that cannot be used (partial, corrupt, hostile, of the other kind, a link, a
+    /// FIFO). It is left in place; the caller treats it as a miss and shows the warning.
     Corrupt {
         /// The file.
         path: PathBuf,
@@ -60,10 +112,26 @@ impl<T> Lookup<T> {
     }
 }
 
+/// Called when a wait for a lock has lasted [`LOCK_WAIT_NOTICE`]: the lock file and the longest
+/// the wait may last.
+type LockWaitNotice = Arc<dyn Fn(&Path, Duration) + Send + Sync>;
+
+/// A wait for a lock that lasts this long is announced (see [`SsoCache::on_lock_wait`]).
+pub const LOCK_WAIT_NOTICE: Duration = Duration::from_secs(1);
+
 /// The SSO cache directory.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct SsoCache {
     dir: PathBuf,
+    /// Warnings for the user (repaired modes, unusable files), shared by clones.
+    warnings: Arc<Mutex<Vec<String>>>,
+    on_lock_wait: Option<LockWaitNotice>,
+}
+
+impl std::fmt::Debug for SsoCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SsoCache").field("dir", &self.dir).finish()
+    }
 }
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
@@ -75,10 +143,32 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     }
 }
 
+fn file_err(path: &Path) -> impl FnOnce(FileProblem) -> StoreError + '_ {
+    move |problem| StoreError::File {
+        path: path.to_owned(),
+        problem,
+    }
+}
+
 impl SsoCache {
     /// A cache in `dir` (normally `~/.aws/sso/cache`).
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        SsoCache { dir: dir.into() }
+        SsoCache {
+            dir: dir.into(),
+            warnings: Arc::default(),
+            on_lock_wait: None,
+        }
+    }
+
+    /// Calls `notice` (with the lock file and the longest the wait may last) once whenever a
+    /// wait for a lock of this cache lasts [`LOCK_WAIT_NOTICE`], so that a person is not left
+    /// looking at a silent terminal while another process logs in.
+    pub fn on_lock_wait(
+        mut self,
+        notice: impl Fn(&Path, Duration) + Send + Sync + 'static,
+    ) -> Self {
+        self.on_lock_wait = Some(Arc::new(notice));
+        self
     }
 
     /// The directory.
@@ -91,41 +181,141 @@ impl SsoCache {
         self.dir.join(format!("{key}.json"))
     }
 
-    /// Reads the file of `key`, at most [`MAX_CACHE_FILE_BYTES`] (+1 to detect larger files).
-    fn read(&self, key: &str) -> Result<Option<(PathBuf, Vec<u8>)>, StoreError> {
-        let path = self.path(key);
-        let file = match File::open(&path) {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(io_err(&path)(e)),
-        };
-        let mut bytes = Vec::new();
-        file.take(MAX_CACHE_FILE_BYTES as u64 + 1)
-            .read_to_end(&mut bytes)
-            .map_err(io_err(&path))?;
-        Ok(Some((path, bytes)))
+    /// The warnings gathered since the last call (a mode repaired, an unusable file skipped),
+    /// for the user.
+    pub fn take_warnings(&self) -> Vec<String> {
+        self.warnings
+            .lock()
+            .map(|mut w| std::mem::take(&mut *w))
+            .unwrap_or_default()
     }
 
-    /// Loads a token file.
-    pub fn load_token(&self, key: &str) -> Result<Lookup<CachedToken>, StoreError> {
+    fn warn(&self, warning: String) {
+        if let Ok(mut w) = self.warnings.lock() {
+            if !w.contains(&warning) {
+                w.push(warning);
+            }
+        }
+    }
+
+    /// Checks the directory before it is used (a missing one is fine: it is created 0700).
+    /// Refuses one another user owns or others can write and this user cannot repair; takes
+    /// group and other write permission off one this user owns, with a warning.
+    fn check_dir(&self) -> Result<(), StoreError> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::{MetadataExt, PermissionsExt};
+            let metadata = match fs::metadata(&self.dir) {
+                Ok(m) if m.is_dir() => m,
+                // Not there yet, or not a directory: the operation itself says so.
+                Ok(_) => return Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+                Err(e) => return Err(io_err(&self.dir)(e)),
+            };
+            let user = nix::unistd::geteuid().as_raw();
+            let (owner, mode) = (metadata.uid(), metadata.mode() & 0o7777);
+            let insecure = |exposure| StoreError::Insecure {
+                path: self.dir.clone(),
+                exposure,
+            };
+            if owner != user && owner != 0 {
+                return Err(insecure(Exposure::OtherOwner { owner, user }));
+            }
+            if mode & 0o022 != 0 {
+                // A sticky directory is shared by design (`/tmp`): never "repaired".
+                if owner != user || mode & 0o1000 != 0 {
+                    return Err(insecure(Exposure::WritableByOthers { mode }));
+                }
+                let repaired = mode & !0o077;
+                fs::set_permissions(&self.dir, fs::Permissions::from_mode(repaired))
+                    .map_err(io_err(&self.dir))?;
+                self.warn(format!(
+                    "the cache directory {} was mode {mode:04o}, so other users could plant or replace files in it; set it to {repaired:04o}",
+                    self.dir.display()
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes group and other permissions off a cache file this user owns (they hold secrets),
+    /// through the open file, with a warning.
+    fn secure_file(&self, file: &File, path: &Path) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::{MetadataExt, PermissionsExt};
+            let Ok(metadata) = file.metadata() else {
+                return;
+            };
+            let mode = metadata.mode() & 0o7777;
+            if mode & 0o077 == 0 || metadata.uid() != nix::unistd::geteuid().as_raw() {
+                return;
+            }
+            let repaired = mode & 0o700 | 0o600;
+            if file
+                .set_permissions(fs::Permissions::from_mode(repaired))
+                .is_ok()
+            {
+                self.warn(format!(
+                    "{} was mode {mode:04o}, readable or writable by other users; set it to {repaired:04o}",
+                    path.display()
+                ));
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = (file, path);
+    }
+
+    /// Reads the file of `key`: `None` when there is none.
+    fn read(&self, key: &str) -> Result<Option<RawFile>, StoreError> {
+        self.check_dir()?;
+        let path = self.path(key);
+        let file = match files::open_regular(&path, Links::Refuse) {
+            Ok(Some(file)) => file,
+            Ok(None) => return Ok(None),
+            Err(FileProblem::Unreadable(why)) => {
+                return Err(file_err(&path)(FileProblem::Unreadable(why)))
+            }
+            Err(problem) => {
+                return Ok(Some(RawFile {
+                    path,
+                    bytes: Err(CacheError::File(problem)),
+                }))
+            }
+        };
+        self.secure_file(&file, &path);
+        let bytes = match files::read_capped(file, MAX_CACHE_FILE_BYTES as u64) {
+            Ok(bytes) => Ok(bytes),
+            Err(FileProblem::TooLarge { .. }) => {
+                Err(CacheError::TooLarge(MAX_CACHE_FILE_BYTES + 1))
+            }
+            Err(problem) => return Err(file_err(&path)(problem)),
+        };
+        Ok(Some(RawFile { path, bytes }))
+    }
+
+    fn load<T>(
+        &self,
+        key: &str,
+        parse: impl FnOnce(&[u8]) -> Result<T, CacheError>,
+    ) -> Result<Lookup<T>, StoreError> {
         Ok(match self.read(key)? {
             None => Lookup::Missing,
-            Some((path, bytes)) => match CachedToken::from_json(&bytes) {
+            Some(RawFile { path, bytes }) => match bytes.and_then(|b| parse(&b)) {
                 Ok(t) => Lookup::Found(t),
                 Err(error) => Lookup::Corrupt { path, error },
             },
         })
     }
 
+    /// Loads a token file.
+    pub fn load_token(&self, key: &str) -> Result<Lookup<CachedToken>, StoreError> {
+        self.load(key, CachedToken::from_json)
+    }
+
     /// Loads a registration file.
     pub fn load_registration(&self, key: &str) -> Result<Lookup<Registration>, StoreError> {
-        Ok(match self.read(key)? {
-            None => Lookup::Missing,
-            Some((path, bytes)) => match Registration::from_json(&bytes) {
-                Ok(r) => Lookup::Found(r),
-                Err(error) => Lookup::Corrupt { path, error },
-            },
-        })
+        self.load(key, Registration::from_json)
     }
 
     /// Writes a token file atomically.
@@ -142,8 +332,11 @@ impl SsoCache {
         self.write_atomic(key, registration.to_json().as_bytes())
     }
 
-    /// Deletes the file of `key`; a missing file is fine.
+    /// Deletes the file of `key` (the entry itself: a link is removed, not followed); a missing
+    /// file is fine. Temporary files left by writers that died are removed too.
     pub fn remove(&self, key: &str) -> Result<bool, StoreError> {
+        self.check_dir()?;
+        self.remove_stale_temp_files();
         let path = self.path(key);
         match fs::remove_file(&path) {
             Ok(()) => Ok(true),
@@ -153,8 +346,10 @@ impl SsoCache {
     }
 
     /// Every `*.json` file of the directory that parses as a token file, with its key.
-    /// Registration files and unreadable files are skipped.
+    /// Registration files are skipped; any other file (corrupt, a link, a FIFO, not a cache
+    /// file) is skipped with a warning ([`take_warnings`](Self::take_warnings)).
     pub fn tokens(&self) -> Result<Vec<(String, CachedToken)>, StoreError> {
+        self.check_dir()?;
         let entries = match fs::read_dir(&self.dir) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -163,12 +358,37 @@ impl SsoCache {
         let mut out = Vec::new();
         for entry in entries.flatten() {
             let name = entry.file_name();
-            let Some(key) = name.to_str().and_then(|n| n.strip_suffix(".json")) else {
+            let Some(key) = name
+                .to_str()
+                .filter(|n| !n.starts_with('.'))
+                .and_then(|n| n.strip_suffix(".json"))
+            else {
                 continue;
             };
-            if let Ok(Lookup::Found(token)) = self.load_token(key) {
-                out.push((key.to_owned(), token));
-            }
+            let error = match self.read(key) {
+                Ok(Some(RawFile {
+                    path,
+                    bytes: Ok(bytes),
+                })) => match CachedToken::from_json(&bytes) {
+                    Ok(token) => {
+                        out.push((key.to_owned(), token));
+                        continue;
+                    }
+                    Err(_) if Registration::from_json(&bytes).is_ok() => continue,
+                    Err(e) => (path, e.to_string()),
+                },
+                Ok(Some(RawFile {
+                    path,
+                    bytes: Err(e),
+                })) => (path, e.to_string()),
+                Ok(None) => continue,
+                Err(e) => (self.path(key), e.to_string()),
+            };
+            self.warn(format!(
+                "skipping {}: not a usable token or registration file ({})",
+                error.0.display(),
+                error.1
+            ));
         }
         out.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(out)
@@ -183,26 +403,20 @@ impl SsoCache {
         builder.create(&self.dir).map_err(io_err(&self.dir))
     }
 
-    /// Replaces the file of `key` with `bytes`: a 0600 temporary file in the same directory,
-    /// written and fsynced, then renamed over the target, then the directory fsynced. A crash at
-    /// any point leaves the previous file whole.
+    /// Replaces the file of `key` with `bytes`: a 0600 temporary file in the same directory
+    /// (created new, never through a link, and locked while it is written), written and
+    /// fsynced, then renamed over the target, then the directory fsynced. A crash at any point
+    /// leaves the previous file whole; the temporary file a crash leaves (it holds secrets) is
+    /// removed by the next write or removal, which finds its lock free.
     pub fn write_atomic(&self, key: &str, bytes: &[u8]) -> Result<PathBuf, StoreError> {
+        self.check_dir()?;
         self.ensure_dir()?;
+        self.remove_stale_temp_files();
         let target = self.path(key);
-        let temp = self.dir.join(format!(
-            ".{key}.json.{}.{}.tmp",
-            std::process::id(),
-            TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
-        ));
+        let (temp, mut file) = self.create_temp(key)?;
         let result = (|| {
-            let mut options = OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let mut file = options.open(&temp).map_err(io_err(&temp))?;
             file.write_all(bytes).map_err(io_err(&temp))?;
             file.sync_all().map_err(io_err(&temp))?;
-            drop(file);
             fs::rename(&temp, &target).map_err(io_err(&target))?;
             // Make the rename itself durable.
             if let Ok(dir) = File::open(&self.dir) {
@@ -213,35 +427,139 @@ impl SsoCache {
         if result.is_err() {
             let _ = fs::remove_file(&temp);
         }
+        // The lock is released only now, after the rename.
+        drop(file);
         result
     }
 
+    /// A new, locked temporary file for `key`. Locking it tells a sweeping process that its
+    /// writer is alive; a sweeper that got in between creation and locking has removed it,
+    /// which the identity check sees, and another name is tried.
+    fn create_temp(&self, key: &str) -> Result<(PathBuf, File), StoreError> {
+        let mut last = None;
+        for _ in 0..8 {
+            let temp = self.dir.join(format!(
+                ".{key}.json.{}.{}.tmp",
+                std::process::id(),
+                TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+            ));
+            let file = match files::create_new(&temp) {
+                Ok(file) => file,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    last = Some(io_err(&temp)(e));
+                    continue;
+                }
+                Err(e) => return Err(io_err(&temp)(e)),
+            };
+            if file.try_lock().is_ok() && same_file(&file, &temp) {
+                return Ok((temp, file));
+            }
+            last = Some(StoreError::Io {
+                path: temp,
+                source: std::io::Error::other("the temporary file was taken away"),
+            });
+        }
+        Err(last.unwrap_or_else(|| StoreError::Io {
+            path: self.dir.clone(),
+            source: std::io::Error::other("no temporary file could be made"),
+        }))
+    }
+
+    /// Removes the temporary files (`.<key>.json.<pid>.<n>.tmp`, they hold secrets) of writers
+    /// that died: regular files whose lock is free. Best effort: a file it cannot open or
+    /// remove stays. Every write and removal does it first; returns how many went.
+    pub fn remove_stale_temp_files(&self) -> usize {
+        let mut removed = 0;
+        if self.check_dir().is_err() {
+            return removed;
+        }
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return removed;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if !name.to_str().is_some_and(is_temp_name) {
+                continue;
+            }
+            let path = entry.path();
+            let Ok(Some(file)) = files::open_regular(&path, Links::Refuse) else {
+                continue;
+            };
+            if file.try_lock().is_ok() && same_file(&file, &path) && fs::remove_file(&path).is_ok()
+            {
+                removed += 1;
+            }
+        }
+        removed
+    }
+
     /// Takes the advisory lock of `key` (a `<key>.lock` file beside the cache file), waiting at
-    /// most `wait`. The lock is released when the guard drops or the process dies.
+    /// most `wait`. The lock is released when the guard drops or the process dies. The lock
+    /// file is never opened through a link nor waited on when it is a FIFO.
     pub fn lock(&self, key: &str, wait: Duration) -> Result<CacheLock, StoreError> {
+        self.check_dir()?;
         self.ensure_dir()?;
         let path = self.dir.join(format!("{key}.lock"));
-        let mut options = OpenOptions::new();
-        options.read(true).write(true).create(true).truncate(false);
-        #[cfg(unix)]
-        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-        let file = options.open(&path).map_err(io_err(&path))?;
+        let file = files::open_lock_file(&path).map_err(file_err(&path))?;
+        self.secure_file(&file, &path);
         let started = Instant::now();
+        let mut announced = false;
         loop {
             match file.try_lock() {
                 Ok(()) => return Ok(CacheLock { file, path }),
                 Err(std::fs::TryLockError::WouldBlock) => {
-                    if started.elapsed() >= wait {
-                        return Err(StoreError::LockTimeout {
-                            path,
-                            waited: started.elapsed(),
-                        });
+                    let waited = started.elapsed();
+                    if waited >= wait {
+                        return Err(StoreError::LockTimeout { path, waited });
                     }
-                    std::thread::sleep(Duration::from_millis(20).min(wait));
+                    if !announced && waited >= LOCK_WAIT_NOTICE {
+                        announced = true;
+                        if let Some(notice) = &self.on_lock_wait {
+                            notice(&path, wait);
+                        }
+                    }
+                    std::thread::sleep(Duration::from_millis(20).min(wait - waited));
                 }
                 Err(std::fs::TryLockError::Error(e)) => return Err(io_err(&path)(e)),
             }
         }
+    }
+}
+
+/// A cache file as read: its path, and its bytes or why it cannot be a cache file (a link, a
+/// FIFO, a directory, too large).
+struct RawFile {
+    path: PathBuf,
+    bytes: Result<Vec<u8>, CacheError>,
+}
+
+/// Whether `name` is a temporary file of [`SsoCache::write_atomic`]: `.<key>.json.<pid>.<n>.tmp`.
+fn is_temp_name(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
+        return false;
+    };
+    let mut parts = rest.rsplitn(3, '.');
+    let digits =
+        |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    digits(parts.next())
+        && digits(parts.next())
+        && parts.next().is_some_and(|k| k.ends_with(".json"))
+}
+
+/// Whether `path` still names the open `file` (not a file put in its place).
+fn same_file(file: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), fs::symlink_metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        path.exists()
     }
 }
 
@@ -256,7 +574,7 @@ pub struct CacheLock {
 impl CacheLock {
     /// The last refresh attempt recorded in the lock file, in epoch seconds.
     pub fn last_attempt(&mut self) -> Option<i64> {
-        use std::io::Seek;
+        use std::io::{Read, Seek};
         let mut text = String::new();
         self.file.rewind().ok()?;
         (&self.file).take(64).read_to_string(&mut text).ok()?;
@@ -320,6 +638,7 @@ mod tests {
             .map(|e| e.unwrap().file_name())
             .collect();
         assert_eq!(names.len(), 1, "{names:?}");
+        assert!(cache.take_warnings().is_empty());
         fs::remove_dir_all(dir).unwrap();
     }
 
@@ -361,6 +680,85 @@ mod tests {
         let mut second = cache.lock("k", Duration::from_secs(1)).unwrap();
         assert_eq!(second.last_attempt(), Some(1_700_000_000));
         drop(second);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn temp_names_are_recognised_exactly() {
+        for name in [".k.json.1.0.tmp", ".abc.json.4242.17.tmp"] {
+            assert!(is_temp_name(name), "{name}");
+        }
+        for name in [
+            "k.json.1.0.tmp",
+            ".k.json.1.tmp",
+            ".k.json.x.0.tmp",
+            ".k.json.1.0.tmpx",
+            ".k.txt.1.0.tmp",
+            "tmpabc123.tmp",
+            ".k.json..0.tmp",
+        ] {
+            assert!(!is_temp_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn stale_temp_files_go_and_live_ones_stay() {
+        let dir = temp_dir("stale");
+        let cache = SsoCache::new(&dir);
+        cache.ensure_dir().unwrap();
+        let stale = dir.join(".k.json.999999.0.tmp");
+        fs::write(&stale, b"secret leftovers").unwrap();
+        let live = dir.join(".k.json.999999.1.tmp");
+        fs::write(&live, b"being written").unwrap();
+        let writer = File::open(&live).unwrap();
+        writer.lock().unwrap();
+        let other = dir.join("tmpabc.tmp");
+        fs::write(&other, b"not ours").unwrap();
+        cache.write_atomic("k", b"{}").unwrap();
+        assert!(!stale.exists(), "a dead writer's file is removed");
+        assert!(live.exists(), "a live writer's file stays");
+        assert!(other.exists(), "files of other programs stay");
+        drop(writer);
+        assert!(cache.remove("none").is_ok_and(|removed| !removed));
+        assert!(!live.exists(), "removed once its writer is gone");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn loose_modes_of_what_is_ours_are_repaired_with_a_warning() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = temp_dir("perms");
+        let cache = SsoCache::new(&dir);
+        cache
+            .save_registration(
+                "r",
+                &Registration::new("c", "s", time::OffsetDateTime::UNIX_EPOCH),
+            )
+            .unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
+        fs::set_permissions(cache.path("r"), fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(matches!(
+            cache.load_registration("r").unwrap(),
+            Lookup::Found(_)
+        ));
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&cache.path("r")), 0o600);
+        let warnings = cache.take_warnings();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].contains("0777") && warnings[0].contains("0700"));
+        assert!(warnings[1].contains("0644") && warnings[1].contains("0600"));
+        assert!(cache.take_warnings().is_empty(), "taken once");
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o1777)).unwrap();
+        assert!(matches!(
+            cache.load_token("r"),
+            Err(StoreError::Insecure {
+                exposure: Exposure::WritableByOthers { mode: 0o1777 },
+                ..
+            })
+        ));
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
         fs::remove_dir_all(dir).unwrap();
     }
 }

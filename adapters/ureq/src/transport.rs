@@ -4,6 +4,7 @@
 use std::io::ErrorKind;
 
 use ssooidc_core::config::ConfigError;
+use ssooidc_core::settings::timeout_limit;
 use ssooidc_core::transport::{TransportError, TransportErrorKind};
 use ssooidc_core::wire::USER_AGENT;
 use ssooidc_core::MAX_RESPONSE_BODY_BYTES;
@@ -14,7 +15,7 @@ use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
 use crate::config::{Config, ProxyConfig};
-use crate::environment::read_bounded;
+use crate::files::{read_bounded, Links};
 
 /// The largest CA bundle read: 8 MiB (a full public root store is about 250 KiB).
 pub const MAX_CA_BUNDLE_BYTES: u64 = 8 * 1024 * 1024;
@@ -35,8 +36,10 @@ impl Transport {
             .http_status_as_error(false)
             .max_redirects(0)
             .max_redirects_will_error(false)
-            .timeout_global(settings.read_timeout.value)
-            .timeout_connect(settings.connect_timeout.value)
+            // Settings are public fields: a timeout put there by hand gets the same rule as one
+            // resolved (an absurd one is no limit, never an overflow in the agent's clock).
+            .timeout_global(settings.read_timeout.value.and_then(timeout_limit))
+            .timeout_connect(settings.connect_timeout.value.and_then(timeout_limit))
             .accept_encoding("identity")
             .accept("application/json");
         if config.close_connection {
@@ -57,7 +60,7 @@ impl Transport {
                 path: path.clone(),
                 why,
             };
-            let pem = match read_bounded(path, MAX_CA_BUNDLE_BYTES, true) {
+            let pem = match read_bounded(path, MAX_CA_BUNDLE_BYTES, Links::Follow) {
                 Ok(Some(pem)) => pem,
                 Ok(None) => return Err(bad("no such file".to_owned())),
                 Err(problem) => return Err(bad(problem.to_string())),

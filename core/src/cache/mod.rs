@@ -42,6 +42,10 @@ pub enum CacheError {
         /// What it should be.
         expected: &'static str,
     },
+    /// The file cannot be read as a cache file: a FIFO, a device, a directory or a symbolic
+    /// link (never followed or waited on), or a read error.
+    #[error("{0}")]
+    File(crate::config::FileProblem),
     /// A timestamp member cannot be read.
     #[error("cache file member `{member}`: {source}")]
     BadTimestamp {

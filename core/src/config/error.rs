@@ -157,6 +157,9 @@ pub enum FileProblem {
     /// A FIFO, a device or a directory where a file was expected.
     #[error("not a regular file")]
     NotRegularFile,
+    /// A symbolic link where links are not followed (the cache directories).
+    #[error("a symbolic link, which is not followed here")]
+    SymbolicLink,
     /// Could not be read.
     #[error("{0}")]
     Unreadable(String),

@@ -67,6 +67,10 @@
 //!     ▲
 //!     └── also from Register / Authorize: a fatal error, retries exhausted,
 //!         or a request that cannot be built
+//!
+//!   Starting over (each at most once per flow):
+//!     Authorize | Poll ── InvalidClientException, registration from the cache ──▶ Register
+//!     Poll ── answer lost, then InvalidGrantException ──▶ Authorize (new code, new prompt)
 //! ```
 //!
 //! Inside each of `Register`, `Authorize` and `Poll` the request moves through
@@ -94,7 +98,17 @@
 //!   backoff (1, 2, 4, ... capped at 20) and equal jitter from the seed; a transport error while
 //!   polling also doubles the interval (RFC 8628 §3.5);
 //! - when the immediate first poll already yields a token (a pre-authorized client) or ends the
-//!   flow, no [`Event::Prompt`] is emitted.
+//!   flow, no [`Event::Prompt`] is emitted;
+//! - a token whose `expiresIn` is absent, 0 or negative is no token:
+//!   [`DeviceFlowError::AlreadyExpired`];
+//! - `InvalidClientException` for a *cached* registration (in `Authorize` or `Poll`): the
+//!   registration was deleted or revoked; register a new client, once
+//!   ([`Event::StartingOver`] with [`StartOver::RegistrationRejected`], then
+//!   [`Event::Registered`]); a new registration rejected too ends the flow with the error;
+//! - a poll that got no complete answer (dropped connection, timeout, cut-off body) followed by
+//!   `InvalidGrantException` means the token was issued and lost with the device code spent:
+//!   start a new authorization with the same registration, once ([`StartOver::AnswerLost`],
+//!   then a new [`Event::Prompt`]); the second time, [`DeviceFlowError::AnswerLost`].
 //!
 //! The translation from AWS responses to grant outcomes is [`crate::grant`].
 //!
@@ -118,13 +132,13 @@ use time::OffsetDateTime;
 pub use crate::transport::{TransportError, TransportErrorKind};
 pub use input::{DeviceFlowConfig, DeviceFlowInput, Registration, REGISTRATION_EXPIRY_WINDOW};
 pub use output::{
-    DeviceFlowError, Event, LoginError, LoginOptions, MisuseError, Output, Prompt, Token,
+    DeviceFlowError, Event, LoginError, LoginOptions, MisuseError, Output, Prompt, StartOver, Token,
 };
 
 use crate::call::CallError;
 use crate::endpoint::Endpoint;
 use crate::grant::{classify_call, classify_poll};
-use crate::machine::{Machine, Transmit};
+use crate::machine::{Machine, Transmit, Wait};
 use crate::operations::{CreateToken, RegisterClient, StartDeviceAuthorization};
 use crate::wire::{Auth, Operation, RequestError};
 use policy::{Retries, Rng};
@@ -157,6 +171,17 @@ pub struct DeviceFlow {
     clock: Option<Instant>,
     events: VecDeque<Event>,
     state: State,
+    /// Whether the registration in use came from the caller's cache (not registered here).
+    cached_registration: bool,
+    /// The steps already started over (each at most once).
+    started_over: StartedOver,
+}
+
+/// Which [`StartOver`]s a flow has already done.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct StartedOver {
+    pub(crate) registration: bool,
+    pub(crate) authorization: bool,
 }
 
 impl DeviceFlow {
@@ -191,6 +216,7 @@ impl DeviceFlow {
                 retries,
             },
         };
+        let cached_registration = matches!(state, State::Authorize { .. });
         DeviceFlow {
             endpoint,
             start_url,
@@ -201,6 +227,8 @@ impl DeviceFlow {
             clock: None,
             events: VecDeque::new(),
             state,
+            cached_registration,
+            started_over: StartedOver::default(),
         }
     }
 
@@ -426,5 +454,14 @@ impl Machine for DeviceFlow {
 
     fn handle_timeout(&mut self, now: Instant) -> Result<(), MisuseError> {
         DeviceFlow::handle_timeout(self, now)
+    }
+
+    /// [`Wait::Pace`] while polling at the interval; [`Wait::Retry`] while backing off after a
+    /// failure (of any phase).
+    fn waiting_for(&self) -> Wait {
+        match &self.state {
+            State::Poll(polling) if polling.retries.failures() == 0 => Wait::Pace,
+            _ => Wait::Retry,
+        }
     }
 }

@@ -21,9 +21,44 @@ pub enum Event {
     /// A new client registration was obtained (not emitted when a cached one is reused). Cache
     /// it (spec 6.4) so the next login can skip `RegisterClient`.
     Registered(Registration),
-    /// Show this to the user: the device code is waiting for approval. Emitted once, after the
-    /// first (immediate) token poll did not already succeed or fail.
+    /// Show this to the user: the device code is waiting for approval. Emitted once per
+    /// authorization, after the first (immediate) token poll did not already succeed or fail
+    /// (so a second time after [`Event::StartingOver`] with
+    /// [`StartOver::AnswerLost`]).
     Prompt(Prompt),
+    /// The flow goes back a step, once, instead of failing; tell the user why.
+    StartingOver(StartOver),
+}
+
+/// Why a device flow starts a step over (see [`Event::StartingOver`]). Each happens at most once
+/// per flow; the second time the flow fails with the error.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StartOver {
+    /// The service rejected the cached registration (`InvalidClientException`: deleted,
+    /// revoked or from another instance): a new client is registered, and the new
+    /// [`Event::Registered`] replaces the cached one.
+    RegistrationRejected(ServiceError),
+    /// The answer to a token poll was lost (the connection dropped or the body was cut off)
+    /// and the next poll said the device code was already used (`InvalidGrantException`): the
+    /// token was issued but never arrived. A new authorization starts; the user approves the
+    /// new code of the next [`Event::Prompt`].
+    AnswerLost(ServiceError),
+}
+
+impl std::fmt::Display for StartOver {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StartOver::RegistrationRejected(e) => write!(
+                f,
+                "the service rejected the cached client registration ({e}); registering a new client"
+            ),
+            StartOver::AnswerLost(e) => write!(
+                f,
+                "the answer with the token was lost in transit and the code cannot be used again ({e}); starting a new authorization: approve the new code"
+            ),
+        }
+    }
 }
 
 /// What the user has to see to approve the login (RFC 8628 §3.3).
@@ -41,6 +76,20 @@ pub struct Prompt {
     /// The same moment on the wall clock (real seconds after the wall time of the
     /// `StartDeviceAuthorization` response), in UTC.
     pub expires_at_wall: OffsetDateTime,
+}
+
+impl Prompt {
+    /// The complete verification URL as a [`BrowserUrl`](crate::browser::BrowserUrl), the only
+    /// form in which it may be opened in a browser or drawn as a QR code: `None` when the server
+    /// sent none, an error when what it sent is not safe to open (another scheme, plain http
+    /// off loopback, an option-looking string, control characters).
+    pub fn browser_url(
+        &self,
+    ) -> Option<Result<crate::browser::BrowserUrl, crate::browser::BrowserUrlError>> {
+        self.verification_uri_complete
+            .as_deref()
+            .map(crate::browser::BrowserUrl::parse)
+    }
 }
 
 /// The result of a successful flow.
@@ -73,6 +122,17 @@ pub enum DeviceFlowError {
     /// The flow's own deadline (`start + expiresIn`) passed without a token.
     #[error("the authorization expired before it was approved (no answer before the deadline)")]
     DeadlineReached,
+    /// The service answered with a token that is already expired (`expiresIn` absent, 0 or
+    /// negative): nothing usable to cache.
+    #[error("the service issued a token that is already expired (expiresIn {})", .expires_in.map_or_else(|| "absent".to_owned(), |s| s.to_string()))]
+    AlreadyExpired {
+        /// The `expiresIn` the service sent.
+        expires_in: Option<i32>,
+    },
+    /// The answer with the token was lost in transit twice (or after a new authorization), and
+    /// the device code cannot be used again: the login has to start again.
+    #[error("the answer with the token was lost in transit and the device code cannot be used again ({0}); start the login again")]
+    AnswerLost(ServiceError),
     /// A call failed for good: an error that ends the flow (`invalid_client`, `invalid_grant`,
     /// `unauthorized_client`, an unknown 4xx, a TLS failure...), retryable failures that went
     /// on longer than [`max_retries`](super::DeviceFlowConfig::max_retries) (the error says
@@ -91,7 +151,10 @@ impl DeviceFlowError {
     /// The operation that failed, when one did.
     pub fn operation(&self) -> Option<&'static str> {
         match self {
-            Self::Denied(_) | Self::Expired(_) => Some("CreateToken"),
+            Self::Denied(_)
+            | Self::Expired(_)
+            | Self::AlreadyExpired { .. }
+            | Self::AnswerLost(_) => Some("CreateToken"),
             Self::Call(e) => Some(e.operation()),
             Self::DeadlineReached => None,
         }
@@ -100,9 +163,9 @@ impl DeviceFlowError {
     /// The service error behind it, if there is one.
     pub fn service_error(&self) -> Option<&ServiceError> {
         match self {
-            Self::Denied(e) | Self::Expired(e) => Some(e),
+            Self::Denied(e) | Self::Expired(e) | Self::AnswerLost(e) => Some(e),
             Self::Call(e) => e.service_error(),
-            Self::DeadlineReached => None,
+            Self::DeadlineReached | Self::AlreadyExpired { .. } => None,
         }
     }
 

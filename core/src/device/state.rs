@@ -10,12 +10,14 @@ use std::time::{Duration, Instant};
 use time::{OffsetDateTime, UtcOffset};
 
 use super::policy::{self, NextPoll, PollSchedule, Retries};
-use super::{DeviceFlow, DeviceFlowError, Event, Prompt, Registration, Token};
+use super::{DeviceFlow, DeviceFlowError, Event, Prompt, Registration, StartOver, Token};
 use crate::call::CallError;
 use crate::grant::classify_call;
 use crate::grant::{CallOutcome, PollOutcome};
 use crate::operations::{CreateTokenOutput, RegisterClientOutput, StartDeviceAuthorizationOutput};
+use crate::transport::TransportErrorKind;
 use crate::Secret;
+use crate::ServiceError;
 
 /// Where the current phase's request stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +57,9 @@ pub(crate) struct Polling {
     pub(crate) retries: Retries,
     /// Shown once, after the first poll that keeps the flow going; `None` afterwards.
     pub(crate) prompt: Option<Prompt>,
+    /// The last poll got no complete answer (a dropped connection, a timeout, a cut-off body):
+    /// the service may have issued the token and spent the device code.
+    pub(crate) answer_lost: bool,
 }
 
 impl State {
@@ -98,6 +103,7 @@ impl DeviceFlow {
     ) {
         match outcome {
             CallOutcome::Success(output) => {
+                self.cached_registration = false;
                 let registration = Registration::from_output(output, self.scopes.clone(), wall);
                 self.events
                     .push_back(Event::Registered(registration.clone()));
@@ -126,7 +132,7 @@ impl DeviceFlow {
         let output = match outcome {
             CallOutcome::Success(output) => output,
             CallOutcome::Retryable(error) => return self.retry(now, error),
-            CallOutcome::Fatal(error) => return self.fail(error),
+            CallOutcome::Fatal(error) => return self.fail_or_register_again(error),
         };
         let second = self.config.second;
         let interval = policy::initial_interval(
@@ -158,6 +164,7 @@ impl DeviceFlow {
             io: Io::Ready, // the first poll goes out at once (spec 6.5 step 4)
             retries: Retries::new(self.config.max_retries),
             prompt: Some(prompt),
+            answer_lost: false,
         }));
     }
 
@@ -166,14 +173,24 @@ impl DeviceFlow {
         let State::Poll(polling) = &mut self.state else {
             return;
         };
+        let answer_lost = std::mem::take(&mut polling.answer_lost);
         match outcome {
-            PollOutcome::Token(output) => {
-                let token = token(output, polling.registration.clone(), wall);
-                self.finish(Ok(token));
-            }
+            PollOutcome::Token(output) => match output.expires_in {
+                Some(secs) if secs > 0 => {
+                    let token = token(output, polling.registration.clone(), wall);
+                    self.finish(Ok(token));
+                }
+                expires_in => self.finish(Err(DeviceFlowError::AlreadyExpired { expires_in })),
+            },
             PollOutcome::Denied(error) => self.finish(Err(DeviceFlowError::Denied(error))),
             PollOutcome::Expired(error) => self.finish(Err(DeviceFlowError::Expired(error))),
-            PollOutcome::Fatal(error) => self.fail(error),
+            PollOutcome::Fatal(error) => match error.service_error() {
+                Some(spent @ ServiceError::InvalidGrant { .. }) if answer_lost => {
+                    let spent = spent.clone();
+                    self.authorize_again(spent);
+                }
+                _ => self.fail_or_register_again(error),
+            },
             PollOutcome::Pending => {
                 polling.retries.reset();
                 self.schedule_poll(now, Duration::ZERO);
@@ -183,7 +200,10 @@ impl DeviceFlow {
                 polling.schedule.slow_down();
                 self.schedule_poll(now, Duration::ZERO);
             }
-            PollOutcome::Retryable(error) => self.retry(now, error),
+            PollOutcome::Retryable(error) => {
+                polling.answer_lost = may_have_lost_an_answer(&error);
+                self.retry(now, error);
+            }
         }
         self.prompt_once();
     }
@@ -194,6 +214,7 @@ impl DeviceFlow {
             CallOutcome::Retryable(failure) => {
                 if let State::Poll(polling) = &mut self.state {
                     polling.schedule.lengthen();
+                    polling.answer_lost = may_have_lost_an_answer(&failure);
                 }
                 self.retry(now, failure);
             }
@@ -234,6 +255,52 @@ impl DeviceFlow {
         self.finish(Err(DeviceFlowError::Call(error)));
     }
 
+    /// A call of `Authorize` or `Poll` failed for good. When the service rejected a cached
+    /// registration (`InvalidClientException`) and the flow has not registered anew yet, it
+    /// does so ([`StartOver::RegistrationRejected`]); otherwise the flow ends with the error.
+    fn fail_or_register_again(&mut self, error: CallError) {
+        let rejected = match error.service_error() {
+            Some(e @ ServiceError::InvalidClient { .. })
+                if self.cached_registration && !self.started_over.registration =>
+            {
+                e.clone()
+            }
+            _ => return self.fail(error),
+        };
+        self.started_over.registration = true;
+        self.cached_registration = false;
+        self.events
+            .push_back(Event::StartingOver(StartOver::RegistrationRejected(
+                rejected,
+            )));
+        self.state = State::Register {
+            io: Io::Ready,
+            retries: Retries::new(self.config.max_retries),
+        };
+    }
+
+    /// A poll after a lost answer says the device code is spent: the token was issued and
+    /// lost. The first time, a new authorization starts with the same registration
+    /// ([`StartOver::AnswerLost`]); the second time the flow ends with
+    /// [`DeviceFlowError::AnswerLost`].
+    fn authorize_again(&mut self, spent: ServiceError) {
+        let State::Poll(polling) = &self.state else {
+            return;
+        };
+        if self.started_over.authorization {
+            return self.finish(Err(DeviceFlowError::AnswerLost(spent)));
+        }
+        let registration = polling.registration.clone();
+        self.started_over.authorization = true;
+        self.events
+            .push_back(Event::StartingOver(StartOver::AnswerLost(spent)));
+        self.state = State::Authorize {
+            registration,
+            io: Io::Ready,
+            retries: Retries::new(self.config.max_retries),
+        };
+    }
+
     /// Schedules the next poll no sooner than `wait` (and the interval) after `now`.
     fn schedule_poll(&mut self, now: Instant, wait: Duration) {
         let State::Poll(polling) = &mut self.state else {
@@ -266,6 +333,21 @@ impl DeviceFlow {
                 }
             }
         }
+    }
+}
+
+/// Whether a poll that failed with `error` may have been answered with a token that never
+/// arrived: the request went out but no complete answer came back (a dropped connection, a
+/// timeout) or the answer could not be read (a cut-off body).
+fn may_have_lost_an_answer(error: &CallError) -> bool {
+    match error {
+        CallError::Malformed { .. } => true,
+        _ => error.transport_error().is_some_and(|t| {
+            matches!(
+                t.kind(),
+                TransportErrorKind::ConnectionClosed | TransportErrorKind::Timeout
+            )
+        }),
     }
 }
 

@@ -105,6 +105,17 @@ pub enum Output<E, T> {
     Done(T),
 }
 
+/// Why a machine waits after an [`Output::Timeout`] ([`Machine::waiting_for`]), so that a driver
+/// can tell a person about a long wait that is not the protocol's ordinary pace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Wait {
+    /// The protocol's own pace: polling at the server's interval.
+    Pace,
+    /// A backoff before a failed request is tried again.
+    Retry,
+}
+
 /// The caller broke a machine's protocol. The machine's state is unchanged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, thiserror::Error)]
 #[non_exhaustive]
@@ -180,6 +191,12 @@ pub trait Machine {
 
     /// Time passed. Before the time of the last [`Output::Timeout`] it does nothing.
     fn handle_timeout(&mut self, now: Instant) -> Result<(), MisuseError>;
+
+    /// Why the machine waits, asked after an [`Output::Timeout`]. The default,
+    /// [`Wait::Retry`], is the only reason [`Call`] and the refresh machine wait.
+    fn waiting_for(&self) -> Wait {
+        Wait::Retry
+    }
 }
 
 /// The step every driver takes after sending a [`Transmit`]: hands the machine the response or

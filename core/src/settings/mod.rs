@@ -47,6 +47,21 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
 /// Timeouts longer than this (a year) mean "no limit", like 0: no clock can overflow on them.
 pub const MAX_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 3600);
 
+/// What a user-given timeout means: `None` (no limit) for 0 and for anything over
+/// [`MAX_TIMEOUT`], which no clock could add to `now` without overflowing; the timeout itself
+/// otherwise. Every timeout that reaches a transport goes through it.
+///
+/// ```
+/// use std::time::Duration;
+/// use ssooidc_core::settings::timeout_limit;
+/// assert_eq!(timeout_limit(Duration::from_secs(30)), Some(Duration::from_secs(30)));
+/// assert_eq!(timeout_limit(Duration::ZERO), None);
+/// assert_eq!(timeout_limit(Duration::from_secs(u64::MAX)), None);
+/// ```
+pub fn timeout_limit(timeout: Duration) -> Option<Duration> {
+    (!timeout.is_zero() && timeout <= MAX_TIMEOUT).then_some(timeout)
+}
+
 /// An AWS service whose endpoint can be configured (the configured-endpoint names come from its
 /// service id: `SSO OIDC` → `AWS_ENDPOINT_URL_SSO_OIDC` and `sso_oidc`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::{
     env_value, CredentialSource, Explicit, Inputs, Service, Setting, Settings, Source, StaticKeys,
-    DEFAULT_TIMEOUT, MAX_TIMEOUT,
+    DEFAULT_TIMEOUT,
 };
 use crate::config::{ConfigError, IniSection, IniValue};
 use crate::retry::{RetryMode, DEFAULT_MAX_ATTEMPTS};
@@ -203,10 +203,7 @@ fn invalid(setting: &Setting<String>, view: &Profile<'_>, expected: &'static str
 fn timeout(explicit: Option<Duration>) -> Setting<Option<Duration>> {
     match explicit {
         None => Setting::default_value(Some(DEFAULT_TIMEOUT)),
-        Some(d) => Setting::new(
-            (!d.is_zero() && d <= MAX_TIMEOUT).then_some(d),
-            Source::Explicit,
-        ),
+        Some(d) => Setting::new(super::timeout_limit(d), Source::Explicit),
     }
 }
 

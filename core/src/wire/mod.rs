@@ -4,7 +4,10 @@
 
 mod redact;
 
-pub use redact::{redact_body, redact_headers, SENSITIVE_HEADERS, SENSITIVE_MEMBERS};
+pub use redact::{
+    redact_body, redact_headers, SecretValues, MAX_SECRET_VALUES, MIN_SECRET_LEN,
+    SENSITIVE_HEADERS, SENSITIVE_MEMBERS,
+};
 
 use serde::de::DeserializeOwned;
 use serde::Serialize;

@@ -1,4 +1,10 @@
-//! Redacted renderings of requests and responses, for debug logs.
+//! Redacted renderings of requests and responses, for debug logs: by member and header name
+//! ([`redact_body`], [`redact_headers`]), and by value ([`SecretValues`]: every secret a
+//! process has handled, wherever it shows up again).
+
+use std::borrow::Cow;
+use std::collections::VecDeque;
+use std::fmt;
 
 use serde_json::Value;
 
@@ -112,6 +118,142 @@ fn sigv4_without_signature(value: &str) -> Option<String> {
     ))
 }
 
+/// Values shorter than this are not redacted by value: a short string is no secret, and
+/// replacing it everywhere would garble a log (`"at"` inside every `"format"`).
+pub const MIN_SECRET_LEN: usize = 8;
+
+/// The most values a [`SecretValues`] holds; the oldest are forgotten first (a hostile server
+/// sending thousands of token members cannot make redaction slow or memory grow).
+pub const MAX_SECRET_VALUES: usize = 256;
+
+/// The secret values a process has handled, for redaction *by value*: a secret the process
+/// sent or received under a known name (a client secret, a device code, a token) is redacted
+/// wherever it appears again, under a member name no list knows, in an error message, a URL
+/// or plain text. It complements [`redact_body`], which works by name.
+///
+/// Each value is also matched in its JSON-escaped and form-encoded spellings. `Debug` shows only
+/// how many values are held.
+///
+/// ```
+/// use ssooidc_core::wire::SecretValues;
+/// let mut held = SecretValues::new();
+/// held.insert_from_body(br#"{"accessToken":"aoaAAAAAGexample"}"#);
+/// assert_eq!(
+///     held.redact(r#"{"echo":{"unusualName":"aoaAAAAAGexample"}}"#),
+///     r#"{"echo":{"unusualName":"<redacted>"}}"#
+/// );
+/// ```
+#[derive(Clone, Default)]
+pub struct SecretValues {
+    /// Every spelling of every value, the oldest first.
+    values: VecDeque<String>,
+}
+
+impl fmt::Debug for SecretValues {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "SecretValues({} held)", self.values.len())
+    }
+}
+
+impl SecretValues {
+    /// An empty set.
+    pub const fn new() -> Self {
+        SecretValues {
+            values: VecDeque::new(),
+        }
+    }
+
+    /// How many spellings are held.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// Whether nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// Remembers `value` (ignored when shorter than [`MIN_SECRET_LEN`]).
+    pub fn insert(&mut self, value: &str) {
+        if value.chars().count() < MIN_SECRET_LEN {
+            return;
+        }
+        let json = Value::String(value.to_owned()).to_string();
+        let json = &json[1..json.len() - 1];
+        for spelling in [value, json, &form_encoded(value)] {
+            if !self.values.iter().any(|v| v == spelling) {
+                if self.values.len() >= MAX_SECRET_VALUES {
+                    self.values.pop_front();
+                }
+                self.values.push_back(spelling.to_owned());
+            }
+        }
+    }
+
+    /// Remembers the value of every sensitive member ([`SENSITIVE_MEMBERS`]) of a JSON body, at
+    /// any depth. A body that is not JSON, or is nested too deep, adds nothing.
+    pub fn insert_from_body(&mut self, body: &[u8]) {
+        if body.is_empty() || json_depth_exceeds(body, MAX_JSON_DEPTH) {
+            return;
+        }
+        if let Ok(value) = serde_json::from_slice::<Value>(body) {
+            self.collect(&value);
+        }
+    }
+
+    fn collect(&mut self, value: &Value) {
+        match value {
+            Value::Object(map) => {
+                for (key, v) in map {
+                    match v {
+                        Value::String(s) if SENSITIVE_MEMBERS.contains(&key.as_str()) => {
+                            self.insert(s)
+                        }
+                        other => self.collect(other),
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| self.collect(v)),
+            _ => {}
+        }
+    }
+
+    /// `text` with every held value replaced by `<redacted>` (the longest values first, so a
+    /// value that contains another is replaced whole). Borrowed when nothing was found.
+    pub fn redact<'a>(&self, text: &'a str) -> Cow<'a, str> {
+        let mut found: Vec<&str> = self
+            .values
+            .iter()
+            .map(String::as_str)
+            .filter(|v| text.contains(v))
+            .collect();
+        if found.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        found.sort_by_key(|v| std::cmp::Reverse(v.len()));
+        let mut out = text.to_owned();
+        for value in found {
+            out = out.replace(value, "<redacted>");
+        }
+        Cow::Owned(out)
+    }
+}
+
+/// `value` as `application/x-www-form-urlencoded` writes it.
+fn form_encoded(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
+                out.push(char::from(b))
+            }
+            b' ' => out.push('+'),
+            b => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,5 +312,34 @@ mod tests {
             assert!(!shown.contains(&format!("\"{secret}\"")), "{shown}");
         }
         assert!(shown.contains("\"token_type\":\"Bearer\""));
+    }
+
+    #[test]
+    fn secrets_are_redacted_by_value_in_every_spelling() {
+        let mut held = SecretValues::new();
+        held.insert_from_body(
+            br#"{"clientId":"public-id","clientSecret":"cs/with+slash=","nested":[{"refresh_token":"rt-0123456789"}],"code":"short"}"#,
+        );
+        held.insert("the \"quoted\" secret");
+        let line = r#"echo={"weird":"cs/with+slash=","x":"rt-0123456789"} form=cs%2Fwith%2Bslash%3D json="the \"quoted\" secret" id=public-id code=short"#;
+        let shown = held.redact(line);
+        for leak in ["cs/with", "cs%2F", "rt-0123", "quoted"] {
+            assert!(!shown.contains(leak), "{shown}");
+        }
+        assert!(shown.contains("id=public-id code=short"), "{shown}");
+        assert!(format!("{held:?}").starts_with("SecretValues("));
+        assert!(!format!("{held:?}").contains("rt-0123"));
+    }
+
+    #[test]
+    fn the_set_is_bounded_and_keeps_the_newest() {
+        let mut held = SecretValues::new();
+        for i in 0..(MAX_SECRET_VALUES * 2) {
+            held.insert(&format!("secret-number-{i:05}"));
+        }
+        assert!(held.len() <= MAX_SECRET_VALUES);
+        let newest = format!("secret-number-{:05}", MAX_SECRET_VALUES * 2 - 1);
+        assert_eq!(held.redact(&newest), "<redacted>");
+        held.insert_from_body(b"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[");
     }
 }

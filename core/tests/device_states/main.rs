@@ -10,3 +10,4 @@ mod done;
 mod misuse;
 mod poll;
 mod register;
+mod start_over;

@@ -318,3 +318,28 @@ fn a_tls_or_proxy_failure_ends_the_flow_with_its_message() {
         assert_eq!(error.operation(), Some("CreateToken"));
     }
 }
+
+/// A driver asks why the machine waits: the interval is the protocol's pace, a backoff after a
+/// failure is a retry (drivers announce long retries, issue 17 finding 14).
+#[test]
+fn waits_are_told_apart() {
+    use ssooidc_core::machine::{Machine, Wait};
+    let mut s = Scenario::new();
+    s.register();
+    s.transmit("/device_authorization");
+    s.respond(common::error(ErrorCode::InternalServer));
+    s.timeout();
+    assert_eq!(s.flow.waiting_for(), Wait::Retry);
+    s.sleep();
+    s.transmit("/device_authorization");
+    s.respond(common::authorize_ok(Some(1), Some(600)));
+    s.transmit("/token");
+    s.respond(common::error(ErrorCode::AuthorizationPending));
+    s.prompt();
+    s.timeout();
+    assert_eq!(s.flow.waiting_for(), Wait::Pace);
+    s.sleep();
+    s.transmit("/token");
+    s.respond(common::error(ErrorCode::InternalServer));
+    assert_eq!(s.flow.waiting_for(), Wait::Retry);
+}

@@ -206,7 +206,9 @@ pub fn list(ctx: &Context) -> Result<(), Failure> {
         .unwrap_or(10)
         .max(10);
     let line = |name: &str, value: &str, kind: &str, location: &str| {
-        println!("{name:<width$} : {value:<24} : {kind:<16} : {location}");
+        crate::ui::show(&format!(
+            "{name:<width$} : {value:<24} : {kind:<16} : {location}"
+        ));
     };
     line("NAME", "VALUE", "TYPE", "LOCATION");
     for row in &rows {

@@ -12,6 +12,7 @@ use ssooidc_ureq::DebugSink;
 use crate::cli::DemoArgs;
 use crate::commands::login::{login, login_options};
 use crate::exit::Failure;
+use crate::ui;
 
 /// The sso-session the demo logs in to.
 pub const DEMO_SESSION: &str = "ssooidc-demo";
@@ -28,16 +29,16 @@ pub fn run(debug: bool, args: DemoArgs, env: &HashMap<String, String>) -> Result
         None => temp_home()?,
     };
     let config_path = write_demo_config(&home, &base)?;
-    eprintln!("Started the AWS SSO OIDC emulator at {base}");
-    eprintln!(
+    ui::note(&format!("Started the AWS SSO OIDC emulator at {base}"));
+    ui::note(&format!(
         "Using HOME={} (config: {})",
         home.display(),
         config_path.display()
-    );
-    eprintln!(
+    ));
+    ui::note(&format!(
         "The emulator approves the login after {} s; or open the page below and approve it yourself.",
         args.approve_after
-    );
+    ));
 
     let mut demo_env: HashMap<String, String> = HashMap::new();
     demo_env.insert("HOME".into(), home.display().to_string());
@@ -49,7 +50,7 @@ pub fn run(debug: bool, args: DemoArgs, env: &HashMap<String, String>) -> Result
     }
     let mut sessions = Sessions::from_env_map(&demo_env)?;
     if debug {
-        sessions.debug = Some(DebugSink::new(|line| eprintln!("[debug] {line}")));
+        sessions.debug = Some(DebugSink::new(crate::ui::debug_line));
     }
     let selector = SessionSelector::SsoSession(DEMO_SESSION.to_owned());
     let result = login(
@@ -59,22 +60,22 @@ pub fn run(debug: bool, args: DemoArgs, env: &HashMap<String, String>) -> Result
         &demo_env,
         login_options(env),
     )?;
-    println!("Logged in. The AWS CLI-compatible caches were written:");
-    println!("  token:        {}", result.token_path.display());
+    ui::show("Logged in. The AWS CLI-compatible caches were written:");
+    ui::show(&format!("  token:        {}", result.token_path.display()));
     if let Some(path) = &result.registration_path {
-        println!("  registration: {}", path.display());
+        ui::show(&format!("  registration: {}", path.display()));
     }
     let again = sessions
         .token(selector.clone())
         .map_err(|e| Failure::session(e, &selector))?;
-    println!(
+    ui::show(&format!(
         "A fresh `ssooidc token` now reads it from the cache (expires {}):",
         ssooidc_core::cache::format_timestamp(again.token.expires_at)
-    );
-    println!(
+    ));
+    ui::show(&format!(
         "  HOME={} ssooidc token --sso-session {DEMO_SESSION}",
         home.display()
-    );
+    ));
     emulator.stop();
     Ok(())
 }

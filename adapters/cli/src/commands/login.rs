@@ -35,16 +35,16 @@ pub fn run(ctx: &Context, args: LoginArgs, env: &HashMap<String, String>) -> Res
         login_options(env),
     )?;
     for warning in &result.warnings {
-        eprintln!("warning: {warning}");
+        ui::warning(warning);
     }
     if result.reused_concurrent_login {
-        eprintln!("Another ssooidc finished logging in to this session while this one waited; using its token.");
+        ui::note("Another ssooidc finished logging in to this session while this one waited; using its token.");
     }
-    println!(
+    ui::show(&format!(
         "Successfully logged into Start URL: {}",
         result.token.start_url.as_deref().unwrap_or("-")
-    );
-    eprintln!("Token cached in {}", result.token_path.display());
+    ));
+    ui::note(&format!("Token cached in {}", result.token_path.display()));
     Ok(())
 }
 
@@ -84,16 +84,22 @@ pub fn login(
     let tty = Tty::detect();
     let browser = ui::can_open_browser(env, no_browser);
     let mut countdown: Option<Countdown> = None;
-    let result = sessions.login(selector.clone(), options, |event| {
-        if let Event::Prompt(prompt) = event {
+    let result = sessions.login(selector.clone(), options, |event| match event {
+        Event::Prompt(prompt) => {
+            drop(countdown.take());
             let opened = browser
                 && prompt
-                    .verification_uri_complete
-                    .as_deref()
-                    .is_some_and(|url| ui::open_browser(url, env));
+                    .browser_url()
+                    .and_then(Result::ok)
+                    .is_some_and(|url| ui::open_browser(&url, env));
             ui::show_prompt(prompt, tty, opened);
             countdown = Some(Countdown::start(prompt.expires_at.max(Instant::now()), tty));
         }
+        Event::StartingOver(why) => {
+            drop(countdown.take());
+            ui::show_starting_over(why);
+        }
+        _ => {}
     });
     drop(countdown);
     match result {

@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use crate::cli::LogoutArgs;
 use crate::context::Context;
 use crate::exit::Failure;
+use crate::ui;
 
 /// The config names (sso-sessions and legacy profiles) of each token cache key, with whether
 /// the name is an sso-session (whose tokens are refreshed).
@@ -33,12 +34,15 @@ fn names_by_key(ctx: &Context) -> BTreeMap<String, (String, bool)> {
 /// `sessions`: one line per cached token.
 pub fn list(ctx: &Context) -> Result<(), Failure> {
     let sessions = ctx.sessions()?;
-    let tokens = sessions
-        .cache
-        .tokens()
-        .map_err(|e| Failure::other(e.to_string()))?;
+    let tokens = sessions.cache.tokens()?;
+    for warning in sessions.cache.take_warnings() {
+        ui::warning(&warning);
+    }
     if tokens.is_empty() {
-        println!("no cached sessions in {}", sessions.cache.dir().display());
+        ui::show(&format!(
+            "no cached sessions in {}",
+            sessions.cache.dir().display()
+        ));
         return Ok(());
     }
     let names = names_by_key(ctx);
@@ -62,13 +66,14 @@ pub fn list(ctx: &Context) -> Result<(), Failure> {
         } else {
             ""
         };
-        println!(
+        // Each field sanitised on its own: a tab in a name cannot shift the columns.
+        ui::show(&format!(
             "{}\t{}\t{}\texpires {} ({state}{refreshable})",
-            name,
-            token.start_url.as_deref().unwrap_or("-"),
-            token.region.as_deref().unwrap_or("-"),
+            ui::safe(name),
+            ui::safe(token.start_url.as_deref().unwrap_or("-")),
+            ui::safe(token.region.as_deref().unwrap_or("-")),
             format_timestamp(token.expires_at),
-        );
+        ));
     }
     Ok(())
 }
@@ -79,29 +84,27 @@ pub fn logout(ctx: &Context, args: LogoutArgs) -> Result<(), Failure> {
     let cache = &sessions.cache;
     let keys: Vec<String> = match &args.sso_session {
         Some(name) => vec![token_cache_key(name)],
-        None => cache
-            .tokens()
-            .map_err(|e| Failure::other(e.to_string()))?
-            .into_iter()
-            .map(|(key, _)| key)
-            .collect(),
+        None => cache.tokens()?.into_iter().map(|(key, _)| key).collect(),
     };
+    // Temporary files of writers that died hold secrets too.
+    cache.remove_stale_temp_files();
     let mut removed = 0;
     for key in keys {
         // Only token files: a registration under the same key is left alone.
         if matches!(
             cache.load_token(&key),
             Ok(ssooidc_ureq::store::Lookup::Found(_))
-        ) && cache
-            .remove(&key)
-            .map_err(|e| Failure::other(e.to_string()))?
+        ) && cache.remove(&key)?
         {
             removed += 1;
         }
     }
-    eprintln!(
+    for warning in cache.take_warnings() {
+        ui::warning(&warning);
+    }
+    ui::note(&format!(
         "removed {removed} cached token(s) from {}",
         cache.dir().display()
-    );
+    ));
     Ok(())
 }

@@ -6,6 +6,7 @@ use ssooidc_core::cache::format_timestamp;
 use crate::cli::{OutputFormat, TokenArgs};
 use crate::context::Context;
 use crate::exit::Failure;
+use crate::ui;
 
 /// `token`.
 pub fn run(ctx: &Context, args: TokenArgs) -> Result<(), Failure> {
@@ -15,10 +16,12 @@ pub fn run(ctx: &Context, args: TokenArgs) -> Result<(), Failure> {
         .token(selector.clone())
         .map_err(|e| Failure::session(e, &selector))?;
     for warning in &got.warnings {
-        eprintln!("warning: {warning}");
+        ui::warning(warning);
     }
+    // The token comes from a file: shown sanitised like any other file string (a real token
+    // has no control characters, so it is printed as it is).
     match args.output {
-        OutputFormat::Text => println!("{}", got.token.access_token.expose()),
+        OutputFormat::Text => ui::show(got.token.access_token.expose()),
         OutputFormat::Json => {
             let value = serde_json::json!({
                 "accessToken": got.token.access_token.expose(),
@@ -26,7 +29,7 @@ pub fn run(ctx: &Context, args: TokenArgs) -> Result<(), Failure> {
                 "region": got.token.region,
                 "startUrl": got.token.start_url,
             });
-            println!("{value}");
+            ui::show_json(&value.to_string());
         }
     }
     Ok(())

@@ -32,6 +32,7 @@ impl Sessions {
                 .and_then(|m| m.modified())
                 .is_ok_and(|m| m >= started);
             if written_since && token.is_valid_at(OffsetDateTime::now_utc()) {
+                warnings.extend(self.cache.take_warnings());
                 return Ok(LoginResult {
                     token,
                     token_path,
@@ -80,6 +81,7 @@ impl Sessions {
         };
         let entry = session.cache_entry(result?);
         let token_path = self.cache.save_token(&session.token_key, &entry)?;
+        warnings.extend(self.cache.take_warnings());
         Ok(LoginResult {
             token: entry,
             token_path,

@@ -15,7 +15,7 @@ use ssooidc_core::CallError;
 
 pub use ssooidc_core::sessions::{Session, SessionSelector};
 
-use crate::client::{Client, DebugSink};
+use crate::client::{Client, DebugSink, WaitNotice};
 use crate::config::Config;
 use crate::device::LoginError;
 use crate::environment::Environment;
@@ -64,6 +64,17 @@ pub(crate) fn describe(session: &Session) -> String {
         (_, Some(name)) => format!("sso-session {name}"),
         (SessionSelector::Profile(profile), None) => format!("profile {profile}"),
         _ => session.start_url.clone(),
+    }
+}
+
+/// Remembers the secrets of a cache entry for redaction by value ([`crate::secrets`]).
+pub(crate) fn remember_secrets(token: &CachedToken) {
+    crate::secrets::remember(&token.access_token);
+    for secret in [&token.refresh_token, &token.client_secret]
+        .into_iter()
+        .flatten()
+    {
+        crate::secrets::remember(secret);
     }
 }
 
@@ -130,6 +141,8 @@ pub struct Sessions {
     pub refresh_policy: RefreshPolicy,
     /// Where clients log requests and responses (secrets redacted), when set.
     pub debug: Option<DebugSink>,
+    /// What clients tell before a wait of a second or more to retry a failed request, when set.
+    pub wait_notice: Option<WaitNotice>,
     /// How long [`Sessions::token`] waits for another process's refresh (default
     /// [`REFRESH_LOCK_WAIT`]). When the wait runs out and the cached token is still valid, it is
     /// used with a warning.
@@ -169,6 +182,7 @@ impl Sessions {
             http: Config::from_settings(settings),
             refresh_policy: RefreshPolicy::default(),
             debug: None,
+            wait_notice: None,
             refresh_lock_wait: REFRESH_LOCK_WAIT,
             login_lock_wait: LOGIN_LOCK_WAIT,
         })
@@ -196,10 +210,13 @@ impl Sessions {
     /// The HTTP client of a session: its `sso_region`'s endpoint (or the configured one).
     pub fn client(&self, session: &Session) -> Result<Client, SessionError> {
         let endpoint = self.http.resolve_endpoint_for_region(&session.region)?;
-        let client = Client::with_endpoint(self.http.clone(), endpoint)?;
-        Ok(match &self.debug {
-            Some(sink) => client.with_debug_log(sink.clone()),
-            None => client,
-        })
+        let mut client = Client::with_endpoint(self.http.clone(), endpoint)?;
+        if let Some(sink) = &self.debug {
+            client = client.with_debug_log(sink.clone());
+        }
+        if let Some(notice) = &self.wait_notice {
+            client = client.with_wait_notice(notice.clone());
+        }
+        Ok(client)
     }
 }

@@ -17,7 +17,10 @@ impl Sessions {
     ///
     /// A token with more than 15 minutes left is returned without taking any lock. Otherwise
     /// the session's lock is taken and the file read again, so that of many processes asking at
-    /// once only the first refreshes and the others reuse its result.
+    /// once only the first refreshes and the others reuse its result. When the lock cannot be
+    /// had (held too long, a read-only cache, an unusable lock file) a still-valid token is
+    /// returned as cached, with a warning; a refreshed token that cannot be written back is
+    /// returned too, with a warning. Warnings of the cache (modes repaired) come along.
     pub fn token(&self, selector: SessionSelector) -> Result<SessionToken, SessionError> {
         let session = self.session(selector)?;
         let path = self.cache.path(&session.token_key);
@@ -36,6 +39,7 @@ impl Sessions {
             }
         };
         let cached = load()?;
+        super::remember_secrets(&cached);
         let found = |token, source, warnings| SessionToken {
             token,
             source,
@@ -46,19 +50,26 @@ impl Sessions {
             .refresh_policy
             .urgency(cached.expires_at, OffsetDateTime::now_utc());
         if urgency == Urgency::Fresh {
+            warnings.extend(self.cache.take_warnings());
             return Ok(found(cached, TokenSource::Cached, warnings));
         }
 
         let mut lock = match self.cache.lock(&session.token_key, self.refresh_lock_wait) {
             Ok(lock) => lock,
-            // Another process is refreshing (or logging in) and taking long: the token we read
-            // is still good, so use it rather than fail.
-            Err(StoreError::LockTimeout { waited, .. })
-                if cached.is_valid_at(OffsetDateTime::now_utc()) =>
-            {
-                warnings.push(format!(
-                    "another process held the session lock for {waited:?}; using the cached token without refreshing"
-                ));
+            // Another process is refreshing (or logging in) and taking long, or the cache cannot
+            // be locked at all (a read-only mount, an unusable lock file): the token we read is
+            // still good, so use it rather than fail. Without the lock nothing is refreshed: a
+            // refreshed token that cannot be written back would spend the refresh token.
+            Err(e) if cached.is_valid_at(OffsetDateTime::now_utc()) => {
+                warnings.extend(self.cache.take_warnings());
+                warnings.push(match e {
+                    StoreError::LockTimeout { waited, .. } => format!(
+                        "another process held the session lock for {waited:?}; using the cached token without refreshing"
+                    ),
+                    other => format!(
+                        "cannot lock the cache ({other}); using the cached token without refreshing"
+                    ),
+                });
                 return Ok(found(cached, TokenSource::Cached, warnings));
             }
             Err(e) => return Err(e.into()),
@@ -79,7 +90,9 @@ impl Sessions {
             );
         let mut refresher = Refresher::new(input, Instant::now(), OffsetDateTime::now_utc());
         if refresher.is_refreshing() {
-            lock.record_attempt(OffsetDateTime::now_utc().unix_timestamp())?;
+            if let Err(e) = lock.record_attempt(OffsetDateTime::now_utc().unix_timestamp()) {
+                warnings.push(format!("cannot record the refresh attempt ({e})"));
+            }
         }
         let client = self.client(&session)?;
         let outcome = drive(&client, None, &mut refresher, None, |never| match *never {})
@@ -88,9 +101,17 @@ impl Sessions {
             session: describe(&session),
             source,
         };
-        match outcome.map_err(expired)? {
+        let outcome = outcome.map_err(expired)?;
+        warnings.extend(self.cache.take_warnings());
+        match outcome {
             RefreshOutcome::Refreshed(token) => {
-                self.cache.save_token(&session.token_key, &token)?;
+                // The new token is good even when it cannot be cached: use it, and say so.
+                if let Err(e) = self.cache.save_token(&session.token_key, &token) {
+                    warnings.push(format!(
+                        "the refreshed token could not be cached ({e}); the next command refreshes again"
+                    ));
+                }
+                warnings.extend(self.cache.take_warnings());
                 Ok(found(token, TokenSource::Refreshed, warnings))
             }
             RefreshOutcome::RefreshFailed { token, failure, .. } => {

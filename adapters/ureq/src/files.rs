@@ -1,0 +1,215 @@
+//! The one way this crate opens a file: never blocking (the open is non-blocking, so a FIFO,
+//! a device or a socket is refused instead of waited on), regular files only, optionally never
+//! through a symbolic link (`O_NOFOLLOW`: the cache directories), and reads capped. The
+//! configuration files, the CA bundle and every file of a cache directory are opened here.
+
+use std::fs::{File, OpenOptions};
+use std::io::Read;
+use std::path::Path;
+
+use ssooidc_core::config::FileProblem;
+
+/// Whether a symbolic link as the last component of a path is followed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Links {
+    /// Followed (configuration files and CA bundles: the user chose the path).
+    Follow,
+    /// Refused with [`FileProblem::SymbolicLink`] (cache directories, where a planted link
+    /// could point a write at another file).
+    Refuse,
+}
+
+/// Opens `path` for reading. `Ok(None)` when it does not exist.
+pub(crate) fn open_regular(path: &Path, links: Links) -> Result<Option<File>, FileProblem> {
+    let mut options = OpenOptions::new();
+    options.read(true);
+    open(path, options, links)
+}
+
+/// Opens (or creates, mode 0600) a lock file for reading and writing, never through a link.
+pub(crate) fn open_lock_file(path: &Path) -> Result<File, FileProblem> {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    open(path, options, Links::Refuse)?
+        // `create` makes a missing file, so there is always one.
+        .ok_or_else(|| FileProblem::Unreadable("the lock file vanished".to_owned()))
+}
+
+/// Creates a new file (mode 0600; an existing file or link of that name is an error), for
+/// writing, never through a link.
+pub(crate) fn create_new(path: &Path) -> std::io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    options.open(path)
+}
+
+fn open(path: &Path, mut options: OpenOptions, links: Links) -> Result<Option<File>, FileProblem> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut flags = libc::O_NONBLOCK;
+        if links == Links::Refuse {
+            flags |= libc::O_NOFOLLOW;
+        }
+        options.custom_flags(flags);
+    }
+    let file = match options.open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(problem(e, links)),
+    };
+    let metadata = file
+        .metadata()
+        .map_err(|e| FileProblem::Unreadable(e.to_string()))?;
+    if !metadata.is_file() {
+        return Err(FileProblem::NotRegularFile);
+    }
+    Ok(Some(file))
+}
+
+/// What an error of `open` means.
+fn problem(e: std::io::Error, links: Links) -> FileProblem {
+    #[cfg(unix)]
+    match e.raw_os_error() {
+        // O_NOFOLLOW on a link (Linux and macOS say ELOOP, the BSDs EMLINK).
+        Some(libc::ELOOP | libc::EMLINK) if links == Links::Refuse => {
+            return FileProblem::SymbolicLink
+        }
+        // A directory opened for writing; a FIFO or socket with no reader opened for writing.
+        Some(libc::EISDIR | libc::ENXIO) => return FileProblem::NotRegularFile,
+        _ => {}
+    }
+    let _ = links;
+    FileProblem::Unreadable(e.to_string())
+}
+
+/// Reads at most `limit` bytes of an open file; more is [`FileProblem::TooLarge`].
+pub(crate) fn read_capped(file: File, limit: u64) -> Result<Vec<u8>, FileProblem> {
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| FileProblem::Unreadable(e.to_string()))?;
+    if bytes.len() as u64 > limit {
+        return Err(FileProblem::TooLarge { limit });
+    }
+    Ok(bytes)
+}
+
+/// Reads at most `limit` bytes of a regular file: `Ok(None)` when it does not exist; an error
+/// for a FIFO, a device or a directory (never blocks on one), a larger file, or a read error.
+pub(crate) fn read_bounded(
+    path: &Path,
+    limit: u64,
+    links: Links,
+) -> Result<Option<Vec<u8>>, FileProblem> {
+    match open_regular(path, links)? {
+        Some(file) => read_capped(file, limit).map(Some),
+        None => Ok(None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("ssooidc-files-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn oversized_files_are_refused() {
+        let dir = temp_dir("big");
+        let path = dir.join("config");
+        std::fs::write(&path, vec![b'#'; 64]).unwrap();
+        assert_eq!(
+            read_bounded(&path, 63, Links::Follow),
+            Err(FileProblem::TooLarge { limit: 63 })
+        );
+        assert_eq!(
+            read_bounded(&path, 64, Links::Follow)
+                .unwrap()
+                .unwrap()
+                .len(),
+            64
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_are_refused_only_when_asked_and_lock_files_never_follow_them() {
+        let dir = temp_dir("links");
+        let target = dir.join("target");
+        std::fs::write(&target, b"keep").unwrap();
+        let link = dir.join("link");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        assert_eq!(
+            read_bounded(&link, 64, Links::Follow).unwrap().unwrap(),
+            b"keep"
+        );
+        assert_eq!(
+            read_bounded(&link, 64, Links::Refuse),
+            Err(FileProblem::SymbolicLink)
+        );
+        assert_eq!(
+            open_lock_file(&link).unwrap_err(),
+            FileProblem::SymbolicLink
+        );
+        let dangling = dir.join("dangling");
+        std::os::unix::fs::symlink(dir.join("missing"), &dangling).unwrap();
+        assert_eq!(
+            open_lock_file(&dangling).unwrap_err(),
+            FileProblem::SymbolicLink
+        );
+        assert!(
+            !dir.join("missing").exists(),
+            "no file made through the link"
+        );
+        assert_eq!(std::fs::read(&target).unwrap(), b"keep");
+        assert!(
+            create_new(&link).is_err(),
+            "an existing link is not replaced"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn fifos_and_directories_are_refused_without_blocking() {
+        let dir = temp_dir("fifo");
+        let fifo = dir.join("fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        for links in [Links::Follow, Links::Refuse] {
+            assert_eq!(
+                read_bounded(&fifo, 64, links),
+                Err(FileProblem::NotRegularFile)
+            );
+        }
+        assert_eq!(
+            open_lock_file(&fifo).unwrap_err(),
+            FileProblem::NotRegularFile
+        );
+        assert_eq!(
+            open_lock_file(&dir).unwrap_err(),
+            FileProblem::NotRegularFile
+        );
+        assert_eq!(
+            read_bounded(&dir, 64, Links::Refuse),
+            Err(FileProblem::NotRegularFile)
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}

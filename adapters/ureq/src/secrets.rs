@@ -1,0 +1,65 @@
+//! The secrets this process has handled, for redaction *by value*: every secret the
+//! [`Client`](crate::Client) sends or receives under a known member name (a client secret, a
+//! device code, a token, an authorization code), the signing keys it used, and the cached
+//! secrets the [`Sessions`](crate::session::Sessions) read. [`DebugSink::log`] filters every
+//! debug line through [`redact`], so a secret that comes back under a member name no list knows,
+//! inside an error message or in a URL is still hidden; the CLI filters its error messages and
+//! warnings the same way.
+//!
+//! It is one set per process (at most
+//! [`MAX_SECRET_VALUES`](ssooidc_core::wire::MAX_SECRET_VALUES) spellings, the oldest forgotten
+//! first), holding copies of secrets the process held anyway.
+//!
+//! [`DebugSink::log`]: crate::DebugSink::log
+
+use std::borrow::Cow;
+use std::sync::Mutex;
+
+use ssooidc_core::wire::SecretValues;
+use ssooidc_core::Secret;
+
+static HELD: Mutex<SecretValues> = Mutex::new(SecretValues::new());
+
+fn with_held<T>(f: impl FnOnce(&mut SecretValues) -> T) -> T {
+    // A panic elsewhere while the lock was held leaves a usable set.
+    let mut held = HELD.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    f(&mut held)
+}
+
+/// Remembers a secret (ignored when shorter than
+/// [`MIN_SECRET_LEN`](ssooidc_core::wire::MIN_SECRET_LEN)).
+pub fn remember(secret: &Secret) {
+    with_held(|held| held.insert(secret.expose()));
+}
+
+/// Remembers the values of the sensitive members of a JSON request or response body.
+pub fn remember_body(body: &[u8]) {
+    with_held(|held| held.insert_from_body(body));
+}
+
+/// `text` with every remembered secret replaced by `<redacted>`.
+pub fn redact(text: &str) -> Cow<'_, str> {
+    with_held(|held| match held.redact(text) {
+        Cow::Borrowed(_) => Cow::Borrowed(text),
+        Cow::Owned(owned) => Cow::Owned(owned),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_is_remembered_is_redacted_anywhere() {
+        remember(&Secret::new("secrets-module-test-value"));
+        remember_body(br#"{"deviceCode":"secrets-module-device-code","other":"kept-value-1"}"#);
+        let shown = redact(
+            "error: secrets-module-device-code is not valid for secrets-module-test-value; kept-value-1",
+        );
+        assert_eq!(
+            shown,
+            "error: <redacted> is not valid for <redacted>; kept-value-1"
+        );
+        assert!(matches!(redact("nothing secret here"), Cow::Borrowed(_)));
+    }
+}

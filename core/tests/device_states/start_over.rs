@@ -1,0 +1,183 @@
+//! The flow's recoveries (issue 17): a cached registration the service rejects is replaced once
+//! (finding 7), a token answer lost in transit starts a new authorization once (finding 16),
+//! and a token that is already expired is a failed login (finding 13).
+
+use ssooidc_core::device::{DeviceFlowError, Event, Phase, StartOver, TransportErrorKind};
+use ssooidc_core::ErrorCode;
+
+use crate::common;
+use crate::scenario::Scenario;
+
+/// Finding 7: `InvalidClientException` for a cached registration registers a new client (once)
+/// and goes on; the new registration is announced for the cache.
+#[test]
+fn a_rejected_cached_registration_is_replaced_once() {
+    let mut s = Scenario::builder().cached(common::cached(60)).build();
+    let request = s.transmit("/device_authorization");
+    assert_eq!(common::body(&request)["clientId"], "cached-cid");
+    s.respond(common::error(ErrorCode::InvalidClient));
+    match s.event() {
+        Event::StartingOver(StartOver::RegistrationRejected(e)) => {
+            assert_eq!(e.code(), Some(ErrorCode::InvalidClient))
+        }
+        other => panic!("expected StartingOver, got {other:?}"),
+    }
+    assert_eq!(s.flow.phase(), Phase::Register);
+    let fresh = s.register();
+    assert_eq!(fresh.client_id, "cid");
+    let request = s.transmit("/device_authorization");
+    assert_eq!(common::body(&request)["clientId"], "cid");
+    s.respond(common::authorize_ok(Some(1), Some(600)));
+    s.transmit("/token");
+    s.respond(common::token_ok());
+    assert_eq!(s.done().unwrap().registration.client_id, "cid");
+}
+
+/// Finding 7: a new registration rejected too ends the flow with the service's error (no loop).
+#[test]
+fn a_rejected_new_registration_ends_the_flow() {
+    let mut s = Scenario::builder().cached(common::cached(60)).build();
+    s.transmit("/device_authorization");
+    s.respond(common::error(ErrorCode::InvalidClient));
+    assert!(matches!(s.event(), Event::StartingOver(_)));
+    s.register();
+    s.transmit("/device_authorization");
+    s.respond(common::error(ErrorCode::InvalidClient));
+    let error = s.error();
+    assert_eq!(
+        error.service_error().and_then(|e| e.code()),
+        Some(ErrorCode::InvalidClient)
+    );
+}
+
+/// Finding 7: a registration obtained in this flow is never re-registered on
+/// `InvalidClientException` (nothing cached was at fault).
+#[test]
+fn a_fresh_registration_is_not_replaced() {
+    let mut s = Scenario::new();
+    s.register();
+    s.transmit("/device_authorization");
+    s.respond(common::error(ErrorCode::InvalidClient));
+    assert!(matches!(s.error(), DeviceFlowError::Call(_)));
+}
+
+/// Finding 7: the cached registration rejected while polling also starts over from `Register`.
+#[test]
+fn a_cached_registration_rejected_while_polling_is_replaced() {
+    let mut s = Scenario::builder().cached(common::cached(60)).build();
+    s.transmit("/device_authorization");
+    s.respond(common::authorize_ok(Some(1), Some(600)));
+    s.transmit("/token");
+    s.respond(common::error(ErrorCode::InvalidClient));
+    assert!(matches!(
+        s.event(),
+        Event::StartingOver(StartOver::RegistrationRejected(_))
+    ));
+    assert_eq!(s.flow.phase(), Phase::Register);
+}
+
+/// Finding 13: `expiresIn` absent, 0 or negative is not a successful login.
+#[test]
+fn a_token_that_is_already_expired_is_a_failure() {
+    for (member, expected) in [
+        (r#","expiresIn":0"#, Some(0)),
+        (r#","expiresIn":-3600"#, Some(-3600)),
+        ("", None),
+    ] {
+        let mut s = Scenario::new();
+        s.enter_first_poll(Some(1), Some(600));
+        s.respond(common::ok(&format!(
+            r#"{{"accessToken":"{}","tokenType":"Bearer"{member}}}"#,
+            common::ACCESS_TOKEN
+        )));
+        let error = s.error();
+        assert_eq!(
+            error,
+            DeviceFlowError::AlreadyExpired {
+                expires_in: expected
+            },
+            "{member}"
+        );
+        assert!(error.to_string().contains("already expired"), "{error}");
+        assert!(!error.to_string().contains(common::ACCESS_TOKEN));
+    }
+}
+
+/// Finding 16: the answer with the token cut off (a malformed 200), then "already used": a new
+/// authorization starts with the same registration, and a new prompt is shown.
+#[test]
+fn a_lost_token_answer_starts_a_new_authorization_once() {
+    let mut s = Scenario::new();
+    s.enter_polling(Some(1), Some(600));
+    s.sleep();
+    s.transmit("/token");
+    s.respond(common::ok(r#"{"accessToken":"at-very-sec"#));
+    s.sleep();
+    s.transmit("/token");
+    s.respond(common::error(ErrorCode::InvalidGrant));
+    match s.event() {
+        Event::StartingOver(StartOver::AnswerLost(e)) => {
+            assert_eq!(e.code(), Some(ErrorCode::InvalidGrant))
+        }
+        other => panic!("expected StartingOver, got {other:?}"),
+    }
+    assert_eq!(s.flow.phase(), Phase::Authorize);
+    let request = s.transmit("/device_authorization");
+    assert_eq!(
+        common::body(&request)["clientId"],
+        "cid",
+        "same registration"
+    );
+    s.respond(common::authorize_ok(Some(1), Some(600)));
+    s.transmit("/token");
+    s.respond(common::error(ErrorCode::AuthorizationPending));
+    s.prompt();
+    s.sleep();
+    s.transmit("/token");
+    s.respond(common::token_ok());
+    assert!(s.done().is_ok());
+}
+
+/// Finding 16: a dropped connection counts as a lost answer too; the second loss ends the flow
+/// with an error that says to start again.
+#[test]
+fn a_second_lost_answer_ends_with_a_hint() {
+    let mut s = Scenario::new();
+    s.enter_polling(Some(1), Some(600));
+    for round in 0..2 {
+        s.sleep();
+        s.transmit("/token");
+        s.transport_error(TransportErrorKind::ConnectionClosed);
+        s.sleep();
+        s.transmit("/token");
+        s.respond(common::error(ErrorCode::InvalidGrant));
+        if round == 0 {
+            assert!(matches!(s.event(), Event::StartingOver(_)));
+            s.transmit("/device_authorization");
+            s.respond(common::authorize_ok(Some(1), Some(600)));
+            s.transmit("/token");
+            s.respond(common::error(ErrorCode::AuthorizationPending));
+            s.prompt();
+        }
+    }
+    let error = s.error();
+    assert!(matches!(error, DeviceFlowError::AnswerLost(_)), "{error:?}");
+    assert!(
+        error.to_string().contains("start the login again"),
+        "{error}"
+    );
+}
+
+/// Finding 16: without a lost answer, `InvalidGrantException` ends the flow as before.
+#[test]
+fn invalid_grant_without_a_lost_answer_is_fatal() {
+    let mut s = Scenario::new();
+    s.enter_polling(Some(1), Some(600));
+    s.sleep();
+    s.transmit("/token");
+    s.transport_error(TransportErrorKind::Connect);
+    s.sleep();
+    s.transmit("/token");
+    s.respond(common::error(ErrorCode::InvalidGrant));
+    assert!(matches!(s.error(), DeviceFlowError::Call(_)));
+}
