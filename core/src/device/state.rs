@@ -76,7 +76,7 @@ impl State {
 }
 
 /// `wall + secs` real seconds in UTC, or `wall` (in UTC when possible) if that is not representable.
-fn stamp(wall: OffsetDateTime, secs: i64) -> OffsetDateTime {
+pub(crate) fn stamp(wall: OffsetDateTime, secs: i64) -> OffsetDateTime {
     wall.checked_add(time::Duration::seconds(secs.max(0)))
         .and_then(|t| t.checked_to_offset(UtcOffset::UTC))
         .or_else(|| wall.checked_to_offset(UtcOffset::UTC))
@@ -269,8 +269,8 @@ impl DeviceFlow {
     }
 }
 
-/// The flow's [`Token`] from a `CreateToken` success.
-fn token(output: CreateTokenOutput, registration: Registration, wall: OffsetDateTime) -> Token {
+/// The flow's [`Token`] from a `CreateToken` success (both logins' result).
+pub(crate) fn token(output: CreateTokenOutput, registration: Registration, wall: OffsetDateTime) -> Token {
     Token {
         access_token: output.access_token,
         token_type: output.token_type,
