@@ -262,11 +262,26 @@ mod tests {
 
     #[test]
     fn decoding_follows_the_browser() {
-        assert_eq!(parse("/oauth/callback?code=a%2Bb+c&state=%7E"), code("a+b c", "~"));
-        assert_eq!(parse("/oauth/callback?state=s&code=1&code=2"), code("1", "s"));
-        assert_eq!(parse("/oauth/callback?co%64e=x&state=s#frag"), code("x", "s"));
-        assert_eq!(parse("/oauth/callback?code=%zz%4&state=%"), code("%zz%4", "%"));
-        assert_eq!(parse("/oauth/callback?code=%ff&state=s"), code("\u{fffd}", "s"));
+        assert_eq!(
+            parse("/oauth/callback?code=a%2Bb+c&state=%7E"),
+            code("a+b c", "~")
+        );
+        assert_eq!(
+            parse("/oauth/callback?state=s&code=1&code=2"),
+            code("1", "s")
+        );
+        assert_eq!(
+            parse("/oauth/callback?co%64e=x&state=s#frag"),
+            code("x", "s")
+        );
+        assert_eq!(
+            parse("/oauth/callback?code=%zz%4&state=%"),
+            code("%zz%4", "%")
+        );
+        assert_eq!(
+            parse("/oauth/callback?code=%ff&state=s"),
+            code("\u{fffd}", "s")
+        );
         // An error wins over a code, as in the AWS CLI.
         assert!(matches!(
             parse("/oauth/callback?code=a&state=s&error=x"),
@@ -303,7 +318,11 @@ mod tests {
         ] {
             let text = String::from_utf8(reply.http_response()).unwrap();
             assert!(text.contains("terminal"), "{reply:?}");
-            assert_eq!(reply.is_failure(), text.contains("Login failed"), "{reply:?}");
+            assert_eq!(
+                reply.is_failure(),
+                text.contains("Login failed"),
+                "{reply:?}"
+            );
         }
         assert!(String::from_utf8(CallbackReply::Ignored.http_response())
             .unwrap()

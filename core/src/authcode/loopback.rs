@@ -175,7 +175,10 @@ mod tests {
             read_request(long.as_bytes()),
             Request::Reject(Rejection::TooLarge)
         );
-        let many = format!("GET / HTTP/1.1\r\n{}\r\n", "A: b\r\n".repeat(MAX_HEADERS + 1));
+        let many = format!(
+            "GET / HTTP/1.1\r\n{}\r\n",
+            "A: b\r\n".repeat(MAX_HEADERS + 1)
+        );
         assert_eq!(
             read_request(many.as_bytes()),
             Request::Reject(Rejection::TooLarge)
@@ -191,7 +194,10 @@ mod tests {
             (Rejection::Timeout, "408 Request Timeout"),
         ] {
             let text = String::from_utf8(rejection.http_response()).unwrap();
-            assert!(text.starts_with(&format!("HTTP/1.1 {status}\r\n")), "{text}");
+            assert!(
+                text.starts_with(&format!("HTTP/1.1 {status}\r\n")),
+                "{text}"
+            );
             let (head, body) = text.split_once("\r\n\r\n").unwrap();
             assert!(head.contains(&format!("Content-Length: {}", body.len())));
             assert!(head.contains("Connection: close"));

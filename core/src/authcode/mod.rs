@@ -161,8 +161,7 @@ pub use callback::CallbackReply;
 pub use input::{AuthCodeConfig, AuthCodeInput};
 pub use output::{AuthCodeError, AuthorizationError, AuthorizeRequest, Output};
 pub use secrets::{
-    s256_challenge, LoginSecrets, LoginSecretsError, RANDOM_BYTES, VERIFIER_ALPHABET,
-    VERIFIER_LEN,
+    s256_challenge, LoginSecrets, LoginSecretsError, RANDOM_BYTES, VERIFIER_ALPHABET, VERIFIER_LEN,
 };
 pub use url::{
     authorize_url, percent_encode, redirect_uri, AuthorizeParams, CALLBACK_PATH, DEFAULT_SCOPE,

@@ -14,10 +14,8 @@ use crate::ServiceError;
 /// logins' [`Event`](crate::device::Event) ([`Event::Registered`](crate::device::Event::Registered)
 /// and [`Event::Authorize`](crate::device::Event::Authorize)), its result the logins'
 /// [`Token`](crate::device::Token).
-pub type Output = crate::machine::Output<
-    crate::device::Event,
-    Result<crate::device::Token, AuthCodeError>,
->;
+pub type Output =
+    crate::machine::Output<crate::device::Event, Result<crate::device::Token, AuthCodeError>>;
 
 /// Open this in a browser (or print it), then wait for the browser to come back to the
 /// loopback listener.
@@ -46,6 +44,14 @@ pub struct AuthorizationError {
 }
 
 impl AuthorizationError {
+    /// An error as the browser brought it back.
+    pub fn new(error: impl Into<String>, description: Option<String>) -> Self {
+        AuthorizationError {
+            error: error.into(),
+            description,
+        }
+    }
+
     /// Whether the person (or the service) refused: `access_denied`.
     pub fn is_access_denied(&self) -> bool {
         self.error == "access_denied"

@@ -261,7 +261,11 @@ mod tests {
         let expected = 128_000.0 / 66.0;
         for (i, &n) in counts.iter().enumerate() {
             let z = (f64::from(n) - expected) / expected.sqrt();
-            assert!(z.abs() < 5.0, "{}: {n} (z = {z:.1})", VERIFIER_ALPHABET[i] as char);
+            assert!(
+                z.abs() < 5.0,
+                "{}: {n} (z = {z:.1})",
+                VERIFIER_ALPHABET[i] as char
+            );
         }
         let low: u32 = counts[..58].iter().sum::<u32>() / 58;
         let high: u32 = counts[58..].iter().sum::<u32>() / 8;

@@ -81,7 +81,12 @@ impl AuthCodeFlow {
 
     /// The registration is there: build the authorize URL, tell the caller to open it, and wait
     /// for the browser until the deadline.
-    pub(crate) fn authorize(&mut self, now: Instant, wall: OffsetDateTime, registration: Registration) {
+    pub(crate) fn authorize(
+        &mut self,
+        now: Instant,
+        wall: OffsetDateTime,
+        registration: Registration,
+    ) {
         let timeout = self.config.callback_timeout;
         let deadline = policy::saturating_add(
             now,

@@ -133,7 +133,10 @@ mod tests {
     #[test]
     fn the_documented_vector() {
         let endpoint = resolve(&EndpointParams::region("us-east-1")).unwrap();
-        let scopes = ["sso:account:access".to_owned(), "codewhisperer:completions".to_owned()];
+        let scopes = [
+            "sso:account:access".to_owned(),
+            "codewhisperer:completions".to_owned(),
+        ];
         let url = authorize_url(&AuthorizeParams {
             endpoint: &endpoint,
             client_id: "_yzkThXVzLWVhc3QtMQEXAMPLECLIENTID",

@@ -270,7 +270,11 @@ impl DeviceFlow {
 }
 
 /// The flow's [`Token`] from a `CreateToken` success (both logins' result).
-pub(crate) fn token(output: CreateTokenOutput, registration: Registration, wall: OffsetDateTime) -> Token {
+pub(crate) fn token(
+    output: CreateTokenOutput,
+    registration: Registration,
+    wall: OffsetDateTime,
+) -> Token {
     Token {
         access_token: output.access_token,
         token_type: output.token_type,
