@@ -153,6 +153,16 @@ pub enum LoginError {
     Misuse(#[from] MisuseError),
 }
 
+impl LoginError {
+    /// The browser login's loopback listener could not be bound.
+    pub fn listener(error: &std::io::Error) -> Self {
+        LoginError::Listener {
+            kind: error.kind(),
+            message: error.to_string(),
+        }
+    }
+}
+
 impl From<crate::machine::DriveError> for LoginError {
     fn from(e: crate::machine::DriveError) -> Self {
         use crate::machine::DriveError;
