@@ -7,7 +7,8 @@
 //! ([`ssooidc_core::authcode::loopback`]): a `GET` is queued for the login's driver, which feeds
 //! it to the machine while it waits ([`Wait`]) and hands the machine's answer back to the
 //! connection; anything else is answered by the connection itself. At most
-//! [`MAX_CONNECTIONS`] connections are open at once; more are closed at once.
+//! [`MAX_CONNECTIONS`] connections may be sending their head at once: one more cuts the one
+//! that has been at it the longest, so idle connections cannot crowd the browser out.
 //!
 //! Dropping the server closes it: the listener goes away, queued requests get a "not waiting"
 //! page, and open connections are shut down.
@@ -33,6 +34,10 @@ use crate::driver::{wait_until, Wait, Waited, Woke};
 /// How long writing an answer may take before the connection is dropped.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The most connections served at once, counting those whose request waits for the flow;
+/// more are closed at once.
+const MAX_WORKERS: usize = 4 * MAX_CONNECTIONS;
+
 /// A `GET` waiting for the login's driver, and where its answer goes.
 struct Pending {
     target: String,
@@ -46,7 +51,8 @@ struct Shared {
     requests: Mutex<VecDeque<Pending>>,
     /// The driver's thread, unparked when a request is queued.
     waiter: Mutex<Option<Thread>>,
-    /// Clones of the open connections (to shut them down on close), by id.
+    /// Clones of the connections still sending their request head, oldest first, by id (to cut
+    /// the oldest when there are too many, and all of them on close).
     connections: Mutex<Vec<(u64, TcpStream)>>,
     /// The connections' threads.
     workers: Mutex<Vec<JoinHandle<()>>>,
@@ -129,8 +135,7 @@ impl Drop for CallbackServer {
         if let Some(accept) = self.accept.take() {
             let _ = accept.join();
         }
-        // Under the connections' lock: a connection registers before (and is shut down here)
-        // or sees `closed`.
+        // The accepting thread is gone: no connection registers any more.
         for (_, stream) in lock(&self.shared.connections).drain(..) {
             let _ = stream.shutdown(Shutdown::Both);
         }
@@ -156,31 +161,36 @@ fn accept(listener: TcpListener, shared: &Arc<Shared>) {
         };
         let mut workers = lock(&shared.workers);
         workers.retain(|w| !w.is_finished());
-        if workers.len() >= MAX_CONNECTIONS {
+        if workers.len() >= MAX_WORKERS {
             continue; // dropped: closed at once
+        }
+        let Ok(clone) = stream.try_clone() else {
+            continue;
+        };
+        let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
+        {
+            let mut reading = lock(&shared.connections);
+            reading.push((id, clone));
+            if reading.len() > MAX_CONNECTIONS {
+                // Cut the connection that has been sending its head the longest, so that idle
+                // connections cannot crowd the browser out.
+                let (_, oldest) = reading.remove(0);
+                let _ = oldest.shutdown(Shutdown::Both);
+            }
         }
         let shared_for_worker = shared.clone();
         let spawned = std::thread::Builder::new()
             .name("ssooidc-callback-conn".to_owned())
-            .spawn(move || serve(stream, &shared_for_worker));
-        if let Ok(worker) = spawned {
-            workers.push(worker);
+            .spawn(move || serve(id, stream, &shared_for_worker));
+        match spawned {
+            Ok(worker) => workers.push(worker),
+            Err(_) => lock(&shared.connections).retain(|(i, _)| *i != id),
         }
     }
 }
 
-/// Serves one connection: reads its request head, has it answered, writes the answer.
-fn serve(mut stream: TcpStream, shared: &Shared) {
-    let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
-    {
-        let mut connections = lock(&shared.connections);
-        if shared.closed.load(Ordering::SeqCst) {
-            return;
-        }
-        if let Ok(clone) = stream.try_clone() {
-            connections.push((id, clone));
-        }
-    }
+/// Serves connection `id`: reads its request head, has it answered, writes the answer.
+fn serve(id: u64, mut stream: TcpStream, shared: &Shared) {
     let request = read_head(&mut stream, shared);
     // Read: closing the server no longer needs to cut this connection short.
     lock(&shared.connections).retain(|(i, _)| *i != id);

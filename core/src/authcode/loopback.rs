@@ -26,7 +26,9 @@ pub const MAX_HEADERS: usize = 64;
 /// answered `408` and closed; other connections are served meanwhile.
 pub const REQUEST_HEAD_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// The most connections an adapter keeps open at once; more are closed at once.
+/// The most connections an adapter serves at once. One more cuts the connection that has been
+/// sending its head the longest (idle connections must not crowd the browser out); when all of
+/// them already sent their request, it is closed at once.
 pub const MAX_CONNECTIONS: usize = 16;
 
 /// What the bytes of a connection say so far.
