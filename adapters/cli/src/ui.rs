@@ -1,5 +1,5 @@
 //! What the person at the terminal sees during a login: the user code and URL, a QR code, a
-//! countdown, and the browser. Everything goes to stderr, so stdout stays for results; nothing
+//! countdown, and the browser (the device flow's page, or the browser login's authorize URL). Everything goes to stderr, so stdout stays for results; nothing
 //! animated is written unless both stdout and stderr are terminals.
 
 use std::collections::HashMap;
@@ -12,7 +12,10 @@ use std::time::{Duration, Instant};
 
 use qrcode::render::unicode::Dense1x2;
 use qrcode::QrCode;
+use ssooidc_core::authcode::AuthorizeRequest;
+use ssooidc_core::browser::BrowserUrl;
 use ssooidc_core::device::Prompt;
+use ssooidc_core::text::for_terminal;
 
 /// Whether stdout and stderr are terminals.
 #[derive(Debug, Clone, Copy)]
@@ -99,8 +102,38 @@ pub fn can_open_browser(env: &HashMap<String, String>, no_browser: bool) -> bool
     set("DISPLAY") || set("WAYLAND_DISPLAY")
 }
 
+/// What the browser login shows: where the browser goes, and what to do when it does not open.
+/// Unlike the device flow's URL, this one only works in a browser on this machine (it sends the
+/// browser back to `127.0.0.1`), so there is no QR code. Everything goes to stderr.
+pub fn show_authorize(request: &AuthorizeRequest, opened_browser: bool) {
+    let mut err = std::io::stderr().lock();
+    let url = for_terminal(request.url.as_str());
+    let _ = writeln!(err);
+    if opened_browser {
+        let _ = writeln!(
+            err,
+            "Attempting to open your default browser. If the browser does not open, open the following URL:"
+        );
+    } else {
+        let _ = writeln!(err, "Browser will not be automatically opened.");
+        let _ = writeln!(
+            err,
+            "Please visit the following URL in a browser on this machine:"
+        );
+    }
+    let _ = writeln!(err);
+    let _ = writeln!(err, "    {url}");
+    let _ = writeln!(err);
+    let _ = writeln!(
+        err,
+        "The browser comes back to {} on this machine. If you cannot open the URL here, run this command again with the '--use-device-code' option.",
+        for_terminal(&request.redirect_uri)
+    );
+}
+
 /// Opens `url` with `BROWSER`, or the platform's opener. Output of the opener is discarded.
-pub fn open_browser(url: &str, env: &HashMap<String, String>) -> bool {
+pub fn open_browser(url: &BrowserUrl, env: &HashMap<String, String>) -> bool {
+    let url = url.as_str();
     let mut command = match env.get("BROWSER").filter(|v| !v.is_empty()) {
         Some(browser) => {
             let mut c = Command::new(browser);
