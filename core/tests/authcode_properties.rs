@@ -181,16 +181,6 @@ struct Model {
     transmits: u64,
 }
 
-fn shift(t: Instant, delta: i64, floor: Instant, second: Duration) -> Instant {
-    let d =
-        second.max(Duration::from_millis(1)) * u32::try_from(delta.unsigned_abs()).unwrap() / 1000;
-    if delta >= 0 {
-        t + d
-    } else {
-        t.checked_sub(d).unwrap_or(floor).max(floor)
-    }
-}
-
 fn no_secret_in(shown: &str) -> Result<(), TestCaseError> {
     for secret in [
         VERIFIER,
@@ -263,7 +253,7 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
             Output::Done(result) => break result,
             Output::Timeout(at) => match steps.next() {
                 Some(Step::Wake { delta_milli }) => {
-                    now = shift(now, delta_milli, floor, setup.second);
+                    now = common::shift(now, delta_milli, floor, setup.second);
                     latest = latest.max(now);
                     flow.handle_timeout(now).unwrap();
                 }
@@ -317,7 +307,7 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                             latency_milli,
                         }) => break (answer, latency_milli),
                         Some(Step::Wake { delta_milli }) => {
-                            now = shift(now, delta_milli, floor, setup.second);
+                            now = common::shift(now, delta_milli, floor, setup.second);
                             latest = latest.max(now);
                             flow.handle_timeout(now).unwrap();
                         }
@@ -336,7 +326,7 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                         None => break (Answer::Success, 0),
                     }
                 };
-                now = shift(now, latency_milli, floor, setup.second);
+                now = common::shift(now, latency_milli, floor, setup.second);
                 latest = latest.max(now);
                 match respond(&answer, phase) {
                     Some(response) => flow.handle_response(now, common::WALL, response).unwrap(),

@@ -760,6 +760,31 @@ fn follow(url: &str) -> ssooidc_emulator::browser::Visit {
     ssooidc_emulator::browser::follow(url).expect("the scripted browser loads the pages")
 }
 
+/// `ssooidc <args>` started with stdout and stderr piped, `BROWSER` set to `browser` if given.
+fn spawn(home: &Home, emu: &RunningEmulator, browser: Option<&Path>, args: &[&str]) -> Child {
+    let mut command = home.command(emu);
+    if let Some(browser) = browser {
+        command.env("BROWSER", browser);
+    }
+    command
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// How many `CreateToken` requests of the authorization-code grant the emulator received.
+fn authorization_code_requests(emu: &RunningEmulator) -> usize {
+    emu.requests()
+        .into_iter()
+        .filter(|r| {
+            r.body_json()
+                .is_some_and(|b| b["grantType"] == "authorization_code")
+        })
+        .count()
+}
+
 fn registration_file(home: &Home) -> Value {
     let key = ssooidc_core::cache::registration_cache_key(
         &format!("{}/start", home_start(home)),
@@ -787,14 +812,7 @@ fn login_opens_the_browser_with_browser_and_writes_the_pkce_caches() {
     let emu = emulator(Approval::ApproveAfterPolls(0));
     let home = Home::new("pkce-login", &emu);
     let (program, urls) = recording_browser(&home);
-    let child = home
-        .command(&emu)
-        .env("BROWSER", &program)
-        .args(["login", "--profile", "dev"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn(&home, &emu, Some(&program), &["login", "--profile", "dev"]);
     let url = first_line(&urls);
     assert!(
         url.starts_with(&format!("{}/authorize?response_type=code&", emu.base_url())),
@@ -834,13 +852,12 @@ fn login_opens_the_browser_with_browser_and_writes_the_pkce_caches() {
 fn no_browser_prints_the_url_and_the_browser_login_waits_for_it() {
     let emu = emulator(Approval::ApproveAfterPolls(0));
     let home = Home::new("pkce-nobrowser", &emu);
-    let mut child = home
-        .command(&emu)
-        .args(["login", "--sso-session", "dev", "--no-browser"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(
+        &home,
+        &emu,
+        None,
+        &["login", "--sso-session", "dev", "--no-browser"],
+    );
     let (shown, rest) = wait_for_stderr(&mut child, "/authorize?");
     follow(&authorize_url(&shown));
     let out = child.wait_with_output().unwrap();
@@ -861,28 +878,19 @@ fn no_browser_prints_the_url_and_the_browser_login_waits_for_it() {
         "no escape sequences without a terminal: {shown:?}"
     );
     assert!(text(&out.stdout).contains("Successfully logged into Start URL"));
-    let exchange: Vec<_> = emu
-        .requests()
-        .into_iter()
-        .filter(|r| {
-            r.body_json()
-                .is_some_and(|b| b["grantType"] == "authorization_code")
-        })
-        .collect();
-    assert_eq!(exchange.len(), 1);
+    assert_eq!(authorization_code_requests(&emu), 1);
 }
 
 #[test]
 fn ctrl_c_while_waiting_for_the_browser_exits_130_and_leaves_the_caches_as_they_were() {
     let emu = emulator(Approval::ApproveAfterPolls(0));
     let home = Home::new("pkce-ctrlc", &emu);
-    let mut first = home
-        .command(&emu)
-        .args(["login", "--sso-session", "dev", "--no-browser"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut first = spawn(
+        &home,
+        &emu,
+        None,
+        &["login", "--sso-session", "dev", "--no-browser"],
+    );
     follow(&authorize_url(
         &wait_for_stderr(&mut first, "/authorize?").0,
     ));
@@ -890,13 +898,12 @@ fn ctrl_c_while_waiting_for_the_browser_exits_130_and_leaves_the_caches_as_they_
     let before = snapshot(&home.cache_dir());
     assert_eq!(before.len(), 2);
 
-    let mut child = home
-        .command(&emu)
-        .args(["login", "--sso-session", "dev", "--no-browser"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(
+        &home,
+        &emu,
+        None,
+        &["login", "--sso-session", "dev", "--no-browser"],
+    );
     let (shown, _) = wait_for_stderr(&mut child, "/authorize?");
     let url = authorize_url(&shown);
     let started = Instant::now();
@@ -923,13 +930,12 @@ fn ctrl_c_while_waiting_for_the_browser_exits_130_and_leaves_the_caches_as_they_
 fn refused_and_forged_browser_logins_fail_as_the_aws_cli() {
     let emu = emulator(Approval::DenyAfterPolls(0));
     let home = Home::new("pkce-refused", &emu);
-    let mut child = home
-        .command(&emu)
-        .args(["login", "--sso-session", "dev", "--no-browser"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(
+        &home,
+        &emu,
+        None,
+        &["login", "--sso-session", "dev", "--no-browser"],
+    );
     let url = authorize_url(&wait_for_stderr(&mut child, "/authorize?").0);
     let visit = follow(&url);
     assert!(visit.callback.unwrap().body.contains("Login failed"));
@@ -940,13 +946,7 @@ fn refused_and_forged_browser_logins_fail_as_the_aws_cli() {
 
     // No display and no BROWSER: the URL is printed, as with --no-browser.
     emu.set_approval(Approval::ApproveAfterPolls(0));
-    let mut child = home
-        .command(&emu)
-        .args(["login", "--sso-session", "dev"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(&home, &emu, None, &["login", "--sso-session", "dev"]);
     let (shown, remaining) = wait_for_stderr(&mut child, "/authorize?");
     assert!(
         shown.contains("Browser will not be automatically opened"),
@@ -970,15 +970,11 @@ fn refused_and_forged_browser_logins_fail_as_the_aws_cli() {
         "{stderr}"
     );
     assert!(!home.cache_dir().join(format!("{key}.json")).exists());
-    let token_requests = emu
-        .requests()
-        .into_iter()
-        .filter(|r| {
-            r.body_json()
-                .is_some_and(|b| b["grantType"] == "authorization_code")
-        })
-        .count();
-    assert_eq!(token_requests, 0, "no token request after a forged state");
+    assert_eq!(
+        authorization_code_requests(&emu),
+        0,
+        "no token request after a forged state"
+    );
 }
 
 #[test]
@@ -986,14 +982,12 @@ fn refused_browser_login_message() {
     let emu = emulator(Approval::DenyAfterPolls(0));
     let home = Home::new("pkce-refused-message", &emu);
     let (program, urls) = recording_browser(&home);
-    let child = home
-        .command(&emu)
-        .env("BROWSER", &program)
-        .args(["login", "--sso-session", "dev"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn(
+        &home,
+        &emu,
+        Some(&program),
+        &["login", "--sso-session", "dev"],
+    );
     follow(&first_line(&urls));
     let out = child.wait_with_output().unwrap();
     let stderr = text(&out.stderr);

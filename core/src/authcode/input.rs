@@ -2,60 +2,12 @@
 
 use std::time::Duration;
 
-use crate::endpoint::Endpoint;
-use crate::registration::Registration;
-
-/// What a browser login needs to know: where, for which access portal, under which client name
-/// and scopes, and possibly a cached registration.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct AuthCodeInput {
-    /// The resolved OIDC endpoint; the authorize URL is built from its scheme and host.
-    pub endpoint: Endpoint,
-    /// The (resolved) access-portal start URL, sent as `issuerUrl` in `RegisterClient`.
-    pub issuer_url: String,
-    /// `clientName` for `RegisterClient` (the CLI sends `botocore-client-<session>`).
-    pub client_name: String,
-    /// The configured scopes; `None` or empty: `sso:account:access`, registered and asked for.
-    pub scopes: Option<Vec<String>>,
-    /// A cached registration. Used when
-    /// [`is_reusable_for_authorization_code`](Registration::is_reusable_for_authorization_code)
-    /// at the wall time the flow starts; otherwise the flow registers anew.
-    pub registration: Option<Registration>,
-}
-
-impl AuthCodeInput {
-    /// An input with no scopes and no cached registration.
-    pub fn new(
-        endpoint: Endpoint,
-        issuer_url: impl Into<String>,
-        client_name: impl Into<String>,
-    ) -> Self {
-        AuthCodeInput {
-            endpoint,
-            issuer_url: issuer_url.into(),
-            client_name: client_name.into(),
-            scopes: None,
-            registration: None,
-        }
-    }
-
-    /// Sets the scopes.
-    pub fn scopes<I, S>(mut self, scopes: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.scopes = Some(scopes.into_iter().map(Into::into).collect());
-        self
-    }
-
-    /// Sets a cached registration.
-    pub fn registration(mut self, registration: Registration) -> Self {
-        self.registration = Some(registration);
-        self
-    }
-}
+/// What a browser login needs to know: the same as the device flow
+/// ([`DeviceFlowInput`](crate::device::DeviceFlowInput)): the endpoint (the authorize URL is
+/// built from its scheme and host), the start URL (sent as `issuerUrl`), the client name, the
+/// scopes (none: `sso:account:access`) and a cached registration (used when it is a PKCE one
+/// with time left).
+pub type AuthCodeInput = crate::device::DeviceFlowInput;
 
 /// Knobs of the flow's policy. The defaults are the AWS CLI's behaviour plus a bounded retry.
 #[derive(Debug, Clone, PartialEq, Eq)]

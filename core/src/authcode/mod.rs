@@ -233,7 +233,7 @@ impl AuthCodeFlow {
     ) -> Self {
         let AuthCodeInput {
             endpoint,
-            issuer_url,
+            start_url: issuer_url,
             client_name,
             scopes,
             registration,

@@ -6,7 +6,6 @@ use super::{LoginResult, SessionError, SessionSelector, Sessions};
 use crate::authcode::authorization_code_login;
 use crate::device::{device_login, LoginError, LoginOptions};
 use crate::store::Lookup;
-use ssooidc_core::authcode::AuthCodeInput;
 use ssooidc_core::device::{DeviceFlowInput, Event};
 use ssooidc_core::sessions::LoginFlow;
 
@@ -63,9 +62,13 @@ impl Sessions {
             }
         };
         let flow = session.login_flow(options.use_device_code);
-        let endpoint = client.endpoint().clone();
-        let client_name = session.client_name(OffsetDateTime::now_utc());
-        let scopes = (!session.scopes.is_empty()).then(|| session.scopes.clone());
+        let mut input = DeviceFlowInput::new(
+            client.endpoint().clone(),
+            session.start_url.clone(),
+            session.client_name(OffsetDateTime::now_utc()),
+        );
+        input.scopes = (!session.scopes.is_empty()).then(|| session.scopes.clone());
+        input.registration = cached_registration;
         let cancel = options.cancel.clone();
         let mut new_registration = None;
         let on_event = |event: &Event| {
@@ -76,19 +79,9 @@ impl Sessions {
         };
         let result = match flow {
             LoginFlow::AuthorizationCode => {
-                let mut input =
-                    AuthCodeInput::new(endpoint, session.start_url.clone(), client_name);
-                input.scopes = scopes;
-                input.registration = cached_registration;
                 authorization_code_login(&client, input, options, on_event)
             }
-            _ => {
-                let mut input =
-                    DeviceFlowInput::new(endpoint, session.start_url.clone(), client_name);
-                input.scopes = scopes;
-                input.registration = cached_registration;
-                device_login(&client, input, options, on_event)
-            }
+            _ => device_login(&client, input, options, on_event),
         };
         if cancel.is_cancelled() {
             return Err(SessionError::Login(LoginError::Cancelled));
