@@ -1026,3 +1026,48 @@ fn demo_shows_both_logins() {
     }
     let _ = std::fs::remove_dir_all(&home);
 }
+
+#[test]
+fn the_debug_log_of_a_browser_login_shows_no_code_verifier_or_token() {
+    let emu = emulator(Approval::ApproveAfterPolls(0));
+    let home = Home::new("pkce-debug", &emu);
+    let mut child = spawn(
+        &home,
+        &emu,
+        None,
+        &["--debug", "login", "--sso-session", "dev", "--no-browser"],
+    );
+    let (shown, rest) = wait_for_stderr(&mut child, "/authorize?");
+    follow(&authorize_url(&shown));
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    let stderr = shown + &rest.join().unwrap();
+    assert!(
+        stderr.contains("[debug] CreateToken request: POST"),
+        "{stderr}"
+    );
+    let exchange = emu
+        .requests()
+        .into_iter()
+        .find_map(|r| {
+            r.body_json()
+                .filter(|b| b["grantType"] == "authorization_code")
+        })
+        .expect("the exchange");
+    let key = ssooidc_core::cache::token_cache_key("dev");
+    let cached: Value = serde_json::from_slice(
+        &std::fs::read(home.cache_dir().join(format!("{key}.json"))).unwrap(),
+    )
+    .unwrap();
+    for secret in [
+        exchange["code"].as_str().unwrap(),
+        exchange["codeVerifier"].as_str().unwrap(),
+        exchange["clientSecret"].as_str().unwrap(),
+        cached["accessToken"].as_str().unwrap(),
+        cached["refreshToken"].as_str().unwrap(),
+    ] {
+        assert!(
+            !stderr.contains(secret),
+            "a secret in the debug log: {secret}"
+        );
+    }
+}
