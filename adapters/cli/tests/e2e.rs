@@ -895,8 +895,22 @@ fn ctrl_c_while_waiting_for_the_browser_exits_130_and_leaves_the_caches_as_they_
         &wait_for_stderr(&mut first, "/authorize?").0,
     ));
     assert_eq!(first.wait().unwrap().code(), Some(0));
+    assert_eq!(snapshot(&home.cache_dir()).len(), 2);
+    // An expired registration, so that the second login registers anew: the new registration
+    // must not be written either.
+    let registration = home.cache_dir().join(format!(
+        "{}.json",
+        ssooidc_core::cache::registration_cache_key(
+            &format!("{}/start", emu.base_url()),
+            "us-east-1",
+            Some(&["sso:account:access".to_owned()]),
+            Some("dev"),
+        )
+    ));
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&registration).unwrap()).unwrap();
+    v["expiresAt"] = "2020-01-01T00:00:00Z".into();
+    std::fs::write(&registration, v.to_string()).unwrap();
     let before = snapshot(&home.cache_dir());
-    assert_eq!(before.len(), 2);
 
     let mut child = spawn(
         &home,
@@ -915,6 +929,12 @@ fn ctrl_c_while_waiting_for_the_browser_exits_130_and_leaves_the_caches_as_they_
         "Ctrl-C acts at once"
     );
     assert_eq!(snapshot(&home.cache_dir()), before, "caches byte-identical");
+    let registrations = emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/client/register")
+        .count();
+    assert_eq!(registrations, 2, "the second login did register");
     // The listener went away with the process.
     let callback = ssooidc_emulator::browser::get(&url)
         .unwrap()
