@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// AWS SSO OIDC (IAM Identity Center) from the command line: log in with the device flow, print a
+/// AWS SSO OIDC (IAM Identity Center) from the command line: log in (browser or device code), print a
 /// cached token (refreshed when due) for scripts, and call the service's operations directly.
 ///
 /// The token and registration caches in ~/.aws/sso/cache are the AWS CLI's own, so the AWS CLI
