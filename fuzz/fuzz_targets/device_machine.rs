@@ -22,7 +22,7 @@ use ssooidc_core::device::{
 use ssooidc_core::endpoint::{resolve, Endpoint, EndpointParams};
 use ssooidc_core::error::{encode_error, ErrorCode};
 use ssooidc_core::ServiceError;
-use ssooidc_fuzz::ArbResponse;
+use ssooidc_fuzz::{json, shift, ArbResponse};
 use time::OffsetDateTime;
 
 const CLIENT_SECRET: &str = "csec-very-secret";
@@ -119,33 +119,6 @@ fn protocol_seconds(n: u64, second: Duration) -> Duration {
         Ok(secs) => Duration::new(secs, (nanos % 1_000_000_000) as u32),
         Err(_) => Duration::MAX,
     }
-}
-
-/// `t` moved by `milli` thousandths of a protocol second; stays put where that is not
-/// representable.
-fn shift(t: Instant, milli: i64, second: Duration) -> Instant {
-    let nanos = second
-        .as_nanos()
-        .saturating_mul(u128::from(milli.unsigned_abs()))
-        / 1000;
-    let d = match u64::try_from(nanos / 1_000_000_000) {
-        Ok(secs) => Duration::new(secs, (nanos % 1_000_000_000) as u32),
-        Err(_) => Duration::MAX,
-    };
-    let moved = if milli >= 0 {
-        t.checked_add(d)
-    } else {
-        t.checked_sub(d)
-    };
-    moved.unwrap_or(t)
-}
-
-fn json(status: u16, body: String) -> http::Response<Vec<u8>> {
-    http::Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .body(body.into_bytes())
-        .unwrap()
 }
 
 fn respond(
