@@ -15,7 +15,7 @@
 
 use std::time::{Duration, Instant};
 
-use arbitrary::{Arbitrary, Unstructured};
+use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use ssooidc_core::authcode::{
     AuthCodeConfig, AuthCodeError, AuthCodeFlow, AuthCodeInput, CallbackReply, LoginSecrets,
@@ -89,22 +89,7 @@ enum Step {
     Poll,
 }
 
-#[derive(Debug)]
-struct Input {
-    setup: Setup,
-    wall: OffsetDateTime,
-    steps: Vec<Step>,
-}
-
-impl<'a> Arbitrary<'a> for Input {
-    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
-        Ok(Input {
-            setup: u.arbitrary()?,
-            wall: ssooidc_fuzz::wall(u)?,
-            steps: u.arbitrary()?,
-        })
-    }
-}
+type Input = ssooidc_fuzz::Scripted<Setup, Step>;
 
 fn respond(
     answer: &Answer,

@@ -13,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use arbitrary::{Arbitrary, Unstructured};
+use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use ssooidc_core::device::{
     DeviceFlow, DeviceFlowConfig, DeviceFlowInput, Event, MisuseError, Output, Phase, Registration,
@@ -96,22 +96,7 @@ enum Step {
     Poll,
 }
 
-#[derive(Debug)]
-struct Input {
-    setup: Setup,
-    wall: OffsetDateTime,
-    steps: Vec<Step>,
-}
-
-impl<'a> Arbitrary<'a> for Input {
-    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
-        Ok(Input {
-            setup: u.arbitrary()?,
-            wall: ssooidc_fuzz::wall(u)?,
-            steps: u.arbitrary()?,
-        })
-    }
-}
+type Input = ssooidc_fuzz::Scripted<Setup, Step>;
 
 fn protocol_seconds(n: u64, second: Duration) -> Duration {
     let nanos = second.as_nanos().saturating_mul(u128::from(n));

@@ -363,3 +363,25 @@ pub fn json(status: u16, body: String) -> http::Response<Vec<u8>> {
         .body(body.into_bytes())
         .unwrap()
 }
+
+/// The input of a machine target: its setup, the wall-clock time it starts at, and the steps
+/// thrown at it, in that order.
+#[derive(Debug)]
+pub struct Scripted<S, T> {
+    /// The machine's configuration and canned answers.
+    pub setup: S,
+    /// The wall-clock time the run starts at ([`wall`]).
+    pub wall: time::OffsetDateTime,
+    /// The events, in order.
+    pub steps: Vec<T>,
+}
+
+impl<'a, S: Arbitrary<'a>, T: Arbitrary<'a>> Arbitrary<'a> for Scripted<S, T> {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        Ok(Scripted {
+            setup: u.arbitrary()?,
+            wall: wall(u)?,
+            steps: u.arbitrary()?,
+        })
+    }
+}
