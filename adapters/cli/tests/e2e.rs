@@ -774,6 +774,34 @@ fn spawn(home: &Home, emu: &RunningEmulator, browser: Option<&Path>, args: &[&st
         .unwrap()
 }
 
+/// A browser login (`ssooidc <args>`, no `BROWSER`) started and waiting for the browser: the
+/// child, what it printed up to the authorize URL, and the rest of its stderr once it ends.
+struct WaitingLogin {
+    child: Child,
+    shown: String,
+    rest: std::thread::JoinHandle<String>,
+}
+
+impl WaitingLogin {
+    fn start(home: &Home, emu: &RunningEmulator, args: &[&str]) -> Self {
+        let mut child = spawn(home, emu, None, args);
+        let (shown, rest) = wait_for_stderr(&mut child, "/authorize?");
+        WaitingLogin { child, shown, rest }
+    }
+
+    /// The authorize URL it printed.
+    fn url(&self) -> String {
+        authorize_url(&self.shown)
+    }
+
+    /// Waits for the end: the exit code, stdout, and all of stderr.
+    fn finish(self) -> (Option<i32>, String, String) {
+        let out = self.child.wait_with_output().unwrap();
+        let stderr = self.shown + &self.rest.join().unwrap();
+        (out.status.code(), text(&out.stdout), stderr)
+    }
+}
+
 /// How many `CreateToken` requests of the authorization-code grant the emulator received.
 fn authorization_code_requests(emu: &RunningEmulator) -> usize {
     emu.requests()
@@ -852,17 +880,14 @@ fn login_opens_the_browser_with_browser_and_writes_the_pkce_caches() {
 fn no_browser_prints_the_url_and_the_browser_login_waits_for_it() {
     let emu = emulator(Approval::ApproveAfterPolls(0));
     let home = Home::new("pkce-nobrowser", &emu);
-    let mut child = spawn(
+    let login = WaitingLogin::start(
         &home,
         &emu,
-        None,
         &["login", "--sso-session", "dev", "--no-browser"],
     );
-    let (shown, rest) = wait_for_stderr(&mut child, "/authorize?");
-    follow(&authorize_url(&shown));
-    let out = child.wait_with_output().unwrap();
-    let shown = shown + &rest.join().unwrap();
-    assert_eq!(out.status.code(), Some(0), "{shown}");
+    follow(&login.url());
+    let (code, stdout, shown) = login.finish();
+    assert_eq!(code, Some(0), "{shown}");
     assert!(
         shown.contains("Browser will not be automatically opened"),
         "{shown}"
@@ -877,7 +902,7 @@ fn no_browser_prints_the_url_and_the_browser_login_waits_for_it() {
         !shown.contains('\x1b'),
         "no escape sequences without a terminal: {shown:?}"
     );
-    assert!(text(&out.stdout).contains("Successfully logged into Start URL"));
+    assert!(stdout.contains("Successfully logged into Start URL"));
     assert_eq!(authorization_code_requests(&emu), 1);
 }
 
@@ -885,16 +910,10 @@ fn no_browser_prints_the_url_and_the_browser_login_waits_for_it() {
 fn ctrl_c_while_waiting_for_the_browser_exits_130_and_leaves_the_caches_as_they_were() {
     let emu = emulator(Approval::ApproveAfterPolls(0));
     let home = Home::new("pkce-ctrlc", &emu);
-    let mut first = spawn(
-        &home,
-        &emu,
-        None,
-        &["login", "--sso-session", "dev", "--no-browser"],
-    );
-    follow(&authorize_url(
-        &wait_for_stderr(&mut first, "/authorize?").0,
-    ));
-    assert_eq!(first.wait().unwrap().code(), Some(0));
+    let args = ["login", "--sso-session", "dev", "--no-browser"];
+    let first = WaitingLogin::start(&home, &emu, &args);
+    follow(&first.url());
+    assert_eq!(first.finish().0, Some(0));
     assert_eq!(snapshot(&home.cache_dir()).len(), 2);
     // An expired registration, so that the second login registers anew: the new registration
     // must not be written either.
@@ -912,18 +931,11 @@ fn ctrl_c_while_waiting_for_the_browser_exits_130_and_leaves_the_caches_as_they_
     std::fs::write(&registration, v.to_string()).unwrap();
     let before = snapshot(&home.cache_dir());
 
-    let mut child = spawn(
-        &home,
-        &emu,
-        None,
-        &["login", "--sso-session", "dev", "--no-browser"],
-    );
-    let (shown, _) = wait_for_stderr(&mut child, "/authorize?");
-    let url = authorize_url(&shown);
+    let login = WaitingLogin::start(&home, &emu, &args);
+    let url = login.url();
     let started = Instant::now();
-    interrupt(&child);
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130));
+    interrupt(&login.child);
+    assert_eq!(login.finish().0, Some(130));
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "Ctrl-C acts at once"
@@ -950,29 +962,28 @@ fn ctrl_c_while_waiting_for_the_browser_exits_130_and_leaves_the_caches_as_they_
 fn refused_and_forged_browser_logins_fail_as_the_aws_cli() {
     let emu = emulator(Approval::DenyAfterPolls(0));
     let home = Home::new("pkce-refused", &emu);
-    let mut child = spawn(
+    let login = WaitingLogin::start(
         &home,
         &emu,
-        None,
         &["login", "--sso-session", "dev", "--no-browser"],
     );
-    let url = authorize_url(&wait_for_stderr(&mut child, "/authorize?").0);
-    let visit = follow(&url);
+    let visit = follow(&login.url());
     assert!(visit.callback.unwrap().body.contains("Login failed"));
-    let out = child.wait_with_output().unwrap();
-    assert_eq!(out.status.code(), Some(255));
+    assert_eq!(login.finish().0, Some(255));
     let key = ssooidc_core::cache::token_cache_key("dev");
     assert!(!home.cache_dir().join(format!("{key}.json")).exists());
 
     // No display and no BROWSER: the URL is printed, as with --no-browser.
     emu.set_approval(Approval::ApproveAfterPolls(0));
-    let mut child = spawn(&home, &emu, None, &["login", "--sso-session", "dev"]);
-    let (shown, remaining) = wait_for_stderr(&mut child, "/authorize?");
+    let login = WaitingLogin::start(&home, &emu, &["login", "--sso-session", "dev"]);
     assert!(
-        shown.contains("Browser will not be automatically opened"),
-        "{shown}"
+        login
+            .shown
+            .contains("Browser will not be automatically opened"),
+        "{}",
+        login.shown
     );
-    let location = ssooidc_emulator::browser::get(&authorize_url(&shown))
+    let location = ssooidc_emulator::browser::get(&login.url())
         .unwrap()
         .location
         .unwrap();
@@ -980,9 +991,8 @@ fn refused_and_forged_browser_logins_fail_as_the_aws_cli() {
     let rest = after.split_once('&').map_or("", |(_, r)| r);
     let page = ssooidc_emulator::browser::get(&format!("{before}state=forged&{rest}")).unwrap();
     assert!(page.body.contains("Login failed"), "{}", page.body);
-    let status = child.wait().unwrap();
-    let stderr = remaining.join().unwrap();
-    assert_eq!(status.code(), Some(255), "{stderr}");
+    let (code, _, stderr) = login.finish();
+    assert_eq!(code, Some(255), "{stderr}");
     assert!(
         stderr.contains(
             "Error loading authorization code: State parameter does not match expected value."
@@ -1051,16 +1061,14 @@ fn demo_shows_both_logins() {
 fn the_debug_log_of_a_browser_login_shows_no_code_verifier_or_token() {
     let emu = emulator(Approval::ApproveAfterPolls(0));
     let home = Home::new("pkce-debug", &emu);
-    let mut child = spawn(
+    let login = WaitingLogin::start(
         &home,
         &emu,
-        None,
         &["--debug", "login", "--sso-session", "dev", "--no-browser"],
     );
-    let (shown, rest) = wait_for_stderr(&mut child, "/authorize?");
-    follow(&authorize_url(&shown));
-    assert_eq!(child.wait().unwrap().code(), Some(0));
-    let stderr = shown + &rest.join().unwrap();
+    follow(&login.url());
+    let (code, _, stderr) = login.finish();
+    assert_eq!(code, Some(0), "{stderr}");
     assert!(
         stderr.contains("[debug] CreateToken request: POST"),
         "{stderr}"
