@@ -130,10 +130,13 @@ impl Drop for CallbackServer {
             queue.clear();
         }
         // Wake the accepting thread with a connection of our own; it sees `closed` and stops,
-        // dropping the listener.
-        let _ = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1));
+        // dropping the listener. Should that connection fail (no file descriptor left), the
+        // thread is left to stop at the next connection rather than waited for forever.
+        let woken = TcpStream::connect_timeout(&self.addr, Duration::from_secs(1)).is_ok();
         if let Some(accept) = self.accept.take() {
-            let _ = accept.join();
+            if woken {
+                let _ = accept.join();
+            }
         }
         // The accepting thread is gone: no connection registers any more.
         for (_, stream) in lock(&self.shared.connections).drain(..) {
