@@ -8,10 +8,11 @@ minus 100), header count, per header a selector (0 x-amzn-errortype, 1 x-amzn-re
 2 content-type, 3 x-amz-request-id) with a length-prefixed value, then the raw body.
 
 The sanitiser and browser-URL targets (terminal_text, browser_url) are seeded with the hostile
-strings of issue 17.
+strings of issue 17; callback_parse with loopback requests and request targets.
 
-The targets with `arbitrary` inputs (device_machine, refresh_machine, endpoint,
-emulator_request) are seeded with a minimized handful of what the fuzzer found instead.
+The targets with `arbitrary` inputs (device_machine, refresh_machine, authcode_machine,
+endpoint, emulator_request) are seeded with a minimized handful of what the fuzzer found
+instead.
 """
 
 import hashlib
@@ -163,6 +164,30 @@ BROWSER_URLS = [
 ]
 
 
+# What reaches the browser login's loopback listener (docs/protocol/authorization-code.md#callback):
+# whole requests as a browser sends them, and bare request targets.
+STATE = "3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f"
+CALLBACK_TARGETS = [
+    f"/oauth/callback?code=the-code&state={STATE}",
+    f"/oauth/callback?error=access_denied&error_description=User+denied+the%20request&state={STATE}",
+    "/oauth/callback?error=invalid_scope",
+    "/oauth/callback?code=the-code&state=00000000-0000-4000-8000-000000000000",
+    f"/oauth/callback?state={STATE}&code=a%2Bb+c&code=second",
+    "/favicon.ico",
+    "/",
+]
+CALLBACKS = [
+    f"GET {t} HTTP/1.1\r\nHost: 127.0.0.1:54321\r\nUser-Agent: Mozilla/5.0\r\n"
+    "Accept: text/html\r\nConnection: keep-alive\r\n\r\n"
+    for t in CALLBACK_TARGETS
+] + CALLBACK_TARGETS + [
+    "POST /oauth/callback HTTP/1.1\r\nContent-Length: 0\r\n\r\n",
+    f"GET /oauth/callback?code=c&state={STATE} HTTP/1.0\r\n\r\n",
+    "GET /oauth/callback?code=",
+    "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03",
+]
+
+
 def framed(status, headers, body):
     out = bytearray((status - 100).to_bytes(2, "big"))
     out.append(len(headers))
@@ -206,6 +231,7 @@ def main():
     write("timestamp", TIMESTAMPS)
     write("terminal_text", TERMINAL_TEXTS)
     write("browser_url", BROWSER_URLS)
+    write("callback_parse", CALLBACKS)
 
 
 if __name__ == "__main__":

@@ -37,6 +37,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod authcode;
 pub mod browser;
 pub mod cache;
 pub mod call;

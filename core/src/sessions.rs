@@ -41,6 +41,39 @@ impl SessionSelector {
     }
 }
 
+/// Which login a session uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LoginFlow {
+    /// The device-authorization grant ([`crate::device`]): a code to confirm in a browser on
+    /// any device.
+    DeviceCode,
+    /// The authorization-code grant with PKCE ([`crate::authcode`]): a browser on this machine
+    /// comes back to a loopback listener.
+    AuthorizationCode,
+}
+
+impl LoginFlow {
+    /// The AWS CLI's rule (`aws sso login`, CLI 2.22 and later;
+    /// `docs/protocol/aws-cli.md#login-flow`): an sso-session logs in with the browser
+    /// (authorization code + PKCE) unless `--use-device-code` is given; a legacy profile (or a
+    /// bare start URL) always uses the device flow. `--no-browser` changes nothing here.
+    ///
+    /// ```
+    /// use ssooidc_core::sessions::LoginFlow;
+    /// assert_eq!(LoginFlow::choose(true, false), LoginFlow::AuthorizationCode);
+    /// assert_eq!(LoginFlow::choose(true, true), LoginFlow::DeviceCode);
+    /// assert_eq!(LoginFlow::choose(false, false), LoginFlow::DeviceCode);
+    /// ```
+    pub fn choose(is_sso_session: bool, use_device_code: bool) -> Self {
+        if is_sso_session && !use_device_code {
+            LoginFlow::AuthorizationCode
+        } else {
+            LoginFlow::DeviceCode
+        }
+    }
+}
+
 /// Everything the caches and the flows need to know about one session, resolved from the
 /// config.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -124,6 +157,11 @@ impl Session {
     /// Whether this is an sso-session (refreshable) rather than a legacy profile.
     pub fn is_sso_session(&self) -> bool {
         self.session_name.is_some()
+    }
+
+    /// The login this session uses ([`LoginFlow::choose`]).
+    pub fn login_flow(&self, use_device_code: bool) -> LoginFlow {
+        LoginFlow::choose(self.is_sso_session(), use_device_code)
     }
 
     /// The `clientName` of a new registration, as the AWS CLI names it:

@@ -254,7 +254,7 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                 // Misuse probes while waiting change nothing.
                 match steps.next() {
                     Some(Step::Wake { delta_milli }) => {
-                        now = shift(now, delta_milli, floor, setup.second)
+                        now = common::shift(now, delta_milli, floor, setup.second)
                     }
                     Some(Step::Answer { answer, .. }) => {
                         let misuse = match respond(&answer, flow.phase(), &setup) {
@@ -304,7 +304,7 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                         }) => break (answer, latency_milli),
                         Some(Step::Wake { delta_milli }) => {
                             // Spurious while in flight: a no-op.
-                            now = shift(now, delta_milli, floor, setup.second);
+                            now = common::shift(now, delta_milli, floor, setup.second);
                             latest = latest.max(now);
                             flow.handle_timeout(now).unwrap();
                         }
@@ -324,7 +324,7 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                         }
                     }
                 };
-                now = shift(now, latency_milli, floor, setup.second);
+                now = common::shift(now, latency_milli, floor, setup.second);
                 latest = latest.max(now);
                 let phase = flow.phase();
                 match respond(&answer, phase, &setup) {
@@ -381,16 +381,6 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
     let shown = format!("{result:?}");
     prop_assert!(!shown.contains(common::ACCESS_TOKEN) && !shown.contains(common::CLIENT_SECRET));
     Ok(())
-}
-
-/// `t` moved by `delta` thousandths of a protocol second (any sign), never below `floor`.
-fn shift(t: Instant, delta: i64, floor: Instant, second: Duration) -> Instant {
-    let d = second * u32::try_from(delta.unsigned_abs()).unwrap() / 1000;
-    if delta >= 0 {
-        t + d
-    } else {
-        t.checked_sub(d).unwrap_or(floor).max(floor)
-    }
 }
 
 proptest! {

@@ -12,6 +12,7 @@ const ALLOWED_DEPENDENCIES: &[&str] = &[
     "sha1",
     "sha2",
     "base64",
+    "httparse",
 ];
 
 #[test]

@@ -155,6 +155,8 @@ fn authorize_pkce_mismatch_and_wrong_redirect() {
     let code = authorize_by_form(&http, &id, redirect, CHALLENGE);
     let wrong = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.";
     exchange(&http, &id, &secret, &code, redirect, wrong).assert_error(ErrorCode::InvalidGrant);
+    // Not a verifier at all (RFC 7636 §4.1: 43 to 128 unreserved characters).
+    exchange(&http, &id, &secret, &code, redirect, "short").assert_error(ErrorCode::InvalidGrant);
     let other_port = "http://127.0.0.1:1/oauth/callback";
     exchange(&http, &id, &secret, &code, other_port, VERIFIER)
         .assert_error(ErrorCode::InvalidGrant);
@@ -241,8 +243,18 @@ fn authorize_rejections() {
         .replace("response_type=code", "response_type=token");
     let bad_scope =
         authorize_path(&id, redirect, "s", CHALLENGE).replace("sso%3Aaccount%3Aaccess", "admin");
+    // A plain challenge (a 64-character verifier itself) is not accepted: only S256 challenges.
+    let plain = authorize_path(
+        &id,
+        redirect,
+        "s",
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.",
+    );
+    let padded = authorize_path(&id, redirect, "s", &format!("{CHALLENGE}%3D"));
     for (path, error) in [
         (no_challenge, "invalid_request"),
+        (plain, "invalid_request"),
+        (padded, "invalid_request"),
         (wrong_type, "unsupported_response_type"),
         (bad_scope, "invalid_scope"),
     ] {

@@ -16,7 +16,7 @@
 
 use std::time::{Duration, Instant};
 
-use arbitrary::{Arbitrary, Unstructured};
+use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use ssooidc_core::device::{
     DeviceFlow, DeviceFlowConfig, DeviceFlowInput, Event, MisuseError, Output, Phase, Registration,
@@ -25,7 +25,7 @@ use ssooidc_core::device::{
 use ssooidc_core::endpoint::{resolve, Endpoint, EndpointParams};
 use ssooidc_core::error::{encode_error, ErrorCode};
 use ssooidc_core::ServiceError;
-use ssooidc_fuzz::ArbResponse;
+use ssooidc_fuzz::{json, shift, ArbResponse};
 use time::OffsetDateTime;
 
 const CLIENT_SECRET: &str = "csec-very-secret";
@@ -99,22 +99,7 @@ enum Step {
     Poll,
 }
 
-#[derive(Debug)]
-struct Input {
-    setup: Setup,
-    wall: OffsetDateTime,
-    steps: Vec<Step>,
-}
-
-impl<'a> Arbitrary<'a> for Input {
-    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
-        Ok(Input {
-            setup: u.arbitrary()?,
-            wall: ssooidc_fuzz::wall(u)?,
-            steps: u.arbitrary()?,
-        })
-    }
-}
+type Input = ssooidc_fuzz::Scripted<Setup, Step>;
 
 fn protocol_seconds(n: u64, second: Duration) -> Duration {
     let nanos = second.as_nanos().saturating_mul(u128::from(n));
@@ -122,33 +107,6 @@ fn protocol_seconds(n: u64, second: Duration) -> Duration {
         Ok(secs) => Duration::new(secs, (nanos % 1_000_000_000) as u32),
         Err(_) => Duration::MAX,
     }
-}
-
-/// `t` moved by `milli` thousandths of a protocol second; stays put where that is not
-/// representable.
-fn shift(t: Instant, milli: i64, second: Duration) -> Instant {
-    let nanos = second
-        .as_nanos()
-        .saturating_mul(u128::from(milli.unsigned_abs()))
-        / 1000;
-    let d = match u64::try_from(nanos / 1_000_000_000) {
-        Ok(secs) => Duration::new(secs, (nanos % 1_000_000_000) as u32),
-        Err(_) => Duration::MAX,
-    };
-    let moved = if milli >= 0 {
-        t.checked_add(d)
-    } else {
-        t.checked_sub(d)
-    };
-    moved.unwrap_or(t)
-}
-
-fn json(status: u16, body: String) -> http::Response<Vec<u8>> {
-    http::Response::builder()
-        .status(status)
-        .header("content-type", "application/json")
-        .body(body.into_bytes())
-        .unwrap()
 }
 
 fn respond(

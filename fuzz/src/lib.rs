@@ -334,3 +334,54 @@ where
         }
     }
 }
+
+/// `t` moved by `milli` thousandths of a protocol second of length `second` (any sign); stays
+/// put where that is not representable. The machine targets' clock.
+pub fn shift(t: std::time::Instant, milli: i64, second: std::time::Duration) -> std::time::Instant {
+    use std::time::Duration;
+    let nanos = second
+        .as_nanos()
+        .saturating_mul(u128::from(milli.unsigned_abs()))
+        / 1000;
+    let d = match u64::try_from(nanos / 1_000_000_000) {
+        Ok(secs) => Duration::new(secs, (nanos % 1_000_000_000) as u32),
+        Err(_) => Duration::MAX,
+    };
+    let moved = if milli >= 0 {
+        t.checked_add(d)
+    } else {
+        t.checked_sub(d)
+    };
+    moved.unwrap_or(t)
+}
+
+/// A JSON response with `status` and `body`.
+pub fn json(status: u16, body: String) -> http::Response<Vec<u8>> {
+    http::Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(body.into_bytes())
+        .unwrap()
+}
+
+/// The input of a machine target: its setup, the wall-clock time it starts at, and the steps
+/// thrown at it, in that order.
+#[derive(Debug)]
+pub struct Scripted<S, T> {
+    /// The machine's configuration and canned answers.
+    pub setup: S,
+    /// The wall-clock time the run starts at ([`wall`]).
+    pub wall: time::OffsetDateTime,
+    /// The events, in order.
+    pub steps: Vec<T>,
+}
+
+impl<'a, S: Arbitrary<'a>, T: Arbitrary<'a>> Arbitrary<'a> for Scripted<S, T> {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        Ok(Scripted {
+            setup: u.arbitrary()?,
+            wall: wall(u)?,
+            steps: u.arbitrary()?,
+        })
+    }
+}

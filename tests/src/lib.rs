@@ -15,9 +15,13 @@ use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
 use std::time::Duration;
 
-use ssooidc_core::device::DeviceFlowConfig;
+use ssooidc_core::authcode::AuthCodeConfig;
+use ssooidc_core::device::{DeviceFlowConfig, Event};
+use ssooidc_emulator::browser::Visit;
 use ssooidc_emulator::{Config as EmuConfig, Emulator, RecordedRequest, RunningEmulator, Target};
 use ssooidc_ureq::device::LoginOptions;
 use ssooidc_ureq::session::Sessions;
@@ -95,9 +99,96 @@ pub fn flow_config() -> DeviceFlowConfig {
     DeviceFlowConfig::default().second(SECOND)
 }
 
-/// Login options with [`flow_config`] and a fixed jitter seed.
+/// Login options with [`flow_config`] and a fixed jitter seed, for the **device flow**: an
+/// sso-session's [`Sessions::login`] uses it too (`use_device_code`), so that the emulator's
+/// approval knobs script the login. Browser logins use [`browser_login_options`].
 pub fn login_options() -> LoginOptions {
-    LoginOptions::default().flow(flow_config()).seed(7)
+    LoginOptions::default()
+        .flow(flow_config())
+        .seed(7)
+        .use_device_code(true)
+}
+
+/// The browser login's policy with [`SECOND`]-long protocol seconds (the wait for the browser:
+/// 600 protocol seconds, 6 s).
+pub fn auth_code_config() -> AuthCodeConfig {
+    AuthCodeConfig::default().second(SECOND)
+}
+
+/// Login options for the browser login ([`auth_code_config`], a fixed jitter seed); with
+/// `use_device_code` unset, an sso-session's [`Sessions::login`] uses the browser login.
+pub fn browser_login_options() -> LoginOptions {
+    LoginOptions::default()
+        .flow(flow_config())
+        .auth_code(auth_code_config())
+        .seed(7)
+}
+
+/// A scripted browser for the browser login: on [`Event::Authorize`] it runs its script with
+/// the authorize URL **on another thread** (the driver waits for the browser while the script
+/// runs, as with a real browser), by default [`follow`]: load the URL from the emulator and
+/// follow the redirect to the loopback listener.
+pub struct Browser<T> {
+    script: Arc<dyn Fn(&str) -> T + Send + Sync>,
+    running: Option<JoinHandle<T>>,
+    /// The authorize URLs it was given.
+    pub urls: Vec<String>,
+}
+
+impl Browser<Visit> {
+    /// A browser that [`follow`]s the authorize URL.
+    pub fn following() -> Self {
+        Browser::new(follow)
+    }
+}
+
+impl<T: Send + 'static> Browser<T> {
+    /// A browser running `script` with each authorize URL.
+    pub fn new(script: impl Fn(&str) -> T + Send + Sync + 'static) -> Self {
+        Browser {
+            script: Arc::new(script),
+            running: None,
+            urls: Vec::new(),
+        }
+    }
+
+    /// Hand it every login event.
+    pub fn on_event(&mut self, event: &Event) {
+        if let Event::Authorize(request) = event {
+            let url = request.url.as_str().to_owned();
+            self.urls.push(url.clone());
+            let script = self.script.clone();
+            self.running = Some(std::thread::spawn(move || script(&url)));
+        }
+    }
+
+    /// What the script returned, once it finished; `None` when it never ran.
+    pub fn finish(&mut self) -> Option<T> {
+        self.running
+            .take()
+            .map(|t| t.join().expect("the browser script"))
+    }
+}
+
+/// What a browser does with an authorize URL: load it from the emulator and follow the redirect
+/// to the loopback listener ([`ssooidc_emulator::browser::follow`]).
+pub fn follow(url: &str) -> Visit {
+    ssooidc_emulator::browser::follow(url).expect("the browser loads the pages")
+}
+
+/// The base (`http://127.0.0.1:<port>`) of the loopback listener an authorize URL sends the
+/// browser back to.
+pub fn callback_base(authorize_url: &str) -> String {
+    let encoded = authorize_url
+        .split("redirect_uri=")
+        .nth(1)
+        .and_then(|rest| rest.split('&').next())
+        .expect("a redirect_uri");
+    let redirect = encoded.replace("%3A", ":").replace("%2F", "/");
+    redirect
+        .strip_suffix("/oauth/callback")
+        .expect("the callback path")
+        .to_owned()
 }
 
 /// Requests the emulator recorded for `target`.

@@ -1,11 +1,16 @@
 //! The one loop that runs every machine of the core over a [`Client`] and its [`Timer`]: it
-//! sends what the machine transmits, sleeps when it asks to wait, and hands every event to the
+//! sends what the machine transmits, waits when it asks to wait, and hands every event to the
 //! caller. All protocol decisions are the machine's. It spawns nothing; dropping its future
 //! stops it.
+//!
+//! Waiting is a [`Wait`]: for most machines, sleeping with the timer ([`Sleep`]); for the
+//! browser login, taking the loopback listener's requests until the time comes
+//! (`authcode.rs`), because that machine has one more input than the others.
 
 use std::future::{poll_fn, Future};
 use std::pin::pin;
 use std::task::Poll;
+use std::time::Instant;
 
 use ssooidc_core::machine::{feed, DriveError, Machine, Output};
 use ssooidc_core::settings::StaticKeys;
@@ -26,13 +31,56 @@ async fn guard<F: Future>(cancel: Option<&CancelToken>, fut: F) -> Result<F::Out
     .await
 }
 
-/// Runs `machine` to its end. `keys` sign the requests that need signing; `cancel` stops the
-/// drive at once, even in the middle of a request or a wait.
+/// How a wait ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Woke {
+    /// The time came: the driver calls `handle_timeout`.
+    Time,
+    /// An input was fed to the machine before the time: the driver polls it again.
+    Input,
+}
+
+/// What the driver does while its machine waits for an instant.
+pub(crate) trait Wait<M, R: Timer> {
+    /// Waits until `at` on `timer`, or until an input was fed to `machine`. The driver cancels
+    /// it by dropping the future.
+    fn wait(
+        &mut self,
+        machine: &mut M,
+        timer: &R,
+        at: Instant,
+    ) -> impl Future<Output = Result<Woke, DriveError>>;
+}
+
+/// The wait of machines that take no input but time: sleeping with the timer.
+pub(crate) struct Sleep;
+
+impl<M, R: Timer> Wait<M, R> for Sleep {
+    async fn wait(&mut self, _machine: &mut M, timer: &R, at: Instant) -> Result<Woke, DriveError> {
+        timer.sleep_until(at).await;
+        Ok(Woke::Time)
+    }
+}
+
+/// Runs `machine` to its end, sleeping when it waits. `keys` sign the requests that need
+/// signing; `cancel` stops the drive at once, even in the middle of a request or a wait.
 pub(crate) async fn drive<T: HttpSend, R: Timer, M: Machine>(
     client: &Client<T, R>,
     keys: Option<&StaticKeys>,
     machine: &mut M,
     cancel: Option<&CancelToken>,
+    on_event: impl FnMut(&M::Event),
+) -> Result<M::Output, DriveError> {
+    drive_with(client, keys, machine, cancel, &mut Sleep, on_event).await
+}
+
+/// [`drive`] with another way to wait.
+pub(crate) async fn drive_with<T: HttpSend, R: Timer, M: Machine>(
+    client: &Client<T, R>,
+    keys: Option<&StaticKeys>,
+    machine: &mut M,
+    cancel: Option<&CancelToken>,
+    waiter: &mut impl Wait<M, R>,
     mut on_event: impl FnMut(&M::Event),
 ) -> Result<M::Output, DriveError> {
     let timer = client.timer();
@@ -46,8 +94,9 @@ pub(crate) async fn drive<T: HttpSend, R: Timer, M: Machine>(
                 feed(machine, timer.now(), timer.now_utc(), result)?;
             }
             Output::Timeout(at) => {
-                guard(cancel, timer.sleep_until(at)).await?;
-                machine.handle_timeout(timer.now())?;
+                if guard(cancel, waiter.wait(machine, timer, at)).await?? == Woke::Time {
+                    machine.handle_timeout(timer.now())?;
+                }
             }
             Output::Event(event) => on_event(&event),
             Output::Done(result) => return Ok(result),

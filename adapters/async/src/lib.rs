@@ -9,8 +9,10 @@
 //!   is one), plus the clock it is on.
 //!
 //! On top of them: [`Client`], with one async method per operation (every call through the
-//! core's retry policy), and [`device_login`], which drives the core's sans-I/O
-//! [`DeviceFlow`](ssooidc_core::device::DeviceFlow). Requests, decoding, retries and every
+//! core's retry policy), [`device_login`], which drives the core's sans-I/O
+//! [`DeviceFlow`](ssooidc_core::device::DeviceFlow), and [`authorization_code_login`], the
+//! browser login with PKCE, which also needs a [`CallbackListener`] (the loopback listener the
+//! browser comes back to). Requests, decoding, retries and every
 //! protocol decision are the core's, through the same machines and the same error types as
 //! the blocking `ssooidc-ureq` adapter ([`CallError`], [`LoginError`], [`ConfigError`]): code
 //! that matches on them does not change with the adapter. This crate only moves bytes and
@@ -21,7 +23,7 @@
 //! - `reqwest`: [`HttpSend`] for `reqwest::Client` (0.12, `default-features = false`: enable
 //!   reqwest's TLS feature yourself), and [`reqwest_client_builder`] with the recommended
 //!   settings;
-//! - `tokio`: [`TokioTimer`].
+//! - `tokio`: [`TokioTimer`], and [`TokioCallbackListener`] for the browser login.
 //!
 //! ```
 //! // A whole device login with hand-written fakes and no runtime at all: see
@@ -48,15 +50,21 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod authcode;
+pub mod callback;
 mod client;
 pub mod device;
 mod driver;
 #[cfg(feature = "reqwest")]
 mod reqwest_impl;
 #[cfg(feature = "tokio")]
+mod tokio_callback;
+#[cfg(feature = "tokio")]
 mod tokio_impl;
 pub mod transport;
 
+pub use authcode::authorization_code_login;
+pub use callback::{CallbackListener, CallbackRequest};
 pub use client::Client;
 pub use device::device_login;
 
@@ -64,6 +72,7 @@ pub use device::device_login;
 pub use reqwest_impl::{reqwest_client_builder, DEFAULT_TIMEOUT};
 /// The sans-I/O core this crate drives.
 pub use ssooidc_core as core;
+pub use ssooidc_core::authcode::{AuthCodeConfig, AuthCodeError, AuthCodeInput, AuthorizeRequest};
 pub use ssooidc_core::device::{
     DeviceFlowConfig, DeviceFlowError, DeviceFlowInput, Event, LoginError, LoginOptions, Prompt,
     Token,
@@ -71,6 +80,8 @@ pub use ssooidc_core::device::{
 pub use ssooidc_core::retry::{RetryConfig, RetryMode, RetryPolicy};
 pub use ssooidc_core::settings::StaticKeys;
 pub use ssooidc_core::{CallError, CancelToken, ConfigError, Secret, ServiceError};
+#[cfg(feature = "tokio")]
+pub use tokio_callback::TokioCallbackListener;
 #[cfg(feature = "tokio")]
 pub use tokio_impl::TokioTimer;
 pub use transport::{CappedBody, HttpSend, Timer, TransportError, TransportErrorKind};

@@ -1,6 +1,6 @@
-//! The driver needs no runtime: a whole device login with a hand-written fake transport and a
-//! fake timer on a virtual clock, polled by a ten-line executor that never parks. No real time
-//! passes, nothing is spawned, no socket is opened.
+//! The driver needs no runtime: whole device and browser logins with a hand-written fake
+//! transport, a fake timer on a virtual clock and a fake loopback listener, polled by a ten-line
+//! executor that never parks. No real time passes, nothing is spawned, no socket is opened.
 
 use std::cell::{Cell, RefCell};
 use std::future::{ready, Future};
@@ -293,4 +293,160 @@ fn a_closure_is_a_timer() {
     let at = sleeper.now() + Duration::from_secs(1);
     block_on(sleeper.sleep_until(at));
     assert_eq!(woke.get(), Some(at));
+}
+
+/// A virtual clock that a sleep advances when it is polled (not when it is made), so that a
+/// ready request wins over a wait that was merely set up.
+struct LazyTimer {
+    start: Instant,
+    now: Cell<Instant>,
+}
+
+impl Timer for &LazyTimer {
+    fn sleep_until(&self, at: Instant) -> impl Future<Output = ()> {
+        let now = &self.now;
+        std::future::poll_fn(move |_| {
+            now.set(now.get().max(at));
+            std::task::Poll::Ready(())
+        })
+    }
+
+    fn now(&self) -> Instant {
+        self.now.get()
+    }
+
+    fn now_utc(&self) -> OffsetDateTime {
+        OffsetDateTime::from_unix_timestamp(1_800_000_000).unwrap()
+    }
+}
+
+/// What the fake browser sends to the fake listener, in order.
+#[derive(Clone, Copy, Debug)]
+enum Visit {
+    Favicon,
+    /// The code with the state of the authorize URL.
+    Approve,
+}
+
+/// A loopback listener with no socket: once the authorize URL is known, it yields the scripted
+/// requests; the answers are kept.
+struct FakeListener {
+    url: std::rc::Rc<RefCell<Option<String>>>,
+    script: Vec<Visit>,
+    answers: std::rc::Rc<RefCell<Vec<String>>>,
+}
+
+impl ssooidc_async::CallbackListener for FakeListener {
+    fn port(&self) -> u16 {
+        49152
+    }
+
+    fn next_request(&mut self) -> impl Future<Output = ssooidc_async::CallbackRequest> {
+        std::future::poll_fn(move |_| {
+            let url = self.url.borrow().clone();
+            let (Some(url), false) = (url, self.script.is_empty()) else {
+                return std::task::Poll::Pending;
+            };
+            let target = match self.script.remove(0) {
+                Visit::Favicon => "/favicon.ico".to_owned(),
+                Visit::Approve => {
+                    let state = url
+                        .split("&state=")
+                        .nth(1)
+                        .unwrap()
+                        .split('&')
+                        .next()
+                        .unwrap();
+                    format!("/oauth/callback?code=the-code&state={state}")
+                }
+            };
+            let answers = self.answers.clone();
+            std::task::Poll::Ready(ssooidc_async::CallbackRequest::new(target, move |bytes| {
+                answers.borrow_mut().push(String::from_utf8(bytes).unwrap())
+            }))
+        })
+    }
+}
+
+fn browser_login(
+    script: Vec<Visit>,
+    http: &FakeHttp,
+    timer: &LazyTimer,
+) -> (
+    Result<ssooidc_async::Token, LoginError>,
+    Vec<String>,
+    Option<String>,
+) {
+    let url = std::rc::Rc::new(RefCell::new(None));
+    let answers = std::rc::Rc::new(RefCell::new(Vec::new()));
+    let listener = FakeListener {
+        url: url.clone(),
+        script,
+        answers: answers.clone(),
+    };
+    let client = Client::new(http, timer, endpoint());
+    let input = ssooidc_core::authcode::AuthCodeInput::new(
+        endpoint(),
+        "https://d-1234567890.awsapps.com/start",
+        "test",
+    );
+    let result = block_on(ssooidc_async::authorization_code_login(
+        &client,
+        listener,
+        input,
+        LoginOptions::default().seed(7),
+        |event| {
+            if let Event::Authorize(request) = event {
+                *url.borrow_mut() = Some(request.url.as_str().to_owned());
+            }
+        },
+    ));
+    let answers = answers.borrow().clone();
+    let url = url.borrow().clone();
+    (result, answers, url)
+}
+
+#[test]
+fn a_whole_browser_login_with_no_runtime() {
+    let http = FakeHttp::new(&[Answer::Token]);
+    let start = Instant::now();
+    let timer = LazyTimer {
+        start,
+        now: Cell::new(start),
+    };
+    let (result, answers, url) = browser_login(vec![Visit::Favicon, Visit::Approve], &http, &timer);
+    let token = result.unwrap();
+    assert_eq!(token.access_token.expose(), "at");
+    assert!(token.registration.is_authorization_code());
+    assert_eq!(timer.now.get(), timer.start, "no time passed");
+    assert!(answers[0].starts_with("HTTP/1.1 404 "), "{}", answers[0]);
+    assert!(answers[1].contains("Login approved"), "{}", answers[1]);
+    let url = url.unwrap();
+    assert!(url.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A49152%2Foauth%2Fcallback"));
+    let seen = http.seen.borrow();
+    let paths: Vec<&str> = seen.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(paths, ["/client/register", "/token"]);
+}
+
+#[test]
+fn with_no_browser_the_browser_login_ends_at_its_deadline() {
+    let http = FakeHttp::new(&[]);
+    let start = Instant::now();
+    let timer = LazyTimer {
+        start,
+        now: Cell::new(start),
+    };
+    let (result, answers, url) = browser_login(Vec::new(), &http, &timer);
+    assert!(
+        matches!(
+            result,
+            Err(LoginError::AuthCode(
+                ssooidc_core::authcode::AuthCodeError::DeadlineReached
+            ))
+        ),
+        "{result:?}"
+    );
+    assert!(url.is_some() && answers.is_empty());
+    assert_eq!(timer.now.get() - timer.start, Duration::from_secs(600));
+    assert_eq!(http.seen.borrow().len(), 1, "RegisterClient only");
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-/// AWS SSO OIDC (IAM Identity Center) from the command line: log in with the device flow, print a
+/// AWS SSO OIDC (IAM Identity Center) from the command line: log in (browser or device code), print a
 /// cached token (refreshed when due) for scripts, and call the service's operations directly.
 ///
 /// The token and registration caches in ~/.aws/sso/cache are the AWS CLI's own, so the AWS CLI
@@ -76,7 +76,8 @@ impl GlobalArgs {
 /// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Log in with the device flow and cache the token where the AWS CLI and SDKs find it.
+    /// Log in (in a browser on this machine, or with a device code) and cache the token where
+    /// the AWS CLI and SDKs find it.
     Login(LoginArgs),
     /// Run a complete login against a local emulator, in a temporary HOME (no AWS account needed).
     Demo(DemoArgs),
@@ -235,11 +236,13 @@ pub struct LoginArgs {
     /// Log in to this access-portal URL without a config file (needs --region).
     #[arg(long, value_name = "URL", conflicts_with = "sso_session")]
     pub start_url: Option<String>,
-    /// Use the device-code flow. It is the only flow this version implements, so this flag is
-    /// accepted for compatibility with `aws sso login` and changes nothing.
+    /// Use the device-code flow (a code to confirm in a browser on any device) instead of the
+    /// browser login an sso-session uses by default (authorization code with PKCE: the browser
+    /// must run on this machine). Legacy profiles always use the device-code flow.
     #[arg(long)]
     pub use_device_code: bool,
-    /// Do not open a browser; print the URL and the code.
+    /// Do not open a browser; print the URL (and the code). The flow stays the same: the
+    /// browser login still needs a browser on this machine.
     #[arg(long)]
     pub no_browser: bool,
 }
@@ -251,12 +254,16 @@ pub struct DemoArgs {
     /// section is added to its .aws/config).
     #[arg(long, value_name = "DIR")]
     pub home: Option<std::path::PathBuf>,
-    /// Seconds after which the emulator approves the login by itself.
+    /// Seconds after which the emulator approves the login by itself (the browser login: after
+    /// which the demo opens the URL itself when no browser can be opened).
     #[arg(long, value_name = "SECONDS", default_value_t = 5)]
     pub approve_after: u64,
     /// Do not open a browser.
     #[arg(long)]
     pub no_browser: bool,
+    /// Show the device-code login instead of the browser login.
+    #[arg(long)]
+    pub use_device_code: bool,
 }
 
 /// `token`.

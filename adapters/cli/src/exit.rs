@@ -1,11 +1,12 @@
 //! How the command fails: the AWS CLI's exit codes and message forms. The library's errors say
 //! what is wrong; the advice on what to run is added here.
 
+use ssooidc_core::text::for_terminal;
 use ssooidc_ureq::core::ErrorCode;
 use ssooidc_ureq::device::LoginError;
 use ssooidc_ureq::session::{SessionError, SessionSelector};
 use ssooidc_ureq::store::StoreError;
-use ssooidc_ureq::{CallError, ConfigError, DeviceFlowError};
+use ssooidc_ureq::{AuthCodeError, CallError, ConfigError, DeviceFlowError};
 
 /// Success.
 pub const OK: i32 = 0;
@@ -133,6 +134,11 @@ impl From<LoginError> for Failure {
     fn from(e: LoginError) -> Self {
         match e {
             LoginError::Cancelled => Failure::interrupted(),
+            LoginError::AuthCode(e) => e.into(),
+            LoginError::Listener { message, .. } => Failure::other(format!(
+                "Unable to initialize the OAuth 2.0 authorization callback handler on 127.0.0.1: {message}. \
+                 You may use --use-device-code to fall back to the device code flow, which does not need it."
+            )),
             LoginError::Flow(DeviceFlowError::Call(call)) => call.into(),
             LoginError::Flow(flow) => match (flow.operation(), flow.service_error()) {
                 (Some(operation), Some(service)) => Failure {
@@ -141,6 +147,28 @@ impl From<LoginError> for Failure {
                 },
                 _ => Failure::other(flow.to_string()),
             },
+            other => Failure::other(other.to_string()),
+        }
+    }
+}
+
+/// The AWS CLI's messages for a browser login that ended without a token
+/// (`AuthorizationCodeLoadError`, `PendingAuthorizationExpiredError`: exit 255), with what the
+/// browser was told when it came back with an error.
+impl From<AuthCodeError> for Failure {
+    fn from(e: AuthCodeError) -> Self {
+        match e {
+            AuthCodeError::Refused(refused) => Failure::other(format!(
+                "Error loading authorization code: Failed to retrieve an authorization code ({}).",
+                for_terminal(&refused.to_string())
+            )),
+            AuthCodeError::StateMismatch => Failure::other(
+                "Error loading authorization code: State parameter does not match expected value.",
+            ),
+            AuthCodeError::DeadlineReached | AuthCodeError::Expired(_) => Failure::other(
+                "The pending authorization to retrieve an SSO token has expired. The login flow to retrieve an SSO token must be restarted.",
+            ),
+            AuthCodeError::Call(call) => call.into(),
             other => Failure::other(other.to_string()),
         }
     }
@@ -155,5 +183,53 @@ impl From<SessionError> for Failure {
             SessionError::Store(e) => e.into(),
             other => Failure::other(other.to_string()),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ssooidc_core::authcode::AuthorizationError;
+
+    #[test]
+    fn a_listener_that_cannot_be_bound_suggests_the_device_flow() {
+        let error = std::io::Error::new(std::io::ErrorKind::AddrInUse, "address in use");
+        let failure = Failure::from(LoginError::listener(&error));
+        assert_eq!(failure.code, OTHER);
+        assert!(
+            failure.message.contains("address in use"),
+            "{}",
+            failure.message
+        );
+        assert!(
+            failure.message.contains("--use-device-code"),
+            "{}",
+            failure.message
+        );
+    }
+
+    #[test]
+    fn browser_login_failures_read_as_the_aws_clis() {
+        let refused = Failure::from(LoginError::AuthCode(AuthCodeError::Refused(
+            AuthorizationError::new("access_denied", Some("no\x1b[2J".into())),
+        )));
+        assert_eq!(refused.code, OTHER);
+        assert!(refused.message.starts_with(
+            "Error loading authorization code: Failed to retrieve an authorization code (access_denied: no"
+        ));
+        assert!(
+            !refused.message.contains('\x1b'),
+            "sanitised: {:?}",
+            refused.message
+        );
+        let forged = Failure::from(LoginError::AuthCode(AuthCodeError::StateMismatch));
+        assert!(forged
+            .message
+            .contains("State parameter does not match expected value"));
+        let late = Failure::from(LoginError::AuthCode(AuthCodeError::DeadlineReached));
+        assert!(late
+            .message
+            .starts_with("The pending authorization to retrieve an SSO token has expired"));
+        assert_eq!(late.code, OTHER);
     }
 }

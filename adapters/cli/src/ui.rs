@@ -9,7 +9,8 @@
 //! [`ssooidc_core::text::json_for_terminal`]): no escape sequence, control
 //! character or bidirectional override reaches the terminal. Errors, warnings and debug lines
 //! also have every secret the process handled redacted by value
-//! ([`ssooidc_ureq::secrets`]). The only thing handed to a browser is a [`BrowserUrl`].
+//! ([`ssooidc_ureq::secrets`]). The only thing handed to a browser is a [`BrowserUrl`] (the
+//! device flow's page, or the browser login's authorize URL).
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -23,6 +24,7 @@ use std::time::{Duration, Instant};
 
 use qrcode::render::unicode::Dense1x2;
 use qrcode::QrCode;
+use ssooidc_core::authcode::AuthorizeRequest;
 use ssooidc_core::browser::BrowserUrl;
 use ssooidc_core::device::{Prompt, StartOver};
 use ssooidc_core::text::{for_terminal, json_for_terminal};
@@ -201,6 +203,35 @@ pub fn can_open_browser(env: &HashMap<String, String>, no_browser: bool) -> bool
         return true;
     }
     set("DISPLAY") || set("WAYLAND_DISPLAY")
+}
+
+/// What the browser login shows: where the browser goes, and what to do when it does not open.
+/// Unlike the device flow's URL, this one only works in a browser on this machine (it sends the
+/// browser back to `127.0.0.1`), so there is no QR code. Everything goes to stderr.
+pub fn show_authorize(request: &AuthorizeRequest, opened_browser: bool) {
+    let mut err = std::io::stderr().lock();
+    let url = for_terminal(request.url.as_str());
+    let _ = writeln!(err);
+    if opened_browser {
+        let _ = writeln!(
+            err,
+            "Attempting to open your default browser. If the browser does not open, open the following URL:"
+        );
+    } else {
+        let _ = writeln!(err, "Browser will not be automatically opened.");
+        let _ = writeln!(
+            err,
+            "Please visit the following URL in a browser on this machine:"
+        );
+    }
+    let _ = writeln!(err);
+    let _ = writeln!(err, "    {url}");
+    let _ = writeln!(err);
+    let _ = writeln!(
+        err,
+        "The browser comes back to {} on this machine. If you cannot open the URL here, run this command again with the '--use-device-code' option.",
+        for_terminal(&request.redirect_uri)
+    );
 }
 
 /// Opens `url` with `BROWSER`, or the platform's opener. Output of the opener is discarded.

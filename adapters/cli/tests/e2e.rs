@@ -105,7 +105,13 @@ fn login_writes_caches_that_a_fresh_token_reads() {
     let home = Home::new("login", &emu);
     let out = run(
         home.command(&emu),
-        &["login", "--profile", "dev", "--no-browser"],
+        &[
+            "login",
+            "--profile",
+            "dev",
+            "--no-browser",
+            "--use-device-code",
+        ],
     );
     assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
     let stdout = text(&out.stdout);
@@ -153,7 +159,13 @@ fn no_browser_without_a_tty_writes_the_prompt_and_no_animation() {
     let home = Home::new("tty", &emu);
     let out = run(
         home.command(&emu),
-        &["login", "--sso-session", "dev", "--no-browser"],
+        &[
+            "login",
+            "--sso-session",
+            "dev",
+            "--no-browser",
+            "--use-device-code",
+        ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let stderr = text(&out.stderr);
@@ -381,7 +393,13 @@ fn a_denied_login_is_a_service_error() {
     let home = Home::new("denied", &emu);
     let out = run(
         home.command(&emu),
-        &["login", "--sso-session", "dev", "--no-browser"],
+        &[
+            "login",
+            "--sso-session",
+            "dev",
+            "--no-browser",
+            "--use-device-code",
+        ],
     );
     assert_eq!(out.status.code(), Some(254), "{}", text(&out.stderr));
     assert!(
@@ -397,6 +415,13 @@ fn a_denied_login_is_a_service_error() {
 }
 
 fn wait_for_prompt(child: &mut Child) -> String {
+    wait_for_stderr(child, "user_code=").0
+}
+
+/// Reads the child's stderr until a line contains `needle` (or 20 s pass, or it ends); returns
+/// everything read, and the rest, drained in the background (so the child never blocks on a
+/// full pipe) and given by the handle once the child closes it.
+fn wait_for_stderr(child: &mut Child, needle: &str) -> (String, std::thread::JoinHandle<String>) {
     let stderr = child.stderr.take().unwrap();
     let mut reader = BufReader::new(stderr);
     let mut seen = String::new();
@@ -408,16 +433,16 @@ fn wait_for_prompt(child: &mut Child) -> String {
             break;
         }
         seen.push_str(&line);
-        if line.contains("user_code=") {
+        if line.contains(needle) {
             break;
         }
     }
-    // Keep draining in the background so the child never blocks on a full pipe.
-    std::thread::spawn(move || {
+    let rest = std::thread::spawn(move || {
         let mut rest = String::new();
         let _ = reader.read_to_string(&mut rest);
+        rest
     });
-    seen
+    (seen, rest)
 }
 
 fn interrupt(child: &Child) {
@@ -458,7 +483,13 @@ fn ctrl_c_while_polling_exits_130_and_leaves_the_caches_as_they_were() {
     emu.set_approval(Approval::ApproveAfterPolls(0));
     let first = run(
         home.command(&emu),
-        &["login", "--sso-session", "dev", "--no-browser"],
+        &[
+            "login",
+            "--sso-session",
+            "dev",
+            "--no-browser",
+            "--use-device-code",
+        ],
     );
     assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
     let before = snapshot(&home.cache_dir());
@@ -478,7 +509,13 @@ fn ctrl_c_while_polling_exits_130_and_leaves_the_caches_as_they_were() {
     emu.set_approval(Approval::Manual);
     let mut child = home
         .command(&emu)
-        .args(["login", "--sso-session", "dev", "--no-browser"])
+        .args([
+            "login",
+            "--sso-session",
+            "dev",
+            "--no-browser",
+            "--use-device-code",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -504,7 +541,13 @@ fn logout_removes_tokens_and_keeps_registrations() {
     assert_eq!(
         run(
             home.command(&emu),
-            &["login", "--sso-session", "dev", "--no-browser"]
+            &[
+                "login",
+                "--sso-session",
+                "dev",
+                "--no-browser",
+                "--use-device-code"
+            ]
         )
         .status
         .code(),
@@ -541,7 +584,14 @@ fn debug_logs_requests_without_secrets() {
     let home = Home::new("debug", &emu);
     let out = run(
         home.command(&emu),
-        &["--debug", "login", "--sso-session", "dev", "--no-browser"],
+        &[
+            "--debug",
+            "login",
+            "--sso-session",
+            "dev",
+            "--no-browser",
+            "--use-device-code",
+        ],
     );
     assert_eq!(out.status.code(), Some(0));
     let stderr = text(&out.stderr);
@@ -576,7 +626,13 @@ fn service_errors_injected_at_login_surface_with_their_name() {
     let home = Home::new("inject", &emu);
     let out = run(
         home.command(&emu),
-        &["login", "--sso-session", "dev", "--no-browser"],
+        &[
+            "login",
+            "--sso-session",
+            "dev",
+            "--no-browser",
+            "--use-device-code",
+        ],
     );
     assert_eq!(out.status.code(), Some(254));
     assert!(
@@ -636,7 +692,10 @@ fn on_a_terminal_the_prompt_has_a_qr_code_and_a_countdown() {
     // could miss).
     let emu = emulator(Approval::Manual);
     let home = Home::new("tty-on", &emu);
-    let command = format!("{} login --sso-session dev --no-browser", sh_quote(BIN));
+    let command = format!(
+        "{} login --sso-session dev --no-browser --use-device-code",
+        sh_quote(BIN)
+    );
     let mut script = Command::new("script");
     script
         .env_clear()
@@ -688,4 +747,393 @@ fn on_a_terminal_the_prompt_has_a_qr_code_and_a_countdown() {
         shown.contains("Successfully logged into Start URL"),
         "{shown}"
     );
+}
+
+// The browser login (authorization code with PKCE): what `ssooidc login` does for an
+// sso-session without `--use-device-code`. The browser is scripted: a `BROWSER` program that
+// records the URL it is given, or the URL read from stderr with `--no-browser`, then
+// `ssooidc_emulator::browser::follow` loads it and follows the redirect to the listener.
+
+/// A `BROWSER` program that appends each URL it is asked to open to a file; (program, file).
+fn recording_browser(home: &Home) -> (PathBuf, PathBuf) {
+    let urls = home.dir.join("opened-urls");
+    let script = home.dir.join("browser.sh");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\nprintf '%s\\n' \"$1\" >> '{}'\n", urls.display()),
+    )
+    .unwrap();
+    let mut permissions = std::fs::metadata(&script).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o755);
+    std::fs::set_permissions(&script, permissions).unwrap();
+    (script, urls)
+}
+
+/// The first line of `file`, once it is there (at most 20 s).
+fn first_line(file: &Path) -> String {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if let Some(line) = std::fs::read_to_string(file)
+            .ok()
+            .and_then(|t| t.lines().next().map(str::to_owned))
+        {
+            return line;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("{} never written", file.display());
+}
+
+/// The authorize URL in what a login printed.
+fn authorize_url(stderr: &str) -> String {
+    stderr
+        .lines()
+        .map(str::trim)
+        .find(|l| l.contains("/authorize?"))
+        .unwrap_or_else(|| panic!("no authorize URL in {stderr}"))
+        .to_owned()
+}
+
+fn follow(url: &str) -> ssooidc_emulator::browser::Visit {
+    ssooidc_emulator::browser::follow(url).expect("the scripted browser loads the pages")
+}
+
+/// `ssooidc <args>` started with stdout and stderr piped, `BROWSER` set to `browser` if given.
+fn spawn(home: &Home, emu: &RunningEmulator, browser: Option<&Path>, args: &[&str]) -> Child {
+    let mut command = home.command(emu);
+    if let Some(browser) = browser {
+        command.env("BROWSER", browser);
+    }
+    command
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// A browser login (`ssooidc <args>`, no `BROWSER`) started and waiting for the browser: the
+/// child, what it printed up to the authorize URL, and the rest of its stderr once it ends.
+struct WaitingLogin {
+    child: Child,
+    shown: String,
+    rest: std::thread::JoinHandle<String>,
+}
+
+impl WaitingLogin {
+    fn start(home: &Home, emu: &RunningEmulator, args: &[&str]) -> Self {
+        let mut child = spawn(home, emu, None, args);
+        let (shown, rest) = wait_for_stderr(&mut child, "/authorize?");
+        WaitingLogin { child, shown, rest }
+    }
+
+    /// The authorize URL it printed.
+    fn url(&self) -> String {
+        authorize_url(&self.shown)
+    }
+
+    /// Waits for the end: the exit code, stdout, and all of stderr.
+    fn finish(self) -> (Option<i32>, String, String) {
+        let out = self.child.wait_with_output().unwrap();
+        let stderr = self.shown + &self.rest.join().unwrap();
+        (out.status.code(), text(&out.stdout), stderr)
+    }
+}
+
+/// How many `CreateToken` requests of the authorization-code grant the emulator received.
+fn authorization_code_requests(emu: &RunningEmulator) -> usize {
+    emu.requests()
+        .into_iter()
+        .filter(|r| {
+            r.body_json()
+                .is_some_and(|b| b["grantType"] == "authorization_code")
+        })
+        .count()
+}
+
+fn registration_file(home: &Home) -> Value {
+    let key = ssooidc_core::cache::registration_cache_key(
+        &format!("{}/start", home_start(home)),
+        "us-east-1",
+        Some(&["sso:account:access".to_owned()]),
+        Some("dev"),
+    );
+    serde_json::from_slice(&std::fs::read(home.cache_dir().join(format!("{key}.json"))).unwrap())
+        .unwrap()
+}
+
+/// The emulator base URL the home's config points at.
+fn home_start(home: &Home) -> String {
+    let config = std::fs::read_to_string(home.dir.join(".aws/config")).unwrap();
+    config
+        .lines()
+        .find_map(|l| l.strip_prefix("sso_start_url = "))
+        .unwrap()
+        .trim_end_matches("/start")
+        .to_owned()
+}
+
+#[test]
+fn login_opens_the_browser_with_browser_and_writes_the_pkce_caches() {
+    let emu = emulator(Approval::ApproveAfterPolls(0));
+    let home = Home::new("pkce-login", &emu);
+    let (program, urls) = recording_browser(&home);
+    let child = spawn(&home, &emu, Some(&program), &["login", "--profile", "dev"]);
+    let url = first_line(&urls);
+    assert!(
+        url.starts_with(&format!("{}/authorize?response_type=code&", emu.base_url())),
+        "{url}"
+    );
+    let visit = follow(&url);
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(visit.callback.unwrap().body.contains("Login approved"));
+    assert!(
+        stderr.contains("Attempting to open your default browser"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--use-device-code"), "{stderr}");
+    assert_eq!(authorize_url(&stderr), url, "the URL is printed too");
+    assert!(
+        text(&out.stdout).contains(&format!(
+            "Successfully logged into Start URL: {}/start",
+            emu.base_url()
+        )),
+        "{}",
+        text(&out.stdout)
+    );
+    let registration = registration_file(&home);
+    assert_eq!(
+        registration["grantTypes"],
+        serde_json::json!(["authorization_code", "refresh_token"])
+    );
+    assert_eq!(home.cache_files().len(), 2);
+    // A fresh `token` reads what the browser login wrote.
+    let token = run(home.command(&emu), &["token", "--sso-session", "dev"]);
+    assert_eq!(token.status.code(), Some(0), "{}", text(&token.stderr));
+}
+
+#[test]
+fn no_browser_prints_the_url_and_the_browser_login_waits_for_it() {
+    let emu = emulator(Approval::ApproveAfterPolls(0));
+    let home = Home::new("pkce-nobrowser", &emu);
+    let login = WaitingLogin::start(
+        &home,
+        &emu,
+        &["login", "--sso-session", "dev", "--no-browser"],
+    );
+    follow(&login.url());
+    let (code, stdout, shown) = login.finish();
+    assert_eq!(code, Some(0), "{shown}");
+    assert!(
+        shown.contains("Browser will not be automatically opened"),
+        "{shown}"
+    );
+    assert!(shown.contains("a browser on this machine"), "{shown}");
+    assert!(
+        shown.contains("run this command again with the '--use-device-code' option"),
+        "{shown}"
+    );
+    assert!(!shown.contains("Attempting to open"), "{shown}");
+    assert!(
+        !shown.contains('\x1b'),
+        "no escape sequences without a terminal: {shown:?}"
+    );
+    assert!(stdout.contains("Successfully logged into Start URL"));
+    assert_eq!(authorization_code_requests(&emu), 1);
+}
+
+#[test]
+fn ctrl_c_while_waiting_for_the_browser_exits_130_and_leaves_the_caches_as_they_were() {
+    let emu = emulator(Approval::ApproveAfterPolls(0));
+    let home = Home::new("pkce-ctrlc", &emu);
+    let args = ["login", "--sso-session", "dev", "--no-browser"];
+    let first = WaitingLogin::start(&home, &emu, &args);
+    follow(&first.url());
+    assert_eq!(first.finish().0, Some(0));
+    assert_eq!(snapshot(&home.cache_dir()).len(), 2);
+    // An expired registration, so that the second login registers anew: the new registration
+    // must not be written either.
+    let registration = home.cache_dir().join(format!(
+        "{}.json",
+        ssooidc_core::cache::registration_cache_key(
+            &format!("{}/start", emu.base_url()),
+            "us-east-1",
+            Some(&["sso:account:access".to_owned()]),
+            Some("dev"),
+        )
+    ));
+    let mut v: Value = serde_json::from_slice(&std::fs::read(&registration).unwrap()).unwrap();
+    v["expiresAt"] = "2020-01-01T00:00:00Z".into();
+    std::fs::write(&registration, v.to_string()).unwrap();
+    let before = snapshot(&home.cache_dir());
+
+    let login = WaitingLogin::start(&home, &emu, &args);
+    let url = login.url();
+    let started = Instant::now();
+    interrupt(&login.child);
+    assert_eq!(login.finish().0, Some(130));
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "Ctrl-C acts at once"
+    );
+    assert_eq!(snapshot(&home.cache_dir()), before, "caches byte-identical");
+    let registrations = emu
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/client/register")
+        .count();
+    assert_eq!(registrations, 2, "the second login did register");
+    // The listener went away with the process.
+    let callback = ssooidc_emulator::browser::get(&url)
+        .unwrap()
+        .location
+        .unwrap();
+    assert!(
+        ssooidc_emulator::browser::get(&callback).is_err(),
+        "nobody listens any more"
+    );
+}
+
+#[test]
+fn refused_and_forged_browser_logins_fail_as_the_aws_cli() {
+    let emu = emulator(Approval::DenyAfterPolls(0));
+    let home = Home::new("pkce-refused", &emu);
+    let login = WaitingLogin::start(
+        &home,
+        &emu,
+        &["login", "--sso-session", "dev", "--no-browser"],
+    );
+    let visit = follow(&login.url());
+    assert!(visit.callback.unwrap().body.contains("Login failed"));
+    assert_eq!(login.finish().0, Some(255));
+    let key = ssooidc_core::cache::token_cache_key("dev");
+    assert!(!home.cache_dir().join(format!("{key}.json")).exists());
+
+    // No display and no BROWSER: the URL is printed, as with --no-browser.
+    emu.set_approval(Approval::ApproveAfterPolls(0));
+    let login = WaitingLogin::start(&home, &emu, &["login", "--sso-session", "dev"]);
+    assert!(
+        login
+            .shown
+            .contains("Browser will not be automatically opened"),
+        "{}",
+        login.shown
+    );
+    let location = ssooidc_emulator::browser::get(&login.url())
+        .unwrap()
+        .location
+        .unwrap();
+    let (before, after) = location.split_once("state=").unwrap();
+    let rest = after.split_once('&').map_or("", |(_, r)| r);
+    let page = ssooidc_emulator::browser::get(&format!("{before}state=forged&{rest}")).unwrap();
+    assert!(page.body.contains("Login failed"), "{}", page.body);
+    let (code, _, stderr) = login.finish();
+    assert_eq!(code, Some(255), "{stderr}");
+    assert!(
+        stderr.contains(
+            "Error loading authorization code: State parameter does not match expected value."
+        ),
+        "{stderr}"
+    );
+    assert!(!home.cache_dir().join(format!("{key}.json")).exists());
+    assert_eq!(
+        authorization_code_requests(&emu),
+        0,
+        "no token request after a forged state"
+    );
+}
+
+#[test]
+fn refused_browser_login_message() {
+    let emu = emulator(Approval::DenyAfterPolls(0));
+    let home = Home::new("pkce-refused-message", &emu);
+    let (program, urls) = recording_browser(&home);
+    let child = spawn(
+        &home,
+        &emu,
+        Some(&program),
+        &["login", "--sso-session", "dev"],
+    );
+    follow(&first_line(&urls));
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(255), "{stderr}");
+    assert!(
+        stderr.contains("Error loading authorization code: Failed to retrieve an authorization code (access_denied: User denied the request)."),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn demo_shows_both_logins() {
+    let home = std::env::temp_dir().join(format!("ssooidc-e2e-demo-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&home);
+    for (extra, expected) in [
+        (
+            None,
+            "Logged in with the browser login (authorization code with PKCE)",
+        ),
+        (Some("--use-device-code"), "Logged in with the device login"),
+    ] {
+        let mut args = vec!["demo", "--no-browser", "--approve-after", "0", "--home"];
+        let home_arg = home.display().to_string();
+        args.push(&home_arg);
+        args.extend(extra);
+        let out = Command::new(BIN)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .args(&args)
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        let stdout = text(&out.stdout);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert!(stdout.contains(expected), "{stdout}");
+    }
+    let _ = std::fs::remove_dir_all(&home);
+}
+
+#[test]
+fn the_debug_log_of_a_browser_login_shows_no_code_verifier_or_token() {
+    let emu = emulator(Approval::ApproveAfterPolls(0));
+    let home = Home::new("pkce-debug", &emu);
+    let login = WaitingLogin::start(
+        &home,
+        &emu,
+        &["--debug", "login", "--sso-session", "dev", "--no-browser"],
+    );
+    follow(&login.url());
+    let (code, _, stderr) = login.finish();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stderr.contains("[debug] CreateToken request: POST"),
+        "{stderr}"
+    );
+    let exchange = emu
+        .requests()
+        .into_iter()
+        .find_map(|r| {
+            r.body_json()
+                .filter(|b| b["grantType"] == "authorization_code")
+        })
+        .expect("the exchange");
+    let key = ssooidc_core::cache::token_cache_key("dev");
+    let cached: Value = serde_json::from_slice(
+        &std::fs::read(home.cache_dir().join(format!("{key}.json"))).unwrap(),
+    )
+    .unwrap();
+    for secret in [
+        exchange["code"].as_str().unwrap(),
+        exchange["codeVerifier"].as_str().unwrap(),
+        exchange["clientSecret"].as_str().unwrap(),
+        cached["accessToken"].as_str().unwrap(),
+        cached["refreshToken"].as_str().unwrap(),
+    ] {
+        assert!(
+            !stderr.contains(secret),
+            "a secret in the debug log: {secret}"
+        );
+    }
 }

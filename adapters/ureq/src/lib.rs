@@ -1,14 +1,17 @@
 //! # ssooidc-ureq
 //!
 //! A blocking AWS SSO OIDC client over [ureq](https://docs.rs/ureq): a [`Client`] built from a
-//! [`Config`] with one method per operation, the device login ([`device::device_login`]), and
-//! the AWS CLI-compatible session store ([`session::Sessions`]: cached tokens, refresh,
-//! login). It only moves bytes, sleeps and touches files: requests, decoding, retries,
+//! [`Config`] with one method per operation, both logins of the AWS CLI (the device login,
+//! [`device::device_login`], and the browser login with PKCE and a loopback listener,
+//! [`authcode::authorization_code_login`]), and the AWS CLI-compatible session store
+//! ([`session::Sessions`]: cached tokens, refresh, login). It only moves bytes, sleeps and touches files: requests, decoding, retries,
 //! settings resolution and every protocol decision come from [`ssooidc-core`](ssooidc_core),
 //! re-exported as [`core`] so that one dependency is enough.
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod authcode;
+mod callback;
 mod client;
 pub mod config;
 pub mod credentials;
@@ -27,6 +30,7 @@ pub use environment::Environment;
 
 /// The sans-I/O core this crate drives.
 pub use ssooidc_core as core;
+pub use ssooidc_core::authcode::{AuthCodeConfig, AuthCodeError, AuthCodeInput, AuthorizeRequest};
 pub use ssooidc_core::device::{
     DeviceFlowConfig, DeviceFlowError, DeviceFlowInput, Event, LoginError, LoginOptions, Prompt,
     Token,

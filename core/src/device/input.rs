@@ -6,22 +6,28 @@ use std::time::Duration;
 use crate::endpoint::Endpoint;
 pub use crate::registration::{Registration, REGISTRATION_EXPIRY_WINDOW};
 
-/// What a device flow needs to know: where, for which access portal, under which client name
-/// and scopes, and possibly a cached registration.
+/// What a login needs to know: where, for which access portal, under which client name and
+/// scopes, and possibly a cached registration. Both logins take it: the device flow as
+/// `DeviceFlowInput`, the browser login as
+/// [`AuthCodeInput`](crate::authcode::AuthCodeInput) (the same type).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct DeviceFlowInput {
-    /// The resolved OIDC endpoint.
+    /// The resolved OIDC endpoint (the browser login also builds its authorize URL from it).
     pub endpoint: Endpoint,
-    /// The (resolved) access-portal start URL, sent in `StartDeviceAuthorization`.
+    /// The (resolved) access-portal start URL: `startUrl` of `StartDeviceAuthorization` in the
+    /// device flow, `issuerUrl` of `RegisterClient` in the browser login.
     pub start_url: String,
     /// `clientName` for `RegisterClient` (the CLI sends `botocore-client-<session>`).
     pub client_name: String,
-    /// `scopes` for `RegisterClient`; `None` (or empty) leaves the member out.
+    /// The configured scopes. Device flow: `scopes` for `RegisterClient`, `None` (or empty)
+    /// leaves the member out. Browser login: `None` (or empty) registers and asks for
+    /// `sso:account:access`.
     pub scopes: Option<Vec<String>>,
-    /// A cached registration. Used when
-    /// [`is_reusable_for_device_flow`](Registration::is_reusable_for_device_flow) at the wall
-    /// time given to [`DeviceFlow::new`](super::DeviceFlow::new); otherwise the flow registers anew.
+    /// A cached registration, used when it fits the login and has time left
+    /// ([`is_reusable_for_device_flow`](Registration::is_reusable_for_device_flow),
+    /// [`is_reusable_for_authorization_code`](Registration::is_reusable_for_authorization_code))
+    /// at the wall time the machine starts; otherwise the login registers anew.
     pub registration: Option<Registration>,
 }
 

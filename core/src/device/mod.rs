@@ -121,8 +121,8 @@
 
 mod input;
 mod output;
-mod policy;
-mod state;
+pub(crate) mod policy;
+pub(crate) mod state;
 
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};

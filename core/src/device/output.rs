@@ -14,18 +14,24 @@ pub type Output = crate::machine::Output<Event, Result<Token, DeviceFlowError>>;
 
 pub use crate::machine::MisuseError;
 
-/// Something the caller should know about while the flow goes on.
+/// Something the caller should know about while a login goes on. Both logins emit it: the
+/// device flow ([`DeviceFlow`](super::DeviceFlow)) and the browser login
+/// ([`AuthCodeFlow`](crate::authcode::AuthCodeFlow)), so a caller handles both with one
+/// `match`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Event {
     /// A new client registration was obtained (not emitted when a cached one is reused). Cache
-    /// it (spec 6.4) so the next login can skip `RegisterClient`.
+    /// it (`docs/protocol/caches.md#registration-cache`) so the next login can skip
+    /// `RegisterClient`.
     Registered(Registration),
-    /// Show this to the user: the device code is waiting for approval. Emitted once per
-    /// authorization, after the first (immediate) token poll did not already succeed or fail
-    /// (so a second time after [`Event::StartingOver`] with
-    /// [`StartOver::AnswerLost`]).
+    /// Device flow: show this to the user: the device code is waiting for approval. Emitted
+    /// once per authorization, after the first (immediate) token poll did not already succeed
+    /// or fail (so a second time after [`Event::StartingOver`] with [`StartOver::AnswerLost`]).
     Prompt(Prompt),
+    /// Browser login: open this authorize URL in a browser (or print it); the flow then waits
+    /// for the browser to come back to the loopback listener. Emitted once.
+    Authorize(crate::authcode::AuthorizeRequest),
     /// The flow goes back a step, once, instead of failing; tell the user why.
     StartingOver(StartOver),
 }
@@ -178,19 +184,45 @@ impl DeviceFlowError {
     }
 }
 
-/// Why a driver of the machine (such as the adapters' `device_login`) ended without a token.
+/// Why a driver of a login (the adapters' `device_login` and `authorization_code_login`) ended
+/// without a token.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum LoginError {
-    /// The flow ended: denied, expired, a service error, or retries exhausted.
+    /// The device flow ended: denied, expired, a service error, or retries exhausted.
     #[error(transparent)]
     Flow(#[from] DeviceFlowError),
+    /// The browser login ended: refused, a forged callback, expired, a service error, or
+    /// retries exhausted.
+    #[error(transparent)]
+    AuthCode(#[from] crate::authcode::AuthCodeError),
+    /// The browser login's loopback listener could not be started on `127.0.0.1`.
+    #[error("could not start the local listener for the browser login on 127.0.0.1: {message}")]
+    Listener {
+        /// What kind of I/O error it was.
+        kind: std::io::ErrorKind,
+        /// The operating system's message.
+        message: String,
+    },
+    /// The operating system gave no randomness for the browser login's secrets.
+    #[error("no randomness for the browser login: {0}")]
+    Random(String),
     /// The driver was cancelled (its cancel token, or Ctrl-C).
     #[error("login cancelled")]
     Cancelled,
     /// The driver misused the machine (a bug; reported rather than panicking).
     #[error("internal error: {0}")]
     Misuse(#[from] MisuseError),
+}
+
+impl LoginError {
+    /// The browser login's loopback listener could not be bound.
+    pub fn listener(error: &std::io::Error) -> Self {
+        LoginError::Listener {
+            kind: error.kind(),
+            message: error.to_string(),
+        }
+    }
 }
 
 impl From<crate::machine::DriveError> for LoginError {
@@ -204,23 +236,43 @@ impl From<crate::machine::DriveError> for LoginError {
     }
 }
 
-/// How a driver runs a device login: the machine's policy knobs, a way to cancel, and the seed
-/// of the retry jitter. The same for every adapter.
+/// How a driver runs a login: the machines' policy knobs, a way to cancel, the seed of the
+/// retry jitter, and which login a session uses. The same for every adapter.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
 pub struct LoginOptions {
-    /// The machine's policy knobs (retries, interval floor, the `second` testing knob).
+    /// The device flow's policy knobs (retries, interval floor, the `second` testing knob).
     pub flow: super::DeviceFlowConfig,
+    /// The browser login's policy knobs (the wait for the browser, retries, the `second`
+    /// testing knob).
+    pub auth_code: crate::authcode::AuthCodeConfig,
     /// Cancels the login from anywhere.
     pub cancel: crate::CancelToken,
     /// Seed of the retry jitter; `None`: the driver draws one.
     pub seed: Option<u64>,
+    /// Use the device flow even where the browser login is the default (an sso-session), as
+    /// `aws sso login --use-device-code` does. Read by the session logins
+    /// ([`LoginFlow::choose`](crate::sessions::LoginFlow::choose)); a driver of one flow
+    /// ignores it.
+    pub use_device_code: bool,
 }
 
 impl LoginOptions {
     /// Sets [`flow`](Self::flow).
     pub fn flow(mut self, flow: super::DeviceFlowConfig) -> Self {
         self.flow = flow;
+        self
+    }
+
+    /// Sets [`auth_code`](Self::auth_code).
+    pub fn auth_code(mut self, auth_code: crate::authcode::AuthCodeConfig) -> Self {
+        self.auth_code = auth_code;
+        self
+    }
+
+    /// Sets [`use_device_code`](Self::use_device_code).
+    pub fn use_device_code(mut self, on: bool) -> Self {
+        self.use_device_code = on;
         self
     }
 

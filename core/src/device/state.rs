@@ -81,7 +81,7 @@ impl State {
 }
 
 /// `wall + secs` real seconds in UTC, or `wall` (in UTC when possible) if that is not representable.
-fn stamp(wall: OffsetDateTime, secs: i64) -> OffsetDateTime {
+pub(crate) fn stamp(wall: OffsetDateTime, secs: i64) -> OffsetDateTime {
     wall.checked_add(time::Duration::seconds(secs.max(0)))
         .and_then(|t| t.checked_to_offset(UtcOffset::UTC))
         .or_else(|| wall.checked_to_offset(UtcOffset::UTC))
@@ -175,13 +175,11 @@ impl DeviceFlow {
         };
         let answer_lost = std::mem::take(&mut polling.answer_lost);
         match outcome {
-            PollOutcome::Token(output) => match output.expires_in {
-                Some(secs) if secs > 0 => {
-                    let token = token(output, polling.registration.clone(), wall);
-                    self.finish(Ok(token));
-                }
-                expires_in => self.finish(Err(DeviceFlowError::AlreadyExpired { expires_in })),
-            },
+            PollOutcome::Token(output) => {
+                let result = token(output, polling.registration.clone(), wall)
+                    .map_err(|expires_in| DeviceFlowError::AlreadyExpired { expires_in });
+                self.finish(result);
+            }
             PollOutcome::Denied(error) => self.finish(Err(DeviceFlowError::Denied(error))),
             PollOutcome::Expired(error) => self.finish(Err(DeviceFlowError::Expired(error))),
             PollOutcome::Fatal(error) => match error.service_error() {
@@ -351,13 +349,23 @@ fn may_have_lost_an_answer(error: &CallError) -> bool {
     }
 }
 
-/// The flow's [`Token`] from a `CreateToken` success.
-fn token(output: CreateTokenOutput, registration: Registration, wall: OffsetDateTime) -> Token {
-    Token {
+/// The flow's [`Token`] from a `CreateToken` success (both logins' result), or the `expiresIn`
+/// it came with when that makes it already expired (absent, 0 or negative): such a token is no
+/// token, and a login that gets one has failed.
+pub(crate) fn token(
+    output: CreateTokenOutput,
+    registration: Registration,
+    wall: OffsetDateTime,
+) -> Result<Token, Option<i32>> {
+    let seconds = match output.expires_in {
+        Some(seconds) if seconds > 0 => seconds,
+        other => return Err(other),
+    };
+    Ok(Token {
         access_token: output.access_token,
         token_type: output.token_type,
-        expires_at: stamp(wall, output.expires_in.map_or(0, i64::from)),
+        expires_at: stamp(wall, i64::from(seconds)),
         refresh_token: output.refresh_token,
         registration,
-    }
+    })
 }

@@ -1,4 +1,5 @@
-//! Helpers shared by the device-flow tests: canned responses and a fixed wall clock.
+//! Helpers shared by the machines' tests: canned responses, a fixed wall clock, a clock that
+//! moves by protocol seconds.
 #![allow(dead_code)]
 
 use ssooidc_core::device::{DeviceFlowInput, Registration};
@@ -81,4 +82,19 @@ pub fn cached(minutes: i64) -> Registration {
 /// The JSON body of a request.
 pub fn body(request: &http::Request<Vec<u8>>) -> serde_json::Value {
     serde_json::from_slice(request.body()).unwrap()
+}
+
+/// `t` moved by `delta` thousandths of a protocol second (any sign), never below `floor`.
+pub fn shift(
+    t: std::time::Instant,
+    delta: i64,
+    floor: std::time::Instant,
+    second: std::time::Duration,
+) -> std::time::Instant {
+    let d = second * u32::try_from(delta.unsigned_abs()).unwrap() / 1000;
+    if delta >= 0 {
+        t + d
+    } else {
+        t.checked_sub(d).unwrap_or(floor).max(floor)
+    }
 }

@@ -131,13 +131,13 @@ impl Service {
             q.code_challenge_method.as_deref(),
             q.code_challenge.as_deref(),
         ) {
-            (Some("S256"), Some(c)) if !c.is_empty() => c.to_owned(),
+            (Some("S256"), Some(c)) if is_s256_challenge(c) => c.to_owned(),
             _ => {
                 return back(&[
                     ("error", "invalid_request"),
                     (
                         "error_description",
-                        "code_challenge with code_challenge_method=S256 is required",
+                        "code_challenge (43 base64url characters) with code_challenge_method=S256 is required",
                     ),
                 ])
             }
@@ -266,7 +266,7 @@ impl Service {
                 "redirectUri does not match the authorization request",
             ));
         }
-        if pkce_challenge(verifier.expose()) != entry.challenge {
+        if !is_verifier(verifier.expose()) || pkce_challenge(verifier.expose()) != entry.challenge {
             return Err(fail(
                 ErrorCode::InvalidGrant,
                 "PKCE code verifier does not match",
@@ -280,6 +280,21 @@ impl Service {
 /// base64url-no-pad(SHA-256(verifier)): the S256 PKCE challenge (RFC 7636).
 pub(crate) fn pkce_challenge(verifier: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()))
+}
+
+/// Whether `c` has the shape of an S256 challenge: base64url of 32 bytes, unpadded (RFC 7636
+/// §4.2).
+fn is_s256_challenge(c: &str) -> bool {
+    c.len() == 43
+        && c.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// Whether `v` is a PKCE verifier: 43 to 128 unreserved characters (RFC 7636 §4.1).
+fn is_verifier(v: &str) -> bool {
+    (43..=128).contains(&v.len())
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~'))
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -327,6 +342,25 @@ mod tests {
             pkce_challenge("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-."),
             "0yYmnP4bO4rGE_A5t7N38moWM6-SEO0vHhtepQ3V1eY"
         );
+    }
+
+    #[test]
+    fn challenge_and_verifier_shapes() {
+        assert!(is_s256_challenge(
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        ));
+        assert!(!is_s256_challenge(
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM="
+        ));
+        assert!(!is_s256_challenge("plain-verifier"));
+        assert!(!is_s256_challenge(
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw+cM"
+        ));
+        assert!(is_verifier("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"));
+        assert!(is_verifier(&"~".repeat(128)));
+        assert!(!is_verifier(&"a".repeat(42)));
+        assert!(!is_verifier(&"a".repeat(129)));
+        assert!(!is_verifier(&format!("{}+", "a".repeat(43))));
     }
 
     #[test]

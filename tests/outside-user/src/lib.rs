@@ -62,7 +62,11 @@ pub fn login(
     second: Duration,
 ) -> Result<String, ssooidc_ureq::session::SessionError> {
     let sessions = Sessions::from_env_map(env)?;
-    let options = LoginOptions::default().flow(DeviceFlowConfig::default().second(second));
+    // The device flow, as `aws sso login --use-device-code`: an sso-session's default is the
+    // browser login, which waits for a browser this test does not have.
+    let options = LoginOptions::default()
+        .flow(DeviceFlowConfig::default().second(second))
+        .use_device_code(true);
     let result = sessions.login(
         SessionSelector::SsoSession(session.into()),
         options,

@@ -1,12 +1,14 @@
 //! `demo`: a complete login against the local emulator, in a temporary HOME, without an AWS
-//! account.
+//! account: the browser login (authorization code with PKCE), or with `--use-device-code` the
+//! device login.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use ssooidc_core::browser::BrowserUrl;
 use ssooidc_emulator::{Approval, Config as EmulatorConfig, Emulator};
-use ssooidc_ureq::session::{SessionSelector, Sessions};
+use ssooidc_ureq::session::{LoginFlow, SessionSelector, Sessions};
 use ssooidc_ureq::DebugSink;
 
 use crate::cli::DemoArgs;
@@ -35,10 +37,18 @@ pub fn run(debug: bool, args: DemoArgs, env: &HashMap<String, String>) -> Result
         home.display(),
         config_path.display()
     ));
-    ui::note(&format!(
-        "The emulator approves the login after {} s; or open the page below and approve it yourself.",
-        args.approve_after
-    ));
+    if args.use_device_code {
+        ui::note(&format!(
+            "Device login. The emulator approves it after {} s; or open the page below and approve it yourself.",
+            args.approve_after
+        ));
+    } else {
+        ui::note(&format!(
+            "Browser login (authorization code with PKCE). The emulator approves it as soon as the browser comes; \
+             without a browser, the demo opens the URL itself after {} s, as a browser would.",
+            args.approve_after
+        ));
+    }
 
     let mut demo_env: HashMap<String, String> = HashMap::new();
     demo_env.insert("HOME".into(), home.display().to_string());
@@ -53,14 +63,31 @@ pub fn run(debug: bool, args: DemoArgs, env: &HashMap<String, String>) -> Result
         sessions.debug = Some(DebugSink::new(crate::ui::debug_line));
     }
     let selector = SessionSelector::SsoSession(DEMO_SESSION.to_owned());
+    let approve_after = Duration::from_secs(args.approve_after);
+    let scripted_browser = move |url: &BrowserUrl| {
+        let url = url.as_str().to_owned();
+        std::thread::spawn(move || {
+            std::thread::sleep(approve_after);
+            if let Err(e) = ssooidc_emulator::browser::follow(&url) {
+                ui::warning(&format!("the demo's browser could not load the page: {e}"));
+            }
+        });
+    };
     let result = login(
         &sessions,
         selector.clone(),
         args.no_browser,
         &demo_env,
-        login_options(env),
+        login_options(env).use_device_code(args.use_device_code),
+        Some(&scripted_browser),
     )?;
-    ui::show("Logged in. The AWS CLI-compatible caches were written:");
+    let flow = match result.flow {
+        Some(LoginFlow::AuthorizationCode) => "the browser login (authorization code with PKCE)",
+        _ => "the device login",
+    };
+    ui::show(&format!(
+        "Logged in with {flow}. The AWS CLI-compatible caches were written:"
+    ));
     ui::show(&format!("  token:        {}", result.token_path.display()));
     if let Some(path) = &result.registration_path {
         ui::show(&format!("  registration: {}", path.display()));

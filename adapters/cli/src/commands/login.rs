@@ -1,9 +1,11 @@
-//! `login`: the device login, as `aws sso login --use-device-code`, writing the AWS CLI's token
-//! and registration caches.
+//! `login`: as `aws sso login`, the browser login (authorization code with PKCE) for
+//! sso-sessions, or the device login with `--use-device-code` and for legacy profiles, writing
+//! the AWS CLI's token and registration caches.
 
 use std::collections::HashMap;
 use std::time::Instant;
 
+use ssooidc_core::browser::BrowserUrl;
 use ssooidc_ureq::device::{LoginError, LoginOptions};
 use ssooidc_ureq::session::{LoginResult, SessionError, SessionSelector, Sessions};
 use ssooidc_ureq::{CancelToken, Event};
@@ -32,7 +34,8 @@ pub fn run(ctx: &Context, args: LoginArgs, env: &HashMap<String, String>) -> Res
         selector,
         args.no_browser,
         env,
-        login_options(env),
+        login_options(env).use_device_code(args.use_device_code),
+        None,
     )?;
     for warning in &result.warnings {
         ui::warning(warning);
@@ -54,7 +57,8 @@ pub fn run(ctx: &Context, args: LoginArgs, env: &HashMap<String, String>) -> Res
 #[cfg(feature = "testing")]
 pub const PROTOCOL_SECOND_ENV: &str = "SSOOIDC_PROTOCOL_SECOND_MS";
 
-/// Login options: the defaults (and, in a `testing` build, the protocol-second knob).
+/// Login options: the defaults (and, in a `testing` build, the protocol-second knob of both
+/// logins).
 pub fn login_options(env: &HashMap<String, String>) -> LoginOptions {
     let options = LoginOptions::default();
     #[cfg(feature = "testing")]
@@ -62,21 +66,25 @@ pub fn login_options(env: &HashMap<String, String>) -> LoginOptions {
         .get(PROTOCOL_SECOND_ENV)
         .and_then(|v| v.trim().parse::<u64>().ok())
     {
-        return options.flow(
-            ssooidc_ureq::DeviceFlowConfig::default().second(std::time::Duration::from_millis(ms)),
-        );
+        let second = std::time::Duration::from_millis(ms);
+        return options
+            .flow(ssooidc_ureq::DeviceFlowConfig::default().second(second))
+            .auth_code(ssooidc_ureq::AuthCodeConfig::default().second(second));
     }
     let _ = env;
     options
 }
 
 /// Runs the login with the terminal UI and Ctrl-C handling; shared by `login` and `demo`.
+/// `fallback_browser` (the demo's scripted browser) is handed the browser login's URL when no
+/// real browser can be opened.
 pub fn login(
     sessions: &Sessions,
     selector: SessionSelector,
     no_browser: bool,
     env: &HashMap<String, String>,
     mut options: LoginOptions,
+    fallback_browser: Option<&dyn Fn(&BrowserUrl)>,
 ) -> Result<LoginResult, Failure> {
     let cancel = CancelToken::new();
     options.cancel = cancel.clone();
@@ -95,6 +103,20 @@ pub fn login(
             ui::show_prompt(prompt, tty, opened);
             countdown = Some(Countdown::start(prompt.expires_at.max(Instant::now()), tty));
         }
+        Event::Authorize(request) => {
+            drop(countdown.take());
+            let opened = browser && ui::open_browser(&request.url, env);
+            ui::show_authorize(request, opened);
+            if !opened {
+                if let Some(fallback) = fallback_browser {
+                    fallback(&request.url);
+                }
+            }
+            countdown = Some(Countdown::start(
+                request.expires_at.max(Instant::now()),
+                tty,
+            ));
+        }
         Event::StartingOver(why) => {
             drop(countdown.take());
             ui::show_starting_over(why);
@@ -109,7 +131,8 @@ pub fn login(
     }
 }
 
-/// Ctrl-C cancels the login: the driver wakes, nothing more is written, the command exits 130.
+/// Ctrl-C cancels the login (while polling, or while waiting for the browser): the driver wakes,
+/// nothing more is written, the command exits 130.
 fn install_interrupt_handler(cancel: CancelToken) {
     // An error here means a handler is already installed (demo runs one login per process).
     let _ = ctrlc::set_handler(move || cancel.cancel());

@@ -100,7 +100,13 @@ fn a_fifo_in_the_cache_does_not_block_sessions_logout_or_login() {
     mkfifo(&home.token_file());
     let out = run(
         home.command(),
-        &["login", "--sso-session", "dev", "--no-browser"],
+        &[
+            "login",
+            "--use-device-code",
+            "--sso-session",
+            "dev",
+            "--no-browser",
+        ],
     );
     assert_eq!(out.code, Some(0), "{out:?}");
     let token: serde_json::Value =
@@ -274,7 +280,13 @@ fn loose_cache_files_are_repaired_with_a_warning() {
     let login = |home: &Home| {
         run(
             home.command(),
-            &["login", "--sso-session", "dev", "--no-browser"],
+            &[
+                "login",
+                "--use-device-code",
+                "--sso-session",
+                "dev",
+                "--no-browser",
+            ],
         )
     };
     let out = login(&home);
@@ -313,7 +325,13 @@ fn a_login_waiting_for_the_lock_says_so() {
     let started = Instant::now();
     let (mut child, lines) = spawn_with_stderr_lines(
         home.command(),
-        &["login", "--sso-session", "dev", "--no-browser"],
+        &[
+            "login",
+            "--use-device-code",
+            "--sso-session",
+            "dev",
+            "--no-browser",
+        ],
     );
     let notice = loop {
         match lines.recv_timeout(Duration::from_secs(10)) {

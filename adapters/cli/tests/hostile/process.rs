@@ -31,6 +31,7 @@ fn absurd_timeouts_do_not_panic() {
             "--cli-connect-timeout",
             HUGE,
             "login",
+            "--use-device-code",
             "--sso-session",
             "dev",
             "--no-browser",

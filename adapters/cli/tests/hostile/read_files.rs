@@ -18,7 +18,13 @@ fn fifos_as_config_or_ca_bundle_do_not_block() {
         &["token", "--sso-session", "dev"][..],
         &["sessions"],
         &["logout"],
-        &["login", "--sso-session", "dev", "--no-browser"],
+        &[
+            "login",
+            "--use-device-code",
+            "--sso-session",
+            "dev",
+            "--no-browser",
+        ],
     ] {
         let out = run(home.command(), args);
         assert_eq!(out.code, Some(253), "{args:?}: {out:?}");
@@ -129,7 +135,13 @@ fn a_config_that_is_not_utf8_is_named() {
     bytes.extend_from_slice(b"# caf\xe9\n");
     std::fs::write(home.dir.join(".aws/config"), &bytes).unwrap();
     for args in [
-        &["login", "--profile", "dev", "--no-browser"][..],
+        &[
+            "login",
+            "--use-device-code",
+            "--profile",
+            "dev",
+            "--no-browser",
+        ][..],
         &["sessions"],
     ] {
         let out = run(home.command(), args);

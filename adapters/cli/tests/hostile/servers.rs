@@ -16,7 +16,13 @@ fn count(emu: &ssooidc_emulator::RunningEmulator, target: Target) -> usize {
 fn login(home: &Home) -> Run {
     run(
         home.command(),
-        &["login", "--sso-session", "dev", "--no-browser"],
+        &[
+            "login",
+            "--use-device-code",
+            "--sso-session",
+            "dev",
+            "--no-browser",
+        ],
     )
 }
 
@@ -124,7 +130,7 @@ fn only_safe_urls_reach_the_browser() {
         let (script, log) = recording_browser(&home);
         let mut c = home.command();
         c.env("BROWSER", &script);
-        let out = run(c, &["login", "--sso-session", "dev"]);
+        let out = run(c, &["login", "--use-device-code", "--sso-session", "dev"]);
         assert_eq!(out.code, Some(0), "{public_url}: {out:?}");
         let args = std::fs::read_to_string(&log).unwrap_or_default();
         if opened {
@@ -362,7 +368,16 @@ fn a_long_retry_wait_is_announced() {
     let home = Home::new("retrywait", emu.base_url());
     let mut c = home.command();
     c.env("SSOOIDC_PROTOCOL_SECOND_MS", "2100");
-    let out = run(c, &["login", "--sso-session", "dev", "--no-browser"]);
+    let out = run(
+        c,
+        &[
+            "login",
+            "--use-device-code",
+            "--sso-session",
+            "dev",
+            "--no-browser",
+        ],
+    );
     assert_eq!(out.code, Some(0), "{out:?}");
     let notices: Vec<_> = out
         .stderr

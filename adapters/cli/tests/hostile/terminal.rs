@@ -46,7 +46,13 @@ fn server_strings_are_sanitised() {
     let home = Home::new("escapes", &server.base_url);
     let out = run(
         home.command(),
-        &["login", "--sso-session", "dev", "--no-browser"],
+        &[
+            "login",
+            "--use-device-code",
+            "--sso-session",
+            "dev",
+            "--no-browser",
+        ],
     );
     assert_eq!(out.code, Some(254), "{out:?}");
     assert!(!has_control(&out.stderr), "{:?}", out.stderr);
@@ -103,7 +109,13 @@ fn config_strings_are_sanitised() {
     ));
     let out = run(
         home.command(),
-        &["login", "--profile", "dev", "--no-browser"],
+        &[
+            "login",
+            "--use-device-code",
+            "--profile",
+            "dev",
+            "--no-browser",
+        ],
     );
     assert_eq!(out.code, Some(0), "{out:?}");
     assert!(

@@ -1,16 +1,24 @@
-//! [`Sessions::login`]: the device login that writes both AWS CLI caches.
+//! [`Sessions::login`]: either login of the AWS CLI, writing both of its caches.
 
 use time::OffsetDateTime;
 
 use super::{LoginResult, SessionError, SessionSelector, Sessions};
+use crate::authcode::authorization_code_login;
 use crate::device::{device_login, LoginError, LoginOptions};
 use crate::store::Lookup;
 use ssooidc_core::device::{DeviceFlowInput, Event};
+use ssooidc_core::sessions::LoginFlow;
 
 impl Sessions {
-    /// Logs in with the device flow and writes both caches, as `aws sso login
-    /// --use-device-code` does: a cached registration is reused when it has 15 minutes left and
-    /// is a device-flow registration, the token file is keyed and filled like the AWS CLI's.
+    /// Logs in and writes both caches, as `aws sso login` does. The login follows the AWS
+    /// CLI's rule ([`LoginFlow::choose`]): an sso-session uses the browser login
+    /// (authorization code with PKCE, a loopback listener on `127.0.0.1`; `on_event` gets
+    /// [`Event::Authorize`] with the URL to open) unless [`LoginOptions::use_device_code`] is
+    /// set; a legacy profile or a bare start URL uses the device flow (`on_event` gets
+    /// [`Event::Prompt`]). A cached registration is reused when it has 15 minutes left and was
+    /// made for the same login; otherwise a new one overwrites it, so switching logins
+    /// re-registers, as with the AWS CLI. The token file is keyed and filled like the AWS
+    /// CLI's, whichever login obtained the token.
     ///
     /// Concurrent logins of one session are serialised by the session's lock; a process that
     /// waited while another logged in reuses that token. Nothing is written when the login is
@@ -38,6 +46,7 @@ impl Sessions {
                     token_path,
                     registration_path: None,
                     reused_concurrent_login: true,
+                    flow: None,
                     warnings,
                 });
             }
@@ -53,25 +62,28 @@ impl Sessions {
                 None
             }
         };
+        let flow = session.login_flow(options.use_device_code);
         let mut input = DeviceFlowInput::new(
             client.endpoint().clone(),
             session.start_url.clone(),
             session.client_name(OffsetDateTime::now_utc()),
         );
-        if !session.scopes.is_empty() {
-            input = input.scopes(session.scopes.clone());
-        }
-        if let Some(r) = cached_registration {
-            input = input.registration(r);
-        }
+        input.scopes = (!session.scopes.is_empty()).then(|| session.scopes.clone());
+        input.registration = cached_registration;
         let cancel = options.cancel.clone();
         let mut new_registration = None;
-        let result = device_login(&client, input, options, |event| {
+        let on_event = |event: &Event| {
             if let Event::Registered(r) = event {
                 new_registration = Some(r.clone());
             }
             on_event(event);
-        });
+        };
+        let result = match flow {
+            LoginFlow::AuthorizationCode => {
+                authorization_code_login(&client, input, options, on_event)
+            }
+            _ => device_login(&client, input, options, on_event),
+        };
         if cancel.is_cancelled() {
             return Err(SessionError::Login(LoginError::Cancelled));
         }
@@ -87,6 +99,7 @@ impl Sessions {
             token_path,
             registration_path,
             reused_concurrent_login: false,
+            flow: Some(flow),
             warnings,
         })
     }

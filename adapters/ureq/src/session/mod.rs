@@ -1,6 +1,6 @@
 //! AWS CLI-compatible sessions: a cached token refreshed when due ([`Sessions::token`], in
-//! `token.rs`) and the device login that writes both caches ([`Sessions::login`], in
-//! `login.rs`). Which files a session uses, its client name and its cache entry are decided by
+//! `token.rs`) and the login (browser or device, by the AWS CLI's rule) that writes both caches
+//! ([`Sessions::login`], in `login.rs`). Which files a session uses, its client name and its cache entry are decided by
 //! the core ([`ssooidc_core::sessions`]); this module does the file I/O and the HTTP.
 
 use std::collections::HashMap;
@@ -13,7 +13,7 @@ use ssooidc_core::refresh::{RefreshError, RefreshPolicy};
 use ssooidc_core::settings::{Explicit, Settings};
 use ssooidc_core::CallError;
 
-pub use ssooidc_core::sessions::{Session, SessionSelector};
+pub use ssooidc_core::sessions::{LoginFlow, Session, SessionSelector};
 
 use crate::client::{Client, DebugSink, WaitNotice};
 use crate::config::Config;
@@ -91,6 +91,8 @@ pub struct LoginResult {
     /// Whether another process finished a login for this session while this one waited for
     /// the lock, and its token was reused instead of logging in again.
     pub reused_concurrent_login: bool,
+    /// The login that obtained the token; `None` when another process's token was reused.
+    pub flow: Option<LoginFlow>,
     /// Warnings for the user (an unusable registration file).
     pub warnings: Vec<String>,
 }

@@ -1,0 +1,380 @@
+//! `authcode::AuthCodeFlow` (the browser login) driven by arbitrary event sequences: responses
+//! built from arbitrary statuses, error codes and bodies, transport errors, timeouts, time
+//! moving forwards, backwards and far ahead, and callbacks of every kind at any moment (the
+//! right one, forged states, refusals, favicons, arbitrary targets), with the invariants of
+//! `core/tests/authcode_properties.rs` asserted on every step:
+//!
+//! - never a `CreateToken` before a callback with the login's state was accepted, and never a
+//!   token without one and a successful exchange;
+//! - a callback is accepted only before the deadline; a forged state ends the flow at once;
+//! - at most one `Authorize` event and one `Registered` event;
+//! - the run ends within a bound of the number of steps;
+//! - `Done` is absorbing; misuse is a typed error that changes nothing; nothing panics; no
+//!   secret shows in `Debug`.
+#![no_main]
+
+use std::time::{Duration, Instant};
+
+use arbitrary::Arbitrary;
+use libfuzzer_sys::fuzz_target;
+use ssooidc_core::authcode::{
+    AuthCodeConfig, AuthCodeError, AuthCodeFlow, AuthCodeInput, CallbackReply, LoginSecrets,
+    MisuseError, Output, Phase,
+};
+use ssooidc_core::device::{Event, Registration};
+use ssooidc_core::endpoint::{resolve, Endpoint, EndpointParams};
+use ssooidc_core::error::{encode_error, ErrorCode};
+use ssooidc_core::{ServiceError, TransportErrorKind};
+use ssooidc_fuzz::{json, shift, ArbResponse};
+use time::OffsetDateTime;
+
+const CLIENT_SECRET: &str = "csec-very-secret";
+const ACCESS_TOKEN: &str = "at-very-secret";
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+const STATE: &str = "3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f";
+const CODE: &str = "code-very-secret";
+
+#[derive(Debug, Arbitrary)]
+enum Second {
+    Milli,
+    One,
+    Zero,
+    Nanos(u64),
+}
+
+#[derive(Debug, Arbitrary)]
+struct Setup {
+    second: Second,
+    max_retries: u8,
+    callback_timeout: u32,
+    /// A cached registration expiring this many seconds after the wall time; PKCE or not.
+    cached: Option<(i32, bool)>,
+    scopes: Option<Vec<String>>,
+    endpoint: Option<String>,
+    port: u16,
+    /// Fresh secrets from these bytes instead of the fixed ones.
+    random: Option<[u8; 32]>,
+    secret_expires_in: Option<i64>,
+    seed: u64,
+}
+
+#[derive(Debug, Arbitrary)]
+enum Answer {
+    Success,
+    Modelled { code: u8, header: bool },
+    Other(ArbResponse),
+    Transport(u8),
+}
+
+#[derive(Debug, Arbitrary)]
+enum Callback {
+    Approve,
+    /// The code with a state made of these bytes (hex).
+    Forged(Vec<u8>),
+    /// `error`, with the login's state, another one, or none.
+    Refuse(Option<bool>),
+    /// Nothing but a path.
+    Favicon,
+    /// Any request target.
+    Raw(String),
+}
+
+#[derive(Debug, Arbitrary)]
+enum Step {
+    Answer { answer: Answer, latency_milli: i32 },
+    Wake { delta_milli: i32 },
+    Jump { secs: u32 },
+    WakeOnTime,
+    Callback(Callback),
+    Poll,
+}
+
+type Input = ssooidc_fuzz::Scripted<Setup, Step>;
+
+fn respond(
+    answer: &Answer,
+    phase: Phase,
+    setup: &Setup,
+    wall: OffsetDateTime,
+) -> Option<http::Response<Vec<u8>>> {
+    Some(match answer {
+        Answer::Success if phase == Phase::Register => {
+            let mut body = format!(r#"{{"clientId":"cid","clientSecret":"{CLIENT_SECRET}""#);
+            if let Some(s) = setup.secret_expires_in {
+                let at = wall.unix_timestamp().saturating_add(s);
+                body.push_str(&format!(r#","clientSecretExpiresAt":{at}"#));
+            }
+            body.push('}');
+            json(200, body)
+        }
+        Answer::Success => json(
+            200,
+            format!(r#"{{"accessToken":"{ACCESS_TOKEN}","tokenType":"Bearer","expiresIn":3600}}"#),
+        ),
+        Answer::Modelled { code, header } => encode_error(
+            &ServiceError::from_code(
+                ErrorCode::ALL[usize::from(*code) % ErrorCode::ALL.len()],
+                "fuzz",
+            ),
+            *header,
+        ),
+        Answer::Other(r) => r.build(),
+        Answer::Transport(_) => return None,
+    })
+}
+
+fn transport_kind(k: u8) -> TransportErrorKind {
+    [
+        TransportErrorKind::Timeout,
+        TransportErrorKind::Connect,
+        TransportErrorKind::ConnectionClosed,
+        TransportErrorKind::Tls,
+        TransportErrorKind::Other,
+    ][usize::from(k) % 5]
+}
+
+fn target(callback: &Callback, state: &str) -> String {
+    match callback {
+        Callback::Approve => format!("/oauth/callback?code={CODE}&state={state}"),
+        Callback::Forged(bytes) => {
+            let forged: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            format!("/oauth/callback?code={CODE}&state={forged}")
+        }
+        Callback::Refuse(None) => "/oauth/callback?error=access_denied".to_owned(),
+        Callback::Refuse(Some(true)) => {
+            format!("/oauth/callback?error=access_denied&state={state}")
+        }
+        Callback::Refuse(Some(false)) => "/oauth/callback?error=x&state=not-it".to_owned(),
+        Callback::Favicon => "/favicon.ico".to_owned(),
+        Callback::Raw(raw) => raw.clone(),
+    }
+}
+
+fn run(input: Input) {
+    let Input { setup, wall, steps } = input;
+    let second = match setup.second {
+        Second::Milli => Duration::from_millis(1),
+        Second::One => Duration::from_secs(1),
+        Second::Zero => Duration::ZERO,
+        Second::Nanos(n) => Duration::from_nanos(n),
+    };
+    let config = AuthCodeConfig::default()
+        .second(second)
+        .max_retries(u32::from(setup.max_retries % 6))
+        .callback_timeout(setup.callback_timeout);
+    let endpoint = setup
+        .endpoint
+        .as_deref()
+        .and_then(|e| Endpoint::parse(e).ok())
+        .unwrap_or_else(|| resolve(&EndpointParams::region("us-east-1")).unwrap());
+    let mut input = AuthCodeInput::new(endpoint, "https://d-1234567890.awsapps.com/start", "fuzz");
+    if let Some(scopes) = &setup.scopes {
+        input = input.scopes(scopes.iter().cloned());
+    }
+    if let Some((secs, pkce)) = setup.cached {
+        let expires = wall
+            .checked_add(time::Duration::seconds(i64::from(secs)))
+            .unwrap_or(wall);
+        let registration = Registration::new("cached-cid", CLIENT_SECRET, expires);
+        input = input.registration(if pkce {
+            registration.with_grant_types(Some(vec!["authorization_code".into()]))
+        } else {
+            registration
+        });
+    }
+    let secrets = match &setup.random {
+        Some(random) => LoginSecrets::generate(random),
+        None => LoginSecrets::new(VERIFIER, STATE).unwrap(),
+    };
+    let state = secrets.state().expose().to_owned();
+    let verifier = secrets.verifier().expose().to_owned();
+    let t0 = Instant::now() + Duration::from_secs(3600);
+    let mut flow = AuthCodeFlow::new(input, config, setup.port, secrets, t0, wall, setup.seed);
+
+    let mut now = t0;
+    let mut latest = t0;
+    let mut deadline: Option<Instant> = None;
+    let mut accepted = false;
+    let mut exchanged = false;
+    let mut registered = false;
+    let bound = steps.len() + 40;
+    let mut steps = steps.into_iter();
+    let mut outputs = 0usize;
+    let secrets_shown = |shown: &str| {
+        for secret in [verifier.as_str(), CODE, CLIENT_SECRET, ACCESS_TOKEN] {
+            assert!(!shown.contains(secret), "Debug shows a secret: {shown}");
+        }
+    };
+
+    let result = loop {
+        outputs += 1;
+        assert!(outputs <= bound, "no end within {bound} outputs");
+        secrets_shown(&format!("{flow:?}"));
+        match flow.poll_output() {
+            Err(e) => panic!("poll_output with nothing in flight: {e}"),
+            Ok(Output::Event(Event::Authorize(request))) => {
+                assert!(deadline.is_none(), "a second authorize request");
+                assert!(request.url.as_str().contains(&format!("&state={state}&")));
+                deadline = Some(request.expires_at);
+                assert_eq!(flow.deadline(), deadline);
+            }
+            Ok(Output::Event(Event::Registered(r))) => {
+                assert!(!registered, "a second registration");
+                assert!(r.is_authorization_code());
+                registered = true;
+            }
+            Ok(Output::Event(other)) => panic!("an event the browser login never emits: {other:?}"),
+            Ok(Output::Done(result)) => break result,
+            Ok(Output::Timeout(at)) => {
+                let phase = flow.phase();
+                match steps.next() {
+                    Some(Step::Wake { delta_milli }) => {
+                        now = shift(now, i64::from(delta_milli), second)
+                    }
+                    Some(Step::Jump { secs }) => now = shift(now, i64::from(secs) * 1000, second),
+                    Some(Step::WakeOnTime) | None => now = at,
+                    Some(Step::Answer { answer, .. }) => {
+                        let misuse = match respond(&answer, phase, &setup, wall) {
+                            Some(r) => flow.handle_response(latest, wall, r),
+                            None => flow.handle_transport_error(latest, TransportErrorKind::Other),
+                        };
+                        assert_eq!(misuse, Err(MisuseError::NoRequestOutstanding));
+                        match flow.poll_output() {
+                            Ok(Output::Timeout(again)) => assert_eq!(again, at),
+                            other => panic!("after misuse: {other:?}"),
+                        }
+                        continue;
+                    }
+                    Some(Step::Callback(callback)) => {
+                        let target = target(&callback, &state);
+                        let reply = flow
+                            .handle_callback(now, &target)
+                            .expect("a callback while waiting");
+                        latest = latest.max(now);
+                        let _ = reply.http_response();
+                        if phase != Phase::Authorize {
+                            assert_eq!(reply, CallbackReply::NotWaiting);
+                            continue;
+                        }
+                        let d = deadline.expect("a deadline while waiting for the browser");
+                        match reply {
+                            CallbackReply::Accepted => {
+                                assert!(latest < d, "accepted at or after the deadline");
+                                assert!(target.contains(&format!("state={state}")), "{target}");
+                                accepted = true;
+                            }
+                            CallbackReply::Forged => assert!(matches!(
+                                flow.poll_output(),
+                                Ok(Output::Done(Err(AuthCodeError::StateMismatch)))
+                            )),
+                            CallbackReply::TimedOut => assert!(latest >= d),
+                            CallbackReply::Ignored => assert_eq!(flow.phase(), Phase::Authorize),
+                            CallbackReply::Refused(_) => assert!(flow.is_done()),
+                            other => panic!("{other:?} while waiting"),
+                        }
+                        continue;
+                    }
+                    Some(Step::Poll) => continue,
+                }
+                latest = latest.max(now);
+                flow.handle_timeout(now)
+                    .expect("handle_timeout while waiting is fine");
+            }
+            Ok(Output::Transmit(transmit)) => {
+                let phase = flow.phase();
+                let path = transmit.request.uri().path().to_owned();
+                match phase {
+                    Phase::Register => assert!(path.ends_with("/client/register"), "{path}"),
+                    Phase::Exchange => {
+                        assert!(path.ends_with("/token"), "{path}");
+                        assert!(accepted, "CreateToken without an accepted callback");
+                    }
+                    other => panic!("a request in {other:?}"),
+                }
+                secrets_shown(&format!("{transmit:?}"));
+                let (answer, latency_milli) = loop {
+                    match steps.next() {
+                        Some(Step::Answer {
+                            answer,
+                            latency_milli,
+                        }) => break (answer, i64::from(latency_milli)),
+                        Some(Step::Wake { delta_milli }) => {
+                            now = shift(now, i64::from(delta_milli), second);
+                            latest = latest.max(now);
+                            flow.handle_timeout(now)
+                                .expect("a spurious timeout in flight is a no-op");
+                        }
+                        Some(Step::Jump { secs }) => {
+                            now = shift(now, i64::from(secs) * 1000, second);
+                            latest = latest.max(now);
+                            flow.handle_timeout(now)
+                                .expect("a spurious timeout in flight is a no-op");
+                        }
+                        Some(Step::WakeOnTime) => {}
+                        Some(Step::Callback(callback)) => {
+                            let reply = flow
+                                .handle_callback(now, &target(&callback, &state))
+                                .expect("a callback while a request is out");
+                            latest = latest.max(now);
+                            assert_eq!(reply, CallbackReply::NotWaiting);
+                            assert_eq!(flow.phase(), phase);
+                        }
+                        Some(Step::Poll) => assert_eq!(
+                            flow.poll_output().err(),
+                            Some(MisuseError::RequestOutstanding)
+                        ),
+                        None => break (Answer::Success, 0),
+                    }
+                };
+                now = shift(now, latency_milli, second);
+                latest = latest.max(now);
+                match respond(&answer, phase, &setup, wall) {
+                    Some(response) => {
+                        flow.handle_response(now, wall, response)
+                            .expect("a response to the request in flight");
+                        if phase == Phase::Exchange {
+                            exchanged = true;
+                        }
+                    }
+                    None => {
+                        let Answer::Transport(k) = answer else {
+                            unreachable!()
+                        };
+                        flow.handle_transport_error(now, transport_kind(k))
+                            .expect("a transport error of the request in flight");
+                    }
+                }
+            }
+        }
+    };
+
+    if result.is_ok() {
+        assert!(accepted, "a token without an accepted callback");
+        assert!(exchanged, "a token without an answered exchange");
+    }
+    for _ in 0..2 {
+        match flow.poll_output() {
+            Ok(Output::Done(again)) => assert_eq!(again, result),
+            other => panic!("after Done: {other:?}"),
+        }
+    }
+    assert_eq!(flow.handle_timeout(latest), Err(MisuseError::Finished));
+    assert_eq!(
+        flow.handle_callback(
+            latest,
+            &format!("/oauth/callback?code={CODE}&state={state}")
+        ),
+        Err(MisuseError::Finished)
+    );
+    assert_eq!(
+        flow.handle_transport_error(latest, TransportErrorKind::Timeout),
+        Err(MisuseError::Finished)
+    );
+    assert_eq!(flow.phase(), Phase::Done);
+    if let Err(e) = &result {
+        let _ = e.to_string();
+    }
+    secrets_shown(&format!("{flow:?}"));
+}
+
+fuzz_target!(|input: Input| run(input));
