@@ -1,10 +1,12 @@
-//! The AWS CLI's caches in `~/.aws/sso/cache` (spec 6.3, 6.4): file names, file formats and
-//! timestamps, byte-compatible with what the AWS CLI writes. Pure: adapters do the file I/O.
+//! The AWS CLI's caches in `~/.aws/sso/cache` (spec 6.3, 6.4) and its role-credential cache in
+//! `~/.aws/cli/cache` (spec 6.8): file names, file formats and timestamps, byte-compatible with
+//! what the AWS CLI writes. Pure: adapters do the file I/O.
 //! The registration file's model is [`Registration`](crate::registration::Registration).
 
 mod keys;
 mod pyjson;
 mod registration;
+mod role_credentials;
 mod timestamp;
 mod token;
 
@@ -15,6 +17,10 @@ pub use keys::{
     registration_cache_key, registration_cache_key_input, role_credentials_cache_key,
     token_cache_key,
 };
+pub use role_credentials::{
+    CachedRoleCredentials, ROLE_CREDENTIALS_EXPIRY_WINDOW, SSO_PROVIDER_TYPE,
+};
+pub(crate) use timestamp::from_epoch_seconds_clamped;
 pub use timestamp::{format_timestamp, from_epoch_seconds, parse_timestamp, TimestampError};
 pub use token::CachedToken;
 

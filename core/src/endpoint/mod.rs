@@ -209,6 +209,27 @@ impl Endpoint {
             pq.push_str(path_and_query);
             http::uri::PathAndQuery::try_from(pq)?
         };
+        self.with_path_and_query(path_and_query)
+    }
+
+    /// The full URI of `path` (which starts with `/`) with `query` (already encoded, without
+    /// `?`; empty for none) under this endpoint.
+    pub fn uri_with_query(
+        &self,
+        path: &'static str,
+        query: &str,
+    ) -> Result<http::Uri, http::Error> {
+        if query.is_empty() {
+            return self.uri(path);
+        }
+        let pq = format!("{}{path}?{query}", self.base_path);
+        self.with_path_and_query(http::uri::PathAndQuery::try_from(pq)?)
+    }
+
+    fn with_path_and_query(
+        &self,
+        path_and_query: http::uri::PathAndQuery,
+    ) -> Result<http::Uri, http::Error> {
         let mut parts = http::uri::Parts::default();
         parts.scheme = Some(if self.https {
             http::uri::Scheme::HTTPS

@@ -22,6 +22,7 @@
 //! values count as unset.
 
 mod credentials;
+mod export;
 mod files;
 mod resolve;
 mod source;
@@ -34,6 +35,7 @@ pub use credentials::{
     parse_process_output, CredentialSource, ProcessCredentials, ProcessOutputError, StaticKeys,
     MAX_PROCESS_OUTPUT_BYTES,
 };
+pub use export::ExportError;
 pub use files::{expand_tilde, expand_vars, FileLocations, CONFIG_FILE_ENV, CREDENTIALS_FILE_ENV};
 pub use resolve::resolve;
 pub use source::{Setting, Source};
