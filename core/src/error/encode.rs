@@ -97,13 +97,18 @@ pub const PORTAL_ERROR_TYPE_SUFFIX: &str =
 
 /// Encodes `error` as the service would send it: its status, `Content-Type: application/json`,
 /// `x-amzn-RequestId` when the error has one, `x-amzn-ErrorType: <Shape>:<suffix>` when
-/// `with_type_header` is set, and the body: for a modelled error without an OAuth `error` (the
-/// portal's, see [`ServiceError::portal`]) `{"message": ...}`, otherwise an OAuth body
-/// (`error`, `error_description`, and `reason`, `endpoint`, `region` where the shape has them).
+/// `with_type_header` is set, and the body: `{"message": ...}` (restJson1's form, the portal's)
+/// for an error without an OAuth `error` that is modelled (see [`ServiceError::portal`]) or
+/// unknown with a `message` of its own; otherwise an OAuth body (`error`, `error_description`,
+/// and `reason`, `endpoint`, `region` where the shape has them).
 pub fn encode_error(error: &ServiceError, with_type_header: bool) -> http::Response<Vec<u8>> {
     let meta = error.meta();
-    let portal = error.code().is_some() && meta.error.is_none();
-    if portal {
+    let rest_json = meta.error.is_none()
+        && match error {
+            ServiceError::Unknown { message, .. } => message.is_some(),
+            modelled => modelled.code().is_some(),
+        };
+    if rest_json {
         let mut body = Map::new();
         if let Some(m) = error.message() {
             body.insert("message".to_owned(), Value::String(m.to_owned()));
