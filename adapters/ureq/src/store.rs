@@ -1,6 +1,8 @@
-//! The file-backed AWS SSO cache (`~/.aws/sso/cache`): atomic writes (temporary file in the
-//! same directory, fsync, rename), files 0600 and the directory 0700, and advisory locks so
-//! that concurrent processes neither corrupt a file nor log in or refresh twice.
+//! The file-backed caches the AWS tools share, each a [`CacheDir`]: `~/.aws/sso/cache` (tokens
+//! and registrations, [`SsoCache`]) and `~/.aws/cli/cache` (role credentials). Atomic writes
+//! (temporary file in the same directory, fsync, rename), files 0600 and the directory 0700,
+//! and advisory locks so that concurrent processes neither corrupt a file nor log in, refresh
+//! or fetch credentials twice.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
@@ -8,7 +10,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use ssooidc_core::cache::{CacheError, CachedToken, MAX_CACHE_FILE_BYTES};
+use ssooidc_core::cache::{
+    lock_record, parse_lock_record, CacheError, CachedRoleCredentials, CachedToken,
+    MAX_CACHE_FILE_BYTES,
+};
 use ssooidc_core::registration::Registration;
 
 /// A failure of the file store.
@@ -60,11 +65,51 @@ impl<T> Lookup<T> {
     }
 }
 
-/// The SSO cache directory.
+/// A file format of a cache directory (the core's formats, read and written as the AWS CLI
+/// does).
+pub trait CacheEntry: Sized {
+    /// Reads a file; an error makes the lookup [`Lookup::Corrupt`].
+    fn from_json(bytes: &[u8]) -> Result<Self, CacheError>;
+    /// The file's bytes.
+    fn to_json(&self) -> String;
+}
+
+impl CacheEntry for CachedToken {
+    fn from_json(bytes: &[u8]) -> Result<Self, CacheError> {
+        CachedToken::from_json(bytes)
+    }
+    fn to_json(&self) -> String {
+        CachedToken::to_json(self)
+    }
+}
+
+impl CacheEntry for Registration {
+    fn from_json(bytes: &[u8]) -> Result<Self, CacheError> {
+        Registration::from_json(bytes)
+    }
+    fn to_json(&self) -> String {
+        Registration::to_json(self)
+    }
+}
+
+impl CacheEntry for CachedRoleCredentials {
+    fn from_json(bytes: &[u8]) -> Result<Self, CacheError> {
+        CachedRoleCredentials::from_json(bytes)
+    }
+    fn to_json(&self) -> String {
+        CachedRoleCredentials::to_json(self)
+    }
+}
+
+/// A cache directory: `<key>.json` files of a [`CacheEntry`] format, written atomically, and
+/// `<key>.lock` files.
 #[derive(Debug, Clone)]
-pub struct SsoCache {
+pub struct CacheDir {
     dir: PathBuf,
 }
+
+/// The SSO cache directory (`~/.aws/sso/cache`): tokens and registrations.
+pub type SsoCache = CacheDir;
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
@@ -75,10 +120,10 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     }
 }
 
-impl SsoCache {
-    /// A cache in `dir` (normally `~/.aws/sso/cache`).
+impl CacheDir {
+    /// A cache in `dir` (`~/.aws/sso/cache`, `~/.aws/cli/cache`).
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        SsoCache { dir: dir.into() }
+        CacheDir { dir: dir.into() }
     }
 
     /// The directory.
@@ -106,31 +151,35 @@ impl SsoCache {
         Ok(Some((path, bytes)))
     }
 
-    /// Loads a token file.
-    pub fn load_token(&self, key: &str) -> Result<Lookup<CachedToken>, StoreError> {
+    /// Loads the file of `key` as a `T`.
+    pub fn load<T: CacheEntry>(&self, key: &str) -> Result<Lookup<T>, StoreError> {
         Ok(match self.read(key)? {
             None => Lookup::Missing,
-            Some((path, bytes)) => match CachedToken::from_json(&bytes) {
-                Ok(t) => Lookup::Found(t),
+            Some((path, bytes)) => match T::from_json(&bytes) {
+                Ok(entry) => Lookup::Found(entry),
                 Err(error) => Lookup::Corrupt { path, error },
             },
         })
+    }
+
+    /// Writes `entry` as the file of `key`, atomically.
+    pub fn save<T: CacheEntry>(&self, key: &str, entry: &T) -> Result<PathBuf, StoreError> {
+        self.write_atomic(key, entry.to_json().as_bytes())
+    }
+
+    /// Loads a token file.
+    pub fn load_token(&self, key: &str) -> Result<Lookup<CachedToken>, StoreError> {
+        self.load(key)
     }
 
     /// Loads a registration file.
     pub fn load_registration(&self, key: &str) -> Result<Lookup<Registration>, StoreError> {
-        Ok(match self.read(key)? {
-            None => Lookup::Missing,
-            Some((path, bytes)) => match Registration::from_json(&bytes) {
-                Ok(r) => Lookup::Found(r),
-                Err(error) => Lookup::Corrupt { path, error },
-            },
-        })
+        self.load(key)
     }
 
     /// Writes a token file atomically.
     pub fn save_token(&self, key: &str, token: &CachedToken) -> Result<PathBuf, StoreError> {
-        self.write_atomic(key, token.to_json().as_bytes())
+        self.save(key, token)
     }
 
     /// Writes a registration file atomically.
@@ -139,7 +188,7 @@ impl SsoCache {
         key: &str,
         registration: &Registration,
     ) -> Result<PathBuf, StoreError> {
-        self.write_atomic(key, registration.to_json().as_bytes())
+        self.save(key, registration)
     }
 
     /// Deletes the file of `key`; a missing file is fine.
@@ -155,23 +204,37 @@ impl SsoCache {
     /// Every `*.json` file of the directory that parses as a token file, with its key.
     /// Registration files and unreadable files are skipped.
     pub fn tokens(&self) -> Result<Vec<(String, CachedToken)>, StoreError> {
+        let mut out = Vec::new();
+        for key in self.keys_where(|_| true)? {
+            if let Ok(Lookup::Found(token)) = self.load_token(&key) {
+                out.push((key, token));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The keys of the `*.json` files whose bytes (at most [`MAX_CACHE_FILE_BYTES`] + 1 are
+    /// read) satisfy `select`, in order; files that cannot be read are skipped.
+    pub fn keys_where(&self, select: impl Fn(&[u8]) -> bool) -> Result<Vec<String>, StoreError> {
         let entries = match fs::read_dir(&self.dir) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(io_err(&self.dir)(e)),
         };
-        let mut out = Vec::new();
+        let mut keys = Vec::new();
         for entry in entries.flatten() {
             let name = entry.file_name();
             let Some(key) = name.to_str().and_then(|n| n.strip_suffix(".json")) else {
                 continue;
             };
-            if let Ok(Lookup::Found(token)) = self.load_token(key) {
-                out.push((key.to_owned(), token));
+            if let Ok(Some((_, bytes))) = self.read(key) {
+                if select(&bytes) {
+                    keys.push(key.to_owned());
+                }
             }
         }
-        out.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(out)
+        keys.sort();
+        Ok(keys)
     }
 
     /// Creates the directory (0700) if needed.
@@ -260,17 +323,18 @@ impl CacheLock {
         let mut text = String::new();
         self.file.rewind().ok()?;
         (&self.file).take(64).read_to_string(&mut text).ok()?;
-        text.trim().parse().ok()
+        parse_lock_record(&text)
     }
 
-    /// Records a refresh attempt at `epoch_seconds`.
+    /// Records a refresh attempt at `epoch_seconds`, as a JSON object that `aws sso logout`
+    /// (which parses every file of the directory) skips.
     pub fn record_attempt(&mut self, epoch_seconds: i64) -> Result<(), StoreError> {
         use std::io::Seek;
         let path = self.path.clone();
         self.file.set_len(0).map_err(io_err(&path))?;
         self.file.rewind().map_err(io_err(&path))?;
         self.file
-            .write_all(epoch_seconds.to_string().as_bytes())
+            .write_all(lock_record(epoch_seconds).as_bytes())
             .map_err(io_err(&path))
     }
 }
