@@ -1,9 +1,10 @@
-//! `sessions` and `logout`: what is cached, and removing it.
+//! `sessions` and `logout`: what is cached, and logging out.
 
 use std::collections::BTreeMap;
 
 use ssooidc_ureq::core::cache::{format_timestamp, token_cache_key};
 use ssooidc_ureq::core::refresh::is_refreshable;
+use ssooidc_ureq::core::text::for_terminal;
 use time::OffsetDateTime;
 
 use crate::cli::LogoutArgs;
@@ -73,35 +74,22 @@ pub fn list(ctx: &Context) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `logout`: delete cached tokens (every one, or one sso-session's); keep registrations.
+/// `logout`: what `aws sso logout` does (the portal's `Logout` for every cached token, the
+/// tokens and the SSO role credentials deleted, registrations kept), or the same for one
+/// sso-session. A `Logout` call that fails is a warning; the rest goes on.
 pub fn logout(ctx: &Context, args: LogoutArgs) -> Result<(), Failure> {
     let sessions = ctx.sessions()?;
-    let cache = &sessions.cache;
-    let keys: Vec<String> = match &args.sso_session {
-        Some(name) => vec![token_cache_key(name)],
-        None => cache
-            .tokens()
-            .map_err(|e| Failure::other(e.to_string()))?
-            .into_iter()
-            .map(|(key, _)| key)
-            .collect(),
-    };
-    let mut removed = 0;
-    for key in keys {
-        // Only token files: a registration under the same key is left alone.
-        if matches!(
-            cache.load_token(&key),
-            Ok(ssooidc_ureq::store::Lookup::Found(_))
-        ) && cache
-            .remove(&key)
-            .map_err(|e| Failure::other(e.to_string()))?
-        {
-            removed += 1;
-        }
+    let report = sessions.logout(args.sso_session.as_deref())?;
+    for warning in &report.warnings {
+        eprintln!("warning: {}", for_terminal(warning));
     }
     eprintln!(
-        "removed {removed} cached token(s) from {}",
-        cache.dir().display()
+        "removed {} cached token(s) from {} ({} logged out at the portal) and {} cached credential(s) from {}",
+        report.tokens_removed.len(),
+        sessions.cache.dir().display(),
+        report.logged_out,
+        report.credentials_removed.len(),
+        sessions.cli_cache.dir().display(),
     );
     Ok(())
 }

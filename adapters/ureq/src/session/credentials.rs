@@ -7,10 +7,9 @@ use std::path::PathBuf;
 
 use ssooidc_core::cache::CachedRoleCredentials;
 use ssooidc_core::portal::GetRoleCredentials;
-use ssooidc_core::{CallError, ServiceError};
 use time::OffsetDateTime;
 
-use super::{describe, Session, SessionError, SessionSelector, Sessions};
+use super::{portal_error, Session, SessionError, SessionSelector, Sessions};
 use crate::store::{Lookup, StoreError};
 
 /// Where [`Sessions::role_credentials`] got its credentials.
@@ -113,16 +112,7 @@ impl Sessions {
         let answer = self
             .portal_client(&session.region)?
             .get_role_credentials(&input)
-            .map_err(|e| match e {
-                CallError::Service {
-                    error: ServiceError::Unauthorized { .. },
-                    ..
-                } => SessionError::Unauthorized {
-                    session: describe(session),
-                    source: e,
-                },
-                other => SessionError::Call(other),
-            })?;
+            .map_err(|e| portal_error(session, e))?;
         let entry = CachedRoleCredentials::from_portal(&answer.role_credentials, account_id);
         self.cli_cache.save(&key, &entry)?;
         Ok(found(entry, CredentialsSource::Fetched, warnings))

@@ -24,6 +24,7 @@ use crate::device::LoginError;
 use crate::environment::Environment;
 use crate::store::{CacheDir, SsoCache, StoreError};
 
+mod assignments;
 mod credentials;
 mod login;
 mod logout;
@@ -73,6 +74,21 @@ pub enum SessionError {
     /// The login ended without a token.
     #[error(transparent)]
     Login(#[from] LoginError),
+}
+
+/// A failed portal call with the session's token: a refused token is
+/// [`SessionError::Unauthorized`], anything else [`SessionError::Call`].
+pub(crate) fn portal_error(session: &Session, error: CallError) -> SessionError {
+    match error {
+        CallError::Service {
+            error: ssooidc_core::ServiceError::Unauthorized { .. },
+            ..
+        } => SessionError::Unauthorized {
+            session: describe(session),
+            source: error,
+        },
+        other => SessionError::Call(other),
+    }
 }
 
 /// How a session is named in messages.
