@@ -9,15 +9,6 @@ use ssooidc_core::endpoint::{resolve_for, EndpointError, EndpointParams};
 use ssooidc_core::settings::{resolve, CredentialsFile, Explicit, Inputs, Service};
 use ssooidc_core::ConfigError;
 
-fn params(region: Option<&str>, fips: bool, dual: bool, endpoint: Option<&str>) -> EndpointParams {
-    EndpointParams {
-        region: region.map(str::to_owned),
-        use_fips: fips,
-        use_dual_stack: dual,
-        endpoint: endpoint.map(str::to_owned),
-    }
-}
-
 #[test]
 fn the_sso_models_endpoint_tests() {
     let cases: &[(&str, bool, bool, &str)] = &[
@@ -266,7 +257,8 @@ fn the_sso_models_endpoint_tests() {
         ),
     ];
     for &(region, fips, dual, expected) in cases {
-        let got = resolve_for(Service::Sso, &params(Some(region), fips, dual, None))
+        let params = EndpointParams::region(region).fips(fips).dual_stack(dual);
+        let got = resolve_for(Service::Sso, &params)
             .unwrap_or_else(|e| panic!("{region} fips={fips} dual={dual}: {e}"));
         assert_eq!(got.url(), expected, "{region} fips={fips} dual={dual}");
     }
@@ -275,31 +267,29 @@ fn the_sso_models_endpoint_tests() {
 #[test]
 fn the_models_custom_endpoint_and_error_cases() {
     let sso = |p: EndpointParams| resolve_for(Service::Sso, &p);
-    let custom = Some("https://example.com");
+    let custom = "https://example.com";
+    let in_us_east_1 = || EndpointParams::region("us-east-1");
+    assert_eq!(sso(in_us_east_1().endpoint(custom)).unwrap().url(), custom);
     assert_eq!(
-        sso(params(Some("us-east-1"), false, false, custom))
+        sso(EndpointParams::default().endpoint(custom))
             .unwrap()
             .url(),
-        "https://example.com"
+        custom
     );
     assert_eq!(
-        sso(params(None, false, false, custom)).unwrap().url(),
-        "https://example.com"
-    );
-    assert_eq!(
-        sso(params(Some("us-east-1"), true, false, custom)),
+        sso(in_us_east_1().fips(true).endpoint(custom)),
         Err(EndpointError::FipsWithCustomEndpoint)
     );
     assert_eq!(
-        sso(params(Some("us-east-1"), false, true, custom)),
+        sso(in_us_east_1().dual_stack(true).endpoint(custom)),
         Err(EndpointError::DualStackWithCustomEndpoint)
     );
     assert_eq!(
-        sso(params(None, false, false, None)),
+        sso(EndpointParams::default()),
         Err(EndpointError::MissingRegion)
     );
     assert_eq!(
-        sso(params(Some("a.b"), false, false, None)),
+        sso(EndpointParams::region("a.b")),
         Err(EndpointError::InvalidRegion("a.b".to_owned()))
     );
 }

@@ -275,24 +275,15 @@ fn every_modelled_portal_error_decodes_for_every_operation() {
 #[test]
 fn portal_errors_are_classified_for_retries() {
     let decode = |r| GetRoleCredentials::parse_response(&r).unwrap_err();
-    let throttled = decode(error(
-        429,
-        Some("TooManyRequestsException"),
-        r#"{"message":"x"}"#,
-    ));
-    assert_eq!(
-        throttled.service_error().unwrap().retry_kind(),
-        RetryKind::Throttling
-    );
-    let unauthorized = decode(error(
-        401,
-        Some("UnauthorizedException"),
-        r#"{"message":"x"}"#,
-    ));
-    assert_eq!(
-        unauthorized.service_error().unwrap().retry_kind(),
-        RetryKind::Never
-    );
+    let kind = |status, shape| {
+        decode(error(status, Some(shape), r#"{"message":"x"}"#))
+            .service_error()
+            .unwrap()
+            .retry_kind()
+    };
+    assert_eq!(kind(429, "TooManyRequestsException"), RetryKind::Throttling);
+    assert_eq!(kind(401, "UnauthorizedException"), RetryKind::Never);
+    assert_eq!(kind(404, "ResourceNotFoundException"), RetryKind::Never);
     // Without the header botocore names the error by its status; 429 stays throttling.
     let bare = decode(error(429, None, r#"{"message":"Rate exceeded"}"#));
     let bare = bare.service_error().unwrap();

@@ -12,11 +12,13 @@ use ssooidc_emulator::{
     NINETY_DAYS,
 };
 
-/// A local emulator of the AWS SSO OIDC service (IAM Identity Center OIDC).
+/// A local emulator of the AWS SSO OIDC service (IAM Identity Center OIDC) and of the SSO portal
+/// for the tokens it issues.
 ///
 /// Prints its base URL on the first line of stdout, then serves until Ctrl-C. Point a client at
-/// it with AWS_ENDPOINT_URL_SSO_OIDC=<base URL> (or --endpoint-url). People approve device codes
-/// at <base URL>/device.
+/// it with AWS_ENDPOINT_URL_SSO_OIDC=<base URL> (or --endpoint-url), and the portal's
+/// (GetRoleCredentials, ListAccounts, ListAccountRoles, Logout) with AWS_ENDPOINT_URL_SSO=<base
+/// URL>. People approve device codes at <base URL>/device.
 ///
 /// All lifetimes and intervals are protocol seconds (the numbers on the wire); --second sets how
 /// long one of them really lasts.

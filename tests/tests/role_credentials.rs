@@ -36,6 +36,12 @@ fn dev_credentials_key() -> String {
     role_credentials_cache_key("111122223333", "ReadOnly", Some("my-sso"), START_URL)
 }
 
+/// Its file in `~/.aws/cli/cache`.
+fn dev_credentials_file(home: &Home) -> std::path::PathBuf {
+    home.cli_cache_dir()
+        .join(format!("{}.json", dev_credentials_key()))
+}
+
 fn portal_requests(emu: &RunningEmulator) -> usize {
     requests_to(emu, Target::GetRoleCredentials).len()
 }
@@ -59,11 +65,7 @@ fn credentials_after_a_login_then_from_the_cache_without_a_request() {
         .expect("credentials");
     assert_eq!(first.source, CredentialsSource::Fetched);
     assert!(first.warnings.is_empty(), "{:?}", first.warnings);
-    assert_eq!(
-        first.path,
-        home.cli_cache_dir()
-            .join(format!("{}.json", dev_credentials_key()))
-    );
+    assert_eq!(first.path, dev_credentials_file(&home));
     let sent = requests_to(&emu, Target::GetRoleCredentials);
     assert_eq!(sent.len(), 1);
     assert_eq!(
@@ -105,9 +107,7 @@ fn credentials_after_a_login_then_from_the_cache_without_a_request() {
 fn an_entry_the_aws_cli_wrote_is_used_and_one_near_expiry_is_renewed() {
     let emu = approving_emulator(emulator_config());
     let home = logged_in("creds-renew", &emu);
-    let path = home
-        .cli_cache_dir()
-        .join(format!("{}.json", dev_credentials_key()));
+    let path = dev_credentials_file(&home);
     let write = |from_now: time::Duration| {
         std::fs::create_dir_all(home.cli_cache_dir()).unwrap();
         std::fs::write(
@@ -153,9 +153,7 @@ fn short_lived_credentials_are_fetched_each_time() {
 fn a_corrupt_entry_is_a_miss_with_a_warning() {
     let emu = approving_emulator(emulator_config());
     let home = logged_in("creds-corrupt", &emu);
-    let path = home
-        .cli_cache_dir()
-        .join(format!("{}.json", dev_credentials_key()));
+    let path = dev_credentials_file(&home);
     std::fs::create_dir_all(home.cli_cache_dir()).unwrap();
     for garbage in [
         &b"{\"ProviderType\": \"sso\", \"Creden"[..],

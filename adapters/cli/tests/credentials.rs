@@ -147,28 +147,16 @@ fn export_and_env_lines() {
     s.login();
     let json: Value = serde_json::from_str(&s.ok(&["credentials", "--profile", "dev"])).unwrap();
     let exported = s.ok(&["credentials", "--profile", "dev", "--export"]);
-    let lines: Vec<&str> = exported.lines().collect();
-    assert_eq!(
-        lines,
-        [
-            format!(
-                "export AWS_ACCESS_KEY_ID={}",
-                json["AccessKeyId"].as_str().unwrap()
-            ),
-            format!(
-                "export AWS_SECRET_ACCESS_KEY={}",
-                json["SecretAccessKey"].as_str().unwrap()
-            ),
-            format!(
-                "export AWS_SESSION_TOKEN={}",
-                json["SessionToken"].as_str().unwrap()
-            ),
-            format!(
-                "export AWS_CREDENTIAL_EXPIRATION={}",
-                json["Expiration"].as_str().unwrap()
-            ),
-        ]
-    );
+    let expected: String = [
+        ("AWS_ACCESS_KEY_ID", "AccessKeyId"),
+        ("AWS_SECRET_ACCESS_KEY", "SecretAccessKey"),
+        ("AWS_SESSION_TOKEN", "SessionToken"),
+        ("AWS_CREDENTIAL_EXPIRATION", "Expiration"),
+    ]
+    .iter()
+    .map(|(var, member)| format!("export {var}={}\n", json[member].as_str().unwrap()))
+    .collect();
+    assert_eq!(exported, expected);
     let env = s.ok(&["credentials", "--profile", "dev", "--output", "env"]);
     assert_eq!(env, exported.replace("export ", ""));
     // A shell takes the exports as they are.

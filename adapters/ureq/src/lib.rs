@@ -1,9 +1,10 @@
 //! # ssooidc-ureq
 //!
 //! A blocking AWS SSO OIDC client over [ureq](https://docs.rs/ureq): a [`Client`] built from a
-//! [`Config`] with one method per operation, the device login ([`device::device_login`]), and
-//! the AWS CLI-compatible session store ([`session::Sessions`]: cached tokens, refresh,
-//! login). It only moves bytes, sleeps and touches files: requests, decoding, retries,
+//! [`Config`] with one method per operation (SSO OIDC's, and the SSO portal's on
+//! [`Client::portal`]), the device login ([`device::device_login`]), and the AWS CLI-compatible
+//! session store ([`session::Sessions`]: cached tokens, refresh, login, AWS credentials for the
+//! profile's account and role in one call, logout). It only moves bytes, sleeps and touches files: requests, decoding, retries,
 //! settings resolution and every protocol decision come from [`ssooidc-core`](ssooidc_core),
 //! re-exported as [`core`] so that one dependency is enough.
 #![forbid(unsafe_code)]

@@ -425,6 +425,59 @@ mod tests {
         let mut second = cache.lock("k", Duration::from_secs(1)).unwrap();
         assert_eq!(second.last_attempt(), Some(1_700_000_000));
         drop(second);
+        // A JSON object without `accessToken`: what `aws sso logout` skips.
+        let record = fs::read_to_string(dir.join("k.lock")).unwrap();
+        assert_eq!(record, r#"{"lastRefreshAttempt": 1700000000}"#);
+        // The bare number of earlier versions is still read.
+        fs::write(dir.join("k.lock"), "1600000000").unwrap();
+        assert_eq!(
+            cache
+                .lock("k", Duration::from_secs(1))
+                .unwrap()
+                .last_attempt(),
+            Some(1_600_000_000)
+        );
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn one_cache_dir_type_serves_the_role_credential_cache() {
+        let dir = temp_dir("cli-cache");
+        let cache = CacheDir::new(dir.join("cli").join("cache"));
+        let entry = CachedRoleCredentials::from_json(
+            br#"{"ProviderType": "sso", "Credentials": {"AccessKeyId": "ASIA", "SecretAccessKey": "s", "SessionToken": "t", "Expiration": "2026-01-15T19:00:00Z", "AccountId": "1"}}"#,
+        )
+        .unwrap();
+        let path = cache.save("role", &entry).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), entry.to_json());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+        assert_eq!(
+            cache.load::<CachedRoleCredentials>("role").unwrap().found(),
+            Some(entry)
+        );
+        fs::write(cache.path("other"), br#"{"ProviderType": "assume-role"}"#).unwrap();
+        fs::write(cache.path("bad"), b"1700000000").unwrap();
+        assert_eq!(
+            cache
+                .keys_where(ssooidc_core::cache::is_logout_credentials_file)
+                .unwrap(),
+            ["role"]
+        );
+        assert_eq!(
+            cache.keys_where(|_| true).unwrap(),
+            ["bad", "other", "role"]
+        );
+        assert!(matches!(
+            cache.load::<CachedRoleCredentials>("other").unwrap(),
+            Lookup::Corrupt { .. }
+        ));
         fs::remove_dir_all(dir).unwrap();
     }
 }

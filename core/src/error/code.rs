@@ -148,28 +148,6 @@ const TABLE: &[(ErrorCode, &str, Option<&str>, u16)] = &[
 ];
 
 impl ErrorCode {
-    /// Every modelled error of both services: SSO OIDC's in the spec's order, then the
-    /// portal's own.
-    pub const ALL: [ErrorCode; 17] = [
-        ErrorCode::AccessDenied,
-        ErrorCode::AuthorizationPending,
-        ErrorCode::ExpiredToken,
-        ErrorCode::InternalServer,
-        ErrorCode::InvalidClient,
-        ErrorCode::InvalidClientMetadata,
-        ErrorCode::InvalidGrant,
-        ErrorCode::InvalidRedirectUri,
-        ErrorCode::InvalidRequest,
-        ErrorCode::InvalidRequestRegion,
-        ErrorCode::InvalidScope,
-        ErrorCode::SlowDown,
-        ErrorCode::UnauthorizedClient,
-        ErrorCode::UnsupportedGrantType,
-        ErrorCode::Unauthorized,
-        ErrorCode::TooManyRequests,
-        ErrorCode::ResourceNotFound,
-    ];
-
     /// The 14 errors SSO OIDC models, in the spec's order. Each has an OAuth `error` value.
     pub const OIDC: [ErrorCode; 14] = [
         ErrorCode::AccessDenied,
@@ -195,6 +173,21 @@ impl ErrorCode {
         ErrorCode::TooManyRequests,
         ErrorCode::ResourceNotFound,
     ];
+
+    /// Every modelled error of both services: [`OIDC`](Self::OIDC)'s, then the portal's own
+    /// (its `InvalidRequestException` is OIDC's).
+    pub const ALL: [ErrorCode; 17] = {
+        let mut all = [ErrorCode::AccessDenied; 17];
+        let mut i = 0;
+        while i < Self::OIDC.len() {
+            all[i] = Self::OIDC[i];
+            i += 1;
+        }
+        all[14] = ErrorCode::Unauthorized;
+        all[15] = ErrorCode::TooManyRequests;
+        all[16] = ErrorCode::ResourceNotFound;
+        all
+    };
 
     fn row(self) -> (ErrorCode, &'static str, Option<&'static str>, u16) {
         // TABLE is in the declaration order of the enum.

@@ -97,10 +97,10 @@ pub const PORTAL_ERROR_TYPE_SUFFIX: &str =
 
 /// Encodes `error` as the service would send it: its status, `Content-Type: application/json`,
 /// `x-amzn-RequestId` when the error has one, `x-amzn-ErrorType: <Shape>:<suffix>` when
-/// `with_type_header` is set, and the body: `{"message": ...}` (restJson1's form, the portal's)
-/// for an error without an OAuth `error` that is modelled (see [`ServiceError::portal`]) or
-/// unknown with a `message` of its own; otherwise an OAuth body (`error`, `error_description`,
-/// and `reason`, `endpoint`, `region` where the shape has them).
+/// `with_type_header` is set, and the body: restJson1's `message` (the portal's form) for an
+/// error without an OAuth `error` that is modelled (see [`ServiceError::portal`]) or unknown with
+/// a `message` of its own; otherwise the OAuth `error` and `error_description`. Either way with
+/// `reason`, `endpoint` and `region` where the shape has them.
 pub fn encode_error(error: &ServiceError, with_type_header: bool) -> http::Response<Vec<u8>> {
     let meta = error.meta();
     let rest_json = meta.error.is_none()
@@ -108,13 +108,6 @@ pub fn encode_error(error: &ServiceError, with_type_header: bool) -> http::Respo
             ServiceError::Unknown { message, .. } => message.is_some(),
             modelled => modelled.code().is_some(),
         };
-    if rest_json {
-        let mut body = Map::new();
-        if let Some(m) = error.message() {
-            body.insert("message".to_owned(), Value::String(m.to_owned()));
-        }
-        return respond(error, with_type_header, PORTAL_ERROR_TYPE_SUFFIX, body);
-    }
     let mut body = Map::new();
     let mut put = |k: &str, v: Option<&str>| {
         if let Some(v) = v {
@@ -137,8 +130,13 @@ pub fn encode_error(error: &ServiceError, with_type_header: bool) -> http::Respo
         }
         _ => {}
     }
-    put("error_description", error.message());
-    respond(error, with_type_header, ERROR_TYPE_SUFFIX, body)
+    if rest_json {
+        put("message", error.message());
+        respond(error, with_type_header, PORTAL_ERROR_TYPE_SUFFIX, body)
+    } else {
+        put("error_description", error.message());
+        respond(error, with_type_header, ERROR_TYPE_SUFFIX, body)
+    }
 }
 
 fn respond(

@@ -2,11 +2,26 @@
 //! `ListAccounts` and `ListAccountRoles`, as a table or as the AWS CLI's JSON.
 
 use serde::Serialize;
+use ssooidc_core::portal::{AccountInfo, RoleInfo};
 use ssooidc_core::text::for_terminal;
 
 use crate::cli::{AccountsArgs, ListFormat, RolesArgs};
 use crate::context::Context;
 use crate::exit::Failure;
+
+/// `aws sso list-accounts`'s output (its pages merged), members in the model's order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct AccountList<'a> {
+    account_list: &'a [AccountInfo],
+}
+
+/// `aws sso list-account-roles`'s output (its pages merged).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RoleList<'a> {
+    role_list: &'a [RoleInfo],
+}
 
 /// `accounts`.
 pub fn accounts(ctx: &Context, args: AccountsArgs) -> Result<(), Failure> {
@@ -16,7 +31,9 @@ pub fn accounts(ctx: &Context, args: AccountsArgs) -> Result<(), Failure> {
         .accounts(selector.clone())
         .map_err(|e| Failure::session(e, &selector))?;
     match args.output {
-        ListFormat::Json => print_json(&serde_json::json!({ "accountList": accounts })),
+        ListFormat::Json => print_json(&AccountList {
+            account_list: &accounts,
+        }),
         ListFormat::Table => print_table(
             &["ACCOUNT ID", "NAME", "EMAIL"],
             accounts.iter().map(|a| {
@@ -39,7 +56,7 @@ pub fn roles(ctx: &Context, args: RolesArgs) -> Result<(), Failure> {
         .account_roles(selector.clone(), &args.account_id)
         .map_err(|e| Failure::session(e, &selector))?;
     match args.output {
-        ListFormat::Json => print_json(&serde_json::json!({ "roleList": roles })),
+        ListFormat::Json => print_json(&RoleList { role_list: &roles }),
         ListFormat::Table => print_table(
             &["ROLE", "ACCOUNT ID"],
             roles
