@@ -317,16 +317,19 @@ fn accounts_page(ids: &[&str], next: Option<&str>) -> Response<Vec<u8>> {
     ok(&format!(r#"{{"accountList":[{}]{next}}}"#, list.join(",")))
 }
 
-/// Drives `pages` with scripted answers; returns the result, the `next_token` query of every
-/// request sent, and the waits.
-fn run(
-    mut pages: Pages<ListAccounts>,
-    answers: Vec<Result<Response<Vec<u8>>, TransportError>>,
-) -> (
+/// What a scripted listing did: its result, the `next_token` query of every request sent, and
+/// the waits.
+type Run = (
     Result<Vec<AccountInfo>, CallError>,
     Vec<Option<String>>,
     Vec<Duration>,
-) {
+);
+
+/// Drives `pages` with scripted answers.
+fn run(
+    mut pages: Pages<ListAccounts>,
+    answers: Vec<Result<Response<Vec<u8>>, TransportError>>,
+) -> Run {
     let mut now = Instant::now();
     let mut answers = answers.into_iter();
     let mut sent = Vec::new();

@@ -384,7 +384,10 @@ fn logout_calls_logout_and_clears_both_caches_keeping_registrations() {
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
     assert_eq!(report.logged_out, 1);
     assert_eq!(report.tokens_removed, [home.cache_file(MY_SSO_TOKEN_KEY)]);
-    assert_eq!(report.credentials_removed, [creds.path.clone()]);
+    assert_eq!(
+        report.credentials_removed,
+        std::slice::from_ref(&creds.path)
+    );
     let logouts = requests_to(&emu, Target::Logout);
     assert_eq!(logouts.len(), 1);
     assert_eq!(
