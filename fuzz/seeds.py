@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of the byte-framed fuzz targets into fuzz/corpus/<target>/ from the
-spec's vectors (shared/spec/aws-sso-oidc.md sections 6.1, 6.3, 6.4, 8.1-8.5 and 8.8) and the
+spec's vectors (shared/spec/aws-sso-oidc.md sections 6.1, 6.3, 6.4, 8.1-8.5 and 8.8), the SSO
+portal's (docs/protocol/portal.md#vectors, docs/protocol/caches.md#role-credential-cache) and the
 test fixtures. Run it again after changing a vector; the files are committed.
 
 The response framing is the one documented in fuzz/src/lib.rs: status (2 bytes, big-endian,
@@ -119,6 +120,34 @@ TOKENS = [
     '{"accessToken":"a","expiresAt":"2022-02-23T21:56:47+00:00","clientId":"c","clientSecret":"s","expiresAt2":"x"}',
 ]
 
+PORTAL = ":http://internal.amazon.com/coral/com.amazonaws.switchboard.portal/"
+
+# The SSO portal (docs/protocol/portal.md#vectors): answers, then errors.
+PORTAL_SUCCESSES = [
+    '{"roleCredentials":{"accessKeyId":"ASIAEXAMPLE","secretAccessKey":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY","sessionToken":"IQoJb3JpZ2luX2VjEXAMPLE==","expiration":1768503600000}}',
+    '{"roleCredentials":{"accessKeyId":"A","secretAccessKey":"S","sessionToken":"T","expiration":-62167219200001}}',
+    '{"nextToken":"p2","accountList":[{"accountId":"111122223333","accountName":"Development","emailAddress":"dev@example.com"},{"accountId":"444455556666"}]}',
+    '{"roleList":[{"roleName":"ReadOnly","accountId":"111122223333"}],"nextToken":null}',
+    '{"accountList":null,"nextToken":""}',
+    "",
+]
+PORTAL_ERRORS = [
+    (401, "UnauthorizedException" + PORTAL, '{"message":"Session token not found or invalid"}'),
+    (429, "TooManyRequestsException" + PORTAL, '{"message":"Rate exceeded"}'),
+    (404, "ResourceNotFoundException", '{"message":"Not found"}'),
+    (400, "InvalidRequestException" + PORTAL, '{"message":"1 validation error detected"}'),
+    (403, "ForbiddenException", '{"message":"No access"}'),
+    (429, None, '{"message":"Rate exceeded"}'),
+]
+
+# ~/.aws/cli/cache entries (docs/protocol/caches.md#role-credential-cache) and lock records.
+ROLE_CACHE = [
+    '{"ProviderType": "sso", "Credentials": {"AccessKeyId": "ASIAEXAMPLE", "SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "SessionToken": "IQoJb3JpZ2luX2VjEXAMPLE==", "Expiration": "2026-01-15T19:00:00Z", "AccountId": "123456789012"}}',
+    '{"Credentials": {"AccessKeyId": "A", "SecretAccessKey": "S", "SessionToken": "T", "Expiration": "2022-02-23T21:56:47+00:00"}, "AssumedRoleUser": {}, "ProviderType": "assume-role"}',
+    '{"lastRefreshAttempt": 1700000000}',
+    "1700000000",
+]
+
 TIMESTAMPS = [
     "2021-12-07T01:19:12Z",
     "2021-12-07T01:19:12.000Z",
@@ -211,13 +240,19 @@ def write(target, contents):
             f.write(data)
 
 
-def main():
-    responses = [framed(200, [(2, "application/json"), (1, REQUEST_ID)], b) for b in SUCCESSES]
-    for status, error_type, body in ERRORS:
+def framed_answers(successes, errors):
+    """Each success as a 200 and each (status, x-amzn-errortype or None, body) error, framed."""
+    out = [framed(200, [(2, "application/json"), (1, REQUEST_ID)], b) for b in successes]
+    for status, error_type, body in errors:
         headers = [(2, "application/json"), (1, REQUEST_ID)]
         if error_type:
             headers.insert(0, (0, error_type))
-        responses.append(framed(status, headers, body))
+        out.append(framed(status, headers, body))
+    return out
+
+
+def main():
+    responses = framed_answers(SUCCESSES, ERRORS)
     for target in [
         "register_client",
         "start_device_authorization",
@@ -226,6 +261,8 @@ def main():
         "error_decode",
     ]:
         write(target, responses)
+    portal = framed_answers(PORTAL_SUCCESSES, PORTAL_ERRORS)
+    write("portal", portal + [framed(200, [], b) for b in ROLE_CACHE])
     write("config_parse", CONFIGS)
     write("cache_files", TOKENS)
     write("timestamp", TIMESTAMPS)

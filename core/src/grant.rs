@@ -144,7 +144,7 @@ mod tests {
                 ErrorCode::SlowDown => "slow_down",
                 ErrorCode::AccessDenied => "denied",
                 ErrorCode::ExpiredToken => "expired",
-                ErrorCode::InternalServer => "retryable",
+                ErrorCode::InternalServer | ErrorCode::TooManyRequests => "retryable",
                 _ => "fatal",
             };
             let got = match outcome {

@@ -5,8 +5,10 @@
 //! socket, a file, a clock or the environment: adapters (such as `ssooidc-ureq`) move the bytes.
 //!
 //! - [`operations`]: the four operations' wire types, each implementing [`Operation`].
-//! - [`error`]: [`ServiceError`], the service's 14 modelled errors plus `Unknown`, decoded by the
-//!   rules of the AWS restJson1 protocol with an OAuth fallback, and classified for retries.
+//! - [`portal`]: the SSO portal's operations (role credentials, accounts, roles, logout), the
+//!   same way, and [`portal::Pages`] for its paginated lists.
+//! - [`error`]: [`ServiceError`], the modelled errors of both services plus `Unknown`, decoded by
+//!   the rules of the AWS restJson1 protocol with an OAuth fallback, and classified for retries.
 //! - [`endpoint`]: region to URL for every partition, FIPS, dual-stack and overrides.
 //! - [`Secret`]: the wrapper every sensitive member uses; `Debug` and `Display` are redacted.
 //!
@@ -49,6 +51,7 @@ pub mod error;
 pub mod grant;
 pub mod machine;
 pub mod operations;
+pub mod portal;
 pub mod refresh;
 pub mod registration;
 pub mod retry;

@@ -1,11 +1,13 @@
 //! The AWS CLI's session rules as pure functions: which session a command works on, which cache
-//! files it uses, the client name it registers, the token cache entry a login writes, and
-//! whether a cached token is refreshed. The adapters do the file I/O and the HTTP; every
+//! files it uses (token, registration, role credentials), the client name it registers, the
+//! token cache entry a login writes, and whether a cached token is refreshed. The adapters do the file I/O and the HTTP; every
 //! decision is here.
 
 use time::OffsetDateTime;
 
-use crate::cache::{registration_cache_key, token_cache_key, CachedToken};
+use crate::cache::{
+    registration_cache_key, role_credentials_cache_key, token_cache_key, CachedToken,
+};
 use crate::config::{AwsConfig, ConfigError};
 use crate::device::Token;
 use crate::endpoint::Endpoint;
@@ -154,6 +156,58 @@ impl Session {
         })
     }
 
+    /// Sets the account and role of role credentials, over the profile's `sso_account_id` and
+    /// `sso_role_name` (a command's `--account-id` / `--role-name`).
+    pub fn with_role(mut self, account_id: Option<String>, role_name: Option<String>) -> Self {
+        if account_id.is_some() {
+            self.account_id = account_id;
+        }
+        if role_name.is_some() {
+            self.role_name = role_name;
+        }
+        self
+    }
+
+    /// The account and role whose credentials this session's profile gives
+    /// (`sso_account_id`, `sso_role_name`): both are needed, as for botocore's SSO credential
+    /// provider, else [`ConfigError::MissingKey`].
+    pub fn role(&self) -> Result<(&str, &str), ConfigError> {
+        let missing = |key| ConfigError::MissingKey {
+            section: self.section(),
+            key,
+        };
+        let account = self
+            .account_id
+            .as_deref()
+            .ok_or_else(|| missing("sso_account_id"))?;
+        let role = self
+            .role_name
+            .as_deref()
+            .ok_or_else(|| missing("sso_role_name"))?;
+        Ok((account, role))
+    }
+
+    /// The role-credential cache key (`~/.aws/cli/cache/<key>.json`) of [`role`](Self::role):
+    /// keyed by the sso-session name, or by the start URL for a legacy profile.
+    pub fn role_credentials_key(&self) -> Result<String, ConfigError> {
+        let (account, role) = self.role()?;
+        Ok(role_credentials_cache_key(
+            account,
+            role,
+            self.session_name.as_deref(),
+            &self.start_url,
+        ))
+    }
+
+    /// The config section this session comes from, for messages.
+    fn section(&self) -> String {
+        match &self.selector {
+            SessionSelector::Profile(p) => format!("profile {p}"),
+            SessionSelector::SsoSession(s) => format!("sso-session {s}"),
+            SessionSelector::StartUrl { start_url, .. } => format!("the session of {start_url}"),
+        }
+    }
+
     /// Whether this is an sso-session (refreshable) rather than a legacy profile.
     pub fn is_sso_session(&self) -> bool {
         self.session_name.is_some()
@@ -240,6 +294,38 @@ mod tests {
             "botocore-client-1768478400"
         );
         assert!(!legacy.is_sso_session());
+    }
+
+    #[test]
+    fn role_credentials_need_both_settings_and_follow_the_clis_key() {
+        let config = AwsConfig::parse(CONFIG).unwrap();
+        let dev = Session::resolve(SessionSelector::Profile("dev".into()), &config).unwrap();
+        assert_eq!(dev.role().unwrap(), ("111122223333", "ReadOnly"));
+        assert_eq!(
+            dev.role_credentials_key().unwrap(),
+            role_credentials_cache_key("111122223333", "ReadOnly", Some("my-sso"), "x")
+        );
+        let legacy = Session::resolve(SessionSelector::Profile("legacy".into()), &config).unwrap();
+        assert_eq!(
+            legacy.role(),
+            Err(ConfigError::MissingKey {
+                section: "profile legacy".into(),
+                key: "sso_account_id"
+            })
+        );
+        let legacy = legacy.with_role(Some("123456789012".into()), Some("ReadOnly".into()));
+        assert_eq!(
+            legacy.role_credentials_key().unwrap(),
+            "30bbb2b1278a4c1fb1b943c46c1ef6501807f657",
+            "the legacy key hashes the start URL (caches.md vector)"
+        );
+        let session = Session::resolve(SessionSelector::SsoSession("my-sso".into()), &config)
+            .unwrap()
+            .with_role(Some("123456789012".into()), None);
+        assert_eq!(
+            session.role().unwrap_err().to_string(),
+            "sso-session my-sso is missing the required setting `sso_role_name`"
+        );
     }
 
     #[test]

@@ -178,7 +178,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// RFC 3986 percent-encoding of everything but the unreserved characters.
-fn uri_encode(s: &str, keep_slash: bool) -> String {
+pub(crate) fn uri_encode(s: &str, keep_slash: bool) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
         if b.is_ascii_alphanumeric()

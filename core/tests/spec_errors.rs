@@ -177,11 +177,7 @@ fn e_rows_decode_with_the_suffixed_header() {
         assert_eq!(err.status(), status, "{row}");
         assert_eq!(err.message(), Some(description), "{row}");
         assert_eq!(err.request_id(), Some(REQUEST_ID), "{row}");
-        assert_eq!(
-            err.meta().error.as_deref(),
-            Some(code.oauth_error()),
-            "{row}"
-        );
+        assert_eq!(err.meta().error.as_deref(), code.oauth_error(), "{row}");
         assert_eq!(err.to_string(), format!("{shape}: {description}"), "{row}");
     }
 }

@@ -44,6 +44,84 @@ pub enum RefreshTokenPolicy {
     Never,
 }
 
+/// An AWS account the emulated portal assigns to every user, with the roles (permission sets)
+/// they may take in it.
+///
+/// ```
+/// use ssooidc_emulator::PortalAccount;
+/// let a: PortalAccount = "111122223333:Development=ReadOnly,AdministratorAccess".parse().unwrap();
+/// assert_eq!(a.account_name, "Development");
+/// assert_eq!(a.roles, ["ReadOnly", "AdministratorAccess"]);
+/// let b: PortalAccount = "444455556666=ReadOnly".parse().unwrap();
+/// assert_eq!(b.account_name, "444455556666");
+/// assert!("123=".parse::<PortalAccount>().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PortalAccount {
+    /// The account id.
+    pub account_id: String,
+    /// Its display name.
+    pub account_name: String,
+    /// Its email address.
+    pub email_address: String,
+    /// The roles that may be taken in it.
+    pub roles: Vec<String>,
+}
+
+impl PortalAccount {
+    /// An account named `name` with `roles`; its email address is made up from the name.
+    pub fn new<I, S>(account_id: impl Into<String>, name: impl Into<String>, roles: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let account_name = name.into();
+        PortalAccount {
+            account_id: account_id.into(),
+            email_address: format!(
+                "{}@example.com",
+                account_name.to_ascii_lowercase().replace(' ', "-")
+            ),
+            account_name,
+            roles: roles.into_iter().map(Into::into).collect(),
+        }
+    }
+}
+
+impl std::str::FromStr for PortalAccount {
+    type Err = String;
+
+    /// `ID[:NAME]=ROLE[,ROLE...]`, as `--account` takes it.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let bad = || format!("invalid account {s:?}: expected ID[:NAME]=ROLE[,ROLE...]");
+        let (account, roles) = s.split_once('=').ok_or_else(bad)?;
+        let (id, name) = account.split_once(':').unwrap_or((account, account));
+        let roles: Vec<&str> = roles
+            .split(',')
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .collect();
+        if id.trim().is_empty() || roles.is_empty() {
+            return Err(bad());
+        }
+        Ok(PortalAccount::new(id.trim(), name.trim(), roles))
+    }
+}
+
+/// The accounts of [`Config::default`]: `111122223333` (Development: `ReadOnly`,
+/// `AdministratorAccess`) and `444455556666` (Production: `ReadOnly`).
+pub fn default_accounts() -> Vec<PortalAccount> {
+    vec![
+        PortalAccount::new(
+            "111122223333",
+            "Development",
+            ["ReadOnly", "AdministratorAccess"],
+        ),
+        PortalAccount::new("444455556666", "Production", ["ReadOnly"]),
+    ]
+}
+
 /// Configuration of an [`Emulator`](crate::Emulator). Every lifetime and interval is in
 /// *protocol seconds*: the numbers on the wire. [`Config::second`] says how long one of them
 /// really lasts.
@@ -105,6 +183,13 @@ pub struct Config {
     pub max_recorded_requests: usize,
     /// Print one line per request to stderr. Default `false`.
     pub log_requests: bool,
+    /// The accounts and roles the portal assigns to every user. Default [`default_accounts`].
+    pub accounts: Vec<PortalAccount>,
+    /// Lifetime of the role credentials `GetRoleCredentials` gives. Default `3600`.
+    pub role_credentials_lifetime: u32,
+    /// How many accounts or roles a page of `ListAccounts` / `ListAccountRoles` holds when the
+    /// request does not ask for fewer (`max_result`). Default `20`.
+    pub page_size: u32,
 }
 
 impl Default for Config {
@@ -129,6 +214,9 @@ impl Default for Config {
             public_url: None,
             max_recorded_requests: 10_000,
             log_requests: false,
+            accounts: default_accounts(),
+            role_credentials_lifetime: 3600,
+            page_size: 20,
         }
     }
 }
@@ -197,6 +285,24 @@ impl Config {
     /// Sets [`Config::port`].
     pub fn port(mut self, port: u16) -> Self {
         self.port = port;
+        self
+    }
+
+    /// Sets [`Config::accounts`].
+    pub fn accounts(mut self, accounts: Vec<PortalAccount>) -> Self {
+        self.accounts = accounts;
+        self
+    }
+
+    /// Sets [`Config::role_credentials_lifetime`].
+    pub fn role_credentials_lifetime(mut self, seconds: u32) -> Self {
+        self.role_credentials_lifetime = seconds;
+        self
+    }
+
+    /// Sets [`Config::page_size`] (at least 1).
+    pub fn page_size(mut self, size: u32) -> Self {
+        self.page_size = size.max(1);
         self
     }
 }

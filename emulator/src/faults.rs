@@ -7,8 +7,9 @@
 //! ```
 //!
 //! * `TARGET`: `RegisterClient`, `StartDeviceAuthorization`, `CreateToken`,
-//!   `CreateTokenWithIAM`, `Authorize` (`/authorize`), `Device` (the verification page) or `*`
-//!   (every request, unknown paths included). Case-insensitive.
+//!   `CreateTokenWithIAM`, `Authorize` (`/authorize`), `Device` (the verification page), the
+//!   portal's `GetRoleCredentials`, `ListAccounts`, `ListAccountRoles`, `Logout`, or `*` (every
+//!   request, unknown paths included). Case-insensitive.
 //! * `#N`: only the N-th request to the target (1-based, counted from when the rule was added);
 //!   `#N+`: the N-th and every later one; no `#`: every request.
 //! * `ACTION`:
@@ -55,6 +56,14 @@ pub enum Target {
     Authorize,
     /// The verification page, `GET` or `POST /device`.
     Device,
+    /// The portal's `GET /federation/credentials`.
+    GetRoleCredentials,
+    /// The portal's `GET /assignment/accounts`.
+    ListAccounts,
+    /// The portal's `GET /assignment/roles`.
+    ListAccountRoles,
+    /// The portal's `POST /logout`.
+    Logout,
     /// In a rule: every request. As a request's target: a path the emulator does not serve.
     Any,
 }
@@ -69,6 +78,10 @@ impl Target {
             Target::CreateTokenWithIam => "CreateTokenWithIAM",
             Target::Authorize => "Authorize",
             Target::Device => "Device",
+            Target::GetRoleCredentials => "GetRoleCredentials",
+            Target::ListAccounts => "ListAccounts",
+            Target::ListAccountRoles => "ListAccountRoles",
+            Target::Logout => "Logout",
             Target::Any => "*",
         }
     }
@@ -94,6 +107,10 @@ impl FromStr for Target {
             Target::CreateTokenWithIam,
             Target::Authorize,
             Target::Device,
+            Target::GetRoleCredentials,
+            Target::ListAccounts,
+            Target::ListAccountRoles,
+            Target::Logout,
             Target::Any,
         ];
         all.into_iter()
@@ -101,7 +118,8 @@ impl FromStr for Target {
             .ok_or_else(|| {
                 format!(
                     "unknown fault target {s:?}: expected RegisterClient, StartDeviceAuthorization, \
-                     CreateToken, CreateTokenWithIAM, Authorize, Device or *"
+                     CreateToken, CreateTokenWithIAM, Authorize, Device, GetRoleCredentials, \
+                     ListAccounts, ListAccountRoles, Logout or *"
                 )
             })
     }

@@ -12,6 +12,14 @@
 //! | `POST /token?aws_iam=t` | CreateTokenWithIAM: a simple version (see below) |
 //! | `GET /authorize` | the authorization-code flow: consent page or immediate redirect |
 //! | `GET`/`POST /device` | the verification page (`verificationUri`) a person approves on |
+//! | `GET /federation/credentials` | the SSO portal's GetRoleCredentials |
+//! | `GET /assignment/accounts`, `GET /assignment/roles` | the portal's ListAccounts and ListAccountRoles (paginated) |
+//! | `POST /logout` | the portal's Logout |
+//!
+//! The portal operations accept the access tokens this emulator issued (until they expire or
+//! are logged out), for the accounts and roles of [`Config::accounts`]; role credentials expire
+//! after [`Config::role_credentials_lifetime`]. So one base URL serves both services
+//! (`AWS_ENDPOINT_URL`, or `AWS_ENDPOINT_URL_SSO_OIDC` and `AWS_ENDPOINT_URL_SSO`).
 //!
 //! It behaves like the service: `interval` and `slow_down` (the required interval grows by 5
 //! with each `slow_down`), codes expire (`ExpiredTokenException`), device codes are single-use
@@ -62,7 +70,10 @@ mod service;
 
 use std::net::SocketAddr;
 
-pub use config::{parse_duration, Approval, Config, RefreshTokenPolicy, NINETY_DAYS};
+pub use config::{
+    default_accounts, parse_duration, Approval, Config, PortalAccount, RefreshTokenPolicy,
+    NINETY_DAYS,
+};
 pub use faults::{FaultAction, FaultRule, Target, When};
 pub use record::RecordedRequest;
 pub use server::Handler;

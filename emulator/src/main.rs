@@ -8,14 +8,17 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use ssooidc_emulator::{
-    parse_duration, Approval, Config, Emulator, FaultRule, RefreshTokenPolicy, NINETY_DAYS,
+    parse_duration, Approval, Config, Emulator, FaultRule, PortalAccount, RefreshTokenPolicy,
+    NINETY_DAYS,
 };
 
-/// A local emulator of the AWS SSO OIDC service (IAM Identity Center OIDC).
+/// A local emulator of the AWS SSO OIDC service (IAM Identity Center OIDC) and of the SSO portal
+/// for the tokens it issues.
 ///
 /// Prints its base URL on the first line of stdout, then serves until Ctrl-C. Point a client at
-/// it with AWS_ENDPOINT_URL_SSO_OIDC=<base URL> (or --endpoint-url). People approve device codes
-/// at <base URL>/device.
+/// it with AWS_ENDPOINT_URL_SSO_OIDC=<base URL> (or --endpoint-url), and the portal's
+/// (GetRoleCredentials, ListAccounts, ListAccountRoles, Logout) with AWS_ENDPOINT_URL_SSO=<base
+/// URL>. People approve device codes at <base URL>/device.
 ///
 /// All lifetimes and intervals are protocol seconds (the numbers on the wire); --second sets how
 /// long one of them really lasts.
@@ -106,6 +109,19 @@ struct Args {
     #[arg(long, value_name = "URL")]
     public_url: Option<String>,
 
+    /// An account of the SSO portal, ID[:NAME]=ROLE[,ROLE...]; repeatable. Default:
+    /// 111122223333:Development=ReadOnly,AdministratorAccess and 444455556666:Production=ReadOnly.
+    #[arg(long = "account", value_name = "ACCOUNT")]
+    accounts: Vec<PortalAccount>,
+
+    /// Lifetime of the portal's role credentials, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 3600)]
+    role_credentials_lifetime: u32,
+
+    /// Accounts or roles per page of the portal's lists.
+    #[arg(long, value_name = "N", default_value_t = 20)]
+    page_size: u32,
+
     /// Do not log requests to stderr.
     #[arg(long, short)]
     quiet: bool,
@@ -114,7 +130,8 @@ struct Args {
 const FAULT_HELP: &str = "\
 Fault rules (--fault), syntax TARGET[#N[+]]=ACTION:
   TARGET  RegisterClient | StartDeviceAuthorization | CreateToken | CreateTokenWithIAM |
-          Authorize | Device | *   (case-insensitive)
+          Authorize | Device | GetRoleCredentials | ListAccounts | ListAccountRoles | Logout |
+          *   (case-insensitive)
   #N      only the N-th request to TARGET (1-based); #N+ the N-th and all later; none: every
   ACTION  an error shape name (SlowDownException, AuthorizationPendingException,
           InternalServerException, ...): that error, encoded as the service does
@@ -176,7 +193,11 @@ fn config(args: Args) -> Config {
     c.max_body_bytes = args.max_body_bytes;
     c.public_url = args.public_url;
     c.log_requests = !args.quiet;
-    c
+    if !args.accounts.is_empty() {
+        c.accounts = args.accounts;
+    }
+    c.role_credentials_lifetime = args.role_credentials_lifetime;
+    c.page_size(args.page_size)
 }
 
 fn main() -> ExitCode {
@@ -209,7 +230,7 @@ fn main() -> ExitCode {
         println!("{}", emulator.base_url());
         eprintln!(
             "ssooidc-emulator: listening. Point a client at it with\n  \
-             export AWS_ENDPOINT_URL_SSO_OIDC={0}\n\
+             export AWS_ENDPOINT_URL_SSO_OIDC={0} AWS_ENDPOINT_URL_SSO={0}\n\
              Verification page: {0}/device   Stop with Ctrl-C.",
             emulator.base_url()
         );

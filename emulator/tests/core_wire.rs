@@ -6,22 +6,7 @@ mod common;
 use common::*;
 use ssooidc_core::endpoint::Endpoint;
 use ssooidc_core::operations::{CreateToken, RegisterClient, StartDeviceAuthorization};
-use ssooidc_core::{ErrorCode, Operation, ResponseError};
-
-fn send<O: Operation>(
-    http: &Http,
-    endpoint: &Endpoint,
-    input: &O,
-) -> Result<O::Output, ResponseError> {
-    let request = input.to_request(endpoint).unwrap();
-    let mut response = http.agent.run(request).unwrap();
-    let body = response.body_mut().read_to_vec().unwrap();
-    let mut b = http::Response::builder().status(response.status());
-    for (k, v) in response.headers() {
-        b = b.header(k, v);
-    }
-    O::parse_response(&b.body(body).unwrap())
-}
+use ssooidc_core::ErrorCode;
 
 #[test]
 fn device_flow_with_the_core_wire_types() {

@@ -30,6 +30,7 @@ PAIRS = [
     ("e2e_no_wait", "ureq_device_login", "floor_ureq_posts"),
     ("e2e_no_wait", "async_reqwest_device_login", "floor_reqwest_posts"),
     ("cli", "token_cache_hit", "floor_spawn_true"),
+    ("cli", "credentials_cache_hit", "floor_spawn_true"),
 ]
 
 

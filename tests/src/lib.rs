@@ -259,21 +259,22 @@ impl Drop for TempDir {
 #[derive(Debug)]
 pub struct Home {
     dir: TempDir,
-    /// The environment: `HOME`, and `AWS_ENDPOINT_URL_SSO_OIDC` when an emulator was given.
+    /// The environment: `HOME`, and `AWS_ENDPOINT_URL_SSO_OIDC` and `AWS_ENDPOINT_URL_SSO`
+    /// (the portal) when an emulator was given.
     pub env: HashMap<String, String>,
 }
 
 impl Home {
-    /// A new empty home. `emu`: where `AWS_ENDPOINT_URL_SSO_OIDC` points.
+    /// A new empty home. `emu`: where `AWS_ENDPOINT_URL_SSO_OIDC` and `AWS_ENDPOINT_URL_SSO`
+    /// point.
     pub fn new(label: &str, emu: Option<&RunningEmulator>) -> Self {
         let dir = TempDir::new(label);
         let mut env = HashMap::new();
         env.insert("HOME".to_owned(), dir.path().display().to_string());
         if let Some(emu) = emu {
-            env.insert(
-                "AWS_ENDPOINT_URL_SSO_OIDC".to_owned(),
-                emu.base_url().to_owned(),
-            );
+            for service in ["AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL_SSO"] {
+                env.insert(service.to_owned(), emu.base_url().to_owned());
+            }
         }
         Home { dir, env }
     }
@@ -297,6 +298,22 @@ impl Home {
         std::fs::write(aws.join("config"), text).expect("write config");
     }
 
+    /// Writes a cache file as the AWS tools do: mode 0600 (a looser one is repaired with a
+    /// warning), its directory created.
+    pub fn write_cache_file(&self, path: impl AsRef<Path>, bytes: impl AsRef<[u8]>) {
+        let path = path.as_ref();
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).expect("mkdir cache");
+        }
+        std::fs::write(path, bytes).expect("write cache file");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))
+                .expect("chmod 600");
+        }
+    }
+
     /// `~/.aws/sso/cache`.
     pub fn cache_dir(&self) -> PathBuf {
         self.path().join(".aws").join("sso").join("cache")
@@ -305,6 +322,11 @@ impl Home {
     /// A cache file by key.
     pub fn cache_file(&self, key: &str) -> PathBuf {
         self.cache_dir().join(format!("{key}.json"))
+    }
+
+    /// `~/.aws/cli/cache`: the role-credential cache.
+    pub fn cli_cache_dir(&self) -> PathBuf {
+        self.path().join(".aws").join("cli").join("cache")
     }
 
     /// [`Sessions::from_env_map`] over [`Home::env`].

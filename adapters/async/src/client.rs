@@ -1,5 +1,6 @@
-//! [`Client`]: one async method per operation, over any [`HttpSend`] and [`Timer`]. Each call
-//! is a [`Call`] machine of the core (which applies the retry policy), driven by the one loop
+//! [`Client`]: one async method per operation (SSO OIDC's and the SSO portal's), over any
+//! [`HttpSend`] and [`Timer`]. Each call is a [`Call`] machine of the core (which applies the
+//! retry policy), or for a paginated list the core's [`Pages`] machine, driven by the one loop
 //! in `driver.rs`.
 
 use std::hash::{BuildHasher, Hasher};
@@ -10,6 +11,10 @@ use ssooidc_core::machine::{Call, Transmit};
 use ssooidc_core::operations::{
     CreateToken, CreateTokenOutput, CreateTokenWithIam, CreateTokenWithIamOutput, RegisterClient,
     RegisterClientOutput, StartDeviceAuthorization, StartDeviceAuthorizationOutput,
+};
+use ssooidc_core::portal::{
+    AccountInfo, GetRoleCredentials, GetRoleCredentialsOutput, ListAccountRoles, ListAccounts,
+    Logout, Pages, Paginated, RoleInfo,
 };
 use ssooidc_core::retry::RetryPolicy;
 use ssooidc_core::settings::{CredentialSource, Settings, StaticKeys};
@@ -97,6 +102,20 @@ impl<T: HttpSend, R: Timer> Client<T, R> {
         Ok(client)
     }
 
+    /// A client of the SSO portal for `region` (an sso-session's `sso_region`) by resolved
+    /// [`Settings`]: the configured portal endpoint (`AWS_ENDPOINT_URL_SSO`, ...) or the
+    /// region's `portal.sso` endpoint, and the settings' retries. The portal's calls are not
+    /// signed: no credentials are needed.
+    pub fn portal_from_settings(
+        transport: T,
+        timer: R,
+        settings: &Settings,
+        region: &str,
+    ) -> Result<Self, ConfigError> {
+        let endpoint = settings.resolve_portal_endpoint(region)?;
+        Ok(Self::new(transport, timer, endpoint).retry(RetryPolicy::new(settings.retry_config())))
+    }
+
     /// Sets the retry policy (clones of a policy share its quota).
     pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
@@ -153,6 +172,48 @@ impl<T: HttpSend, R: Timer> Client<T, R> {
         input: &CreateTokenWithIam,
     ) -> Result<CreateTokenWithIamOutput, CallError> {
         self.call(input).await
+    }
+
+    /// The portal's `GetRoleCredentials` (on a client of the portal's endpoint, see
+    /// [`portal_from_settings`](Self::portal_from_settings)).
+    pub async fn get_role_credentials(
+        &self,
+        input: &GetRoleCredentials,
+    ) -> Result<GetRoleCredentialsOutput, CallError> {
+        self.call(input).await
+    }
+
+    /// Every page of the portal's `ListAccounts`, from `input`'s page on.
+    pub async fn list_accounts(&self, input: &ListAccounts) -> Result<Vec<AccountInfo>, CallError> {
+        self.paginate(input.clone()).await
+    }
+
+    /// Every page of the portal's `ListAccountRoles`, from `input`'s page on.
+    pub async fn list_account_roles(
+        &self,
+        input: &ListAccountRoles,
+    ) -> Result<Vec<RoleInfo>, CallError> {
+        self.paginate(input.clone()).await
+    }
+
+    /// The portal's `Logout`: ends the access token's session on the server.
+    pub async fn logout(&self, input: &Logout) -> Result<(), CallError> {
+        self.call(input).await
+    }
+
+    /// Every page of a paginated operation, each page through the retry policy (the core's
+    /// [`Pages`] machine).
+    pub async fn paginate<O: Paginated>(&self, input: O) -> Result<Vec<O::Item>, CallError> {
+        let mut pages = Pages::new(
+            input,
+            &self.endpoint,
+            &self.retry,
+            self.timer.now(),
+            random_seed(),
+        );
+        drive(self, None, &mut pages, None, |never| match *never {})
+            .await
+            .unwrap_or_else(|stop| Err(stop.into_call_error(O::NAME)))
     }
 
     /// Sends any operation through the retry policy and decodes its answer.

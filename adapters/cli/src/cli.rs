@@ -91,7 +91,15 @@ pub enum Command {
     CreateTokenWithIam(CreateTokenWithIamArgs),
     /// Print a valid access token of a session, refreshing it when it is due.
     Token(TokenArgs),
-    /// Delete cached tokens (registrations are kept).
+    /// Print AWS credentials for the profile's sso_account_id and sso_role_name, as a
+    /// credential_process prints them; reuses the AWS CLI's cache (~/.aws/cli/cache).
+    Credentials(CredentialsArgs),
+    /// List the AWS accounts the SSO session can reach.
+    Accounts(AccountsArgs),
+    /// List the roles the SSO session can take in an account.
+    Roles(RolesArgs),
+    /// Log out as `aws sso logout` does: end each cached session at the portal, delete the
+    /// cached tokens and SSO role credentials (registrations are kept).
     Logout(LogoutArgs),
     /// List cached sessions and when their tokens expire.
     Sessions,
@@ -280,9 +288,76 @@ pub struct TokenArgs {
 /// `logout`.
 #[derive(Debug, Args)]
 pub struct LogoutArgs {
-    /// Only this sso-session's token (default: every cached token).
+    /// Only this sso-session: its token, and the cached credentials of the profiles using it
+    /// (default: every cached token and every SSO entry of ~/.aws/cli/cache).
     #[arg(long, value_name = "NAME")]
     pub sso_session: Option<String>,
+}
+
+/// `credentials`.
+#[derive(Debug, Args)]
+pub struct CredentialsArgs {
+    /// The session (or `--profile`).
+    #[command(flatten)]
+    pub session: SessionArgs,
+    /// The account (default: the profile's sso_account_id).
+    #[arg(long, value_name = "ID")]
+    pub account_id: Option<String>,
+    /// The role (default: the profile's sso_role_name).
+    #[arg(long, value_name = "NAME")]
+    pub role_name: Option<String>,
+    /// Print `export AWS_ACCESS_KEY_ID=...` lines for a shell (`eval "$(ssooidc credentials
+    /// --export)"`) instead of JSON.
+    #[arg(long, conflicts_with = "output")]
+    pub export: bool,
+    /// `json`: the credential_process JSON; `env`: KEY=value lines, as in a .env file.
+    #[arg(long, value_enum, default_value_t = CredentialsFormat::Json)]
+    pub output: CredentialsFormat,
+}
+
+/// Output formats of `credentials`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CredentialsFormat {
+    /// The credential_process JSON (Version, AccessKeyId, SecretAccessKey, SessionToken,
+    /// Expiration).
+    #[value(alias = "process")]
+    Json,
+    /// KEY=value lines.
+    Env,
+}
+
+/// `accounts`.
+#[derive(Debug, Args)]
+pub struct AccountsArgs {
+    /// The session (or `--profile`).
+    #[command(flatten)]
+    pub session: SessionArgs,
+    /// `table` or `json` ({"accountList": [...]}, as `aws sso list-accounts`).
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub output: ListFormat,
+}
+
+/// `roles`.
+#[derive(Debug, Args)]
+pub struct RolesArgs {
+    /// The session (or `--profile`).
+    #[command(flatten)]
+    pub session: SessionArgs,
+    /// The account whose roles to list.
+    #[arg(long, value_name = "ID")]
+    pub account_id: String,
+    /// `table` or `json` ({"roleList": [...]}, as `aws sso list-account-roles`).
+    #[arg(long, value_enum, default_value_t = ListFormat::Table)]
+    pub output: ListFormat,
+}
+
+/// Output formats of the lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// Aligned columns.
+    Table,
+    /// JSON.
+    Json,
 }
 
 /// Output formats.

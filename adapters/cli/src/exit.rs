@@ -1,7 +1,7 @@
 //! How the command fails: the AWS CLI's exit codes and message forms. The library's errors say
 //! what is wrong; the advice on what to run is added here.
 
-use ssooidc_core::text::for_terminal;
+use ssooidc_ureq::core::text::for_terminal;
 use ssooidc_ureq::core::ErrorCode;
 use ssooidc_ureq::device::LoginError;
 use ssooidc_ureq::session::{SessionError, SessionSelector};
@@ -21,6 +21,10 @@ pub const SERVICE: i32 = 254;
 pub const OTHER: i32 = 255;
 /// Interrupted with Ctrl-C (128 + SIGINT).
 pub const INTERRUPTED: i32 = 130;
+
+/// What the AWS CLI says when an SSO session has expired or its token is refused (botocore's
+/// `UnauthorizedSSOTokenError`).
+pub const SSO_SESSION_EXPIRED: &str = "The SSO session associated with this profile has expired or is otherwise invalid. To refresh this SSO session run aws sso login with the corresponding profile.";
 
 /// A failure to report: the message for stderr and the exit code.
 #[derive(Debug)]
@@ -57,30 +61,46 @@ impl Failure {
     }
 
     /// A session failure, with the advice the AWS CLI gives for it (`selector`: the session the
-    /// command worked on, for the command to suggest).
+    /// command worked on, for the command to suggest). A session that expired and cannot be
+    /// refreshed, or whose token the portal refused, gets the AWS CLI's own words
+    /// (botocore's `UnauthorizedSSOTokenError`) and exit 255.
     pub fn session(e: SessionError, selector: &SessionSelector) -> Self {
         let flags = selector.as_flags();
+        let why = for_terminal(&e.to_string()).into_owned();
         match e {
             SessionError::NotLoggedIn { .. } => {
-                Failure::other(format!("{e}; run `ssooidc login {flags}` to log in"))
+                Failure::other(format!("{why}; run `ssooidc login {flags}` to log in"))
             }
-            SessionError::Expired { .. } => {
-                Failure::other(format!("{e}; run `ssooidc login {flags}` to log in again"))
+            SessionError::Expired { .. } | SessionError::Unauthorized { .. } => {
+                Failure::other(format!(
+                    "{SSO_SESSION_EXPIRED}\n{why}; run `ssooidc login {flags}` to log in again"
+                ))
             }
             SessionError::Login(LoginError::Flow(
                 flow @ (DeviceFlowError::AnswerLost(_) | DeviceFlowError::AlreadyExpired { .. }),
-            )) => Failure::other(format!("{flow}; run `ssooidc login {flags}` again")),
+            )) => Failure::other(format!(
+                "{}; run `ssooidc login {flags}` again",
+                for_terminal(&flow.to_string())
+            )),
             SessionError::Login(LoginError::Flow(flow))
                 if flow.service_error().and_then(|e| e.code())
                     == Some(ErrorCode::InvalidClient) =>
             {
                 let mut failure = Failure::from(LoginError::Flow(flow));
+                failure.message = for_terminal(&failure.message).into_owned();
                 failure.message.push_str(
                     ". The service refused a newly registered client too: check that the session's sso_region is the region of your IAM Identity Center and that sso_start_url is right",
                 );
                 failure
             }
-            other => other.into(),
+            other => {
+                // Service messages come from a server: safe for a terminal before they reach it.
+                let failure = Failure::from(other);
+                Failure {
+                    message: for_terminal(&failure.message).into_owned(),
+                    ..failure
+                }
+            }
         }
     }
 }

@@ -64,6 +64,9 @@ fn run(cli: Cli, env: &HashMap<String, String>) -> Result<(), Failure> {
             commands::low_level::create_token_with_iam(&context()?, args)
         }
         Command::Token(args) => commands::token::run(&context()?, args),
+        Command::Credentials(args) => commands::credentials::run(&context()?, args),
+        Command::Accounts(args) => commands::assignments::accounts(&context()?, args),
+        Command::Roles(args) => commands::assignments::roles(&context()?, args),
         Command::Logout(args) => commands::sessions::logout(&context()?, args),
         Command::Sessions => commands::sessions::list(&context()?),
         Command::Configure(ConfigureCommand::List) => commands::configure::list(&context()?),

@@ -47,13 +47,15 @@ impl Home {
         names
     }
 
-    /// The command with a clean environment: HOME, the emulator's endpoint, fast protocol time.
+    /// The command with a clean environment: HOME, the emulator's endpoint (OIDC and the
+    /// portal), fast protocol time.
     fn command(&self, emulator: &RunningEmulator) -> Command {
         let mut c = Command::new(BIN);
         c.env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", &self.dir)
             .env("AWS_ENDPOINT_URL_SSO_OIDC", emulator.base_url())
+            .env("AWS_ENDPOINT_URL_SSO", emulator.base_url())
             .env("SSOOIDC_PROTOCOL_SECOND_MS", "10")
             .stdin(Stdio::null());
         c

@@ -1,5 +1,6 @@
-//! [`Client`]: one blocking method per operation, each a [`Call`] machine of the core (which
-//! applies the retry policy) driven by the one loop in `driver.rs`.
+//! [`Client`]: one blocking method per operation (SSO OIDC's and the SSO portal's), each a
+//! [`Call`] machine of the core (which applies the retry policy), or for a paginated list the
+//! core's [`Pages`] machine, driven by the one loop in `driver.rs`.
 
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;
@@ -10,6 +11,10 @@ use ssooidc_core::machine::{Call, Transmit};
 use ssooidc_core::operations::{
     CreateToken, CreateTokenOutput, CreateTokenWithIam, CreateTokenWithIamOutput, RegisterClient,
     RegisterClientOutput, StartDeviceAuthorization, StartDeviceAuthorizationOutput,
+};
+use ssooidc_core::portal::{
+    AccountInfo, GetRoleCredentials, GetRoleCredentialsOutput, ListAccountRoles, ListAccounts,
+    Logout, Pages, Paginated, RoleInfo,
 };
 use ssooidc_core::retry::RetryPolicy;
 use ssooidc_core::settings::StaticKeys;
@@ -111,6 +116,14 @@ impl Client {
         Self::with_endpoint(config, endpoint)
     }
 
+    /// A client of the SSO portal for `region` (an sso-session's `sso_region`): the configured
+    /// portal endpoint (`AWS_ENDPOINT_URL_SSO`, `sso` in the profile's services section...) or
+    /// the region's `portal.sso` endpoint, with FIPS and dual-stack as configured.
+    pub fn portal(config: Config, region: &str) -> Result<Self, ConfigError> {
+        let endpoint = config.settings.resolve_portal_endpoint(region)?;
+        Self::with_endpoint(config, endpoint)
+    }
+
     /// A client for `endpoint`, with `config`'s transport settings, retries and credentials.
     pub fn with_endpoint(config: Config, endpoint: Endpoint) -> Result<Self, ConfigError> {
         let transport = Transport::new(&config)?;
@@ -199,6 +212,43 @@ impl Client {
         input: &CreateTokenWithIam,
     ) -> Result<CreateTokenWithIamOutput, CallError> {
         self.call(input)
+    }
+
+    /// The portal's `GetRoleCredentials` (on a [`portal`](Self::portal) client).
+    pub fn get_role_credentials(
+        &self,
+        input: &GetRoleCredentials,
+    ) -> Result<GetRoleCredentialsOutput, CallError> {
+        self.call(input)
+    }
+
+    /// Every page of the portal's `ListAccounts`, from `input`'s page on.
+    pub fn list_accounts(&self, input: &ListAccounts) -> Result<Vec<AccountInfo>, CallError> {
+        self.paginate(input.clone())
+    }
+
+    /// Every page of the portal's `ListAccountRoles`, from `input`'s page on.
+    pub fn list_account_roles(&self, input: &ListAccountRoles) -> Result<Vec<RoleInfo>, CallError> {
+        self.paginate(input.clone())
+    }
+
+    /// The portal's `Logout`: ends the access token's session on the server.
+    pub fn logout(&self, input: &Logout) -> Result<(), CallError> {
+        self.call(input)
+    }
+
+    /// Every page of a paginated operation, each page through the retry policy (the core's
+    /// [`Pages`] machine).
+    pub fn paginate<O: Paginated>(&self, input: O) -> Result<Vec<O::Item>, CallError> {
+        let mut pages = Pages::new(
+            input,
+            &self.endpoint,
+            &self.retry,
+            std::time::Instant::now(),
+            random_seed(),
+        );
+        drive(self, None, &mut pages, None, |never| match *never {})
+            .unwrap_or_else(|stop| Err(stop.into_call_error(O::NAME)))
     }
 
     /// Sends any operation through the retry policy and decodes its answer. A signed operation

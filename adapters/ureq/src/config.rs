@@ -96,9 +96,12 @@ impl Config {
         self
     }
 
-    /// Sets an explicit endpoint URL.
+    /// Sets an explicit endpoint URL, for SSO OIDC and the SSO portal alike (as an explicit
+    /// endpoint, `--endpoint-url`, is for every service in the settings resolver).
     pub fn endpoint_url(mut self, url: impl Into<String>) -> Self {
-        self.settings.endpoint_url = Some(Setting::new(url.into(), Source::Explicit));
+        let url = Setting::new(url.into(), Source::Explicit);
+        self.settings.portal_endpoint_url = Some(url.clone());
+        self.settings.endpoint_url = Some(url);
         self
     }
 

@@ -126,6 +126,14 @@ impl Environment {
             variable: None,
         })
     }
+
+    /// `~/.aws/cli/cache` (the AWS CLI's role-credential cache), or why there is none.
+    pub fn cli_cache_dir(&self) -> Result<PathBuf, ConfigError> {
+        self.files.cli_cache_dir().ok_or(ConfigError::NoHome {
+            what: "the AWS CLI's credential cache (~/.aws/cli/cache)",
+            variable: None,
+        })
+    }
 }
 
 /// A syntax error, with the file it is in.

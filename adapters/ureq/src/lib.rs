@@ -1,10 +1,12 @@
 //! # ssooidc-ureq
 //!
 //! A blocking AWS SSO OIDC client over [ureq](https://docs.rs/ureq): a [`Client`] built from a
-//! [`Config`] with one method per operation, both logins of the AWS CLI (the device login,
+//! [`Config`] with one method per operation (SSO OIDC's, and the SSO portal's on
+//! [`Client::portal`]), both logins of the AWS CLI (the device login,
 //! [`device::device_login`], and the browser login with PKCE and a loopback listener,
 //! [`authcode::authorization_code_login`]), and the AWS CLI-compatible session store
-//! ([`session::Sessions`]: cached tokens, refresh, login). It only moves bytes, sleeps and touches files: requests, decoding, retries,
+//! ([`session::Sessions`]: cached tokens, refresh, login, AWS credentials for the profile's
+//! account and role in one call, logout). It only moves bytes, sleeps and touches files: requests, decoding, retries,
 //! settings resolution and every protocol decision come from [`ssooidc-core`](ssooidc_core),
 //! re-exported as [`core`] so that one dependency is enough.
 #![forbid(unsafe_code)]

@@ -1,6 +1,8 @@
-//! The file-backed AWS SSO cache (`~/.aws/sso/cache`): atomic writes (temporary file in the
-//! same directory, fsync, rename), files 0600 and the directory 0700, and advisory locks so
-//! that concurrent processes neither corrupt a file nor log in or refresh twice.
+//! The file-backed caches the AWS tools share, each a [`CacheDir`]: `~/.aws/sso/cache` (tokens
+//! and registrations, [`SsoCache`]) and `~/.aws/cli/cache` (role credentials). Atomic writes
+//! (temporary file in the same directory, fsync, rename), files 0600 and the directory 0700,
+//! and advisory locks so that concurrent processes neither corrupt a file nor log in, refresh
+//! or fetch credentials twice.
 //!
 //! A cache directory is a place where a careless or hostile neighbour may have been first, so
 //! every file in it is opened through `crate::files`: never through a symbolic link, never
@@ -8,7 +10,7 @@
 //! checked: one that another user owns, or that others can write and this user cannot repair,
 //! is refused ([`StoreError::Insecure`]); looser modes on what this user owns are repaired
 //! (directory 0700 without group or other write, files 0600) with a warning
-//! ([`SsoCache::take_warnings`]). Temporary files left by a writer that died are removed by the
+//! ([`CacheDir::take_warnings`]). Temporary files left by a writer that died are removed by the
 //! next write or removal.
 
 use std::fs::{self, File};
@@ -18,7 +20,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use ssooidc_core::cache::{CacheError, CachedToken, MAX_CACHE_FILE_BYTES};
+use ssooidc_core::cache::{
+    lock_record, parse_lock_record, CacheError, CachedRoleCredentials, CachedToken,
+    MAX_CACHE_FILE_BYTES,
+};
 use ssooidc_core::config::FileProblem;
 use ssooidc_core::registration::Registration;
 
@@ -116,21 +121,61 @@ impl<T> Lookup<T> {
 /// the wait may last.
 type LockWaitNotice = Arc<dyn Fn(&Path, Duration) + Send + Sync>;
 
-/// A wait for a lock that lasts this long is announced (see [`SsoCache::on_lock_wait`]).
+/// A wait for a lock that lasts this long is announced (see [`CacheDir::on_lock_wait`]).
 pub const LOCK_WAIT_NOTICE: Duration = Duration::from_secs(1);
 
-/// The SSO cache directory.
+/// A file format of a cache directory (the core's formats, read and written as the AWS CLI
+/// does).
+pub trait CacheEntry: Sized {
+    /// Reads a file; an error makes the lookup [`Lookup::Corrupt`].
+    fn from_json(bytes: &[u8]) -> Result<Self, CacheError>;
+    /// The file's bytes.
+    fn to_json(&self) -> String;
+}
+
+impl CacheEntry for CachedToken {
+    fn from_json(bytes: &[u8]) -> Result<Self, CacheError> {
+        CachedToken::from_json(bytes)
+    }
+    fn to_json(&self) -> String {
+        CachedToken::to_json(self)
+    }
+}
+
+impl CacheEntry for Registration {
+    fn from_json(bytes: &[u8]) -> Result<Self, CacheError> {
+        Registration::from_json(bytes)
+    }
+    fn to_json(&self) -> String {
+        Registration::to_json(self)
+    }
+}
+
+impl CacheEntry for CachedRoleCredentials {
+    fn from_json(bytes: &[u8]) -> Result<Self, CacheError> {
+        CachedRoleCredentials::from_json(bytes)
+    }
+    fn to_json(&self) -> String {
+        CachedRoleCredentials::to_json(self)
+    }
+}
+
+/// A cache directory: `<key>.json` files of a [`CacheEntry`] format, written atomically, and
+/// `<key>.lock` files.
 #[derive(Clone)]
-pub struct SsoCache {
+pub struct CacheDir {
     dir: PathBuf,
     /// Warnings for the user (repaired modes, unusable files), shared by clones.
     warnings: Arc<Mutex<Vec<String>>>,
     on_lock_wait: Option<LockWaitNotice>,
 }
 
-impl std::fmt::Debug for SsoCache {
+/// The SSO cache directory (`~/.aws/sso/cache`): tokens and registrations.
+pub type SsoCache = CacheDir;
+
+impl std::fmt::Debug for CacheDir {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SsoCache").field("dir", &self.dir).finish()
+        f.debug_struct("CacheDir").field("dir", &self.dir).finish()
     }
 }
 
@@ -150,10 +195,10 @@ fn file_err(path: &Path) -> impl FnOnce(FileProblem) -> StoreError + '_ {
     }
 }
 
-impl SsoCache {
-    /// A cache in `dir` (normally `~/.aws/sso/cache`).
+impl CacheDir {
+    /// A cache in `dir` (`~/.aws/sso/cache`, `~/.aws/cli/cache`).
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        SsoCache {
+        CacheDir {
             dir: dir.into(),
             warnings: Arc::default(),
             on_lock_wait: None,
@@ -294,33 +339,35 @@ impl SsoCache {
         Ok(Some(RawFile { path, bytes }))
     }
 
-    fn load<T>(
-        &self,
-        key: &str,
-        parse: impl FnOnce(&[u8]) -> Result<T, CacheError>,
-    ) -> Result<Lookup<T>, StoreError> {
+    /// Loads the file of `key` as a `T`.
+    pub fn load<T: CacheEntry>(&self, key: &str) -> Result<Lookup<T>, StoreError> {
         Ok(match self.read(key)? {
             None => Lookup::Missing,
-            Some(RawFile { path, bytes }) => match bytes.and_then(|b| parse(&b)) {
-                Ok(t) => Lookup::Found(t),
+            Some(RawFile { path, bytes }) => match bytes.and_then(|b| T::from_json(&b)) {
+                Ok(entry) => Lookup::Found(entry),
                 Err(error) => Lookup::Corrupt { path, error },
             },
         })
     }
 
+    /// Writes `entry` as the file of `key`, atomically.
+    pub fn save<T: CacheEntry>(&self, key: &str, entry: &T) -> Result<PathBuf, StoreError> {
+        self.write_atomic(key, entry.to_json().as_bytes())
+    }
+
     /// Loads a token file.
     pub fn load_token(&self, key: &str) -> Result<Lookup<CachedToken>, StoreError> {
-        self.load(key, CachedToken::from_json)
+        self.load(key)
     }
 
     /// Loads a registration file.
     pub fn load_registration(&self, key: &str) -> Result<Lookup<Registration>, StoreError> {
-        self.load(key, Registration::from_json)
+        self.load(key)
     }
 
     /// Writes a token file atomically.
     pub fn save_token(&self, key: &str, token: &CachedToken) -> Result<PathBuf, StoreError> {
-        self.write_atomic(key, token.to_json().as_bytes())
+        self.save(key, token)
     }
 
     /// Writes a registration file atomically.
@@ -329,7 +376,7 @@ impl SsoCache {
         key: &str,
         registration: &Registration,
     ) -> Result<PathBuf, StoreError> {
-        self.write_atomic(key, registration.to_json().as_bytes())
+        self.save(key, registration)
     }
 
     /// Deletes the file of `key` (the entry itself: a link is removed, not followed); a missing
@@ -349,22 +396,9 @@ impl SsoCache {
     /// Registration files are skipped; any other file (corrupt, a link, a FIFO, not a cache
     /// file) is skipped with a warning ([`take_warnings`](Self::take_warnings)).
     pub fn tokens(&self) -> Result<Vec<(String, CachedToken)>, StoreError> {
-        self.check_dir()?;
-        let entries = match fs::read_dir(&self.dir) {
-            Ok(e) => e,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-            Err(e) => return Err(io_err(&self.dir)(e)),
-        };
         let mut out = Vec::new();
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Some(key) = name
-                .to_str()
-                .filter(|n| !n.starts_with('.'))
-                .and_then(|n| n.strip_suffix(".json"))
-            else {
-                continue;
-            };
+        for key in self.json_keys()? {
+            let key = key.as_str();
             let error = match self.read(key) {
                 Ok(Some(RawFile {
                     path,
@@ -390,8 +424,41 @@ impl SsoCache {
                 error.1
             ));
         }
-        out.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(out)
+    }
+
+    /// The keys of the `*.json` files whose bytes satisfy `select`, in order; files that
+    /// cannot be read (too large, a link, a FIFO) are skipped.
+    pub fn keys_where(&self, select: impl Fn(&[u8]) -> bool) -> Result<Vec<String>, StoreError> {
+        let mut keys = self.json_keys()?;
+        keys.retain(|key| {
+            matches!(
+                self.read(key),
+                Ok(Some(RawFile { bytes: Ok(bytes), .. })) if select(&bytes)
+            )
+        });
+        Ok(keys)
+    }
+
+    /// The keys of the directory's `<key>.json` files (not the hidden temporary files), in
+    /// order; none when the directory does not exist.
+    fn json_keys(&self) -> Result<Vec<String>, StoreError> {
+        self.check_dir()?;
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_err(&self.dir)(e)),
+        };
+        let mut keys: Vec<String> = entries
+            .flatten()
+            .filter_map(|entry| {
+                let name = entry.file_name();
+                let name = name.to_str().filter(|n| !n.starts_with('.'))?;
+                name.strip_suffix(".json").map(str::to_owned)
+            })
+            .collect();
+        keys.sort();
+        Ok(keys)
     }
 
     /// Creates the directory (0700) if needed.
@@ -533,7 +600,7 @@ struct RawFile {
     bytes: Result<Vec<u8>, CacheError>,
 }
 
-/// Whether `name` is a temporary file of [`SsoCache::write_atomic`]: `.<key>.json.<pid>.<n>.tmp`.
+/// Whether `name` is a temporary file of [`CacheDir::write_atomic`]: `.<key>.json.<pid>.<n>.tmp`.
 fn is_temp_name(name: &str) -> bool {
     let Some(rest) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
         return false;
@@ -578,17 +645,18 @@ impl CacheLock {
         let mut text = String::new();
         self.file.rewind().ok()?;
         (&self.file).take(64).read_to_string(&mut text).ok()?;
-        text.trim().parse().ok()
+        parse_lock_record(&text)
     }
 
-    /// Records a refresh attempt at `epoch_seconds`.
+    /// Records a refresh attempt at `epoch_seconds`, as a JSON object that `aws sso logout`
+    /// (which parses every file of the directory) skips.
     pub fn record_attempt(&mut self, epoch_seconds: i64) -> Result<(), StoreError> {
         use std::io::Seek;
         let path = self.path.clone();
         self.file.set_len(0).map_err(io_err(&path))?;
         self.file.rewind().map_err(io_err(&path))?;
         self.file
-            .write_all(epoch_seconds.to_string().as_bytes())
+            .write_all(lock_record(epoch_seconds).as_bytes())
             .map_err(io_err(&path))
     }
 }
@@ -680,6 +748,59 @@ mod tests {
         let mut second = cache.lock("k", Duration::from_secs(1)).unwrap();
         assert_eq!(second.last_attempt(), Some(1_700_000_000));
         drop(second);
+        // A JSON object without `accessToken`: what `aws sso logout` skips.
+        let record = fs::read_to_string(dir.join("k.lock")).unwrap();
+        assert_eq!(record, r#"{"lastRefreshAttempt": 1700000000}"#);
+        // The bare number of earlier versions is still read.
+        fs::write(dir.join("k.lock"), "1600000000").unwrap();
+        assert_eq!(
+            cache
+                .lock("k", Duration::from_secs(1))
+                .unwrap()
+                .last_attempt(),
+            Some(1_600_000_000)
+        );
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn one_cache_dir_type_serves_the_role_credential_cache() {
+        let dir = temp_dir("cli-cache");
+        let cache = CacheDir::new(dir.join("cli").join("cache"));
+        let entry = CachedRoleCredentials::from_json(
+            br#"{"ProviderType": "sso", "Credentials": {"AccessKeyId": "ASIA", "SecretAccessKey": "s", "SessionToken": "t", "Expiration": "2026-01-15T19:00:00Z", "AccountId": "1"}}"#,
+        )
+        .unwrap();
+        let path = cache.save("role", &entry).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), entry.to_json());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+        }
+        assert_eq!(
+            cache.load::<CachedRoleCredentials>("role").unwrap().found(),
+            Some(entry)
+        );
+        fs::write(cache.path("other"), br#"{"ProviderType": "assume-role"}"#).unwrap();
+        fs::write(cache.path("bad"), b"1700000000").unwrap();
+        assert_eq!(
+            cache
+                .keys_where(ssooidc_core::cache::is_logout_credentials_file)
+                .unwrap(),
+            ["role"]
+        );
+        assert_eq!(
+            cache.keys_where(|_| true).unwrap(),
+            ["bad", "other", "role"]
+        );
+        assert!(matches!(
+            cache.load::<CachedRoleCredentials>("other").unwrap(),
+            Lookup::Corrupt { .. }
+        ));
         fs::remove_dir_all(dir).unwrap();
     }
 

@@ -75,8 +75,8 @@ pub fn registration_cache_key(
 
 /// The AWS CLI's role-credential cache key (`~/.aws/cli/cache/<key>.json`, spec 6.8): SHA-1 of
 /// the compact sorted JSON of `{"accountId", "roleName", "sessionName"}` for an sso-session
-/// profile, or `{"accountId", "roleName", "startUrl"}` for a legacy one. This crate does not
-/// write role credentials; the key lets a tool find (or clear) the CLI's files.
+/// profile, or `{"accountId", "roleName", "startUrl"}` for a legacy one: the file of
+/// [`CachedRoleCredentials`](super::CachedRoleCredentials) the AWS CLI and this crate share.
 ///
 /// ```
 /// use ssooidc_core::cache::role_credentials_cache_key;

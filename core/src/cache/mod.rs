@@ -1,10 +1,12 @@
-//! The AWS CLI's caches in `~/.aws/sso/cache` (spec 6.3, 6.4): file names, file formats and
-//! timestamps, byte-compatible with what the AWS CLI writes. Pure: adapters do the file I/O.
+//! The AWS CLI's caches in `~/.aws/sso/cache` (spec 6.3, 6.4) and its role-credential cache in
+//! `~/.aws/cli/cache` (spec 6.8): file names, file formats and timestamps, byte-compatible with
+//! what the AWS CLI writes. Pure: adapters do the file I/O.
 //! The registration file's model is [`Registration`](crate::registration::Registration).
 
 mod keys;
 mod pyjson;
 mod registration;
+mod role_credentials;
 mod timestamp;
 mod token;
 
@@ -15,6 +17,10 @@ pub use keys::{
     registration_cache_key, registration_cache_key_input, role_credentials_cache_key,
     token_cache_key,
 };
+pub use role_credentials::{
+    CachedRoleCredentials, ROLE_CREDENTIALS_EXPIRY_WINDOW, SSO_PROVIDER_TYPE,
+};
+pub(crate) use timestamp::from_epoch_seconds_clamped;
 pub use timestamp::{format_timestamp, from_epoch_seconds, parse_timestamp, TimestampError};
 pub use token::CachedToken;
 
@@ -54,6 +60,40 @@ pub enum CacheError {
         /// The parse failure.
         source: TimestampError,
     },
+}
+
+/// Whether `aws sso logout` deletes this file of `~/.aws/sso/cache`: a JSON object with an
+/// `accessToken` member (its `SSOTokenSweeper`; registration files have none and stay).
+pub fn is_logout_token_file(bytes: &[u8]) -> bool {
+    parse_object(bytes).is_ok_and(|map| map.contains_key("accessToken"))
+}
+
+/// Whether `aws sso logout` deletes this file of `~/.aws/cli/cache`: a JSON object whose
+/// `ProviderType` is `sso` (its `SSOCredentialSweeper`; other providers' entries stay).
+pub fn is_logout_credentials_file(bytes: &[u8]) -> bool {
+    parse_object(bytes)
+        .is_ok_and(|map| map.get("ProviderType").and_then(Value::as_str) == Some(SSO_PROVIDER_TYPE))
+}
+
+/// The content of a lock file that records the last refresh attempt (epoch seconds): a JSON
+/// object, `{"lastRefreshAttempt": N}`. Lock files live beside the cache files, and `aws sso
+/// logout` parses every file there: a bare number would make it fail (`'accessToken' in 1700000000`
+/// raises), an object without `accessToken` is skipped.
+pub fn lock_record(epoch_seconds: i64) -> String {
+    format!("{{\"lastRefreshAttempt\": {epoch_seconds}}}")
+}
+
+/// Reads a lock file's record: [`lock_record`]'s form, or the bare number earlier versions
+/// wrote; `None` for anything else (an empty lock file included).
+pub fn parse_lock_record(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if let Ok(n) = text.parse() {
+        return Some(n);
+    }
+    parse_object(text.as_bytes())
+        .ok()?
+        .get("lastRefreshAttempt")?
+        .as_i64()
 }
 
 fn parse_object(bytes: &[u8]) -> Result<Map<String, Value>, CacheError> {
@@ -113,5 +153,38 @@ fn take_str_list(
             .collect::<Result<Vec<_>, _>>()
             .map(Some),
         Some(_) => Err(wrong),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_logout_sweepers_choose_as_the_aws_cli_does() {
+        let token = br#"{"accessToken": "a", "expiresAt": "bad"}"#;
+        let registration =
+            br#"{"clientId": "c", "clientSecret": "s", "expiresAt": "2026-01-01T00:00:00Z"}"#;
+        assert!(is_logout_token_file(token), "any object with accessToken");
+        assert!(!is_logout_token_file(registration));
+        assert!(!is_logout_token_file(b"1700000000"));
+        assert!(!is_logout_token_file(b""));
+        let sso = br#"{"ProviderType": "sso", "Credentials": {}}"#;
+        let assumed = br#"{"ProviderType": "assume-role", "Credentials": {}}"#;
+        assert!(is_logout_credentials_file(sso));
+        assert!(!is_logout_credentials_file(assumed));
+        assert!(!is_logout_credentials_file(br#"{"Credentials": {}}"#));
+        assert!(!is_logout_credentials_file(b"[1]"));
+    }
+
+    #[test]
+    fn lock_records_are_objects_and_old_numbers_still_read() {
+        let record = lock_record(1_700_000_000);
+        assert_eq!(record, r#"{"lastRefreshAttempt": 1700000000}"#);
+        assert!(!is_logout_token_file(record.as_bytes()));
+        assert_eq!(parse_lock_record(&record), Some(1_700_000_000));
+        assert_eq!(parse_lock_record("1700000000\n"), Some(1_700_000_000));
+        assert_eq!(parse_lock_record(""), None);
+        assert_eq!(parse_lock_record(r#"{"lastRefreshAttempt": "x"}"#), None);
     }
 }

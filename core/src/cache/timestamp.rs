@@ -88,6 +88,16 @@ pub fn from_epoch_seconds(seconds: i64) -> Option<OffsetDateTime> {
         .filter(in_range)
 }
 
+/// Converts epoch seconds to a UTC time, clamped to the years 0000 to 9999 (the nearest whole
+/// second at either end), so that any value can be cached and read back.
+pub(crate) fn from_epoch_seconds_clamped(seconds: i64) -> OffsetDateTime {
+    from_epoch_seconds(seconds).unwrap_or(if seconds > 0 {
+        time::macros::datetime!(9999-12-31 23:59:59 UTC)
+    } else {
+        EARLIEST
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,15 +2,24 @@
 //! partition, plus an explicit endpoint override. Which endpoint is configured (the precedence
 //! of spec 4.4) is decided by [`crate::settings`].
 //!
+//! The two services this crate calls, SSO OIDC (`oidc.{region}`) and the SSO portal
+//! (`portal.sso.{region}`), have the same rule set but for the host's first labels
+//! (`docs/protocol/endpoints.md#rule-set`): [`resolve`] is OIDC's, [`resolve_for`] either's.
+//!
 //! ```
-//! use ssooidc_core::endpoint::{resolve, EndpointParams};
+//! use ssooidc_core::endpoint::{resolve, resolve_for, EndpointParams};
+//! use ssooidc_core::settings::Service;
 //! let e = resolve(&EndpointParams::region("us-gov-east-1").fips(true)).unwrap();
 //! assert_eq!(e.url(), "https://oidc.us-gov-east-1.amazonaws.com");
+//! let p = resolve_for(Service::Sso, &EndpointParams::region("eu-west-1").dual_stack(true)).unwrap();
+//! assert_eq!(p.url(), "https://portal.sso.eu-west-1.api.aws");
 //! ```
 
 pub mod partitions;
 
 use std::fmt;
+
+use crate::settings::Service;
 
 /// Inputs of the endpoint rule set (spec 4.1).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -200,6 +209,27 @@ impl Endpoint {
             pq.push_str(path_and_query);
             http::uri::PathAndQuery::try_from(pq)?
         };
+        self.with_path_and_query(path_and_query)
+    }
+
+    /// The full URI of `path` (which starts with `/`) with `query` (already encoded, without
+    /// `?`; empty for none) under this endpoint.
+    pub fn uri_with_query(
+        &self,
+        path: &'static str,
+        query: &str,
+    ) -> Result<http::Uri, http::Error> {
+        if query.is_empty() {
+            return self.uri(path);
+        }
+        let pq = format!("{}{path}?{query}", self.base_path);
+        self.with_path_and_query(http::uri::PathAndQuery::try_from(pq)?)
+    }
+
+    fn with_path_and_query(
+        &self,
+        path_and_query: http::uri::PathAndQuery,
+    ) -> Result<http::Uri, http::Error> {
         let mut parts = http::uri::Parts::default();
         parts.scheme = Some(if self.https {
             http::uri::Scheme::HTTPS
@@ -267,8 +297,20 @@ fn is_dns_label(s: &str) -> bool {
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
-/// Runs the endpoint rule set (spec 4.2) over `params`.
+/// Runs the SSO OIDC endpoint rule set (spec 4.2) over `params`: [`resolve_for`] with
+/// [`Service::SsoOidc`].
 pub fn resolve(params: &EndpointParams) -> Result<Endpoint, EndpointError> {
+    resolve_for(Service::SsoOidc, params)
+}
+
+/// Runs `service`'s endpoint rule set over `params`. Both rule sets take the same steps and
+/// differ only in the host's first labels: `oidc` / `oidc-fips` and `portal.sso` /
+/// `portal.sso-fips`.
+pub fn resolve_for(service: Service, params: &EndpointParams) -> Result<Endpoint, EndpointError> {
+    let (host, fips_host) = match service {
+        Service::SsoOidc => ("oidc", "oidc-fips"),
+        Service::Sso => ("portal.sso", "portal.sso-fips"),
+    };
     if let Some(url) = &params.endpoint {
         if params.use_fips {
             return Err(EndpointError::FipsWithCustomEndpoint);
@@ -291,25 +333,25 @@ pub fn resolve(params: &EndpointParams) -> Result<Endpoint, EndpointError> {
             if !(p.supports_fips && p.supports_dual_stack) {
                 return Err(EndpointError::FipsAndDualStackUnsupported);
             }
-            format!("https://oidc-fips.{region}.{}", p.dual_stack_dns_suffix)
+            format!("https://{fips_host}.{region}.{}", p.dual_stack_dns_suffix)
         }
         (true, false) => {
             if !p.supports_fips {
                 return Err(EndpointError::FipsUnsupported);
             }
             if p.id == "aws-us-gov" {
-                format!("https://oidc.{region}.amazonaws.com")
+                format!("https://{host}.{region}.amazonaws.com")
             } else {
-                format!("https://oidc-fips.{region}.{}", p.dns_suffix)
+                format!("https://{fips_host}.{region}.{}", p.dns_suffix)
             }
         }
         (false, true) => {
             if !p.supports_dual_stack {
                 return Err(EndpointError::DualStackUnsupported);
             }
-            format!("https://oidc.{region}.{}", p.dual_stack_dns_suffix)
+            format!("https://{host}.{region}.{}", p.dual_stack_dns_suffix)
         }
-        (false, false) => format!("https://oidc.{region}.{}", p.dns_suffix),
+        (false, false) => format!("https://{host}.{region}.{}", p.dns_suffix),
     };
     Endpoint::parse(&url)
 }

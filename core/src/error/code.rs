@@ -1,8 +1,10 @@
-//! [`ErrorCode`]: the modelled error shapes as data (spec 3.1).
+//! [`ErrorCode`]: the modelled error shapes of both services as data (spec 3.1, and
+//! `docs/protocol/portal.md#errors` for the portal's).
 
 use std::fmt;
 
-/// One of the 14 modelled error shapes of the service.
+/// One of the modelled error shapes: the 14 of SSO OIDC ([`ErrorCode::OIDC`]) and the SSO
+/// portal's ([`ErrorCode::PORTAL`]), which shares `InvalidRequestException` with OIDC.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 #[non_exhaustive]
 pub enum ErrorCode {
@@ -34,94 +36,120 @@ pub enum ErrorCode {
     UnauthorizedClient,
     /// `UnsupportedGrantTypeException`.
     UnsupportedGrantType,
+    /// `UnauthorizedException` (the portal): the access token is invalid, expired or logged
+    /// out.
+    Unauthorized,
+    /// `TooManyRequestsException` (the portal): throttling.
+    TooManyRequests,
+    /// `ResourceNotFoundException` (the portal).
+    ResourceNotFound,
 }
 
-/// (code, shape name, OAuth `error`, HTTP status): spec 3.1 as a table.
-const TABLE: &[(ErrorCode, &str, &str, u16)] = &[
+/// (code, shape name, OAuth `error`, HTTP status): spec 3.1 as a table, then the portal's
+/// shapes, which have no OAuth `error` (their body is `{"message": ...}`).
+const TABLE: &[(ErrorCode, &str, Option<&str>, u16)] = &[
     (
         ErrorCode::AccessDenied,
         "AccessDeniedException",
-        "access_denied",
+        Some("access_denied"),
         400,
     ),
     (
         ErrorCode::AuthorizationPending,
         "AuthorizationPendingException",
-        "authorization_pending",
+        Some("authorization_pending"),
         400,
     ),
     (
         ErrorCode::ExpiredToken,
         "ExpiredTokenException",
-        "expired_token",
+        Some("expired_token"),
         400,
     ),
     (
         ErrorCode::InternalServer,
         "InternalServerException",
-        "server_error",
+        Some("server_error"),
         500,
     ),
     (
         ErrorCode::InvalidClient,
         "InvalidClientException",
-        "invalid_client",
+        Some("invalid_client"),
         401,
     ),
     (
         ErrorCode::InvalidClientMetadata,
         "InvalidClientMetadataException",
-        "invalid_client_metadata",
+        Some("invalid_client_metadata"),
         400,
     ),
     (
         ErrorCode::InvalidGrant,
         "InvalidGrantException",
-        "invalid_grant",
+        Some("invalid_grant"),
         400,
     ),
     (
         ErrorCode::InvalidRedirectUri,
         "InvalidRedirectUriException",
-        "invalid_redirect_uri",
+        Some("invalid_redirect_uri"),
         400,
     ),
     (
         ErrorCode::InvalidRequest,
         "InvalidRequestException",
-        "invalid_request",
+        Some("invalid_request"),
         400,
     ),
     (
         ErrorCode::InvalidRequestRegion,
         "InvalidRequestRegionException",
-        "invalid_request",
+        Some("invalid_request"),
         400,
     ),
     (
         ErrorCode::InvalidScope,
         "InvalidScopeException",
-        "invalid_scope",
+        Some("invalid_scope"),
         400,
     ),
-    (ErrorCode::SlowDown, "SlowDownException", "slow_down", 400),
+    (
+        ErrorCode::SlowDown,
+        "SlowDownException",
+        Some("slow_down"),
+        400,
+    ),
     (
         ErrorCode::UnauthorizedClient,
         "UnauthorizedClientException",
-        "unauthorized_client",
+        Some("unauthorized_client"),
         400,
     ),
     (
         ErrorCode::UnsupportedGrantType,
         "UnsupportedGrantTypeException",
-        "unsupported_grant_type",
+        Some("unsupported_grant_type"),
         400,
+    ),
+    (ErrorCode::Unauthorized, "UnauthorizedException", None, 401),
+    (
+        ErrorCode::TooManyRequests,
+        "TooManyRequestsException",
+        None,
+        429,
+    ),
+    (
+        ErrorCode::ResourceNotFound,
+        "ResourceNotFoundException",
+        None,
+        404,
     ),
 ];
 
 impl ErrorCode {
-    /// Every modelled error, in the spec's order.
-    pub const ALL: [ErrorCode; 14] = [
+    /// The 14 errors SSO OIDC models, in the spec's order. Each has an OAuth `error` value.
+    pub const OIDC: [ErrorCode; 14] = [
         ErrorCode::AccessDenied,
         ErrorCode::AuthorizationPending,
         ErrorCode::ExpiredToken,
@@ -138,7 +166,30 @@ impl ErrorCode {
         ErrorCode::UnsupportedGrantType,
     ];
 
-    fn row(self) -> (ErrorCode, &'static str, &'static str, u16) {
+    /// The errors the SSO portal models, in the model's order.
+    pub const PORTAL: [ErrorCode; 4] = [
+        ErrorCode::InvalidRequest,
+        ErrorCode::Unauthorized,
+        ErrorCode::TooManyRequests,
+        ErrorCode::ResourceNotFound,
+    ];
+
+    /// Every modelled error of both services: [`OIDC`](Self::OIDC)'s, then the portal's own
+    /// (its `InvalidRequestException` is OIDC's).
+    pub const ALL: [ErrorCode; 17] = {
+        let mut all = [ErrorCode::AccessDenied; 17];
+        let mut i = 0;
+        while i < Self::OIDC.len() {
+            all[i] = Self::OIDC[i];
+            i += 1;
+        }
+        all[14] = ErrorCode::Unauthorized;
+        all[15] = ErrorCode::TooManyRequests;
+        all[16] = ErrorCode::ResourceNotFound;
+        all
+    };
+
+    fn row(self) -> (ErrorCode, &'static str, Option<&'static str>, u16) {
         // TABLE is in the declaration order of the enum.
         TABLE[self as usize]
     }
@@ -148,8 +199,9 @@ impl ErrorCode {
         self.row().1
     }
 
-    /// The OAuth `error` value the service sends with it, such as `slow_down`.
-    pub fn oauth_error(self) -> &'static str {
+    /// The OAuth `error` value SSO OIDC sends with it, such as `slow_down`; `None` for the
+    /// portal's own errors, whose bodies carry only a `message`.
+    pub fn oauth_error(self) -> Option<&'static str> {
         self.row().2
     }
 
@@ -167,7 +219,7 @@ impl ErrorCode {
     /// `InvalidRequest`; the caller refines it to `InvalidRequestRegion` when the body has
     /// `region` or `endpoint`.
     pub fn from_oauth_error(error: &str) -> Option<Self> {
-        TABLE.iter().find(|r| r.2 == error).map(|r| r.0)
+        TABLE.iter().find(|r| r.2 == Some(error)).map(|r| r.0)
     }
 }
 
@@ -198,6 +250,30 @@ mod tests {
         for (i, code) in ErrorCode::ALL.iter().enumerate() {
             assert_eq!(TABLE[i].0, *code);
             assert_eq!(ErrorCode::from_shape_name(code.shape_name()), Some(*code));
+        }
+    }
+
+    #[test]
+    fn the_service_lists_partition_every_code() {
+        let mut both: Vec<ErrorCode> = ErrorCode::OIDC.to_vec();
+        both.extend(
+            ErrorCode::PORTAL
+                .iter()
+                .filter(|c| !ErrorCode::OIDC.contains(c)),
+        );
+        both.sort();
+        let mut all = ErrorCode::ALL.to_vec();
+        all.sort();
+        assert_eq!(both, all);
+        for code in ErrorCode::OIDC {
+            assert!(code.oauth_error().is_some(), "{code}");
+        }
+        for code in [
+            ErrorCode::Unauthorized,
+            ErrorCode::TooManyRequests,
+            ErrorCode::ResourceNotFound,
+        ] {
+            assert_eq!(code.oauth_error(), None, "{code}");
         }
     }
 

@@ -42,7 +42,7 @@ pub fn decode_error<B: AsRef<[u8]>>(response: &http::Response<B>) -> ServiceErro
         .or_else(|| body.type_.take());
     let cleaned = raw_code.as_deref().map(clean_code);
 
-    let meta = ErrorMeta {
+    let mut meta = ErrorMeta {
         status: response.status().as_u16(),
         error: body.error.take(),
         error_description: body.error_description.take(),
@@ -67,7 +67,14 @@ pub fn decode_error<B: AsRef<[u8]>>(response: &http::Response<B>) -> ServiceErro
     });
 
     match modelled {
-        Some(code) => build(code, meta, body),
+        Some(code) => {
+            // The portal's errors (restJson1 shapes with a `message` member) have no
+            // `error_description`: their `message` is the text.
+            if meta.error_description.is_none() {
+                meta.error_description = body.message.take().or_else(|| body.message_upper.take());
+            }
+            build(code, meta, body)
+        }
         None => {
             let message = meta
                 .error_description
@@ -190,6 +197,9 @@ fn build(code: ErrorCode, meta: ErrorMeta, body: ErrorBody) -> ServiceError {
         ErrorCode::SlowDown => ServiceError::SlowDown { meta },
         ErrorCode::UnauthorizedClient => ServiceError::UnauthorizedClient { meta },
         ErrorCode::UnsupportedGrantType => ServiceError::UnsupportedGrantType { meta },
+        ErrorCode::Unauthorized => ServiceError::Unauthorized { meta },
+        ErrorCode::TooManyRequests => ServiceError::TooManyRequests { meta },
+        ErrorCode::ResourceNotFound => ServiceError::ResourceNotFound { meta },
     }
 }
 

@@ -1,5 +1,6 @@
-//! The service's errors (spec section 3): one typed enum, how it is found in a response, how it
-//! is written by a server, and whether it may be retried.
+//! The services' errors (spec section 3, `docs/protocol/portal.md#errors`): one typed enum for
+//! SSO OIDC and the SSO portal, how it is found in a response, how it is written by a server,
+//! and whether it may be retried.
 
 mod code;
 mod decode;
@@ -19,7 +20,8 @@ pub struct ErrorMeta {
     pub status: u16,
     /// The OAuth `error` member (`authorization_pending`, ...), when the body had one.
     pub error: Option<String>,
-    /// The OAuth `error_description` member: the human-readable text.
+    /// The human-readable text: the OAuth `error_description` member, or, for a modelled
+    /// error without one (the portal's errors), its `message` member.
     pub error_description: Option<String>,
     /// The `x-amzn-RequestId` header.
     pub request_id: Option<String>,
@@ -93,7 +95,8 @@ impl InvalidRequestReason {
     }
 }
 
-/// An error response of the service: one variant per modelled error shape, plus [`Unknown`].
+/// An error response of either service: one variant per modelled error shape (SSO OIDC's 14
+/// and the portal's own three; `InvalidRequestException` is both services'), plus [`Unknown`].
 ///
 /// [`Unknown`]: ServiceError::Unknown
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -177,6 +180,22 @@ pub enum ServiceError {
         /// Common members.
         meta: ErrorMeta,
     },
+    /// `UnauthorizedException` (401, the portal): the access token is not (or no longer)
+    /// valid: expired, logged out, or never issued.
+    Unauthorized {
+        /// Common members.
+        meta: ErrorMeta,
+    },
+    /// `TooManyRequestsException` (429, the portal): throttling; retryable.
+    TooManyRequests {
+        /// Common members.
+        meta: ErrorMeta,
+    },
+    /// `ResourceNotFoundException` (404, the portal).
+    ResourceNotFound {
+        /// Common members.
+        meta: ErrorMeta,
+    },
     /// An error the model does not have, kept as it came.
     Unknown {
         /// Common members; `meta.status` is the HTTP status.
@@ -223,6 +242,9 @@ impl ServiceError {
             Self::SlowDown { .. } => ErrorCode::SlowDown,
             Self::UnauthorizedClient { .. } => ErrorCode::UnauthorizedClient,
             Self::UnsupportedGrantType { .. } => ErrorCode::UnsupportedGrantType,
+            Self::Unauthorized { .. } => ErrorCode::Unauthorized,
+            Self::TooManyRequests { .. } => ErrorCode::TooManyRequests,
+            Self::ResourceNotFound { .. } => ErrorCode::ResourceNotFound,
             Self::Unknown { .. } => return None,
         })
     }
@@ -253,11 +275,15 @@ impl ServiceError {
             | Self::SlowDown { meta }
             | Self::UnauthorizedClient { meta }
             | Self::UnsupportedGrantType { meta }
+            | Self::Unauthorized { meta }
+            | Self::TooManyRequests { meta }
+            | Self::ResourceNotFound { meta }
             | Self::Unknown { meta, .. } => meta,
         }
     }
 
-    /// The text to show a person: `error_description` (or an unknown error's message).
+    /// The text to show a person: `error_description` (the portal's `message`), or an unknown
+    /// error's message.
     pub fn message(&self) -> Option<&str> {
         match self {
             Self::Unknown { message, meta, .. } => {
@@ -281,6 +307,7 @@ impl ServiceError {
     pub fn retry_kind(&self) -> RetryKind {
         match self {
             Self::InternalServer { .. } => RetryKind::Transient,
+            Self::TooManyRequests { .. } => RetryKind::Throttling,
             Self::SlowDown { .. } => RetryKind::SlowDown,
             Self::Unknown { meta, code, .. } => {
                 if THROTTLING_CODES.contains(&code.as_str()) || meta.status == 429 {

@@ -1,4 +1,5 @@
-//! The four operations of the service (spec section 2), one module each. Every input implements
+//! The four operations of SSO OIDC (spec section 2), one module each (the SSO portal's are in
+//! [`crate::portal`]). Every input implements
 //! [`Operation`](crate::Operation); every output decodes from a response body.
 //!
 //! Member names are the service's camelCase names. `null` members read as absent, unknown
@@ -16,38 +17,49 @@ pub use create_token_with_iam::{
 pub use register_client::{RegisterClient, RegisterClientOutput};
 pub use start_device_authorization::{StartDeviceAuthorization, StartDeviceAuthorizationOutput};
 
-/// The name of the operation a request built by this crate is for (from its path and query),
-/// for messages and logs; `None` for any other request.
+/// The name of the operation a request built by this crate is for (from its method, path and
+/// query), SSO OIDC's or the portal's, for messages and logs; `None` for any other request.
 ///
 /// ```
 /// use ssooidc_core::endpoint::Endpoint;
 /// use ssooidc_core::operations::{operation_of, CreateToken};
+/// use ssooidc_core::portal::ListAccountRoles;
 /// use ssooidc_core::Operation;
 /// let endpoint = Endpoint::parse("https://oidc.us-east-1.amazonaws.com").unwrap();
 /// let request = CreateToken::refresh_token("c", "s", "r").to_request(&endpoint).unwrap();
 /// assert_eq!(operation_of(&request), Some("CreateToken"));
+/// let request = ListAccountRoles::new("t", "1").to_request(&endpoint).unwrap();
+/// assert_eq!(operation_of(&request), Some("ListAccountRoles"));
 /// ```
 pub fn operation_of<B>(request: &http::Request<B>) -> Option<&'static str> {
+    use crate::portal::{GetRoleCredentials, ListAccountRoles, ListAccounts, Logout};
     use crate::Operation;
+    /// An operation's method, path and query; `fixed`: its query is part of its identity
+    /// (SSO OIDC's `?aws_iam=t`) rather than its input (the portal's).
+    fn row<O: Operation>(fixed: bool) -> (http::Method, &'static str, bool, &'static str) {
+        (O::METHOD, O::PATH_AND_QUERY, fixed, O::NAME)
+    }
     let uri = request.uri();
-    let matches = |path_and_query: &str| {
+    [
+        row::<RegisterClient>(true),
+        row::<StartDeviceAuthorization>(true),
+        row::<CreateTokenWithIam>(true),
+        row::<CreateToken>(true),
+        row::<GetRoleCredentials>(false),
+        row::<ListAccounts>(false),
+        row::<ListAccountRoles>(false),
+        row::<Logout>(false),
+    ]
+    .into_iter()
+    .find(|(method, path_and_query, fixed, _)| {
         let (path, query) = path_and_query
             .split_once('?')
             .unwrap_or((path_and_query, ""));
-        uri.path().ends_with(path) && uri.query().unwrap_or("") == query
-    };
-    [
-        (RegisterClient::PATH_AND_QUERY, RegisterClient::NAME),
-        (
-            StartDeviceAuthorization::PATH_AND_QUERY,
-            StartDeviceAuthorization::NAME,
-        ),
-        (CreateTokenWithIam::PATH_AND_QUERY, CreateTokenWithIam::NAME),
-        (CreateToken::PATH_AND_QUERY, CreateToken::NAME),
-    ]
-    .into_iter()
-    .find(|(path, _)| matches(path))
-    .map(|(_, name)| name)
+        request.method() == method
+            && uri.path().ends_with(path)
+            && (!fixed || uri.query().unwrap_or("") == query)
+    })
+    .map(|(.., name)| name)
 }
 
 /// The `grantType` values the service documents. The member is a free string on the wire.

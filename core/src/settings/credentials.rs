@@ -124,6 +124,18 @@ pub struct ProcessCredentials {
     pub account_id: Option<String>,
 }
 
+impl ProcessCredentials {
+    /// Credentials with `keys`, expiring at `expiration` (`None`: they do not), without an
+    /// account id.
+    pub fn new(keys: StaticKeys, expiration: Option<OffsetDateTime>) -> Self {
+        ProcessCredentials {
+            keys,
+            expiration,
+            account_id: None,
+        }
+    }
+}
+
 /// Why a `credential_process`'s output was refused. No variant quotes the output: it holds
 /// secrets.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -22,6 +22,7 @@
 //! values count as unset.
 
 mod credentials;
+mod export;
 mod files;
 mod resolve;
 mod source;
@@ -34,6 +35,7 @@ pub use credentials::{
     parse_process_output, CredentialSource, ProcessCredentials, ProcessOutputError, StaticKeys,
     MAX_PROCESS_OUTPUT_BYTES,
 };
+pub use export::ExportError;
 pub use files::{expand_tilde, expand_vars, FileLocations, CONFIG_FILE_ENV, CREDENTIALS_FILE_ENV};
 pub use resolve::resolve;
 pub use source::{Setting, Source};
@@ -256,28 +258,53 @@ impl Settings {
     /// URL, FIPS and dual-stack are left off: the AWS CLI then uses the URL as it is and ignores
     /// both flags (the rule set alone would refuse the combination).
     pub fn endpoint_params(&self) -> EndpointParams {
-        let endpoint = self.endpoint_url.as_ref().map(|e| e.value.clone());
+        self.params(
+            self.endpoint_url.as_ref(),
+            self.region.as_ref().map(|r| r.value.clone()),
+        )
+    }
+
+    /// The endpoint for `region` (an sso-session's `sso_region`) with these settings' FIPS,
+    /// dual-stack and configured endpoint.
+    pub fn endpoint_params_for_region(&self, region: &str) -> EndpointParams {
+        self.params(self.endpoint_url.as_ref(), Some(region.to_owned()))
+    }
+
+    /// The SSO portal's endpoint for `region` (an sso-session's `sso_region`, as for the OIDC
+    /// endpoint): the configured portal URL ([`portal_endpoint_url`](Self::portal_endpoint_url)),
+    /// else the portal's rule set with these settings' FIPS and dual-stack.
+    pub fn portal_endpoint_params_for_region(&self, region: &str) -> EndpointParams {
+        self.params(self.portal_endpoint_url.as_ref(), Some(region.to_owned()))
+    }
+
+    fn params(
+        &self,
+        configured: Option<&Setting<String>>,
+        region: Option<String>,
+    ) -> EndpointParams {
+        let endpoint = configured.map(|e| e.value.clone());
         EndpointParams {
-            region: self.region.as_ref().map(|r| r.value.clone()),
+            region,
             use_fips: self.use_fips.value && endpoint.is_none(),
             use_dual_stack: self.use_dual_stack.value && endpoint.is_none(),
             endpoint,
         }
     }
 
-    /// The endpoint for `region` (an sso-session's `sso_region`) with these settings' FIPS,
-    /// dual-stack and configured endpoint.
-    pub fn endpoint_params_for_region(&self, region: &str) -> EndpointParams {
-        EndpointParams {
-            region: Some(region.to_owned()),
-            ..self.endpoint_params()
-        }
+    /// Resolves `params` to an SSO OIDC endpoint: [`resolve_service_endpoint`](Self::resolve_service_endpoint)
+    /// with [`Service::SsoOidc`].
+    pub fn resolve_endpoint(&self, params: &EndpointParams) -> Result<Endpoint, ConfigError> {
+        self.resolve_service_endpoint(Service::SsoOidc, params)
     }
 
-    /// Resolves `params` to an endpoint, refusing plain HTTP to a host that is not a loopback
-    /// address unless [`allow_insecure_http`](Self::allow_insecure_http).
-    pub fn resolve_endpoint(&self, params: &EndpointParams) -> Result<Endpoint, ConfigError> {
-        let endpoint = crate::endpoint::resolve(params).map_err(|e| match e {
+    /// Resolves `params` to an endpoint of `service`, refusing plain HTTP to a host that is not
+    /// a loopback address unless [`allow_insecure_http`](Self::allow_insecure_http).
+    pub fn resolve_service_endpoint(
+        &self,
+        service: Service,
+        params: &EndpointParams,
+    ) -> Result<Endpoint, ConfigError> {
+        let endpoint = crate::endpoint::resolve_for(service, params).map_err(|e| match e {
             crate::endpoint::EndpointError::MissingRegion => ConfigError::NoRegion,
             other => ConfigError::Endpoint(other),
         })?;
@@ -285,6 +312,14 @@ impl Settings {
             return Err(ConfigError::InsecureEndpoint(endpoint.url()));
         }
         Ok(endpoint)
+    }
+
+    /// The SSO portal's endpoint for `region`, checked as [`resolve_service_endpoint`](Self::resolve_service_endpoint) checks it.
+    pub fn resolve_portal_endpoint(&self, region: &str) -> Result<Endpoint, ConfigError> {
+        self.resolve_service_endpoint(
+            Service::Sso,
+            &self.portal_endpoint_params_for_region(region),
+        )
     }
 
     /// The retry settings.

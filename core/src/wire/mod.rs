@@ -43,36 +43,41 @@ pub enum Auth {
     SigV4,
 }
 
-/// One operation of the service: its input serializes to a request, its output decodes from a
-/// response.
+/// One operation of either service: its input serializes to a request, its output decodes
+/// from a response.
+///
+/// SSO OIDC's operations take the default [`to_request`](Operation::to_request): `POST` and the
+/// whole input as a JSON body. The SSO portal's (`crate::portal`) bind their members to the
+/// query string and a header instead (restJson1's `@httpQuery` / `@httpHeader`), with `GET`
+/// for the reads: they set [`METHOD`](Operation::METHOD) and build their request with
+/// [`request`] like the default does. Both go through the same [`Call`](crate::machine::Call)
+/// machine and decode with the same rules.
 pub trait Operation: Serialize {
     /// The operation's name, as in `... when calling the <NAME> operation`.
     const NAME: &'static str;
-    /// Path and query appended to the endpoint.
+    /// The path appended to the endpoint, with a fixed query where the operation has one
+    /// (`?aws_iam=t`).
     const PATH_AND_QUERY: &'static str;
+    /// The HTTP method: `POST` unless the operation says otherwise (the portal's reads are
+    /// `GET`).
+    const METHOD: http::Method = http::Method::POST;
     /// Authentication of the operation.
     const AUTH: Auth;
     /// The decoded success response.
     type Output: DeserializeOwned;
 
-    /// Builds the HTTP request for `endpoint`: `POST`, the operation's path, a JSON body,
+    /// Builds the HTTP request for `endpoint`. The default, every SSO OIDC operation's:
+    /// [`METHOD`](Operation::METHOD), the operation's path, the input as a JSON body,
     /// `Content-Type: application/json`, and a `User-Agent`. Never an `Authorization` header.
     fn to_request(&self, endpoint: &Endpoint) -> Result<http::Request<Vec<u8>>, RequestError> {
         let body = serde_json::to_vec(self).map_err(|e| RequestError::Serialize(e.to_string()))?;
         let uri = endpoint
             .uri(Self::PATH_AND_QUERY)
             .map_err(|e| RequestError::Http(e.to_string()))?;
-        let mut request = http::Request::new(body);
-        *request.method_mut() = http::Method::POST;
-        *request.uri_mut() = uri;
-        let headers = request.headers_mut();
-        headers.insert(
+        let mut request = request(Self::METHOD, uri, body);
+        request.headers_mut().insert(
             http::header::CONTENT_TYPE,
             http::HeaderValue::from_static("application/json"),
-        );
-        headers.insert(
-            http::header::USER_AGENT,
-            http::HeaderValue::from_static(USER_AGENT),
         );
         Ok(request)
     }
@@ -85,6 +90,19 @@ pub trait Operation: Serialize {
     ) -> Result<Self::Output, ResponseError> {
         parse_response::<Self::Output, B>(Self::NAME, response)
     }
+}
+
+/// The request every operation starts from: `method`, `uri`, `body` and this crate's
+/// `User-Agent` (adapters append their own product token).
+pub fn request(method: http::Method, uri: http::Uri, body: Vec<u8>) -> http::Request<Vec<u8>> {
+    let mut request = http::Request::new(body);
+    *request.method_mut() = method;
+    *request.uri_mut() = uri;
+    request.headers_mut().insert(
+        http::header::USER_AGENT,
+        http::HeaderValue::from_static(USER_AGENT),
+    );
+    request
 }
 
 /// [`Operation::parse_response`] for any output type.
@@ -254,6 +272,16 @@ pub enum DecodeError {
     /// A success response had an empty body.
     #[error("empty body")]
     Empty,
+    /// A page of a paginated list repeated a `nextToken` of an earlier page: following it
+    /// would page forever.
+    #[error("the same nextToken was received twice")]
+    RepeatedNextToken,
+    /// A paginated list went on for more than `limit` pages.
+    #[error("the list has more than {limit} pages")]
+    TooManyPages {
+        /// The most pages followed.
+        limit: u32,
+    },
     /// The body is not JSON of the expected shape.
     #[error("{category} at line {line} column {column}: {detail}")]
     Json {

@@ -11,12 +11,14 @@
 //! | `faults.rs` | a request's way through: route, record and match the fault rules, then answer |
 //! | `recording.rs` | the request log behind `requests()`, and the `log_requests` line |
 //! | `routing.rs` | path and method to operation, and each operation's call into the service |
+//! | `portal.rs` | the SSO portal's routes: the bearer header and the query in, JSON or an error out |
 //! | `encoding.rs` | JSON, HTML pages, redirects and service errors as HTTP responses |
 
 mod body;
 mod encoding;
 mod faults;
 mod handler;
+mod portal;
 mod recording;
 mod routing;
 

@@ -9,6 +9,7 @@ use ssooidc_core::ServiceError;
 
 use super::body::ReadBody;
 use super::encoding::{self, html};
+use super::portal::{self, PortalRoute};
 use super::{lock, Shared};
 use crate::faults::Target;
 use crate::pages;
@@ -25,6 +26,7 @@ pub(super) enum Route {
     DeviceGet,
     DevicePost,
     Index,
+    Portal(PortalRoute),
     NotFound,
 }
 
@@ -50,7 +52,7 @@ impl Route {
             "/device" | "/device/" if get => Route::DeviceGet,
             "/device" | "/device/" if post => Route::DevicePost,
             "/" if get => Route::Index,
-            _ => Route::NotFound,
+            _ => PortalRoute::of(method, path).map_or(Route::NotFound, Route::Portal),
         }
     }
 
@@ -63,6 +65,7 @@ impl Route {
             Route::CreateTokenWithIam => Target::CreateTokenWithIam,
             Route::AuthorizeGet | Route::AuthorizePost => Target::Authorize,
             Route::DeviceGet | Route::DevicePost | Route::Index => Target::Device,
+            Route::Portal(p) => p.target(),
             Route::NotFound => Target::Any,
         }
     }
@@ -107,6 +110,7 @@ pub(super) fn dispatch(
         Route::DeviceGet => device_page(shared, parts, now),
         Route::DevicePost => device_decision(shared, &body, now),
         Route::Index => html(200, pages::index(&base_url(shared, parts))),
+        Route::Portal(p) => portal::dispatch(shared, p, parts, now),
         Route::NotFound => encoding::unknown_operation(shared, parts),
     }
 }

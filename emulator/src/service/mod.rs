@@ -12,10 +12,12 @@
 //! | `authorization_code.rs` | `/authorize` and its consent, the authorization-code grant with PKCE |
 //! | `tokens.rs` | CreateToken (choosing the grant), issuing tokens, the refresh-token grant |
 //! | `iam.rs` | CreateTokenWithIAM |
+//! | `portal.rs` | the SSO portal: GetRoleCredentials, ListAccounts, ListAccountRoles, Logout, for the access tokens `tokens.rs` issued |
 
 mod authorization_code;
 mod device;
 mod iam;
+mod portal;
 mod registration;
 mod tokens;
 
@@ -29,11 +31,12 @@ use crate::ids::Ids;
 
 pub(crate) use authorization_code::{AuthorizeOutcome, AuthorizeQuery};
 pub(crate) use device::{DeviceStatus, DeviceView};
+pub(crate) use portal::PortalCall;
 
 use authorization_code::{AuthCode, Consent};
 use device::Device;
 use registration::Registration;
-use tokens::RefreshGrant;
+use tokens::{AccessGrant, RefreshGrant};
 
 /// The time of a request: a monotonic instant for expiry and polling, and the wall clock in
 /// epoch seconds for the numbers on the wire.
@@ -84,6 +87,7 @@ pub(crate) struct Service {
     auth_codes: HashMap<String, AuthCode>,
     consents: HashMap<String, Consent>,
     refresh: HashMap<String, RefreshGrant>,
+    access: HashMap<String, AccessGrant>,
 }
 
 impl Service {
@@ -97,6 +101,7 @@ impl Service {
             auth_codes: HashMap::new(),
             consents: HashMap::new(),
             refresh: HashMap::new(),
+            access: HashMap::new(),
         }
     }
 
@@ -135,6 +140,11 @@ impl Service {
         }
         self.auth_codes.retain(|_, c| !old(c.created));
         self.consents.retain(|_, c| !old(c.created));
+        if let Some(life) = self.real(self.cfg.access_token_lifetime) {
+            let keep = life.saturating_mul(2);
+            self.access
+                .retain(|_, a| now.instant.saturating_duration_since(a.created) <= keep);
+        }
     }
 }
 

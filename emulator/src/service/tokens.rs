@@ -1,5 +1,5 @@
-//! CreateToken: choosing the grant, issuing access and refresh tokens, and the refresh-token
-//! grant (rotation, lifetime). The device-code and authorization-code grants live with their
+//! CreateToken: choosing the grant, issuing access and refresh tokens (remembering the access
+//! tokens for the portal), and the refresh-token grant (rotation, lifetime). The device-code and authorization-code grants live with their
 //! flows, in `device.rs` and `authorization_code.rs`.
 
 use std::time::Instant;
@@ -14,6 +14,14 @@ use crate::config::RefreshTokenPolicy;
 pub(super) struct RefreshGrant {
     client_id: String,
     created: Instant,
+}
+
+/// An access token this service issued, which the portal accepts until it expires or is
+/// logged out.
+pub(super) struct AccessGrant {
+    pub(super) created: Instant,
+    /// The refresh token issued with it: `Logout` ends both.
+    pub(super) refresh_token: Option<String>,
 }
 
 impl Service {
@@ -109,11 +117,20 @@ impl Service {
                 RefreshTokenPolicy::Always => true,
                 RefreshTokenPolicy::Never => false,
             };
+        let access_token = format!("aoa{}", self.ids.token(48));
+        let refresh_token = with_refresh.then(|| self.new_refresh_token(client_id, now));
+        self.access.insert(
+            access_token.clone(),
+            AccessGrant {
+                created: now.instant,
+                refresh_token: refresh_token.as_ref().map(|t| t.expose().to_owned()),
+            },
+        );
         CreateTokenOutput {
-            access_token: Secret::new(format!("aoa{}", self.ids.token(48))),
+            access_token: Secret::new(access_token),
             token_type: Some("Bearer".to_owned()),
             expires_in: Some(wire_i32(self.cfg.access_token_lifetime)),
-            refresh_token: with_refresh.then(|| self.new_refresh_token(client_id, now)),
+            refresh_token,
             id_token: None,
         }
     }

@@ -1,6 +1,8 @@
 //! One module per command.
 
+pub mod assignments;
 pub mod configure;
+pub mod credentials;
 pub mod demo;
 pub mod login;
 pub mod low_level;

@@ -1,4 +1,4 @@
-//! `sessions` and `logout`: what is cached, and removing it.
+//! `sessions` and `logout`: what is cached, and logging out.
 
 use std::collections::BTreeMap;
 
@@ -78,33 +78,22 @@ pub fn list(ctx: &Context) -> Result<(), Failure> {
     Ok(())
 }
 
-/// `logout`: delete cached tokens (every one, or one sso-session's); keep registrations.
+/// `logout`: what `aws sso logout` does (the portal's `Logout` for every cached token, the
+/// tokens and the SSO role credentials deleted, registrations kept), or the same for one
+/// sso-session. A `Logout` call that fails is a warning; the rest goes on.
 pub fn logout(ctx: &Context, args: LogoutArgs) -> Result<(), Failure> {
     let sessions = ctx.sessions()?;
-    let cache = &sessions.cache;
-    let keys: Vec<String> = match &args.sso_session {
-        Some(name) => vec![token_cache_key(name)],
-        None => cache.tokens()?.into_iter().map(|(key, _)| key).collect(),
-    };
-    // Temporary files of writers that died hold secrets too.
-    cache.remove_stale_temp_files();
-    let mut removed = 0;
-    for key in keys {
-        // Only token files: a registration under the same key is left alone.
-        if matches!(
-            cache.load_token(&key),
-            Ok(ssooidc_ureq::store::Lookup::Found(_))
-        ) && cache.remove(&key)?
-        {
-            removed += 1;
-        }
-    }
-    for warning in cache.take_warnings() {
-        ui::warning(&warning);
+    let report = sessions.logout(args.sso_session.as_deref())?;
+    for warning in &report.warnings {
+        ui::warning(warning);
     }
     ui::note(&format!(
-        "removed {removed} cached token(s) from {}",
-        cache.dir().display()
+        "removed {} cached token(s) from {} ({} logged out at the portal) and {} cached credential(s) from {}",
+        report.tokens_removed.len(),
+        sessions.cache.dir().display(),
+        report.logged_out,
+        report.credentials_removed.len(),
+        sessions.cli_cache.dir().display(),
     ));
     Ok(())
 }

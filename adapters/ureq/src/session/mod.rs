@@ -1,7 +1,10 @@
 //! AWS CLI-compatible sessions: a cached token refreshed when due ([`Sessions::token`], in
-//! `token.rs`) and the login (browser or device, by the AWS CLI's rule) that writes both caches
-//! ([`Sessions::login`], in `login.rs`). Which files a session uses, its client name and its cache entry are decided by
-//! the core ([`ssooidc_core::sessions`]); this module does the file I/O and the HTTP.
+//! `token.rs`), the login (browser or device, by the AWS CLI's rule) that writes both caches
+//! ([`Sessions::login`], in `login.rs`), AWS credentials for the session's account and role
+//! through the portal and the AWS CLI's role-credential cache ([`Sessions::role_credentials`],
+//! in `credentials.rs`), and logging out as `aws sso logout` does ([`Sessions::logout`], in
+//! `logout.rs`). Which files a session uses, its client name and its cache entries are decided
+//! by the core ([`ssooidc_core::sessions`]); this module does the file I/O and the HTTP.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -19,10 +22,16 @@ use crate::client::{Client, DebugSink, WaitNotice};
 use crate::config::Config;
 use crate::device::LoginError;
 use crate::environment::Environment;
-use crate::store::{SsoCache, StoreError};
+use crate::store::{CacheDir, SsoCache, StoreError};
 
+mod assignments;
+mod credentials;
 mod login;
+mod logout;
 mod token;
+
+pub use credentials::{CredentialsSource, SessionCredentials};
+pub use logout::LogoutReport;
 
 /// A failure to produce a token or to log in.
 #[derive(Debug, thiserror::Error)]
@@ -50,12 +59,36 @@ pub enum SessionError {
         /// The refresh machine's verdict.
         source: RefreshError,
     },
+    /// The portal refused the session's token (`UnauthorizedException`): it expired on the
+    /// server's side, or the session was logged out.
+    #[error("the SSO token for {session} was refused: {source}")]
+    Unauthorized {
+        /// The session.
+        session: String,
+        /// The portal's answer.
+        source: CallError,
+    },
     /// A call to the service failed.
     #[error(transparent)]
     Call(#[from] CallError),
     /// The login ended without a token.
     #[error(transparent)]
     Login(#[from] LoginError),
+}
+
+/// A failed portal call with the session's token: a refused token is
+/// [`SessionError::Unauthorized`], anything else [`SessionError::Call`].
+pub(crate) fn portal_error(session: &Session, error: CallError) -> SessionError {
+    match error {
+        CallError::Service {
+            error: ssooidc_core::ServiceError::Unauthorized { .. },
+            ..
+        } => SessionError::Unauthorized {
+            session: describe(session),
+            source: error,
+        },
+        other => SessionError::Call(other),
+    }
 }
 
 /// How a session is named in messages.
@@ -134,8 +167,10 @@ pub const REFRESH_LOCK_WAIT: Duration = Duration::from_secs(30);
 pub struct Sessions {
     /// The environment and files the settings were resolved from.
     pub environment: Environment,
-    /// The cache directory.
+    /// The SSO cache directory (`~/.aws/sso/cache`: tokens and registrations).
     pub cache: SsoCache,
+    /// The AWS CLI's credential cache directory (`~/.aws/cli/cache`: role credentials).
+    pub cli_cache: CacheDir,
     /// HTTP settings (the resolved settings, proxy, timeouts...). Each session's client uses
     /// its `sso_region` instead of the settings' region.
     pub http: Config,
@@ -145,9 +180,10 @@ pub struct Sessions {
     pub debug: Option<DebugSink>,
     /// What clients tell before a wait of a second or more to retry a failed request, when set.
     pub wait_notice: Option<WaitNotice>,
-    /// How long [`Sessions::token`] waits for another process's refresh (default
-    /// [`REFRESH_LOCK_WAIT`]). When the wait runs out and the cached token is still valid, it is
-    /// used with a warning.
+    /// How long [`Sessions::token`] waits for another process's refresh, and
+    /// [`Sessions::role_credentials`] for another process's fetch of the same credentials
+    /// (default [`REFRESH_LOCK_WAIT`]). When the wait runs out and the cached token is still
+    /// valid, it is used with a warning; credentials are then fetched without the lock.
     pub refresh_lock_wait: Duration,
     /// How long [`Sessions::login`] waits for another process's login of the same session
     /// (default [`LOGIN_LOCK_WAIT`]).
@@ -178,9 +214,11 @@ impl Sessions {
         settings: Settings,
     ) -> Result<Self, ConfigError> {
         let cache = SsoCache::new(environment.sso_cache_dir()?);
+        let cli_cache = CacheDir::new(environment.cli_cache_dir()?);
         Ok(Sessions {
             environment,
             cache,
+            cli_cache,
             http: Config::from_settings(settings),
             refresh_policy: RefreshPolicy::default(),
             debug: None,
@@ -212,7 +250,17 @@ impl Sessions {
     /// The HTTP client of a session: its `sso_region`'s endpoint (or the configured one).
     pub fn client(&self, session: &Session) -> Result<Client, SessionError> {
         let endpoint = self.http.resolve_endpoint_for_region(&session.region)?;
-        let mut client = Client::with_endpoint(self.http.clone(), endpoint)?;
+        self.logging(Client::with_endpoint(self.http.clone(), endpoint)?)
+    }
+
+    /// The SSO portal client of `region` (a session's `sso_region`, or a cached token's
+    /// `region`): its `portal.sso` endpoint, or the configured portal endpoint.
+    pub fn portal_client(&self, region: &str) -> Result<Client, SessionError> {
+        self.logging(Client::portal(self.http.clone(), region)?)
+    }
+
+    /// Sets the debug log and the wait notice of `client`.
+    fn logging(&self, mut client: Client) -> Result<Client, SessionError> {
         if let Some(sink) = &self.debug {
             client = client.with_debug_log(sink.clone());
         }

@@ -6,7 +6,9 @@ use ssooidc_core::cache::CachedToken;
 use ssooidc_core::refresh::{RefreshError, RefreshOutcome, Refresher, Urgency};
 use time::OffsetDateTime;
 
-use super::{describe, SessionError, SessionSelector, SessionToken, Sessions, TokenSource};
+use super::{
+    describe, Session, SessionError, SessionSelector, SessionToken, Sessions, TokenSource,
+};
 use crate::client::random_seed;
 use crate::driver::drive;
 use crate::store::{Lookup, StoreError};
@@ -22,18 +24,22 @@ impl Sessions {
     /// returned as cached, with a warning; a refreshed token that cannot be written back is
     /// returned too, with a warning. Warnings of the cache (modes repaired) come along.
     pub fn token(&self, selector: SessionSelector) -> Result<SessionToken, SessionError> {
-        let session = self.session(selector)?;
+        self.token_for(&self.session(selector)?)
+    }
+
+    /// [`token`](Self::token) of a resolved session.
+    pub fn token_for(&self, session: &Session) -> Result<SessionToken, SessionError> {
         let path = self.cache.path(&session.token_key);
         let mut warnings = Vec::new();
         let load = || -> Result<CachedToken, SessionError> {
             match self.cache.load_token(&session.token_key)? {
                 Lookup::Found(t) => Ok(t),
                 Lookup::Missing => Err(SessionError::NotLoggedIn {
-                    session: describe(&session),
+                    session: describe(session),
                     reason: None,
                 }),
                 Lookup::Corrupt { path, error } => Err(SessionError::NotLoggedIn {
-                    session: describe(&session),
+                    session: describe(session),
                     reason: Some(format!("{} is unusable: {error}", path.display())),
                 }),
             }
@@ -94,11 +100,11 @@ impl Sessions {
                 warnings.push(format!("cannot record the refresh attempt ({e})"));
             }
         }
-        let client = self.client(&session)?;
+        let client = self.client(session)?;
         let outcome = drive(&client, None, &mut refresher, None, |never| match *never {})
             .map_err(|stop| SessionError::Call(stop.into_call_error("CreateToken")))?;
         let expired = |source: RefreshError| SessionError::Expired {
-            session: describe(&session),
+            session: describe(session),
             source,
         };
         let outcome = outcome.map_err(expired)?;

@@ -1,0 +1,37 @@
+//! `credentials`: AWS credentials for a profile's account and role, as a `credential_process`
+//! prints them (or as shell `export` lines, or `.env` lines). They come from the AWS CLI's
+//! role-credential cache while they have more than 15 minutes left (the config and one file
+//! read, no lock, no request), else from the SSO portal with the session's token, refreshed when
+//! due. So `credential_process = ssooidc credentials --profile dev` gives any tool that reads
+//! `~/.aws/config` the profile's credentials.
+
+use ssooidc_core::text::for_terminal;
+
+use crate::cli::{CredentialsArgs, CredentialsFormat};
+use crate::context::Context;
+use crate::exit::Failure;
+
+/// `credentials`.
+pub fn run(ctx: &Context, args: CredentialsArgs) -> Result<(), Failure> {
+    let selector = ctx.selector(&args.session);
+    let sessions = ctx.sessions()?;
+    let session = sessions
+        .session(selector.clone())
+        .map_err(|e| Failure::session(e, &selector))?
+        .with_role(args.account_id, args.role_name);
+    let got = sessions
+        .role_credentials_for(&session)
+        .map_err(|e| Failure::session(e, &selector))?;
+    for warning in &got.warnings {
+        eprintln!("warning: {}", for_terminal(warning));
+    }
+    let credentials = got.credentials.to_process_credentials();
+    let text = match (args.export, args.output) {
+        (true, _) => credentials.to_variables(true),
+        (false, CredentialsFormat::Env) => credentials.to_variables(false),
+        (false, CredentialsFormat::Json) => Ok(credentials.to_process_output()),
+    }
+    .map_err(|e| Failure::other(e.to_string()))?;
+    print!("{text}");
+    Ok(())
+}

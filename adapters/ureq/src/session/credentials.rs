@@ -1,0 +1,120 @@
+//! [`Sessions::role_credentials`]: AWS credentials for the session's account and role, as
+//! botocore's SSO credential provider gets them: the AWS CLI's role-credential cache first,
+//! else the portal's `GetRoleCredentials` with the session's token (refreshed when due), written
+//! back to that cache (`docs/protocol/caches.md#role-credential-cache`).
+
+use std::path::PathBuf;
+
+use ssooidc_core::cache::CachedRoleCredentials;
+use ssooidc_core::portal::GetRoleCredentials;
+use time::OffsetDateTime;
+
+use super::{portal_error, Session, SessionError, SessionSelector, Sessions};
+use crate::store::{Lookup, StoreError};
+
+/// Where [`Sessions::role_credentials`] got its credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CredentialsSource {
+    /// The role-credential cache, with more than 15 minutes left: no request.
+    Cached,
+    /// The portal (`GetRoleCredentials`); written to the cache.
+    Fetched,
+}
+
+/// Role credentials and where they came from.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SessionCredentials {
+    /// The credentials (also their cache entry).
+    pub credentials: CachedRoleCredentials,
+    /// Where they came from.
+    pub source: CredentialsSource,
+    /// Their file in `~/.aws/cli/cache`.
+    pub path: PathBuf,
+    /// Warnings for the user (an unusable cache file, a failed token refresh, a lock that
+    /// was held too long).
+    pub warnings: Vec<String>,
+}
+
+impl Sessions {
+    /// AWS credentials for the selected profile's `sso_account_id` and `sso_role_name`.
+    ///
+    /// Credentials cached in `~/.aws/cli/cache` (by this crate or the AWS CLI) with more than
+    /// 15 minutes left are returned without a request and without a lock. Otherwise the entry's
+    /// lock is taken and the file read again (another process may just have fetched), then the
+    /// session's token is had as [`token`](Self::token) has it (refreshed when due) and
+    /// `GetRoleCredentials` called; the answer is cached. An unusable cache file is a miss.
+    ///
+    /// A token the portal refuses is [`SessionError::Unauthorized`]; an expired token that
+    /// cannot be refreshed is [`SessionError::Expired`].
+    pub fn role_credentials(
+        &self,
+        selector: SessionSelector,
+    ) -> Result<SessionCredentials, SessionError> {
+        self.role_credentials_for(&self.session(selector)?)
+    }
+
+    /// [`role_credentials`](Self::role_credentials) of a resolved session (whose account and
+    /// role may have been set with [`Session::with_role`]).
+    pub fn role_credentials_for(
+        &self,
+        session: &Session,
+    ) -> Result<SessionCredentials, SessionError> {
+        let (account_id, role_name) = session.role()?;
+        let key = session.role_credentials_key()?;
+        let path = self.cli_cache.path(&key);
+        let mut warnings = Vec::new();
+        let cached =
+            |warnings: &mut Vec<String>| -> Result<Option<CachedRoleCredentials>, StoreError> {
+                Ok(match self.cli_cache.load::<CachedRoleCredentials>(&key)? {
+                    Lookup::Found(c) if c.is_fresh_at(OffsetDateTime::now_utc()) => Some(c),
+                    Lookup::Corrupt { path, error } => {
+                        warnings.push(format!(
+                            "ignoring unusable cached credentials {}: {error}",
+                            path.display()
+                        ));
+                        None
+                    }
+                    _ => None,
+                })
+            };
+        let found = |credentials, source, warnings| SessionCredentials {
+            credentials,
+            source,
+            path: path.clone(),
+            warnings,
+        };
+        if let Some(c) = cached(&mut warnings)? {
+            return Ok(found(c, CredentialsSource::Cached, warnings));
+        }
+
+        let _lock = match self.cli_cache.lock(&key, self.refresh_lock_wait) {
+            Ok(lock) => Some(lock),
+            // Another process holds the entry's lock for long: fetch without it rather than fail.
+            Err(StoreError::LockTimeout { waited, .. }) => {
+                warnings.push(format!(
+                    "another process held the credentials lock for {waited:?}; fetching without it"
+                ));
+                None
+            }
+            Err(e) => return Err(e.into()),
+        };
+        // Someone may have fetched while we waited: read again under the lock.
+        let mut again = Vec::new();
+        if let Some(c) = cached(&mut again)? {
+            return Ok(found(c, CredentialsSource::Cached, warnings));
+        }
+
+        let token = self.token_for(session)?;
+        warnings.extend(token.warnings);
+        let input = GetRoleCredentials::new(role_name, account_id, token.token.access_token);
+        let answer = self
+            .portal_client(&session.region)?
+            .get_role_credentials(&input)
+            .map_err(|e| portal_error(session, e))?;
+        let entry = CachedRoleCredentials::from_portal(&answer.role_credentials, account_id);
+        self.cli_cache.save(&key, &entry)?;
+        Ok(found(entry, CredentialsSource::Fetched, warnings))
+    }
+}
