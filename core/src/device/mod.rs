@@ -105,6 +105,8 @@
 //!
 #![doc = include_str!("../../docs/device-walkthrough.md")]
 
+mod aws;
+mod dialect;
 mod input;
 mod output;
 mod policy;
@@ -116,19 +118,24 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 pub use crate::transport::{TransportError, TransportErrorKind};
+pub use aws::Aws;
+pub use dialect::{Authorization, Dialect};
 pub use input::{DeviceFlowConfig, DeviceFlowInput, Registration, REGISTRATION_EXPIRY_WINDOW};
 pub use output::{
     DeviceFlowError, Event, LoginError, LoginOptions, MisuseError, Output, Prompt, Token,
 };
 
 use crate::call::CallError;
-use crate::endpoint::Endpoint;
-use crate::grant::{classify_call, classify_poll};
 use crate::machine::{Machine, Transmit};
-use crate::operations::{CreateToken, RegisterClient, StartDeviceAuthorization};
-use crate::wire::{Auth, Operation, RequestError};
+use crate::wire::{Auth, RequestError};
 use policy::{Retries, Rng};
 use state::{Io, Polling, State};
+
+/// What a flow of dialect `D` asks for next.
+type FlowOutput<D> = crate::machine::Output<
+    Event<<D as Dialect>::Client>,
+    Result<<D as Dialect>::Token, DeviceFlowError>,
+>;
 
 /// Which phase a [`DeviceFlow`] is in (for logs, tests and progress displays).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -144,58 +151,66 @@ pub enum Phase {
     Done,
 }
 
-/// The device-authorization flow as a sans-I/O state machine. See the [module docs](self).
+/// The device-authorization flow as a sans-I/O state machine, in the wire dialect `D`
+/// ([`Aws`] by default; [`crate::oauth::Standard`] for any OAuth 2.0 provider). See the
+/// [module docs](self).
 #[derive(Debug)]
-pub struct DeviceFlow {
-    endpoint: Endpoint,
-    start_url: String,
-    client_name: String,
-    scopes: Option<Vec<String>>,
+pub struct DeviceFlow<D: Dialect = Aws> {
+    dialect: D,
     config: DeviceFlowConfig,
     rng: Rng,
     /// The latest instant the caller gave; time never goes back inside the machine.
     clock: Option<Instant>,
-    events: VecDeque<Event>,
-    state: State,
+    events: VecDeque<Event<D::Client>>,
+    state: State<D>,
 }
 
-impl DeviceFlow {
-    /// A new flow. `wall_now` decides whether `input.registration` can be reused (spec 6.4);
-    /// `seed` feeds the jitter of retries (pass a random value; a constant works but makes every
-    /// client retry in step).
+impl DeviceFlow<Aws> {
+    /// A new AWS flow. `wall_now` decides whether `input.registration` can be reused (spec
+    /// 6.4); `seed` feeds the jitter of retries (pass a random value; a constant works but
+    /// makes every client retry in step).
     pub fn new(
         input: DeviceFlowInput,
         config: DeviceFlowConfig,
         wall_now: OffsetDateTime,
         seed: u64,
     ) -> Self {
-        let DeviceFlowInput {
-            endpoint,
-            start_url,
-            client_name,
-            scopes,
-            registration,
-        } = input;
-        let scopes = scopes.filter(|s| !s.is_empty());
+        Self::with_dialect(Aws::new(input), config, wall_now, seed)
+    }
+
+    /// The registration in use, once there is one (also after a successful end: the token's).
+    pub fn registration(&self) -> Option<&Registration> {
+        match &self.state {
+            State::Done(Ok(token)) => Some(&token.registration),
+            _ => self.client(),
+        }
+    }
+}
+
+impl<D: Dialect> DeviceFlow<D> {
+    /// A new flow in `dialect`. `wall_now` is handed to
+    /// [`Dialect::initial_client`] (which decides, for AWS, whether a cached registration can
+    /// be reused); `seed` feeds the jitter of retries.
+    pub fn with_dialect(
+        mut dialect: D,
+        config: DeviceFlowConfig,
+        wall_now: OffsetDateTime,
+        seed: u64,
+    ) -> Self {
         let retries = Retries::new(config.max_retries);
-        let state = match registration {
-            Some(registration) if registration.is_reusable_for_device_flow(wall_now) => {
-                State::Authorize {
-                    registration,
-                    io: Io::Ready,
-                    retries,
-                }
-            }
-            _ => State::Register {
+        let state = match dialect.initial_client(wall_now) {
+            Some(client) => State::Authorize {
+                client,
+                io: Io::Ready,
+                retries,
+            },
+            None => State::Register {
                 io: Io::Ready,
                 retries,
             },
         };
         DeviceFlow {
-            endpoint,
-            start_url,
-            client_name,
-            scopes,
+            dialect,
             config,
             rng: Rng::new(seed),
             clock: None,
@@ -209,14 +224,14 @@ impl DeviceFlow {
     ///
     /// Returns [`MisuseError::RequestOutstanding`] while a transmitted request has had neither a
     /// response nor a transport error.
-    pub fn poll_output(&mut self) -> Result<Output, MisuseError> {
+    pub fn poll_output(&mut self) -> Result<FlowOutput<D>, MisuseError> {
         if let Some(event) = self.events.pop_front() {
-            return Ok(Output::Event(event));
+            return Ok(crate::machine::Output::Event(event));
         }
         match self.state.io() {
             None => {}
             Some(Io::InFlight) => return Err(MisuseError::RequestOutstanding),
-            Some(Io::Waiting(at)) => return Ok(Output::Timeout(at)),
+            Some(Io::Waiting(at)) => return Ok(crate::machine::Output::Timeout(at)),
             Some(Io::Ready) => {
                 let operation = self.operation();
                 match self.build_request() {
@@ -224,7 +239,7 @@ impl DeviceFlow {
                         if let Some(io) = self.state.io_mut() {
                             *io = Io::InFlight;
                         }
-                        return Ok(Output::Transmit(Transmit {
+                        return Ok(crate::machine::Output::Transmit(Transmit {
                             operation,
                             auth: Auth::None,
                             request,
@@ -238,7 +253,7 @@ impl DeviceFlow {
             }
         }
         match &self.state {
-            State::Done(result) => Ok(Output::Done(result.clone())),
+            State::Done(result) => Ok(crate::machine::Output::Done(result.clone())),
             // Every other state returned above.
             _ => Err(MisuseError::RequestOutstanding),
         }
@@ -254,21 +269,18 @@ impl DeviceFlow {
     ) -> Result<(), MisuseError> {
         self.expect_in_flight()?;
         let now = self.observe(now);
-        let operation = self.operation();
-        let call_error = |e| CallError::from_response(operation, e);
         match &self.state {
             State::Register { .. } => {
-                let result = RegisterClient::parse_response(&response).map_err(call_error);
-                self.on_register(now, wall, classify_call(result));
+                let outcome = self.dialect.registered(&response, wall);
+                self.on_register(now, outcome);
             }
             State::Authorize { .. } => {
-                let result =
-                    StartDeviceAuthorization::parse_response(&response).map_err(call_error);
-                self.on_authorize(now, wall, classify_call(result));
+                let outcome = self.dialect.authorized(&response);
+                self.on_authorize(now, wall, outcome);
             }
             State::Poll(_) => {
-                let result = CreateToken::parse_response(&response).map_err(call_error);
-                self.on_poll(now, wall, classify_poll(result));
+                let outcome = self.dialect.polled(&response);
+                self.on_poll(now, wall, outcome);
             }
             State::Done(_) => {}
         }
@@ -332,13 +344,12 @@ impl DeviceFlow {
         }
     }
 
-    /// The registration in use, once there is one.
-    pub fn registration(&self) -> Option<&Registration> {
+    /// The client in use, once there is one (the registration, in the AWS dialect).
+    pub fn client(&self) -> Option<&D::Client> {
         match &self.state {
-            State::Authorize { registration, .. } => Some(registration),
-            State::Poll(polling) => Some(&polling.registration),
-            State::Done(Ok(token)) => Some(&token.registration),
-            _ => None,
+            State::Authorize { client, .. } => Some(client),
+            State::Poll(polling) => Some(&polling.client),
+            State::Done(Ok(_)) | State::Register { .. } | State::Done(Err(_)) => None,
         }
     }
 
@@ -361,48 +372,34 @@ impl DeviceFlow {
     /// The operation of the current phase's request.
     fn operation(&self) -> &'static str {
         match self.state {
-            State::Register { .. } => RegisterClient::NAME,
-            State::Authorize { .. } => StartDeviceAuthorization::NAME,
-            State::Poll(_) | State::Done(_) => CreateToken::NAME,
+            State::Register { .. } => D::REGISTER,
+            State::Authorize { .. } => D::AUTHORIZE,
+            State::Poll(_) | State::Done(_) => D::POLL,
         }
     }
 
     fn build_request(&self) -> Result<http::Request<Vec<u8>>, RequestError> {
         match &self.state {
-            State::Register { .. } => {
-                let mut input = RegisterClient::new(self.client_name.clone());
-                input.scopes.clone_from(&self.scopes);
-                input.to_request(&self.endpoint)
-            }
-            State::Authorize { registration, .. } => StartDeviceAuthorization::new(
-                registration.client_id.clone(),
-                registration.client_secret.clone(),
-                self.start_url.clone(),
-            )
-            .to_request(&self.endpoint),
+            State::Register { .. } => self.dialect.register_request(),
+            State::Authorize { client, .. } => self.dialect.authorize_request(client),
             State::Poll(polling) => {
                 let Polling {
-                    registration,
+                    client,
                     device_code,
                     ..
                 } = &**polling;
-                CreateToken::device_code(
-                    registration.client_id.clone(),
-                    registration.client_secret.clone(),
-                    device_code.clone(),
-                )
-                .to_request(&self.endpoint)
+                self.dialect.poll_request(client, device_code)
             }
             State::Done(_) => Err(RequestError::Http("the flow has finished".to_owned())),
         }
     }
 }
 
-impl Machine for DeviceFlow {
-    type Event = Event;
-    type Output = Result<Token, DeviceFlowError>;
+impl<D: Dialect> Machine for DeviceFlow<D> {
+    type Event = Event<D::Client>;
+    type Output = Result<D::Token, DeviceFlowError>;
 
-    fn poll_output(&mut self) -> Result<Output, MisuseError> {
+    fn poll_output(&mut self) -> Result<FlowOutput<D>, MisuseError> {
         DeviceFlow::poll_output(self)
     }
 

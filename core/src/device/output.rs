@@ -8,19 +8,23 @@ use super::Registration;
 use crate::call::CallError;
 use crate::{Secret, ServiceError};
 
-/// What the caller should do next; see [`DeviceFlow::poll_output`](super::DeviceFlow::poll_output).
-/// The shared [`machine::Output`](crate::machine::Output) of every machine.
+/// What the caller of an AWS flow should do next; see
+/// [`DeviceFlow::poll_output`](super::DeviceFlow::poll_output). The shared
+/// [`machine::Output`](crate::machine::Output) of every machine; a flow of another dialect `D`
+/// returns `machine::Output<Event<D::Client>, Result<D::Token, DeviceFlowError>>`.
 pub type Output = crate::machine::Output<Event, Result<Token, DeviceFlowError>>;
 
 pub use crate::machine::MisuseError;
 
-/// Something the caller should know about while the flow goes on.
+/// Something the caller should know about while the flow goes on. `C` is the dialect's client
+/// ([`Registration`] for AWS).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Event {
-    /// A new client registration was obtained (not emitted when a cached one is reused). Cache
-    /// it (spec 6.4) so the next login can skip `RegisterClient`.
-    Registered(Registration),
+pub enum Event<C = Registration> {
+    /// A new client registration was obtained (not emitted when a cached one is reused, nor by
+    /// a dialect with a pre-registered client). Cache it (spec 6.4) so the next login can skip
+    /// `RegisterClient`.
+    Registered(C),
     /// Show this to the user: the device code is waiting for approval. Emitted once, after the
     /// first (immediate) token poll did not already succeed or fail.
     Prompt(Prompt),

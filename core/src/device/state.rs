@@ -7,14 +7,13 @@
 
 use std::time::{Duration, Instant};
 
-use time::{OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 
 use super::policy::{self, NextPoll, PollSchedule, Retries};
-use super::{DeviceFlow, DeviceFlowError, Event, Prompt, Registration, Token};
+use super::{Authorization, DeviceFlow, DeviceFlowError, Dialect, Event, Prompt};
 use crate::call::CallError;
 use crate::grant::classify_call;
 use crate::grant::{CallOutcome, PollOutcome};
-use crate::operations::{CreateTokenOutput, RegisterClientOutput, StartDeviceAuthorizationOutput};
 use crate::Secret;
 
 /// Where the current phase's request stands.
@@ -28,27 +27,27 @@ pub(crate) enum Io {
     Waiting(Instant),
 }
 
-/// The state of a [`DeviceFlow`].
+/// The state of a [`DeviceFlow`] of dialect `D`.
 #[derive(Debug)]
-pub(crate) enum State {
-    /// Registering a public client (`RegisterClient`).
+pub(crate) enum State<D: Dialect> {
+    /// Registering a client (`RegisterClient` in the AWS dialect).
     Register { io: Io, retries: Retries },
-    /// Starting the device authorization (`StartDeviceAuthorization`).
+    /// Starting the device authorization.
     Authorize {
-        registration: Registration,
+        client: D::Client,
         io: Io,
         retries: Retries,
     },
-    /// Polling for the token (`CreateToken`, device-code grant).
-    Poll(Box<Polling>),
+    /// Polling the token endpoint with the device code.
+    Poll(Box<Polling<D::Client>>),
     /// Terminal and absorbing.
-    Done(Result<Token, DeviceFlowError>),
+    Done(Result<D::Token, DeviceFlowError>),
 }
 
 /// The data of the polling phase.
 #[derive(Debug)]
-pub(crate) struct Polling {
-    pub(crate) registration: Registration,
+pub(crate) struct Polling<C> {
+    pub(crate) client: C,
     pub(crate) device_code: Secret,
     pub(crate) schedule: PollSchedule,
     pub(crate) io: Io,
@@ -57,7 +56,7 @@ pub(crate) struct Polling {
     pub(crate) prompt: Option<Prompt>,
 }
 
-impl State {
+impl<D: Dialect> State<D> {
     pub(crate) fn io_mut(&mut self) -> Option<&mut Io> {
         match self {
             State::Register { io, .. } | State::Authorize { io, .. } => Some(io),
@@ -75,34 +74,19 @@ impl State {
     }
 }
 
-/// `wall + secs` real seconds in UTC, or `wall` (in UTC when possible) if that is not representable.
-fn stamp(wall: OffsetDateTime, secs: i64) -> OffsetDateTime {
-    wall.checked_add(time::Duration::seconds(secs.max(0)))
-        .and_then(|t| t.checked_to_offset(UtcOffset::UTC))
-        .or_else(|| wall.checked_to_offset(UtcOffset::UTC))
-        .unwrap_or(wall)
-}
-
-impl DeviceFlow {
+impl<D: Dialect> DeviceFlow<D> {
     /// Ends the flow.
-    pub(crate) fn finish(&mut self, result: Result<Token, DeviceFlowError>) {
+    pub(crate) fn finish(&mut self, result: Result<D::Token, DeviceFlowError>) {
         self.state = State::Done(result);
     }
 
-    /// `RegisterClient` answered.
-    pub(crate) fn on_register(
-        &mut self,
-        now: Instant,
-        wall: OffsetDateTime,
-        outcome: CallOutcome<RegisterClientOutput>,
-    ) {
+    /// The registration request was answered.
+    pub(crate) fn on_register(&mut self, now: Instant, outcome: CallOutcome<D::Client>) {
         match outcome {
-            CallOutcome::Success(output) => {
-                let registration = Registration::from_output(output, self.scopes.clone(), wall);
-                self.events
-                    .push_back(Event::Registered(registration.clone()));
+            CallOutcome::Success(client) => {
+                self.events.push_back(Event::Registered(client.clone()));
                 self.state = State::Authorize {
-                    registration,
+                    client,
                     io: Io::Ready,
                     retries: Retries::new(self.config.max_retries),
                 };
@@ -112,15 +96,15 @@ impl DeviceFlow {
         }
     }
 
-    /// `StartDeviceAuthorization` answered.
+    /// The device authorization request was answered.
     pub(crate) fn on_authorize(
         &mut self,
         now: Instant,
         wall: OffsetDateTime,
-        outcome: CallOutcome<StartDeviceAuthorizationOutput>,
+        outcome: CallOutcome<Authorization>,
     ) {
-        let registration = match &self.state {
-            State::Authorize { registration, .. } => registration.clone(),
+        let client = match &self.state {
+            State::Authorize { client, .. } => client.clone(),
             _ => return,
         };
         let output = match outcome {
@@ -129,15 +113,10 @@ impl DeviceFlow {
             CallOutcome::Fatal(error) => return self.fail(error),
         };
         let second = self.config.second;
-        let interval = policy::initial_interval(
-            output.interval.map(i64::from),
-            self.config.min_interval,
-            second,
-        );
-        let expires_in = output.expires_in.map(i64::from);
-        let lifetime = policy::lifetime(expires_in, self.config.default_expires_in, second);
+        let interval = policy::initial_interval(output.interval, self.config.min_interval, second);
+        let lifetime = policy::lifetime(output.expires_in, self.config.default_expires_in, second);
         let schedule = PollSchedule::new(now, interval, lifetime, second);
-        let real_lifetime = match expires_in {
+        let real_lifetime = match output.expires_in {
             Some(secs) if secs > 0 => secs,
             _ => i64::from(self.config.default_expires_in),
         };
@@ -146,13 +125,13 @@ impl DeviceFlow {
             verification_uri: output.verification_uri,
             verification_uri_complete: output.verification_uri_complete,
             expires_at: schedule.deadline(),
-            expires_at_wall: stamp(wall, real_lifetime),
+            expires_at_wall: super::aws::stamp(wall, real_lifetime),
         };
         if !schedule.before_deadline(now) {
             return self.finish(Err(DeviceFlowError::DeadlineReached));
         }
         self.state = State::Poll(Box::new(Polling {
-            registration,
+            client,
             device_code: output.device_code,
             schedule,
             io: Io::Ready, // the first poll goes out at once (spec 6.5 step 4)
@@ -161,14 +140,19 @@ impl DeviceFlow {
         }));
     }
 
-    /// `CreateToken` answered.
-    pub(crate) fn on_poll(&mut self, now: Instant, wall: OffsetDateTime, outcome: PollOutcome) {
+    /// A token poll was answered.
+    pub(crate) fn on_poll(
+        &mut self,
+        now: Instant,
+        wall: OffsetDateTime,
+        outcome: PollOutcome<D::Grant>,
+    ) {
         let State::Poll(polling) = &mut self.state else {
             return;
         };
         match outcome {
-            PollOutcome::Token(output) => {
-                let token = token(output, polling.registration.clone(), wall);
+            PollOutcome::Token(grant) => {
+                let token = self.dialect.token(grant, &polling.client, wall);
                 self.finish(Ok(token));
             }
             PollOutcome::Denied(error) => self.finish(Err(DeviceFlowError::Denied(error))),
@@ -178,9 +162,9 @@ impl DeviceFlow {
                 polling.retries.reset();
                 self.schedule_poll(now, Duration::ZERO);
             }
-            PollOutcome::SlowDown => {
+            PollOutcome::SlowDown { interval } => {
                 polling.retries.reset();
-                polling.schedule.slow_down();
+                polling.schedule.slow_down(interval);
                 self.schedule_poll(now, Duration::ZERO);
             }
             PollOutcome::Retryable(error) => self.retry(now, error),
@@ -266,16 +250,5 @@ impl DeviceFlow {
                 }
             }
         }
-    }
-}
-
-/// The flow's [`Token`] from a `CreateToken` success.
-fn token(output: CreateTokenOutput, registration: Registration, wall: OffsetDateTime) -> Token {
-    Token {
-        access_token: output.access_token,
-        token_type: output.token_type,
-        expires_at: stamp(wall, output.expires_in.map_or(0, i64::from)),
-        refresh_token: output.refresh_token,
-        registration,
     }
 }
