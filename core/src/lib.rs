@@ -47,6 +47,7 @@ pub mod endpoint;
 pub mod error;
 pub mod grant;
 pub mod machine;
+pub mod oauth;
 pub mod operations;
 pub mod refresh;
 pub mod registration;

@@ -1,8 +1,10 @@
 //! The AWS CLI's caches in `~/.aws/sso/cache` (spec 6.3, 6.4): file names, file formats and
 //! timestamps, byte-compatible with what the AWS CLI writes. Pure: adapters do the file I/O.
 //! The registration file's model is [`Registration`](crate::registration::Registration).
+//! Beside them, the cache of `ssooidc oauth` ([`OAuthCacheEntry`]), this project's own format.
 
 mod keys;
+mod oauth;
 mod pyjson;
 mod registration;
 mod timestamp;
@@ -15,6 +17,7 @@ pub use keys::{
     registration_cache_key, registration_cache_key_input, role_credentials_cache_key,
     token_cache_key,
 };
+pub use oauth::{oauth_cache_key, OAuthCacheEntry};
 pub use timestamp::{format_timestamp, from_epoch_seconds, parse_timestamp, TimestampError};
 pub use token::CachedToken;
 

@@ -118,6 +118,7 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 pub use crate::transport::{TransportError, TransportErrorKind};
+pub(crate) use aws::stamp;
 pub use aws::Aws;
 pub use dialect::{Authorization, Dialect};
 pub use input::{DeviceFlowConfig, DeviceFlowInput, Registration, REGISTRATION_EXPIRY_WINDOW};
