@@ -1,18 +1,24 @@
 //! The refresh grant (RFC 6749 §6) as a machine: the request, the new tokens (what the answer
-//! leaves out kept from the old ones), failures, retries, and a refresh without a refresh token.
+//! leaves out kept from the old ones), failures (the old token kept while it is valid, else
+//! "expired"), retries, and a refresh without a refresh token.
 
 use std::time::Instant;
 
 use ssooidc_core::machine::{Machine, Output};
 use ssooidc_core::oauth::{
-    ClientAuth, OAuthClient, Provider, ProviderUrl, Refresh, TokenResponse, Tokens,
+    ClientAuth, OAuthClient, Provider, ProviderUrl, Refresh, RefreshResult, Refreshed,
+    TokenResponse, Tokens,
 };
+use ssooidc_core::refresh::{RefreshError, RefreshFailure};
 use ssooidc_core::retry::RetryPolicy;
 use ssooidc_core::{CallError, ErrorCode, Secret, ServiceError};
 use time::macros::datetime;
 
 const WALL: time::OffsetDateTime = datetime!(2026-01-04 18:51:47 UTC);
-const LATER: time::OffsetDateTime = datetime!(2026-01-04 19:00:00 UTC);
+/// 13 s after [`WALL`]: the old token (60 s) is still valid.
+const LATER: time::OffsetDateTime = datetime!(2026-01-04 18:52:00 UTC);
+/// After the old token expired.
+const TOO_LATE: time::OffsetDateTime = datetime!(2026-01-04 19:00:00 UTC);
 
 fn provider() -> Provider {
     Provider::explicit(
@@ -48,11 +54,17 @@ fn json(status: u16, body: &str) -> http::Response<Vec<u8>> {
         .unwrap()
 }
 
-/// Runs a refresh against `answers`; returns the result and the requests' bodies.
-fn run(
+/// Runs a refresh against `answers`, answered at `LATER`; returns the result and the requests'
+/// bodies.
+fn run(previous: Tokens, answers: Vec<http::Response<Vec<u8>>>) -> (RefreshResult, Vec<String>) {
+    run_at(previous, answers, LATER)
+}
+
+fn run_at(
     previous: Tokens,
     answers: Vec<http::Response<Vec<u8>>>,
-) -> (Result<Tokens, CallError>, Vec<String>) {
+    wall: time::OffsetDateTime,
+) -> (RefreshResult, Vec<String>) {
     let mut now = Instant::now();
     let mut refresh = Refresh::new(
         &provider(),
@@ -60,7 +72,7 @@ fn run(
         previous,
         &RetryPolicy::default(),
         now,
-        WALL,
+        wall,
         9,
     );
     let mut answers = answers.into_iter();
@@ -72,7 +84,7 @@ fn run(
                 assert_eq!(t.request.uri(), "https://idp.example.com/token");
                 bodies.push(String::from_utf8_lossy(t.request.body()).into_owned());
                 let answer = answers.next().expect("a scripted answer");
-                refresh.handle_response(now, LATER, answer).unwrap();
+                refresh.handle_response(now, wall, answer).unwrap();
             }
             Output::Timeout(at) => {
                 now = at;
@@ -103,7 +115,9 @@ fn a_refresh_without_a_new_refresh_token_keeps_the_old_one() {
         bodies,
         ["grant_type=refresh_token&refresh_token=old-rt&client_id=cli&client_secret=s3cr3t"]
     );
-    let tokens = result.unwrap();
+    let Ok(Refreshed::New(tokens)) = result else {
+        panic!("{result:?}")
+    };
     assert_eq!(tokens.access_token.expose(), "new-at");
     assert_eq!(
         tokens.refresh_token.as_ref().map(Secret::expose),
@@ -130,7 +144,7 @@ fn a_rotated_refresh_token_replaces_the_old_one() {
             r#"{"access_token":"new-at","token_type":"Bearer","refresh_token":"new-rt"}"#,
         )],
     );
-    let tokens = result.unwrap();
+    let tokens = result.unwrap().tokens().clone();
     assert_eq!(
         tokens.refresh_token.as_ref().map(Secret::expose),
         Some("new-rt")
@@ -139,7 +153,7 @@ fn a_rotated_refresh_token_replaces_the_old_one() {
 }
 
 #[test]
-fn a_refused_refresh_is_a_typed_error_and_server_faults_are_retried() {
+fn a_refused_refresh_keeps_the_valid_token_and_says_why() {
     let (result, bodies) = run(
         old_tokens(Some("old-rt")),
         vec![
@@ -150,42 +164,57 @@ fn a_refused_refresh_is_a_typed_error_and_server_faults_are_retried() {
             ),
         ],
     );
-    assert_eq!(bodies.len(), 2);
+    assert_eq!(bodies.len(), 2, "the 503 was retried");
     match result {
-        Err(CallError::Service {
-            operation: "Token",
-            error: ServiceError::InvalidGrant { .. },
-            ..
-        }) => {}
+        Ok(Refreshed::Kept {
+            tokens,
+            failure:
+                Some(RefreshFailure::Call(CallError::Service {
+                    operation: "Token",
+                    error: ServiceError::InvalidGrant { .. },
+                    ..
+                })),
+        }) => {
+            assert_eq!(tokens.access_token.expose(), "old-at");
+        }
         other => panic!("{other:?}"),
     }
-    let (result, _) = run(
+}
+
+#[test]
+fn a_refused_refresh_of_an_expired_token_is_the_end() {
+    let (result, _) = run_at(
         old_tokens(Some("old-rt")),
         vec![json(401, r#"{"error":"invalid_client"}"#)],
+        TOO_LATE,
     );
-    assert_eq!(
-        result
-            .unwrap_err()
-            .service_error()
-            .and_then(ServiceError::code),
-        Some(ErrorCode::InvalidClient)
-    );
+    match result {
+        Err(RefreshError::Expired {
+            failure: Some(RefreshFailure::Call(e)),
+        }) => {
+            assert_eq!(
+                e.service_error().and_then(ServiceError::code),
+                Some(ErrorCode::InvalidClient)
+            )
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]
 fn no_refresh_token_sends_nothing() {
     let (result, bodies) = run(old_tokens(None), vec![]);
     assert!(bodies.is_empty());
-    match result {
-        Err(
-            e @ CallError::Request {
-                operation: "Token", ..
-            },
-        ) => {
-            assert!(e.to_string().contains("no refresh token"), "{e}")
-        }
-        other => panic!("{other:?}"),
-    }
+    assert!(
+        matches!(result, Ok(Refreshed::Kept { failure: None, .. })),
+        "{result:?}"
+    );
+    let (result, bodies) = run_at(old_tokens(None), vec![], TOO_LATE);
+    assert!(bodies.is_empty());
+    assert!(
+        matches!(result, Err(RefreshError::Expired { failure: None })),
+        "{result:?}"
+    );
 }
 
 #[test]

@@ -10,7 +10,8 @@
 //!
 //! On top of them: [`Client`], with one async method per operation (every call through the
 //! core's retry policy), and [`device_login`], which drives the core's sans-I/O
-//! [`DeviceFlow`](ssooidc_core::device::DeviceFlow). Requests, decoding, retries and every
+//! [`DeviceFlow`](ssooidc_core::device::DeviceFlow); [`oauth`] drives the same machine for any
+//! OAuth 2.0 provider (discovery, the standard dialect, the refresh grant). Requests, decoding, retries and every
 //! protocol decision are the core's, through the same machines and the same error types as
 //! the blocking `ssooidc-ureq` adapter ([`CallError`], [`LoginError`], [`ConfigError`]): code
 //! that matches on them does not change with the adapter. This crate only moves bytes and
@@ -51,6 +52,7 @@
 mod client;
 pub mod device;
 mod driver;
+pub mod oauth;
 #[cfg(feature = "reqwest")]
 mod reqwest_impl;
 #[cfg(feature = "tokio")]

@@ -3,7 +3,8 @@
 //! A blocking AWS SSO OIDC client over [ureq](https://docs.rs/ureq): a [`Client`] built from a
 //! [`Config`] with one method per operation, the device login ([`device::device_login`]), and
 //! the AWS CLI-compatible session store ([`session::Sessions`]: cached tokens, refresh,
-//! login). It only moves bytes, sleeps and touches files: requests, decoding, retries,
+//! login), and the same device login for any OAuth 2.0 provider ([`oauth`]: discovery, the
+//! standard dialect, the refresh grant, and the token cache of `ssooidc oauth`). It only moves bytes, sleeps and touches files: requests, decoding, retries,
 //! settings resolution and every protocol decision come from [`ssooidc-core`](ssooidc_core),
 //! re-exported as [`core`] so that one dependency is enough.
 #![forbid(unsafe_code)]
@@ -15,6 +16,7 @@ pub mod credentials;
 pub mod device;
 mod driver;
 pub mod environment;
+pub mod oauth;
 pub mod session;
 pub mod store;
 pub mod transport;

@@ -1,6 +1,8 @@
-//! The file-backed AWS SSO cache (`~/.aws/sso/cache`): atomic writes (temporary file in the
-//! same directory, fsync, rename), files 0600 and the directory 0700, and advisory locks so
-//! that concurrent processes neither corrupt a file nor log in or refresh twice.
+//! File-backed caches: [`CacheDir`], a directory of `<key>.json` files with atomic writes
+//! (temporary file in the same directory, fsync, rename), files 0600 and the directory 0700, and
+//! advisory locks so that concurrent processes neither corrupt a file nor log in or refresh
+//! twice; and on it the AWS SSO cache ([`SsoCache`], `~/.aws/sso/cache`) and the cache of
+//! `ssooidc oauth` ([`OAuthCache`], `$XDG_CACHE_HOME/ssooidc/oauth`).
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{Read, Write};
@@ -8,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use ssooidc_core::cache::{CacheError, CachedToken, MAX_CACHE_FILE_BYTES};
+use ssooidc_core::cache::{CacheError, CachedToken, OAuthCacheEntry, MAX_CACHE_FILE_BYTES};
 use ssooidc_core::registration::Registration;
 
 /// A failure of the file store.
@@ -60,9 +62,10 @@ impl<T> Lookup<T> {
     }
 }
 
-/// The SSO cache directory.
+/// A cache directory of `<key>.json` files: atomic writes, modes, locks. The caches of this
+/// crate ([`SsoCache`], [`OAuthCache`]) are this with their formats.
 #[derive(Debug, Clone)]
-pub struct SsoCache {
+pub struct CacheDir {
     dir: PathBuf,
 }
 
@@ -75,10 +78,10 @@ fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
     }
 }
 
-impl SsoCache {
-    /// A cache in `dir` (normally `~/.aws/sso/cache`).
+impl CacheDir {
+    /// A cache in `dir`.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        SsoCache { dir: dir.into() }
+        CacheDir { dir: dir.into() }
     }
 
     /// The directory.
@@ -92,7 +95,7 @@ impl SsoCache {
     }
 
     /// Reads the file of `key`, at most [`MAX_CACHE_FILE_BYTES`] (+1 to detect larger files).
-    fn read(&self, key: &str) -> Result<Option<(PathBuf, Vec<u8>)>, StoreError> {
+    pub fn read(&self, key: &str) -> Result<Option<(PathBuf, Vec<u8>)>, StoreError> {
         let path = self.path(key);
         let file = match File::open(&path) {
             Ok(f) => f,
@@ -106,40 +109,20 @@ impl SsoCache {
         Ok(Some((path, bytes)))
     }
 
-    /// Loads a token file.
-    pub fn load_token(&self, key: &str) -> Result<Lookup<CachedToken>, StoreError> {
+    /// Reads the file of `key` and parses it with `parse`: a file that does not parse is
+    /// [`Lookup::Corrupt`], left in place.
+    pub fn load<T>(
+        &self,
+        key: &str,
+        parse: impl FnOnce(&[u8]) -> Result<T, CacheError>,
+    ) -> Result<Lookup<T>, StoreError> {
         Ok(match self.read(key)? {
             None => Lookup::Missing,
-            Some((path, bytes)) => match CachedToken::from_json(&bytes) {
+            Some((path, bytes)) => match parse(&bytes) {
                 Ok(t) => Lookup::Found(t),
                 Err(error) => Lookup::Corrupt { path, error },
             },
         })
-    }
-
-    /// Loads a registration file.
-    pub fn load_registration(&self, key: &str) -> Result<Lookup<Registration>, StoreError> {
-        Ok(match self.read(key)? {
-            None => Lookup::Missing,
-            Some((path, bytes)) => match Registration::from_json(&bytes) {
-                Ok(r) => Lookup::Found(r),
-                Err(error) => Lookup::Corrupt { path, error },
-            },
-        })
-    }
-
-    /// Writes a token file atomically.
-    pub fn save_token(&self, key: &str, token: &CachedToken) -> Result<PathBuf, StoreError> {
-        self.write_atomic(key, token.to_json().as_bytes())
-    }
-
-    /// Writes a registration file atomically.
-    pub fn save_registration(
-        &self,
-        key: &str,
-        registration: &Registration,
-    ) -> Result<PathBuf, StoreError> {
-        self.write_atomic(key, registration.to_json().as_bytes())
     }
 
     /// Deletes the file of `key`; a missing file is fine.
@@ -152,26 +135,23 @@ impl SsoCache {
         }
     }
 
-    /// Every `*.json` file of the directory that parses as a token file, with its key.
-    /// Registration files and unreadable files are skipped.
-    pub fn tokens(&self) -> Result<Vec<(String, CachedToken)>, StoreError> {
+    /// The keys of every `*.json` file of the directory, sorted (none when it does not exist).
+    pub fn keys(&self) -> Result<Vec<String>, StoreError> {
         let entries = match fs::read_dir(&self.dir) {
             Ok(e) => e,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(io_err(&self.dir)(e)),
         };
-        let mut out = Vec::new();
-        for entry in entries.flatten() {
-            let name = entry.file_name();
-            let Some(key) = name.to_str().and_then(|n| n.strip_suffix(".json")) else {
-                continue;
-            };
-            if let Ok(Lookup::Found(token)) = self.load_token(key) {
-                out.push((key.to_owned(), token));
-            }
-        }
-        out.sort_by(|a, b| a.0.cmp(&b.0));
-        Ok(out)
+        let mut keys: Vec<String> = entries
+            .flatten()
+            .filter_map(|entry| {
+                let name = entry.file_name();
+                let key = name.to_str()?.strip_suffix(".json")?;
+                (!key.starts_with('.')).then(|| key.to_owned())
+            })
+            .collect();
+        keys.sort();
+        Ok(keys)
     }
 
     /// Creates the directory (0700) if needed.
@@ -242,6 +222,121 @@ impl SsoCache {
                 Err(std::fs::TryLockError::Error(e)) => return Err(io_err(&path)(e)),
             }
         }
+    }
+}
+
+/// The SSO cache directory (`~/.aws/sso/cache`): token and registration files in the AWS CLI's
+/// formats, on a [`CacheDir`].
+#[derive(Debug, Clone)]
+pub struct SsoCache {
+    dir: CacheDir,
+}
+
+impl SsoCache {
+    /// A cache in `dir` (normally `~/.aws/sso/cache`).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        SsoCache {
+            dir: CacheDir::new(dir),
+        }
+    }
+
+    /// The directory.
+    pub fn dir(&self) -> &Path {
+        self.dir.dir()
+    }
+
+    /// The file for cache key `key`.
+    pub fn path(&self, key: &str) -> PathBuf {
+        self.dir.path(key)
+    }
+
+    /// Loads a token file.
+    pub fn load_token(&self, key: &str) -> Result<Lookup<CachedToken>, StoreError> {
+        self.dir.load(key, CachedToken::from_json)
+    }
+
+    /// Loads a registration file.
+    pub fn load_registration(&self, key: &str) -> Result<Lookup<Registration>, StoreError> {
+        self.dir.load(key, Registration::from_json)
+    }
+
+    /// Writes a token file atomically.
+    pub fn save_token(&self, key: &str, token: &CachedToken) -> Result<PathBuf, StoreError> {
+        self.dir.write_atomic(key, token.to_json().as_bytes())
+    }
+
+    /// Writes a registration file atomically.
+    pub fn save_registration(
+        &self,
+        key: &str,
+        registration: &Registration,
+    ) -> Result<PathBuf, StoreError> {
+        self.dir
+            .write_atomic(key, registration.to_json().as_bytes())
+    }
+
+    /// Deletes the file of `key`; a missing file is fine.
+    pub fn remove(&self, key: &str) -> Result<bool, StoreError> {
+        self.dir.remove(key)
+    }
+
+    /// Every `*.json` file of the directory that parses as a token file, with its key.
+    /// Registration files and unreadable files are skipped.
+    pub fn tokens(&self) -> Result<Vec<(String, CachedToken)>, StoreError> {
+        let mut out = Vec::new();
+        for key in self.dir.keys()? {
+            if let Ok(Lookup::Found(token)) = self.load_token(&key) {
+                out.push((key, token));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Creates the directory (0700) if needed.
+    pub fn ensure_dir(&self) -> Result<(), StoreError> {
+        self.dir.ensure_dir()
+    }
+
+    /// Replaces the file of `key` with `bytes` atomically ([`CacheDir::write_atomic`]).
+    pub fn write_atomic(&self, key: &str, bytes: &[u8]) -> Result<PathBuf, StoreError> {
+        self.dir.write_atomic(key, bytes)
+    }
+
+    /// Takes the advisory lock of `key` ([`CacheDir::lock`]).
+    pub fn lock(&self, key: &str, wait: Duration) -> Result<CacheLock, StoreError> {
+        self.dir.lock(key, wait)
+    }
+}
+
+/// The token cache of `ssooidc oauth` (`$XDG_CACHE_HOME/ssooidc/oauth`): one
+/// [`OAuthCacheEntry`] per provider, client and scopes, on a [`CacheDir`].
+#[derive(Debug, Clone)]
+pub struct OAuthCache {
+    dir: CacheDir,
+}
+
+impl OAuthCache {
+    /// A cache in `dir` (normally `$XDG_CACHE_HOME/ssooidc/oauth`).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        OAuthCache {
+            dir: CacheDir::new(dir),
+        }
+    }
+
+    /// The directory, with its generic operations (paths, locks, removal).
+    pub fn dir(&self) -> &CacheDir {
+        &self.dir
+    }
+
+    /// Loads the entry of `key`.
+    pub fn load(&self, key: &str) -> Result<Lookup<OAuthCacheEntry>, StoreError> {
+        self.dir.load(key, OAuthCacheEntry::from_json)
+    }
+
+    /// Writes `entry` atomically under its key.
+    pub fn save(&self, entry: &OAuthCacheEntry) -> Result<PathBuf, StoreError> {
+        self.dir
+            .write_atomic(&entry.key(), entry.to_json().as_bytes())
     }
 }
 
@@ -343,6 +438,47 @@ mod tests {
             }
         ));
         assert!(matches!(cache.load_token("none").unwrap(), Lookup::Missing));
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn the_oauth_cache_shares_the_directory_rules() {
+        let dir = temp_dir("oauth");
+        let cache = OAuthCache::new(dir.join("ssooidc").join("oauth"));
+        let entry = OAuthCacheEntry::from_json(
+            br#"{"provider":"https://idp.example.com","client_id":"cli","scopes":["openid"],"access_token":"at","token_type":"Bearer"}"#,
+        )
+        .unwrap();
+        let path = cache.save(&entry).unwrap();
+        assert_eq!(path, cache.dir().path(&entry.key()));
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+            assert_eq!(
+                fs::metadata(cache.dir().dir())
+                    .unwrap()
+                    .permissions()
+                    .mode()
+                    & 0o777,
+                0o700
+            );
+        }
+        assert_eq!(
+            cache.load(&entry.key()).unwrap().found(),
+            Some(entry.clone())
+        );
+        assert_eq!(cache.dir().keys().unwrap(), [entry.key()]);
+        fs::write(cache.dir().path("broken"), b"{").unwrap();
+        assert!(matches!(
+            cache.load("broken").unwrap(),
+            Lookup::Corrupt { .. }
+        ));
+        assert!(cache.dir().remove(&entry.key()).unwrap());
+        assert!(matches!(cache.load(&entry.key()).unwrap(), Lookup::Missing));
         fs::remove_dir_all(dir).unwrap();
     }
 

@@ -118,6 +118,19 @@ impl OAuthClient {
         }
     }
 
+    /// [`OAuthClient::new`] for a client of `provider`: without `auth`, the method the
+    /// provider's metadata suggests ([`Provider::default_auth`]).
+    pub fn for_provider(
+        id: impl Into<String>,
+        secret: Option<Secret>,
+        auth: Option<ClientAuth>,
+        provider: &super::Provider,
+    ) -> Result<Self, ConfigError> {
+        let secret = secret.filter(|s| !s.is_empty());
+        let auth = auth.unwrap_or_else(|| provider.default_auth(secret.is_some()));
+        Self::new(id, secret, Some(auth))
+    }
+
     /// The client id.
     pub fn id(&self) -> &str {
         &self.id

@@ -104,6 +104,37 @@ impl Provider {
     }
 }
 
+/// Where a provider's endpoints come from: discovery from its issuer, or given explicitly.
+// One lives per login; its size does not matter.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ProviderSource {
+    /// Discover them from this issuer's metadata ([`Discovery`]).
+    Issuer(Issuer),
+    /// These endpoints (a provider that publishes no metadata).
+    Explicit(Provider),
+}
+
+impl ProviderSource {
+    /// What names the provider in caches and messages: the issuer, else the token endpoint
+    /// (the same as [`Provider::id`] of the provider it leads to).
+    pub fn id(&self) -> &str {
+        match self {
+            ProviderSource::Issuer(issuer) => issuer.as_str(),
+            ProviderSource::Explicit(provider) => provider.id(),
+        }
+    }
+
+    /// A URL of the provider, for a client that needs one before anything is discovered.
+    pub fn url(&self) -> &ProviderUrl {
+        match self {
+            ProviderSource::Issuer(issuer) => issuer.url(),
+            ProviderSource::Explicit(provider) => provider.token_endpoint(),
+        }
+    }
+}
+
 /// Why discovery gave no usable endpoints.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -42,8 +42,10 @@ mod url;
 
 pub use client::{ClientAuth, OAuthClient};
 pub use dialect::{Standard, StandardOutput};
-pub use discovery::{validate, validate_metadata, Discovery, DiscoveryError, Provider};
-pub use refresh::Refresh;
+pub use discovery::{
+    validate, validate_metadata, Discovery, DiscoveryError, Provider, ProviderSource,
+};
+pub use refresh::{Refresh, RefreshResult, Refreshed};
 pub use request::{
     device_authorization_request, device_token_request, discovery_request, refresh_request,
     DEVICE_CODE_GRANT,

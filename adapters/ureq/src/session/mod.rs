@@ -56,6 +56,9 @@ pub enum SessionError {
     /// The login ended without a token.
     #[error(transparent)]
     Login(#[from] LoginError),
+    /// An OAuth 2.0 provider's endpoints could not be discovered ([`crate::oauth`]).
+    #[error(transparent)]
+    Discovery(#[from] ssooidc_core::oauth::DiscoveryError),
 }
 
 /// How a session is named in messages.
