@@ -4,6 +4,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use crate::faults::FaultRule;
+use crate::service::OAuthMode;
 
 /// Ninety days in seconds: the observed lifetime of a client registration (spec 2.1).
 pub const NINETY_DAYS: u32 = 90 * 24 * 60 * 60;
@@ -105,6 +106,9 @@ pub struct Config {
     pub max_recorded_requests: usize,
     /// Print one line per request to stderr. Default `false`.
     pub log_requests: bool,
+    /// The standard OAuth 2.0 mode (discovery, form-encoded device and token endpoints for
+    /// clients registered beforehand), beside the AWS operations. Default: off.
+    pub oauth: Option<OAuthMode>,
 }
 
 impl Default for Config {
@@ -129,6 +133,7 @@ impl Default for Config {
             public_url: None,
             max_recorded_requests: 10_000,
             log_requests: false,
+            oauth: None,
         }
     }
 }
@@ -191,6 +196,12 @@ impl Config {
     /// Adds a fault rule.
     pub fn fault(mut self, rule: FaultRule) -> Self {
         self.faults.push(rule);
+        self
+    }
+
+    /// Turns on the standard OAuth 2.0 mode ([`Config::oauth`]).
+    pub fn oauth(mut self, mode: OAuthMode) -> Self {
+        self.oauth = Some(mode);
         self
     }
 

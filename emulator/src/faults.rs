@@ -7,8 +7,10 @@
 //! ```
 //!
 //! * `TARGET`: `RegisterClient`, `StartDeviceAuthorization`, `CreateToken`,
-//!   `CreateTokenWithIAM`, `Authorize` (`/authorize`), `Device` (the verification page) or `*`
-//!   (every request, unknown paths included). Case-insensitive.
+//!   `CreateTokenWithIAM`, `Authorize` (`/authorize`), `Device` (the verification page),
+//!   `Discovery` (the standard mode's metadata) or `*` (every request, unknown paths included).
+//!   The standard mode's device and token endpoints count as `StartDeviceAuthorization` and
+//!   `CreateToken`. Case-insensitive.
 //! * `#N`: only the N-th request to the target (1-based, counted from when the rule was added);
 //!   `#N+`: the N-th and every later one; no `#`: every request.
 //! * `ACTION`:
@@ -55,6 +57,8 @@ pub enum Target {
     Authorize,
     /// The verification page, `GET` or `POST /device`.
     Device,
+    /// The standard mode's discovery documents (`GET /.well-known/...`).
+    Discovery,
     /// In a rule: every request. As a request's target: a path the emulator does not serve.
     Any,
 }
@@ -69,6 +73,7 @@ impl Target {
             Target::CreateTokenWithIam => "CreateTokenWithIAM",
             Target::Authorize => "Authorize",
             Target::Device => "Device",
+            Target::Discovery => "Discovery",
             Target::Any => "*",
         }
     }
@@ -94,6 +99,7 @@ impl FromStr for Target {
             Target::CreateTokenWithIam,
             Target::Authorize,
             Target::Device,
+            Target::Discovery,
             Target::Any,
         ];
         all.into_iter()
@@ -101,7 +107,7 @@ impl FromStr for Target {
             .ok_or_else(|| {
                 format!(
                     "unknown fault target {s:?}: expected RegisterClient, StartDeviceAuthorization, \
-                     CreateToken, CreateTokenWithIAM, Authorize, Device or *"
+                     CreateToken, CreateTokenWithIAM, Authorize, Device, Discovery or *"
                 )
             })
     }

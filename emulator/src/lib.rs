@@ -12,6 +12,8 @@
 //! | `POST /token?aws_iam=t` | CreateTokenWithIAM: a simple version (see below) |
 //! | `GET /authorize` | the authorization-code flow: consent page or immediate redirect |
 //! | `GET`/`POST /device` | the verification page (`verificationUri`) a person approves on |
+//! | `GET /.well-known/openid-configuration` | standard mode ([`Config::oauth`]): discovery (also at `/.well-known/oauth-authorization-server`) |
+//! | `POST /oauth2/device_authorization`, `POST /oauth2/token` | standard mode: RFC 8628 and the refresh grant, form-encoded, for pre-registered clients, with switchable provider quirks ([`OAuthQuirks`]) |
 //!
 //! It behaves like the service: `interval` and `slow_down` (the required interval grows by 5
 //! with each `slow_down`), codes expire (`ExpiredTokenException`), device codes are single-use
@@ -65,6 +67,7 @@ pub use config::{parse_duration, Approval, Config, RefreshTokenPolicy, NINETY_DA
 pub use faults::{FaultAction, FaultRule, Target, When};
 pub use record::RecordedRequest;
 pub use server::Handler;
+pub use service::{OAuthClientConfig, OAuthMode, OAuthQuirks};
 
 use server::lock;
 use service::Now;

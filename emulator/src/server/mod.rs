@@ -12,11 +12,13 @@
 //! | `recording.rs` | the request log behind `requests()`, and the `log_requests` line |
 //! | `routing.rs` | path and method to operation, and each operation's call into the service |
 //! | `encoding.rs` | JSON, HTML pages, redirects and service errors as HTTP responses |
+//! | `oauth.rs` | the standard OAuth 2.0 mode: discovery, form-encoded device and token endpoints, client authentication, the quirks |
 
 mod body;
 mod encoding;
 mod faults;
 mod handler;
+mod oauth;
 mod recording;
 mod routing;
 

@@ -25,6 +25,9 @@ pub(super) enum Route {
     DeviceGet,
     DevicePost,
     Index,
+    OAuthMetadata,
+    OAuthDeviceAuthorization,
+    OAuthToken,
     NotFound,
 }
 
@@ -50,6 +53,13 @@ impl Route {
             "/device" | "/device/" if get => Route::DeviceGet,
             "/device" | "/device/" if post => Route::DevicePost,
             "/" if get => Route::Index,
+            "/.well-known/openid-configuration" | "/.well-known/oauth-authorization-server"
+                if get =>
+            {
+                Route::OAuthMetadata
+            }
+            super::oauth::DEVICE_AUTHORIZATION_PATH if post => Route::OAuthDeviceAuthorization,
+            super::oauth::TOKEN_PATH if post => Route::OAuthToken,
             _ => Route::NotFound,
         }
     }
@@ -63,6 +73,9 @@ impl Route {
             Route::CreateTokenWithIam => Target::CreateTokenWithIam,
             Route::AuthorizeGet | Route::AuthorizePost => Target::Authorize,
             Route::DeviceGet | Route::DevicePost | Route::Index => Target::Device,
+            Route::OAuthMetadata => Target::Discovery,
+            Route::OAuthDeviceAuthorization => Target::StartDeviceAuthorization,
+            Route::OAuthToken => Target::CreateToken,
             Route::NotFound => Target::Any,
         }
     }
@@ -107,6 +120,11 @@ pub(super) fn dispatch(
         Route::DeviceGet => device_page(shared, parts, now),
         Route::DevicePost => device_decision(shared, &body, now),
         Route::Index => html(200, pages::index(&base_url(shared, parts))),
+        Route::OAuthMetadata => super::oauth::metadata(shared, parts),
+        Route::OAuthDeviceAuthorization => {
+            super::oauth::device_authorization(shared, parts, &body, now)
+        }
+        Route::OAuthToken => super::oauth::token(shared, parts, &body, now),
         Route::NotFound => encoding::unknown_operation(shared, parts),
     }
 }
@@ -214,7 +232,7 @@ fn is_sigv4_signed(parts: &http::request::Parts) -> bool {
 
 /// The emulator's base URL as the client sees it: `public_url` if set, else `http://` and the
 /// `Host` header, else the address it listens on.
-fn base_url(shared: &Shared, parts: &http::request::Parts) -> String {
+pub(super) fn base_url(shared: &Shared, parts: &http::request::Parts) -> String {
     if let Some(u) = &shared.public_url {
         return u.trim_end_matches('/').to_owned();
     }

@@ -12,10 +12,12 @@
 //! | `authorization_code.rs` | `/authorize` and its consent, the authorization-code grant with PKCE |
 //! | `tokens.rs` | CreateToken (choosing the grant), issuing tokens, the refresh-token grant |
 //! | `iam.rs` | CreateTokenWithIAM |
+//! | `oauth.rs` | the standard OAuth 2.0 mode: pre-registered clients, their authentication, its device and token requests |
 
 mod authorization_code;
 mod device;
 mod iam;
+mod oauth;
 mod registration;
 mod tokens;
 
@@ -29,6 +31,8 @@ use crate::ids::Ids;
 
 pub(crate) use authorization_code::{AuthorizeOutcome, AuthorizeQuery};
 pub(crate) use device::{DeviceStatus, DeviceView};
+pub(crate) use oauth::Presented;
+pub use oauth::{OAuthClientConfig, OAuthMode, OAuthQuirks};
 
 use authorization_code::{AuthCode, Consent};
 use device::Device;
@@ -88,7 +92,7 @@ pub(crate) struct Service {
 
 impl Service {
     pub(crate) fn new(cfg: Config) -> Self {
-        Service {
+        let mut service = Service {
             cfg,
             ids: Ids::new(),
             clients: HashMap::new(),
@@ -97,7 +101,9 @@ impl Service {
             auth_codes: HashMap::new(),
             consents: HashMap::new(),
             refresh: HashMap::new(),
-        }
+        };
+        service.register_oauth_clients();
+        service
     }
 
     pub(crate) fn set_approval(&mut self, approval: Approval) {
