@@ -12,7 +12,9 @@ use std::time::{Duration, Instant};
 
 use qrcode::render::unicode::Dense1x2;
 use qrcode::QrCode;
+use ssooidc_core::browser::BrowserUrl;
 use ssooidc_core::device::Prompt;
+use ssooidc_core::text::for_terminal;
 
 /// Whether stdout and stderr are terminals.
 #[derive(Debug, Clone, Copy)]
@@ -38,7 +40,9 @@ impl Tty {
     }
 }
 
-/// The prompt text, and a QR code of the complete URL when stderr is a terminal.
+/// The prompt text, and a QR code of the complete URL when stderr is a terminal. The server's
+/// strings are shown through [`for_terminal`]; the QR code is drawn only for a URL a browser
+/// may open ([`BrowserUrl`]).
 pub fn show_prompt(prompt: &Prompt, tty: Tty, opened_browser: bool) {
     let mut err = std::io::stderr().lock();
     let _ = writeln!(err);
@@ -52,19 +56,19 @@ pub fn show_prompt(prompt: &Prompt, tty: Tty, opened_browser: bool) {
         let _ = writeln!(err, "Open the following URL in a browser (on any device):");
     }
     let _ = writeln!(err);
-    let _ = writeln!(err, "    {}", prompt.verification_uri);
+    let _ = writeln!(err, "    {}", for_terminal(&prompt.verification_uri));
     let _ = writeln!(err);
     let _ = writeln!(err, "Then enter the code:");
     let _ = writeln!(err);
-    let _ = writeln!(err, "    {}", prompt.user_code);
+    let _ = writeln!(err, "    {}", for_terminal(&prompt.user_code));
     let _ = writeln!(err);
     if let Some(complete) = &prompt.verification_uri_complete {
         let _ = writeln!(
             err,
             "Or open this URL, which has the code filled in (check the code matches):"
         );
-        let _ = writeln!(err, "    {complete}");
-        if tty.stderr {
+        let _ = writeln!(err, "    {}", for_terminal(complete));
+        if tty.stderr && BrowserUrl::parse(complete).is_ok() {
             if let Some(qr) = qr_code(complete) {
                 let _ = writeln!(err, "\nOr scan this QR code with a phone:\n{qr}");
             }
@@ -131,6 +135,43 @@ pub fn open_browser(url: &str, env: &HashMap<String, String>) -> bool {
         .is_ok()
 }
 
+/// What a device login shows, shared by `login` and `oauth login`: on the prompt, the
+/// browser opened on the complete URL (when allowed and the URL is a [`BrowserUrl`]), the
+/// prompt and QR code, then a countdown until the login ends (the value is dropped).
+pub struct LoginUi<'a> {
+    env: &'a HashMap<String, String>,
+    tty: Tty,
+    browser: bool,
+    countdown: Option<Countdown>,
+}
+
+impl<'a> LoginUi<'a> {
+    /// The UI of a login in the environment `env`; `no_browser`: never open one.
+    pub fn new(env: &'a HashMap<String, String>, no_browser: bool) -> Self {
+        LoginUi {
+            env,
+            tty: Tty::detect(),
+            browser: can_open_browser(env, no_browser),
+            countdown: None,
+        }
+    }
+
+    /// The flow asks the user to approve: open, show, count down.
+    pub fn prompt(&mut self, prompt: &Prompt) {
+        let opened = self.browser
+            && prompt
+                .verification_uri_complete
+                .as_deref()
+                .and_then(|url| BrowserUrl::parse(url).ok())
+                .is_some_and(|url| open_browser(url.as_str(), self.env));
+        show_prompt(prompt, self.tty, opened);
+        self.countdown = Some(Countdown::start(
+            prompt.expires_at.max(Instant::now()),
+            self.tty,
+        ));
+    }
+}
+
 /// A one-line countdown on stderr until stopped.
 pub struct Countdown {
     stop: Arc<AtomicBool>,
@@ -181,6 +222,16 @@ mod tests {
             qr_code("https://d-1234567890.awsapps.com/start/#/device?user_code=GPNW-SHFH").unwrap();
         assert!(qr.lines().count() > 10);
         assert!(qr.contains('█') || qr.contains('▀') || qr.contains('▄'));
+    }
+
+    #[test]
+    fn hostile_prompts_are_shown_harmless_and_not_opened() {
+        // The browser check: a hostile "URL" is never handed to the opener.
+        assert!(BrowserUrl::parse("--new-window=/tmp/x").is_err());
+        assert_eq!(
+            for_terminal("\x1b]0;pwned\x07ABCD"),
+            "\\x1b]0;pwned\\x07ABCD"
+        );
     }
 
     #[test]

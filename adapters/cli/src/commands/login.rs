@@ -2,7 +2,6 @@
 //! and registration caches.
 
 use std::collections::HashMap;
-use std::time::Instant;
 
 use ssooidc_ureq::device::{LoginError, LoginOptions};
 use ssooidc_ureq::session::{LoginResult, SessionError, SessionSelector, Sessions};
@@ -11,7 +10,7 @@ use ssooidc_ureq::{CancelToken, Event};
 use crate::cli::LoginArgs;
 use crate::context::Context;
 use crate::exit::Failure;
-use crate::ui::{self, Countdown, Tty};
+use crate::ui::LoginUi;
 
 /// `login`.
 pub fn run(ctx: &Context, args: LoginArgs, env: &HashMap<String, String>) -> Result<(), Failure> {
@@ -81,21 +80,13 @@ pub fn login(
     let cancel = CancelToken::new();
     options.cancel = cancel.clone();
     install_interrupt_handler(cancel);
-    let tty = Tty::detect();
-    let browser = ui::can_open_browser(env, no_browser);
-    let mut countdown: Option<Countdown> = None;
+    let mut ui = LoginUi::new(env, no_browser);
     let result = sessions.login(selector.clone(), options, |event| {
         if let Event::Prompt(prompt) = event {
-            let opened = browser
-                && prompt
-                    .verification_uri_complete
-                    .as_deref()
-                    .is_some_and(|url| ui::open_browser(url, env));
-            ui::show_prompt(prompt, tty, opened);
-            countdown = Some(Countdown::start(prompt.expires_at.max(Instant::now()), tty));
+            ui.prompt(prompt);
         }
     });
-    drop(countdown);
+    drop(ui);
     match result {
         Ok(r) => Ok(r),
         Err(SessionError::Login(LoginError::Cancelled)) => Err(Failure::interrupted()),
@@ -104,7 +95,7 @@ pub fn login(
 }
 
 /// Ctrl-C cancels the login: the driver wakes, nothing more is written, the command exits 130.
-fn install_interrupt_handler(cancel: CancelToken) {
+pub(crate) fn install_interrupt_handler(cancel: CancelToken) {
     // An error here means a handler is already installed (demo runs one login per process).
     let _ = ctrlc::set_handler(move || cancel.cancel());
 }

@@ -4,5 +4,6 @@ pub mod configure;
 pub mod demo;
 pub mod login;
 pub mod low_level;
+pub mod oauth;
 pub mod sessions;
 pub mod token;
