@@ -1,9 +1,11 @@
-//! The device-authorization grant (RFC 8628, as AWS runs it: spec 5 and 6.5) as a sans-I/O
-//! state machine.
+//! The device-authorization grant (RFC 8628) as a sans-I/O state machine, for any wire: AWS SSO
+//! OIDC's ([`Aws`], spec 5 and 6.5, the default) or standard OAuth 2.0
+//! ([`crate::oauth::Standard`]), each a [`Dialect`] that builds the requests of each phase and
+//! says what the answers mean in grant terms. The policy below is written once, for both.
 //!
-//! [`DeviceFlow`] registers a public client (unless a cached registration is still good), starts
-//! the device authorization, makes one immediate token request, tells the caller what to show the
-//! user, and polls until it has a token or a terminal error. It never reads a clock, sleeps,
+//! [`DeviceFlow`] registers a client when the dialect does (AWS, unless a cached registration is
+//! still good), starts the device authorization, makes one immediate token request, tells the
+//! caller what to show the user, and polls until it has a token or a terminal error. It never reads a clock, sleeps,
 //! touches the network, files or environment, or draws randomness: time comes in as arguments
 //! (`Instant` for scheduling, wall-clock `OffsetDateTime` only to stamp expiry times), and the
 //! jitter of retries comes from a seed given to [`DeviceFlow::new`].
@@ -96,7 +98,9 @@
 //! - when the immediate first poll already yields a token (a pre-authorized client) or ends the
 //!   flow, no [`Event::Prompt`] is emitted.
 //!
-//! The translation from AWS responses to grant outcomes is [`crate::grant`].
+//! The translation from the service's errors to grant outcomes is [`crate::grant`], shared by
+//! both dialects; a standard `slow_down` may also carry a new interval, which the interval then
+//! reaches at least (`docs/protocol/oauth.md#slow-down-carries-an-interval`).
 //!
 //! # A whole flow, by hand
 //!

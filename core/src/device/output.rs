@@ -92,7 +92,9 @@ impl DeviceFlowError {
         matches!(self, Self::Expired(_) | Self::DeadlineReached)
     }
 
-    /// The operation that failed, when one did.
+    /// The operation that failed, when one did. A denial or an expiry is the answer to a poll:
+    /// reported as AWS's `CreateToken` (a standard-dialect flow's polls are its `Token`
+    /// requests, [`crate::oauth::TOKEN`]: the variants carry the service error only).
     pub fn operation(&self) -> Option<&'static str> {
         match self {
             Self::Denied(_) | Self::Expired(_) => Some("CreateToken"),
