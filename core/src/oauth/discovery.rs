@@ -126,6 +126,14 @@ impl ProviderSource {
         }
     }
 
+    /// The provider when its endpoints are known, or the issuer to discover them from.
+    pub fn known(&self) -> Result<&Provider, &Issuer> {
+        match self {
+            ProviderSource::Issuer(issuer) => Err(issuer),
+            ProviderSource::Explicit(provider) => Ok(provider),
+        }
+    }
+
     /// A URL of the provider, for a client that needs one before anything is discovered.
     pub fn url(&self) -> &ProviderUrl {
         match self {

@@ -44,9 +44,19 @@ pub(super) fn metadata(shared: &Shared, parts: &http::request::Parts) -> Respons
     encoding::json(&document)
 }
 
-/// `POST /oauth2/device_authorization` (RFC 8628 §3.1).
-pub(super) fn device_authorization(
+/// Which endpoint a `POST` is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Endpoint {
+    /// `POST /oauth2/device_authorization`.
+    DeviceAuthorization,
+    /// `POST /oauth2/token`.
+    Token,
+}
+
+/// A form `POST` to one of the mode's endpoints (404 without the mode).
+pub(super) fn post(
     shared: &Shared,
+    endpoint: Endpoint,
     parts: &http::request::Parts,
     body: &[u8],
     now: Now,
@@ -55,11 +65,25 @@ pub(super) fn device_authorization(
         return encoding::unknown_operation(shared, parts);
     };
     let form = parse(body);
-    let result = presented(parts, &form).and_then(|presented| {
+    match endpoint {
+        Endpoint::DeviceAuthorization => device_authorization(shared, &mode, parts, &form, now),
+        Endpoint::Token => token(shared, &mode, parts, &form, now),
+    }
+}
+
+/// `POST /oauth2/device_authorization` (RFC 8628 §3.1).
+fn device_authorization(
+    shared: &Shared,
+    mode: &OAuthMode,
+    parts: &http::request::Parts,
+    form: &[(String, String)],
+    now: Now,
+) -> Response<Vec<u8>> {
+    let result = presented(parts, form).and_then(|presented| {
         let base = base_url(shared, parts);
         lock(&shared.service).oauth_device_authorization(
             &presented,
-            value(&form, "scope").as_deref(),
+            value(form, "scope").as_deref(),
             &base,
             now,
         )
@@ -71,24 +95,21 @@ pub(super) fn device_authorization(
 }
 
 /// `POST /oauth2/token` (RFC 8628 §3.4, RFC 6749 §6).
-pub(super) fn token(
+fn token(
     shared: &Shared,
+    mode: &OAuthMode,
     parts: &http::request::Parts,
-    body: &[u8],
+    form: &[(String, String)],
     now: Now,
 ) -> Response<Vec<u8>> {
-    let Some(mode) = mode(shared) else {
-        return encoding::unknown_operation(shared, parts);
-    };
-    let form = parse(body);
-    let device_code = value(&form, "device_code");
-    let result = presented(parts, &form).and_then(|presented| {
-        let grant = value(&form, "grant_type").unwrap_or_default();
+    let device_code = value(form, "device_code");
+    let result = presented(parts, form).and_then(|presented| {
+        let grant = value(form, "grant_type").unwrap_or_default();
         lock(&shared.service).oauth_token(
             &presented,
             &grant,
             device_code.clone(),
-            value(&form, "refresh_token"),
+            value(form, "refresh_token"),
             now,
         )
     });

@@ -9,6 +9,7 @@ use ssooidc_core::ServiceError;
 
 use super::body::ReadBody;
 use super::encoding::{self, html};
+use super::oauth::Endpoint;
 use super::{lock, Shared};
 use crate::faults::Target;
 use crate::pages;
@@ -122,9 +123,9 @@ pub(super) fn dispatch(
         Route::Index => html(200, pages::index(&base_url(shared, parts))),
         Route::OAuthMetadata => super::oauth::metadata(shared, parts),
         Route::OAuthDeviceAuthorization => {
-            super::oauth::device_authorization(shared, parts, &body, now)
+            super::oauth::post(shared, Endpoint::DeviceAuthorization, parts, &body, now)
         }
-        Route::OAuthToken => super::oauth::token(shared, parts, &body, now),
+        Route::OAuthToken => super::oauth::post(shared, Endpoint::Token, parts, &body, now),
         Route::NotFound => encoding::unknown_operation(shared, parts),
     }
 }

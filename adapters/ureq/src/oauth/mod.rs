@@ -57,17 +57,9 @@ pub fn discover(client: &Client, issuer: &Issuer) -> Result<Provider, DiscoveryE
 
 /// The endpoints `source` leads to: discovered from an issuer, or as given.
 pub fn resolve(client: &Client, source: &ProviderSource) -> Result<Provider, DiscoveryError> {
-    match source {
-        ProviderSource::Issuer(issuer) => discover(client, issuer),
-        ProviderSource::Explicit(provider) => Ok(provider.clone()),
-        // ProviderSource is non_exhaustive; a newer core's source is not known here.
-        #[allow(unreachable_patterns)]
-        other => Err(DiscoveryError::Call(ssooidc_core::CallError::Request {
-            operation: DISCOVERY,
-            error: ssooidc_core::wire::RequestError::Http(format!(
-                "unsupported provider source {other:?}"
-            )),
-        })),
+    match source.known() {
+        Ok(provider) => Ok(provider.clone()),
+        Err(issuer) => discover(client, issuer),
     }
 }
 

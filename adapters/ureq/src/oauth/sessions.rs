@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use ssooidc_core::cache::{oauth_cache_key, OAuthCacheEntry};
 use ssooidc_core::config::ConfigError;
 use ssooidc_core::device::Event;
-use ssooidc_core::oauth::{ClientAuth, OAuthClient, ProviderSource, Refreshed, Standard};
+use ssooidc_core::oauth::{ClientAuth, OAuthClient, Provider, ProviderSource, Refreshed, Standard};
 use ssooidc_core::Secret;
 use time::OffsetDateTime;
 
@@ -71,6 +71,17 @@ impl OAuthLogin {
     {
         self.scopes = scopes.into_iter().map(Into::into).collect();
         self
+    }
+
+    /// The client as `provider` is to see it: the method configured, else the one its metadata
+    /// suggests ([`OAuthClient::for_provider`]).
+    pub fn client_for(&self, provider: &Provider) -> Result<OAuthClient, ConfigError> {
+        OAuthClient::for_provider(
+            self.client_id.clone(),
+            self.client_secret.clone(),
+            self.auth,
+            provider,
+        )
     }
 
     /// The cache key of this login.
@@ -204,12 +215,7 @@ impl OAuthSessions {
         }
         let client = self.client(login)?;
         let provider = resolve(&client, &login.source).map_err(SessionError::Discovery)?;
-        let oauth_client = OAuthClient::for_provider(
-            login.client_id.clone(),
-            login.client_secret.clone(),
-            login.auth,
-            &provider,
-        )?;
+        let oauth_client = login.client_for(&provider)?;
         let cancel = options.cancel.clone();
         let dialect = Standard::new(provider, oauth_client, login.scopes.iter().cloned());
         let result = device_login(&client, dialect, options, on_event);
@@ -295,12 +301,7 @@ impl OAuthSessions {
             }
             Err(e) => return Err(SessionError::Discovery(e)),
         };
-        let oauth_client = OAuthClient::for_provider(
-            login.client_id.clone(),
-            login.client_secret.clone(),
-            login.auth,
-            &provider,
-        )?;
+        let oauth_client = login.client_for(&provider)?;
         match refresh(&client, &provider, &oauth_client, cached.tokens.clone()).map_err(expired)? {
             Refreshed::New(tokens) => {
                 let mut entry = cached;
