@@ -54,7 +54,8 @@ impl Authorization {
 }
 
 /// One wire encoding of the device-authorization grant: the requests of each phase and what
-/// their answers mean. See the [module docs](self).
+/// their answers mean: the machine ([`DeviceFlow`](super::DeviceFlow)) owns the policy, a dialect
+/// the encoding.
 ///
 /// A dialect that registers clients (AWS) starts without a client
 /// ([`initial_client`](Self::initial_client) gives `None`) and implements

@@ -119,7 +119,7 @@ impl OAuthClient {
     }
 
     /// [`OAuthClient::new`] for a client of `provider`: without `auth`, the method the
-    /// provider's metadata suggests ([`Provider::default_auth`]).
+    /// provider's metadata suggests ([`Provider::default_auth`](super::Provider::default_auth)).
     pub fn for_provider(
         id: impl Into<String>,
         secret: Option<Secret>,

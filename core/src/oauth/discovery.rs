@@ -286,9 +286,11 @@ enum Step {
     Done(Result<Provider, DiscoveryError>),
 }
 
-/// Discovery as a machine (see the [module docs](self)): `GET`s the issuer's metadata, the
-/// OpenID Connect document first and the RFC 8414 one when that is not found, and validates it.
-/// It speaks the protocol of every machine ([`crate::machine`]).
+/// Discovery as a machine: `GET`s the issuer's metadata, the OpenID Connect document
+/// (`{issuer}/.well-known/openid-configuration`) first and the RFC 8414 one
+/// (`/.well-known/oauth-authorization-server{path}`) when that answers 404, each with the retry
+/// policy and no credential, and [`validate_metadata`]s it. It speaks the protocol of every
+/// machine ([`crate::machine`]).
 pub struct Discovery {
     issuer: Issuer,
     policy: RetryPolicy,

@@ -56,7 +56,8 @@ enum State {
     Done(RefreshResult),
 }
 
-/// A refresh of tokens at a provider's token endpoint. See the [module docs](self).
+/// A refresh of tokens at a provider's token endpoint (RFC 6749 §6): one token request with the
+/// retry policy; a failure keeps the old access token while it is valid ([`Refreshed::Kept`]).
 pub struct Refresh {
     previous: Tokens,
     created: OffsetDateTime,
