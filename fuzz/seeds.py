@@ -217,6 +217,52 @@ CALLBACKS = [
 ]
 
 
+# The standard OAuth 2.0 dialect (RFC 8628, RFC 6749 and the providers' rules of
+# docs/protocol/oauth.md): (status, content type, body).
+OAUTH = [
+    (200, "application/json", '{"device_code":"GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS","user_code":"WDJB-MJHT","verification_uri":"https://example.com/device","verification_uri_complete":"https://example.com/device?user_code=WDJB-MJHT","expires_in":1800,"interval":5}'),
+    (200, "application/json", '{"device_code":"4/4-GMMhmHCX","user_code":"GQVQ-JKEC","verification_url":"https://www.google.com/device","expires_in":1800,"interval":5}'),
+    (200, "application/json", '{"user_code":"DM5JYTAC8","device_code":"DAQABAAEAAAD","verification_url":"https://microsoft.com/devicelogin","expires_in":"900","interval":"5"}'),
+    (200, "application/json;charset=UTF-8", '{"access_token":"2YotnFZFEjr1zCsicMWpAA","token_type":"example","expires_in":3600,"refresh_token":"tGzv3JOkF0XG5Qx2TlKWIA","example_parameter":"example_value"}'),
+    (200, "application/json", '{"access_token":"a","token_type":"Bearer","expires_in":3599,"scope":"openid offline_access","id_token":"eyJ.x.y","refresh_token":"r"}'),
+    (200, "application/json", '{"token_type":"Bearer","scope":"user_impersonation","expires_in":"3599","ext_expires_in":"3599","access_token":"eyJ0eXAi","refresh_token":"0.AAAA"}'),
+    (200, "application/json", '{"access_token":"a","token_type":"Bearer","scope":["openid","aws"]}'),
+    (200, "application/x-www-form-urlencoded; charset=utf-8", "access_token=gho_16C7e42F292c6912E7710c838347Ae178B4a&scope=repo%2Cgist&token_type=bearer"),
+    (200, "application/x-www-form-urlencoded", "device_code=3584d&user_code=WDJB-MJHT&verification_uri=https%3A%2F%2Fgithub.com%2Flogin%2Fdevice&expires_in=900&interval=5"),
+    (200, "application/x-www-form-urlencoded", "error=authorization_pending&error_description=The+authorization+request+is+still+pending."),
+    (200, "application/json", '{"error":"slow_down","error_description":"Too many requests","interval":10}'),
+    (400, "application/json", '{"error":"authorization_pending"}'),
+    (400, "application/json", '{"error":"slow_down"}'),
+    (400, "application/json", '{"error":"access_denied"}'),
+    (400, "application/json", '{"error":"expired_token"}'),
+    (400, "application/json;charset=UTF-8", '{"error":"invalid_request"}'),
+    (401, "application/json", '{"error":"invalid_client","error_description":"client authentication failed"}'),
+    (400, "application/json", '{"error":"invalid_grant","error_description":"Token is not active"}'),
+    (428, "application/json", '{"error":"authorization_pending"}'),
+    (403, "application/json", '{"error":"access_denied","error_description":"user declined"}'),
+    (200, "application/json", '{"error":"incorrect_device_code","error_description":"The device_code provided is not valid.","error_uri":"https://docs.github.com"}'),
+    (503, "text/html", "<html>busy</html>"),
+]
+
+# (configured issuer, discovery document).
+DISCOVERY = [
+    ("https://server.example.com", '{"issuer":"https://server.example.com","authorization_endpoint":"https://server.example.com/authorize","token_endpoint":"https://server.example.com/token","token_endpoint_auth_methods_supported":["client_secret_basic","private_key_jwt"],"scopes_supported":["openid","profile","email","address","phone","offline_access"],"response_types_supported":["code","code token"]}'),
+    ("https://sso.example.com/realms/dev", '{"issuer":"https://sso.example.com/realms/dev","device_authorization_endpoint":"https://sso.example.com/realms/dev/protocol/openid-connect/auth/device","token_endpoint":"https://sso.example.com/realms/dev/protocol/openid-connect/token","grant_types_supported":["authorization_code","refresh_token","urn:ietf:params:oauth:grant-type:device_code"]}'),
+    ("https://accounts.google.com", '{"issuer":"https://accounts.google.com","device_authorization_endpoint":"https://oauth2.googleapis.com/device/code","token_endpoint":"https://oauth2.googleapis.com/token"}'),
+    ("https://tenant.eu.auth0.com/", '{"issuer":"https://tenant.eu.auth0.com/","device_authorization_endpoint":"https://tenant.eu.auth0.com/oauth/device/code","token_endpoint":"https://tenant.eu.auth0.com/oauth/token","token_endpoint_auth_methods_supported":["client_secret_post"]}'),
+    ("https://idp.example.com", '{"issuer":"https://attacker.example","device_authorization_endpoint":"https://attacker.example/d","token_endpoint":"https://attacker.example/t"}'),
+    ("http://127.0.0.1:8080", '{"issuer":"http://127.0.0.1:8080","device_authorization_endpoint":"http://127.0.0.1:8080/device/auth","token_endpoint":"http://127.0.0.1:8080/token"}'),
+    ("https://idp.example.com", '{"issuer":"https://idp.example.com","device_authorization_endpoint":"http://idp.example.com/d","token_endpoint":"https://idp.example.com/t"}'),
+]
+
+
+# Files of the `ssooidc oauth` cache (cache_files target).
+OAUTH_CACHE = [
+    '{"provider":"https://idp.example.com","client_id":"cli","scopes":["openid","offline_access"],"access_token":"at","token_type":"Bearer","expires_at":"2026-01-04T19:51:47Z","refresh_token":"rt","scope":"openid offline_access","id_token":"eyJ.x.y"}',
+    '{"provider":"https://github.com/login/oauth/access_token","client_id":"Iv1.b507a08c87ecfe98","scopes":[],"access_token":"gho_x","token_type":"bearer","future":{"x":1.5}}',
+]
+
+
 def framed(status, headers, body):
     out = bytearray((status - 100).to_bytes(2, "big"))
     out.append(len(headers))
@@ -263,8 +309,16 @@ def main():
         write(target, responses)
     portal = framed_answers(PORTAL_SUCCESSES, PORTAL_ERRORS)
     write("portal", portal + [framed(200, [], b) for b in ROLE_CACHE])
+    oauth = [framed(status, [(2, content_type)], body) for status, content_type, body in OAUTH]
+    write("oauth_responses", oauth)
+    discovery = []
+    for issuer, document in DISCOVERY:
+        prefix = bytes([len(issuer)]) + issuer.encode()
+        discovery.append(prefix + framed(200, [(2, "application/json")], document))
+        discovery.append(prefix + framed(404, [], "not found"))
+    write("oauth_discovery", discovery)
     write("config_parse", CONFIGS)
-    write("cache_files", TOKENS)
+    write("cache_files", TOKENS + OAUTH_CACHE)
     write("timestamp", TIMESTAMPS)
     write("terminal_text", TERMINAL_TEXTS)
     write("browser_url", BROWSER_URLS)

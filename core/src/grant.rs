@@ -37,7 +37,11 @@ pub enum PollOutcome<T = CreateTokenOutput, E = ServiceError, F = CallError> {
     /// `authorization_pending`: the user has not approved yet; poll again after the interval.
     Pending,
     /// `slow_down`: add 5 s to the interval for this and every later poll, then poll again.
-    SlowDown,
+    SlowDown {
+        /// A new interval in seconds that the answer carried, when it did (some providers say
+        /// how long to wait): the interval becomes at least that. Always `None` from AWS.
+        interval: Option<u64>,
+    },
     /// `access_denied`: the user (or the service) refused. Terminal.
     Denied(E),
     /// `expired_token`: the device code expired. Terminal.
@@ -83,14 +87,16 @@ fn retryable(error: &CallError) -> bool {
 /// | `ExpiredTokenException` | [`PollOutcome::Expired`] |
 /// | what [`classify`] calls transient or throttling (`InternalServerException`, an unknown 5xx, throttling codes, timeouts, refused or dropped connections), a malformed response | [`PollOutcome::Retryable`] |
 /// | anything else (`invalid_*`, `unauthorized_client`, `unsupported_grant_type`, unknown 4xx, TLS and proxy failures) | [`PollOutcome::Fatal`] |
-pub fn classify_poll(result: Result<CreateTokenOutput, CallError>) -> PollOutcome {
+/// The table holds for any dialect whose errors decode to [`ServiceError`] (the standard
+/// OAuth 2.0 one does: [`crate::oauth`]); `T` is its success payload.
+pub fn classify_poll<T>(result: Result<T, CallError>) -> PollOutcome<T> {
     let error = match result {
         Ok(token) => return PollOutcome::Token(token),
         Err(error) => error,
     };
     match error.service_error() {
         Some(ServiceError::AuthorizationPending { .. }) => PollOutcome::Pending,
-        Some(ServiceError::SlowDown { .. }) => PollOutcome::SlowDown,
+        Some(ServiceError::SlowDown { .. }) => PollOutcome::SlowDown { interval: None },
         Some(denied @ ServiceError::AccessDenied { .. }) => PollOutcome::Denied(denied.clone()),
         Some(expired @ ServiceError::ExpiredToken { .. }) => PollOutcome::Expired(expired.clone()),
         _ if retryable(&error) => PollOutcome::Retryable(error),
@@ -131,7 +137,7 @@ mod tests {
         }
     }
 
-    fn service(code: ErrorCode) -> Result<CreateTokenOutput, CallError> {
+    fn service(code: ErrorCode) -> Result<(), CallError> {
         Err(service_error(ServiceError::from_code(code, "x")))
     }
 
@@ -150,7 +156,8 @@ mod tests {
             let got = match outcome {
                 PollOutcome::Token(_) => "token",
                 PollOutcome::Pending => "pending",
-                PollOutcome::SlowDown => "slow_down",
+                PollOutcome::SlowDown { interval: None } => "slow_down",
+                PollOutcome::SlowDown { .. } => "slow_down with an interval",
                 PollOutcome::Denied(_) => "denied",
                 PollOutcome::Expired(_) => "expired",
                 PollOutcome::Retryable(_) => "retryable",
@@ -162,7 +169,7 @@ mod tests {
 
     #[test]
     fn unknown_errors_follow_their_retry_kind() {
-        let unknown = |status, code: &str| {
+        let unknown = |status, code: &str| -> Result<(), CallError> {
             Err(service_error(ServiceError::Unknown {
                 meta: ErrorMeta {
                     status,
@@ -199,7 +206,7 @@ mod tests {
             kind: DecodeError::Empty,
         };
         assert!(matches!(
-            classify_poll(Err(malformed.clone())),
+            classify_poll::<()>(Err(malformed.clone())),
             PollOutcome::Retryable(_)
         ));
         assert!(matches!(
@@ -236,7 +243,7 @@ mod tests {
 
     #[test]
     fn transport_failures_follow_the_shared_classification() {
-        fn failure<T>(kind: TransportErrorKind) -> Result<T, CallError> {
+        fn failure(kind: TransportErrorKind) -> Result<(), CallError> {
             Err(CallError::transport(
                 "CreateToken",
                 TransportError::new(kind, "x"),
@@ -255,7 +262,7 @@ mod tests {
             PollOutcome::Fatal(_)
         ));
         assert!(matches!(
-            classify_call::<()>(failure(TransportErrorKind::Proxy)),
+            classify_call(failure(TransportErrorKind::Proxy)),
             CallOutcome::Fatal(_)
         ));
     }

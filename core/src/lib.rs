@@ -11,6 +11,9 @@
 //!   the rules of the AWS restJson1 protocol with an OAuth fallback, and classified for retries.
 //! - [`endpoint`]: region to URL for every partition, FIPS, dual-stack and overrides.
 //! - [`Secret`]: the wrapper every sensitive member uses; `Debug` and `Display` are redacted.
+//! - [`device`]: the device-authorization grant as a machine, over either wire dialect; [`oauth`]:
+//!   the standard OAuth 2.0 dialect for any provider (discovery, the refresh grant, the
+//!   providers' deviations as named rules).
 //!
 //! ```
 //! use ssooidc_core::endpoint::{resolve, EndpointParams};
@@ -50,6 +53,7 @@ pub mod endpoint;
 pub mod error;
 pub mod grant;
 pub mod machine;
+pub mod oauth;
 pub mod operations;
 pub mod portal;
 pub mod refresh;

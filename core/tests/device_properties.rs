@@ -1,10 +1,12 @@
-//! Property tests of the device flow: arbitrary answers (all 14 modelled errors with and
-//! without the type header, unknown errors, 5xx, malformed bodies, successes), transport errors,
-//! early, late and backwards clocks, and misuse, thrown at the machine in every state.
+//! Property tests of the device flow, in both dialects (AWS restJson1 and standard OAuth 2.0):
+//! arbitrary answers (all 14 modelled errors, each in both of its dialect's encodings: with and
+//! without the AWS type header, with the standard status or with 200; unknown errors, 5xx,
+//! malformed bodies, `slow_down` carrying a new interval, successes), transport errors, early,
+//! late and backwards clocks, and misuse, thrown at the machine in every state.
 //!
 //! Properties: no poll before the current interval has passed since the previous one; the
-//! interval never decreases (and follows 5 s default, floor, +5 per `slow_down`, ×2 per transport
-//! error); no poll at or after the deadline; every run ends within a computable number of steps;
+//! interval never decreases (and follows 5 s default, floor, +5 per `slow_down` and at least the
+//! interval a standard `slow_down` carries, ×2 per transport error); no poll at or after the deadline; every run ends within a computable number of steps;
 //! the end is absorbing; misuse is a typed error that changes nothing; nothing panics. A lost
 //! token answer followed by "already used" starts one new authorization, with its own deadline
 //! and interval (and its own share of the bounds).
@@ -12,21 +14,27 @@
 #[path = "common/mod.rs"]
 mod common;
 
+use common::Wire;
+
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use ssooidc_core::device::{
-    DeviceFlow, DeviceFlowConfig, Event, MisuseError, Output, Phase, StartOver, TransportErrorKind,
+    Aws, DeviceFlowConfig, Event, MisuseError, Phase, StartOver, TransportErrorKind,
 };
-use ssooidc_core::error::{encode_error, ErrorCode, ErrorMeta};
-use ssooidc_core::ServiceError;
+use ssooidc_core::error::ErrorCode;
+use ssooidc_core::machine::Output;
+use ssooidc_core::oauth::Standard;
 
 #[derive(Debug, Clone)]
 enum Answer {
     /// The right success body for whatever operation is in flight.
     Success,
-    /// A modelled error; `bool`: with the `x-amzn-ErrorType` header.
+    /// A modelled error; `bool`: in the dialect's other encoding (AWS: without the
+    /// `x-amzn-ErrorType` header; standard: with status 200).
     Modelled(ErrorCode, bool),
+    /// `slow_down` carrying a new interval (seconds).
+    SlowDownTo(u64),
     /// An error the model does not know.
     Unknown { status: u16, code: &'static str },
     /// A bare 5xx or 429 (a proxy's page).
@@ -56,6 +64,7 @@ fn answer() -> impl Strategy<Value = Answer> {
             .prop_map(|(c, h)| Answer::Modelled(c, h)),
         6 => any::<bool>().prop_map(|h| Answer::Modelled(ErrorCode::AuthorizationPending, h)),
         3 => any::<bool>().prop_map(|h| Answer::Modelled(ErrorCode::SlowDown, h)),
+        1 => (0u64..40).prop_map(Answer::SlowDownTo),
         1 => (
             proptest::sample::select(vec![400u16, 403, 404, 418, 429, 500, 502, 503, 504, 599]),
             proptest::sample::select(vec!["Weird", "ThrottlingException", "RequestTimeout", "Nope"]),
@@ -147,27 +156,20 @@ fn setup() -> impl Strategy<Value = Setup> {
         )
 }
 
-fn respond(answer: &Answer, phase: Phase, setup: &Setup) -> Option<http::Response<Vec<u8>>> {
+fn respond<W: Wire>(
+    answer: &Answer,
+    phase: Phase,
+    setup: &Setup,
+) -> Option<http::Response<Vec<u8>>> {
     Some(match answer {
         Answer::Success => match phase {
             Phase::Register => common::register_ok(),
-            Phase::Authorize => common::authorize_ok(setup.interval, setup.expires_in),
-            _ => common::token_ok(),
+            Phase::Authorize => W::authorize_ok(setup.interval, setup.expires_in),
+            _ => W::token_ok(),
         },
-        Answer::Modelled(code, header) => {
-            encode_error(&ServiceError::from_code(*code, "prop"), *header)
-        }
-        Answer::Unknown { status, code } => encode_error(
-            &ServiceError::Unknown {
-                meta: ErrorMeta {
-                    status: *status,
-                    ..ErrorMeta::default()
-                },
-                code: (*code).to_owned(),
-                message: None,
-            },
-            true,
-        ),
+        Answer::Modelled(code, quirk) => W::error_as(*code, *quirk),
+        Answer::SlowDownTo(interval) => W::slow_down_to(*interval),
+        Answer::Unknown { status, code } => W::unknown(*status, code),
         Answer::Fault(status) => common::response(*status, "<html>busy</html>"),
         Answer::Malformed { status, body } => common::response(*status, body.clone()),
         Answer::Transport(_) => return None,
@@ -190,13 +192,13 @@ struct Model {
     restarts: u64,
 }
 
-fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
+fn run<W: Wire>(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
     let config = DeviceFlowConfig::default()
         .second(setup.second)
         .min_interval(setup.min_interval)
         .max_retries(setup.max_retries)
         .default_expires_in(setup.default_expires_in);
-    let mut flow = DeviceFlow::new(common::input(), config, common::WALL, setup.seed);
+    let mut flow = W::flow(config, setup.seed);
 
     let floor = Instant::now();
     let t0 = floor + Duration::from_secs(3600);
@@ -257,7 +259,7 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                         now = common::shift(now, delta_milli, floor, setup.second)
                     }
                     Some(Step::Answer { answer, .. }) => {
-                        let misuse = match respond(&answer, flow.phase(), &setup) {
+                        let misuse = match respond::<W>(&answer, flow.phase(), &setup) {
                             Some(r) => flow.handle_response(latest, common::WALL, r),
                             None => flow.handle_transport_error(latest, TransportErrorKind::Other),
                         };
@@ -279,7 +281,7 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
             Ok(Output::Transmit(ssooidc_core::machine::Transmit { request, .. })) => {
                 model.transmits += 1;
                 prop_assert!(model.transmits <= bounds(&model).0, "too many requests");
-                if request.uri().path() == "/token" {
+                if request.uri().path() == W::TOKEN_PATH {
                     // Never at or after the deadline, never before the interval.
                     let deadline = model.deadline.expect("deadline");
                     prop_assert!(latest < deadline, "a poll at or after the deadline");
@@ -316,7 +318,7 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                         }
                         None => {
                             let default = if flow.phase() == Phase::Poll {
-                                Answer::Modelled(ErrorCode::AuthorizationPending, true)
+                                Answer::Modelled(ErrorCode::AuthorizationPending, false)
                             } else {
                                 Answer::Success
                             };
@@ -327,7 +329,7 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                 now = common::shift(now, latency_milli, floor, setup.second);
                 latest = latest.max(now);
                 let phase = flow.phase();
-                match respond(&answer, phase, &setup) {
+                match respond::<W>(&answer, phase, &setup) {
                     Some(response) => flow.handle_response(now, common::WALL, response).unwrap(),
                     None => {
                         let Answer::Transport(kind) = answer else {
@@ -351,6 +353,16 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                     (Phase::Poll, Answer::Modelled(ErrorCode::SlowDown, _)) => {
                         model.interval = model.interval.map(|i| i + secs(5, setup.second));
                     }
+                    (Phase::Poll, Answer::SlowDownTo(server)) => {
+                        model.interval = model.interval.map(|i| {
+                            let slowed = i + secs(5, setup.second);
+                            if W::SLOW_DOWN_CARRIES_INTERVAL && *server > 0 {
+                                slowed.max(secs(*server, setup.second))
+                            } else {
+                                slowed
+                            }
+                        });
+                    }
                     (Phase::Poll, Answer::Transport(_)) => {
                         model.interval = model.interval.map(|i| i * 2);
                     }
@@ -369,7 +381,7 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
     }
     prop_assert_eq!(flow.handle_timeout(latest), Err(MisuseError::Finished));
     prop_assert_eq!(
-        flow.handle_response(latest, common::WALL, common::token_ok()),
+        flow.handle_response(latest, common::WALL, W::token_ok()),
         Err(MisuseError::Finished)
     );
     prop_assert_eq!(
@@ -387,31 +399,54 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
 
     #[test]
-    fn any_sequence_ends_well(setup in setup(), steps in proptest::collection::vec(step(), 0..120)) {
-        run(setup, steps)?;
+    fn any_sequence_ends_well_aws(setup in setup(), steps in proptest::collection::vec(step(), 0..120)) {
+        run::<Aws>(setup, steps)?;
     }
 
     #[test]
-    fn long_polling_sequences_end_well(
-        setup in setup(),
-        steps in proptest::collection::vec(
-            prop_oneof![
-                3 => (prop_oneof![
-                        3 => any::<bool>().prop_map(|h| Answer::Modelled(ErrorCode::AuthorizationPending, h)),
-                        2 => any::<bool>().prop_map(|h| Answer::Modelled(ErrorCode::SlowDown, h)),
-                        1 => Just(Answer::Fault(503)),
-                        1 => Just(Answer::Transport(TransportErrorKind::Timeout)),
-                    ], -100i64..500)
-                    .prop_map(|(answer, latency_milli)| Step::Answer { answer, latency_milli }),
-                2 => (-1_000i64..20_000).prop_map(|delta_milli| Step::Wake { delta_milli }),
-            ],
-            0..400,
-        ),
-    ) {
-        // Register and authorize first, so the steps exercise the polling phase.
-        let success = Step::Answer { answer: Answer::Success, latency_milli: 0 };
-        let mut all = vec![success.clone(), success];
-        all.extend(steps);
-        run(setup, all)?;
+    fn any_sequence_ends_well_standard(setup in setup(), steps in proptest::collection::vec(step(), 0..120)) {
+        run::<Standard>(setup, steps)?;
     }
+
+    #[test]
+    fn long_polling_sequences_end_well_aws(setup in setup(), steps in long_polling()) {
+        run::<Aws>(setup, with_setup_answered::<Aws>(steps))?;
+    }
+
+    #[test]
+    fn long_polling_sequences_end_well_standard(setup in setup(), steps in long_polling()) {
+        run::<Standard>(setup, with_setup_answered::<Standard>(steps))?;
+    }
+}
+
+/// Steps that exercise the polling phase: pending, slow_down (with and without an interval),
+/// faults, timeouts, clock moves.
+fn long_polling() -> impl Strategy<Value = Vec<Step>> {
+    proptest::collection::vec(
+        prop_oneof![
+            3 => (prop_oneof![
+                    3 => any::<bool>().prop_map(|h| Answer::Modelled(ErrorCode::AuthorizationPending, h)),
+                    2 => any::<bool>().prop_map(|h| Answer::Modelled(ErrorCode::SlowDown, h)),
+                    1 => (0u64..30).prop_map(Answer::SlowDownTo),
+                    1 => Just(Answer::Fault(503)),
+                    1 => Just(Answer::Transport(TransportErrorKind::Timeout)),
+                ], -100i64..500)
+                .prop_map(|(answer, latency_milli)| Step::Answer { answer, latency_milli }),
+            2 => (-1_000i64..20_000).prop_map(|delta_milli| Step::Wake { delta_milli }),
+        ],
+        0..400,
+    )
+}
+
+/// `steps` after successes to the setup calls (register when the dialect does, authorize), so
+/// that they exercise the polling phase.
+fn with_setup_answered<W: Wire>(steps: Vec<Step>) -> Vec<Step> {
+    let success = Step::Answer {
+        answer: Answer::Success,
+        latency_milli: 0,
+    };
+    let setup_calls = if W::REGISTERS { 2 } else { 1 };
+    let mut all = vec![success; setup_calls];
+    all.extend(steps);
+    all
 }

@@ -1,16 +1,21 @@
 //! Deterministic simulation: the device flow against an in-memory model of the service, on a
-//! virtual clock. Nothing sleeps; time jumps to each wake-up the machine asks for. Every
-//! request's time is asserted, replaying the polling scripts of spec 8.6.
+//! virtual clock, in both dialects (AWS restJson1 and standard OAuth 2.0). Nothing sleeps; time
+//! jumps to each wake-up the machine asks for. Every request's time is asserted, replaying the
+//! polling scripts of spec 8.6.
 
+#[macro_use]
 #[path = "common/mod.rs"]
 mod common;
 
 use std::collections::VecDeque;
+use std::marker::PhantomData;
 use std::time::{Duration, Instant};
 
+use common::Wire;
 use ssooidc_core::device::{
-    DeviceFlow, DeviceFlowConfig, DeviceFlowError, Event, Output, Registration, Token,
+    Aws, DeviceFlow, DeviceFlowConfig, DeviceFlowError, Event, Registration,
 };
+use ssooidc_core::machine::Output;
 use ssooidc_core::{CallError, ErrorCode};
 use time::OffsetDateTime;
 
@@ -25,10 +30,10 @@ enum Reply {
     ServerError,
 }
 
-/// An in-memory imitation of the service: it checks each request like the service would
-/// (client credentials, device code, grant type, path) and answers `CreateToken` from a script
-/// (pending once the script runs out, `ExpiredTokenException` from `expiresIn` on).
-struct Service {
+/// An in-memory imitation of a server of dialect `W`: it checks each request like the server
+/// would (client credentials, device code, grant type, path) and answers the polls from a
+/// script (pending once the script runs out, `expired_token` from `expires_in` on).
+struct Service<W> {
     interval: Option<i32>,
     expires_in: Option<i32>,
     script: VecDeque<Reply>,
@@ -39,9 +44,10 @@ struct Service {
     /// Extra time between a request and its answer.
     latency: Duration,
     second: Duration,
+    wire: PhantomData<W>,
 }
 
-impl Service {
+impl<W: Wire> Service<W> {
     fn new(interval: Option<i32>, expires_in: Option<i32>, script: &[Reply]) -> Self {
         Service {
             interval,
@@ -51,6 +57,7 @@ impl Service {
             started: None,
             latency: Duration::ZERO,
             second: Duration::from_secs(1),
+            wire: PhantomData,
         }
     }
 
@@ -62,44 +69,34 @@ impl Service {
         let path = request.uri().path().to_owned();
         self.log.push((at, path.clone()));
         assert_eq!(request.method(), "POST");
-        assert_eq!(request.headers()["content-type"], "application/json");
-        let body: serde_json::Value = serde_json::from_slice(request.body()).unwrap();
-        match path.as_str() {
-            "/client/register" => {
-                assert_eq!(body["clientType"], "public");
-                assert!(body.get("grantTypes").is_none() && body.get("redirectUris").is_none());
-                common::register_ok()
-            }
-            "/device_authorization" => {
-                assert_eq!(body["clientSecret"], common::CLIENT_SECRET);
-                assert_eq!(body["startUrl"], common::START_URL);
-                self.started = Some(at);
-                common::authorize_ok(self.interval, self.expires_in)
-            }
-            "/token" => {
-                assert_eq!(body["clientSecret"], common::CLIENT_SECRET);
-                assert_eq!(
-                    body["grantType"],
-                    "urn:ietf:params:oauth:grant-type:device_code"
-                );
-                assert_eq!(body["deviceCode"], common::DEVICE_CODE);
-                let started = self
-                    .started
-                    .expect("polled before the authorization started");
-                let lifetime = self.second * self.expires_in.unwrap_or(600) as u32;
-                if at >= started + lifetime {
-                    return common::error(ErrorCode::ExpiredToken);
-                }
-                match self.script.pop_front().unwrap_or(Reply::Pending) {
-                    Reply::Pending => common::error(ErrorCode::AuthorizationPending),
-                    Reply::SlowDown => common::error(ErrorCode::SlowDown),
-                    Reply::Token => common::token_ok(),
-                    Reply::Expired => common::error(ErrorCode::ExpiredToken),
-                    Reply::Denied => common::error(ErrorCode::AccessDenied),
-                    Reply::ServerError => common::error(ErrorCode::InternalServer),
-                }
-            }
-            other => panic!("unexpected path {other}"),
+        if path == "/client/register" {
+            assert!(W::REGISTERS, "{} registered", W::NAME);
+            let body: serde_json::Value = serde_json::from_slice(request.body()).unwrap();
+            assert_eq!(body["clientType"], "public");
+            assert!(body.get("grantTypes").is_none() && body.get("redirectUris").is_none());
+            return common::register_ok();
+        }
+        if path == W::AUTHORIZE_PATH {
+            W::check_authorize(request);
+            self.started = Some(at);
+            return W::authorize_ok(self.interval, self.expires_in);
+        }
+        assert_eq!(path, W::TOKEN_PATH, "unexpected path");
+        W::check_poll(request);
+        let started = self
+            .started
+            .expect("polled before the authorization started");
+        let lifetime = self.second * self.expires_in.unwrap_or(600) as u32;
+        if at >= started + lifetime {
+            return W::error(ErrorCode::ExpiredToken);
+        }
+        match self.script.pop_front().unwrap_or(Reply::Pending) {
+            Reply::Pending => W::error(ErrorCode::AuthorizationPending),
+            Reply::SlowDown => W::error(ErrorCode::SlowDown),
+            Reply::Token => W::token_ok(),
+            Reply::Expired => W::error(ErrorCode::ExpiredToken),
+            Reply::Denied => W::error(ErrorCode::AccessDenied),
+            Reply::ServerError => W::error(ErrorCode::InternalServer),
         }
     }
 
@@ -107,46 +104,47 @@ impl Service {
     fn poll_times(&self) -> Vec<f64> {
         self.log
             .iter()
-            .filter(|(_, p)| p == "/token")
+            .filter(|(_, p)| p == W::TOKEN_PATH)
             .map(|(t, _)| t.as_secs_f64() / self.second.as_secs_f64())
             .collect()
     }
 }
 
-struct Run {
-    result: Result<Token, DeviceFlowError>,
+struct Run<W: Wire> {
+    result: Result<W::Token, DeviceFlowError>,
     /// When the flow ended, in protocol seconds.
     ended_at: f64,
     /// (protocol seconds, event).
-    events: Vec<(f64, Event)>,
+    events: Vec<(f64, Event<W::Client>)>,
     /// Interval after each answered poll, in protocol seconds.
     intervals: Vec<f64>,
 }
 
-/// Runs a whole flow on a virtual clock.
-fn simulate(
-    service: &mut Service,
+/// Runs a whole flow of the tests' input on a virtual clock.
+fn simulate<W: Wire>(service: &mut Service<W>, config: DeviceFlowConfig, seed: u64) -> Run<W> {
+    simulate_with(service, W::dialect(None), config, seed)
+}
+
+/// Runs a whole flow of `dialect` on a virtual clock.
+fn simulate_with<W: Wire>(
+    service: &mut Service<W>,
+    dialect: W,
     config: DeviceFlowConfig,
-    cached: Option<Registration>,
     seed: u64,
-) -> Run {
+) -> Run<W> {
     service.second = config.second;
     let second = config.second.as_secs_f64();
-    let mut input = common::input();
-    if let Some(registration) = cached {
-        input = input.registration(registration);
-    }
     let t0 = Instant::now();
     let wall_at =
         |t: Instant| -> OffsetDateTime { common::WALL + time::Duration::try_from(t - t0).unwrap() };
-    let mut flow = DeviceFlow::new(input, config, common::WALL, seed);
+    let mut flow = DeviceFlow::with_dialect(dialect, config, common::WALL, seed);
     let mut now = t0;
     let mut events = Vec::new();
     let mut intervals = Vec::new();
     for _ in 0..10_000 {
         match flow.poll_output().expect("no misuse") {
             Output::Transmit(ssooidc_core::machine::Transmit { request, .. }) => {
-                let is_poll = request.uri().path() == "/token";
+                let is_poll = request.uri().path() == W::TOKEN_PATH;
                 let response = service.handle(now - t0, &request);
                 now += service.latency;
                 flow.handle_response(now, wall_at(now), response).unwrap();
@@ -184,71 +182,78 @@ fn assert_times(actual: &[f64], expected: &[f64]) {
 
 use Reply::*;
 
+both_dialects!(
+    spec_8_6_interval_sequence_1_6_11,
+    spec_8_6_interval_sequence_at_millisecond_seconds,
+    no_interval_means_every_five_seconds,
+    expired_script_stops_with_expired,
+    denied_script_stops_with_denied,
+    the_machine_stops_on_its_own_at_the_deadline,
+    a_full_ten_minute_session_stays_under_the_deadline,
+    latency_counts_from_the_answer,
+    server_errors_back_off_deterministically_per_seed,
+    too_many_server_errors_in_a_row_end_the_flow,
+);
+
+/// The paths a flow of `W` sends, given its polls.
+fn paths<W: Wire>(polls: usize) -> Vec<&'static str> {
+    let mut paths = Vec::new();
+    if W::REGISTERS {
+        paths.push("/client/register");
+    }
+    paths.push(W::AUTHORIZE_PATH);
+    paths.extend(std::iter::repeat_n(W::TOKEN_PATH, polls));
+    paths
+}
+
 /// Spec 8.6, first script: 1, 6, 11.
-fn script_one(second: Duration) {
-    let mut service = Service::new(
+fn script_one<W: Wire>(second: Duration) {
+    let mut service = Service::<W>::new(
         Some(1),
         Some(600),
         &[Pending, SlowDown, Pending, SlowDown, Token],
     );
-    let run = simulate(
-        &mut service,
-        DeviceFlowConfig::default().second(second),
-        None,
-        1,
-    );
+    let run = simulate(&mut service, DeviceFlowConfig::default().second(second), 1);
     let token = run.result.expect("a token");
-    assert_eq!(token.access_token.expose(), common::ACCESS_TOKEN);
-    // Register and authorize at once, then poll 1 immediately, +1, +6, +6, +11.
-    let paths: Vec<&str> = service.log.iter().map(|(_, p)| p.as_str()).collect();
-    assert_eq!(
-        paths,
-        [
-            "/client/register",
-            "/device_authorization",
-            "/token",
-            "/token",
-            "/token",
-            "/token",
-            "/token"
-        ]
-    );
+    assert_eq!(W::access_token(&token), common::ACCESS_TOKEN);
+    // Register (AWS) and authorize at once, then poll 1 immediately, +1, +6, +6, +11.
+    let sent: Vec<&str> = service.log.iter().map(|(_, p)| p.as_str()).collect();
+    assert_eq!(sent, paths::<W>(5));
     assert_times(&service.poll_times(), &[0.0, 1.0, 7.0, 13.0, 24.0]);
     // Interval after each reply (the table's third column).
     assert_times(&run.intervals[..4], &[1.0, 6.0, 6.0, 11.0]);
     assert_times(&[run.ended_at], &[24.0]);
-    // Registered at once; the prompt after the immediate first poll.
-    assert!(matches!(run.events[0], (t, Event::Registered(_)) if t == 0.0));
-    assert!(matches!(run.events[1], (t, Event::Prompt(_)) if t == 0.0));
-    assert_eq!(run.events.len(), 2);
+    // Registered at once (AWS); the prompt after the immediate first poll.
+    let mut events = run.events.iter();
+    if W::REGISTERS {
+        assert!(matches!(events.next(), Some((t, Event::Registered(_))) if *t == 0.0));
+    }
+    assert!(matches!(events.next(), Some((t, Event::Prompt(_))) if *t == 0.0));
+    assert!(events.next().is_none());
 }
 
-#[test]
-fn spec_8_6_interval_sequence_1_6_11() {
-    script_one(Duration::from_secs(1));
+fn spec_8_6_interval_sequence_1_6_11<W: Wire>() {
+    script_one::<W>(Duration::from_secs(1));
 }
 
-#[test]
-fn spec_8_6_interval_sequence_at_millisecond_seconds() {
-    script_one(Duration::from_millis(1));
+fn spec_8_6_interval_sequence_at_millisecond_seconds<W: Wire>() {
+    script_one::<W>(Duration::from_millis(1));
 }
 
-#[test]
-fn no_interval_means_every_five_seconds() {
-    let mut service = Service::new(None, Some(600), &[Pending, Pending, Pending, Token]);
-    let run = simulate(&mut service, DeviceFlowConfig::default(), None, 1);
+fn no_interval_means_every_five_seconds<W: Wire>() {
+    let mut service = Service::<W>::new(None, Some(600), &[Pending, Pending, Pending, Token]);
+    let run = simulate(&mut service, DeviceFlowConfig::default(), 1);
     assert!(run.result.is_ok());
     assert_times(&service.poll_times(), &[0.0, 5.0, 10.0, 15.0]);
 }
 
-#[test]
-fn expired_script_stops_with_expired() {
-    let mut service = Service::new(
+fn expired_script_stops_with_expired<W: Wire>() {
+    let mut service = Service::<W>::new(
         Some(1),
         Some(600),
         &[Pending, Pending, Pending, Pending, Expired],
     );
-    let run = simulate(&mut service, DeviceFlowConfig::default(), None, 1);
+    let run = simulate(&mut service, DeviceFlowConfig::default(), 1);
     assert!(
         matches!(run.result, Err(DeviceFlowError::Expired(ref e)) if e.code() == Some(ErrorCode::ExpiredToken))
     );
@@ -256,31 +261,27 @@ fn expired_script_stops_with_expired() {
     assert_times(&[run.ended_at], &[4.0]);
 }
 
-#[test]
-fn denied_script_stops_with_denied() {
-    let mut service = Service::new(Some(1), Some(600), &[Pending, Denied]);
-    let run = simulate(&mut service, DeviceFlowConfig::default(), None, 1);
+fn denied_script_stops_with_denied<W: Wire>() {
+    let mut service = Service::<W>::new(Some(1), Some(600), &[Pending, Denied]);
+    let run = simulate(&mut service, DeviceFlowConfig::default(), 1);
     assert!(matches!(run.result, Err(DeviceFlowError::Denied(_))));
     assert_times(&service.poll_times(), &[0.0, 1.0]);
 }
 
-#[test]
-fn the_machine_stops_on_its_own_at_the_deadline() {
+fn the_machine_stops_on_its_own_at_the_deadline<W: Wire>() {
     // The model never says anything but pending; the deadline (20 s) ends it.
-    let mut service = Service::new(Some(5), Some(20), &[]);
-    let run = simulate(&mut service, DeviceFlowConfig::default(), None, 1);
+    let mut service = Service::<W>::new(Some(5), Some(20), &[]);
+    let run = simulate(&mut service, DeviceFlowConfig::default(), 1);
     assert!(matches!(run.result, Err(DeviceFlowError::DeadlineReached)));
     assert_times(&service.poll_times(), &[0.0, 5.0, 10.0, 15.0]);
     assert_times(&[run.ended_at], &[20.0]);
 }
 
-#[test]
-fn a_full_ten_minute_session_stays_under_the_deadline() {
-    let mut service = Service::new(Some(1), Some(600), &[]);
+fn a_full_ten_minute_session_stays_under_the_deadline<W: Wire>() {
+    let mut service = Service::<W>::new(Some(1), Some(600), &[]);
     let run = simulate(
         &mut service,
         DeviceFlowConfig::default().second(Duration::from_millis(1)),
-        None,
         1,
     );
     assert!(matches!(run.result, Err(DeviceFlowError::DeadlineReached)));
@@ -291,33 +292,34 @@ fn a_full_ten_minute_session_stays_under_the_deadline() {
 }
 
 #[test]
-fn a_cached_registration_skips_register_client() {
-    let mut service = Service::new(Some(1), Some(600), &[Token]);
+fn aws_a_cached_registration_skips_register_client() {
+    let mut service = Service::<Aws>::new(Some(1), Some(600), &[Token]);
     let cached = Registration::new(
         "cid",
         common::CLIENT_SECRET,
         common::WALL + time::Duration::days(30),
     );
-    let run = simulate(&mut service, DeviceFlowConfig::default(), Some(cached), 1);
+    let dialect = Aws::new(common::input().registration(cached));
+    let run = simulate_with(&mut service, dialect, DeviceFlowConfig::default(), 1);
     assert!(run.result.is_ok());
-    let paths: Vec<&str> = service.log.iter().map(|(_, p)| p.as_str()).collect();
-    assert_eq!(paths, ["/device_authorization", "/token"]);
+    let sent: Vec<&str> = service.log.iter().map(|(_, p)| p.as_str()).collect();
+    assert_eq!(sent, ["/device_authorization", "/token"]);
     // Token on the immediate poll: no prompt, no registration event.
     assert!(run.events.is_empty());
 }
 
-#[test]
-fn latency_counts_from_the_answer() {
-    let mut service = Service::new(Some(1), Some(600), &[Pending, Pending, Token]);
+fn latency_counts_from_the_answer<W: Wire>() {
+    let mut service = Service::<W>::new(Some(1), Some(600), &[Pending, Pending, Token]);
     service.latency = Duration::from_millis(250);
-    let run = simulate(&mut service, DeviceFlowConfig::default(), None, 1);
+    let run = simulate(&mut service, DeviceFlowConfig::default(), 1);
     assert!(run.result.is_ok());
-    // register 0, authorize 0.25, poll 0.5 (answered 0.75), 1.75 (answered 2.0), 3.0.
-    assert_times(&service.poll_times(), &[0.5, 1.75, 3.0]);
+    // AWS: register 0, authorize 0.25, poll 0.5 (answered 0.75), 1.75 (answered 2.0), 3.0.
+    // Standard: authorize 0, poll 0.25 (answered 0.5), 1.5 (answered 1.75), 2.75.
+    let first = if W::REGISTERS { 0.5 } else { 0.25 };
+    assert_times(&service.poll_times(), &[first, first + 1.25, first + 2.5]);
 }
 
-#[test]
-fn server_errors_back_off_deterministically_per_seed() {
+fn server_errors_back_off_deterministically_per_seed<W: Wire>() {
     let script = [
         Pending,
         ServerError,
@@ -327,8 +329,8 @@ fn server_errors_back_off_deterministically_per_seed() {
         Token,
     ];
     let times = |seed| {
-        let mut service = Service::new(Some(1), Some(600), &script);
-        let run = simulate(&mut service, DeviceFlowConfig::default(), None, seed);
+        let mut service = Service::<W>::new(Some(1), Some(600), &script);
+        let run = simulate(&mut service, DeviceFlowConfig::default(), seed);
         assert!(run.result.is_ok());
         service.poll_times()
     };
@@ -346,21 +348,20 @@ fn server_errors_back_off_deterministically_per_seed() {
     assert!(differs, "jitter should depend on the seed");
 }
 
-#[test]
-fn too_many_server_errors_in_a_row_end_the_flow() {
-    let mut service = Service::new(
+fn too_many_server_errors_in_a_row_end_the_flow<W: Wire>() {
+    let mut service = Service::<W>::new(
         Some(1),
         Some(600),
         &[Pending, ServerError, ServerError, ServerError, ServerError],
     );
-    let run = simulate(&mut service, DeviceFlowConfig::default(), None, 3);
-    assert!(matches!(
-        run.result,
+    let run = simulate(&mut service, DeviceFlowConfig::default(), 3);
+    match run.result {
         Err(DeviceFlowError::Call(CallError::Service {
-            operation: "CreateToken",
+            operation,
             max_retries_reached: Some(3),
             ..
-        }))
-    ));
+        })) => assert_eq!(operation, W::POLL),
+        other => panic!("{other:?}"),
+    }
     assert_eq!(service.poll_times().len(), 5);
 }

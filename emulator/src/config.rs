@@ -4,6 +4,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
 use crate::faults::FaultRule;
+use crate::service::OAuthMode;
 
 /// Ninety days in seconds: the observed lifetime of a client registration (spec 2.1).
 pub const NINETY_DAYS: u32 = 90 * 24 * 60 * 60;
@@ -190,6 +191,9 @@ pub struct Config {
     /// How many accounts or roles a page of `ListAccounts` / `ListAccountRoles` holds when the
     /// request does not ask for fewer (`max_result`). Default `20`.
     pub page_size: u32,
+    /// The standard OAuth 2.0 mode (discovery, form-encoded device and token endpoints for
+    /// clients registered beforehand), beside the AWS operations. Default: off.
+    pub oauth: Option<OAuthMode>,
 }
 
 impl Default for Config {
@@ -217,6 +221,7 @@ impl Default for Config {
             accounts: default_accounts(),
             role_credentials_lifetime: 3600,
             page_size: 20,
+            oauth: None,
         }
     }
 }
@@ -279,6 +284,12 @@ impl Config {
     /// Adds a fault rule.
     pub fn fault(mut self, rule: FaultRule) -> Self {
         self.faults.push(rule);
+        self
+    }
+
+    /// Turns on the standard OAuth 2.0 mode ([`Config::oauth`]).
+    pub fn oauth(mut self, mode: OAuthMode) -> Self {
+        self.oauth = Some(mode);
         self
     }
 

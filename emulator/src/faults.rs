@@ -8,8 +8,10 @@
 //!
 //! * `TARGET`: `RegisterClient`, `StartDeviceAuthorization`, `CreateToken`,
 //!   `CreateTokenWithIAM`, `Authorize` (`/authorize`), `Device` (the verification page), the
-//!   portal's `GetRoleCredentials`, `ListAccounts`, `ListAccountRoles`, `Logout`, or `*` (every
-//!   request, unknown paths included). Case-insensitive.
+//!   portal's `GetRoleCredentials`, `ListAccounts`, `ListAccountRoles`, `Logout`, `Discovery`
+//!   (the standard mode's metadata) or `*` (every request, unknown paths included). The
+//!   standard mode's device and token endpoints count as `StartDeviceAuthorization` and
+//!   `CreateToken`. Case-insensitive.
 //! * `#N`: only the N-th request to the target (1-based, counted from when the rule was added);
 //!   `#N+`: the N-th and every later one; no `#`: every request.
 //! * `ACTION`:
@@ -64,6 +66,8 @@ pub enum Target {
     ListAccountRoles,
     /// The portal's `POST /logout`.
     Logout,
+    /// The standard mode's discovery documents (`GET /.well-known/...`).
+    Discovery,
     /// In a rule: every request. As a request's target: a path the emulator does not serve.
     Any,
 }
@@ -82,6 +86,7 @@ impl Target {
             Target::ListAccounts => "ListAccounts",
             Target::ListAccountRoles => "ListAccountRoles",
             Target::Logout => "Logout",
+            Target::Discovery => "Discovery",
             Target::Any => "*",
         }
     }
@@ -111,6 +116,7 @@ impl FromStr for Target {
             Target::ListAccounts,
             Target::ListAccountRoles,
             Target::Logout,
+            Target::Discovery,
             Target::Any,
         ];
         all.into_iter()
@@ -119,7 +125,7 @@ impl FromStr for Target {
                 format!(
                     "unknown fault target {s:?}: expected RegisterClient, StartDeviceAuthorization, \
                      CreateToken, CreateTokenWithIAM, Authorize, Device, GetRoleCredentials, \
-                     ListAccounts, ListAccountRoles, Logout or *"
+                     ListAccounts, ListAccountRoles, Logout, Discovery or *"
                 )
             })
     }

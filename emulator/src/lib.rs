@@ -20,6 +20,8 @@
 //! are logged out), for the accounts and roles of [`Config::accounts`]; role credentials expire
 //! after [`Config::role_credentials_lifetime`]. So one base URL serves both services
 //! (`AWS_ENDPOINT_URL`, or `AWS_ENDPOINT_URL_SSO_OIDC` and `AWS_ENDPOINT_URL_SSO`).
+//! | `GET /.well-known/openid-configuration` | standard mode ([`Config::oauth`]): discovery (also at `/.well-known/oauth-authorization-server`) |
+//! | `POST /oauth2/device_authorization`, `POST /oauth2/token` | standard mode: RFC 8628 and the refresh grant, form-encoded, for pre-registered clients, with switchable provider quirks ([`OAuthQuirks`]) |
 //!
 //! It behaves like the service: `interval` and `slow_down` (the required interval grows by 5
 //! with each `slow_down`), codes expire (`ExpiredTokenException`), device codes are single-use
@@ -77,6 +79,7 @@ pub use config::{
 pub use faults::{FaultAction, FaultRule, Target, When};
 pub use record::RecordedRequest;
 pub use server::Handler;
+pub use service::{OAuthClientConfig, OAuthMode, OAuthQuirks};
 
 use server::lock;
 use service::Now;

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use clap::{Parser, ValueEnum};
 use ssooidc_emulator::{
-    parse_duration, Approval, Config, Emulator, FaultRule, PortalAccount, RefreshTokenPolicy,
-    NINETY_DAYS,
+    parse_duration, Approval, Config, Emulator, FaultRule, OAuthClientConfig, OAuthMode,
+    OAuthQuirks, PortalAccount, RefreshTokenPolicy, NINETY_DAYS,
 };
 
 /// A local emulator of the AWS SSO OIDC service (IAM Identity Center OIDC) and of the SSO portal
@@ -125,13 +125,41 @@ struct Args {
     /// Do not log requests to stderr.
     #[arg(long, short)]
     quiet: bool,
+
+    /// Serve the standard OAuth 2.0 mode too: discovery at /.well-known/openid-configuration,
+    /// form-encoded /oauth2/device_authorization and /oauth2/token, for the --oauth-client
+    /// clients (default: the public client emulator-cli).
+    #[arg(long)]
+    oauth: bool,
+
+    /// A client of the standard mode: ID (public), ID:SECRET (client_secret_basic) or
+    /// ID:SECRET:METHOD (none, client_secret_post, client_secret_basic); repeatable. Implies
+    /// --oauth.
+    #[arg(long, value_name = "CLIENT", value_parser = OAuthClientConfig::parse)]
+    oauth_client: Vec<OAuthClientConfig>,
+
+    /// A provider deviation the standard mode shows; repeatable: verification-url,
+    /// slow-down-interval, error-status-200, error-status-401, error-status-403,
+    /// error-status-428, lifetimes-as-strings, form-encoded, no-interval,
+    /// no-verification-uri-complete. Implies --oauth.
+    #[arg(long, value_name = "QUIRK", value_parser = parse_quirk)]
+    oauth_quirk: Vec<String>,
+
+    /// The issuer the standard mode's metadata claims (default: the base URL). Implies --oauth.
+    #[arg(long, value_name = "URL")]
+    oauth_issuer: Option<String>,
+}
+
+fn parse_quirk(s: &str) -> Result<String, String> {
+    OAuthQuirks::default().set(s).map(|()| s.to_owned())
 }
 
 const FAULT_HELP: &str = "\
 Fault rules (--fault), syntax TARGET[#N[+]]=ACTION:
   TARGET  RegisterClient | StartDeviceAuthorization | CreateToken | CreateTokenWithIAM |
           Authorize | Device | GetRoleCredentials | ListAccounts | ListAccountRoles | Logout |
-          *   (case-insensitive)
+          Discovery | *   (case-insensitive; the standard mode's device and token endpoints
+          count as StartDeviceAuthorization and CreateToken)
   #N      only the N-th request to TARGET (1-based); #N+ the N-th and all later; none: every
   ACTION  an error shape name (SlowDownException, AuthorizationPendingException,
           InternalServerException, ...): that error, encoded as the service does
@@ -197,7 +225,29 @@ fn config(args: Args) -> Config {
         c.accounts = args.accounts;
     }
     c.role_credentials_lifetime = args.role_credentials_lifetime;
-    c.page_size(args.page_size)
+    c = c.page_size(args.page_size);
+    if args.oauth
+        || !args.oauth_client.is_empty()
+        || !args.oauth_quirk.is_empty()
+        || args.oauth_issuer.is_some()
+    {
+        let mut mode = if args.oauth_client.is_empty() {
+            OAuthMode::default()
+        } else {
+            OAuthMode::with_clients(args.oauth_client)
+        };
+        let mut quirks = OAuthQuirks::default();
+        for quirk in &args.oauth_quirk {
+            // Checked by the argument parser.
+            let _ = quirks.set(quirk);
+        }
+        mode = mode.quirks(quirks);
+        if let Some(issuer) = args.oauth_issuer {
+            mode = mode.issuer(issuer);
+        }
+        c.oauth = Some(mode);
+    }
+    c
 }
 
 fn main() -> ExitCode {

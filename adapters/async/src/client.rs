@@ -129,6 +129,11 @@ impl<T: HttpSend, R: Timer> Client<T, R> {
         self
     }
 
+    /// The retry policy (shared by the client's clones).
+    pub fn retry_policy(&self) -> &RetryPolicy {
+        &self.retry
+    }
+
     /// The endpoint.
     pub fn endpoint(&self) -> &Endpoint {
         &self.endpoint

@@ -12,7 +12,8 @@
 //! core's retry policy), [`device_login`], which drives the core's sans-I/O
 //! [`DeviceFlow`](ssooidc_core::device::DeviceFlow), and [`authorization_code_login`], the
 //! browser login with PKCE, which also needs a [`CallbackListener`] (the loopback listener the
-//! browser comes back to). Requests, decoding, retries and every
+//! browser comes back to); [`oauth`] drives the same device machine for any OAuth 2.0 provider
+//! (discovery, the standard dialect, the refresh grant). Requests, decoding, retries and every
 //! protocol decision are the core's, through the same machines and the same error types as
 //! the blocking `ssooidc-ureq` adapter ([`CallError`], [`LoginError`], [`ConfigError`]): code
 //! that matches on them does not change with the adapter. This crate only moves bytes and
@@ -55,6 +56,7 @@ pub mod callback;
 mod client;
 pub mod device;
 mod driver;
+pub mod oauth;
 #[cfg(feature = "reqwest")]
 mod reqwest_impl;
 #[cfg(feature = "tokio")]

@@ -106,6 +106,113 @@ pub enum Command {
     /// Show the settings in effect and where each comes from.
     #[command(subcommand)]
     Configure(ConfigureCommand),
+    /// Any OAuth 2.0 provider (Keycloak, Okta, Auth0, Entra ID, Google, GitHub...): log in with
+    /// the device flow, print a cached token (refreshed when due), log out.
+    #[command(subcommand)]
+    Oauth(OauthCommand),
+}
+
+/// `oauth`.
+#[derive(Debug, Subcommand)]
+pub enum OauthCommand {
+    /// Log in with the device flow (RFC 8628) and cache the tokens in
+    /// $XDG_CACHE_HOME/ssooidc/oauth (~/.cache/ssooidc/oauth).
+    Login(OauthLoginArgs),
+    /// Print a valid access token from the cache, refreshed when fewer than --min-ttl seconds
+    /// are left.
+    Token(OauthTokenArgs),
+    /// Delete the cached tokens of a login.
+    Logout(OauthProviderArgs),
+}
+
+/// Which login an `oauth` command works on: the provider, the client, the scopes.
+#[derive(Debug, Args, Clone)]
+#[command(group(clap::ArgGroup::new("provider").required(true).args(["issuer", "token_endpoint"])))]
+pub struct OauthProviderArgs {
+    /// The provider's issuer; its endpoints are discovered from its metadata
+    /// (/.well-known/openid-configuration, then /.well-known/oauth-authorization-server).
+    #[arg(long, value_name = "URL", conflicts_with_all = ["device_authorization_endpoint", "token_endpoint"])]
+    pub issuer: Option<String>,
+    /// The device authorization endpoint, for a provider that publishes no metadata (with
+    /// --token-endpoint, instead of --issuer).
+    #[arg(long, value_name = "URL", requires = "token_endpoint")]
+    pub device_authorization_endpoint: Option<String>,
+    /// The token endpoint, for a provider that publishes no metadata (with
+    /// --device-authorization-endpoint, instead of --issuer).
+    #[arg(long, value_name = "URL", requires = "device_authorization_endpoint")]
+    pub token_endpoint: Option<String>,
+    /// The client id registered with the provider.
+    #[arg(long, value_name = "ID")]
+    pub client_id: String,
+    /// A scope to ask for; repeatable.
+    #[arg(long = "scope", value_name = "SCOPE")]
+    pub scopes: Vec<String>,
+}
+
+/// The client's credentials, for the commands that talk to the token endpoint.
+#[derive(Debug, Args, Clone)]
+pub struct OauthClientArgs {
+    /// The client secret of a confidential client (also SSOOIDC_OAUTH_CLIENT_SECRET, which other
+    /// users of the machine cannot see in the process list).
+    #[arg(
+        long,
+        value_name = "SECRET",
+        env = "SSOOIDC_OAUTH_CLIENT_SECRET",
+        hide_env_values = true
+    )]
+    pub client_secret: Option<String>,
+    /// How the client authenticates. Default: none without a secret; with one,
+    /// client_secret_basic, or client_secret_post when the provider's metadata lists only that.
+    #[arg(long, value_enum, value_name = "METHOD")]
+    pub auth_method: Option<AuthMethod>,
+}
+
+/// `--auth-method`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuthMethod {
+    /// A public client: only client_id is sent.
+    None,
+    /// client_id and client_secret in the form body.
+    #[value(name = "client_secret_post")]
+    ClientSecretPost,
+    /// HTTP Basic authentication with the client id and secret.
+    #[value(name = "client_secret_basic")]
+    ClientSecretBasic,
+}
+
+/// `oauth login`.
+#[derive(Debug, Args)]
+pub struct OauthLoginArgs {
+    /// The provider, client and scopes.
+    #[command(flatten)]
+    pub provider: OauthProviderArgs,
+    /// The client's credentials.
+    #[command(flatten)]
+    pub client: OauthClientArgs,
+    /// Do not open a browser; print the URL and the code.
+    #[arg(long)]
+    pub no_browser: bool,
+    /// `text`: a line saying who logged in; `json`: the RFC 6749 token response members.
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
+}
+
+/// `oauth token`.
+#[derive(Debug, Args)]
+pub struct OauthTokenArgs {
+    /// The provider, client and scopes.
+    #[command(flatten)]
+    pub provider: OauthProviderArgs,
+    /// The client's credentials (for a refresh).
+    #[command(flatten)]
+    pub client: OauthClientArgs,
+    /// Refresh the token when fewer than this many seconds are left.
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub min_ttl: u64,
+    /// `text`: the access token alone; `json`: the RFC 6749 token response members
+    /// (access_token, token_type, expires_in, scope, id_token).
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
+    pub output: OutputFormat,
 }
 
 /// `configure`.

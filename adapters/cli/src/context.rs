@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use ssooidc_ureq::oauth::OAuthSessions;
 use ssooidc_ureq::session::{SessionSelector, Sessions};
 use ssooidc_ureq::{Client, Config, DebugSink, Environment, Settings, WaitNotice};
 
@@ -51,6 +52,16 @@ impl Context {
             .clone()
             .on_lock_wait(crate::ui::show_lock_wait);
         sessions.wait_notice = Some(WaitNotice::new(crate::ui::show_retry_wait));
+        Ok(sessions)
+    }
+
+    /// The token cache of `ssooidc oauth`, with this run's HTTP settings and debug log.
+    pub fn oauth_sessions(&self) -> Result<OAuthSessions, Failure> {
+        let mut sessions = OAuthSessions::new(
+            &self.environment,
+            Config::from_settings(self.settings.clone()),
+        )?;
+        sessions.debug.clone_from(&self.debug);
         Ok(sessions)
     }
 

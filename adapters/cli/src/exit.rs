@@ -1,12 +1,13 @@
 //! How the command fails: the AWS CLI's exit codes and message forms. The library's errors say
 //! what is wrong; the advice on what to run is added here.
 
+use ssooidc_ureq::core::oauth::DiscoveryError;
 use ssooidc_ureq::core::text::for_terminal;
 use ssooidc_ureq::core::ErrorCode;
 use ssooidc_ureq::device::LoginError;
 use ssooidc_ureq::session::{SessionError, SessionSelector};
 use ssooidc_ureq::store::StoreError;
-use ssooidc_ureq::{AuthCodeError, CallError, ConfigError, DeviceFlowError};
+use ssooidc_ureq::{AuthCodeError, CallError, ConfigError, DeviceFlowError, ServiceError};
 
 /// Success.
 pub const OK: i32 = 0;
@@ -116,6 +117,74 @@ impl From<StoreError> for Failure {
         };
         Failure::other(message)
     }
+}
+
+impl Failure {
+    /// A failure of `ssooidc oauth`: the exit codes of the rest of the command, errors named by
+    /// their OAuth code (`invalid_client`, `access_denied`), the provider's text made harmless
+    /// for the terminal, and the command to run (`flags`: the arguments that name the login).
+    pub fn oauth(e: SessionError, flags: &str) -> Self {
+        let other = |message: String| Failure::other(for_terminal(&message).into_owned());
+        match e {
+            SessionError::NotLoggedIn { .. } => {
+                other(format!("{e}; run `ssooidc oauth login {flags}` to log in"))
+            }
+            SessionError::Expired { .. } => other(format!(
+                "{e}; run `ssooidc oauth login {flags}` to log in again"
+            )),
+            SessionError::Login(LoginError::Cancelled) => Failure::interrupted(),
+            SessionError::Login(LoginError::Flow(DeviceFlowError::Call(call)))
+            | SessionError::Call(call)
+            | SessionError::Discovery(DiscoveryError::Call(call)) => Self::oauth_call(call),
+            // A denial or an expiry: an answer of the token endpoint to a poll.
+            SessionError::Login(LoginError::Flow(flow)) => match flow.service_error() {
+                Some(service) => Failure {
+                    code: SERVICE,
+                    message: oauth_message(ssooidc_ureq::core::oauth::TOKEN, service, None),
+                },
+                None => other(flow.to_string()),
+            },
+            SessionError::Config(e) => e.into(),
+            other_error => other(other_error.to_string()),
+        }
+    }
+
+    fn oauth_call(call: CallError) -> Self {
+        match &call {
+            CallError::Service {
+                operation,
+                error,
+                max_retries_reached,
+            } => Failure {
+                code: SERVICE,
+                message: oauth_message(operation, error, *max_retries_reached),
+            },
+            CallError::Credentials { error, .. } => error.clone().into(),
+            _ => Failure::other(for_terminal(&call.to_string()).into_owned()),
+        }
+    }
+}
+
+/// The AWS CLI's line for an error of a standard OAuth 2.0 provider, named by its OAuth code:
+/// `An error occurred (invalid_client) when calling the Token operation: ...`.
+fn oauth_message(operation: &str, error: &ServiceError, retries: Option<u32>) -> String {
+    let code = error
+        .meta()
+        .error
+        .as_deref()
+        .unwrap_or_else(|| error.name());
+    let retries = retries
+        .map(|n| format!(" (reached max retries: {n})"))
+        .unwrap_or_default();
+    let line = match error.message() {
+        Some(m) => format!(
+            "An error occurred ({code}) when calling the {operation} operation{retries}: {m}"
+        ),
+        None => {
+            format!("An error occurred ({code}) when calling the {operation} operation{retries}")
+        }
+    };
+    for_terminal(&line).into_owned()
 }
 
 impl From<ConfigError> for Failure {

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Cli, Command, ConfigureCommand};
+use cli::{Cli, Command, ConfigureCommand, OauthCommand};
 use context::Context;
 use exit::Failure;
 
@@ -70,5 +70,8 @@ fn run(cli: Cli, env: &HashMap<String, String>) -> Result<(), Failure> {
         Command::Logout(args) => commands::sessions::logout(&context()?, args),
         Command::Sessions => commands::sessions::list(&context()?),
         Command::Configure(ConfigureCommand::List) => commands::configure::list(&context()?),
+        Command::Oauth(OauthCommand::Login(args)) => commands::oauth::login(&context()?, args, env),
+        Command::Oauth(OauthCommand::Token(args)) => commands::oauth::token(&context()?, args),
+        Command::Oauth(OauthCommand::Logout(args)) => commands::oauth::logout(&context()?, args),
     }
 }

@@ -269,6 +269,69 @@ pub fn open_browser(url: &BrowserUrl, env: &HashMap<String, String>) -> bool {
         .is_ok()
 }
 
+/// What a login shows, shared by `login`, `demo` and `oauth login`: for a device prompt, the
+/// browser opened on the complete URL (when allowed and the URL is a [`BrowserUrl`]), the
+/// prompt and QR code; for a browser login, the authorize URL opened or shown; a countdown
+/// until the login ends or starts over (stopped when the value is dropped).
+pub struct LoginUi<'a> {
+    env: &'a HashMap<String, String>,
+    tty: Tty,
+    browser: bool,
+    countdown: Option<Countdown>,
+}
+
+impl<'a> LoginUi<'a> {
+    /// The UI of a login in the environment `env`; `no_browser`: never open one.
+    pub fn new(env: &'a HashMap<String, String>, no_browser: bool) -> Self {
+        LoginUi {
+            env,
+            tty: Tty::detect(),
+            browser: can_open_browser(env, no_browser),
+            countdown: None,
+        }
+    }
+
+    /// The device flow asks the user to approve: open, show, count down.
+    pub fn prompt(&mut self, prompt: &Prompt) {
+        drop(self.countdown.take());
+        let opened = self.browser
+            && prompt
+                .browser_url()
+                .and_then(Result::ok)
+                .is_some_and(|url| open_browser(&url, self.env));
+        show_prompt(prompt, self.tty, opened);
+        self.count_down_to(prompt.expires_at);
+    }
+
+    /// The browser login waits for the browser: open the authorize URL (or show it and hand
+    /// it to `fallback`, the demo's scripted browser, when none can be opened), count down.
+    pub fn authorize(
+        &mut self,
+        request: &AuthorizeRequest,
+        fallback: Option<&dyn Fn(&BrowserUrl)>,
+    ) {
+        drop(self.countdown.take());
+        let opened = self.browser && open_browser(&request.url, self.env);
+        show_authorize(request, opened);
+        if !opened {
+            if let Some(fallback) = fallback {
+                fallback(&request.url);
+            }
+        }
+        self.count_down_to(request.expires_at);
+    }
+
+    /// The login goes back a step: say why (the next prompt follows).
+    pub fn starting_over(&mut self, why: &StartOver) {
+        drop(self.countdown.take());
+        show_starting_over(why);
+    }
+
+    fn count_down_to(&mut self, until: Instant) {
+        self.countdown = Some(Countdown::start(until.max(Instant::now()), self.tty));
+    }
+}
+
 /// A one-line countdown on stderr until stopped.
 pub struct Countdown {
     stop: Arc<AtomicBool>,
@@ -319,6 +382,16 @@ mod tests {
             qr_code("https://d-1234567890.awsapps.com/start/#/device?user_code=GPNW-SHFH").unwrap();
         assert!(qr.lines().count() > 10);
         assert!(qr.contains('█') || qr.contains('▀') || qr.contains('▄'));
+    }
+
+    #[test]
+    fn hostile_prompts_are_shown_harmless_and_not_opened() {
+        // The browser check: a hostile "URL" is never handed to the opener.
+        assert!(BrowserUrl::parse("--new-window=/tmp/x").is_err());
+        assert_eq!(
+            for_terminal("\x1b]0;pwned\x07ABCD"),
+            "\\x1b]0;pwned\\x07ABCD"
+        );
     }
 
     #[test]

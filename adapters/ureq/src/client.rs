@@ -145,6 +145,23 @@ impl Client {
         })
     }
 
+    /// A client for an OAuth 2.0 provider at `url` ([`crate::oauth`]), with `config`'s
+    /// transport settings (timeouts, proxy, CA bundle), retries and debug log. The standard
+    /// dialect's requests carry their full URLs; the client's endpoint is the URL's origin.
+    pub fn for_provider(
+        config: Config,
+        url: &ssooidc_core::oauth::ProviderUrl,
+    ) -> Result<Self, ConfigError> {
+        let uri = url.uri();
+        let origin = format!(
+            "{}://{}",
+            uri.scheme_str().unwrap_or("https"),
+            uri.authority().map_or("", |a| a.as_str())
+        );
+        let endpoint = Endpoint::parse(&origin).map_err(ConfigError::Endpoint)?;
+        Self::with_endpoint(config, endpoint)
+    }
+
     /// Sends a log of every request and response to `sink`: method, URI, headers and body,
     /// with every secret (client secret, device code, tokens, codes, `Authorization`) redacted.
     pub fn with_debug_log(mut self, sink: DebugSink) -> Self {

@@ -119,6 +119,15 @@ impl Environment {
         })
     }
 
+    /// The token cache of `ssooidc oauth` (`$XDG_CACHE_HOME/ssooidc/oauth`, else
+    /// `~/.cache/ssooidc/oauth`), or why there is none.
+    pub fn oauth_cache_dir(&self) -> Result<PathBuf, ConfigError> {
+        self.files.oauth_cache_dir().ok_or(ConfigError::NoHome {
+            what: "the OAuth token cache (~/.cache/ssooidc/oauth)",
+            variable: Some("XDG_CACHE_HOME"),
+        })
+    }
+
     /// `~/.aws/sso/cache`, or why there is none.
     pub fn sso_cache_dir(&self) -> Result<PathBuf, ConfigError> {
         self.files.sso_cache_dir().ok_or(ConfigError::NoHome {

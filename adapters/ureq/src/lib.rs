@@ -4,9 +4,11 @@
 //! [`Config`] with one method per operation (SSO OIDC's, and the SSO portal's on
 //! [`Client::portal`]), both logins of the AWS CLI (the device login,
 //! [`device::device_login`], and the browser login with PKCE and a loopback listener,
-//! [`authcode::authorization_code_login`]), and the AWS CLI-compatible session store
+//! [`authcode::authorization_code_login`]), the AWS CLI-compatible session store
 //! ([`session::Sessions`]: cached tokens, refresh, login, AWS credentials for the profile's
-//! account and role in one call, logout). It only moves bytes, sleeps and touches files: requests, decoding, retries,
+//! account and role in one call, logout), and the same device login for any OAuth 2.0 provider
+//! ([`oauth`]: discovery, the standard dialect, the refresh grant, and the token cache of
+//! `ssooidc oauth`). It only moves bytes, sleeps and touches files: requests, decoding, retries,
 //! settings resolution and every protocol decision come from [`ssooidc-core`](ssooidc_core),
 //! re-exported as [`core`] so that one dependency is enough.
 #![forbid(unsafe_code)]
@@ -21,6 +23,7 @@ pub mod device;
 mod driver;
 pub mod environment;
 mod files;
+pub mod oauth;
 pub mod secrets;
 pub mod session;
 pub mod store;

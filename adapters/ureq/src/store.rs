@@ -1,5 +1,6 @@
-//! The file-backed caches the AWS tools share, each a [`CacheDir`]: `~/.aws/sso/cache` (tokens
-//! and registrations, [`SsoCache`]) and `~/.aws/cli/cache` (role credentials). Atomic writes
+//! The file-backed caches, each a [`CacheDir`]: the two the AWS tools share, `~/.aws/sso/cache`
+//! (tokens and registrations, [`SsoCache`]) and `~/.aws/cli/cache` (role credentials), and the
+//! cache of `ssooidc oauth` ([`OAuthCache`], `$XDG_CACHE_HOME/ssooidc/oauth`). Atomic writes
 //! (temporary file in the same directory, fsync, rename), files 0600 and the directory 0700,
 //! and advisory locks so that concurrent processes neither corrupt a file nor log in, refresh
 //! or fetch credentials twice.
@@ -22,7 +23,7 @@ use std::time::{Duration, Instant};
 
 use ssooidc_core::cache::{
     lock_record, parse_lock_record, CacheError, CachedRoleCredentials, CachedToken,
-    MAX_CACHE_FILE_BYTES,
+    OAuthCacheEntry, MAX_CACHE_FILE_BYTES,
 };
 use ssooidc_core::config::FileProblem;
 use ssooidc_core::registration::Registration;
@@ -157,6 +158,15 @@ impl CacheEntry for CachedRoleCredentials {
     }
     fn to_json(&self) -> String {
         CachedRoleCredentials::to_json(self)
+    }
+}
+
+impl CacheEntry for OAuthCacheEntry {
+    fn from_json(bytes: &[u8]) -> Result<Self, CacheError> {
+        OAuthCacheEntry::from_json(bytes)
+    }
+    fn to_json(&self) -> String {
+        OAuthCacheEntry::to_json(self)
     }
 }
 
@@ -590,6 +600,38 @@ impl CacheDir {
                 Err(std::fs::TryLockError::Error(e)) => return Err(io_err(&path)(e)),
             }
         }
+    }
+}
+
+/// The token cache of `ssooidc oauth` (`$XDG_CACHE_HOME/ssooidc/oauth`): one
+/// [`OAuthCacheEntry`] per provider, client and scopes, on a [`CacheDir`] (with its checks,
+/// locks and atomic writes).
+#[derive(Debug, Clone)]
+pub struct OAuthCache {
+    dir: CacheDir,
+}
+
+impl OAuthCache {
+    /// A cache in `dir` (normally `$XDG_CACHE_HOME/ssooidc/oauth`).
+    pub fn new(dir: impl Into<PathBuf>) -> Self {
+        OAuthCache {
+            dir: CacheDir::new(dir),
+        }
+    }
+
+    /// The directory, with its generic operations (paths, locks, removal).
+    pub fn dir(&self) -> &CacheDir {
+        &self.dir
+    }
+
+    /// Loads the entry of `key`.
+    pub fn load(&self, key: &str) -> Result<Lookup<OAuthCacheEntry>, StoreError> {
+        self.dir.load(key)
+    }
+
+    /// Writes `entry` atomically under its key.
+    pub fn save(&self, entry: &OAuthCacheEntry) -> Result<PathBuf, StoreError> {
+        self.dir.save(&entry.key(), entry)
     }
 }
 

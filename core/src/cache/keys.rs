@@ -5,7 +5,7 @@ use sha1::{Digest, Sha1};
 
 use super::pyjson;
 
-fn sha1_hex(bytes: &[u8]) -> String {
+pub(super) fn sha1_hex(bytes: &[u8]) -> String {
     let digest = Sha1::digest(bytes);
     let mut hex = String::with_capacity(40);
     for b in digest.iter() {

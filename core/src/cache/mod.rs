@@ -2,8 +2,10 @@
 //! `~/.aws/cli/cache` (spec 6.8): file names, file formats and timestamps, byte-compatible with
 //! what the AWS CLI writes. Pure: adapters do the file I/O.
 //! The registration file's model is [`Registration`](crate::registration::Registration).
+//! Beside them, the cache of `ssooidc oauth` ([`OAuthCacheEntry`]), this project's own format.
 
 mod keys;
+mod oauth;
 mod pyjson;
 mod registration;
 mod role_credentials;
@@ -17,6 +19,7 @@ pub use keys::{
     registration_cache_key, registration_cache_key_input, role_credentials_cache_key,
     token_cache_key,
 };
+pub use oauth::{oauth_cache_key, OAuthCacheEntry};
 pub use role_credentials::{
     CachedRoleCredentials, ROLE_CREDENTIALS_EXPIRY_WINDOW, SSO_PROVIDER_TYPE,
 };

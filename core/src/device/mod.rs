@@ -1,9 +1,11 @@
-//! The device-authorization grant (RFC 8628, as AWS runs it: spec 5 and 6.5) as a sans-I/O
-//! state machine.
+//! The device-authorization grant (RFC 8628) as a sans-I/O state machine, for any wire: AWS SSO
+//! OIDC's ([`Aws`], spec 5 and 6.5, the default) or standard OAuth 2.0
+//! ([`crate::oauth::Standard`]), each a [`Dialect`] that builds the requests of each phase and
+//! says what the answers mean in grant terms. The policy below is written once, for both.
 //!
-//! [`DeviceFlow`] registers a public client (unless a cached registration is still good), starts
-//! the device authorization, makes one immediate token request, tells the caller what to show the
-//! user, and polls until it has a token or a terminal error. It never reads a clock, sleeps,
+//! [`DeviceFlow`] registers a client when the dialect does (AWS, unless a cached registration is
+//! still good), starts the device authorization, makes one immediate token request, tells the
+//! caller what to show the user, and polls until it has a token or a terminal error. It never reads a clock, sleeps,
 //! touches the network, files or environment, or draws randomness: time comes in as arguments
 //! (`Instant` for scheduling, wall-clock `OffsetDateTime` only to stamp expiry times), and the
 //! jitter of retries comes from a seed given to [`DeviceFlow::new`].
@@ -110,7 +112,9 @@
 //!   start a new authorization with the same registration, once ([`StartOver::AnswerLost`],
 //!   then a new [`Event::Prompt`]); the second time, [`DeviceFlowError::AnswerLost`].
 //!
-//! The translation from AWS responses to grant outcomes is [`crate::grant`].
+//! The translation from the service's errors to grant outcomes is [`crate::grant`], shared by
+//! both dialects; a standard `slow_down` may also carry a new interval, which the interval then
+//! reaches at least (`docs/protocol/oauth.md#slow-down-carries-an-interval`).
 //!
 //! # A whole flow, by hand
 //!
@@ -119,6 +123,8 @@
 //!
 #![doc = include_str!("../../docs/device-walkthrough.md")]
 
+mod aws;
+mod dialect;
 mod input;
 mod output;
 pub(crate) mod policy;
@@ -130,19 +136,25 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 pub use crate::transport::{TransportError, TransportErrorKind};
+pub use aws::Aws;
+pub(crate) use aws::{stamp, token};
+pub use dialect::{Authorization, Dialect};
 pub use input::{DeviceFlowConfig, DeviceFlowInput, Registration, REGISTRATION_EXPIRY_WINDOW};
 pub use output::{
     DeviceFlowError, Event, LoginError, LoginOptions, MisuseError, Output, Prompt, StartOver, Token,
 };
 
 use crate::call::CallError;
-use crate::endpoint::Endpoint;
-use crate::grant::{classify_call, classify_poll};
 use crate::machine::{Machine, Transmit, Wait};
-use crate::operations::{CreateToken, RegisterClient, StartDeviceAuthorization};
-use crate::wire::{Auth, Operation, RequestError};
+use crate::wire::{Auth, RequestError};
 use policy::{Retries, Rng};
 use state::{Io, Polling, State};
+
+/// What a flow of dialect `D` asks for next.
+type FlowOutput<D> = crate::machine::Output<
+    Event<<D as Dialect>::Client>,
+    Result<<D as Dialect>::Token, DeviceFlowError>,
+>;
 
 /// Which phase a [`DeviceFlow`] is in (for logs, tests and progress displays).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -158,21 +170,21 @@ pub enum Phase {
     Done,
 }
 
-/// The device-authorization flow as a sans-I/O state machine. See the [module docs](self).
+/// The device-authorization flow as a sans-I/O state machine, in the wire dialect `D`
+/// ([`Aws`] by default; [`crate::oauth::Standard`] for any OAuth 2.0 provider). See the
+/// [module docs](self).
 #[derive(Debug)]
-pub struct DeviceFlow {
-    endpoint: Endpoint,
-    start_url: String,
-    client_name: String,
-    scopes: Option<Vec<String>>,
+pub struct DeviceFlow<D: Dialect = Aws> {
+    dialect: D,
     config: DeviceFlowConfig,
     rng: Rng,
     /// The latest instant the caller gave; time never goes back inside the machine.
     clock: Option<Instant>,
-    events: VecDeque<Event>,
-    state: State,
-    /// Whether the registration in use came from the caller's cache (not registered here).
-    cached_registration: bool,
+    events: VecDeque<Event<D::Client>>,
+    state: State<D>,
+    /// Whether the client in use came from the caller's cache (a cached registration, which
+    /// the service may have deleted), not registered by this flow nor pre-registered.
+    cached_client: bool,
     /// The steps already started over (each at most once).
     started_over: StartedOver,
 }
@@ -184,50 +196,59 @@ pub(crate) struct StartedOver {
     pub(crate) authorization: bool,
 }
 
-impl DeviceFlow {
-    /// A new flow. `wall_now` decides whether `input.registration` can be reused (spec 6.4);
-    /// `seed` feeds the jitter of retries (pass a random value; a constant works but makes every
-    /// client retry in step).
+impl DeviceFlow<Aws> {
+    /// A new AWS flow. `wall_now` decides whether `input.registration` can be reused (spec
+    /// 6.4); `seed` feeds the jitter of retries (pass a random value; a constant works but
+    /// makes every client retry in step).
     pub fn new(
         input: DeviceFlowInput,
         config: DeviceFlowConfig,
         wall_now: OffsetDateTime,
         seed: u64,
     ) -> Self {
-        let DeviceFlowInput {
-            endpoint,
-            start_url,
-            client_name,
-            scopes,
-            registration,
-        } = input;
-        let scopes = scopes.filter(|s| !s.is_empty());
+        Self::with_dialect(Aws::new(input), config, wall_now, seed)
+    }
+
+    /// The registration in use, once there is one (also after a successful end: the token's).
+    pub fn registration(&self) -> Option<&Registration> {
+        match &self.state {
+            State::Done(Ok(token)) => Some(&token.registration),
+            _ => self.client(),
+        }
+    }
+}
+
+impl<D: Dialect> DeviceFlow<D> {
+    /// A new flow in `dialect`. `wall_now` is handed to
+    /// [`Dialect::initial_client`] (which decides, for AWS, whether a cached registration can
+    /// be reused); `seed` feeds the jitter of retries.
+    pub fn with_dialect(
+        mut dialect: D,
+        config: DeviceFlowConfig,
+        wall_now: OffsetDateTime,
+        seed: u64,
+    ) -> Self {
         let retries = Retries::new(config.max_retries);
-        let state = match registration {
-            Some(registration) if registration.is_reusable_for_device_flow(wall_now) => {
-                State::Authorize {
-                    registration,
-                    io: Io::Ready,
-                    retries,
-                }
-            }
-            _ => State::Register {
+        let state = match dialect.initial_client(wall_now) {
+            Some(client) => State::Authorize {
+                client,
+                io: Io::Ready,
+                retries,
+            },
+            None => State::Register {
                 io: Io::Ready,
                 retries,
             },
         };
-        let cached_registration = matches!(state, State::Authorize { .. });
+        let cached_client = D::REGISTERS_CLIENTS && matches!(state, State::Authorize { .. });
         DeviceFlow {
-            endpoint,
-            start_url,
-            client_name,
-            scopes,
+            dialect,
             config,
             rng: Rng::new(seed),
             clock: None,
             events: VecDeque::new(),
             state,
-            cached_registration,
+            cached_client,
             started_over: StartedOver::default(),
         }
     }
@@ -237,14 +258,14 @@ impl DeviceFlow {
     ///
     /// Returns [`MisuseError::RequestOutstanding`] while a transmitted request has had neither a
     /// response nor a transport error.
-    pub fn poll_output(&mut self) -> Result<Output, MisuseError> {
+    pub fn poll_output(&mut self) -> Result<FlowOutput<D>, MisuseError> {
         if let Some(event) = self.events.pop_front() {
-            return Ok(Output::Event(event));
+            return Ok(crate::machine::Output::Event(event));
         }
         match self.state.io() {
             None => {}
             Some(Io::InFlight) => return Err(MisuseError::RequestOutstanding),
-            Some(Io::Waiting(at)) => return Ok(Output::Timeout(at)),
+            Some(Io::Waiting(at)) => return Ok(crate::machine::Output::Timeout(at)),
             Some(Io::Ready) => {
                 let operation = self.operation();
                 match self.build_request() {
@@ -252,7 +273,7 @@ impl DeviceFlow {
                         if let Some(io) = self.state.io_mut() {
                             *io = Io::InFlight;
                         }
-                        return Ok(Output::Transmit(Transmit {
+                        return Ok(crate::machine::Output::Transmit(Transmit {
                             operation,
                             auth: Auth::None,
                             request,
@@ -266,7 +287,7 @@ impl DeviceFlow {
             }
         }
         match &self.state {
-            State::Done(result) => Ok(Output::Done(result.clone())),
+            State::Done(result) => Ok(crate::machine::Output::Done(result.clone())),
             // Every other state returned above.
             _ => Err(MisuseError::RequestOutstanding),
         }
@@ -282,21 +303,18 @@ impl DeviceFlow {
     ) -> Result<(), MisuseError> {
         self.expect_in_flight()?;
         let now = self.observe(now);
-        let operation = self.operation();
-        let call_error = |e| CallError::from_response(operation, e);
         match &self.state {
             State::Register { .. } => {
-                let result = RegisterClient::parse_response(&response).map_err(call_error);
-                self.on_register(now, wall, classify_call(result));
+                let outcome = self.dialect.registered(&response, wall);
+                self.on_register(now, outcome);
             }
             State::Authorize { .. } => {
-                let result =
-                    StartDeviceAuthorization::parse_response(&response).map_err(call_error);
-                self.on_authorize(now, wall, classify_call(result));
+                let outcome = self.dialect.authorized(&response);
+                self.on_authorize(now, wall, outcome);
             }
             State::Poll(_) => {
-                let result = CreateToken::parse_response(&response).map_err(call_error);
-                self.on_poll(now, wall, classify_poll(result));
+                let outcome = self.dialect.polled(&response);
+                self.on_poll(now, wall, outcome);
             }
             State::Done(_) => {}
         }
@@ -360,13 +378,12 @@ impl DeviceFlow {
         }
     }
 
-    /// The registration in use, once there is one.
-    pub fn registration(&self) -> Option<&Registration> {
+    /// The client in use, once there is one (the registration, in the AWS dialect).
+    pub fn client(&self) -> Option<&D::Client> {
         match &self.state {
-            State::Authorize { registration, .. } => Some(registration),
-            State::Poll(polling) => Some(&polling.registration),
-            State::Done(Ok(token)) => Some(&token.registration),
-            _ => None,
+            State::Authorize { client, .. } => Some(client),
+            State::Poll(polling) => Some(&polling.client),
+            State::Done(Ok(_)) | State::Register { .. } | State::Done(Err(_)) => None,
         }
     }
 
@@ -389,48 +406,34 @@ impl DeviceFlow {
     /// The operation of the current phase's request.
     fn operation(&self) -> &'static str {
         match self.state {
-            State::Register { .. } => RegisterClient::NAME,
-            State::Authorize { .. } => StartDeviceAuthorization::NAME,
-            State::Poll(_) | State::Done(_) => CreateToken::NAME,
+            State::Register { .. } => D::REGISTER,
+            State::Authorize { .. } => D::AUTHORIZE,
+            State::Poll(_) | State::Done(_) => D::POLL,
         }
     }
 
     fn build_request(&self) -> Result<http::Request<Vec<u8>>, RequestError> {
         match &self.state {
-            State::Register { .. } => {
-                let mut input = RegisterClient::new(self.client_name.clone());
-                input.scopes.clone_from(&self.scopes);
-                input.to_request(&self.endpoint)
-            }
-            State::Authorize { registration, .. } => StartDeviceAuthorization::new(
-                registration.client_id.clone(),
-                registration.client_secret.clone(),
-                self.start_url.clone(),
-            )
-            .to_request(&self.endpoint),
+            State::Register { .. } => self.dialect.register_request(),
+            State::Authorize { client, .. } => self.dialect.authorize_request(client),
             State::Poll(polling) => {
                 let Polling {
-                    registration,
+                    client,
                     device_code,
                     ..
                 } = &**polling;
-                CreateToken::device_code(
-                    registration.client_id.clone(),
-                    registration.client_secret.clone(),
-                    device_code.clone(),
-                )
-                .to_request(&self.endpoint)
+                self.dialect.poll_request(client, device_code)
             }
             State::Done(_) => Err(RequestError::Http("the flow has finished".to_owned())),
         }
     }
 }
 
-impl Machine for DeviceFlow {
-    type Event = Event;
-    type Output = Result<Token, DeviceFlowError>;
+impl<D: Dialect> Machine for DeviceFlow<D> {
+    type Event = Event<D::Client>;
+    type Output = Result<D::Token, DeviceFlowError>;
 
-    fn poll_output(&mut self) -> Result<Output, MisuseError> {
+    fn poll_output(&mut self) -> Result<FlowOutput<D>, MisuseError> {
         DeviceFlow::poll_output(self)
     }
 

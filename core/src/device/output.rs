@@ -8,8 +8,10 @@ use super::Registration;
 use crate::call::CallError;
 use crate::{Secret, ServiceError};
 
-/// What the caller should do next; see [`DeviceFlow::poll_output`](super::DeviceFlow::poll_output).
-/// The shared [`machine::Output`](crate::machine::Output) of every machine.
+/// What the caller of an AWS flow should do next; see
+/// [`DeviceFlow::poll_output`](super::DeviceFlow::poll_output). The shared
+/// [`machine::Output`](crate::machine::Output) of every machine; a flow of another dialect `D`
+/// returns `machine::Output<Event<D::Client>, Result<D::Token, DeviceFlowError>>`.
 pub type Output = crate::machine::Output<Event, Result<Token, DeviceFlowError>>;
 
 pub use crate::machine::MisuseError;
@@ -17,14 +19,15 @@ pub use crate::machine::MisuseError;
 /// Something the caller should know about while a login goes on. Both logins emit it: the
 /// device flow ([`DeviceFlow`](super::DeviceFlow)) and the browser login
 /// ([`AuthCodeFlow`](crate::authcode::AuthCodeFlow)), so a caller handles both with one
-/// `match`.
+/// `match`. `C` is the device flow dialect's client ([`Registration`] for AWS).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum Event {
-    /// A new client registration was obtained (not emitted when a cached one is reused). Cache
-    /// it (`docs/protocol/caches.md#registration-cache`) so the next login can skip
+pub enum Event<C = Registration> {
+    /// A new client registration was obtained (not emitted when a cached one is reused, nor by
+    /// a dialect with a pre-registered client). Cache it
+    /// (`docs/protocol/caches.md#registration-cache`) so the next login can skip
     /// `RegisterClient`.
-    Registered(Registration),
+    Registered(C),
     /// Device flow: show this to the user: the device code is waiting for approval. Emitted
     /// once per authorization, after the first (immediate) token poll did not already succeed
     /// or fail (so a second time after [`Event::StartingOver`] with [`StartOver::AnswerLost`]).
@@ -154,7 +157,9 @@ impl DeviceFlowError {
         matches!(self, Self::Expired(_) | Self::DeadlineReached)
     }
 
-    /// The operation that failed, when one did.
+    /// The operation that failed, when one did. A denial or an expiry is the answer to a poll:
+    /// reported as AWS's `CreateToken` (a standard-dialect flow's polls are its `Token`
+    /// requests, [`crate::oauth::TOKEN`]: the variants carry the service error only).
     pub fn operation(&self) -> Option<&'static str> {
         match self {
             Self::Denied(_)

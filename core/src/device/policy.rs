@@ -178,9 +178,14 @@ impl PollSchedule {
         now < self.deadline
     }
 
-    /// `slow_down`: +5 protocol seconds, for this and every later poll.
-    pub(crate) fn slow_down(&mut self) {
+    /// `slow_down`: +5 protocol seconds, for this and every later poll; at least `server`
+    /// protocol seconds when the answer carried a new interval (a provider that says how long
+    /// to wait: `docs/protocol/oauth.md#slow-down-carries-an-interval`).
+    pub(crate) fn slow_down(&mut self, server: Option<u64>) {
         self.interval = slowed_down(self.interval, self.second);
+        if let Some(secs) = server {
+            self.interval = self.interval.max(protocol_seconds(secs, self.second));
+        }
     }
 
     /// A transport failure while polling (RFC 8628 §3.5): poll less often, by doubling.
@@ -273,6 +278,24 @@ mod tests {
         assert_eq!(r.fail(), Some(1));
         let mut none = Retries::new(0);
         assert_eq!(none.fail(), None);
+    }
+
+    #[test]
+    fn slow_down_with_a_server_interval_takes_the_longer() {
+        let start = Instant::now();
+        let mut schedule = PollSchedule::new(start, S * 5, S * 600, S);
+        schedule.slow_down(None);
+        assert_eq!(schedule.interval(), S * 10);
+        schedule.slow_down(Some(30));
+        assert_eq!(
+            schedule.interval(),
+            S * 30,
+            "the server's interval is longer"
+        );
+        schedule.slow_down(Some(2));
+        assert_eq!(schedule.interval(), S * 35, "never shorter than +5");
+        schedule.slow_down(Some(u64::MAX));
+        assert_eq!(schedule.interval(), protocol_seconds(u64::MAX, S));
     }
 
     #[test]

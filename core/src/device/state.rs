@@ -7,14 +7,13 @@
 
 use std::time::{Duration, Instant};
 
-use time::{OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 
 use super::policy::{self, NextPoll, PollSchedule, Retries};
-use super::{DeviceFlow, DeviceFlowError, Event, Prompt, Registration, StartOver, Token};
+use super::{Authorization, DeviceFlow, DeviceFlowError, Dialect, Event, Prompt, StartOver};
 use crate::call::CallError;
 use crate::grant::classify_call;
 use crate::grant::{CallOutcome, PollOutcome};
-use crate::operations::{CreateTokenOutput, RegisterClientOutput, StartDeviceAuthorizationOutput};
 use crate::transport::TransportErrorKind;
 use crate::Secret;
 use crate::ServiceError;
@@ -30,27 +29,27 @@ pub(crate) enum Io {
     Waiting(Instant),
 }
 
-/// The state of a [`DeviceFlow`].
+/// The state of a [`DeviceFlow`] of dialect `D`.
 #[derive(Debug)]
-pub(crate) enum State {
-    /// Registering a public client (`RegisterClient`).
+pub(crate) enum State<D: Dialect> {
+    /// Registering a client (`RegisterClient` in the AWS dialect).
     Register { io: Io, retries: Retries },
-    /// Starting the device authorization (`StartDeviceAuthorization`).
+    /// Starting the device authorization.
     Authorize {
-        registration: Registration,
+        client: D::Client,
         io: Io,
         retries: Retries,
     },
-    /// Polling for the token (`CreateToken`, device-code grant).
-    Poll(Box<Polling>),
+    /// Polling the token endpoint with the device code.
+    Poll(Box<Polling<D::Client>>),
     /// Terminal and absorbing.
-    Done(Result<Token, DeviceFlowError>),
+    Done(Result<D::Token, DeviceFlowError>),
 }
 
 /// The data of the polling phase.
 #[derive(Debug)]
-pub(crate) struct Polling {
-    pub(crate) registration: Registration,
+pub(crate) struct Polling<C> {
+    pub(crate) client: C,
     pub(crate) device_code: Secret,
     pub(crate) schedule: PollSchedule,
     pub(crate) io: Io,
@@ -62,7 +61,7 @@ pub(crate) struct Polling {
     pub(crate) answer_lost: bool,
 }
 
-impl State {
+impl<D: Dialect> State<D> {
     pub(crate) fn io_mut(&mut self) -> Option<&mut Io> {
         match self {
             State::Register { io, .. } | State::Authorize { io, .. } => Some(io),
@@ -80,35 +79,20 @@ impl State {
     }
 }
 
-/// `wall + secs` real seconds in UTC, or `wall` (in UTC when possible) if that is not representable.
-pub(crate) fn stamp(wall: OffsetDateTime, secs: i64) -> OffsetDateTime {
-    wall.checked_add(time::Duration::seconds(secs.max(0)))
-        .and_then(|t| t.checked_to_offset(UtcOffset::UTC))
-        .or_else(|| wall.checked_to_offset(UtcOffset::UTC))
-        .unwrap_or(wall)
-}
-
-impl DeviceFlow {
+impl<D: Dialect> DeviceFlow<D> {
     /// Ends the flow.
-    pub(crate) fn finish(&mut self, result: Result<Token, DeviceFlowError>) {
+    pub(crate) fn finish(&mut self, result: Result<D::Token, DeviceFlowError>) {
         self.state = State::Done(result);
     }
 
-    /// `RegisterClient` answered.
-    pub(crate) fn on_register(
-        &mut self,
-        now: Instant,
-        wall: OffsetDateTime,
-        outcome: CallOutcome<RegisterClientOutput>,
-    ) {
+    /// The registration request was answered.
+    pub(crate) fn on_register(&mut self, now: Instant, outcome: CallOutcome<D::Client>) {
         match outcome {
-            CallOutcome::Success(output) => {
-                self.cached_registration = false;
-                let registration = Registration::from_output(output, self.scopes.clone(), wall);
-                self.events
-                    .push_back(Event::Registered(registration.clone()));
+            CallOutcome::Success(client) => {
+                self.cached_client = false;
+                self.events.push_back(Event::Registered(client.clone()));
                 self.state = State::Authorize {
-                    registration,
+                    client,
                     io: Io::Ready,
                     retries: Retries::new(self.config.max_retries),
                 };
@@ -118,15 +102,15 @@ impl DeviceFlow {
         }
     }
 
-    /// `StartDeviceAuthorization` answered.
+    /// The device authorization request was answered.
     pub(crate) fn on_authorize(
         &mut self,
         now: Instant,
         wall: OffsetDateTime,
-        outcome: CallOutcome<StartDeviceAuthorizationOutput>,
+        outcome: CallOutcome<Authorization>,
     ) {
-        let registration = match &self.state {
-            State::Authorize { registration, .. } => registration.clone(),
+        let client = match &self.state {
+            State::Authorize { client, .. } => client.clone(),
             _ => return,
         };
         let output = match outcome {
@@ -135,15 +119,10 @@ impl DeviceFlow {
             CallOutcome::Fatal(error) => return self.fail_or_register_again(error),
         };
         let second = self.config.second;
-        let interval = policy::initial_interval(
-            output.interval.map(i64::from),
-            self.config.min_interval,
-            second,
-        );
-        let expires_in = output.expires_in.map(i64::from);
-        let lifetime = policy::lifetime(expires_in, self.config.default_expires_in, second);
+        let interval = policy::initial_interval(output.interval, self.config.min_interval, second);
+        let lifetime = policy::lifetime(output.expires_in, self.config.default_expires_in, second);
         let schedule = PollSchedule::new(now, interval, lifetime, second);
-        let real_lifetime = match expires_in {
+        let real_lifetime = match output.expires_in {
             Some(secs) if secs > 0 => secs,
             _ => i64::from(self.config.default_expires_in),
         };
@@ -152,13 +131,13 @@ impl DeviceFlow {
             verification_uri: output.verification_uri,
             verification_uri_complete: output.verification_uri_complete,
             expires_at: schedule.deadline(),
-            expires_at_wall: stamp(wall, real_lifetime),
+            expires_at_wall: super::aws::stamp(wall, real_lifetime),
         };
         if !schedule.before_deadline(now) {
             return self.finish(Err(DeviceFlowError::DeadlineReached));
         }
         self.state = State::Poll(Box::new(Polling {
-            registration,
+            client,
             device_code: output.device_code,
             schedule,
             io: Io::Ready, // the first poll goes out at once (spec 6.5 step 4)
@@ -168,16 +147,20 @@ impl DeviceFlow {
         }));
     }
 
-    /// `CreateToken` answered.
-    pub(crate) fn on_poll(&mut self, now: Instant, wall: OffsetDateTime, outcome: PollOutcome) {
+    /// A token poll was answered.
+    pub(crate) fn on_poll(
+        &mut self,
+        now: Instant,
+        wall: OffsetDateTime,
+        outcome: PollOutcome<D::Grant>,
+    ) {
         let State::Poll(polling) = &mut self.state else {
             return;
         };
         let answer_lost = std::mem::take(&mut polling.answer_lost);
         match outcome {
-            PollOutcome::Token(output) => {
-                let result = token(output, polling.registration.clone(), wall)
-                    .map_err(|expires_in| DeviceFlowError::AlreadyExpired { expires_in });
+            PollOutcome::Token(grant) => {
+                let result = self.dialect.token(grant, &polling.client, wall);
                 self.finish(result);
             }
             PollOutcome::Denied(error) => self.finish(Err(DeviceFlowError::Denied(error))),
@@ -193,9 +176,9 @@ impl DeviceFlow {
                 polling.retries.reset();
                 self.schedule_poll(now, Duration::ZERO);
             }
-            PollOutcome::SlowDown => {
+            PollOutcome::SlowDown { interval } => {
                 polling.retries.reset();
-                polling.schedule.slow_down();
+                polling.schedule.slow_down(interval);
                 self.schedule_poll(now, Duration::ZERO);
             }
             PollOutcome::Retryable(error) => {
@@ -256,17 +239,18 @@ impl DeviceFlow {
     /// A call of `Authorize` or `Poll` failed for good. When the service rejected a cached
     /// registration (`InvalidClientException`) and the flow has not registered anew yet, it
     /// does so ([`StartOver::RegistrationRejected`]); otherwise the flow ends with the error.
+    /// (A dialect with a pre-registered client has no cached registration to replace.)
     fn fail_or_register_again(&mut self, error: CallError) {
         let rejected = match error.service_error() {
             Some(e @ ServiceError::InvalidClient { .. })
-                if self.cached_registration && !self.started_over.registration =>
+                if self.cached_client && !self.started_over.registration =>
             {
                 e.clone()
             }
             _ => return self.fail(error),
         };
         self.started_over.registration = true;
-        self.cached_registration = false;
+        self.cached_client = false;
         self.events
             .push_back(Event::StartingOver(StartOver::RegistrationRejected(
                 rejected,
@@ -278,7 +262,7 @@ impl DeviceFlow {
     }
 
     /// A poll after a lost answer says the device code is spent: the token was issued and
-    /// lost. The first time, a new authorization starts with the same registration
+    /// lost. The first time, a new authorization starts with the same client
     /// ([`StartOver::AnswerLost`]); the second time the flow ends with
     /// [`DeviceFlowError::AnswerLost`].
     fn authorize_again(&mut self, spent: ServiceError) {
@@ -288,12 +272,12 @@ impl DeviceFlow {
         if self.started_over.authorization {
             return self.finish(Err(DeviceFlowError::AnswerLost(spent)));
         }
-        let registration = polling.registration.clone();
+        let client = polling.client.clone();
         self.started_over.authorization = true;
         self.events
             .push_back(Event::StartingOver(StartOver::AnswerLost(spent)));
         self.state = State::Authorize {
-            registration,
+            client,
             io: Io::Ready,
             retries: Retries::new(self.config.max_retries),
         };
@@ -347,25 +331,4 @@ fn may_have_lost_an_answer(error: &CallError) -> bool {
             )
         }),
     }
-}
-
-/// The flow's [`Token`] from a `CreateToken` success (both logins' result), or the `expiresIn`
-/// it came with when that makes it already expired (absent, 0 or negative): such a token is no
-/// token, and a login that gets one has failed.
-pub(crate) fn token(
-    output: CreateTokenOutput,
-    registration: Registration,
-    wall: OffsetDateTime,
-) -> Result<Token, Option<i32>> {
-    let seconds = match output.expires_in {
-        Some(seconds) if seconds > 0 => seconds,
-        other => return Err(other),
-    };
-    Ok(Token {
-        access_token: output.access_token,
-        token_type: output.token_type,
-        expires_at: stamp(wall, i64::from(seconds)),
-        refresh_token: output.refresh_token,
-        registration,
-    })
 }

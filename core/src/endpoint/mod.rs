@@ -262,7 +262,7 @@ impl std::str::FromStr for Endpoint {
 }
 
 /// `url` with any `user:password@` replaced by `<redacted>@`, for messages.
-fn without_userinfo(url: &str) -> String {
+pub(crate) fn without_userinfo(url: &str) -> String {
     let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
     let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     match rest[..authority_end].rfind('@') {

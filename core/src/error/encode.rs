@@ -66,7 +66,7 @@ impl ServiceError {
         self
     }
 
-    fn meta_mut(&mut self) -> &mut ErrorMeta {
+    pub(crate) fn meta_mut(&mut self) -> &mut ErrorMeta {
         match self {
             Self::AccessDenied { meta, .. }
             | Self::AuthorizationPending { meta }

@@ -11,9 +11,10 @@ use crate::endpoint::Endpoint;
 use crate::retry::{retry_after, CallRetry, Decision, FailureClass, RetryPolicy, StopReason};
 use crate::rng::Rng;
 use crate::transport::TransportError;
-use crate::wire::{Auth, Operation, ResponseError};
+use crate::wire::{Auth, Operation, RequestError, ResponseError};
 
-type Decode<T> = fn(&http::Response<&[u8]>) -> Result<T, ResponseError>;
+/// How a [`Call`] decodes an answer: the output of a success, or why the answer is not one.
+pub type Decode<T> = fn(&http::Response<&[u8]>) -> Result<T, ResponseError>;
 
 enum State<T> {
     Ready,
@@ -82,21 +83,42 @@ impl<T: Clone> Call<T> {
         now: Instant,
         seed: u64,
     ) -> Self {
-        let (request, state) = match input.to_request(endpoint) {
+        Self::prepared(
+            O::NAME,
+            O::AUTH,
+            input.to_request(endpoint),
+            |response| O::parse_response(response),
+            policy,
+            now,
+            seed,
+        )
+    }
+
+    /// A call of a request built elsewhere (an operation that is no [`Operation`], such as the
+    /// standard OAuth 2.0 requests of [`crate::oauth`], which go to full URLs): `request` is
+    /// sent (a build failure ends the call at once with [`CallError::Request`]) and each answer
+    /// goes through `decode`, with the same retry policy as [`Call::new`].
+    pub fn prepared(
+        operation: &'static str,
+        auth: Auth,
+        request: Result<http::Request<Vec<u8>>, RequestError>,
+        decode: Decode<T>,
+        policy: &RetryPolicy,
+        now: Instant,
+        seed: u64,
+    ) -> Self {
+        let (request, state) = match request {
             Ok(request) => (request, State::Ready),
             Err(error) => (
                 http::Request::default(),
-                State::Done(Err(CallError::Request {
-                    operation: O::NAME,
-                    error,
-                })),
+                State::Done(Err(CallError::Request { operation, error })),
             ),
         };
         Call {
-            operation: O::NAME,
-            auth: O::AUTH,
+            operation,
+            auth,
             request,
-            decode: |response| O::parse_response(response),
+            decode,
             retry: policy.start_call(),
             rng: Rng::new(seed),
             clock: now,

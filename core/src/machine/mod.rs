@@ -31,7 +31,7 @@ use std::time::Instant;
 
 use time::OffsetDateTime;
 
-pub use call::Call;
+pub use call::{Call, Decode};
 
 use crate::transport::TransportError;
 use crate::wire::Auth;

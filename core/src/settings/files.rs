@@ -10,6 +10,8 @@ use super::env_value;
 pub const CONFIG_FILE_ENV: &str = "AWS_CONFIG_FILE";
 /// `AWS_SHARED_CREDENTIALS_FILE`: the credentials file instead of `~/.aws/credentials`.
 pub const CREDENTIALS_FILE_ENV: &str = "AWS_SHARED_CREDENTIALS_FILE";
+/// `XDG_CACHE_HOME`: the user's cache directory instead of `~/.cache` (XDG Base Directory).
+pub const XDG_CACHE_HOME_ENV: &str = "XDG_CACHE_HOME";
 
 /// The locations of the AWS files for one environment.
 ///
@@ -32,6 +34,9 @@ pub struct FileLocations {
     pub config: Option<PathBuf>,
     /// `AWS_SHARED_CREDENTIALS_FILE`, else `~/.aws/credentials`; `None` without a home.
     pub credentials: Option<PathBuf>,
+    /// The user's cache directory (XDG Base Directory): `XDG_CACHE_HOME` when it is set to an
+    /// absolute path, else `~/.cache`; `None` without either.
+    pub cache_home: Option<PathBuf>,
 }
 
 impl FileLocations {
@@ -48,10 +53,15 @@ impl FileLocations {
             Some(path) => expand_tilde(&expand_vars(path, env), home.as_deref()),
             None => home.as_ref().map(|h| h.join(".aws").join(default)),
         };
+        let cache_home = env_value(env, XDG_CACHE_HOME_ENV)
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .or_else(|| home.as_ref().map(|h| h.join(".cache")));
         FileLocations {
             config: file(CONFIG_FILE_ENV, "config"),
             credentials: file(CREDENTIALS_FILE_ENV, "credentials"),
             home,
+            cache_home,
         }
     }
 
@@ -60,6 +70,14 @@ impl FileLocations {
         self.home
             .as_ref()
             .map(|h| h.join(".aws").join("sso").join("cache"))
+    }
+
+    /// `<cache home>/ssooidc/oauth`: the token cache of `ssooidc oauth` (standard OAuth 2.0
+    /// providers), `$XDG_CACHE_HOME/ssooidc/oauth` or `~/.cache/ssooidc/oauth`.
+    pub fn oauth_cache_dir(&self) -> Option<PathBuf> {
+        self.cache_home
+            .as_ref()
+            .map(|c| c.join("ssooidc").join("oauth"))
     }
 
     /// `~/.aws/cli/cache`: the AWS CLI's credential cache (role credentials).
@@ -120,6 +138,26 @@ mod tests {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
+    }
+
+    #[test]
+    fn the_oauth_cache_follows_xdg_cache_home() {
+        let f = FileLocations::new(&env(&[("HOME", "/h")]), None);
+        assert_eq!(
+            f.oauth_cache_dir(),
+            Some(PathBuf::from("/h/.cache/ssooidc/oauth"))
+        );
+        let f = FileLocations::new(&env(&[("HOME", "/h"), ("XDG_CACHE_HOME", "/c")]), None);
+        assert_eq!(f.oauth_cache_dir(), Some(PathBuf::from("/c/ssooidc/oauth")));
+        // A relative XDG_CACHE_HOME is invalid and ignored (XDG Base Directory).
+        let f = FileLocations::new(&env(&[("HOME", "/h"), ("XDG_CACHE_HOME", "rel")]), None);
+        assert_eq!(
+            f.oauth_cache_dir(),
+            Some(PathBuf::from("/h/.cache/ssooidc/oauth"))
+        );
+        let f = FileLocations::new(&env(&[("XDG_CACHE_HOME", "/c")]), None);
+        assert_eq!(f.oauth_cache_dir(), Some(PathBuf::from("/c/ssooidc/oauth")));
+        assert_eq!(FileLocations::new(&env(&[]), None).oauth_cache_dir(), None);
     }
 
     #[test]

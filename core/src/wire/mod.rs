@@ -282,6 +282,20 @@ pub enum DecodeError {
         /// The most pages followed.
         limit: u32,
     },
+    /// A required member is missing (a standard OAuth 2.0 answer, JSON or form-encoded).
+    #[error("the member `{member}` is missing")]
+    MissingMember {
+        /// The member.
+        member: &'static str,
+    },
+    /// A member has a value of the wrong kind (a standard OAuth 2.0 answer).
+    #[error("the member `{member}` is not {expected}")]
+    InvalidMember {
+        /// The member.
+        member: &'static str,
+        /// What it should be.
+        expected: &'static str,
+    },
     /// The body is not JSON of the expected shape.
     #[error("{category} at line {line} column {column}: {detail}")]
     Json {

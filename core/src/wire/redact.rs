@@ -30,6 +30,8 @@ pub const SENSITIVE_MEMBERS: &[&str] = &[
     "id_token",
     "code_verifier",
     "subject_token",
+    "token",
+    "client_assertion",
     "secretAccessKey",
     "sessionToken",
     "password",
@@ -46,12 +48,17 @@ pub const SENSITIVE_HEADERS: &[&str] = &[
     "set-cookie",
 ];
 
-/// A JSON body with every sensitive member's value replaced by `"<redacted>"`, compact. A body
-/// that is not JSON is described by its size only (it could hold anything).
+/// A JSON body with every sensitive member's value replaced by `"<redacted>"`, compact; a
+/// form-encoded body (the standard OAuth 2.0 dialect's requests) with every sensitive value
+/// replaced by `<redacted>`. Any other body is described by its size only (it could hold
+/// anything).
 ///
 /// ```
-/// let shown = ssooidc_core::wire::redact_body(br#"{"clientId":"c","clientSecret":"s3cr3t"}"#);
+/// use ssooidc_core::wire::redact_body;
+/// let shown = redact_body(br#"{"clientId":"c","clientSecret":"s3cr3t"}"#);
 /// assert_eq!(shown, r#"{"clientId":"c","clientSecret":"<redacted>"}"#);
+/// let shown = redact_body(b"grant_type=refresh_token&refresh_token=s3cr3t&client_id=c");
+/// assert_eq!(shown, "grant_type=refresh_token&refresh_token=<redacted>&client_id=c");
 /// ```
 pub fn redact_body(body: &[u8]) -> String {
     if body.is_empty() {
@@ -65,8 +72,34 @@ pub fn redact_body(body: &[u8]) -> String {
             redact_value(&mut value);
             value.to_string()
         }
+        Err(_) if looks_like_a_form(body) => redact_form(body),
         Err(_) => format!("<{} bytes, not JSON>", body.len()),
     }
+}
+
+/// Whether `body` reads as `name=value&...`: printable ASCII without spaces, with an `=`.
+fn looks_like_a_form(body: &[u8]) -> bool {
+    body.contains(&b'=') && body.iter().all(u8::is_ascii_graphic)
+}
+
+/// A form body with every sensitive value replaced, re-encoded (so nothing in it can act on a
+/// terminal).
+fn redact_form(body: &[u8]) -> String {
+    use crate::oauth::form::encode_into;
+    let mut out = String::with_capacity(body.len());
+    for (name, value) in crate::oauth::form::parse(body) {
+        if !out.is_empty() {
+            out.push('&');
+        }
+        encode_into(&mut out, &name);
+        out.push('=');
+        if SENSITIVE_MEMBERS.contains(&name.as_str()) {
+            out.push_str("<redacted>");
+        } else {
+            encode_into(&mut out, &value);
+        }
+    }
+    out
 }
 
 fn redact_value(value: &mut Value) {
@@ -268,7 +301,8 @@ mod tests {
             "{shown}"
         );
         assert!(shown.contains("\"idToken\":null"));
-        assert_eq!(redact_body(b"token=abc"), "<9 bytes, not JSON>");
+        assert_eq!(redact_body(b"token=abc"), "token=<redacted>");
+        assert_eq!(redact_body(b"<html> a=b </html>"), "<18 bytes, not JSON>");
     }
 
     #[test]
@@ -301,6 +335,24 @@ mod tests {
             h.insert("authorization", other.parse().unwrap());
             assert_eq!(redact_headers(&h), "authorization: <redacted>\n", "{other}");
         }
+    }
+
+    #[test]
+    fn form_bodies_are_redacted_pair_by_pair() {
+        let shown = redact_body(
+            b"grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=DC&client_id=cli&client_secret=CS&scope=a+b",
+        );
+        assert_eq!(
+            shown,
+            "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code=<redacted>&client_id=cli&client_secret=<redacted>&scope=a+b"
+        );
+        let answer = redact_body(b"access_token=AT&token_type=bearer&scope=repo");
+        assert_eq!(
+            answer,
+            "access_token=<redacted>&token_type=bearer&scope=repo"
+        );
+        let hostile = redact_body(b"x=%1B%5B2J");
+        assert_eq!(hostile, "x=%1B%5B2J", "controls stay encoded");
     }
 
     #[test]

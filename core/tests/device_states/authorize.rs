@@ -1,15 +1,35 @@
-//! State `Authorize`: `StartDeviceAuthorization`.
+//! State `Authorize`: the device authorization request (`StartDeviceAuthorization` in the AWS
+//! dialect). Every policy test runs once per dialect.
 
 use std::time::Duration;
 
 use ssooidc_core::device::{DeviceFlowError, Phase};
 use ssooidc_core::{CallError, ErrorCode};
 
-use crate::common::{self, body};
+use crate::common::{self, Wire};
 use crate::scenario::Scenario;
 
+both_dialects!(
+    sends_the_client,
+    success_polls_at_once_with_the_device_code,
+    no_interval_or_zero_means_five_seconds,
+    the_floor_raises_the_interval,
+    no_expires_in_uses_the_default_lifetime,
+    the_second_knob_scales_protocol_time,
+    slow_down_and_server_faults_are_retried,
+    client_errors_end_the_flow,
+    a_zero_length_lifetime_ends_at_once,
+);
+
+fn sends_the_client<W: Wire>() {
+    let mut s = Scenario::<W>::fresh();
+    s.register_if_needed();
+    let request = s.transmit_authorize();
+    W::check_authorize(&request);
+}
+
 #[test]
-fn sends_client_and_start_url() {
+fn aws_sends_client_and_start_url_to_the_regional_endpoint() {
     let mut s = Scenario::new();
     s.register();
     let request = s.transmit("/device_authorization");
@@ -18,36 +38,26 @@ fn sends_client_and_start_url() {
         "https://oidc.us-east-1.amazonaws.com/device_authorization"
     );
     assert_eq!(
-        body(&request),
+        common::body(&request),
         serde_json::json!({"clientId": "cid", "clientSecret": common::CLIENT_SECRET, "startUrl": common::START_URL})
     );
 }
 
-#[test]
-fn success_polls_at_once_with_the_device_code() {
-    let mut s = Scenario::new();
-    s.register();
-    s.transmit("/device_authorization");
-    s.respond(common::authorize_ok(Some(1), Some(600)));
+fn success_polls_at_once_with_the_device_code<W: Wire>() {
+    let mut s = Scenario::<W>::fresh();
+    s.register_if_needed();
+    s.transmit_authorize();
+    s.respond(W::authorize_ok(Some(1), Some(600)));
     assert_eq!(s.flow.phase(), Phase::Poll);
     assert_eq!(s.flow.interval(), Some(Duration::from_secs(1)));
     assert_eq!(s.flow.deadline(), Some(s.at(600.0)));
-    let request = s.transmit("/token");
-    assert_eq!(
-        body(&request),
-        serde_json::json!({
-            "clientId": "cid",
-            "clientSecret": common::CLIENT_SECRET,
-            "grantType": "urn:ietf:params:oauth:grant-type:device_code",
-            "deviceCode": common::DEVICE_CODE,
-        })
-    );
+    let request = s.transmit_poll();
+    W::check_poll(&request);
 }
 
-#[test]
-fn no_interval_or_zero_means_five_seconds() {
+fn no_interval_or_zero_means_five_seconds<W: Wire>() {
     for interval in [None, Some(0), Some(-1)] {
-        let mut s = Scenario::new();
+        let mut s = Scenario::<W>::fresh();
         s.enter_first_poll(interval, Some(600));
         assert_eq!(
             s.flow.interval(),
@@ -57,24 +67,22 @@ fn no_interval_or_zero_means_five_seconds() {
     }
 }
 
-#[test]
-fn the_floor_raises_the_interval() {
-    let mut s = Scenario::builder()
+fn the_floor_raises_the_interval<W: Wire>() {
+    let mut s = Scenario::<W>::of()
         .config(|c| c.min_interval(Some(3)))
         .build();
     s.enter_first_poll(Some(1), Some(600));
     assert_eq!(s.flow.interval(), Some(Duration::from_secs(3)));
-    let mut s = Scenario::builder()
+    let mut s = Scenario::<W>::of()
         .config(|c| c.min_interval(Some(3)))
         .build();
     s.enter_first_poll(Some(10), Some(600));
     assert_eq!(s.flow.interval(), Some(Duration::from_secs(10)));
 }
 
-#[test]
-fn no_expires_in_uses_the_default_lifetime() {
+fn no_expires_in_uses_the_default_lifetime<W: Wire>() {
     for expires_in in [None, Some(0)] {
-        let mut s = Scenario::builder()
+        let mut s = Scenario::<W>::of()
             .config(|c| c.default_expires_in(42))
             .build();
         s.enter_first_poll(Some(1), expires_in);
@@ -82,9 +90,8 @@ fn no_expires_in_uses_the_default_lifetime() {
     }
 }
 
-#[test]
-fn the_second_knob_scales_protocol_time() {
-    let mut s = Scenario::builder()
+fn the_second_knob_scales_protocol_time<W: Wire>() {
+    let mut s = Scenario::<W>::of()
         .config(|c| c.second(Duration::from_millis(1)))
         .build();
     let prompt = s.enter_polling(Some(2), Some(600));
@@ -98,51 +105,50 @@ fn the_second_knob_scales_protocol_time() {
     assert_eq!(s.timeout(), s.at(0.002));
 }
 
-#[test]
-fn slow_down_and_server_faults_are_retried() {
-    let mut s = Scenario::new();
-    s.register();
-    s.transmit("/device_authorization");
-    s.respond(common::error(ErrorCode::SlowDown));
+fn slow_down_and_server_faults_are_retried<W: Wire>() {
+    let mut s = Scenario::<W>::fresh();
+    s.register_if_needed();
+    s.transmit_authorize();
+    s.respond(W::error(ErrorCode::SlowDown));
     s.sleep();
-    s.transmit("/device_authorization");
+    s.transmit_authorize();
     s.respond(common::response(502, "<html>bad gateway</html>"));
     s.sleep();
-    s.transmit("/device_authorization");
-    s.respond(common::authorize_ok(Some(1), Some(600)));
-    s.transmit("/token");
+    s.transmit_authorize();
+    s.respond(W::authorize_ok(Some(1), Some(600)));
+    s.transmit_poll();
 }
 
-#[test]
-fn client_errors_end_the_flow() {
+fn client_errors_end_the_flow<W: Wire>() {
     for code in [
         ErrorCode::InvalidClient,
         ErrorCode::UnauthorizedClient,
         ErrorCode::InvalidRequest,
     ] {
-        let mut s = Scenario::new();
-        s.register();
-        s.transmit("/device_authorization");
-        s.respond(common::error(code));
-        match s.error() {
-            DeviceFlowError::Call(CallError::Service {
-                operation, error, ..
-            }) => {
-                assert_eq!(operation, "StartDeviceAuthorization");
-                assert_eq!(error.code(), Some(code));
+        for quirk in [false, true] {
+            let mut s = Scenario::<W>::fresh();
+            s.register_if_needed();
+            s.transmit_authorize();
+            s.respond(W::error_as(code, quirk));
+            match s.error() {
+                DeviceFlowError::Call(CallError::Service {
+                    operation, error, ..
+                }) => {
+                    assert_eq!(operation, W::AUTHORIZE);
+                    assert_eq!(error.code(), Some(code));
+                }
+                other => panic!("{code}: {other:?}"),
             }
-            other => panic!("{code}: {other:?}"),
         }
     }
 }
 
-#[test]
-fn a_zero_length_lifetime_ends_at_once() {
-    let mut s = Scenario::builder()
+fn a_zero_length_lifetime_ends_at_once<W: Wire>() {
+    let mut s = Scenario::<W>::of()
         .config(|c| c.second(Duration::ZERO))
         .build();
-    s.register();
-    s.transmit("/device_authorization");
-    s.respond(common::authorize_ok(Some(1), Some(600)));
+    s.register_if_needed();
+    s.transmit_authorize();
+    s.respond(W::authorize_ok(Some(1), Some(600)));
     assert!(matches!(s.error(), DeviceFlowError::DeadlineReached));
 }

@@ -1,21 +1,27 @@
-//! State `Done`: absorbing.
+//! State `Done`: absorbing, in both dialects.
 
-use ssooidc_core::device::{MisuseError, Output, Phase, TransportErrorKind};
+use ssooidc_core::device::{MisuseError, Phase, TransportErrorKind};
+use ssooidc_core::machine::Output;
 use ssooidc_core::ErrorCode;
 
-use crate::common;
+use crate::common::{self, Wire};
 use crate::scenario::Scenario;
 
-fn finished() -> Scenario {
-    let mut s = Scenario::new();
+both_dialects!(
+    the_result_repeats,
+    every_input_is_refused,
+    a_token_is_kept_after_the_end
+);
+
+fn finished<W: Wire>() -> Scenario<W> {
+    let mut s = Scenario::<W>::fresh();
     s.enter_first_poll(Some(1), Some(600));
-    s.respond(common::error(ErrorCode::AccessDenied));
+    s.respond(W::error(ErrorCode::AccessDenied));
     s
 }
 
-#[test]
-fn the_result_repeats() {
-    let mut s = finished();
+fn the_result_repeats<W: Wire>() {
+    let mut s = finished::<W>();
     let first = s.error();
     for _ in 0..3 {
         assert_eq!(s.error(), first);
@@ -25,14 +31,12 @@ fn the_result_repeats() {
     assert_eq!(s.flow.interval(), None);
 }
 
-#[test]
-fn every_input_is_refused() {
-    let mut s = finished();
+fn every_input_is_refused<W: Wire>() {
+    let mut s = finished::<W>();
     let now = s.now;
     assert_eq!(s.flow.handle_timeout(now), Err(MisuseError::Finished));
     assert_eq!(
-        s.flow
-            .handle_response(now, common::WALL, common::token_ok()),
+        s.flow.handle_response(now, common::WALL, W::token_ok()),
         Err(MisuseError::Finished)
     );
     assert_eq!(
@@ -43,8 +47,17 @@ fn every_input_is_refused() {
     assert!(matches!(s.output(), Output::Done(Err(_))));
 }
 
+fn a_token_is_kept_after_the_end<W: Wire>() {
+    let mut s = Scenario::<W>::fresh();
+    s.enter_first_poll(Some(1), Some(600));
+    s.respond(W::token_ok());
+    let token = s.done().expect("a token");
+    assert_eq!(W::access_token(&token), common::ACCESS_TOKEN);
+    assert_eq!(s.done(), Ok(token));
+}
+
 #[test]
-fn a_token_is_kept_after_the_end() {
+fn aws_the_registration_is_kept_after_the_end() {
     let mut s = Scenario::new();
     s.enter_first_poll(Some(1), Some(600));
     s.respond(common::token_ok());

@@ -1,17 +1,38 @@
-//! State `Poll`: `CreateToken` with the device code, until a token or a terminal error.
+//! State `Poll`: the token request with the device code (`CreateToken` in the AWS dialect),
+//! until a token or a terminal error. Every policy test runs once per dialect.
 
 use std::time::Duration;
 
-use ssooidc_core::device::{DeviceFlowError, Event, Output, Phase, TransportErrorKind};
+use ssooidc_core::device::{DeviceFlowError, Event, Phase, TransportErrorKind};
+use ssooidc_core::machine::Output;
 use ssooidc_core::CallError;
 use ssooidc_core::ErrorCode;
 
-use crate::common;
+use crate::common::{self, Wire};
 use crate::scenario::Scenario;
 
-#[test]
-fn pending_shows_the_prompt_then_waits_the_interval() {
-    let mut s = Scenario::new();
+both_dialects!(
+    pending_shows_the_prompt_then_waits_the_interval,
+    a_token_on_the_first_poll_needs_no_prompt,
+    slow_down_adds_five_seconds_for_good,
+    slow_down_with_an_interval,
+    slow_down_on_the_first_poll_still_prompts,
+    denied_and_expired_are_terminal,
+    denied_on_the_first_poll_ends_without_a_prompt,
+    other_client_errors_end_with_their_typed_error,
+    no_request_at_or_after_the_deadline,
+    sleeping_past_the_deadline_ends_the_flow,
+    a_deadline_passed_while_ready_sends_nothing,
+    a_late_answer_after_the_deadline_still_counts,
+    server_faults_wait_at_least_the_interval_and_are_bounded,
+    pending_resets_the_failure_streak,
+    a_transport_error_doubles_the_interval,
+    a_transport_error_on_the_first_poll_still_prompts,
+    a_tls_or_proxy_failure_ends_the_flow_with_its_message,
+);
+
+fn pending_shows_the_prompt_then_waits_the_interval<W: Wire>() {
+    let mut s = Scenario::<W>::fresh();
     let prompt = s.enter_polling(Some(1), Some(600));
     assert_eq!(prompt.user_code, "ABCD-EFGH");
     assert_eq!(prompt.verification_uri, "https://x/");
@@ -23,25 +44,43 @@ fn pending_shows_the_prompt_then_waits_the_interval() {
     assert_eq!(s.timeout(), s.at(1.0));
     // The prompt comes once.
     s.sleep();
-    s.transmit("/token");
-    s.respond(common::error(ErrorCode::AuthorizationPending));
+    s.transmit_poll();
+    s.respond(W::error(ErrorCode::AuthorizationPending));
     assert_eq!(s.timeout(), s.at(2.0));
 }
 
+fn a_token_on_the_first_poll_needs_no_prompt<W: Wire>() {
+    let mut s = Scenario::<W>::fresh();
+    s.enter_first_poll(Some(1), Some(600));
+    s.respond(W::token_ok());
+    let token = s.done().expect("token");
+    assert_eq!(W::access_token(&token), common::ACCESS_TOKEN);
+    assert_eq!(W::refresh_token(&token), Some(common::REFRESH_TOKEN));
+}
+
 #[test]
-fn a_token_on_the_first_poll_needs_no_prompt() {
+fn aws_the_token_carries_its_type_expiry_and_registration() {
     let mut s = Scenario::new();
     s.enter_first_poll(Some(1), Some(600));
     s.respond(common::token_ok());
     let token = s.done().expect("token");
-    assert_eq!(token.access_token.expose(), common::ACCESS_TOKEN);
-    assert_eq!(
-        token.refresh_token.as_ref().map(|t| t.expose()),
-        Some(common::REFRESH_TOKEN)
-    );
     assert_eq!(token.token_type.as_deref(), Some("Bearer"));
     assert_eq!(token.expires_at, common::WALL + time::Duration::hours(1));
     assert_eq!(token.registration.client_id, "cid");
+}
+
+#[test]
+fn standard_the_tokens_carry_their_type_expiry_and_scope() {
+    let mut s = Scenario::<ssooidc_core::oauth::Standard>::fresh();
+    s.enter_first_poll(Some(1), Some(600));
+    s.respond(ssooidc_core::oauth::Standard::token_ok());
+    let tokens = s.done().expect("tokens");
+    assert!(tokens.is_bearer());
+    assert_eq!(
+        tokens.expires_at,
+        Some(common::WALL + time::Duration::hours(1))
+    );
+    assert_eq!(tokens.scope.as_deref(), Some("openid offline_access"));
 }
 
 #[test]
@@ -71,65 +110,79 @@ fn a_cached_registration_travels_with_the_token() {
     assert_eq!(s.done().unwrap().registration, common::cached(60));
 }
 
-#[test]
-fn slow_down_adds_five_seconds_for_good() {
-    let mut s = Scenario::new();
+fn slow_down_adds_five_seconds_for_good<W: Wire>() {
+    let mut s = Scenario::<W>::fresh();
     s.enter_polling(Some(1), Some(600));
     s.sleep();
-    s.transmit("/token");
-    s.respond(common::error(ErrorCode::SlowDown));
+    s.transmit_poll();
+    s.respond(W::error(ErrorCode::SlowDown));
     assert_eq!(s.flow.interval(), Some(Duration::from_secs(6)));
     assert_eq!(s.sleep(), Duration::from_secs(6));
-    s.transmit("/token");
-    s.respond(common::error(ErrorCode::AuthorizationPending));
+    s.transmit_poll();
+    s.respond(W::error(ErrorCode::AuthorizationPending));
     assert_eq!(s.sleep(), Duration::from_secs(6));
-    s.transmit("/token");
-    s.respond(common::error(ErrorCode::SlowDown));
+    s.transmit_poll();
+    s.respond(W::error(ErrorCode::SlowDown));
     assert_eq!(s.sleep(), Duration::from_secs(11));
 }
 
-#[test]
-fn slow_down_on_the_first_poll_still_prompts() {
-    let mut s = Scenario::new();
+/// The `slow-down-carries-an-interval` rule: the standard dialect honours the interval a
+/// `slow_down` carries (at least +5 s); AWS never sends one, and its decoder ignores it.
+fn slow_down_with_an_interval<W: Wire>() {
+    let mut s = Scenario::<W>::fresh();
+    s.enter_polling(Some(1), Some(600));
+    s.sleep();
+    s.transmit_poll();
+    s.respond(W::slow_down_to(30));
+    let expected = if W::SLOW_DOWN_CARRIES_INTERVAL { 30 } else { 6 };
+    assert_eq!(s.flow.interval(), Some(Duration::from_secs(expected)));
+    assert_eq!(s.sleep(), Duration::from_secs(expected));
+    s.transmit_poll();
+    // A shorter one never shortens the interval: +5 still applies.
+    s.respond(W::slow_down_to(1));
+    assert_eq!(s.sleep(), Duration::from_secs(expected + 5));
+}
+
+fn slow_down_on_the_first_poll_still_prompts<W: Wire>() {
+    let mut s = Scenario::<W>::fresh();
     s.enter_first_poll(Some(1), Some(600));
-    s.respond(common::error(ErrorCode::SlowDown));
+    s.respond(W::error(ErrorCode::SlowDown));
     s.prompt();
     assert_eq!(s.timeout(), s.at(6.0));
 }
 
-#[test]
-fn denied_and_expired_are_terminal() {
-    let mut s = Scenario::new();
-    s.enter_polling(Some(1), Some(600));
-    s.sleep();
-    s.transmit("/token");
-    s.respond(common::error(ErrorCode::AccessDenied));
-    let error = s.error();
-    assert!(
-        matches!(&error, DeviceFlowError::Denied(e) if e.code() == Some(ErrorCode::AccessDenied))
-    );
-    assert!(!error.is_expired());
+fn denied_and_expired_are_terminal<W: Wire>() {
+    for quirk in [false, true] {
+        let mut s = Scenario::<W>::fresh();
+        s.enter_polling(Some(1), Some(600));
+        s.sleep();
+        s.transmit_poll();
+        s.respond(W::error_as(ErrorCode::AccessDenied, quirk));
+        let error = s.error();
+        assert!(
+            matches!(&error, DeviceFlowError::Denied(e) if e.code() == Some(ErrorCode::AccessDenied))
+        );
+        assert!(!error.is_expired());
 
-    let mut s = Scenario::new();
-    s.enter_polling(Some(1), Some(600));
-    s.sleep();
-    s.transmit("/token");
-    s.respond(common::error(ErrorCode::ExpiredToken));
-    let error = s.error();
-    assert!(matches!(&error, DeviceFlowError::Expired(_)));
-    assert!(error.is_expired());
+        let mut s = Scenario::<W>::fresh();
+        s.enter_polling(Some(1), Some(600));
+        s.sleep();
+        s.transmit_poll();
+        s.respond(W::error_as(ErrorCode::ExpiredToken, quirk));
+        let error = s.error();
+        assert!(matches!(&error, DeviceFlowError::Expired(_)));
+        assert!(error.is_expired());
+    }
 }
 
-#[test]
-fn denied_on_the_first_poll_ends_without_a_prompt() {
-    let mut s = Scenario::new();
+fn denied_on_the_first_poll_ends_without_a_prompt<W: Wire>() {
+    let mut s = Scenario::<W>::fresh();
     s.enter_first_poll(Some(1), Some(600));
-    s.respond(common::error(ErrorCode::AccessDenied));
+    s.respond(W::error(ErrorCode::AccessDenied));
     assert!(matches!(s.error(), DeviceFlowError::Denied(_)));
 }
 
-#[test]
-fn other_client_errors_end_with_their_typed_error() {
+fn other_client_errors_end_with_their_typed_error<W: Wire>() {
     for code in [
         ErrorCode::InvalidClient,
         ErrorCode::InvalidGrant,
@@ -141,25 +194,25 @@ fn other_client_errors_end_with_their_typed_error() {
         ErrorCode::InvalidClientMetadata,
         ErrorCode::InvalidRedirectUri,
     ] {
-        let mut s = Scenario::new();
+        let mut s = Scenario::<W>::fresh();
         s.enter_polling(Some(1), Some(600));
         s.sleep();
-        s.transmit("/token");
-        s.respond(common::error(code));
+        s.transmit_poll();
+        s.respond(W::error(code));
         match s.error() {
             DeviceFlowError::Call(CallError::Service {
                 operation, error, ..
             }) => {
-                assert_eq!(operation, "CreateToken");
-                assert_eq!(error.code(), Some(code), "{code}");
+                assert_eq!(operation, W::POLL);
+                assert_eq!(error.code(), Some(W::decoded(code)), "{code}");
             }
             other => panic!("{code}: {other:?}"),
         }
     }
-    let mut s = Scenario::new();
+    let mut s = Scenario::<W>::fresh();
     s.enter_polling(Some(1), Some(600));
     s.sleep();
-    s.transmit("/token");
+    s.transmit_poll();
     s.respond(common::response(403, r#"{"error":"weird"}"#));
     assert!(matches!(
         s.error(),
@@ -167,16 +220,15 @@ fn other_client_errors_end_with_their_typed_error() {
     ));
 }
 
-#[test]
-fn no_request_at_or_after_the_deadline() {
-    let mut s = Scenario::new();
+fn no_request_at_or_after_the_deadline<W: Wire>() {
+    let mut s = Scenario::<W>::fresh();
     s.enter_polling(Some(4), Some(10));
     assert_eq!(s.sleep(), Duration::from_secs(4)); // t = 4
-    s.transmit("/token");
-    s.respond(common::error(ErrorCode::AuthorizationPending));
+    s.transmit_poll();
+    s.respond(W::error(ErrorCode::AuthorizationPending));
     assert_eq!(s.sleep(), Duration::from_secs(4)); // t = 8
-    s.transmit("/token");
-    s.respond(common::error(ErrorCode::AuthorizationPending));
+    s.transmit_poll();
+    s.respond(W::error(ErrorCode::AuthorizationPending));
     // t = 12 would be past the deadline at 10: wait for the deadline and give up.
     assert_eq!(s.timeout(), s.at(10.0));
     s.advance_to(s.at(9.999));
@@ -185,9 +237,8 @@ fn no_request_at_or_after_the_deadline() {
     assert!(matches!(s.error(), DeviceFlowError::DeadlineReached));
 }
 
-#[test]
-fn sleeping_past_the_deadline_ends_the_flow() {
-    let mut s = Scenario::new();
+fn sleeping_past_the_deadline_ends_the_flow<W: Wire>() {
+    let mut s = Scenario::<W>::fresh();
     s.enter_polling(Some(1), Some(10));
     s.advance_to(s.at(30.0));
     let error = s.error();
@@ -195,111 +246,103 @@ fn sleeping_past_the_deadline_ends_the_flow() {
     assert!(error.is_expired());
 }
 
-#[test]
-fn a_deadline_passed_while_ready_sends_nothing() {
-    let mut s = Scenario::new();
+fn a_deadline_passed_while_ready_sends_nothing<W: Wire>() {
+    let mut s = Scenario::<W>::fresh();
     s.enter_polling(Some(1), Some(10));
     s.advance_to(s.at(1.0)); // ready
     s.advance_to(s.at(10.0)); // the caller dawdled before poll_output
     assert!(matches!(s.error(), DeviceFlowError::DeadlineReached));
 }
 
-#[test]
-fn a_late_answer_after_the_deadline_still_counts() {
-    let mut s = Scenario::new();
+fn a_late_answer_after_the_deadline_still_counts<W: Wire>() {
+    let mut s = Scenario::<W>::fresh();
     s.enter_polling(Some(1), Some(10));
     s.advance_to(s.at(9.0));
-    s.transmit("/token");
+    s.transmit_poll();
     s.now = s.at(11.0);
-    s.respond(common::token_ok());
+    s.respond(W::token_ok());
     assert!(s.done().is_ok());
 
-    let mut s = Scenario::new();
+    let mut s = Scenario::<W>::fresh();
     s.enter_polling(Some(1), Some(10));
     s.advance_to(s.at(9.0));
-    s.transmit("/token");
+    s.transmit_poll();
     s.now = s.at(11.0);
-    s.respond(common::error(ErrorCode::AuthorizationPending));
+    s.respond(W::error(ErrorCode::AuthorizationPending));
     assert!(matches!(s.error(), DeviceFlowError::DeadlineReached));
 }
 
-#[test]
-fn server_faults_wait_at_least_the_interval_and_are_bounded() {
-    let mut s = Scenario::builder().config(|c| c.max_retries(2)).build();
+fn server_faults_wait_at_least_the_interval_and_are_bounded<W: Wire>() {
+    let mut s = Scenario::<W>::of().config(|c| c.max_retries(2)).build();
     s.enter_polling(Some(1), Some(600));
     s.sleep();
-    s.transmit("/token");
-    s.respond(common::error(ErrorCode::InternalServer));
+    s.transmit_poll();
+    s.respond(W::error(ErrorCode::InternalServer));
     let wait = s.sleep(); // backoff 0.5..1 s, but never below the 1 s interval
     assert_eq!(wait, Duration::from_secs(1));
-    s.transmit("/token");
+    s.transmit_poll();
     s.respond(common::response(429, r#"{"message":"Rate exceeded"}"#));
     let wait = s.sleep(); // backoff 1..2 s
     assert!(
         wait >= Duration::from_secs(1) && wait <= Duration::from_secs(2),
         "{wait:?}"
     );
-    s.transmit("/token");
+    s.transmit_poll();
     s.respond(common::ok("{truncated"));
     match s.error() {
-        DeviceFlowError::Call(CallError::Malformed {
-            operation: "CreateToken",
-            ..
-        }) => {}
+        DeviceFlowError::Call(CallError::Malformed { operation, .. }) => {
+            assert_eq!(operation, W::POLL)
+        }
         other => panic!("{other:?}"),
     }
 }
 
-#[test]
-fn pending_resets_the_failure_streak() {
-    let mut s = Scenario::builder().config(|c| c.max_retries(1)).build();
+fn pending_resets_the_failure_streak<W: Wire>() {
+    let mut s = Scenario::<W>::of().config(|c| c.max_retries(1)).build();
     s.enter_polling(Some(1), Some(600));
     for _ in 0..5 {
         s.sleep();
-        s.transmit("/token");
-        s.respond(common::error(ErrorCode::InternalServer));
+        s.transmit_poll();
+        s.respond(W::error(ErrorCode::InternalServer));
         s.sleep();
-        s.transmit("/token");
-        s.respond(common::error(ErrorCode::AuthorizationPending));
+        s.transmit_poll();
+        s.respond(W::error(ErrorCode::AuthorizationPending));
     }
     assert_eq!(s.flow.phase(), Phase::Poll);
 }
 
-#[test]
-fn a_transport_error_doubles_the_interval() {
-    let mut s = Scenario::new();
+fn a_transport_error_doubles_the_interval<W: Wire>() {
+    let mut s = Scenario::<W>::fresh();
     s.enter_polling(Some(1), Some(600));
     s.sleep();
-    s.transmit("/token");
+    s.transmit_poll();
     s.transport_error(TransportErrorKind::Timeout);
     assert_eq!(s.flow.interval(), Some(Duration::from_secs(2)));
     assert_eq!(s.sleep(), Duration::from_secs(2));
-    s.transmit("/token");
+    s.transmit_poll();
     s.transport_error(TransportErrorKind::Connect);
     assert_eq!(s.flow.interval(), Some(Duration::from_secs(4)));
     assert_eq!(s.sleep(), Duration::from_secs(4));
-    s.transmit("/token");
-    s.respond(common::error(ErrorCode::AuthorizationPending));
+    s.transmit_poll();
+    s.respond(W::error(ErrorCode::AuthorizationPending));
     // The longer interval stays.
     assert_eq!(s.sleep(), Duration::from_secs(4));
 }
 
-#[test]
-fn a_transport_error_on_the_first_poll_still_prompts() {
-    let mut s = Scenario::new();
+fn a_transport_error_on_the_first_poll_still_prompts<W: Wire>() {
+    let mut s = Scenario::<W>::fresh();
     s.enter_first_poll(Some(1), Some(600));
     s.transport_error(TransportErrorKind::ConnectionClosed);
     assert!(matches!(s.output(), Output::Event(Event::Prompt(_))));
     assert_eq!(s.timeout(), s.at(2.0));
 }
 
-#[test]
-fn a_tls_or_proxy_failure_ends_the_flow_with_its_message() {
+fn a_tls_or_proxy_failure_ends_the_flow_with_its_message<W: Wire>() {
     for kind in [TransportErrorKind::Tls, TransportErrorKind::Proxy] {
-        let mut s = Scenario::new();
+        let mut s = Scenario::<W>::fresh();
         s.enter_polling(Some(1), Some(600));
         s.sleep();
-        s.transmit("/token");
+        s.transmit_poll();
         let now = s.now;
         s.flow
             .handle_transport_error(
@@ -315,7 +358,7 @@ fn a_tls_or_proxy_failure_ends_the_flow_with_its_message() {
             (transport.kind(), transport.message()),
             (kind, "UnknownIssuer")
         );
-        assert_eq!(error.operation(), Some("CreateToken"));
+        assert_eq!(error.operation(), Some(W::POLL));
     }
 }
 

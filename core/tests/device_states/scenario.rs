@@ -1,49 +1,56 @@
-//! A small scenario builder: a flow plus a virtual clock, with helpers that assert what the
-//! machine asks for next and advance time without sleeping.
+//! A small scenario builder: a flow of any dialect plus a virtual clock, with helpers that
+//! assert what the machine asks for next and advance time without sleeping.
 
 use std::time::{Duration, Instant};
 
 use ssooidc_core::device::{
-    DeviceFlow, DeviceFlowConfig, DeviceFlowError, DeviceFlowInput, Event, Output, Phase, Prompt,
-    Registration, Token, TransportErrorKind,
+    Aws, DeviceFlow, DeviceFlowConfig, DeviceFlowError, Dialect, Event, Phase, Prompt,
+    Registration, TransportErrorKind,
 };
+use ssooidc_core::machine::Output;
 use time::OffsetDateTime;
 
-use crate::common;
+use crate::common::{self, Wire};
 
-pub struct Scenario {
-    pub flow: DeviceFlow,
+/// What a flow of dialect `W` asks for.
+pub type FlowOutput<W> =
+    Output<Event<<W as Dialect>::Client>, Result<<W as Dialect>::Token, DeviceFlowError>>;
+
+pub struct Scenario<W: Wire = Aws> {
+    pub flow: DeviceFlow<W>,
     pub t0: Instant,
     pub now: Instant,
     pub wall: OffsetDateTime,
 }
 
-pub struct Builder {
-    input: DeviceFlowInput,
+pub struct Builder<W: Wire = Aws> {
+    dialect: W,
     config: DeviceFlowConfig,
     seed: u64,
 }
 
-impl Builder {
+impl Builder<Aws> {
     pub fn scopes(mut self, scopes: &[&str]) -> Self {
-        self.input = self.input.scopes(scopes.iter().copied());
+        self.dialect = Aws::dialect(Some(scopes));
         self
     }
 
     pub fn cached(mut self, registration: Registration) -> Self {
-        self.input = self.input.registration(registration);
+        self.dialect = Aws::new(common::input().registration(registration));
         self
     }
+}
 
+impl<W: Wire> Builder<W> {
     pub fn config(mut self, f: impl FnOnce(DeviceFlowConfig) -> DeviceFlowConfig) -> Self {
         self.config = f(self.config);
         self
     }
 
-    pub fn build(self) -> Scenario {
+    pub fn build(self) -> Scenario<W> {
         let t0 = Instant::now();
         Scenario {
-            flow: DeviceFlow::new(self.input, self.config, common::WALL, self.seed),
+            flow: DeviceFlow::with_dialect(self.dialect, self.config, common::WALL, self.seed),
             t0,
             now: t0,
             wall: common::WALL,
@@ -51,17 +58,39 @@ impl Builder {
     }
 }
 
-impl Scenario {
-    pub fn builder() -> Builder {
+impl Scenario<Aws> {
+    pub fn builder() -> Builder<Aws> {
+        Self::of()
+    }
+
+    pub fn new() -> Scenario<Aws> {
+        Self::fresh()
+    }
+
+    /// Registers (answering `RegisterClient` with success) and drains the `Registered` event.
+    pub fn register(&mut self) -> Registration {
+        self.transmit("/client/register");
+        self.respond(common::register_ok());
+        match self.event() {
+            Event::Registered(registration) => registration,
+            other => panic!("expected Registered, got {other:?}"),
+        }
+    }
+}
+
+impl<W: Wire> Scenario<W> {
+    /// A builder for a flow of dialect `W`.
+    pub fn of() -> Builder<W> {
         Builder {
-            input: common::input(),
+            dialect: W::dialect(None),
             config: DeviceFlowConfig::default(),
             seed: 7,
         }
     }
 
-    pub fn new() -> Scenario {
-        Self::builder().build()
+    /// A flow of dialect `W` with the default policy.
+    pub fn fresh() -> Scenario<W> {
+        Self::of().build()
     }
 
     /// Seconds since the start, as a float, for readable assertions.
@@ -73,7 +102,7 @@ impl Scenario {
         self.t0 + Duration::from_secs_f64(secs)
     }
 
-    pub fn output(&mut self) -> Output {
+    pub fn output(&mut self) -> FlowOutput<W> {
         self.flow.poll_output().expect("poll_output")
     }
 
@@ -86,6 +115,16 @@ impl Scenario {
             }
             other => panic!("expected a request to {path}, got {other:?}"),
         }
+    }
+
+    /// The next output must be the device authorization request.
+    pub fn transmit_authorize(&mut self) -> http::Request<Vec<u8>> {
+        self.transmit(W::AUTHORIZE_PATH)
+    }
+
+    /// The next output must be a poll.
+    pub fn transmit_poll(&mut self) -> http::Request<Vec<u8>> {
+        self.transmit(W::TOKEN_PATH)
     }
 
     pub fn respond(&mut self, response: http::Response<Vec<u8>>) {
@@ -102,7 +141,7 @@ impl Scenario {
             .expect("transport error");
     }
 
-    pub fn event(&mut self) -> Event {
+    pub fn event(&mut self) -> Event<W::Client> {
         match self.output() {
             Output::Event(event) => event,
             other => panic!("expected an event, got {other:?}"),
@@ -143,7 +182,7 @@ impl Scenario {
         slept
     }
 
-    pub fn done(&mut self) -> Result<Token, DeviceFlowError> {
+    pub fn done(&mut self) -> Result<W::Token, DeviceFlowError> {
         match self.output() {
             Output::Done(result) => result,
             other => panic!("expected the end, got {other:?}"),
@@ -154,30 +193,29 @@ impl Scenario {
         self.done().expect_err("expected an error")
     }
 
-    /// Registers (answering `RegisterClient` with success) and drains the `Registered` event.
-    pub fn register(&mut self) -> Registration {
-        self.transmit("/client/register");
-        self.respond(common::register_ok());
-        match self.event() {
-            Event::Registered(registration) => registration,
-            other => panic!("expected Registered, got {other:?}"),
+    /// Registers when the dialect does (answering with success and draining the event).
+    pub fn register_if_needed(&mut self) {
+        if W::REGISTERS {
+            self.transmit("/client/register");
+            self.respond(common::register_ok());
+            assert!(matches!(self.event(), Event::Registered(_)));
         }
     }
 
-    /// Drives a fresh flow into `Poll` with the given StartDeviceAuthorization members, with the
-    /// first (immediate) CreateToken transmitted and awaiting its answer.
+    /// Drives a fresh flow into `Poll` with the given device authorization members, with the
+    /// first (immediate) poll transmitted and awaiting its answer.
     pub fn enter_first_poll(&mut self, interval: Option<i32>, expires_in: Option<i32>) {
-        self.register();
-        self.transmit("/device_authorization");
-        self.respond(common::authorize_ok(interval, expires_in));
+        self.register_if_needed();
+        self.transmit_authorize();
+        self.respond(W::authorize_ok(interval, expires_in));
         assert_eq!(self.flow.phase(), Phase::Poll);
-        self.transmit("/token");
+        self.transmit_poll();
     }
 
     /// [`enter_first_poll`](Self::enter_first_poll), answered pending, with the prompt drained.
     pub fn enter_polling(&mut self, interval: Option<i32>, expires_in: Option<i32>) -> Prompt {
         self.enter_first_poll(interval, expires_in);
-        self.respond(common::error(ssooidc_core::ErrorCode::AuthorizationPending));
+        self.respond(W::error(ssooidc_core::ErrorCode::AuthorizationPending));
         self.prompt()
     }
 }

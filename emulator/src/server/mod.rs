@@ -13,11 +13,13 @@
 //! | `routing.rs` | path and method to operation, and each operation's call into the service |
 //! | `portal.rs` | the SSO portal's routes: the bearer header and the query in, JSON or an error out |
 //! | `encoding.rs` | JSON, HTML pages, redirects and service errors as HTTP responses |
+//! | `oauth.rs` | the standard OAuth 2.0 mode: discovery, form-encoded device and token endpoints, client authentication, the quirks |
 
 mod body;
 mod encoding;
 mod faults;
 mod handler;
+mod oauth;
 mod portal;
 mod recording;
 mod routing;

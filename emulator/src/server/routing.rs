@@ -9,6 +9,7 @@ use ssooidc_core::ServiceError;
 
 use super::body::ReadBody;
 use super::encoding::{self, html};
+use super::oauth::Endpoint;
 use super::portal::{self, PortalRoute};
 use super::{lock, Shared};
 use crate::faults::Target;
@@ -27,6 +28,9 @@ pub(super) enum Route {
     DevicePost,
     Index,
     Portal(PortalRoute),
+    OAuthMetadata,
+    OAuthDeviceAuthorization,
+    OAuthToken,
     NotFound,
 }
 
@@ -52,6 +56,13 @@ impl Route {
             "/device" | "/device/" if get => Route::DeviceGet,
             "/device" | "/device/" if post => Route::DevicePost,
             "/" if get => Route::Index,
+            "/.well-known/openid-configuration" | "/.well-known/oauth-authorization-server"
+                if get =>
+            {
+                Route::OAuthMetadata
+            }
+            super::oauth::DEVICE_AUTHORIZATION_PATH if post => Route::OAuthDeviceAuthorization,
+            super::oauth::TOKEN_PATH if post => Route::OAuthToken,
             _ => PortalRoute::of(method, path).map_or(Route::NotFound, Route::Portal),
         }
     }
@@ -66,6 +77,9 @@ impl Route {
             Route::AuthorizeGet | Route::AuthorizePost => Target::Authorize,
             Route::DeviceGet | Route::DevicePost | Route::Index => Target::Device,
             Route::Portal(p) => p.target(),
+            Route::OAuthMetadata => Target::Discovery,
+            Route::OAuthDeviceAuthorization => Target::StartDeviceAuthorization,
+            Route::OAuthToken => Target::CreateToken,
             Route::NotFound => Target::Any,
         }
     }
@@ -111,6 +125,11 @@ pub(super) fn dispatch(
         Route::DevicePost => device_decision(shared, &body, now),
         Route::Index => html(200, pages::index(&base_url(shared, parts))),
         Route::Portal(p) => portal::dispatch(shared, p, parts, now),
+        Route::OAuthMetadata => super::oauth::metadata(shared, parts),
+        Route::OAuthDeviceAuthorization => {
+            super::oauth::post(shared, Endpoint::DeviceAuthorization, parts, &body, now)
+        }
+        Route::OAuthToken => super::oauth::post(shared, Endpoint::Token, parts, &body, now),
         Route::NotFound => encoding::unknown_operation(shared, parts),
     }
 }
@@ -218,7 +237,7 @@ fn is_sigv4_signed(parts: &http::request::Parts) -> bool {
 
 /// The emulator's base URL as the client sees it: `public_url` if set, else `http://` and the
 /// `Host` header, else the address it listens on.
-fn base_url(shared: &Shared, parts: &http::request::Parts) -> String {
+pub(super) fn base_url(shared: &Shared, parts: &http::request::Parts) -> String {
     if let Some(u) = &shared.public_url {
         return u.trim_end_matches('/').to_owned();
     }

@@ -70,6 +70,18 @@ impl Service {
         if !(input.start_url.starts_with("https://") || input.start_url.starts_with("http://")) {
             return Err(fail(ErrorCode::InvalidRequest, "Invalid start URL"));
         }
+        Ok(self.issue_device_authorization(input.client_id, input.start_url, base_url, now))
+    }
+
+    /// A new device authorization for `client_id` (already authenticated and allowed the
+    /// grant), shown on the verification page as being for `label`.
+    pub(super) fn issue_device_authorization(
+        &mut self,
+        client_id: String,
+        label: String,
+        base_url: &str,
+        now: Now,
+    ) -> StartDeviceAuthorizationOutput {
         self.prune(now);
         let device_code = self.ids.token(64);
         let user_code = loop {
@@ -83,9 +95,9 @@ impl Service {
         self.devices.insert(
             device_code.clone(),
             Device {
-                client_id: input.client_id,
+                client_id,
                 user_code: user_code.clone(),
-                start_url: input.start_url,
+                start_url: label,
                 state: DeviceState::Pending,
                 created: now.instant,
                 interval: self.cfg.interval,
@@ -94,14 +106,19 @@ impl Service {
             },
         );
         let verification_uri = format!("{}/device", base_url.trim_end_matches('/'));
-        Ok(StartDeviceAuthorizationOutput {
+        StartDeviceAuthorizationOutput {
             device_code: Secret::new(device_code),
             verification_uri_complete: Some(format!("{verification_uri}?user_code={user_code}")),
             user_code,
             verification_uri,
             expires_in: Some(wire_i32(self.cfg.expires_in)),
             interval: Some(wire_i32(self.cfg.interval)),
-        })
+        }
+    }
+
+    /// The interval a device code must currently keep (it grows with each `slow_down`).
+    pub(crate) fn device_interval(&self, device_code: &str) -> Option<u32> {
+        self.devices.get(device_code).map(|d| d.interval)
     }
 
     pub(super) fn device_grant(

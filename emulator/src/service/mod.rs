@@ -13,10 +13,12 @@
 //! | `tokens.rs` | CreateToken (choosing the grant), issuing tokens, the refresh-token grant |
 //! | `iam.rs` | CreateTokenWithIAM |
 //! | `portal.rs` | the SSO portal: GetRoleCredentials, ListAccounts, ListAccountRoles, Logout, for the access tokens `tokens.rs` issued |
+//! | `oauth.rs` | the standard OAuth 2.0 mode: pre-registered clients, their authentication, its device and token requests |
 
 mod authorization_code;
 mod device;
 mod iam;
+mod oauth;
 mod portal;
 mod registration;
 mod tokens;
@@ -31,6 +33,8 @@ use crate::ids::Ids;
 
 pub(crate) use authorization_code::{AuthorizeOutcome, AuthorizeQuery};
 pub(crate) use device::{DeviceStatus, DeviceView};
+pub(crate) use oauth::Presented;
+pub use oauth::{OAuthClientConfig, OAuthMode, OAuthQuirks};
 pub(crate) use portal::PortalCall;
 
 use authorization_code::{AuthCode, Consent};
@@ -92,7 +96,7 @@ pub(crate) struct Service {
 
 impl Service {
     pub(crate) fn new(cfg: Config) -> Self {
-        Service {
+        let mut service = Service {
             cfg,
             ids: Ids::new(),
             clients: HashMap::new(),
@@ -102,7 +106,9 @@ impl Service {
             consents: HashMap::new(),
             refresh: HashMap::new(),
             access: HashMap::new(),
-        }
+        };
+        service.register_oauth_clients();
+        service
     }
 
     pub(crate) fn set_approval(&mut self, approval: Approval) {

@@ -18,6 +18,23 @@ pub(super) struct Registration {
 }
 
 impl Registration {
+    /// A client registered beforehand (the standard mode's clients): the device-code and
+    /// refresh grants, `secret` (empty for a public client), and scopes that earn refresh
+    /// tokens under the default policy.
+    pub(super) fn preregistered(name: &str, secret: &str, created: Instant) -> Self {
+        Registration {
+            client_name: name.to_owned(),
+            secret: secret.to_owned(),
+            scopes: vec!["offline_access".to_owned()],
+            redirect_uris: Vec::new(),
+            grant_types: Some(vec![
+                grant_type::DEVICE_CODE.to_owned(),
+                grant_type::REFRESH_TOKEN.to_owned(),
+            ]),
+            created,
+        }
+    }
+
     pub(super) fn allows(&self, grant: &str) -> bool {
         self.grant_types
             .as_ref()

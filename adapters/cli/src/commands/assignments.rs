@@ -8,6 +8,7 @@ use ssooidc_core::text::for_terminal;
 use crate::cli::{AccountsArgs, ListFormat, RolesArgs};
 use crate::context::Context;
 use crate::exit::Failure;
+use crate::ui;
 
 /// `aws sso list-accounts`'s output (its pages merged), members in the model's order.
 #[derive(Serialize)]
@@ -73,7 +74,7 @@ fn print_json(value: &impl Serialize) {
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
     let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
     if value.serialize(&mut serializer).is_ok() {
-        println!("{}", String::from_utf8_lossy(&out));
+        ui::show_json(&String::from_utf8_lossy(&out));
     }
 }
 
@@ -100,7 +101,7 @@ fn print_table<'a, const N: usize>(
                 text.push_str(&format!("{cell:<width$}  "));
             }
         }
-        println!("{}", text.trim_end());
+        ui::show(text.trim_end());
     };
     line(*header);
     for row in &rows {

@@ -5,11 +5,10 @@
 //! due. So `credential_process = ssooidc credentials --profile dev` gives any tool that reads
 //! `~/.aws/config` the profile's credentials.
 
-use ssooidc_core::text::for_terminal;
-
 use crate::cli::{CredentialsArgs, CredentialsFormat};
 use crate::context::Context;
 use crate::exit::Failure;
+use crate::ui;
 
 /// `credentials`.
 pub fn run(ctx: &Context, args: CredentialsArgs) -> Result<(), Failure> {
@@ -23,7 +22,7 @@ pub fn run(ctx: &Context, args: CredentialsArgs) -> Result<(), Failure> {
         .role_credentials_for(&session)
         .map_err(|e| Failure::session(e, &selector))?;
     for warning in &got.warnings {
-        eprintln!("warning: {}", for_terminal(warning));
+        ui::warning(warning);
     }
     let credentials = got.credentials.to_process_credentials();
     let text = match (args.export, args.output) {

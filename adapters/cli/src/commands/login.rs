@@ -3,7 +3,6 @@
 //! the AWS CLI's token and registration caches.
 
 use std::collections::HashMap;
-use std::time::Instant;
 
 use ssooidc_core::browser::BrowserUrl;
 use ssooidc_ureq::device::{LoginError, LoginOptions};
@@ -13,7 +12,7 @@ use ssooidc_ureq::{CancelToken, Event};
 use crate::cli::LoginArgs;
 use crate::context::Context;
 use crate::exit::Failure;
-use crate::ui::{self, Countdown, Tty};
+use crate::ui::{self, LoginUi};
 
 /// `login`.
 pub fn run(ctx: &Context, args: LoginArgs, env: &HashMap<String, String>) -> Result<(), Failure> {
@@ -89,41 +88,14 @@ pub fn login(
     let cancel = CancelToken::new();
     options.cancel = cancel.clone();
     install_interrupt_handler(cancel);
-    let tty = Tty::detect();
-    let browser = ui::can_open_browser(env, no_browser);
-    let mut countdown: Option<Countdown> = None;
+    let mut ui = LoginUi::new(env, no_browser);
     let result = sessions.login(selector.clone(), options, |event| match event {
-        Event::Prompt(prompt) => {
-            drop(countdown.take());
-            let opened = browser
-                && prompt
-                    .browser_url()
-                    .and_then(Result::ok)
-                    .is_some_and(|url| ui::open_browser(&url, env));
-            ui::show_prompt(prompt, tty, opened);
-            countdown = Some(Countdown::start(prompt.expires_at.max(Instant::now()), tty));
-        }
-        Event::Authorize(request) => {
-            drop(countdown.take());
-            let opened = browser && ui::open_browser(&request.url, env);
-            ui::show_authorize(request, opened);
-            if !opened {
-                if let Some(fallback) = fallback_browser {
-                    fallback(&request.url);
-                }
-            }
-            countdown = Some(Countdown::start(
-                request.expires_at.max(Instant::now()),
-                tty,
-            ));
-        }
-        Event::StartingOver(why) => {
-            drop(countdown.take());
-            ui::show_starting_over(why);
-        }
+        Event::Prompt(prompt) => ui.prompt(prompt),
+        Event::Authorize(request) => ui.authorize(request, fallback_browser),
+        Event::StartingOver(why) => ui.starting_over(why),
         _ => {}
     });
-    drop(countdown);
+    drop(ui);
     match result {
         Ok(r) => Ok(r),
         Err(SessionError::Login(LoginError::Cancelled)) => Err(Failure::interrupted()),
@@ -133,7 +105,7 @@ pub fn login(
 
 /// Ctrl-C cancels the login (while polling, or while waiting for the browser): the driver wakes,
 /// nothing more is written, the command exits 130.
-fn install_interrupt_handler(cancel: CancelToken) {
+pub(crate) fn install_interrupt_handler(cancel: CancelToken) {
     // An error here means a handler is already installed (demo runs one login per process).
     let _ = ctrlc::set_handler(move || cancel.cancel());
 }

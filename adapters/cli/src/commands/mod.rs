@@ -6,5 +6,6 @@ pub mod credentials;
 pub mod demo;
 pub mod login;
 pub mod low_level;
+pub mod oauth;
 pub mod sessions;
 pub mod token;

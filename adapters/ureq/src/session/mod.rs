@@ -74,6 +74,9 @@ pub enum SessionError {
     /// The login ended without a token.
     #[error(transparent)]
     Login(#[from] LoginError),
+    /// An OAuth 2.0 provider's endpoints could not be discovered ([`crate::oauth`]).
+    #[error(transparent)]
+    Discovery(#[from] ssooidc_core::oauth::DiscoveryError),
 }
 
 /// A failed portal call with the session's token: a refused token is
