@@ -87,10 +87,10 @@ pub fn run(debug: bool, args: DemoArgs, env: &HashMap<String, String>) -> Result
     };
     ui::show(&format!(
         "Logged in with {flow}. The AWS CLI-compatible caches were written:"
-    ));
-    ui::show(&format!("  token:        {}", result.token_path.display()));
+    ))?;
+    ui::show(&format!("  token:        {}", result.token_path.display()))?;
     if let Some(path) = &result.registration_path {
-        ui::show(&format!("  registration: {}", path.display()));
+        ui::show(&format!("  registration: {}", path.display()))?;
     }
     let again = sessions
         .token(selector.clone())
@@ -98,11 +98,11 @@ pub fn run(debug: bool, args: DemoArgs, env: &HashMap<String, String>) -> Result
     ui::show(&format!(
         "A fresh `ssooidc token` now reads it from the cache (expires {}):",
         ssooidc_core::cache::format_timestamp(again.token.expires_at)
-    ));
+    ))?;
     ui::show(&format!(
         "  HOME={} ssooidc token --sso-session {DEMO_SESSION}",
         home.display()
-    ));
+    ))?;
     emulator.stop();
     Ok(())
 }

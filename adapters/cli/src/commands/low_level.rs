@@ -15,8 +15,7 @@ use crate::exit::Failure;
 
 fn print_json(value: &impl Serialize) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Failure::other(e.to_string()))?;
-    crate::ui::show_json(&text);
-    Ok(())
+    crate::ui::show_json(&text)
 }
 
 /// `register-client`.

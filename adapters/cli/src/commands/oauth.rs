@@ -125,14 +125,14 @@ pub fn login(
         OutputFormat::Text => ui::show(&format!(
             "Successfully logged in to {} as client {}",
             result.entry.provider, result.entry.client_id
-        )),
+        ))?,
         OutputFormat::Json => ui::show_json(
             &result
                 .entry
                 .tokens
                 .to_response_json(OffsetDateTime::now_utc())
                 .to_string(),
-        ),
+        )?,
     }
     ui::note(&format!("Tokens cached in {}", result.path.display()));
     Ok(())
@@ -155,12 +155,12 @@ pub fn token(ctx: &Context, args: OauthTokenArgs) -> Result<(), Failure> {
     }
     let tokens = &got.entry.tokens;
     match args.output {
-        OutputFormat::Text => ui::show(tokens.access_token.expose()),
+        OutputFormat::Text => ui::show(tokens.access_token.expose())?,
         OutputFormat::Json => ui::show_json(
             &tokens
                 .to_response_json(OffsetDateTime::now_utc())
                 .to_string(),
-        ),
+        )?,
     }
     Ok(())
 }
@@ -173,9 +173,8 @@ pub fn logout(ctx: &Context, args: OauthProviderArgs) -> Result<(), Failure> {
         .logout(&login)
         .map_err(|e| Failure::oauth(e, &flags(&args)))?;
     if removed {
-        ui::show(&format!("Logged out of {}", login.describe()));
+        ui::show(&format!("Logged out of {}", login.describe()))
     } else {
-        ui::show(&format!("Not logged in to {}", login.describe()));
+        ui::show(&format!("Not logged in to {}", login.describe()))
     }
-    Ok(())
 }
