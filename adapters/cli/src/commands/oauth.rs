@@ -8,7 +8,7 @@ use ssooidc_ureq::core::oauth::{ClientAuth, Issuer, Provider, ProviderSource, Pr
 use ssooidc_ureq::core::text::for_terminal;
 use ssooidc_ureq::oauth::{OAuthLogin, OAuthSessions};
 use ssooidc_ureq::session::TokenSource;
-use ssooidc_ureq::{CancelToken, Event, Secret};
+use ssooidc_ureq::{CancelToken, Event};
 use time::OffsetDateTime;
 
 use super::login::{install_interrupt_handler, login_options};
@@ -46,8 +46,8 @@ fn selector(
     let mut login =
         OAuthLogin::new(source, provider.client_id.clone()).scopes(provider.scopes.clone());
     if let Some(client) = client {
-        if let Some(secret) = client.client_secret.as_deref().filter(|s| !s.is_empty()) {
-            login = login.client_secret(Secret::new(secret));
+        if let Some(secret) = client.client_secret.clone().filter(|s| !s.is_empty()) {
+            login = login.client_secret(secret);
         }
         if let Some(method) = client.auth_method {
             login = login.auth(match method {
