@@ -223,7 +223,10 @@ fn write_demo_config(home: &Path, base: &str) -> Result<PathBuf, Failure> {
     let dir = home.join(".aws");
     let path = dir.join("config");
     let io = |e: std::io::Error| Failure::other(format!("{}: {e}", path.display()));
-    private_dir_builder().recursive(true).create(&dir).map_err(io)?;
+    private_dir_builder()
+        .recursive(true)
+        .create(&dir)
+        .map_err(io)?;
     let existing = read_existing(&path).map_err(io)?;
     let header = format!("[sso-session {DEMO_SESSION}]");
     let section = format!(
@@ -290,7 +293,10 @@ mod tests {
     fn the_temporary_home_is_new_and_private() {
         use std::os::unix::fs::PermissionsExt;
         let home = temp_home().unwrap();
-        let mode = std::fs::symlink_metadata(&home).unwrap().permissions().mode();
+        let mode = std::fs::symlink_metadata(&home)
+            .unwrap()
+            .permissions()
+            .mode();
         std::fs::remove_dir_all(&home).unwrap();
         assert_eq!(mode & 0o7777, 0o700, "{}", home.display());
     }
