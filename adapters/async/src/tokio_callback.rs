@@ -108,7 +108,9 @@ impl Connection {
         }
         let mut chunk = [0u8; 2048];
         loop {
-            let room = (MAX_REQUEST_HEAD_BYTES + 1 - self.head.len()).min(chunk.len());
+            let room = (MAX_REQUEST_HEAD_BYTES + 1)
+                .saturating_sub(self.head.len())
+                .min(chunk.len());
             let mut buf = ReadBuf::new(&mut chunk[..room]);
             match Pin::new(&mut self.stream).poll_read(cx, &mut buf) {
                 Poll::Pending => return Poll::Pending,

@@ -117,9 +117,19 @@ where
 /// assert_eq!(chunks_read, 3);
 /// assert_eq!(body.into_vec().len(), CappedBody::LIMIT);
 /// ```
-#[derive(Debug, Clone, Default)]
+///
+/// Its `Debug` shows the length, never the bytes: a response body holds tokens.
+#[derive(Clone, Default)]
 pub struct CappedBody {
     bytes: Vec<u8>,
+}
+
+impl std::fmt::Debug for CappedBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CappedBody")
+            .field("len", &self.bytes.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl CappedBody {
@@ -141,7 +151,7 @@ impl CappedBody {
 
     /// Appends as much of `chunk` as fits; `true` when the body is full and reading must stop.
     pub fn push(&mut self, chunk: &[u8]) -> bool {
-        let room = Self::LIMIT - self.bytes.len();
+        let room = Self::LIMIT.saturating_sub(self.bytes.len());
         self.bytes
             .extend_from_slice(&chunk[..chunk.len().min(room)]);
         self.is_full()
@@ -182,5 +192,17 @@ mod tests {
         let bytes = body.into_vec();
         assert_eq!(bytes.len(), MAX_RESPONSE_BODY_BYTES + 1);
         assert_eq!(bytes.last(), Some(&2));
+    }
+
+    /// A response body holds tokens: `Debug` shows how long it is, never what it says.
+    #[test]
+    fn debug_shows_the_length_not_the_bytes() {
+        let mut body = CappedBody::new();
+        body.push(br#"{"accessToken":"access-token-in-a-body"}"#);
+        let debug = format!("{body:?} {body:#?}");
+        assert!(!debug.contains("access-token-in-a-body"), "{debug}");
+        // Not as numbers either (the derived Debug of a Vec<u8>).
+        assert!(!debug.contains("123, 34"), "{debug}");
+        assert!(debug.contains("len: 40"), "the length: {debug}");
     }
 }

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use ssooidc_core::Secret;
 
 /// AWS SSO OIDC (IAM Identity Center) from the command line: log in (browser or device code), print a
 /// cached token (refreshed when due) for scripts, and call the service's operations directly.
@@ -125,6 +126,11 @@ pub enum OauthCommand {
     Logout(OauthProviderArgs),
 }
 
+// Every secret of the command line (client secrets, device and authorization codes, refresh and
+// subject tokens, assertions, PKCE verifiers) is parsed into a `Secret` (clap's parser for a
+// `From<String>` type): `{:?}` of a parsed command shows `Secret(<redacted>)`, and the commands
+// hand the same value to the request.
+
 /// Which login an `oauth` command works on: the provider, the client, the scopes.
 #[derive(Debug, Args, Clone)]
 #[command(group(clap::ArgGroup::new("provider").required(true).args(["issuer", "token_endpoint"])))]
@@ -160,7 +166,7 @@ pub struct OauthClientArgs {
         env = "SSOOIDC_OAUTH_CLIENT_SECRET",
         hide_env_values = true
     )]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     /// How the client authenticates. Default: none without a secret; with one,
     /// client_secret_basic, or client_secret_post when the provider's metadata lists only that.
     #[arg(long, value_enum, value_name = "METHOD")]
@@ -257,7 +263,7 @@ pub struct StartDeviceAuthorizationArgs {
     pub client_id: String,
     /// From register-client.
     #[arg(long, allow_hyphen_values = true, value_name = "SECRET")]
-    pub client_secret: String,
+    pub client_secret: Secret,
     /// The AWS access portal URL.
     #[arg(long, value_name = "URL")]
     pub start_url: String,
@@ -271,19 +277,19 @@ pub struct CreateTokenArgs {
     pub client_id: String,
     /// From register-client.
     #[arg(long, allow_hyphen_values = true, value_name = "SECRET")]
-    pub client_secret: String,
+    pub client_secret: Secret,
     /// urn:ietf:params:oauth:grant-type:device_code, authorization_code or refresh_token.
     #[arg(long, value_name = "GRANT")]
     pub grant_type: String,
     /// Device-code grant: the device code.
     #[arg(long, allow_hyphen_values = true, value_name = "CODE")]
-    pub device_code: Option<String>,
+    pub device_code: Option<Secret>,
     /// Authorization-code grant: the code.
     #[arg(long, allow_hyphen_values = true, value_name = "CODE")]
-    pub code: Option<String>,
+    pub code: Option<Secret>,
     /// Refresh grant: the refresh token.
     #[arg(long, allow_hyphen_values = true, value_name = "TOKEN")]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<Secret>,
     /// Scopes (documented by AWS as having no effect).
     #[arg(long, num_args = 1.., value_name = "SCOPE")]
     pub scope: Option<Vec<String>>,
@@ -292,7 +298,7 @@ pub struct CreateTokenArgs {
     pub redirect_uri: Option<String>,
     /// Authorization-code grant: the PKCE verifier.
     #[arg(long, allow_hyphen_values = true, value_name = "VERIFIER")]
-    pub code_verifier: Option<String>,
+    pub code_verifier: Option<Secret>,
 }
 
 /// `create-token-with-iam`.
@@ -307,13 +313,13 @@ pub struct CreateTokenWithIamArgs {
     pub grant_type: String,
     /// Authorization-code grant: the code.
     #[arg(long, allow_hyphen_values = true, value_name = "CODE")]
-    pub code: Option<String>,
+    pub code: Option<Secret>,
     /// Refresh grant: the refresh token.
     #[arg(long, allow_hyphen_values = true, value_name = "TOKEN")]
-    pub refresh_token: Option<String>,
+    pub refresh_token: Option<Secret>,
     /// JWT-bearer grant: the JWT.
     #[arg(long, allow_hyphen_values = true, value_name = "JWT")]
-    pub assertion: Option<String>,
+    pub assertion: Option<Secret>,
     /// Down-scoping.
     #[arg(long, num_args = 1.., value_name = "SCOPE")]
     pub scope: Option<Vec<String>>,
@@ -322,7 +328,7 @@ pub struct CreateTokenWithIamArgs {
     pub redirect_uri: Option<String>,
     /// Token-exchange grant: the subject token.
     #[arg(long, allow_hyphen_values = true, value_name = "TOKEN")]
-    pub subject_token: Option<String>,
+    pub subject_token: Option<Secret>,
     /// Token-exchange grant: the subject token's type URI.
     #[arg(long, value_name = "URI")]
     pub subject_token_type: Option<String>,
@@ -331,7 +337,7 @@ pub struct CreateTokenWithIamArgs {
     pub requested_token_type: Option<String>,
     /// Authorization-code grant: the PKCE verifier.
     #[arg(long, allow_hyphen_values = true, value_name = "VERIFIER")]
-    pub code_verifier: Option<String>,
+    pub code_verifier: Option<Secret>,
 }
 
 /// Which session a command works on.
@@ -474,4 +480,137 @@ pub enum OutputFormat {
     Text,
     /// JSON.
     Json,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every secret the command line takes, each with a value of its own.
+    const SECRETS: [&str; 8] = [
+        "client-secret-value-0",
+        "device-code-value-1",
+        "auth-code-value-2",
+        "refresh-token-value-3",
+        "code-verifier-value-4",
+        "assertion-jwt-value-5",
+        "subject-token-value-6",
+        "oauth-client-secret-value-7",
+    ];
+
+    fn parsed(args: &[&str]) -> Cli {
+        Cli::try_parse_from(std::iter::once("ssooidc").chain(args.iter().copied()))
+            .unwrap_or_else(|e| panic!("{args:?}: {e}"))
+    }
+
+    fn assert_redacted(cli: &Cli) {
+        let debug = format!("{cli:?} {cli:#?}");
+        for secret in SECRETS {
+            assert!(!debug.contains(secret), "{secret} in {debug}");
+        }
+    }
+
+    #[test]
+    fn debug_of_the_command_line_shows_no_secret() {
+        let [secret, device_code, code, refresh, verifier, assertion, subject, oauth] = SECRETS;
+        let lines: [Vec<&str>; 6] = [
+            vec![
+                "start-device-authorization",
+                "--client-id",
+                "cid",
+                "--client-secret",
+                secret,
+                "--start-url",
+                "https://x.awsapps.com/start",
+            ],
+            vec![
+                "create-token",
+                "--client-id",
+                "cid",
+                "--client-secret",
+                secret,
+                "--grant-type",
+                "refresh_token",
+                "--device-code",
+                device_code,
+                "--code",
+                code,
+                "--refresh-token",
+                refresh,
+                "--code-verifier",
+                verifier,
+            ],
+            vec![
+                "create-token-with-iam",
+                "--client-id",
+                "arn:aws:sso::123456789012:application/x",
+                "--grant-type",
+                "authorization_code",
+                "--code",
+                code,
+                "--refresh-token",
+                refresh,
+                "--assertion",
+                assertion,
+                "--subject-token",
+                subject,
+                "--code-verifier",
+                verifier,
+            ],
+            vec![
+                "oauth",
+                "login",
+                "--issuer",
+                "https://id.example.com",
+                "--client-id",
+                "cid",
+                "--client-secret",
+                oauth,
+            ],
+            vec![
+                "oauth",
+                "token",
+                "--issuer",
+                "https://id.example.com",
+                "--client-id",
+                "cid",
+                "--client-secret",
+                oauth,
+            ],
+            vec![
+                "oauth",
+                "logout",
+                "--issuer",
+                "https://id.example.com",
+                "--client-id",
+                "cid",
+            ],
+        ];
+        for line in &lines {
+            assert_redacted(&parsed(line));
+        }
+    }
+
+    /// The commands still get the values as they were typed.
+    #[test]
+    fn secrets_keep_their_values() {
+        let Command::CreateToken(args) = parsed(&[
+            "create-token",
+            "--client-id",
+            "cid",
+            "--client-secret",
+            "-starts-with-a-hyphen",
+            "--grant-type",
+            "refresh_token",
+            "--refresh-token",
+            "rt",
+        ])
+        .command
+        else {
+            panic!("create-token")
+        };
+        assert_eq!(args.client_secret.expose(), "-starts-with-a-hyphen");
+        assert_eq!(args.refresh_token.as_ref().map(Secret::expose), Some("rt"));
+        assert!(args.device_code.is_none());
+    }
 }

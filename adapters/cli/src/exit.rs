@@ -22,6 +22,10 @@ pub const SERVICE: i32 = 254;
 pub const OTHER: i32 = 255;
 /// Interrupted with Ctrl-C (128 + SIGINT).
 pub const INTERRUPTED: i32 = 130;
+/// The reader of stdout went away (a broken pipe: `ssooidc token | head -c0`): 128 + SIGPIPE,
+/// what a shell reports for a program the signal ended, as [`INTERRUPTED`] is for Ctrl-C. The
+/// result was not delivered, so not a success; but nobody is left to tell, so no message.
+pub const BROKEN_PIPE: i32 = 141;
 
 /// What the AWS CLI says when an SSO session has expired or its token is refused (botocore's
 /// `UnauthorizedSSOTokenError`).
@@ -50,6 +54,14 @@ impl Failure {
         Failure {
             code: OTHER,
             message: message.into(),
+        }
+    }
+
+    /// stdout's reader went away: [`BROKEN_PIPE`], no message.
+    pub fn broken_pipe() -> Self {
+        Failure {
+            code: BROKEN_PIPE,
+            message: String::new(),
         }
     }
 

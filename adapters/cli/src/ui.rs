@@ -30,6 +30,8 @@ use ssooidc_core::device::{Prompt, StartOver};
 use ssooidc_core::text::{for_terminal, json_for_terminal};
 use ssooidc_ureq::secrets;
 
+use crate::exit::Failure;
+
 /// `text` as it may be shown: sanitised for the terminal.
 pub fn safe(text: &str) -> Cow<'_, str> {
     for_terminal(text)
@@ -45,14 +47,29 @@ fn for_stderr(text: &str) -> String {
     for_terminal(&secrets::redact(text)).into_owned()
 }
 
-/// Writes one line of a result to stdout, sanitised.
-pub fn show(line: &str) {
-    let _ = writeln!(std::io::stdout().lock(), "{}", safe(line));
+/// Writes `text` to stdout as it is, and flushes it: the one place a result reaches stdout. A
+/// reader that went away (a broken pipe) is [`Failure::broken_pipe`] (exit 141, no message);
+/// any other failure to write (a full disk) is a failure naming it. Never a panic, as `print!`
+/// would be.
+pub fn write_stdout(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::BrokenPipe => Failure::broken_pipe(),
+            _ => Failure::other(format!("could not write the result to stdout: {e}")),
+        })
 }
 
-/// Writes a JSON document to stdout, safe for a terminal and meaning the same to a parser.
-pub fn show_json(json: &str) {
-    let _ = writeln!(std::io::stdout().lock(), "{}", json_for_terminal(json));
+/// Writes one line of a result to stdout, sanitised (see [`write_stdout`]).
+pub fn show(line: &str) -> Result<(), Failure> {
+    write_stdout(&format!("{}\n", safe(line)))
+}
+
+/// Writes a JSON document to stdout, safe for a terminal and meaning the same to a parser (see
+/// [`write_stdout`]).
+pub fn show_json(json: &str) -> Result<(), Failure> {
+    write_stdout(&format!("{}\n", json_for_terminal(json)))
 }
 
 /// Writes a message line to stderr, sanitised, secrets redacted.
@@ -347,16 +364,21 @@ impl Countdown {
             std::thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
                     let left = until.saturating_duration_since(Instant::now()).as_secs();
-                    eprint!(
+                    // Written, never `eprint!`: a closed stderr is no reason to panic.
+                    let mut err = std::io::stderr().lock();
+                    let _ = write!(
+                        err,
                         "\r\x1b[2KWaiting for approval in the browser... {}:{:02} left",
                         left / 60,
                         left % 60
                     );
-                    let _ = std::io::stderr().flush();
+                    let _ = err.flush();
+                    drop(err);
                     std::thread::sleep(Duration::from_millis(250));
                 }
-                eprint!("\r\x1b[2K");
-                let _ = std::io::stderr().flush();
+                let mut err = std::io::stderr().lock();
+                let _ = write!(err, "\r\x1b[2K");
+                let _ = err.flush();
             })
         });
         Countdown { stop, thread }

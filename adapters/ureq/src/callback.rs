@@ -214,7 +214,8 @@ fn serve(id: u64, mut stream: TcpStream, shared: &Shared) {
 /// The request head on `stream` (a rejection when it is too slow, too large or not HTTP), or
 /// `None` when the peer or the server went away first.
 fn read_head(stream: &mut TcpStream, shared: &Shared) -> Option<Request> {
-    let deadline = Instant::now() + REQUEST_HEAD_TIMEOUT;
+    // No instant arithmetic: the time left is the limit less what has passed (saturating).
+    let started = Instant::now();
     let mut head = Vec::new();
     let mut chunk = [0u8; 2048];
     let request = loop {
@@ -225,12 +226,14 @@ fn read_head(stream: &mut TcpStream, shared: &Shared) -> Option<Request> {
         if shared.closed.load(Ordering::SeqCst) {
             return None;
         }
-        let left = deadline.saturating_duration_since(Instant::now());
+        let left = REQUEST_HEAD_TIMEOUT.saturating_sub(started.elapsed());
         if left.is_zero() {
             break Request::Reject(Rejection::Timeout);
         }
         stream.set_read_timeout(Some(left)).ok()?;
-        let room = (MAX_REQUEST_HEAD_BYTES + 1 - head.len()).min(chunk.len());
+        let room = (MAX_REQUEST_HEAD_BYTES + 1)
+            .saturating_sub(head.len())
+            .min(chunk.len());
         match stream.read(&mut chunk[..room]) {
             Ok(0) => return None,
             Ok(n) => head.extend_from_slice(&chunk[..n]),

@@ -46,7 +46,6 @@ pub fn accounts(ctx: &Context, args: AccountsArgs) -> Result<(), Failure> {
             }),
         ),
     }
-    Ok(())
 }
 
 /// `roles`.
@@ -65,24 +64,24 @@ pub fn roles(ctx: &Context, args: RolesArgs) -> Result<(), Failure> {
                 .map(|r| [r.role_name.as_deref(), r.account_id.as_deref()]),
         ),
     }
-    Ok(())
 }
 
 /// JSON as the AWS CLI prints it: indented by four spaces.
-fn print_json(value: &impl Serialize) {
+fn print_json(value: &impl Serialize) -> Result<(), Failure> {
     let mut out = Vec::new();
     let formatter = serde_json::ser::PrettyFormatter::with_indent(b"    ");
     let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
-    if value.serialize(&mut serializer).is_ok() {
-        ui::show_json(&String::from_utf8_lossy(&out));
-    }
+    value
+        .serialize(&mut serializer)
+        .map_err(|e| Failure::other(e.to_string()))?;
+    ui::show_json(&String::from_utf8_lossy(&out))
 }
 
 /// Aligned columns; every cell (a server's string) made safe for a terminal, an absent one `-`.
 fn print_table<'a, const N: usize>(
     header: &[&str; N],
     rows: impl Iterator<Item = [Option<&'a str>; N]>,
-) {
+) -> Result<(), Failure> {
     let rows: Vec<[String; N]> = rows
         .map(|row| row.map(|cell| for_terminal(cell.unwrap_or("-")).into_owned()))
         .collect();
@@ -101,10 +100,11 @@ fn print_table<'a, const N: usize>(
                 text.push_str(&format!("{cell:<width$}  "));
             }
         }
-        ui::show(text.trim_end());
+        ui::show(text.trim_end())
     };
-    line(*header);
+    line(*header)?;
     for row in &rows {
-        line(row.each_ref().map(String::as_str));
+        line(row.each_ref().map(String::as_str))?;
     }
+    Ok(())
 }

@@ -208,11 +208,11 @@ pub fn list(ctx: &Context) -> Result<(), Failure> {
     let line = |name: &str, value: &str, kind: &str, location: &str| {
         crate::ui::show(&format!(
             "{name:<width$} : {value:<24} : {kind:<16} : {location}"
-        ));
+        ))
     };
-    line("NAME", "VALUE", "TYPE", "LOCATION");
+    line("NAME", "VALUE", "TYPE", "LOCATION")?;
     for row in &rows {
-        line(row.name, &row.value, &row.kind, &row.location);
+        line(row.name, &row.value, &row.kind, &row.location)?;
     }
     Ok(())
 }

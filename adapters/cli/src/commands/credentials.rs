@@ -31,6 +31,6 @@ pub fn run(ctx: &Context, args: CredentialsArgs) -> Result<(), Failure> {
         (false, CredentialsFormat::Json) => Ok(credentials.to_process_output()),
     }
     .map_err(|e| Failure::other(e.to_string()))?;
-    print!("{text}");
-    Ok(())
+    // As it is: the credential_process JSON or the lines, made by core for a parser.
+    ui::write_stdout(&text)
 }

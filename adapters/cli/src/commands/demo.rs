@@ -87,10 +87,10 @@ pub fn run(debug: bool, args: DemoArgs, env: &HashMap<String, String>) -> Result
     };
     ui::show(&format!(
         "Logged in with {flow}. The AWS CLI-compatible caches were written:"
-    ));
-    ui::show(&format!("  token:        {}", result.token_path.display()));
+    ))?;
+    ui::show(&format!("  token:        {}", result.token_path.display()))?;
     if let Some(path) = &result.registration_path {
-        ui::show(&format!("  registration: {}", path.display()));
+        ui::show(&format!("  registration: {}", path.display()))?;
     }
     let again = sessions
         .token(selector.clone())
@@ -98,36 +98,136 @@ pub fn run(debug: bool, args: DemoArgs, env: &HashMap<String, String>) -> Result
     ui::show(&format!(
         "A fresh `ssooidc token` now reads it from the cache (expires {}):",
         ssooidc_core::cache::format_timestamp(again.token.expires_at)
-    ));
+    ))?;
     ui::show(&format!(
         "  HOME={} ssooidc token --sso-session {DEMO_SESSION}",
         home.display()
-    ));
+    ))?;
     emulator.stop();
     Ok(())
 }
 
+/// A new directory for the demo's HOME under the temporary directory, private (0700) and made
+/// by this process: a path that already exists (a directory or a link another user planted in
+/// the shared `/tmp`) is never used; the next name is tried.
 fn temp_home() -> Result<PathBuf, Failure> {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
-    let dir = std::env::temp_dir().join(format!("ssooidc-demo-{}-{nanos}", std::process::id()));
-    std::fs::create_dir_all(&dir).map_err(|e| Failure::other(format!("{}: {e}", dir.display())))?;
-    Ok(dir)
+    let pid = std::process::id();
+    fresh_dir(&std::env::temp_dir(), |attempt| {
+        format!("ssooidc-demo-{pid}-{nanos}-{attempt}")
+    })
 }
 
-/// Adds the demo's `[sso-session]` to `<home>/.aws/config`, keeping whatever is there.
+/// Makes `parent/name(n)` for the first `n` whose path does not exist yet, mode 0700.
+fn fresh_dir(parent: &Path, name: impl Fn(u32) -> String) -> Result<PathBuf, Failure> {
+    const ATTEMPTS: u32 = 64;
+    for attempt in 0..ATTEMPTS {
+        let dir = parent.join(name(attempt));
+        match private_dir_builder().create(&dir) {
+            // `create` never follows or reuses what is there: it made this directory.
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(Failure::other(format!("{}: {e}", dir.display()))),
+        }
+    }
+    Err(Failure::other(format!(
+        "could not make a new directory in {}: {ATTEMPTS} names were taken",
+        parent.display()
+    )))
+}
+
+/// Creates directories with mode 0700 (the umask can only take bits away).
+fn private_dir_builder() -> std::fs::DirBuilder {
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+}
+
+/// The most of an existing config file the demo reads (as the settings resolver's cap).
+const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
+
+/// The existing config file's text (empty when there is none). Never through a link, never
+/// waiting on a FIFO or a device (the open is non-blocking and the file must be regular),
+/// never more than [`MAX_CONFIG_BYTES`].
+fn read_existing(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        libc::O_NOFOLLOW | libc::O_NONBLOCK,
+    );
+    let file = match options.open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(String::new()),
+        Err(e) => return Err(refusal(path, e)),
+    };
+    if !file.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let mut text = String::new();
+    file.take(MAX_CONFIG_BYTES + 1).read_to_string(&mut text)?;
+    if text.len() as u64 > MAX_CONFIG_BYTES {
+        return Err(std::io::Error::other("too large"));
+    }
+    Ok(text)
+}
+
+/// A link is named as one (`O_NOFOLLOW` says "too many levels of symbolic links").
+fn refusal(path: &Path, e: std::io::Error) -> std::io::Error {
+    let link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    if link {
+        std::io::Error::other("a symbolic link: not followed")
+    } else {
+        e
+    }
+}
+
+/// Writes `text` as `path`: a new file (0600, never through a link or onto a FIFO) renamed over
+/// it, so a link planted as `path` is replaced, not written through.
+fn replace_file(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let temp = path.with_file_name(format!(
+        ".{}.ssooidc-demo-{}.tmp",
+        path.file_name()
+            .map_or_else(String::new, |n| n.to_string_lossy().into_owned()),
+        std::process::id()
+    ));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let written = options.open(&temp).and_then(|mut file| {
+        file.write_all(text.as_bytes())?;
+        file.sync_all()
+    });
+    let renamed = written.and_then(|()| std::fs::rename(&temp, path));
+    if renamed.is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+    renamed
+}
+
+/// Adds the demo's `[sso-session]` to `<home>/.aws/config`, keeping whatever is there. A
+/// config that is a link, a FIFO or another non-regular file is refused, without blocking.
 fn write_demo_config(home: &Path, base: &str) -> Result<PathBuf, Failure> {
     let dir = home.join(".aws");
     let path = dir.join("config");
     let io = |e: std::io::Error| Failure::other(format!("{}: {e}", path.display()));
-    std::fs::create_dir_all(&dir).map_err(io)?;
-    let existing = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(e) => return Err(io(e)),
-    };
+    private_dir_builder()
+        .recursive(true)
+        .create(&dir)
+        .map_err(io)?;
+    let existing = read_existing(&path).map_err(io)?;
     let header = format!("[sso-session {DEMO_SESSION}]");
     let section = format!(
         "{header}\nsso_start_url = {base}/start\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n"
@@ -144,7 +244,7 @@ fn write_demo_config(home: &Path, base: &str) -> Result<PathBuf, Failure> {
         None if existing.is_empty() => section,
         None => format!("{}\n{section}", existing.trim_end()),
     };
-    std::fs::write(&path, text).map_err(io)?;
+    replace_file(&path, &text).map_err(io)?;
     Ok(path)
 }
 
@@ -184,5 +284,65 @@ mod tests {
             "us-east-1"
         );
         std::fs::remove_dir_all(home).unwrap();
+    }
+
+    /// The demo's HOME is made by this process, private (0700): never a directory someone
+    /// else made first.
+    #[cfg(unix)]
+    #[test]
+    fn the_temporary_home_is_new_and_private() {
+        use std::os::unix::fs::PermissionsExt;
+        let home = temp_home().unwrap();
+        let mode = std::fs::symlink_metadata(&home)
+            .unwrap()
+            .permissions()
+            .mode();
+        std::fs::remove_dir_all(&home).unwrap();
+        assert_eq!(mode & 0o7777, 0o700, "{}", home.display());
+    }
+
+    /// A path planted where the demo's HOME would go (a directory, a link) is not used.
+    #[cfg(unix)]
+    #[test]
+    fn a_planted_home_is_not_used() {
+        let parent =
+            std::env::temp_dir().join(format!("ssooidc-demo-planted-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&parent);
+        std::fs::create_dir_all(parent.join("home-0")).unwrap();
+        std::os::unix::fs::symlink(parent.join("home-0"), parent.join("home-1")).unwrap();
+        let made = fresh_dir(&parent, |n| format!("home-{n}"));
+        let _ = std::fs::remove_dir_all(&parent);
+        assert_eq!(made.ok(), Some(parent.join("home-2")));
+    }
+
+    /// A config file planted as a link is not written through, and a FIFO is refused without
+    /// blocking (`demo --home DIR`).
+    #[cfg(unix)]
+    #[test]
+    fn a_planted_config_is_refused_without_blocking() {
+        let home = std::env::temp_dir().join(format!("ssooidc-demo-plant-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&home);
+        std::fs::create_dir_all(home.join(".aws")).unwrap();
+        let target = home.join("target");
+        std::fs::write(&target, "not yours\n").unwrap();
+        std::os::unix::fs::symlink(&target, home.join(".aws/config")).unwrap();
+        let linked = write_demo_config(&home, "http://127.0.0.1:1");
+        assert!(linked.is_err(), "{linked:?}");
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "not yours\n");
+
+        std::fs::remove_file(home.join(".aws/config")).unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(home.join(".aws/config"))
+            .status();
+        assert!(made.is_ok_and(|s| s.success()));
+        let (tx, rx) = std::sync::mpsc::channel();
+        let dir = home.clone();
+        std::thread::spawn(move || {
+            let _ = tx.send(write_demo_config(&dir, "http://127.0.0.1:1").is_err());
+        });
+        // The bound only turns a hang into a failure.
+        let refused = rx.recv_timeout(Duration::from_secs(20));
+        let _ = std::fs::remove_dir_all(&home);
+        assert_eq!(refused, Ok(true), "a FIFO as the config is refused at once");
     }
 }

@@ -45,7 +45,7 @@ pub fn run(ctx: &Context, args: LoginArgs, env: &HashMap<String, String>) -> Res
     ui::show(&format!(
         "Successfully logged into Start URL: {}",
         result.token.start_url.as_deref().unwrap_or("-")
-    ));
+    ))?;
     ui::note(&format!("Token cached in {}", result.token_path.display()));
     Ok(())
 }

@@ -5,7 +5,6 @@ use serde::Serialize;
 use ssooidc_core::operations::{
     CreateToken, CreateTokenWithIam, RegisterClient, StartDeviceAuthorization,
 };
-use ssooidc_core::Secret;
 
 use crate::cli::{
     CreateTokenArgs, CreateTokenWithIamArgs, RegisterClientArgs, StartDeviceAuthorizationArgs,
@@ -15,8 +14,7 @@ use crate::exit::Failure;
 
 fn print_json(value: &impl Serialize) -> Result<(), Failure> {
     let text = serde_json::to_string_pretty(value).map_err(|e| Failure::other(e.to_string()))?;
-    crate::ui::show_json(&text);
-    Ok(())
+    crate::ui::show_json(&text)
 }
 
 /// `register-client`.
@@ -46,14 +44,14 @@ pub fn start_device_authorization(
 pub fn create_token(ctx: &Context, args: CreateTokenArgs) -> Result<(), Failure> {
     let input = CreateToken {
         client_id: args.client_id,
-        client_secret: Secret::new(args.client_secret),
+        client_secret: args.client_secret,
         grant_type: args.grant_type,
-        device_code: args.device_code.map(Secret::new),
-        code: args.code.map(Secret::new),
-        refresh_token: args.refresh_token.map(Secret::new),
+        device_code: args.device_code,
+        code: args.code,
+        refresh_token: args.refresh_token,
         scope: args.scope,
         redirect_uri: args.redirect_uri,
-        code_verifier: args.code_verifier.map(Secret::new),
+        code_verifier: args.code_verifier,
     };
     print_json(&ctx.client()?.create_token(&input)?)
 }
@@ -61,14 +59,14 @@ pub fn create_token(ctx: &Context, args: CreateTokenArgs) -> Result<(), Failure>
 /// `create-token-with-iam`: signed with the credentials of the environment or profile.
 pub fn create_token_with_iam(ctx: &Context, args: CreateTokenWithIamArgs) -> Result<(), Failure> {
     let mut input = CreateTokenWithIam::new(args.client_id, args.grant_type);
-    input.code = args.code.map(Secret::new);
-    input.refresh_token = args.refresh_token.map(Secret::new);
-    input.assertion = args.assertion.map(Secret::new);
+    input.code = args.code;
+    input.refresh_token = args.refresh_token;
+    input.assertion = args.assertion;
     input.scope = args.scope;
     input.redirect_uri = args.redirect_uri;
-    input.subject_token = args.subject_token.map(Secret::new);
+    input.subject_token = args.subject_token;
     input.subject_token_type = args.subject_token_type;
     input.requested_token_type = args.requested_token_type;
-    input.code_verifier = args.code_verifier.map(Secret::new);
+    input.code_verifier = args.code_verifier;
     print_json(&ctx.client()?.create_token_with_iam(&input)?)
 }

@@ -8,7 +8,7 @@ use ssooidc_ureq::core::oauth::{ClientAuth, Issuer, Provider, ProviderSource, Pr
 use ssooidc_ureq::core::text::for_terminal;
 use ssooidc_ureq::oauth::{OAuthLogin, OAuthSessions};
 use ssooidc_ureq::session::TokenSource;
-use ssooidc_ureq::{CancelToken, Event, Secret};
+use ssooidc_ureq::{CancelToken, Event};
 use time::OffsetDateTime;
 
 use super::login::{install_interrupt_handler, login_options};
@@ -46,8 +46,8 @@ fn selector(
     let mut login =
         OAuthLogin::new(source, provider.client_id.clone()).scopes(provider.scopes.clone());
     if let Some(client) = client {
-        if let Some(secret) = client.client_secret.as_deref().filter(|s| !s.is_empty()) {
-            login = login.client_secret(Secret::new(secret));
+        if let Some(secret) = client.client_secret.clone().filter(|s| !s.is_empty()) {
+            login = login.client_secret(secret);
         }
         if let Some(method) = client.auth_method {
             login = login.auth(match method {
@@ -125,14 +125,14 @@ pub fn login(
         OutputFormat::Text => ui::show(&format!(
             "Successfully logged in to {} as client {}",
             result.entry.provider, result.entry.client_id
-        )),
+        ))?,
         OutputFormat::Json => ui::show_json(
             &result
                 .entry
                 .tokens
                 .to_response_json(OffsetDateTime::now_utc())
                 .to_string(),
-        ),
+        )?,
     }
     ui::note(&format!("Tokens cached in {}", result.path.display()));
     Ok(())
@@ -155,12 +155,12 @@ pub fn token(ctx: &Context, args: OauthTokenArgs) -> Result<(), Failure> {
     }
     let tokens = &got.entry.tokens;
     match args.output {
-        OutputFormat::Text => ui::show(tokens.access_token.expose()),
+        OutputFormat::Text => ui::show(tokens.access_token.expose())?,
         OutputFormat::Json => ui::show_json(
             &tokens
                 .to_response_json(OffsetDateTime::now_utc())
                 .to_string(),
-        ),
+        )?,
     }
     Ok(())
 }
@@ -173,9 +173,8 @@ pub fn logout(ctx: &Context, args: OauthProviderArgs) -> Result<(), Failure> {
         .logout(&login)
         .map_err(|e| Failure::oauth(e, &flags(&args)))?;
     if removed {
-        ui::show(&format!("Logged out of {}", login.describe()));
+        ui::show(&format!("Logged out of {}", login.describe()))
     } else {
-        ui::show(&format!("Not logged in to {}", login.describe()));
+        ui::show(&format!("Not logged in to {}", login.describe()))
     }
-    Ok(())
 }

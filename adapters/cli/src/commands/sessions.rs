@@ -42,7 +42,7 @@ pub fn list(ctx: &Context) -> Result<(), Failure> {
         ui::show(&format!(
             "no cached sessions in {}",
             sessions.cache.dir().display()
-        ));
+        ))?;
         return Ok(());
     }
     let names = names_by_key(ctx);
@@ -73,7 +73,7 @@ pub fn list(ctx: &Context) -> Result<(), Failure> {
             ui::safe(token.start_url.as_deref().unwrap_or("-")),
             ui::safe(token.region.as_deref().unwrap_or("-")),
             format_timestamp(token.expires_at),
-        ));
+        ))?;
     }
     Ok(())
 }

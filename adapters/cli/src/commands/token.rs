@@ -21,7 +21,7 @@ pub fn run(ctx: &Context, args: TokenArgs) -> Result<(), Failure> {
     // The token comes from a file: shown sanitised like any other file string (a real token
     // has no control characters, so it is printed as it is).
     match args.output {
-        OutputFormat::Text => ui::show(got.token.access_token.expose()),
+        OutputFormat::Text => ui::show(got.token.access_token.expose())?,
         OutputFormat::Json => {
             let value = serde_json::json!({
                 "accessToken": got.token.access_token.expose(),
@@ -29,7 +29,7 @@ pub fn run(ctx: &Context, args: TokenArgs) -> Result<(), Failure> {
                 "region": got.token.region,
                 "startUrl": got.token.start_url,
             });
-            ui::show_json(&value.to_string());
+            ui::show_json(&value.to_string())?;
         }
     }
     Ok(())
