@@ -372,6 +372,19 @@ fn a_refresh_held_up_by_another_process_falls_back_to_the_valid_cached_token() {
     set_expiry(&home, MY_SSO_TOKEN_KEY, -time::Duration::minutes(1));
     assert!(matches!(sessions.token(dev()), Err(SessionError::Store(_))));
     drop(held);
+
+    // A lock file that cannot be opened (a directory in its place) is the same: the cached
+    // token while it is valid, with a warning.
+    plant_directory(&home.cache_dir().join(format!("{MY_SSO_TOKEN_KEY}.lock")));
+    let cached = set_expiry(&home, MY_SSO_TOKEN_KEY, time::Duration::minutes(5));
+    let got = sessions.token(dev()).expect("the cached token");
+    assert_eq!((got.token, got.source), (cached, TokenSource::Cached));
+    assert!(
+        got.warnings.iter().any(|w| w.contains("cannot lock")),
+        "{:?}",
+        got.warnings
+    );
+    assert!(emu.requests().is_empty(), "no refresh without the lock");
 }
 
 #[test]
@@ -709,6 +722,20 @@ fn plant_directory(path: &std::path::Path) {
     std::fs::create_dir_all(path).unwrap();
 }
 
+/// Asserts that `warnings` say a refreshed token was not cached, and hold no token.
+fn assert_unsaved_warning(warnings: &[String]) {
+    assert!(
+        warnings.iter().any(|w| w.contains("could not be cached")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .all(|w| !w.contains("new-access") && !w.contains("new-refresh")),
+        "{warnings:?}"
+    );
+}
+
 mod oauth_store {
     use super::*;
     use ssooidc_core::oauth::{Provider, ProviderSource, ProviderUrl};
@@ -878,20 +905,7 @@ fn oauth_a_refreshed_token_that_cannot_be_written_back_is_returned_with_a_warnin
     assert_eq!(requests(&count), 1);
     assert_eq!(got.source, TokenSource::Refreshed);
     assert_eq!(got.entry.tokens.access_token.expose(), "new-access");
-    assert!(
-        got.warnings
-            .iter()
-            .any(|w| w.contains("could not be cached")),
-        "{:?}",
-        got.warnings
-    );
-    assert!(
-        got.warnings
-            .iter()
-            .all(|w| !w.contains("new-access") && !w.contains("new-refresh")),
-        "{:?}",
-        got.warnings
-    );
+    assert_unsaved_warning(&got.warnings);
 }
 
 #[test]
@@ -920,31 +934,5 @@ fn a_refreshed_token_that_cannot_be_written_back_is_returned_with_a_warning() {
     assert_eq!(requests(&count), 1);
     assert_eq!(got.source, TokenSource::Refreshed);
     assert_eq!(got.token.access_token.expose(), "new-access");
-    assert!(
-        got.warnings
-            .iter()
-            .any(|w| w.contains("could not be cached")),
-        "{:?}",
-        got.warnings
-    );
-}
-
-#[test]
-fn an_unusable_lock_file_falls_back_to_the_valid_cached_token() {
-    let emu = approving_emulator();
-    let home = Home::with_standard_config("aws-lock-dir", &emu);
-    login(&home);
-    let cached = set_expiry(&home, MY_SSO_TOKEN_KEY, time::Duration::minutes(5));
-    emu.clear_requests();
-    // A directory where the lock file goes (the login left a lock file there).
-    plant_directory(&home.cache_dir().join(format!("{MY_SSO_TOKEN_KEY}.lock")));
-    let got = home.sessions().token(dev()).expect("the cached token");
-    assert_eq!(got.source, TokenSource::Cached);
-    assert_eq!(got.token, cached);
-    assert!(
-        got.warnings.iter().any(|w| w.contains("cannot lock")),
-        "{:?}",
-        got.warnings
-    );
-    assert!(emu.requests().is_empty(), "no refresh without the lock");
+    assert_unsaved_warning(&got.warnings);
 }
