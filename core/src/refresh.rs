@@ -89,6 +89,27 @@ impl RefreshPolicy {
             Urgency::Fresh
         }
     }
+
+    /// Whether an attempt at `last_attempt` (by this process or another) holds back a refresh
+    /// at `now`: one was made less than [`min_attempt_interval`](Self::min_attempt_interval)
+    /// ago. One in the future (a clock that went backwards) holds nothing back, nor does none.
+    ///
+    /// ```
+    /// use ssooidc_core::refresh::RefreshPolicy;
+    /// use time::{Duration, OffsetDateTime};
+    /// let policy = RefreshPolicy::default();
+    /// let now = OffsetDateTime::UNIX_EPOCH + Duration::days(20_000);
+    /// assert!(policy.throttled(Some(now - Duration::seconds(59)), now));
+    /// assert!(!policy.throttled(Some(now - Duration::seconds(60)), now));
+    /// assert!(!policy.throttled(Some(now + Duration::seconds(5)), now));
+    /// assert!(!policy.throttled(None, now));
+    /// ```
+    pub fn throttled(&self, last_attempt: Option<OffsetDateTime>, now: OffsetDateTime) -> bool {
+        last_attempt.is_some_and(|last| {
+            let since = now - last;
+            since >= Duration::ZERO && since < self.min_attempt_interval
+        })
+    }
 }
 
 /// Where the token came from, so that the caller knows whether to write the file back.
@@ -295,11 +316,7 @@ impl Refresher {
                 expired()
             }
         } else if let Some(input) = refresh_input(&token, wall_now) {
-            let throttled = last_attempt.is_some_and(|last| {
-                let since = wall_now - last;
-                since >= Duration::ZERO && since < policy.min_attempt_interval
-            });
-            match (throttled, valid) {
+            match (policy.throttled(last_attempt, wall_now), valid) {
                 (false, _) => State::Calling {
                     call: Box::new(Call::new(&input, &endpoint, &retry, now, seed)),
                     mandatory: urgency != Urgency::Advisory,

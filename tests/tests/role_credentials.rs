@@ -322,7 +322,9 @@ fn accounts_and_roles_of_the_session_every_page() {
         .collect();
     let emu = approving_emulator(emulator_config().accounts(accounts).page_size(1));
     let home = logged_in("creds-lists", &emu);
-    let accounts = home.sessions().accounts(dev()).unwrap();
+    let listed = home.sessions().accounts(dev()).unwrap();
+    assert!(listed.warnings.is_empty(), "{:?}", listed.warnings);
+    let accounts = listed.items;
     let ids: Vec<_> = accounts
         .iter()
         .map(|a| a.account_id.clone().unwrap())
@@ -336,7 +338,8 @@ fn accounts_and_roles_of_the_session_every_page() {
     let roles = home
         .sessions()
         .account_roles(dev(), "000000000002")
-        .unwrap();
+        .unwrap()
+        .items;
     let names: Vec<_> = roles.iter().map(|r| r.role_name.clone().unwrap()).collect();
     assert_eq!(names, ["A", "B", "C"]);
     let err = home

@@ -372,6 +372,19 @@ fn a_refresh_held_up_by_another_process_falls_back_to_the_valid_cached_token() {
     set_expiry(&home, MY_SSO_TOKEN_KEY, -time::Duration::minutes(1));
     assert!(matches!(sessions.token(dev()), Err(SessionError::Store(_))));
     drop(held);
+
+    // A lock file that cannot be opened (a directory in its place) is the same: the cached
+    // token while it is valid, with a warning.
+    plant_directory(&home.cache_dir().join(format!("{MY_SSO_TOKEN_KEY}.lock")));
+    let cached = set_expiry(&home, MY_SSO_TOKEN_KEY, time::Duration::minutes(5));
+    let got = sessions.token(dev()).expect("the cached token");
+    assert_eq!((got.token, got.source), (cached, TokenSource::Cached));
+    assert!(
+        got.warnings.iter().any(|w| w.contains("cannot lock")),
+        "{:?}",
+        got.warnings
+    );
+    assert!(emu.requests().is_empty(), "no refresh without the lock");
 }
 
 #[test]
@@ -661,4 +674,265 @@ fn a_legacy_login_writes_the_cli_files_under_the_start_url_keys() {
     assert!(name.starts_with("botocore-client-"), "{name}");
     let (ok, stdout) = probe(&home, "legacy");
     assert!(ok && stdout.starts_with("source=cached\n"), "{stdout}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Both stores under one lock-and-refresh policy: the AWS CLI's (`Sessions::token`) and the one of
+// `ssooidc oauth` (`OAuthSessions::token`). The answers come from a tiny token endpoint on
+// 127.0.0.1 that can act on the cache while the refresh is under way (the emulator cannot).
+
+/// A token endpoint answering every request with `answer(n)` (`n` counts from 1), after
+/// `before(n)` ran. Returns its URL and the count of requests so far.
+fn token_endpoint(
+    before: impl Fn(usize) + Send + 'static,
+    answer: impl Fn(usize) -> (u16, String) + Send + 'static,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::Write;
+    use std::sync::atomic::Ordering;
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = count.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            if read_request(&mut stream).is_some() {
+                let n = counter.fetch_add(1, Ordering::SeqCst) + 1;
+                before(n);
+                let (status, body) = answer(n);
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        }
+    });
+    (url, count)
+}
+
+fn requests(count: &std::sync::atomic::AtomicUsize) -> usize {
+    count.load(std::sync::atomic::Ordering::SeqCst)
+}
+
+/// Replaces `path` (a cache file) by an empty directory: a write of the file then fails, as
+/// root too.
+fn plant_directory(path: &std::path::Path) {
+    let _ = std::fs::remove_file(path);
+    std::fs::create_dir_all(path).unwrap();
+}
+
+/// Asserts that `warnings` say a refreshed token was not cached, and hold no token.
+fn assert_unsaved_warning(warnings: &[String]) {
+    assert!(
+        warnings.iter().any(|w| w.contains("could not be cached")),
+        "{warnings:?}"
+    );
+    assert!(
+        warnings
+            .iter()
+            .all(|w| !w.contains("new-access") && !w.contains("new-refresh")),
+        "{warnings:?}"
+    );
+}
+
+mod oauth_store {
+    use super::*;
+    use ssooidc_core::oauth::{Provider, ProviderSource, ProviderUrl};
+    use ssooidc_ureq::oauth::{OAuthLogin, OAuthSessions};
+    use ssooidc_ureq::Config;
+
+    /// `min_ttl` of these tests: the cached token (5 minutes left) is due.
+    pub const DUE: Duration = Duration::from_secs(600);
+
+    pub struct Store {
+        pub dir: TempDir,
+        pub sessions: OAuthSessions,
+        pub login: OAuthLogin,
+    }
+
+    impl Store {
+        /// A cache holding tokens of `cli` at the token endpoint `url` that expire in
+        /// `from_now`.
+        pub fn new(label: &str, url: &str, from_now: time::Duration) -> Store {
+            let dir = TempDir::new(label);
+            let cache = dir.path().join("oauth");
+            let provider = Provider::explicit(
+                ProviderUrl::parse(&format!("{url}/device")).unwrap(),
+                ProviderUrl::parse(&format!("{url}/token")).unwrap(),
+            );
+            let login = OAuthLogin::new(ProviderSource::Explicit(provider), "cli");
+            let config = Config::new("us-east-1")
+                .timeout(REQUEST_TIMEOUT)
+                .retry(single_attempt());
+            let mut sessions = OAuthSessions::in_dir(&cache, config);
+            sessions.refresh_lock_wait = Duration::from_millis(50);
+            let store = Store {
+                dir,
+                sessions,
+                login,
+            };
+            store.write(from_now);
+            store
+        }
+
+        pub fn path(&self) -> std::path::PathBuf {
+            self.sessions.cache.dir().path(&self.login.key())
+        }
+
+        pub fn lock_path(&self) -> std::path::PathBuf {
+            self.path().with_extension("lock")
+        }
+
+        /// Writes the entry: access token `old`, refresh token `rt`, expiring in `from_now`.
+        pub fn write(&self, from_now: time::Duration) {
+            let path = self.path();
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            let json = serde_json::json!({
+                "provider": self.login.source.id(),
+                "client_id": "cli",
+                "scopes": [],
+                "access_token": "old-access",
+                "token_type": "Bearer",
+                "expires_at": format_timestamp(OffsetDateTime::now_utc() + from_now),
+                "refresh_token": "old-refresh",
+            });
+            std::fs::write(&path, json.to_string()).unwrap();
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+            }
+        }
+    }
+
+    pub fn refused() -> (u16, String) {
+        (
+            400,
+            r#"{"error":"invalid_grant","error_description":"refused"}"#.to_owned(),
+        )
+    }
+
+    pub fn granted() -> (u16, String) {
+        (
+            200,
+            r#"{"access_token":"new-access","token_type":"Bearer","expires_in":3600,"refresh_token":"new-refresh"}"#
+                .to_owned(),
+        )
+    }
+}
+
+#[test]
+fn oauth_a_failed_refresh_is_not_retried_within_60_seconds() {
+    use oauth_store::*;
+    let (url, count) = token_endpoint(|_| {}, |_| refused());
+    let store = Store::new("oauth-throttle", &url, time::Duration::minutes(5));
+    let first = store.sessions.token(&store.login, DUE).unwrap();
+    assert!(
+        matches!(first.source, TokenSource::RefreshFailed(ref why) if why.contains("InvalidGrant")),
+        "{:?}",
+        first.source
+    );
+    assert_eq!(requests(&count), 1);
+
+    // Right after, the attempt recorded beside the cache holds the next one back.
+    let second = store.sessions.token(&store.login, DUE).unwrap();
+    assert_eq!(second.source, TokenSource::Cached);
+    assert_eq!(second.entry.tokens.access_token.expose(), "old-access");
+    assert_eq!(requests(&count), 1, "no second attempt within 60 s");
+
+    // An attempt recorded more than 60 s ago holds nothing back.
+    let mut lock = store
+        .sessions
+        .cache
+        .dir()
+        .lock(&store.login.key(), Duration::from_secs(1))
+        .unwrap();
+    let long_ago = OffsetDateTime::now_utc() - time::Duration::seconds(61);
+    lock.record_attempt(long_ago.unix_timestamp()).unwrap();
+    drop(lock);
+    store.sessions.token(&store.login, DUE).unwrap();
+    assert_eq!(requests(&count), 2, "tried again after the interval");
+}
+
+#[test]
+fn oauth_an_unusable_lock_file_falls_back_to_the_valid_cached_token() {
+    use oauth_store::*;
+    let (url, count) = token_endpoint(|_| {}, |_| granted());
+    let store = Store::new("oauth-lock-dir", &url, time::Duration::minutes(5));
+    // A directory where the lock file goes: the cache cannot be locked.
+    plant_directory(&store.lock_path());
+    let got = store
+        .sessions
+        .token(&store.login, DUE)
+        .expect("the cached token, not a store error");
+    assert_eq!(got.source, TokenSource::Cached);
+    assert_eq!(got.entry.tokens.access_token.expose(), "old-access");
+    assert!(
+        got.warnings.iter().any(|w| w.contains("cannot lock")),
+        "{:?}",
+        got.warnings
+    );
+    assert_eq!(requests(&count), 0, "no refresh without the lock");
+
+    // Expired, it is an error.
+    store.write(-time::Duration::minutes(1));
+    assert!(matches!(
+        store.sessions.token(&store.login, DUE),
+        Err(SessionError::Store(_))
+    ));
+}
+
+#[test]
+fn oauth_a_refreshed_token_that_cannot_be_written_back_is_returned_with_a_warning() {
+    use oauth_store::*;
+    let planted = std::sync::Arc::new(std::sync::Mutex::new(None::<std::path::PathBuf>));
+    let target = planted.clone();
+    let (url, count) = token_endpoint(
+        move |_| {
+            if let Some(path) = target.lock().unwrap().as_deref() {
+                plant_directory(path);
+            }
+        },
+        |_| granted(),
+    );
+    let store = Store::new("oauth-unwritable", &url, time::Duration::minutes(5));
+    *planted.lock().unwrap() = Some(store.path());
+    let got = store
+        .sessions
+        .token(&store.login, DUE)
+        .expect("the refreshed token, not a store error");
+    assert_eq!(requests(&count), 1);
+    assert_eq!(got.source, TokenSource::Refreshed);
+    assert_eq!(got.entry.tokens.access_token.expose(), "new-access");
+    assert_unsaved_warning(&got.warnings);
+}
+
+#[test]
+fn a_refreshed_token_that_cannot_be_written_back_is_returned_with_a_warning() {
+    let emu = approving_emulator();
+    let mut home = Home::with_standard_config("aws-unwritable", &emu);
+    login(&home);
+    set_expiry(&home, MY_SSO_TOKEN_KEY, time::Duration::minutes(5));
+    let path = home.cache_file(MY_SSO_TOKEN_KEY);
+    let (url, count) = token_endpoint(
+        move |_| plant_directory(&path),
+        |_| {
+            (
+                200,
+                r#"{"accessToken":"new-access","expiresIn":3600,"tokenType":"Bearer","refreshToken":"new-refresh"}"#
+                    .to_owned(),
+            )
+        },
+    );
+    home.env
+        .insert("AWS_ENDPOINT_URL_SSO_OIDC".to_owned(), url.clone());
+    let got = home
+        .sessions()
+        .token(dev())
+        .expect("the refreshed token, not a store error");
+    assert_eq!(requests(&count), 1);
+    assert_eq!(got.source, TokenSource::Refreshed);
+    assert_eq!(got.token.access_token.expose(), "new-access");
+    assert_unsaved_warning(&got.warnings);
 }

@@ -27,10 +27,14 @@ struct RoleList<'a> {
 /// `accounts`.
 pub fn accounts(ctx: &Context, args: AccountsArgs) -> Result<(), Failure> {
     let selector = ctx.selector(&args.session);
-    let accounts = ctx
+    let listed = ctx
         .sessions()?
         .accounts(selector.clone())
         .map_err(|e| Failure::session(e, &selector))?;
+    for warning in &listed.warnings {
+        ui::warning(warning);
+    }
+    let accounts = listed.items;
     match args.output {
         ListFormat::Json => print_json(&AccountList {
             account_list: &accounts,
@@ -51,10 +55,14 @@ pub fn accounts(ctx: &Context, args: AccountsArgs) -> Result<(), Failure> {
 /// `roles`.
 pub fn roles(ctx: &Context, args: RolesArgs) -> Result<(), Failure> {
     let selector = ctx.selector(&args.session);
-    let roles = ctx
+    let listed = ctx
         .sessions()?
         .account_roles(selector.clone(), &args.account_id)
         .map_err(|e| Failure::session(e, &selector))?;
+    for warning in &listed.warnings {
+        ui::warning(warning);
+    }
+    let roles = listed.items;
     match args.output {
         ListFormat::Json => print_json(&RoleList { role_list: &roles }),
         ListFormat::Table => print_table(

@@ -10,6 +10,7 @@ use ssooidc_core::cache::{oauth_cache_key, OAuthCacheEntry};
 use ssooidc_core::config::ConfigError;
 use ssooidc_core::device::Event;
 use ssooidc_core::oauth::{ClientAuth, OAuthClient, Provider, ProviderSource, Refreshed, Standard};
+use ssooidc_core::refresh::{RefreshError, RefreshPolicy};
 use ssooidc_core::Secret;
 use time::OffsetDateTime;
 
@@ -18,8 +19,9 @@ use crate::client::{Client, DebugSink};
 use crate::config::Config;
 use crate::device::{LoginError, LoginOptions};
 use crate::environment::Environment;
+use crate::session::locked::{refresh_locked, Entry, Refreshed as Locked};
 use crate::session::{SessionError, TokenSource, LOGIN_LOCK_WAIT, REFRESH_LOCK_WAIT};
-use crate::store::{Lookup, OAuthCache, StoreError};
+use crate::store::{Lookup, OAuthCache};
 
 /// Which login: the provider, the client (its id, secret and authentication method) and the
 /// scopes. The cache entry is keyed by the provider, the client id and the scopes.
@@ -137,6 +139,10 @@ pub struct OAuthSessions {
     pub debug: Option<DebugSink>,
     /// How long [`token`](Self::token) waits for another process's refresh of the same entry.
     pub refresh_lock_wait: Duration,
+    /// The refresh throttle: at most one attempt per
+    /// [`min_attempt_interval`](RefreshPolicy::min_attempt_interval) (60 s), across processes,
+    /// as for AWS sessions (its windows are not used: `min_ttl` says when a refresh is due).
+    pub refresh_policy: RefreshPolicy,
     /// How long [`login`](Self::login) waits for another process's login of the same entry.
     pub login_lock_wait: Duration,
 }
@@ -155,6 +161,7 @@ impl OAuthSessions {
             http,
             debug: None,
             refresh_lock_wait: REFRESH_LOCK_WAIT,
+            refresh_policy: RefreshPolicy::default(),
             login_lock_wait: LOGIN_LOCK_WAIT,
         }
     }
@@ -237,11 +244,16 @@ impl OAuthSessions {
     }
 
     /// A valid access token of `login`: the cached one when at least `min_ttl` is left (no lock
-    /// taken, no request made), else refreshed under the entry's lock and written back. When it
-    /// cannot be refreshed (no refresh token, the provider refused, discovery failed) but is
-    /// still valid, it is returned with a warning; an expired one is [`SessionError::Expired`].
-    /// The endpoints are discovered again before a refresh, so that the client secret goes
-    /// only where the issuer's metadata says.
+    /// taken, no request made), else refreshed under the entry's lock and written back, by the
+    /// same lock-and-refresh policy as AWS sessions' [`Sessions::token`](crate::session::Sessions::token):
+    /// the entry read again under the lock, at most one attempt a minute across processes
+    /// ([`refresh_policy`](Self::refresh_policy)), a still-valid token used with a warning when
+    /// the lock cannot be had (held too long, a read-only cache, an unusable lock file) or it
+    /// cannot be refreshed (no refresh token, throttled, the provider refused, discovery
+    /// failed), a refreshed token that cannot be written back returned with a warning. An
+    /// expired token that is not refreshed is [`SessionError::Expired`]. The endpoints are
+    /// discovered again before a refresh, so that the client secret goes only where the
+    /// issuer's metadata says.
     pub fn token(&self, login: &OAuthLogin, min_ttl: Duration) -> Result<OAuthToken, SessionError> {
         let key = login.key();
         let path = self.cache.dir().path(&key);
@@ -254,80 +266,95 @@ impl OAuthSessions {
             warnings,
         };
         if cached.tokens.is_fresh_for(now(), min_ttl) {
-            return Ok(found(cached, TokenSource::Cached, Vec::new()));
+            return Ok(found(
+                cached,
+                TokenSource::Cached,
+                self.cache.dir().take_warnings(),
+            ));
         }
-        let mut warnings = Vec::new();
+        let mut warnings = self.cache.dir().take_warnings();
         let valid = |entry: &OAuthCacheEntry| entry.tokens.is_fresh_for(now(), Duration::ZERO);
-        let _lock = match self.cache.dir().lock(&key, self.refresh_lock_wait) {
-            Ok(lock) => lock,
-            Err(StoreError::LockTimeout { waited, .. }) if valid(&cached) => {
-                warnings.push(format!(
-                    "another process held the lock of this login for {waited:?}; using the cached token without refreshing"
-                ));
-                return Ok(found(cached, TokenSource::Cached, warnings));
-            }
-            Err(e) => return Err(e.into()),
-        };
-        // Someone may have refreshed while we waited: read again under the lock.
-        let cached = self.load(login)?;
-        if cached.tokens.is_fresh_for(now(), min_ttl) {
-            return Ok(found(cached, TokenSource::Cached, warnings));
-        }
         let expired = |source| SessionError::Expired {
             session: login.describe(),
             source,
         };
-        if cached.tokens.refresh_token.is_none() {
-            if valid(&cached) {
-                warnings.push(format!(
-                    "the token has less than {}s left and no refresh token; log in again for a longer one",
-                    min_ttl.as_secs()
-                ));
-                return Ok(found(cached, TokenSource::Cached, warnings));
-            }
-            return Err(expired(ssooidc_core::refresh::RefreshError::Expired {
-                failure: None,
-            }));
-        }
-        let client = self.client(login)?;
-        let provider = match resolve(&client, &login.source) {
-            Ok(provider) => provider,
-            Err(e) if valid(&cached) => {
-                let why = e.to_string();
-                warnings.push(format!(
-                    "token refresh failed ({why}); using the cached token until it expires"
-                ));
-                return Ok(found(cached, TokenSource::RefreshFailed(why), warnings));
-            }
-            Err(e) => return Err(SessionError::Discovery(e)),
+        let entry = Entry {
+            dir: self.cache.dir(),
+            key: &key,
+            wait: self.refresh_lock_wait,
+            valid,
+            load: || self.load(login),
+            save: |entry: &OAuthCacheEntry| self.cache.save(entry).map(drop),
         };
-        let oauth_client = login.client_for(&provider)?;
-        match refresh(&client, &provider, &oauth_client, cached.tokens.clone()).map_err(expired)? {
-            Refreshed::New(tokens) => {
-                let mut entry = cached;
-                entry.tokens = tokens;
-                self.cache.save(&entry)?;
-                Ok(found(entry, TokenSource::Refreshed, warnings))
+        let (entry, source) = refresh_locked(entry, cached, &mut warnings, |cached, attempt| {
+            if cached.tokens.is_fresh_for(now(), min_ttl) {
+                return Ok(Locked::Kept(cached));
             }
-            Refreshed::Kept { tokens, failure } => {
-                let why = failure.map_or_else(
-                    || "no refresh token".to_owned(),
-                    |failure| failure.to_string(),
-                );
-                warnings.push(format!(
-                    "token refresh failed ({why}); using the cached token until it expires"
-                ));
-                let mut entry = cached;
-                entry.tokens = tokens;
-                Ok(found(entry, TokenSource::RefreshFailed(why), warnings))
+            let left = || {
+                let left = cached.tokens.remaining(now()).unwrap_or_default();
+                format!("{}s left", left.as_secs())
+            };
+            if cached.tokens.refresh_token.is_none() {
+                if valid(&cached) {
+                    attempt.warn(format!(
+                        "the token has less than {}s left ({}) and no refresh token; log in again for a longer one",
+                        min_ttl.as_secs(),
+                        left()
+                    ));
+                    return Ok(Locked::Kept(cached));
+                }
+                return Err(expired(RefreshError::Expired { failure: None }));
             }
-            // Refreshed is non_exhaustive; a newer core's outcome is not known here.
-            #[allow(unreachable_patterns)]
-            other => Err(SessionError::NotLoggedIn {
-                session: login.describe(),
-                reason: Some(format!("unexpected refresh outcome {other:?}")),
-            }),
-        }
+            // One attempt a minute, across processes: the decision is the AWS store's.
+            if self.refresh_policy.throttled(attempt.last(), now()) {
+                if valid(&cached) {
+                    attempt.warn(format!(
+                        "a refresh was attempted less than {}s ago; using the cached token ({})",
+                        self.refresh_policy.min_attempt_interval.whole_seconds(),
+                        left()
+                    ));
+                    return Ok(Locked::Kept(cached));
+                }
+                return Err(expired(RefreshError::Expired { failure: None }));
+            }
+            attempt.record();
+            let client = self.client(login)?;
+            let provider = match resolve(&client, &login.source) {
+                Ok(provider) => provider,
+                Err(e) if valid(&cached) => return Ok(Locked::Failed(cached, e.to_string())),
+                Err(e) => return Err(SessionError::Discovery(e)),
+            };
+            let oauth_client = login.client_for(&provider)?;
+            Ok(
+                match refresh(&client, &provider, &oauth_client, cached.tokens.clone())
+                    .map_err(expired)?
+                {
+                    Refreshed::New(tokens) => {
+                        let mut entry = cached;
+                        entry.tokens = tokens;
+                        Locked::New(entry)
+                    }
+                    Refreshed::Kept { tokens, failure } => {
+                        let why = failure.map_or_else(
+                            || "no refresh token".to_owned(),
+                            |failure| failure.to_string(),
+                        );
+                        let mut entry = cached;
+                        entry.tokens = tokens;
+                        Locked::Failed(entry, why)
+                    }
+                    // Refreshed is non_exhaustive; a newer core's outcome is not known here.
+                    #[allow(unreachable_patterns)]
+                    other => {
+                        return Err(SessionError::NotLoggedIn {
+                            session: login.describe(),
+                            reason: Some(format!("unexpected refresh outcome {other:?}")),
+                        })
+                    }
+                },
+            )
+        })?;
+        Ok(found(entry, source, warnings))
     }
 
     /// Deletes the cache entry of `login`; `false` when there was none.

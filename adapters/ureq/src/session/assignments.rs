@@ -6,14 +6,30 @@ use ssooidc_core::portal::{AccountInfo, ListAccountRoles, ListAccounts, RoleInfo
 
 use super::{portal_error, SessionError, SessionSelector, Sessions};
 
+/// What [`Sessions::accounts`] and [`Sessions::account_roles`] list, every page.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Listed<T> {
+    /// The items, in the portal's order.
+    pub items: Vec<T>,
+    /// Warnings for the user, from getting the session's token (a failed refresh, a lock held
+    /// too long, a refreshed token that could not be cached).
+    pub warnings: Vec<String>,
+}
+
 impl Sessions {
     /// The accounts the selected session's user is assigned, all pages.
-    pub fn accounts(&self, selector: SessionSelector) -> Result<Vec<AccountInfo>, SessionError> {
+    pub fn accounts(&self, selector: SessionSelector) -> Result<Listed<AccountInfo>, SessionError> {
         let session = self.session(selector)?;
         let token = self.token_for(&session)?;
-        self.portal_client(&session.region)?
+        let items = self
+            .portal_client(&session.region)?
             .list_accounts(&ListAccounts::new(token.token.access_token))
-            .map_err(|e| portal_error(&session, e))
+            .map_err(|e| portal_error(&session, e))?;
+        Ok(Listed {
+            items,
+            warnings: token.warnings,
+        })
     }
 
     /// The roles the selected session's user may take in `account_id`, all pages.
@@ -21,11 +37,16 @@ impl Sessions {
         &self,
         selector: SessionSelector,
         account_id: &str,
-    ) -> Result<Vec<RoleInfo>, SessionError> {
+    ) -> Result<Listed<RoleInfo>, SessionError> {
         let session = self.session(selector)?;
         let token = self.token_for(&session)?;
-        self.portal_client(&session.region)?
+        let items = self
+            .portal_client(&session.region)?
             .list_account_roles(&ListAccountRoles::new(token.token.access_token, account_id))
-            .map_err(|e| portal_error(&session, e))
+            .map_err(|e| portal_error(&session, e))?;
+        Ok(Listed {
+            items,
+            warnings: token.warnings,
+        })
     }
 }

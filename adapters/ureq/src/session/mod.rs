@@ -26,10 +26,12 @@ use crate::store::{CacheDir, SsoCache, StoreError};
 
 mod assignments;
 mod credentials;
+pub(crate) mod locked;
 mod login;
 mod logout;
 mod token;
 
+pub use assignments::Listed;
 pub use credentials::{CredentialsSource, SessionCredentials};
 pub use logout::LogoutReport;
 

@@ -6,12 +6,13 @@ use ssooidc_core::cache::CachedToken;
 use ssooidc_core::refresh::{RefreshError, RefreshOutcome, Refresher, Urgency};
 use time::OffsetDateTime;
 
+use super::locked::{refresh_locked, Entry, Refreshed};
 use super::{
     describe, Session, SessionError, SessionSelector, SessionToken, Sessions, TokenSource,
 };
 use crate::client::random_seed;
 use crate::driver::drive;
-use crate::store::{Lookup, StoreError};
+use crate::store::Lookup;
 
 impl Sessions {
     /// A valid access token for the session: the cached one, refreshed when it is inside the
@@ -60,74 +61,43 @@ impl Sessions {
             return Ok(found(cached, TokenSource::Cached, warnings));
         }
 
-        let mut lock = match self.cache.lock(&session.token_key, self.refresh_lock_wait) {
-            Ok(lock) => lock,
-            // Another process is refreshing (or logging in) and taking long, or the cache cannot
-            // be locked at all (a read-only mount, an unusable lock file): the token we read is
-            // still good, so use it rather than fail. Without the lock nothing is refreshed: a
-            // refreshed token that cannot be written back would spend the refresh token.
-            Err(e) if cached.is_valid_at(OffsetDateTime::now_utc()) => {
-                warnings.extend(self.cache.take_warnings());
-                warnings.push(match e {
-                    StoreError::LockTimeout { waited, .. } => format!(
-                        "another process held the session lock for {waited:?}; using the cached token without refreshing"
-                    ),
-                    other => format!(
-                        "cannot lock the cache ({other}); using the cached token without refreshing"
-                    ),
-                });
-                return Ok(found(cached, TokenSource::Cached, warnings));
-            }
-            Err(e) => return Err(e.into()),
+        let entry = Entry {
+            dir: &self.cache,
+            key: &session.token_key,
+            wait: self.refresh_lock_wait,
+            valid: |token: &CachedToken| token.is_valid_at(OffsetDateTime::now_utc()),
+            load,
+            save: |token: &CachedToken| self.cache.save_token(&session.token_key, token).map(drop),
         };
-        // Someone may have refreshed while we waited: read again under the lock.
-        let cached = load()?;
-        let endpoint = self.http.resolve_endpoint_for_region(&session.region)?;
-        let last_attempt = lock
-            .last_attempt()
-            .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok());
-        let input = session
-            .refresh_input(cached, endpoint.clone())
-            .last_attempt(last_attempt)
-            .policy(self.refresh_policy)
-            .retry(
-                ssooidc_core::retry::RetryPolicy::new(self.settings().retry_config()),
-                random_seed(),
-            );
-        let mut refresher = Refresher::new(input, Instant::now(), OffsetDateTime::now_utc());
-        if refresher.is_refreshing() {
-            if let Err(e) = lock.record_attempt(OffsetDateTime::now_utc().unix_timestamp()) {
-                warnings.push(format!("cannot record the refresh attempt ({e})"));
+        let (token, source) = refresh_locked(entry, cached, &mut warnings, |cached, attempt| {
+            let endpoint = self.http.resolve_endpoint_for_region(&session.region)?;
+            let input = session
+                .refresh_input(cached, endpoint)
+                .last_attempt(attempt.last())
+                .policy(self.refresh_policy)
+                .retry(
+                    ssooidc_core::retry::RetryPolicy::new(self.settings().retry_config()),
+                    random_seed(),
+                );
+            let mut refresher = Refresher::new(input, Instant::now(), OffsetDateTime::now_utc());
+            if refresher.is_refreshing() {
+                attempt.record();
             }
-        }
-        let client = self.client(session)?;
-        let outcome = drive(&client, None, &mut refresher, None, |never| match *never {})
-            .map_err(|stop| SessionError::Call(stop.into_call_error("CreateToken")))?;
-        let expired = |source: RefreshError| SessionError::Expired {
-            session: describe(session),
-            source,
-        };
-        let outcome = outcome.map_err(expired)?;
-        warnings.extend(self.cache.take_warnings());
-        match outcome {
-            RefreshOutcome::Refreshed(token) => {
-                // The new token is good even when it cannot be cached: use it, and say so.
-                if let Err(e) = self.cache.save_token(&session.token_key, &token) {
-                    warnings.push(format!(
-                        "the refreshed token could not be cached ({e}); the next command refreshes again"
-                    ));
+            let client = self.client(session)?;
+            let outcome = drive(&client, None, &mut refresher, None, |never| match *never {})
+                .map_err(|stop| SessionError::Call(stop.into_call_error("CreateToken")))?;
+            let outcome = outcome.map_err(|source: RefreshError| SessionError::Expired {
+                session: describe(session),
+                source,
+            })?;
+            Ok(match outcome {
+                RefreshOutcome::Refreshed(token) => Refreshed::New(token),
+                RefreshOutcome::RefreshFailed { token, failure, .. } => {
+                    Refreshed::Failed(token, failure.to_string())
                 }
-                warnings.extend(self.cache.take_warnings());
-                Ok(found(token, TokenSource::Refreshed, warnings))
-            }
-            RefreshOutcome::RefreshFailed { token, failure, .. } => {
-                let why = failure.to_string();
-                warnings.push(format!(
-                    "token refresh failed ({why}); using the cached token until it expires"
-                ));
-                Ok(found(token, TokenSource::RefreshFailed(why), warnings))
-            }
-            other => Ok(found(other.token().clone(), TokenSource::Cached, warnings)),
-        }
+                other => Refreshed::Kept(other.token().clone()),
+            })
+        })?;
+        Ok(found(token, source, warnings))
     }
 }

@@ -1,0 +1,159 @@
+//! The one lock-and-refresh policy of both token stores: the AWS CLI's ([`Sessions::token`]) and
+//! the one of `ssooidc oauth` ([`OAuthSessions::token`]). A cached token that is due is
+//! refreshed under the entry's lock, so that of many processes asking at once only the first
+//! refreshes and the others reuse its result:
+//!
+//! 1. take the lock; when it cannot be had (held too long by another process, a read-only
+//!    cache, an unusable lock file) a still-valid token is used as cached, with a warning, and
+//!    nothing is refreshed (a refreshed token that cannot be written back would spend the
+//!    refresh token); an expired one is the lock's error;
+//! 2. read the entry again under the lock (another process may just have refreshed);
+//! 3. give the store the entry and the last attempt recorded in the lock file: whether a refresh
+//!    is still due and not throttled is the core's decision
+//!    ([`RefreshPolicy::throttled`](ssooidc_core::refresh::RefreshPolicy::throttled)); the store
+//!    records the attempt (through [`Attempt::record`]) before it sends anything, so that "one
+//!    attempt a minute" holds across processes;
+//! 4. write a refreshed token back; when that fails the new token is returned anyway, with a
+//!    warning (it is good; the next command refreshes again). A failed refresh leaves a
+//!    still-valid token, with a warning.
+//!
+//! Warnings go back to the caller (the CLI prints them), as do the cache's own (modes repaired).
+//!
+//! [`Sessions::token`]: super::Sessions::token
+//! [`OAuthSessions::token`]: crate::oauth::OAuthSessions::token
+
+use std::time::Duration;
+
+use time::OffsetDateTime;
+
+use super::{SessionError, TokenSource};
+use crate::store::{CacheDir, CacheLock, StoreError};
+
+/// What a store's refresh step did with the entry it was given under the lock.
+#[derive(Debug)]
+pub(crate) enum Refreshed<T> {
+    /// Nothing was sent (fresh again, not refreshable, throttled): the entry as it is.
+    Kept(T),
+    /// New tokens, to be written back.
+    New(T),
+    /// The refresh failed and the entry is still valid: it is used, with the failure.
+    Failed(T, String),
+}
+
+/// The lock held for a refresh: the last attempt it records, and the recording of a new one.
+pub(crate) struct Attempt<'a> {
+    lock: &'a mut CacheLock,
+    warnings: &'a mut Vec<String>,
+}
+
+impl Attempt<'_> {
+    /// When a refresh of the entry was last attempted, by any process.
+    pub(crate) fn last(&mut self) -> Option<OffsetDateTime> {
+        self.lock
+            .last_attempt()
+            .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
+    }
+
+    /// A warning for the user.
+    pub(crate) fn warn(&mut self, warning: String) {
+        self.warnings.push(warning);
+    }
+
+    /// Records an attempt now, before the request goes; a record that cannot be written is a
+    /// warning, not a failure.
+    pub(crate) fn record(&mut self) {
+        if let Err(e) = self
+            .lock
+            .record_attempt(OffsetDateTime::now_utc().unix_timestamp())
+        {
+            self.warnings
+                .push(format!("cannot record the refresh attempt ({e})"));
+        }
+    }
+}
+
+/// One cache entry of a store, for [`refresh_locked`].
+pub(crate) struct Entry<'a, V, L, S> {
+    /// The cache directory and the entry's key (its lock is `<key>.lock`).
+    pub dir: &'a CacheDir,
+    /// The entry's key.
+    pub key: &'a str,
+    /// How long to wait for another process's lock.
+    pub wait: Duration,
+    /// Whether an entry's token is still valid now (usable, if not refreshed).
+    pub valid: V,
+    /// Reads the entry (again, under the lock).
+    pub load: L,
+    /// Writes a refreshed entry back.
+    pub save: S,
+}
+
+/// Refreshes `cached` (read without the lock, found due) under its lock with `refresh`, as the
+/// module says. Returns the entry to use and where it came from; warnings go to `warnings`.
+pub(crate) fn refresh_locked<T, V, L, S>(
+    entry: Entry<'_, V, L, S>,
+    cached: T,
+    warnings: &mut Vec<String>,
+    refresh: impl FnOnce(T, &mut Attempt<'_>) -> Result<Refreshed<T>, SessionError>,
+) -> Result<(T, TokenSource), SessionError>
+where
+    V: Fn(&T) -> bool,
+    L: Fn() -> Result<T, SessionError>,
+    S: FnOnce(&T) -> Result<(), StoreError>,
+{
+    let Entry {
+        dir,
+        key,
+        wait,
+        valid,
+        load,
+        save,
+    } = entry;
+    let mut lock = match dir.lock(key, wait) {
+        Ok(lock) => lock,
+        Err(e) if valid(&cached) => {
+            warnings.extend(dir.take_warnings());
+            warnings.push(match e {
+                StoreError::LockTimeout { waited, .. } => format!(
+                    "another process held the session lock for {waited:?}; using the cached token without refreshing"
+                ),
+                other => format!(
+                    "cannot lock the cache ({other}); using the cached token without refreshing"
+                ),
+            });
+            return Ok((cached, TokenSource::Cached));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    // Someone may have refreshed while we waited: read again under the lock.
+    let again = load()?;
+    let outcome = refresh(
+        again,
+        &mut Attempt {
+            lock: &mut lock,
+            warnings,
+        },
+    )?;
+    warnings.extend(dir.take_warnings());
+    let done = match outcome {
+        Refreshed::Kept(entry) => (entry, TokenSource::Cached),
+        Refreshed::New(entry) => {
+            // The new token is good even when it cannot be cached: use it, and say so.
+            if let Err(e) = save(&entry) {
+                warnings.push(format!(
+                    "the refreshed token could not be cached ({e}); the next command refreshes again"
+                ));
+            }
+            warnings.extend(dir.take_warnings());
+            (entry, TokenSource::Refreshed)
+        }
+        Refreshed::Failed(entry, why) => {
+            warnings.push(format!(
+                "token refresh failed ({why}); using the cached token until it expires"
+            ));
+            (entry, TokenSource::RefreshFailed(why))
+        }
+    };
+    drop(lock);
+    Ok(done)
+}
