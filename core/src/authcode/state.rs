@@ -89,7 +89,7 @@ impl AuthCodeFlow {
         registration: Registration,
     ) {
         let timeout = self.config.callback_timeout;
-        let deadline = policy::saturating_add(
+        let deadline = crate::machine::wake_at(
             now,
             policy::protocol_seconds(u64::from(timeout), self.config.second),
         );
@@ -247,7 +247,7 @@ impl AuthCodeFlow {
         };
         let wait = policy::backoff(attempt, self.config.second, &mut self.rng);
         if let Some(io) = self.state.io_mut() {
-            *io = Io::Waiting(policy::saturating_add(now, wait));
+            *io = Io::Waiting(crate::machine::wake_at(now, wait));
         }
     }
 }
