@@ -213,7 +213,11 @@ impl SecretValues {
         }
         let json = Value::String(value.to_owned()).to_string();
         let json = &json[1..json.len() - 1];
-        for spelling in [value, json, &form_encoded(value)] {
+        for spelling in [
+            value,
+            json,
+            &crate::percent::encode(value, crate::percent::Set::Form),
+        ] {
             if !self.values.iter().any(|v| v == spelling) {
                 if self.values.len() >= MAX_SECRET_VALUES {
                     self.values.pop_front();
@@ -270,21 +274,6 @@ impl SecretValues {
         }
         Cow::Owned(out)
     }
-}
-
-/// `value` as `application/x-www-form-urlencoded` writes it.
-fn form_encoded(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
-                out.push(char::from(b))
-            }
-            b' ' => out.push('+'),
-            b => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
