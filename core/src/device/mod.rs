@@ -138,8 +138,8 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 pub use crate::transport::{TransportError, TransportErrorKind};
+pub(crate) use aws::token;
 pub use aws::Aws;
-pub(crate) use aws::{stamp, token};
 pub use dialect::{Authorization, Dialect};
 pub use input::{DeviceFlowConfig, DeviceFlowInput, Registration, REGISTRATION_EXPIRY_WINDOW};
 pub use output::{
