@@ -55,6 +55,7 @@ pub mod grant;
 pub mod machine;
 pub mod oauth;
 pub mod operations;
+pub mod percent;
 pub mod portal;
 pub mod refresh;
 pub mod registration;

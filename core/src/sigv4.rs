@@ -177,20 +177,15 @@ fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// RFC 3986 percent-encoding of everything but the unreserved characters.
+/// RFC 3986 percent-encoding of everything but the unreserved characters (and `/` when
+/// `keep_slash`).
 pub(crate) fn uri_encode(s: &str, keep_slash: bool) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric()
-            || matches!(b, b'-' | b'_' | b'.' | b'~')
-            || (keep_slash && b == b'/')
-        {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    let set = if keep_slash {
+        crate::percent::Set::Path
+    } else {
+        crate::percent::Set::Unreserved
+    };
+    crate::percent::encode(s, set)
 }
 
 /// The canonical URI of a non-S3 service: every segment of the (already encoded) path encoded
@@ -223,24 +218,10 @@ fn canonical_query(query: &str) -> String {
         .join("&")
 }
 
+/// A query name or value as it was before encoding (a `+` is itself: SigV4 encodes it as
+/// `%2B`, as botocore does).
 fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex_at = |j: usize| bytes.get(j).and_then(|b| char::from(*b).to_digit(16));
-        match (bytes[i], hex_at(i + 1), hex_at(i + 2)) {
-            (b'%', Some(h), Some(l)) => {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-            }
-            (b, ..) => {
-                out.push(b);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
+    crate::percent::decode_lossy(s.as_bytes(), false)
 }
 
 #[cfg(test)]

@@ -5,7 +5,10 @@
 //!
 //! - no poll before the current interval has passed since the previous poll;
 //! - the interval never decreases (and follows the 5 s default, the floor, +5 per `slow_down`,
-//!   x2 per transport error, when the harness knows what it fed);
+//!   x2 per transport error, when the harness knows what it fed), capped at an hour
+//!   (`MAX_INTERVAL_SECS`) unless the floor is longer;
+//! - the deadline is at most a day (`MAX_EXPIRES_IN_SECS`) and at most `MAX_WAIT` away, and no
+//!   wait the machine asks for is more than `MAX_WAIT` after the latest instant it was given;
 //! - no poll at or after the deadline, and the deadline never moves (within one authorization:
 //!   starting over gives a new one);
 //! - each way of starting over happens at most once, a rejected registration only for a cached
@@ -20,8 +23,9 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use ssooidc_core::device::{
     DeviceFlow, DeviceFlowConfig, DeviceFlowInput, Event, MisuseError, Output, Phase, Registration,
-    StartOver, TransportErrorKind,
+    StartOver, TransportErrorKind, MAX_EXPIRES_IN_SECS, MAX_INTERVAL_SECS,
 };
+use ssooidc_core::machine::MAX_WAIT;
 use ssooidc_core::endpoint::{resolve, Endpoint, EndpointParams};
 use ssooidc_core::error::{encode_error, ErrorCode};
 use ssooidc_core::ServiceError;
@@ -207,6 +211,18 @@ fn run(input: Input) {
         input = input.registration(Registration::new("cached-cid", CLIENT_SECRET, expires));
     }
     let mut flow = DeviceFlow::new(input, config, wall, setup.seed);
+    // The first interval the policy gives, and the one the interval never grows past.
+    let first_interval = {
+        let server = match setup.interval {
+            Some(i) if i > 0 => (i as u64).min(MAX_INTERVAL_SECS),
+            _ => 5,
+        };
+        protocol_seconds(
+            server.max(u64::from(setup.min_interval.unwrap_or(0))),
+            second,
+        )
+    };
+    let ceiling = first_interval.max(protocol_seconds(MAX_INTERVAL_SECS, second));
 
     // Feeding anything before the first request is misuse.
     let t0 = Instant::now() + Duration::from_secs(3600);
@@ -279,6 +295,12 @@ fn run(input: Input) {
             Ok(Output::Event(other)) => panic!("unknown event {other:?}"),
             Ok(Output::Done(result)) => break result,
             Ok(Output::Timeout(at)) => {
+                // `latest` only grows; the wait was asked for at some earlier instant.
+                assert!(
+                    at <= latest.checked_add(MAX_WAIT).unwrap_or(at),
+                    "a wait of more than MAX_WAIT: {:?}",
+                    at.saturating_duration_since(latest)
+                );
                 let phase = flow.phase();
                 match steps.next() {
                     Some(Step::Wake { delta_milli }) => {
@@ -398,18 +420,15 @@ fn run(input: Input) {
                 // Where the harness knows what it fed, the interval follows the policy exactly.
                 match (phase, &answer, flow.phase()) {
                     (Phase::Authorize, Answer::Success, Phase::Poll | Phase::Done) => {
-                        let server = match setup.interval {
-                            Some(i) if i > 0 => i as u64,
-                            _ => 5,
-                        };
-                        let secs = server.max(u64::from(setup.min_interval.unwrap_or(0)));
                         if let Some(i) = flow.interval() {
-                            assert_eq!(i, protocol_seconds(secs, second), "first interval");
+                            assert_eq!(i, first_interval, "first interval");
                             let life = match setup.expires_in {
                                 Some(e) if e > 0 => e as u64,
                                 _ => u64::from(setup.default_expires_in),
                             };
-                            if let Some(d) = latest.checked_add(protocol_seconds(life, second)) {
+                            let life = protocol_seconds(life.min(MAX_EXPIRES_IN_SECS), second)
+                                .min(MAX_WAIT);
+                            if let Some(d) = latest.checked_add(life) {
                                 assert_eq!(flow.deadline(), Some(d), "deadline");
                             }
                         }
@@ -418,13 +437,17 @@ fn run(input: Input) {
                         let b = before.expect("interval");
                         assert_eq!(
                             flow.interval(),
-                            Some(b.saturating_add(protocol_seconds(5, second))),
-                            "slow_down adds 5 s"
+                            Some(b.saturating_add(protocol_seconds(5, second)).min(ceiling)),
+                            "slow_down adds 5 s, up to the ceiling"
                         );
                     }
                     (Phase::Poll, Answer::Transport(_), Phase::Poll) => {
                         let b = before.expect("interval");
-                        assert_eq!(flow.interval(), Some(b.saturating_mul(2)), "x2");
+                        assert_eq!(
+                            flow.interval(),
+                            Some(b.saturating_mul(2).min(ceiling)),
+                            "x2, up to the ceiling"
+                        );
                     }
                     (_, Answer::Other(_), _) => saw_other = true,
                     _ => {}

@@ -32,7 +32,9 @@ pub fn remember(secret: &Secret) {
     with_held(|held| held.insert(secret.expose()));
 }
 
-/// Remembers the values of the sensitive members of a JSON request or response body.
+/// Remembers the values of the sensitive members of a request or response body, JSON or
+/// form-encoded (the standard OAuth 2.0 dialect's requests: `client_secret`, `device_code`,
+/// `refresh_token`, `code_verifier`, ...).
 pub fn remember_body(body: &[u8]) {
     with_held(|held| held.insert_from_body(body));
 }

@@ -64,37 +64,10 @@ pub(crate) fn parse(target: &str) -> Callback {
     }
 }
 
-/// Percent-decodes `s`, with `+` as a space; a `%` not followed by two hex digits stays as it is,
-/// and bytes that are not UTF-8 become U+FFFD.
+/// Percent-decodes `s`, with `+` as a space ([`crate::percent::decode_lossy`]): a `%` not
+/// followed by two ASCII hex digits stays as it is, and bytes that are not UTF-8 become U+FFFD.
 fn decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let escaped = match bytes.get(i..i + 3) {
-            Some([b'%', high, low]) => hex(*high).zip(hex(*low)),
-            _ => None,
-        };
-        match (bytes[i], escaped) {
-            (_, Some((high, low))) => {
-                out.push(high << 4 | low);
-                i += 2;
-            }
-            (b'+', None) => out.push(b' '),
-            (b, None) => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex(b: u8) -> Option<u8> {
-    match b {
-        b'0'..=b'9' => Some(b - b'0'),
-        b'a'..=b'f' => Some(b - b'a' + 10),
-        b'A'..=b'F' => Some(b - b'A' + 10),
-        _ => None,
-    }
+    crate::percent::decode_lossy(s.as_bytes(), true)
 }
 
 /// Whether `a` and `b` are equal, in a time that depends only on their lengths (a state's

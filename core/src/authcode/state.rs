@@ -12,10 +12,11 @@ use super::callback::{self, Callback, CallbackReply};
 use super::output::{AuthCodeError, AuthorizeRequest};
 use super::url::{authorize_url, AuthorizeParams};
 use super::AuthCodeFlow;
+use crate::cache::expiry_after;
 use crate::call::CallError;
 use crate::device::policy::{self, Retries};
 use crate::device::state::Io;
-use crate::device::{stamp, token};
+use crate::device::token;
 use crate::device::{Event, Token};
 use crate::grant::{classify_call, CallOutcome};
 use crate::operations::{grant_type, CreateTokenOutput, RegisterClientOutput};
@@ -89,7 +90,7 @@ impl AuthCodeFlow {
         registration: Registration,
     ) {
         let timeout = self.config.callback_timeout;
-        let deadline = policy::saturating_add(
+        let deadline = crate::machine::wake_at(
             now,
             policy::protocol_seconds(u64::from(timeout), self.config.second),
         );
@@ -109,7 +110,7 @@ impl AuthCodeFlow {
             url,
             redirect_uri: self.redirect_uri.clone(),
             expires_at: deadline,
-            expires_at_wall: stamp(wall, i64::from(timeout)),
+            expires_at_wall: expiry_after(wall, i64::from(timeout)),
         }));
         self.state = State::Authorize(Box::new(Authorizing {
             registration,
@@ -247,7 +248,7 @@ impl AuthCodeFlow {
         };
         let wait = policy::backoff(attempt, self.config.second, &mut self.rng);
         if let Some(io) = self.state.io_mut() {
-            *io = Io::Waiting(policy::saturating_add(now, wait));
+            *io = Io::Waiting(crate::machine::wake_at(now, wait));
         }
     }
 }

@@ -4,8 +4,6 @@
 use crate::browser::{BrowserUrl, BrowserUrlError};
 use crate::endpoint::Endpoint;
 
-use super::secrets::is_unreserved;
-
 /// The path the browser is sent back to on the loopback listener.
 pub const CALLBACK_PATH: &str = "/oauth/callback";
 
@@ -37,17 +35,7 @@ pub fn redirect_uri(port: u16) -> String {
 /// assert_eq!(percent_encode("a-b_c.d~é"), "a-b_c.d~%C3%A9");
 /// ```
 pub fn percent_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if is_unreserved(b) {
-            out.push(char::from(b));
-        } else {
-            out.push('%');
-            out.push(char::from(b"0123456789ABCDEF"[usize::from(b >> 4)]));
-            out.push(char::from(b"0123456789ABCDEF"[usize::from(b & 0xf)]));
-        }
-    }
-    out
+    crate::percent::encode(value, crate::percent::Set::Unreserved)
 }
 
 /// What the authorize URL is made of.

@@ -27,6 +27,34 @@ pub(crate) use timestamp::from_epoch_seconds_clamped;
 pub use timestamp::{format_timestamp, from_epoch_seconds, parse_timestamp, TimestampError};
 pub use token::CachedToken;
 
+/// When something that lives `secs` seconds from `now` expires (a token's `expiresIn` /
+/// `expires_in`, a device code's lifetime), in UTC: `now + secs`, with a negative `secs`
+/// counting as 0 (already expired) and a sum past the latest representable time (year 9999, what
+/// a cache file can hold) giving that latest time, in whole seconds. Never earlier than `now`
+/// for a positive `secs`: a huge lifetime is never stamped as already expired. Every expiry
+/// stamp of this crate is computed here.
+///
+/// ```
+/// use ssooidc_core::cache::expiry_after;
+/// use time::macros::datetime;
+/// let now = datetime!(2026-01-04 18:51:47 UTC);
+/// assert_eq!(expiry_after(now, 3600), datetime!(2026-01-04 19:51:47 UTC));
+/// assert_eq!(expiry_after(now, -5), now);
+/// assert_eq!(expiry_after(now, i64::MAX), datetime!(9999-12-31 23:59:59 UTC));
+/// ```
+pub fn expiry_after(now: OffsetDateTime, secs: i64) -> OffsetDateTime {
+    let now = now.checked_to_offset(time::UtcOffset::UTC).unwrap_or(now);
+    now.checked_add(time::Duration::seconds(secs.max(0)))
+        .and_then(|t| t.checked_to_offset(time::UtcOffset::UTC))
+        .unwrap_or_else(latest)
+}
+
+/// The latest time this crate stamps, in whole seconds, in UTC.
+fn latest() -> OffsetDateTime {
+    let max = time::PrimitiveDateTime::MAX.assume_utc();
+    max.replace_nanosecond(0).unwrap_or(max)
+}
+
 /// The largest cache file that is parsed: 1 MiB (real files are a few KiB).
 pub const MAX_CACHE_FILE_BYTES: usize = 1024 * 1024;
 
@@ -161,6 +189,31 @@ fn take_str_list(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn expiry_saturates_at_both_ends() {
+        use super::expiry_after;
+        use time::macros::{datetime, offset};
+        let now = datetime!(2026-01-04 18:51:47.25 UTC);
+        assert_eq!(expiry_after(now, 0), now);
+        assert_eq!(expiry_after(now, -1), now);
+        assert_eq!(expiry_after(now, i64::MIN), now);
+        assert_eq!(expiry_after(now, 1), datetime!(2026-01-04 18:51:48.25 UTC));
+        let far = datetime!(9999-12-31 23:59:59 UTC);
+        assert_eq!(expiry_after(now, i64::MAX), far);
+        assert_eq!(expiry_after(now, i64::MAX / 2), far);
+        // In UTC whatever the offset of `now`, at the very end too.
+        let late = datetime!(9999-12-31 23:00:00 -05:00);
+        assert_eq!(expiry_after(late, 10), far);
+        let elsewhere = datetime!(2026-01-04 20:51:47 +02:00);
+        assert_eq!(expiry_after(elsewhere, 60).offset(), offset!(UTC));
+        assert_eq!(
+            expiry_after(elsewhere, 60),
+            datetime!(2026-01-04 18:52:47 UTC)
+        );
+        let stamp = super::format_timestamp(expiry_after(now, i64::MAX));
+        assert!(stamp.starts_with("9999-12-31T23:59:59"), "{stamp}");
+    }
+
     use super::*;
 
     #[test]

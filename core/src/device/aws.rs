@@ -3,7 +3,7 @@
 //! The translation of its answers into grant terms is [`crate::grant`]; see
 //! `docs/protocol/device-grant.md#aws-dialect`.
 
-use time::{OffsetDateTime, UtcOffset};
+use time::OffsetDateTime;
 
 use super::{Authorization, DeviceFlowError, DeviceFlowInput, Dialect, Registration, Token};
 use crate::call::CallError;
@@ -150,7 +150,7 @@ pub(crate) fn token(
     Ok(Token {
         access_token: output.access_token,
         token_type: output.token_type,
-        expires_at: stamp(wall, i64::from(seconds)),
+        expires_at: crate::cache::expiry_after(wall, i64::from(seconds)),
         refresh_token: output.refresh_token,
         registration,
     })
@@ -166,13 +166,4 @@ fn authorization(output: StartDeviceAuthorizationOutput) -> Authorization {
         expires_in: output.expires_in.map(i64::from),
         interval: output.interval.map(i64::from),
     }
-}
-
-/// `wall + secs` real seconds in UTC, or `wall` (in UTC when possible) if that is not
-/// representable. A negative `secs` counts as 0.
-pub(crate) fn stamp(wall: OffsetDateTime, secs: i64) -> OffsetDateTime {
-    wall.checked_add(time::Duration::seconds(secs.max(0)))
-        .and_then(|t| t.checked_to_offset(UtcOffset::UTC))
-        .or_else(|| wall.checked_to_offset(UtcOffset::UTC))
-        .unwrap_or(wall)
 }

@@ -87,14 +87,16 @@
 //! [`DeviceFlowConfig::second`]):
 //!
 //! - interval: the server's `interval`; 5 when absent or 0; never below
-//!   [`DeviceFlowConfig::min_interval`]; it never decreases;
+//!   [`DeviceFlowConfig::min_interval`]; it never decreases; never above an hour
+//!   ([`MAX_INTERVAL_SECS`], unless the caller's floor is longer), whatever a server sends;
 //! - `slow_down` while polling: +5 for this and every later poll (cumulative);
 //! - `authorization_pending`: poll again after the interval;
 //! - `AccessDeniedException` ⇒ [`DeviceFlowError::Denied`]; `ExpiredTokenException` ⇒
 //!   [`DeviceFlowError::Expired`]; any other non-retryable error ⇒
 //!   [`DeviceFlowError::Call`] with the typed [`CallError`];
 //! - the flow's own deadline at `start + expiresIn` ([`DeviceFlowConfig::default_expires_in`]
-//!   when absent or 0), `start` being the `StartDeviceAuthorization` response;
+//!   when absent or 0), `start` being the `StartDeviceAuthorization` response; at most a day
+//!   ([`MAX_EXPIRES_IN_SECS`]), and no wait longer than [`crate::machine::MAX_WAIT`];
 //! - 5xx, throttling, malformed responses and transport errors (and `slow_down` on the two setup
 //!   calls) are retried up to [`DeviceFlowConfig::max_retries`] times in a row, with exponential
 //!   backoff (1, 2, 4, ... capped at 20) and equal jitter from the seed; a transport error while
@@ -136,13 +138,14 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 pub use crate::transport::{TransportError, TransportErrorKind};
+pub(crate) use aws::token;
 pub use aws::Aws;
-pub(crate) use aws::{stamp, token};
 pub use dialect::{Authorization, Dialect};
 pub use input::{DeviceFlowConfig, DeviceFlowInput, Registration, REGISTRATION_EXPIRY_WINDOW};
 pub use output::{
     DeviceFlowError, Event, LoginError, LoginOptions, MisuseError, Output, Prompt, StartOver, Token,
 };
+pub use policy::{MAX_EXPIRES_IN_SECS, MAX_INTERVAL_SECS};
 
 use crate::call::CallError;
 use crate::machine::{Machine, Transmit, Wait};

@@ -12,6 +12,17 @@ pub(crate) use crate::rng::Rng;
 pub(crate) const DEFAULT_INTERVAL_SECS: u64 = 5;
 /// RFC 8628 §3.5 / the AWS CLI's `_SLOW_DOWN_DELAY`: what each `slow_down` adds to the interval.
 pub(crate) const SLOW_DOWN_SECS: u64 = 5;
+/// The longest polling interval, in protocol seconds (an hour): a server's `interval` (or a
+/// `slow_down`'s) above it counts as this much, and neither `slow_down` nor a transport error
+/// lengthens the interval past it (nor past the caller's
+/// [`min_interval`](super::DeviceFlowConfig::min_interval), when that is longer). A client
+/// that polls at least hourly still notices the person's approval the same day.
+pub const MAX_INTERVAL_SECS: u64 = 60 * 60;
+/// The longest a device authorization lives, in protocol seconds (a day): a server's
+/// `expiresIn` above it (up to `i64::MAX` from some providers), or a longer
+/// [`default_expires_in`](super::DeviceFlowConfig::default_expires_in), counts as this much.
+/// Real device codes live minutes (AWS: 10, RFC 8628's example: 30).
+pub const MAX_EXPIRES_IN_SECS: u64 = 24 * 60 * 60;
 /// The first retry waits about this many protocol seconds; each further retry doubles it.
 pub(crate) const BACKOFF_BASE_SECS: u64 = 1;
 /// No single backoff is longer than this many protocol seconds (botocore's standard mode cap).
@@ -33,29 +44,36 @@ fn from_nanos_saturating(nanos: u128) -> Duration {
     }
 }
 
-/// The first polling interval: the server's value when positive, otherwise 5 protocol seconds,
-/// raised to `floor` (protocol seconds) when one is configured.
+/// The first polling interval: the server's value when positive (at most
+/// [`MAX_INTERVAL_SECS`]), otherwise 5 protocol seconds, raised to `floor` (protocol seconds)
+/// when one is configured.
 pub(crate) fn initial_interval(
     server: Option<i64>,
     floor: Option<u32>,
     second: Duration,
 ) -> Duration {
     let secs = match server {
-        Some(s) if s > 0 => s.unsigned_abs(),
+        Some(s) if s > 0 => s.unsigned_abs().min(MAX_INTERVAL_SECS),
         _ => DEFAULT_INTERVAL_SECS,
     };
     let secs = secs.max(floor.map_or(0, u64::from));
     protocol_seconds(secs, second)
 }
 
-/// How long the device code lives: the server's `expiresIn` when positive, otherwise
-/// `default_secs`; in protocol seconds.
-pub(crate) fn lifetime(server: Option<i64>, default_secs: u32, second: Duration) -> Duration {
+/// How many protocol seconds the device code lives: the server's `expiresIn` when positive,
+/// otherwise `default_secs`; at most [`MAX_EXPIRES_IN_SECS`].
+pub(crate) fn lifetime_secs(server: Option<i64>, default_secs: u32) -> u64 {
     let secs = match server {
         Some(s) if s > 0 => s.unsigned_abs(),
         _ => u64::from(default_secs),
     };
-    protocol_seconds(secs, second)
+    secs.min(MAX_EXPIRES_IN_SECS)
+}
+
+/// [`lifetime_secs`] as a duration.
+#[cfg(test)]
+pub(crate) fn lifetime(server: Option<i64>, default_secs: u32, second: Duration) -> Duration {
+    protocol_seconds(lifetime_secs(server, default_secs), second)
 }
 
 /// The wait before retry number `failures` (1 for the first retry): the exponential step
@@ -144,12 +162,17 @@ pub(crate) enum NextPoll {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct PollSchedule {
     interval: Duration,
+    /// The interval never grows past this: [`MAX_INTERVAL_SECS`], or the first interval when
+    /// the caller's floor made that longer.
+    ceiling: Duration,
     deadline: Instant,
     second: Duration,
 }
 
 impl PollSchedule {
-    /// Polling that starts at `start`, every `interval`, until `start + lifetime`.
+    /// Polling that starts at `start`, every `interval`, until `start + lifetime` (at most
+    /// [`MAX_WAIT`](crate::machine::MAX_WAIT) after `start`, so that no poll and no wait for
+    /// the deadline is further away).
     pub(crate) fn new(
         start: Instant,
         interval: Duration,
@@ -158,7 +181,8 @@ impl PollSchedule {
     ) -> Self {
         PollSchedule {
             interval,
-            deadline: saturating_add(start, lifetime),
+            ceiling: interval.max(protocol_seconds(MAX_INTERVAL_SECS, second)),
+            deadline: crate::machine::wake_at(start, lifetime),
             second,
         }
     }
@@ -180,17 +204,20 @@ impl PollSchedule {
 
     /// `slow_down`: +5 protocol seconds, for this and every later poll; at least `server`
     /// protocol seconds when the answer carried a new interval (a provider that says how long
-    /// to wait: `docs/protocol/oauth.md#slow-down-carries-an-interval`).
+    /// to wait: `docs/protocol/oauth.md#slow-down-carries-an-interval`). Never past the
+    /// ceiling ([`MAX_INTERVAL_SECS`]).
     pub(crate) fn slow_down(&mut self, server: Option<u64>) {
-        self.interval = slowed_down(self.interval, self.second);
+        let mut interval = slowed_down(self.interval, self.second);
         if let Some(secs) = server {
-            self.interval = self.interval.max(protocol_seconds(secs, self.second));
+            interval = interval.max(protocol_seconds(secs, self.second));
         }
+        self.interval = interval.min(self.ceiling);
     }
 
-    /// A transport failure while polling (RFC 8628 §3.5): poll less often, by doubling.
+    /// A transport failure while polling (RFC 8628 §3.5): poll less often, by doubling (never
+    /// past the ceiling, [`MAX_INTERVAL_SECS`]).
     pub(crate) fn lengthen(&mut self) {
-        self.interval = lengthened(self.interval);
+        self.interval = lengthened(self.interval).min(self.ceiling);
     }
 
     /// The next poll after something happened at `from`: no sooner than `wait` nor than the
@@ -239,8 +266,13 @@ mod tests {
             Duration::from_secs(9)
         );
         assert_eq!(
-            initial_interval(Some(i64::MAX), None, Duration::MAX),
-            Duration::MAX
+            initial_interval(Some(i64::MAX), None, S),
+            Duration::from_secs(MAX_INTERVAL_SECS)
+        );
+        assert_eq!(
+            initial_interval(Some(i64::MAX), Some(u32::MAX), S),
+            Duration::from_secs(u64::from(u32::MAX)),
+            "the caller's floor is the caller's"
         );
     }
 
@@ -249,6 +281,8 @@ mod tests {
         assert_eq!(lifetime(Some(600), 1, S), Duration::from_secs(600));
         assert_eq!(lifetime(None, 600, S), Duration::from_secs(600));
         assert_eq!(lifetime(Some(0), 30, S), Duration::from_secs(30));
+        assert_eq!(lifetime(Some(i64::MAX), 30, S), Duration::from_secs(86_400));
+        assert_eq!(lifetime(None, u32::MAX, S), Duration::from_secs(86_400));
     }
 
     #[test]
@@ -295,7 +329,9 @@ mod tests {
         schedule.slow_down(Some(2));
         assert_eq!(schedule.interval(), S * 35, "never shorter than +5");
         schedule.slow_down(Some(u64::MAX));
-        assert_eq!(schedule.interval(), protocol_seconds(u64::MAX, S));
+        assert_eq!(schedule.interval(), S * 3600, "capped at an hour");
+        schedule.lengthen();
+        assert_eq!(schedule.interval(), S * 3600, "capped at an hour");
     }
 
     #[test]

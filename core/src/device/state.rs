@@ -120,18 +120,18 @@ impl<D: Dialect> DeviceFlow<D> {
         };
         let second = self.config.second;
         let interval = policy::initial_interval(output.interval, self.config.min_interval, second);
-        let lifetime = policy::lifetime(output.expires_in, self.config.default_expires_in, second);
+        let lifetime_secs =
+            policy::lifetime_secs(output.expires_in, self.config.default_expires_in);
+        let lifetime = policy::protocol_seconds(lifetime_secs, second);
         let schedule = PollSchedule::new(now, interval, lifetime, second);
-        let real_lifetime = match output.expires_in {
-            Some(secs) if secs > 0 => secs,
-            _ => i64::from(self.config.default_expires_in),
-        };
+        // At most a day: it fits.
+        let real_lifetime = i64::try_from(lifetime_secs).unwrap_or(i64::MAX);
         let prompt = Prompt {
             user_code: output.user_code,
             verification_uri: output.verification_uri,
             verification_uri_complete: output.verification_uri_complete,
             expires_at: schedule.deadline(),
-            expires_at_wall: super::aws::stamp(wall, real_lifetime),
+            expires_at_wall: crate::cache::expiry_after(wall, real_lifetime),
         };
         if !schedule.before_deadline(now) {
             return self.finish(Err(DeviceFlowError::DeadlineReached));
@@ -311,7 +311,7 @@ impl<D: Dialect> DeviceFlow<D> {
             State::Poll(_) => self.schedule_poll(now, wait),
             state => {
                 if let Some(io) = state.io_mut() {
-                    *io = Io::Waiting(policy::saturating_add(now, wait));
+                    *io = Io::Waiting(crate::machine::wake_at(now, wait));
                 }
             }
         }

@@ -164,7 +164,7 @@ impl<T: Clone> Call<T> {
         );
         let retries = self.retry.attempt() - 1;
         self.state = match self.retry.after_failure(&error, retry_after, &mut self.rng) {
-            Decision::RetryAfter(wait) => State::Waiting(now.checked_add(wait).unwrap_or(now)),
+            Decision::RetryAfter(wait) => State::Waiting(super::wake_at(now, wait)),
             Decision::Stop(reason) => State::Done(Err(
                 error.after_retries(retries, reason == StopReason::MaxAttempts)
             )),
@@ -184,6 +184,7 @@ impl<T: Clone> Machine for Call<T> {
             State::Ready => {
                 if let Some(limiter) = self.retry.policy().limiter() {
                     if let Err(at) = limiter.acquire(self.clock) {
+                        let at = at.min(super::wake_at(self.clock, super::MAX_WAIT));
                         self.state = State::Waiting(at);
                         return Ok(Output::Timeout(at));
                     }

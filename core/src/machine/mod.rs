@@ -27,7 +27,7 @@
 mod call;
 
 use std::fmt;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
@@ -35,6 +35,21 @@ pub use call::{Call, Decode};
 
 use crate::transport::TransportError;
 use crate::wire::Auth;
+
+/// The longest wait any machine of this crate asks for: an [`Output::Timeout`] is never more
+/// than a year after the latest `now` the machine was given, whatever a server answered
+/// (`expires_in` / `interval` of `i64::MAX`) or a caller configured (a huge protocol second).
+/// So a driver never has to sleep until an instant near the end of [`Instant`]'s range, which
+/// some timers (tokio's) cannot represent.
+pub const MAX_WAIT: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
+/// When a wait of `wait` that starts at `now` ends: `now + wait`, with `wait` capped at
+/// [`MAX_WAIT`] (and saturating at the latest representable instant, which only a `now`
+/// already near the end of [`Instant`]'s range can reach). Every wait a machine asks for is
+/// computed here.
+pub fn wake_at(now: Instant, wait: Duration) -> Instant {
+    crate::device::policy::saturating_add(now, wait.min(MAX_WAIT))
+}
 
 /// A request a machine wants sent.
 pub struct Transmit {
@@ -97,7 +112,8 @@ pub enum Output<E, T> {
     /// Send this request, then report the answer with [`feed`] (or the machine's
     /// `handle_response` / `handle_transport_error`).
     Transmit(Transmit),
-    /// Nothing to do before this instant: sleep until then and call `handle_timeout`.
+    /// Nothing to do before this instant: sleep until then and call `handle_timeout`. Never
+    /// more than [`MAX_WAIT`] after the latest `now` the machine was given.
     Timeout(Instant),
     /// Something to act on; then poll again.
     Event(E),

@@ -2,8 +2,6 @@
 //! serializer and parser): the bodies of every standard request, the client credentials of
 //! `client_secret_basic`, and the token responses of providers that ignore `Accept`.
 
-use std::fmt::Write;
-
 /// Appends `value` form-encoded to `out`: ASCII letters, digits and `*-._` as they are, a space
 /// as `+`, every other byte of its UTF-8 as `%XX`.
 ///
@@ -13,24 +11,12 @@ use std::fmt::Write;
 /// assert_eq!(out, "+%25%26%2B%C2%A3%E2%82%AC"); // RFC 6749 Appendix B
 /// ```
 pub fn encode_into(out: &mut String, value: &str) {
-    for b in value.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
-                out.push(char::from(b));
-            }
-            b' ' => out.push('+'),
-            _ => {
-                let _ = write!(out, "%{b:02X}");
-            }
-        }
-    }
+    crate::percent::encode_into(out, value, crate::percent::Set::Form);
 }
 
 /// `value` form-encoded.
 pub fn encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 8);
-    encode_into(&mut out, value);
-    out
+    crate::percent::encode(value, crate::percent::Set::Form)
 }
 
 /// A form body under construction: `name=value` pairs joined by `&`, in the order added.
@@ -68,7 +54,7 @@ impl std::fmt::Debug for Form {
 }
 
 /// The `name=value` pairs of a form body, decoded (`+` is a space, `%XX` a byte; a `%` not
-/// followed by two hex digits is kept as it is; bytes that are not UTF-8 become U+FFFD). Empty
+/// followed by two ASCII hex digits is kept as it is, so `%+a` is no escape; bytes that are not UTF-8 become U+FFFD). Empty
 /// pieces (`a=1&&b=2`) are skipped; a piece without `=` has an empty value.
 ///
 /// ```
@@ -92,30 +78,9 @@ pub fn parse(body: &[u8]) -> Vec<(String, String)> {
         .collect()
 }
 
-/// One form-encoded name or value, decoded.
+/// One form-encoded name or value, decoded ([`crate::percent::decode_lossy`]).
 fn decode(encoded: &[u8]) -> String {
-    let mut bytes = Vec::with_capacity(encoded.len());
-    let mut i = 0;
-    while i < encoded.len() {
-        match encoded[i] {
-            b'+' => bytes.push(b' '),
-            b'%' => {
-                let hex = encoded
-                    .get(i + 1..i + 3)
-                    .and_then(|h| std::str::from_utf8(h).ok())
-                    .and_then(|h| u8::from_str_radix(h, 16).ok());
-                if let Some(byte) = hex {
-                    bytes.push(byte);
-                    i += 3;
-                    continue;
-                }
-                bytes.push(b'%');
-            }
-            b => bytes.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
+    crate::percent::decode_lossy(encoded, true)
 }
 
 #[cfg(test)]
@@ -161,6 +126,15 @@ mod tests {
         );
         assert_eq!(parse(b"x=%FF"), [("x".to_owned(), "\u{fffd}".to_owned())]);
         assert_eq!(parse(b"x=%c3%a9"), [("x".to_owned(), "é".to_owned())]);
+        assert_eq!(
+            parse(b"x=%+a&y=%-1&z=%G0"),
+            [
+                ("x".to_owned(), "% a".to_owned()),
+                ("y".to_owned(), "%-1".to_owned()),
+                ("z".to_owned(), "%G0".to_owned()),
+            ],
+            "a sign is no hex digit"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use super::rules;
-use crate::device::stamp;
+use crate::cache::expiry_after;
 use crate::Secret;
 
 /// A successful token response (RFC 6749 §5.1), as decoded.
@@ -54,7 +54,7 @@ impl Tokens {
         Tokens {
             expires_at: response
                 .expires_in
-                .map(|secs| whole_seconds(stamp(wall, secs))),
+                .map(|secs| whole_seconds(expiry_after(wall, secs))),
             access_token: response.access_token,
             token_type: response.token_type,
             refresh_token: response.refresh_token,
@@ -165,6 +165,14 @@ mod tests {
         let gone = datetime!(2026-01-04 20:00:00 UTC);
         assert_eq!(tokens.remaining(gone), Some(Duration::ZERO));
         assert!(!tokens.is_fresh_for(gone, Duration::ZERO));
+    }
+
+    #[test]
+    fn a_huge_lifetime_is_the_latest_time_not_already_expired() {
+        let tokens = Tokens::from_response(response(Some(i64::MAX)), WALL);
+        let at = tokens.expires_at.expect("a lifetime");
+        assert!(at > WALL + time::Duration::days(365 * 1000), "{at}");
+        assert!(tokens.is_fresh_for(WALL, Duration::from_secs(86_400)));
     }
 
     #[test]

@@ -77,9 +77,17 @@ pub fn redact_body(body: &[u8]) -> String {
     }
 }
 
-/// Whether `body` reads as `name=value&...`: printable ASCII without spaces, with an `=`.
+/// Whether `body` reads as `name=value&...`: printable ASCII without spaces, with an `=`, and
+/// every name made of what a form-encoded name can hold (`A–Z a–z 0–9 * - . _`, `%` escapes and
+/// `+`). So a JSON body that is cut off (a capped or interrupted answer) is never taken for a
+/// form: its first name holds `{` or `"`, and its secrets would show in the rendering.
 fn looks_like_a_form(body: &[u8]) -> bool {
-    body.contains(&b'=') && body.iter().all(u8::is_ascii_graphic)
+    let name_byte = |b: &u8| b.is_ascii_alphanumeric() || b"*-._%+".contains(b);
+    body.contains(&b'=')
+        && body.iter().all(u8::is_ascii_graphic)
+        && body
+            .split(|&b| b == b'&')
+            .all(|piece| piece.iter().take_while(|&&b| b != b'=').all(name_byte))
 }
 
 /// A form body with every sensitive value replaced, re-encoded (so nothing in it can act on a
@@ -206,14 +214,17 @@ impl SecretValues {
         self.values.is_empty()
     }
 
-    /// Remembers `value` (ignored when shorter than [`MIN_SECRET_LEN`]).
+    /// Remembers `value` (ignored when shorter than [`MIN_SECRET_LEN`]), in its raw, JSON-escaped,
+    /// form-encoded (`+` for a space) and percent-encoded (`%20`, as in a URL) spellings.
     pub fn insert(&mut self, value: &str) {
         if value.chars().count() < MIN_SECRET_LEN {
             return;
         }
         let json = Value::String(value.to_owned()).to_string();
         let json = &json[1..json.len() - 1];
-        for spelling in [value, json, &form_encoded(value)] {
+        let form = crate::percent::encode(value, crate::percent::Set::Form);
+        let url = crate::percent::encode(value, crate::percent::Set::Unreserved);
+        for spelling in [value, json, &form, &url] {
             if !self.values.iter().any(|v| v == spelling) {
                 if self.values.len() >= MAX_SECRET_VALUES {
                     self.values.pop_front();
@@ -223,14 +234,25 @@ impl SecretValues {
         }
     }
 
-    /// Remembers the value of every sensitive member ([`SENSITIVE_MEMBERS`]) of a JSON body, at
-    /// any depth. A body that is not JSON, or is nested too deep, adds nothing.
+    /// Remembers the value of every sensitive member ([`SENSITIVE_MEMBERS`]) of a body: a JSON
+    /// body's at any depth, a form-encoded body's (the standard OAuth 2.0 dialect's requests
+    /// and some providers' answers: `client_secret`, `device_code`, `refresh_token`,
+    /// `code_verifier`, ...) decoded — the same bodies [`redact_body`] redacts by name. Any
+    /// other body, or one nested too deep, adds nothing.
     pub fn insert_from_body(&mut self, body: &[u8]) {
         if body.is_empty() || json_depth_exceeds(body, MAX_JSON_DEPTH) {
             return;
         }
-        if let Ok(value) = serde_json::from_slice::<Value>(body) {
-            self.collect(&value);
+        match serde_json::from_slice::<Value>(body) {
+            Ok(value) => self.collect(&value),
+            Err(_) if looks_like_a_form(body) => {
+                for (name, value) in crate::oauth::form::parse(body) {
+                    if SENSITIVE_MEMBERS.contains(&name.as_str()) {
+                        self.insert(&value);
+                    }
+                }
+            }
+            Err(_) => {}
         }
     }
 
@@ -270,21 +292,6 @@ impl SecretValues {
         }
         Cow::Owned(out)
     }
-}
-
-/// `value` as `application/x-www-form-urlencoded` writes it.
-fn form_encoded(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
-                out.push(char::from(b))
-            }
-            b' ' => out.push('+'),
-            b => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -381,6 +388,40 @@ mod tests {
         assert!(shown.contains("id=public-id code=short"), "{shown}");
         assert!(format!("{held:?}").starts_with("SecretValues("));
         assert!(!format!("{held:?}").contains("rt-0123"));
+    }
+
+    #[test]
+    fn an_escaped_quote_does_not_end_the_redaction() {
+        let secret = r#"aoaAAAA\"AAA=the-rest-of-the-secret"#;
+        let whole = format!(r#"{{"accessToken":"{secret}","tokenType":"Bearer"}}"#);
+        // Whole, and cut off anywhere (a capped or interrupted body is not JSON).
+        for end in (1..=whole.len()).rev() {
+            let shown = redact_body(&whole.as_bytes()[..end]);
+            for leak in ["the-rest", "rest-of", "AAA%3D", "aoaAAAA"] {
+                assert!(!shown.contains(leak), "{end}: {shown}");
+            }
+        }
+        assert_eq!(
+            redact_body(whole.as_bytes()),
+            r#"{"accessToken":"<redacted>","tokenType":"Bearer"}"#
+        );
+    }
+
+    #[test]
+    fn form_secrets_are_remembered_by_value() {
+        let mut held = SecretValues::new();
+        held.insert_from_body(
+            b"grant_type=refresh_token&client_id=public-client&client_secret=cs%2Fform+secret%7E&refresh_token=rt-form-0123456789&code_verifier=cv-form-0123456789&device_code=dc-form-0123456789",
+        );
+        let line = "echo cs/form secret~ cs%2Fform+secret%7E cs%2Fform%20secret~ rt-form-0123456789 cv-form-0123456789 dc-form-0123456789 public-client";
+        assert_eq!(
+            held.redact(line),
+            "echo <redacted> <redacted> <redacted> <redacted> <redacted> <redacted> public-client"
+        );
+        // A form token answer too.
+        let mut held = SecretValues::new();
+        held.insert_from_body(b"access_token=at-form-answer-01&token_type=bearer");
+        assert_eq!(held.redact("at-form-answer-01"), "<redacted>");
     }
 
     #[test]
