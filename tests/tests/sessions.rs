@@ -746,7 +746,8 @@ mod oauth_store {
     pub const DUE: Duration = Duration::from_secs(600);
 
     pub struct Store {
-        pub dir: TempDir,
+        /// Holds the temporary directory for as long as the store lives.
+        _dir: TempDir,
         pub sessions: OAuthSessions,
         pub login: OAuthLogin,
     }
@@ -768,7 +769,7 @@ mod oauth_store {
             let mut sessions = OAuthSessions::in_dir(&cache, config);
             sessions.refresh_lock_wait = Duration::from_millis(50);
             let store = Store {
-                dir,
+                _dir: dir,
                 sessions,
                 login,
             };
