@@ -14,7 +14,7 @@ use crate::operations::{
     StartDeviceAuthorizationOutput,
 };
 use crate::wire::{Operation, RequestError};
-use crate::Secret;
+use crate::{Secret, Timestamp};
 
 /// The AWS SSO OIDC dialect: registers a public client (unless a cached registration is still
 /// good), starts the authorization for an access portal, polls `CreateToken`.
@@ -170,9 +170,10 @@ fn authorization(output: StartDeviceAuthorizationOutput) -> Authorization {
 
 /// `wall + secs` real seconds in UTC, or `wall` (in UTC when possible) if that is not
 /// representable. A negative `secs` counts as 0.
-pub(crate) fn stamp(wall: OffsetDateTime, secs: i64) -> OffsetDateTime {
+pub(crate) fn stamp(wall: OffsetDateTime, secs: i64) -> Timestamp {
     wall.checked_add(time::Duration::seconds(secs.max(0)))
         .and_then(|t| t.checked_to_offset(UtcOffset::UTC))
         .or_else(|| wall.checked_to_offset(UtcOffset::UTC))
         .unwrap_or(wall)
+        .into()
 }

@@ -85,7 +85,8 @@ impl Sessions {
         let endpoint = self.http.resolve_endpoint_for_region(&session.region)?;
         let last_attempt = lock
             .last_attempt()
-            .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok());
+            .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
+            .map(Into::into);
         let input = session
             .refresh_input(cached, endpoint.clone())
             .last_attempt(last_attempt)
