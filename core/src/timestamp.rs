@@ -104,7 +104,7 @@ impl fmt::Display for Timestamp {
         let mut fraction = t.nanosecond();
         if fraction != 0 {
             let mut digits = 9;
-            while fraction % 10 == 0 {
+            while fraction.is_multiple_of(10) {
                 fraction /= 10;
                 digits -= 1;
             }
@@ -277,13 +277,18 @@ mod tests {
         let odt = datetime!(2026-01-15 18:30:00 UTC);
         let t = Timestamp::from(odt);
         let later = datetime!(2026-01-15 18:30:01 UTC);
-        assert!(t == odt && odt == t);
+        assert!(t == odt);
+        assert!(odt == t);
         assert!(
             t == datetime!(2026-01-15 19:30:00 +01:00),
             "the same instant"
         );
-        assert!(t < later && later > t);
-        assert!(t <= odt && odt >= t);
+        assert!(t < later);
+        assert!(later > t);
+        assert!(t <= odt);
+        assert!(odt >= t);
+        assert!(t != later);
+        assert!(later != t);
         assert!(Timestamp::from(later) > t);
         assert_eq!(t.cmp(&Timestamp::from(later)), Ordering::Less);
         let set: HashSet<Timestamp> =
