@@ -11,6 +11,7 @@
 //!   the rules of the AWS restJson1 protocol with an OAuth fallback, and classified for retries.
 //! - [`endpoint`]: region to URL for every partition, FIPS, dual-stack and overrides.
 //! - [`Secret`]: the wrapper every sensitive member uses; `Debug` and `Display` are redacted.
+//! - [`Timestamp`]: every timestamp the API gives back (expiry times...), shown as RFC 3339.
 //! - [`device`]: the device-authorization grant as a machine, over either wire dialect; [`oauth`]:
 //!   the standard OAuth 2.0 dialect for any provider (discovery, the refresh grant, the
 //!   providers' deviations as named rules).
@@ -66,6 +67,7 @@ pub mod sessions;
 pub mod settings;
 pub mod sigv4;
 pub mod text;
+mod timestamp;
 pub mod transport;
 pub mod wire;
 
@@ -74,6 +76,7 @@ pub use cancel::CancelToken;
 pub use config::ConfigError;
 pub use error::{ErrorCode, RetryKind, ServiceError};
 pub use secret::Secret;
+pub use timestamp::Timestamp;
 pub use transport::{TransportError, TransportErrorKind};
 pub use wire::{Operation, ResponseError, MAX_RESPONSE_BODY_BYTES};
 

@@ -40,6 +40,7 @@ use crate::machine::{Call, Machine, MisuseError, Output};
 use crate::operations::{CreateToken, CreateTokenOutput};
 use crate::retry::RetryPolicy;
 use crate::transport::TransportError;
+use crate::Timestamp;
 
 /// The refresh timing policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,9 +77,10 @@ pub enum Urgency {
 }
 
 impl RefreshPolicy {
-    /// The urgency of refreshing a token that expires at `expires_at`, at `now`.
-    pub fn urgency(&self, expires_at: OffsetDateTime, now: OffsetDateTime) -> Urgency {
-        let left = expires_at - now;
+    /// The urgency of refreshing a token that expires at `expires_at` (a [`Timestamp`] or an
+    /// [`OffsetDateTime`]), at wall-clock `now`.
+    pub fn urgency(&self, expires_at: impl Into<Timestamp>, now: OffsetDateTime) -> Urgency {
+        let left = expires_at.into() - now;
         if left <= Duration::ZERO {
             Urgency::Expired
         } else if left < self.mandatory_window {
@@ -99,12 +101,12 @@ impl RefreshPolicy {
     /// use time::{Duration, OffsetDateTime};
     /// let policy = RefreshPolicy::default();
     /// let now = OffsetDateTime::UNIX_EPOCH + Duration::days(20_000);
-    /// assert!(policy.throttled(Some(now - Duration::seconds(59)), now));
-    /// assert!(!policy.throttled(Some(now - Duration::seconds(60)), now));
-    /// assert!(!policy.throttled(Some(now + Duration::seconds(5)), now));
+    /// assert!(policy.throttled(Some((now - Duration::seconds(59)).into()), now));
+    /// assert!(!policy.throttled(Some((now - Duration::seconds(60)).into()), now));
+    /// assert!(!policy.throttled(Some((now + Duration::seconds(5)).into()), now));
     /// assert!(!policy.throttled(None, now));
     /// ```
-    pub fn throttled(&self, last_attempt: Option<OffsetDateTime>, now: OffsetDateTime) -> bool {
+    pub fn throttled(&self, last_attempt: Option<Timestamp>, now: OffsetDateTime) -> bool {
         last_attempt.is_some_and(|last| {
             let since = now - last;
             since >= Duration::ZERO && since < self.min_attempt_interval
@@ -205,7 +207,7 @@ pub struct RefreshInput {
     /// When a refresh of this token was last attempted (by this process or another; the
     /// caller keeps the record). One in the future (a clock that went backwards) does not
     /// block.
-    pub last_attempt: Option<OffsetDateTime>,
+    pub last_attempt: Option<Timestamp>,
     /// The timing windows.
     pub policy: RefreshPolicy,
     /// Retries of the refresh call.
@@ -245,7 +247,7 @@ impl RefreshInput {
     }
 
     /// Sets when a refresh was last attempted.
-    pub fn last_attempt(mut self, at: Option<OffsetDateTime>) -> Self {
+    pub fn last_attempt(mut self, at: Option<Timestamp>) -> Self {
         self.last_attempt = at;
         self
     }
@@ -354,7 +356,7 @@ impl Refresher {
             Output::Timeout(at) => Ok(Output::Timeout(at)),
             Output::Event(never) => match never {},
             Output::Done(result) => {
-                let wall = call.last_wall().unwrap_or(self.created);
+                let wall = call.last_wall().map_or(self.created, Into::into);
                 let outcome = self.finish(wall, result, mandatory);
                 self.state = State::Done(outcome.clone());
                 Ok(Output::Done(outcome))
@@ -381,7 +383,10 @@ impl Refresher {
         // Whole seconds: what the file can hold, so the token returned is the one a later
         // read of the file gives.
         let expires_at = crate::cache::expiry_after(wall, i64::from(seconds));
-        fresh.expires_at = expires_at.replace_nanosecond(0).unwrap_or(expires_at);
+        fresh.expires_at = expires_at
+            .replace_nanosecond(0)
+            .unwrap_or(expires_at)
+            .into();
         if let Some(rt) = out.refresh_token {
             fresh.refresh_token = Some(rt);
         }

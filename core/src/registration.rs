@@ -6,7 +6,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 
 use crate::operations::{grant_type, RegisterClientOutput};
-use crate::Secret;
+use crate::{Secret, Timestamp};
 
 /// A registration is reused only with at least this much life left (the AWS CLI's
 /// `_EXPIRY_WINDOW`, spec 6.4). Wall-clock time: 15 real minutes.
@@ -26,7 +26,7 @@ pub struct Registration {
     /// `clientSecret` (redacted in `Debug`).
     pub client_secret: Secret,
     /// When the registration stops working: `clientSecretExpiresAt` (epoch seconds) in UTC.
-    pub expires_at: OffsetDateTime,
+    pub expires_at: Timestamp,
     /// The scopes it was registered with, if any were configured.
     pub scopes: Option<Vec<String>>,
     /// `grantTypes`: absent for device-flow registrations; `["authorization_code",
@@ -41,12 +41,12 @@ impl Registration {
     pub fn new(
         client_id: impl Into<String>,
         client_secret: impl Into<Secret>,
-        expires_at: OffsetDateTime,
+        expires_at: impl Into<Timestamp>,
     ) -> Self {
         Registration {
             client_id: client_id.into(),
             client_secret: client_secret.into(),
-            expires_at,
+            expires_at: expires_at.into(),
             scopes: None,
             grant_types: None,
             extra: serde_json::Map::new(),
@@ -106,7 +106,7 @@ impl Registration {
         let expires_at = output
             .client_secret_expires_at
             .and_then(crate::cache::from_epoch_seconds)
-            .unwrap_or(wall_now);
+            .unwrap_or(wall_now.into());
         Registration {
             client_id: output.client_id,
             client_secret: output.client_secret,

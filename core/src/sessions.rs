@@ -240,7 +240,7 @@ impl Session {
             expires_at: token
                 .expires_at
                 .replace_nanosecond(0)
-                .unwrap_or(token.expires_at),
+                .map_or(token.expires_at, Into::into),
             client_id: Some(token.registration.client_id.clone()),
             client_secret: Some(token.registration.client_secret.clone()),
             registration_expires_at: Some(token.registration.expires_at),

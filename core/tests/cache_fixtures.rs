@@ -26,7 +26,7 @@ fn every_timestamp_format_reads_as_the_same_instant() {
         );
         assert_eq!(
             token.registration_expires_at,
-            Some(datetime!(2021-12-07 01:19:12 UTC)),
+            Some(datetime!(2021-12-07 01:19:12 UTC).into()),
             "{name}"
         );
         assert_eq!(token.access_token.expose(), format!("aoaAAAAA-{name}"));

@@ -58,11 +58,11 @@ fn offsets_that_leave_the_rfc3339_years_are_errors_not_panics() {
     }
     assert_eq!(
         parse_timestamp("9999-12-31T22:59:59-01:00"),
-        Ok(datetime!(9999-12-31 23:59:59 UTC))
+        Ok(datetime!(9999-12-31 23:59:59 UTC).into())
     );
     assert_eq!(
         parse_timestamp("0000-01-01T01:00:00+01:00"),
-        Ok(datetime!(0000-01-01 00:00:00 UTC))
+        Ok(datetime!(0000-01-01 00:00:00 UTC).into())
     );
 }
 
@@ -93,10 +93,10 @@ fn format_timestamp_always_writes_a_readable_time() {
         start_url: None,
         region: None,
         access_token: Secret::new("a"),
-        expires_at: datetime!(9999-12-31 23:00:00 -02:00),
+        expires_at: datetime!(9999-12-31 23:00:00 -02:00).into(),
         client_id: None,
         client_secret: None,
-        registration_expires_at: Some(datetime!(-0005-06-01 00:00:00 UTC)),
+        registration_expires_at: Some(datetime!(-0005-06-01 00:00:00 UTC).into()),
         refresh_token: None,
         extra: serde_json::Map::new(),
     };
@@ -104,7 +104,7 @@ fn format_timestamp_always_writes_a_readable_time() {
     assert_eq!(back.expires_at, datetime!(9999-12-31 23:59:59 UTC));
     assert_eq!(
         back.registration_expires_at,
-        Some(datetime!(0000-01-01 00:00:00 UTC))
+        Some(datetime!(0000-01-01 00:00:00 UTC).into())
     );
 }
 

@@ -130,7 +130,7 @@ fn a_refresh_without_a_new_refresh_token_keeps_the_old_one() {
     assert_eq!(tokens.scope.as_deref(), Some("openid offline_access"));
     assert_eq!(
         tokens.expires_at,
-        Some(LATER + time::Duration::hours(1)),
+        Some((LATER + time::Duration::hours(1)).into()),
         "stamped at the answer"
     );
 }

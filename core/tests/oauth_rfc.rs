@@ -516,7 +516,10 @@ fn rfc_8628_the_whole_exchange_through_the_machine() {
         .unwrap();
     let tokens = done(&mut flow).expect("tokens");
     assert_eq!(tokens.access_token.expose(), "2YotnFZFEjr1zCsicMWpAA");
-    assert_eq!(tokens.expires_at, Some(WALL + time::Duration::hours(1)));
+    assert_eq!(
+        tokens.expires_at,
+        Some((WALL + time::Duration::hours(1)).into())
+    );
 }
 
 #[test]

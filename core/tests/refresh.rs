@@ -31,7 +31,7 @@ fn endpoint() -> Endpoint {
 fn input(t: CachedToken, last_attempt: Option<OffsetDateTime>) -> RefreshInput {
     RefreshInput::new(t, endpoint())
         .session("https://configured", "us-east-1")
-        .last_attempt(last_attempt)
+        .last_attempt(last_attempt.map(Into::into))
         .policy(RefreshPolicy::default())
         .retry(RetryPolicy::none(), 0)
 }
@@ -170,7 +170,7 @@ fn missing_preconditions_skip_the_refresh() {
         }
     }
     let mut t = token(Duration::minutes(5));
-    t.registration_expires_at = Some(NOW - Duration::seconds(1));
+    t.registration_expires_at = Some((NOW - Duration::seconds(1)).into());
     assert!(matches!(
         done(&mut machine(t, None)).unwrap(),
         RefreshOutcome::Cached {

@@ -7,10 +7,10 @@
 use libfuzzer_sys::fuzz_target;
 use ssooidc_core::cache::{CachedToken, OAuthCacheEntry};
 use ssooidc_core::registration::Registration;
-use time::OffsetDateTime;
+use ssooidc_core::Timestamp;
 
-fn whole(t: OffsetDateTime) -> OffsetDateTime {
-    t.replace_nanosecond(0).unwrap()
+fn whole(t: Timestamp) -> Timestamp {
+    t.replace_nanosecond(0).unwrap().into()
 }
 
 fuzz_target!(|data: &[u8]| {

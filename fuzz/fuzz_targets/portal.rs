@@ -19,7 +19,7 @@ fn rewritten(entry: &CachedRoleCredentials) {
     let back = CachedRoleCredentials::from_json(written.as_bytes())
         .unwrap_or_else(|e| panic!("{written:?} does not re-read: {e}"));
     let mut want = entry.clone();
-    want.expiration = want.expiration.replace_nanosecond(0).unwrap();
+    want.expiration = want.expiration.replace_nanosecond(0).unwrap().into();
     assert_eq!(back, want, "changed through a rewrite: {written}");
     assert_eq!(back.to_json(), written, "the writer is not a fixed point");
 }

@@ -96,10 +96,10 @@ fn run(input: Input) {
         start_url: Some("https://d-1234567890.awsapps.com/start".to_owned()),
         region: Some("us-east-1".to_owned()),
         access_token: Secret::new("old-access-token"),
-        expires_at: at(now, input.expires_in),
+        expires_at: at(now, input.expires_in).into(),
         client_id: input.client_id.clone(),
         client_secret: input.client_secret.clone().map(Secret::new),
-        registration_expires_at: input.registration_expires_in.map(|s| at(now, s)),
+        registration_expires_at: input.registration_expires_in.map(|s| at(now, s).into()),
         refresh_token: input.refresh_token.clone().map(Secret::new),
         extra: serde_json::Map::new(),
     };
@@ -114,7 +114,7 @@ fn run(input: Input) {
     let endpoint = resolve(&EndpointParams::region("us-east-1")).unwrap();
     let start_now = now;
     let mut refresh = RefreshInput::new(token.clone(), endpoint)
-        .last_attempt(input.last_attempt.map(|s| at(now, s)))
+        .last_attempt(input.last_attempt.map(|s| at(now, s).into()))
         .policy(policy)
         .retry(RetryPolicy::none(), 0);
     refresh.start_url.clone_from(&input.start_url);

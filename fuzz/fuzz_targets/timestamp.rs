@@ -1,11 +1,12 @@
 //! `cache::parse_timestamp` on arbitrary text, and `format_timestamp` / `from_epoch_seconds`:
-//! whatever parses is UTC and survives a write and a re-read (to the whole second).
+//! whatever parses is UTC and survives a write and a re-read (to the whole second), and a
+//! `Timestamp` of whole seconds displays as the cache writes it.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use ssooidc_core::cache::{format_timestamp, from_epoch_seconds, parse_timestamp};
 
-fn round_trips(t: time::OffsetDateTime) {
+fn round_trips(t: ssooidc_core::Timestamp) {
     let written = format_timestamp(t);
     let back = parse_timestamp(&written)
         .unwrap_or_else(|e| panic!("{t} was written as {written:?}, which does not parse: {e}"));
@@ -15,6 +16,8 @@ fn round_trips(t: time::OffsetDateTime) {
         .unwrap();
     assert_eq!(back, whole, "{written:?}");
     assert_eq!(format_timestamp(back), written);
+    assert_eq!(back.to_string(), written, "Display of a whole second");
+    let _ = format!("{t} {t:?}");
 }
 
 fuzz_target!(|data: &[u8]| {

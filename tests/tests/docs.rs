@@ -126,7 +126,10 @@ fn every_public_error_type_is_in_the_error_table() {
             }
         }
     }
-    assert!(public.len() > 20, "the scan found too few error types: {public:?}");
+    assert!(
+        public.len() > 20,
+        "the scan found too few error types: {public:?}"
+    );
     let missing: Vec<String> = public
         .iter()
         .filter(|(name, _)| !documented.contains(name))
@@ -147,20 +150,19 @@ fn every_public_error_type_is_in_the_error_table() {
 #[test]
 fn every_test_the_hostile_input_page_cites_exists() {
     let page = fs::read_to_string(root().join("docs/hostile-input.md")).expect("hostile-input.md");
-    let files = sources(&[
-        "core",
-        "adapters",
-        "emulator",
-        "tests",
-        "fuzz/fuzz_targets",
-    ]);
+    let files = sources(&["core", "adapters", "emulator", "tests", "fuzz/fuzz_targets"]);
     let mut cited = 0;
     let mut missing = Vec::new();
     for line in page.lines() {
         if !line.starts_with('|') || line.starts_with("|---") || line.starts_with("| Guarantee") {
             continue;
         }
-        let held_by = line.trim().trim_end_matches('|').rsplit('|').next().unwrap_or("");
+        let held_by = line
+            .trim()
+            .trim_end_matches('|')
+            .rsplit('|')
+            .next()
+            .unwrap_or("");
         for (i, token) in held_by.split('`').enumerate() {
             if i % 2 == 0 {
                 continue;
@@ -191,7 +193,10 @@ fn every_test_the_hostile_input_page_cites_exists() {
             }
         }
     }
-    assert!(cited > 30, "the page's tables were not read: {cited} citations");
+    assert!(
+        cited > 30,
+        "the page's tables were not read: {cited} citations"
+    );
     assert!(
         missing.is_empty(),
         "docs/hostile-input.md cites tests that do not exist: {missing:?}"
@@ -200,10 +205,16 @@ fn every_test_the_hostile_input_page_cites_exists() {
 
 #[test]
 fn globs_match_as_documented() {
-    assert!(glob_match("*registration*", "a_rejected_registration_is_replaced"));
+    assert!(glob_match(
+        "*registration*",
+        "a_rejected_registration_is_replaced"
+    ));
     assert!(glob_match("*", "anything"));
     assert!(glob_match("a*c", "abc"));
     assert!(!glob_match("a*c", "abd"));
     assert!(!glob_match("exact", "exactly"));
-    assert_eq!(names_after("pub fn one() {} fn two_2(", "fn "), ["one", "two_2"]);
+    assert_eq!(
+        names_after("pub fn one() {} fn two_2(", "fn "),
+        ["one", "two_2"]
+    );
 }

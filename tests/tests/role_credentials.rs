@@ -201,7 +201,7 @@ fn the_token_is_refreshed_when_due_before_fetching() {
     let home = logged_in("creds-refresh", &emu);
     let path = home.cache_file(MY_SSO_TOKEN_KEY);
     let mut token = CachedToken::from_json(&std::fs::read(&path).unwrap()).unwrap();
-    token.expires_at = OffsetDateTime::now_utc() + time::Duration::minutes(5);
+    token.expires_at = (OffsetDateTime::now_utc() + time::Duration::minutes(5)).into();
     home.write_cache_file(&path, token.to_json());
     emu.clear_requests();
 

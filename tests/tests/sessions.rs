@@ -8,6 +8,7 @@ use std::time::Duration;
 use ssooidc_core::cache::{format_timestamp, parse_timestamp, CachedToken};
 use ssooidc_core::operations::CreateToken;
 use ssooidc_core::refresh::RefreshError;
+use ssooidc_core::Timestamp;
 use ssooidc_emulator::{Approval, RunningEmulator, Target};
 use ssooidc_tests::*;
 use ssooidc_ureq::session::{LoginResult, SessionError, SessionSelector, TokenSource};
@@ -77,7 +78,7 @@ fn whole_seconds(t: OffsetDateTime) -> OffsetDateTime {
 /// what stamped it, so that a loaded machine cannot move it out: no window). The earliest is
 /// taken in whole seconds, since a stamp may be truncated to them.
 fn assert_stamped_between(
-    t: OffsetDateTime,
+    t: Timestamp,
     after: time::Duration,
     earliest: OffsetDateTime,
     latest: OffsetDateTime,
@@ -117,7 +118,7 @@ fn mode(path: &std::path::Path) -> u32 {
 fn set_expiry(home: &Home, key: &str, from_now: time::Duration) -> CachedToken {
     let path = home.cache_file(key);
     let mut token = CachedToken::from_json(read(&path).as_bytes()).unwrap();
-    token.expires_at = OffsetDateTime::now_utc() + from_now;
+    token.expires_at = (OffsetDateTime::now_utc() + from_now).into();
     std::fs::write(&path, token.to_json()).unwrap();
     // What the file now holds (whole seconds).
     CachedToken::from_json(read(&path).as_bytes()).unwrap()

@@ -29,7 +29,7 @@ fn home_needing_a_refresh(emu: &RunningEmulator, label: &str) -> (Home, CachedTo
         .expect("login");
     let path = home.cache_file(MY_SSO_TOKEN_KEY);
     let mut token = CachedToken::from_json(&std::fs::read(&path).unwrap()).unwrap();
-    token.expires_at = OffsetDateTime::now_utc() + time::Duration::minutes(5);
+    token.expires_at = (OffsetDateTime::now_utc() + time::Duration::minutes(5)).into();
     std::fs::write(&path, token.to_json()).unwrap();
     emu.clear_requests();
     (home, token)

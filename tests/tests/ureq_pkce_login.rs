@@ -175,7 +175,7 @@ fn the_token_of_a_browser_login_is_refreshed_like_any_other() {
     login_with(&home, browser_login_options(), &mut Browser::following()).expect("login");
     let path = home.cache_file(MY_SSO_TOKEN_KEY);
     let mut token = CachedToken::from_json(&read(&path)).unwrap();
-    token.expires_at = OffsetDateTime::now_utc() + time::Duration::minutes(5);
+    token.expires_at = (OffsetDateTime::now_utc() + time::Duration::minutes(5)).into();
     std::fs::write(&path, token.to_json()).unwrap();
     let refreshed = home.sessions().token(dev()).expect("a token");
     assert_eq!(refreshed.source, TokenSource::Refreshed);
@@ -341,7 +341,7 @@ fn a_cancel_ends_the_wait_at_once_and_writes_nothing() {
     // registration must not be written either.
     let path = home.cache_file(MY_SSO_SCOPED_REGISTRATION_KEY);
     let mut stale = registration(&home);
-    stale.expires_at = OffsetDateTime::now_utc();
+    stale.expires_at = OffsetDateTime::now_utc().into();
     std::fs::write(&path, stale.to_json()).unwrap();
     let before = snapshot(&home);
 

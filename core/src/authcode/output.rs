@@ -4,11 +4,9 @@
 use std::fmt;
 use std::time::Instant;
 
-use time::OffsetDateTime;
-
 use crate::browser::{BrowserUrl, BrowserUrlError};
 use crate::call::CallError;
-use crate::ServiceError;
+use crate::{ServiceError, Timestamp};
 
 /// The shared [`machine::Output`](crate::machine::Output) of the flow: its events are the
 /// logins' [`Event`](crate::device::Event) ([`Event::Registered`](crate::device::Event::Registered)
@@ -29,7 +27,7 @@ pub struct AuthorizeRequest {
     /// When the flow stops waiting for the browser, on the caller's clock.
     pub expires_at: Instant,
     /// The same moment on the wall clock (real seconds), in UTC.
-    pub expires_at_wall: OffsetDateTime,
+    pub expires_at_wall: Timestamp,
 }
 
 /// The error the authorization server sent the browser back with (RFC 6749 §4.1.2.1):

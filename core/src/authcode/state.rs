@@ -110,7 +110,7 @@ impl AuthCodeFlow {
             url,
             redirect_uri: self.redirect_uri.clone(),
             expires_at: deadline,
-            expires_at_wall: expiry_after(wall, i64::from(timeout)),
+            expires_at_wall: expiry_after(wall, i64::from(timeout)).into(),
         }));
         self.state = State::Authorize(Box::new(Authorizing {
             registration,

@@ -12,6 +12,7 @@ mod role_credentials;
 mod timestamp;
 mod token;
 
+use crate::Timestamp;
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
@@ -159,7 +160,7 @@ fn take_str(
 fn take_time(
     map: &mut Map<String, Value>,
     member: &'static str,
-) -> Result<Option<OffsetDateTime>, CacheError> {
+) -> Result<Option<Timestamp>, CacheError> {
     take_str(map, member)?
         .map(|s| parse_timestamp(&s).map_err(|source| CacheError::BadTimestamp { member, source }))
         .transpose()

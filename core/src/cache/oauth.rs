@@ -162,7 +162,7 @@ mod tests {
         let entry = OAuthCacheEntry::from_json(text).unwrap();
         assert_eq!(
             entry.tokens.expires_at,
-            Some(datetime!(2026-01-04 19:51:47 UTC))
+            Some(datetime!(2026-01-04 19:51:47 UTC).into())
         );
         assert_eq!(entry.tokens.refresh_token.as_ref().unwrap().expose(), "rt");
         assert_eq!(entry.tokens.id_token, None);

@@ -9,7 +9,7 @@ use super::timestamp::format_timestamp;
 use super::{pyjson, CacheError};
 use crate::portal::RoleCredentials;
 use crate::settings::{ProcessCredentials, StaticKeys};
-use crate::Secret;
+use crate::{Secret, Timestamp};
 
 /// How long before its expiry a cached entry stops being used: 15 minutes, botocore's
 /// `CachedCredentialFetcher.DEFAULT_EXPIRY_WINDOW_SECONDS`.
@@ -27,7 +27,7 @@ pub struct CachedRoleCredentials {
     /// The keys; the session token is always there.
     pub keys: StaticKeys,
     /// When they expire (whole seconds: the file holds no fraction).
-    pub expiration: OffsetDateTime,
+    pub expiration: Timestamp,
     /// The account they are for.
     pub account_id: Option<String>,
     /// `ProviderType` (`sso` for every entry this crate writes; other tools' entries in the same

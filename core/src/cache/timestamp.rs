@@ -1,8 +1,13 @@
 //! Cache timestamps (spec 6.3): written as `YYYY-MM-DDTHH:MM:SSZ`, read leniently.
+//!
+//! This is the cache files' form only; how a [`Timestamp`] of the API displays (RFC 3339, with
+//! a fraction when it has one) is [`Timestamp`]'s own.
 
 use time::format_description::well_known::Rfc3339;
 use time::macros::format_description;
 use time::{OffsetDateTime, UtcOffset};
+
+use crate::Timestamp;
 
 /// A timestamp that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -11,14 +16,14 @@ pub struct TimestampError(pub String);
 
 /// Reads a cache timestamp: RFC 3339 with an optional fraction and `Z` or an offset, a
 /// trailing `UTC` (old CLI builds) meaning `Z`, and a lower-case `t`/`z` or a space between
-/// date and time. The result is in UTC.
+/// date and time. The result is a [`Timestamp`] (UTC).
 ///
 /// ```
 /// use ssooidc_core::cache::parse_timestamp;
 /// let a = parse_timestamp("2021-12-07T01:19:12UTC").unwrap();
 /// assert_eq!(a, parse_timestamp("2021-12-07T01:19:12.000Z").unwrap());
 /// ```
-pub fn parse_timestamp(text: &str) -> Result<OffsetDateTime, TimestampError> {
+pub fn parse_timestamp(text: &str) -> Result<Timestamp, TimestampError> {
     let err = || TimestampError(text.chars().take(64).collect());
     let trimmed = text.trim();
     if trimmed.len() > 64 || !trimmed.is_ascii() {
@@ -42,6 +47,7 @@ pub fn parse_timestamp(text: &str) -> Result<OffsetDateTime, TimestampError> {
         // it must not panic, and a time that cannot be written back is not accepted.
         .and_then(|t| t.checked_to_offset(UtcOffset::UTC))
         .filter(in_range)
+        .map(Timestamp::from)
         .ok_or_else(err)
 }
 
@@ -55,7 +61,8 @@ fn in_range(t: &OffsetDateTime) -> bool {
     (EARLIEST..=LATEST).contains(t)
 }
 
-/// Writes a cache timestamp as the AWS CLI does: UTC, whole seconds, literal `Z`.
+/// Writes a cache timestamp as the AWS CLI does: UTC, whole seconds (any fraction dropped),
+/// literal `Z`. Takes a [`Timestamp`] or an [`OffsetDateTime`] in any offset.
 ///
 /// A time outside the years 0000 to 9999 (in UTC), which RFC 3339 cannot express, is written as
 /// the nearest of `0000-01-01T00:00:00Z` and `9999-12-31T23:59:59Z`, so that whatever is written
@@ -66,7 +73,8 @@ fn in_range(t: &OffsetDateTime) -> bool {
 /// let t = time::macros::datetime!(2026-01-15 18:30:00.75 +02:00);
 /// assert_eq!(format_timestamp(t), "2026-01-15T16:30:00Z");
 /// ```
-pub fn format_timestamp(t: OffsetDateTime) -> String {
+pub fn format_timestamp(t: impl Into<OffsetDateTime>) -> String {
+    let t: OffsetDateTime = t.into();
     let utc = match t.checked_to_offset(UtcOffset::UTC) {
         Some(utc) => utc.clamp(EARLIEST, LATEST),
         // Not representable in UTC: beyond one end of the supported range.
@@ -82,20 +90,21 @@ pub fn format_timestamp(t: OffsetDateTime) -> String {
 
 /// Converts epoch seconds (`clientSecretExpiresAt`) to a UTC time, `None` outside the years
 /// 0000 to 9999 (which a cache file cannot hold).
-pub fn from_epoch_seconds(seconds: i64) -> Option<OffsetDateTime> {
+pub fn from_epoch_seconds(seconds: i64) -> Option<Timestamp> {
     OffsetDateTime::from_unix_timestamp(seconds)
         .ok()
         .filter(in_range)
+        .map(Timestamp::from)
 }
 
 /// Converts epoch seconds to a UTC time, clamped to the years 0000 to 9999 (the nearest whole
 /// second at either end), so that any value can be cached and read back.
-pub(crate) fn from_epoch_seconds_clamped(seconds: i64) -> OffsetDateTime {
-    from_epoch_seconds(seconds).unwrap_or(if seconds > 0 {
+pub(crate) fn from_epoch_seconds_clamped(seconds: i64) -> Timestamp {
+    from_epoch_seconds(seconds).unwrap_or(Timestamp::from(if seconds > 0 {
         time::macros::datetime!(9999-12-31 23:59:59 UTC)
     } else {
         EARLIEST
-    })
+    }))
 }
 
 #[cfg(test)]
@@ -117,7 +126,7 @@ mod tests {
             "2021-12-07T03:19:12+02:00",
             " 2021-12-07T01:19:12Z\n",
         ] {
-            assert_eq!(parse_timestamp(text), Ok(want), "{text}");
+            assert_eq!(parse_timestamp(text), Ok(want.into()), "{text}");
         }
     }
 

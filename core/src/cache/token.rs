@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 
 use super::timestamp::format_timestamp;
 use super::{pyjson, CacheError};
-use crate::Secret;
+use crate::{Secret, Timestamp};
 
 /// A token cache entry, as the AWS CLI and SDKs read and write it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,13 +17,13 @@ pub struct CachedToken {
     /// The access token.
     pub access_token: Secret,
     /// When the access token expires.
-    pub expires_at: OffsetDateTime,
+    pub expires_at: Timestamp,
     /// The registration's client id (needed to refresh).
     pub client_id: Option<String>,
     /// The registration's client secret.
     pub client_secret: Option<Secret>,
     /// When the registration expires.
-    pub registration_expires_at: Option<OffsetDateTime>,
+    pub registration_expires_at: Option<Timestamp>,
     /// The refresh token, when the service sent one.
     pub refresh_token: Option<Secret>,
     /// Members this version does not know, kept so a rewrite loses nothing.
@@ -117,6 +117,21 @@ mod tests {
             time::macros::datetime!(2026-01-15 18:30:00 UTC)
         );
         assert_eq!(t.to_json(), CLI_FILE);
+    }
+
+    #[test]
+    fn debug_shows_rfc_3339_timestamps() {
+        let t = CachedToken::from_json(CLI_FILE.as_bytes()).unwrap();
+        let shown = format!("{t:?}");
+        assert!(
+            shown.contains("expires_at: 2026-01-15T18:30:00Z,"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("registration_expires_at: Some(2026-04-15T10:00:00Z),"),
+            "{shown}"
+        );
+        assert!(!shown.contains("+00:00:00"), "{shown}");
     }
 
     #[test]

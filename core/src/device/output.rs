@@ -2,11 +2,9 @@
 
 use std::time::Instant;
 
-use time::OffsetDateTime;
-
 use super::Registration;
 use crate::call::CallError;
-use crate::{Secret, ServiceError};
+use crate::{Secret, ServiceError, Timestamp};
 
 /// What the caller of an AWS flow should do next; see
 /// [`DeviceFlow::poll_output`](super::DeviceFlow::poll_output). The shared
@@ -84,7 +82,7 @@ pub struct Prompt {
     pub expires_at: Instant,
     /// The same moment on the wall clock (real seconds after the wall time of the
     /// `StartDeviceAuthorization` response), in UTC.
-    pub expires_at_wall: OffsetDateTime,
+    pub expires_at_wall: Timestamp,
 }
 
 impl Prompt {
@@ -111,7 +109,7 @@ pub struct Token {
     pub token_type: Option<String>,
     /// When the access token expires: the wall time of the response plus `expiresIn` real
     /// seconds, in UTC (a missing or negative `expiresIn` counts as 0).
-    pub expires_at: OffsetDateTime,
+    pub expires_at: Timestamp,
     /// `refreshToken`, when the service issued one.
     pub refresh_token: Option<Secret>,
     /// The registration the token was obtained with (needed to refresh it).

@@ -133,8 +133,8 @@ impl<T: Clone> Call<T> {
     }
 
     /// The wall-clock time of the latest answer (or failure), once there was one.
-    pub fn last_wall(&self) -> Option<OffsetDateTime> {
-        self.wall
+    pub fn last_wall(&self) -> Option<crate::Timestamp> {
+        self.wall.map(crate::Timestamp::from)
     }
 
     fn observe(&mut self, now: Instant) -> Instant {

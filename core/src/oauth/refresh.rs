@@ -152,7 +152,7 @@ impl Machine for Refresh {
         };
         match call.poll_output()? {
             Output::Done(result) => {
-                let wall = call.last_wall().unwrap_or(self.created);
+                let wall = call.last_wall().map_or(self.created, Into::into);
                 let done = match result {
                     Ok(response) => Ok(Refreshed::New(self.previous.refreshed(response, wall))),
                     Err(e) => without_refresh(&self.previous, Some(RefreshFailure::Call(e)), wall),

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use super::rules;
 use crate::cache::expiry_after;
-use crate::Secret;
+use crate::{Secret, Timestamp};
 
 /// A successful token response (RFC 6749 §5.1), as decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,7 +38,7 @@ pub struct Tokens {
     pub token_type: String,
     /// When the access token expires (the wall time of the response plus `expires_in`, in
     /// UTC), or `None` when the provider did not say.
-    pub expires_at: Option<OffsetDateTime>,
+    pub expires_at: Option<Timestamp>,
     /// The refresh token, when one was issued.
     pub refresh_token: Option<Secret>,
     /// The granted scopes, space-separated, when the provider said.
@@ -54,7 +54,7 @@ impl Tokens {
         Tokens {
             expires_at: response
                 .expires_in
-                .map(|secs| whole_seconds(expiry_after(wall, secs))),
+                .map(|secs| whole_seconds(expiry_after(wall, secs)).into()),
             access_token: response.access_token,
             token_type: response.token_type,
             refresh_token: response.refresh_token,
@@ -153,7 +153,10 @@ mod tests {
     #[test]
     fn stamped_in_whole_seconds_and_counted_down() {
         let tokens = Tokens::from_response(response(Some(3600)), WALL);
-        assert_eq!(tokens.expires_at, Some(datetime!(2026-01-04 19:51:47 UTC)));
+        assert_eq!(
+            tokens.expires_at,
+            Some(datetime!(2026-01-04 19:51:47 UTC).into())
+        );
         assert!(tokens.is_bearer());
         let later = datetime!(2026-01-04 19:46:47 UTC);
         assert_eq!(tokens.remaining(later), Some(Duration::from_secs(300)));

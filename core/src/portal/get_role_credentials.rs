@@ -2,7 +2,6 @@
 //! in `x-amz-sso_bearer_token` (`docs/protocol/portal.md#getrolecredentials`).
 
 use serde::{Deserialize, Serialize};
-use time::OffsetDateTime;
 
 use crate::endpoint::Endpoint;
 use crate::settings::StaticKeys;
@@ -102,7 +101,7 @@ impl RoleCredentials {
     /// };
     /// assert_eq!(c.expires_at(), time::macros::datetime!(2026-01-15 18:00:00 UTC));
     /// ```
-    pub fn expires_at(&self) -> OffsetDateTime {
+    pub fn expires_at(&self) -> crate::Timestamp {
         crate::cache::from_epoch_seconds_clamped(self.expiration.div_euclid(1000))
     }
 }

@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 
 use crate::cache::parse_timestamp;
 use crate::sigv4::SigningCredentials;
-use crate::Secret;
+use crate::{Secret, Timestamp};
 
 /// Static keys: an access key id, its secret and, for temporary credentials, a session token.
 #[derive(Clone, PartialEq, Eq)]
@@ -119,7 +119,7 @@ pub struct ProcessCredentials {
     /// The keys.
     pub keys: StaticKeys,
     /// `Expiration`, when the credentials are temporary; `None` means they do not expire.
-    pub expiration: Option<OffsetDateTime>,
+    pub expiration: Option<Timestamp>,
     /// `AccountId`, when given.
     pub account_id: Option<String>,
 }
@@ -127,7 +127,7 @@ pub struct ProcessCredentials {
 impl ProcessCredentials {
     /// Credentials with `keys`, expiring at `expiration` (`None`: they do not), without an
     /// account id.
-    pub fn new(keys: StaticKeys, expiration: Option<OffsetDateTime>) -> Self {
+    pub fn new(keys: StaticKeys, expiration: Option<Timestamp>) -> Self {
         ProcessCredentials {
             keys,
             expiration,
@@ -166,7 +166,7 @@ pub enum ProcessOutputError {
     BadExpiration,
     /// `Expiration` has passed.
     #[error("the credentials expired at {}", crate::cache::format_timestamp(*.0))]
-    Expired(OffsetDateTime),
+    Expired(Timestamp),
 }
 
 /// Reads a `credential_process`'s standard output as botocore does: a JSON object with
@@ -252,7 +252,7 @@ mod tests {
         assert_eq!(c.keys.session_token.as_ref().unwrap().expose(), "ST");
         assert_eq!(
             c.expiration,
-            Some(time::macros::datetime!(2026-01-15 13:00 UTC))
+            Some(time::macros::datetime!(2026-01-15 13:00 UTC).into())
         );
         assert_eq!(c.account_id.as_deref(), Some("123456789012"));
         let shown = format!("{c:?}");
@@ -284,7 +284,7 @@ mod tests {
             (br#"{"Version":1,"AccessKeyId":"A"}"#, ProcessOutputError::Missing("SecretAccessKey")),
             (br#"{"Version":1,"AccessKeyId":"A","SecretAccessKey":7}"#, ProcessOutputError::WrongType("SecretAccessKey")),
             (br#"{"Version":1,"AccessKeyId":"A","SecretAccessKey":"SECRET","Expiration":"soon"}"#, ProcessOutputError::BadExpiration),
-            (br#"{"Version":1,"AccessKeyId":"A","SecretAccessKey":"SECRET","Expiration":"2026-01-15T12:00:00Z"}"#, ProcessOutputError::Expired(now())),
+            (br#"{"Version":1,"AccessKeyId":"A","SecretAccessKey":"SECRET","Expiration":"2026-01-15T12:00:00Z"}"#, ProcessOutputError::Expired(now().into())),
         ];
         for (out, expected) in cases {
             let got = parse_process_output(out, now()).unwrap_err();

@@ -48,7 +48,7 @@ impl ProcessCredentials {
     /// use ssooidc_core::settings::{parse_process_output, ProcessCredentials, StaticKeys};
     /// let creds = ProcessCredentials::new(
     ///     StaticKeys::new("ASIAEXAMPLE", "secret").with_session_token("token"),
-    ///     Some(time::macros::datetime!(2026-01-15 19:00 UTC)),
+    ///     Some(time::macros::datetime!(2026-01-15 19:00 UTC).into()),
     /// );
     /// let out = creds.to_process_output();
     /// assert!(out.starts_with("{\n  \"Version\": 1,\n  \"AccessKeyId\": \"ASIAEXAMPLE\",\n"));
@@ -127,7 +127,7 @@ mod tests {
         ProcessCredentials::new(
             StaticKeys::new("ASIAEXAMPLE", "wJalr/K7MDENG+bPxRfiCY=")
                 .with_session_token("IQoJb3JpZ2luX2Vj/EXAMPLE=="),
-            Some(time::macros::datetime!(2026-01-15 19:00 UTC)),
+            Some(time::macros::datetime!(2026-01-15 19:00 UTC).into()),
         )
     }
 

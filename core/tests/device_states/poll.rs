@@ -67,6 +67,12 @@ fn aws_the_token_carries_its_type_expiry_and_registration() {
     assert_eq!(token.token_type.as_deref(), Some("Bearer"));
     assert_eq!(token.expires_at, common::WALL + time::Duration::hours(1));
     assert_eq!(token.registration.client_id, "cid");
+    let shown = format!("{token:?}");
+    assert!(
+        shown.contains("expires_at: 2026-01-04T19:51:47Z,"),
+        "RFC 3339: {shown}"
+    );
+    assert!(!shown.contains("+00:00:00"), "{shown}");
 }
 
 #[test]
@@ -78,7 +84,7 @@ fn standard_the_tokens_carry_their_type_expiry_and_scope() {
     assert!(tokens.is_bearer());
     assert_eq!(
         tokens.expires_at,
-        Some(common::WALL + time::Duration::hours(1))
+        Some((common::WALL + time::Duration::hours(1)).into())
     );
     assert_eq!(tokens.scope.as_deref(), Some("openid offline_access"));
 }

@@ -24,6 +24,7 @@
 
 use std::time::Duration;
 
+use ssooidc_core::Timestamp;
 use time::OffsetDateTime;
 
 use super::{SessionError, TokenSource};
@@ -48,10 +49,11 @@ pub(crate) struct Attempt<'a> {
 
 impl Attempt<'_> {
     /// When a refresh of the entry was last attempted, by any process.
-    pub(crate) fn last(&mut self) -> Option<OffsetDateTime> {
+    pub(crate) fn last(&mut self) -> Option<Timestamp> {
         self.lock
             .last_attempt()
             .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
+            .map(Timestamp::from)
     }
 
     /// A warning for the user.
