@@ -522,3 +522,23 @@ fn credentials_that_cannot_be_cached_are_returned_with_a_warning() {
     }
     assert!(path.is_dir(), "nothing was written over it");
 }
+
+#[test]
+fn cached_role_credentials_are_redacted_by_value() {
+    let emu = approving_emulator(emulator_config());
+    let home = logged_in("creds-by-value", &emu);
+    std::fs::create_dir_all(home.cli_cache_dir()).unwrap();
+    home.write_cache_file(
+        &dev_credentials_file(&home),
+        format!(
+            r#"{{"ProviderType": "sso", "Credentials": {{"AccessKeyId": "ASIAFROMTHECLI", "SecretAccessKey": "cached-secret-key-by-value", "SessionToken": "cached-session-token-by-value", "Expiration": "{}", "AccountId": "111122223333"}}}}"#,
+            format_timestamp(OffsetDateTime::now_utc() + time::Duration::minutes(30))
+        ),
+    );
+    let got = home.sessions().role_credentials(dev()).unwrap();
+    assert_eq!(got.source, CredentialsSource::Cached);
+    assert_eq!(
+        ssooidc_ureq::secrets::redact("cached-secret-key-by-value cached-session-token-by-value"),
+        "<redacted> <redacted>"
+    );
+}

@@ -38,6 +38,15 @@ pub struct SessionCredentials {
     pub warnings: Vec<String>,
 }
 
+/// Remembers the secret key and session token of role credentials for redaction by value
+/// ([`crate::secrets`]): `credentials` prints them, but its debug log and warnings must not.
+fn remember_keys(credentials: &CachedRoleCredentials) {
+    crate::secrets::remember(&credentials.keys.secret_access_key);
+    if let Some(token) = &credentials.keys.session_token {
+        crate::secrets::remember(token);
+    }
+}
+
 impl Sessions {
     /// AWS credentials for the selected profile's `sso_account_id` and `sso_role_name`.
     ///
@@ -77,7 +86,10 @@ impl Sessions {
         let cached =
             |warnings: &mut Vec<String>| -> Result<Option<CachedRoleCredentials>, StoreError> {
                 Ok(match self.cli_cache.load::<CachedRoleCredentials>(&key)? {
-                    Lookup::Found(c) if c.is_fresh_at(OffsetDateTime::now_utc()) => Some(c),
+                    Lookup::Found(c) if c.is_fresh_at(OffsetDateTime::now_utc()) => {
+                        remember_keys(&c);
+                        Some(c)
+                    }
                     Lookup::Corrupt { path, error } => {
                         warnings.push(format!(
                             "ignoring unusable cached credentials {}: {error}",
@@ -124,6 +136,7 @@ impl Sessions {
             .get_role_credentials(&input)
             .map_err(|e| portal_error(session, e))?;
         let entry = CachedRoleCredentials::from_portal(&answer.role_credentials, account_id);
+        remember_keys(&entry);
         // The portal just gave them: they are good even when they cannot be cached.
         save_or_warn(
             &self.cli_cache,
