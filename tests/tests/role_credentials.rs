@@ -529,7 +529,7 @@ fn cached_role_credentials_are_redacted_by_value() {
     let home = logged_in("creds-by-value", &emu);
     std::fs::create_dir_all(home.cli_cache_dir()).unwrap();
     home.write_cache_file(
-        &dev_credentials_file(&home),
+        dev_credentials_file(&home),
         format!(
             r#"{{"ProviderType": "sso", "Credentials": {{"AccessKeyId": "ASIAFROMTHECLI", "SecretAccessKey": "cached-secret-key-by-value", "SessionToken": "cached-session-token-by-value", "Expiration": "{}", "AccountId": "111122223333"}}}}"#,
             format_timestamp(OffsetDateTime::now_utc() + time::Duration::minutes(30))
