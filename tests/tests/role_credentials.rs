@@ -466,3 +466,79 @@ fn logout_of_one_session_leaves_the_others() {
     assert_eq!(report.credentials_removed, [creds.path]);
     assert!(home.cache_file(LEGACY_TOKEN_KEY).exists());
 }
+
+#[test]
+fn an_unusable_credentials_lock_still_gives_credentials_with_a_warning() {
+    let emu = approving_emulator(emulator_config());
+    let home = logged_in("creds-lock-dir", &emu);
+    // A directory where the entry's lock file goes: the lock cannot be opened at all (not a
+    // timeout). Credentials do not spend anything, so they are fetched without the lock.
+    let lock = home
+        .cli_cache_dir()
+        .join(format!("{}.lock", dev_credentials_key()));
+    std::fs::create_dir_all(&lock).unwrap();
+    let got = home
+        .sessions()
+        .role_credentials(dev())
+        .expect("credentials without the lock");
+    assert_eq!(got.source, CredentialsSource::Fetched);
+    assert_eq!(got.warnings.len(), 1, "{:?}", got.warnings);
+    assert!(
+        got.warnings[0].contains("cannot lock the credentials cache"),
+        "{:?}",
+        got.warnings
+    );
+    assert_eq!(portal_requests(&emu), 1);
+    // They were still cached (only the lock was unusable).
+    let stored =
+        CachedRoleCredentials::from_json(&std::fs::read(dev_credentials_file(&home)).unwrap())
+            .unwrap();
+    assert_eq!(stored, got.credentials);
+}
+
+#[test]
+fn credentials_that_cannot_be_cached_are_returned_with_a_warning() {
+    let emu = approving_emulator(emulator_config());
+    let home = logged_in("creds-file-dir", &emu);
+    // A directory where the entry goes: it is unusable (a miss, with a warning) and cannot be
+    // written over; the credentials the portal just gave are not lost for that.
+    let path = dev_credentials_file(&home);
+    std::fs::create_dir_all(&path).unwrap();
+    for round in 0..2 {
+        let got = home
+            .sessions()
+            .role_credentials(dev())
+            .expect("credentials that cannot be cached");
+        assert_eq!(got.source, CredentialsSource::Fetched);
+        assert_eq!(got.warnings.len(), 2, "{:?}", got.warnings);
+        assert!(got.warnings[0].contains("ignoring unusable cached credentials"));
+        assert!(
+            got.warnings[1].contains("could not be cached"),
+            "{:?}",
+            got.warnings
+        );
+        assert!(got.credentials.keys.access_key_id.starts_with("ASIA"));
+        assert_eq!(portal_requests(&emu), round + 1);
+    }
+    assert!(path.is_dir(), "nothing was written over it");
+}
+
+#[test]
+fn cached_role_credentials_are_redacted_by_value() {
+    let emu = approving_emulator(emulator_config());
+    let home = logged_in("creds-by-value", &emu);
+    std::fs::create_dir_all(home.cli_cache_dir()).unwrap();
+    home.write_cache_file(
+        dev_credentials_file(&home),
+        format!(
+            r#"{{"ProviderType": "sso", "Credentials": {{"AccessKeyId": "ASIAFROMTHECLI", "SecretAccessKey": "cached-secret-key-by-value", "SessionToken": "cached-session-token-by-value", "Expiration": "{}", "AccountId": "111122223333"}}}}"#,
+            format_timestamp(OffsetDateTime::now_utc() + time::Duration::minutes(30))
+        ),
+    );
+    let got = home.sessions().role_credentials(dev()).unwrap();
+    assert_eq!(got.source, CredentialsSource::Cached);
+    assert_eq!(
+        ssooidc_ureq::secrets::redact("cached-secret-key-by-value cached-session-token-by-value"),
+        "<redacted> <redacted>"
+    );
+}

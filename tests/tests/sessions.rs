@@ -938,3 +938,28 @@ fn a_refreshed_token_that_cannot_be_written_back_is_returned_with_a_warning() {
     assert_eq!(got.token.access_token.expose(), "new-access");
     assert_unsaved_warning(&got.warnings);
 }
+
+/// The OAuth store's tokens, read from the cache or refreshed, join the secrets redacted by
+/// value (the AWS store's always did for the token it read first).
+#[test]
+fn oauth_cached_tokens_are_redacted_by_value() {
+    use oauth_store::*;
+    let (url, _count) = token_endpoint(|_| {}, |_| granted());
+    let store = Store::new("oauth-by-value", &url, time::Duration::minutes(60));
+    let text = std::fs::read_to_string(store.path())
+        .unwrap()
+        .replace("old-access", "oauth-store-cached-access-by-value")
+        .replace("old-refresh", "oauth-store-cached-refresh-by-value");
+    std::fs::write(store.path(), text).unwrap();
+    let got = store
+        .sessions
+        .token(&store.login, Duration::from_secs(60))
+        .expect("the cached token");
+    assert_eq!(got.source, TokenSource::Cached);
+    assert_eq!(
+        ssooidc_ureq::secrets::redact(
+            "oauth-store-cached-access-by-value oauth-store-cached-refresh-by-value"
+        ),
+        "<redacted> <redacted>"
+    );
+}

@@ -27,6 +27,45 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// `--endpoint-url` as typed. A URL may carry a password (`https://user:pass@host`, refused
+/// later by the settings without repeating it): `Debug` shows the URL with the password
+/// replaced by `<redacted>`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct EndpointUrl(pub String);
+
+impl From<String> for EndpointUrl {
+    fn from(url: String) -> Self {
+        EndpointUrl(url)
+    }
+}
+
+impl std::fmt::Debug for EndpointUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&without_password(&self.0), f)
+    }
+}
+
+/// `url` with the password of its userinfo (`scheme://user:PASSWORD@host`) replaced.
+fn without_password(url: &str) -> std::borrow::Cow<'_, str> {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let authority_len = url[start..]
+        .find(['/', '?', '#'])
+        .unwrap_or(url.len() - start);
+    let authority = &url[start..start + authority_len];
+    let Some(at) = authority.rfind('@') else {
+        return url.into();
+    };
+    let Some(colon) = authority[..at].find(':') else {
+        return url.into();
+    };
+    format!(
+        "{}<redacted>{}",
+        &url[..start + colon + 1],
+        &url[start + at..]
+    )
+    .into()
+}
+
 /// Options every command takes. Each one wins over the environment and the config file; see
 /// `ssooidc configure list` for what applies.
 #[derive(Debug, Args)]
@@ -39,7 +78,7 @@ pub struct GlobalArgs {
     /// AWS_ENDPOINT_URL_SSO_OIDC, AWS_ENDPOINT_URL, the profile's services section, its
     /// endpoint_url.
     #[arg(long, global = true, value_name = "URL")]
-    pub endpoint_url: Option<String>,
+    pub endpoint_url: Option<EndpointUrl>,
     /// Profile of ~/.aws/config (AWS_CONFIG_FILE) to use. Default: AWS_PROFILE,
     /// AWS_DEFAULT_PROFILE, default.
     #[arg(long, global = true, value_name = "PROFILE")]
@@ -66,7 +105,7 @@ impl GlobalArgs {
         let mut explicit = ssooidc_ureq::Explicit::default();
         explicit.profile.clone_from(&self.profile);
         explicit.region.clone_from(&self.region);
-        explicit.endpoint_url.clone_from(&self.endpoint_url);
+        explicit.endpoint_url = self.endpoint_url.as_ref().map(|url| url.0.clone());
         explicit.ca_bundle.clone_from(&self.ca_bundle);
         explicit.connect_timeout = self.cli_connect_timeout.map(Duration::from_secs);
         explicit.read_timeout = self.cli_read_timeout.map(Duration::from_secs);
@@ -589,6 +628,34 @@ mod tests {
         for line in &lines {
             assert_redacted(&parsed(line));
         }
+    }
+
+    /// `--endpoint-url` may carry a password (`https://user:pass@host`): `{:?}` shows the URL
+    /// with the password redacted; the settings get the URL as typed.
+    #[test]
+    fn debug_of_an_endpoint_url_hides_its_password() {
+        for (url, shown) in [
+            (
+                "https://someone:endpoint-password-value@oidc.example.com/x?y=1",
+                "https://someone:<redacted>@oidc.example.com/x?y=1",
+            ),
+            (
+                "https://someone:endpoint-password-value@127.0.0.1:8443",
+                "https://someone:<redacted>@127.0.0.1:8443",
+            ),
+            (
+                "http://:endpoint-password-value@localhost/p@th",
+                "http://:<redacted>@localhost/p@th",
+            ),
+        ] {
+            let cli = parsed(&["--endpoint-url", url, "token"]);
+            let debug = format!("{cli:?} {cli:#?}");
+            assert!(!debug.contains("endpoint-password-value"), "{debug}");
+            assert!(debug.contains(shown), "{debug}");
+            assert_eq!(cli.global.explicit().endpoint_url.as_deref(), Some(url));
+        }
+        let plain = parsed(&["--endpoint-url", "https://oidc.example.com/a@b", "token"]);
+        assert!(format!("{plain:?}").contains("https://oidc.example.com/a@b"));
     }
 
     /// The commands still get the values as they were typed.

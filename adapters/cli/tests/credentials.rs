@@ -363,3 +363,35 @@ fn accounts_and_roles_as_tables_and_json() {
         Some(252)
     );
 }
+
+/// A cache that cannot be locked or written does not cost a `credential_process` caller the
+/// credentials the portal just gave: they are printed, and the warnings go to stderr.
+#[test]
+fn credentials_survive_a_cache_that_cannot_be_locked_or_written() {
+    let s = Sandbox::new("unusable-cache");
+    s.login();
+    let file = s.credentials_file();
+    let lock = file.with_extension("lock");
+    let check = |planted: &std::path::Path, warning: &str| {
+        // No cached credentials: the portal is asked.
+        let _ = std::fs::remove_file(&file);
+        std::fs::create_dir_all(planted).unwrap();
+        let out = s.run(&["credentials", "--profile", "dev"]);
+        let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        let json: Value = serde_json::from_str(&stdout).expect(&stdout);
+        assert!(json["AccessKeyId"].as_str().unwrap().starts_with("ASIA"));
+        assert!(
+            stderr
+                .lines()
+                .any(|l| l.starts_with("warning: ") && l.contains(warning)),
+            "{stderr}"
+        );
+        let secret = json["SecretAccessKey"].as_str().unwrap();
+        assert!(!stderr.contains(secret), "{stderr}");
+        std::fs::remove_dir(planted).unwrap();
+    };
+    check(&lock, "cannot lock the credentials cache");
+    check(&file, "could not be cached");
+    assert_eq!(s.requests(Target::GetRoleCredentials), 2);
+}

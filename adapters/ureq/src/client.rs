@@ -339,6 +339,7 @@ impl Client {
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
         // Log the headers that go on the wire, not the core's placeholder user agent.
         self.transport.set_user_agent(&mut request);
+        crate::secrets::remember_headers(request.headers());
         crate::secrets::remember_body(request.body());
         if let Some(sink) = &self.debug {
             sink.log(&format!(
@@ -352,6 +353,7 @@ impl Client {
         let started = std::time::Instant::now();
         let result = self.transport.send(request);
         if let Ok(response) = &result {
+            crate::secrets::remember_headers(response.headers());
             crate::secrets::remember_body(response.body());
         }
         if let Some(sink) = &self.debug {

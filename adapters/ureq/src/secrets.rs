@@ -1,7 +1,8 @@
 //! The secrets this process has handled, for redaction *by value*: every secret the
 //! [`Client`](crate::Client) sends or receives under a known member name (a client secret, a
-//! device code, a token, an authorization code), the signing keys it used, and the cached
-//! secrets the [`Sessions`](crate::session::Sessions) read. [`DebugSink::log`] filters every
+//! device code, a token, an authorization code) in a body or a header (`client_secret_basic`'s
+//! `Authorization: Basic`, a bearer token), the signing keys it used, and the cached secrets the
+//! stores read or write (tokens, refreshed ones included, and role credentials). [`DebugSink::log`] filters every
 //! debug line through [`redact`], so a secret that comes back under a member name no list knows,
 //! inside an error message or in a URL is still hidden; the CLI filters its error messages and
 //! warnings the same way.
@@ -39,6 +40,14 @@ pub fn remember_body(body: &[u8]) {
     with_held(|held| held.insert_from_body(body));
 }
 
+/// Remembers the secrets of a header block, which debug lines hide by name only: a bearer
+/// token, a session token, and the client secret inside `Authorization: Basic`
+/// (`client_secret_basic`), so that a server echoing one does not print it
+/// ([`SecretValues::insert_from_headers`]).
+pub fn remember_headers(headers: &http::HeaderMap) {
+    with_held(|held| held.insert_from_headers(headers));
+}
+
 /// `text` with every remembered secret replaced by `<redacted>`.
 pub fn redact(text: &str) -> Cow<'_, str> {
     with_held(|held| match held.redact(text) {
@@ -63,5 +72,23 @@ mod tests {
             "error: <redacted> is not valid for <redacted>; kept-value-1"
         );
         assert!(matches!(redact("nothing secret here"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_client_secret_basic_secret_is_remembered() {
+        // base64("module-basic-client:module%2Fbasic%2Bsecret"), the secret form-encoded.
+        let blob = "bW9kdWxlLWJhc2ljLWNsaWVudDptb2R1bGUlMkZiYXNpYyUyQnNlY3JldA==";
+        let mut headers = http::HeaderMap::new();
+        headers.insert(
+            http::header::AUTHORIZATION,
+            format!("Basic {blob}").parse().unwrap(),
+        );
+        remember_headers(&headers);
+        assert_eq!(
+            redact(&format!(
+                "wrong secret module/basic+secret ({blob}) for module-basic-client"
+            )),
+            "wrong secret <redacted> (<redacted>) for module-basic-client"
+        );
     }
 }

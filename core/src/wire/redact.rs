@@ -256,6 +256,49 @@ impl SecretValues {
         }
     }
 
+    /// Remembers the secrets of a header block ([`SENSITIVE_HEADERS`]), which [`redact_headers`]
+    /// hides by name only: a bearer token (`Authorization: Bearer`, `x-amz-sso_bearer_token`), a
+    /// session token, a cookie; and for `Authorization: Basic` (`client_secret_basic`, RFC 6749
+    /// §2.3.1) the Base64 credentials whole and the secret inside them, as sent (form-encoded)
+    /// and decoded, so a server echoing the client secret does not print it. A SigV4
+    /// `Authorization` adds nothing (its signature opens nothing; the signing key is
+    /// remembered by whoever signs).
+    pub fn insert_from_headers(&mut self, headers: &http::HeaderMap) {
+        for (name, value) in headers {
+            if !SENSITIVE_HEADERS.contains(&name.as_str()) {
+                continue;
+            }
+            let Ok(text) = value.to_str() else { continue };
+            if name != http::header::AUTHORIZATION {
+                self.insert(text);
+                continue;
+            }
+            let (scheme, credentials) = text.split_once(' ').unwrap_or((text, ""));
+            let credentials = credentials.trim();
+            if scheme.eq_ignore_ascii_case("basic") {
+                self.insert_basic(credentials);
+            } else if !scheme.eq_ignore_ascii_case("AWS4-HMAC-SHA256") {
+                self.insert(credentials);
+            }
+        }
+    }
+
+    /// The Base64 `id:secret` of `Authorization: Basic`: the whole and the secret (the id is
+    /// not secret: it is shown in logs on purpose).
+    fn insert_basic(&mut self, credentials: &str) {
+        use base64::Engine as _;
+        self.insert(credentials);
+        let Ok(decoded) = base64::engine::general_purpose::STANDARD.decode(credentials) else {
+            return;
+        };
+        let decoded = String::from_utf8_lossy(&decoded);
+        if let Some((_, secret)) = decoded.split_once(':') {
+            // Form-encoded by RFC 6749 §2.3.1 (most servers), and as it was typed.
+            self.insert(secret);
+            self.insert(&crate::percent::decode_lossy(secret.as_bytes(), true));
+        }
+    }
+
     fn collect(&mut self, value: &Value) {
         match value {
             Value::Object(map) => {
@@ -388,6 +431,53 @@ mod tests {
         assert!(shown.contains("id=public-id code=short"), "{shown}");
         assert!(format!("{held:?}").starts_with("SecretValues("));
         assert!(!format!("{held:?}").contains("rt-0123"));
+    }
+
+    #[test]
+    fn header_secrets_are_remembered_by_value() {
+        let mut h = http::HeaderMap::new();
+        // client_secret_basic: base64("basic-client:" + form-encoded "basic/secret+x=y").
+        let basic = crate::oauth::OAuthClient::new(
+            "basic-client",
+            Some(crate::Secret::new("basic/secret+x=y")),
+            None,
+        )
+        .unwrap()
+        .authenticate(&mut crate::oauth::form::Form::new())
+        .unwrap();
+        h.insert("authorization", basic.parse().unwrap());
+        h.insert(
+            "x-amz-sso_bearer_token",
+            "bearer-token-value".parse().unwrap(),
+        );
+        h.insert("content-type", "application/x-not-secret".parse().unwrap());
+        let mut held = SecretValues::new();
+        held.insert_from_headers(&h);
+        let blob = basic.trim_start_matches("Basic ");
+        let line = format!(
+            "raw basic/secret+x=y form basic%2Fsecret%2Bx%3Dy blob {blob} bearer bearer-token-value id basic-client type application/x-not-secret"
+        );
+        assert_eq!(
+            held.redact(&line),
+            "raw <redacted> form <redacted> blob <redacted> bearer <redacted> id basic-client type application/x-not-secret"
+        );
+        let mut sigv4 = http::HeaderMap::new();
+        sigv4.insert(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=AKID/20260115/us-east-1/sso-oauth/aws4_request, SignedHeaders=host, Signature=0123abcd"
+                .parse()
+                .unwrap(),
+        );
+        let mut held = SecretValues::new();
+        held.insert_from_headers(&sigv4);
+        assert!(held.is_empty(), "{held:?}");
+        let mut bearer = http::HeaderMap::new();
+        bearer.insert(
+            "authorization",
+            "Bearer oauth-access-token".parse().unwrap(),
+        );
+        held.insert_from_headers(&bearer);
+        assert_eq!(held.redact("oauth-access-token"), "<redacted>");
     }
 
     #[test]

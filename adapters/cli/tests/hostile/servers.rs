@@ -213,6 +213,47 @@ fn debug_redacts_secrets_by_value() {
     assert!(out.stderr.contains("a-public-client-id"), "{}", out.stderr);
 }
 
+/// A `client_secret_basic` secret travels only inside `Authorization: Basic ...` (redacted by
+/// name): it is remembered too, so a provider echoing it in an error body (raw, or the header's
+/// Base64 whole) does not print it, in the debug log nor in the error.
+#[test]
+fn debug_redacts_a_client_secret_basic_secret_by_value() {
+    const SECRET: &str = "basic/secret+sent=in-the-header";
+    let server = RawServer::start(|_, _| {
+        let body = serde_json::json!({
+            "error": "invalid_client",
+            "error_description": format!("client secret {SECRET} is not valid"),
+            "echo": {"unusualName": SECRET},
+        });
+        (401, vec![], body.to_string())
+    });
+    let home = Home::new("basic-by-value", &server.base_url);
+    let mut c = home.command();
+    c.env("SSOOIDC_OAUTH_CLIENT_SECRET", SECRET);
+    let out = run(
+        c,
+        &[
+            "--debug",
+            "oauth",
+            "login",
+            "--device-authorization-endpoint",
+            &format!("{}/device", server.base_url),
+            "--token-endpoint",
+            &format!("{}/token", server.base_url),
+            "--client-id",
+            "a-basic-client",
+            "--auth-method",
+            "client_secret_basic",
+            "--no-browser",
+        ],
+    );
+    assert_ne!(out.code, Some(0), "{out:?}");
+    assert!(out.stderr.contains("unusualName"), "logged: {}", out.stderr);
+    assert!(out.stderr.contains("is not valid"), "{}", out.stderr);
+    assert!(!out.stderr.contains("basic/secret"), "{}", out.stderr);
+    assert!(!out.stderr.contains("basic%2Fsecret"), "{}", out.stderr);
+}
+
 /// Finding 12: snake_case secrets (`access_token`, `refresh_token`, `id_token`) are redacted in
 /// the debug log, and an endpoint URL with a password is refused without repeating it.
 #[test]

@@ -23,6 +23,18 @@ use crate::session::locked::{refresh_locked, Entry, Refreshed as Locked};
 use crate::session::{SessionError, TokenSource, LOGIN_LOCK_WAIT, REFRESH_LOCK_WAIT};
 use crate::store::{Lookup, OAuthCache};
 
+/// Remembers the secrets of an entry for redaction by value ([`crate::secrets`]).
+fn remember_secrets(entry: &OAuthCacheEntry) {
+    let tokens = &entry.tokens;
+    crate::secrets::remember(&tokens.access_token);
+    for secret in [&tokens.refresh_token, &tokens.id_token]
+        .into_iter()
+        .flatten()
+    {
+        crate::secrets::remember(secret);
+    }
+}
+
 /// Which login: the provider, the client (its id, secret and authentication method) and the
 /// scopes. The cache entry is keyed by the provider, the client id and the scopes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,7 +190,10 @@ impl OAuthSessions {
     /// The cached entry of `login`, or why there is none.
     fn load(&self, login: &OAuthLogin) -> Result<OAuthCacheEntry, SessionError> {
         match self.cache.load(&login.key())? {
-            Lookup::Found(entry) => Ok(entry),
+            Lookup::Found(entry) => {
+                remember_secrets(&entry);
+                Ok(entry)
+            }
             Lookup::Missing => Err(SessionError::NotLoggedIn {
                 session: login.describe(),
                 reason: None,
@@ -354,6 +369,8 @@ impl OAuthSessions {
                 },
             )
         })?;
+        // Refreshed tokens too: they may have come in a shape the response's scan missed.
+        remember_secrets(&entry);
         Ok(found(entry, source, warnings))
     }
 

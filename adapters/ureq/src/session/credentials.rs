@@ -9,6 +9,7 @@ use ssooidc_core::cache::CachedRoleCredentials;
 use ssooidc_core::portal::GetRoleCredentials;
 use time::OffsetDateTime;
 
+use super::locked::{lock_or_warn, save_or_warn};
 use super::{portal_error, Session, SessionError, SessionSelector, Sessions};
 use crate::store::{Lookup, StoreError};
 
@@ -33,8 +34,17 @@ pub struct SessionCredentials {
     /// Their file in `~/.aws/cli/cache`.
     pub path: PathBuf,
     /// Warnings for the user (an unusable cache file, a failed token refresh, a lock that
-    /// was held too long).
+    /// was held too long or could not be had, credentials that could not be cached).
     pub warnings: Vec<String>,
+}
+
+/// Remembers the secret key and session token of role credentials for redaction by value
+/// ([`crate::secrets`]): `credentials` prints them, but its debug log and warnings must not.
+fn remember_keys(credentials: &CachedRoleCredentials) {
+    crate::secrets::remember(&credentials.keys.secret_access_key);
+    if let Some(token) = &credentials.keys.session_token {
+        crate::secrets::remember(token);
+    }
 }
 
 impl Sessions {
@@ -44,7 +54,15 @@ impl Sessions {
     /// 15 minutes left are returned without a request and without a lock. Otherwise the entry's
     /// lock is taken and the file read again (another process may just have fetched), then the
     /// session's token is had as [`token`](Self::token) has it (refreshed when due) and
-    /// `GetRoleCredentials` called; the answer is cached. An unusable cache file is a miss.
+    /// `GetRoleCredentials` called; the answer is cached. An unusable cache file is a miss, with
+    /// a warning.
+    ///
+    /// The cache never costs credentials, by the policy of the token stores
+    /// (`session/locked.rs`): when the entry's lock cannot be had (held too long by another
+    /// process, a read-only cache, an unusable lock file) they are fetched without it, and
+    /// credentials that cannot be written back are returned anyway; each with a warning in
+    /// [`SessionCredentials::warnings`]. A cache directory that is not safe to use is still an
+    /// error.
     ///
     /// A token the portal refuses is [`SessionError::Unauthorized`]; an expired token that
     /// cannot be refreshed is [`SessionError::Expired`].
@@ -68,7 +86,10 @@ impl Sessions {
         let cached =
             |warnings: &mut Vec<String>| -> Result<Option<CachedRoleCredentials>, StoreError> {
                 Ok(match self.cli_cache.load::<CachedRoleCredentials>(&key)? {
-                    Lookup::Found(c) if c.is_fresh_at(OffsetDateTime::now_utc()) => Some(c),
+                    Lookup::Found(c) if c.is_fresh_at(OffsetDateTime::now_utc()) => {
+                        remember_keys(&c);
+                        Some(c)
+                    }
                     Lookup::Corrupt { path, error } => {
                         warnings.push(format!(
                             "ignoring unusable cached credentials {}: {error}",
@@ -89,21 +110,22 @@ impl Sessions {
             return Ok(found(c, CredentialsSource::Cached, warnings));
         }
 
-        let _lock = match self.cli_cache.lock(&key, self.refresh_lock_wait) {
-            Ok(lock) => Some(lock),
-            // Another process holds the entry's lock for long: fetch without it rather than fail.
-            Err(StoreError::LockTimeout { waited, .. }) => {
-                warnings.push(format!(
-                    "another process held the credentials lock for {waited:?}; fetching without it"
-                ));
-                None
+        // The lock only saves other processes a request: when it cannot be had (held too long,
+        // a read-only cache, an unusable lock file) fetch without it rather than fail.
+        let lock = lock_or_warn(
+            &self.cli_cache,
+            &key,
+            self.refresh_lock_wait,
+            "credentials",
+            "fetching without it",
+            &mut warnings,
+        );
+        if lock.is_some() {
+            // Someone may have fetched while we waited: read again under the lock.
+            let mut again = Vec::new();
+            if let Some(c) = cached(&mut again)? {
+                return Ok(found(c, CredentialsSource::Cached, warnings));
             }
-            Err(e) => return Err(e.into()),
-        };
-        // Someone may have fetched while we waited: read again under the lock.
-        let mut again = Vec::new();
-        if let Some(c) = cached(&mut again)? {
-            return Ok(found(c, CredentialsSource::Cached, warnings));
         }
 
         let token = self.token_for(session)?;
@@ -114,7 +136,16 @@ impl Sessions {
             .get_role_credentials(&input)
             .map_err(|e| portal_error(session, e))?;
         let entry = CachedRoleCredentials::from_portal(&answer.role_credentials, account_id);
-        self.cli_cache.save(&key, &entry)?;
+        remember_keys(&entry);
+        // The portal just gave them: they are good even when they cannot be cached.
+        save_or_warn(
+            &self.cli_cache,
+            self.cli_cache.save(&key, &entry).map(drop),
+            "the credentials",
+            "the next command fetches them again",
+            &mut warnings,
+        );
+        drop(lock);
         Ok(found(entry, CredentialsSource::Fetched, warnings))
     }
 }

@@ -19,8 +19,14 @@
 //!
 //! Warnings go back to the caller (the CLI prints them), as do the cache's own (modes repaired).
 //!
+//! The role-credential cache ([`Sessions::role_credentials`]) follows the same policy with the
+//! same pieces ([`lock_or_warn`], [`save_or_warn`]): fetching credentials spends nothing, so
+//! when its lock cannot be had they are fetched without it, and fetched credentials that cannot
+//! be written back are returned, each with a warning.
+//!
 //! [`Sessions::token`]: super::Sessions::token
 //! [`OAuthSessions::token`]: crate::oauth::OAuthSessions::token
+//! [`Sessions::role_credentials`]: super::Sessions::role_credentials
 
 use std::time::Duration;
 
@@ -29,6 +35,57 @@ use time::OffsetDateTime;
 
 use super::{SessionError, TokenSource};
 use crate::store::{CacheDir, CacheLock, StoreError};
+
+/// The warning for an entry's lock that could not be had (`error`): held too long by another
+/// process, or unusable (a read-only cache, a lock file that is not a file). `what` names the
+/// entry (`session`, `credentials`), `instead` says what is done without the lock. Every store
+/// words it the same way.
+pub(crate) fn lock_warning(error: &StoreError, what: &str, instead: &str) -> String {
+    match error {
+        StoreError::LockTimeout { waited, .. } => {
+            format!("another process held the {what} lock for {waited:?}; {instead}")
+        }
+        other => format!("cannot lock the {what} cache ({other}); {instead}"),
+    }
+}
+
+/// Takes the lock of `key`, or says why not: a lock that cannot be had (see [`lock_warning`])
+/// is `None` and a warning, for a store that can go on without it (one that spends nothing,
+/// as fetching role credentials). The cache's own warnings come along.
+pub(crate) fn lock_or_warn(
+    dir: &CacheDir,
+    key: &str,
+    wait: Duration,
+    what: &str,
+    instead: &str,
+    warnings: &mut Vec<String>,
+) -> Option<CacheLock> {
+    let lock = dir.lock(key, wait);
+    warnings.extend(dir.take_warnings());
+    match lock {
+        Ok(lock) => Some(lock),
+        Err(e) => {
+            warnings.push(lock_warning(&e, what, instead));
+            None
+        }
+    }
+}
+
+/// What to do with a new entry that could not be written back (`saved`): it is good, so it is
+/// used anyway, with a warning naming it (`what`) and saying what follows (`then`). The
+/// cache's own warnings come along.
+pub(crate) fn save_or_warn(
+    dir: &CacheDir,
+    saved: Result<(), StoreError>,
+    what: &str,
+    then: &str,
+    warnings: &mut Vec<String>,
+) {
+    if let Err(e) = saved {
+        warnings.push(format!("{what} could not be cached ({e}); {then}"));
+    }
+    warnings.extend(dir.take_warnings());
+}
 
 /// What a store's refresh step did with the entry it was given under the lock.
 #[derive(Debug)]
@@ -115,14 +172,11 @@ where
         Ok(lock) => lock,
         Err(e) if valid(&cached) => {
             warnings.extend(dir.take_warnings());
-            warnings.push(match e {
-                StoreError::LockTimeout { waited, .. } => format!(
-                    "another process held the session lock for {waited:?}; using the cached token without refreshing"
-                ),
-                other => format!(
-                    "cannot lock the cache ({other}); using the cached token without refreshing"
-                ),
-            });
+            warnings.push(lock_warning(
+                &e,
+                "session",
+                "using the cached token without refreshing",
+            ));
             return Ok((cached, TokenSource::Cached));
         }
         Err(e) => return Err(e.into()),
@@ -141,12 +195,13 @@ where
         Refreshed::Kept(entry) => (entry, TokenSource::Cached),
         Refreshed::New(entry) => {
             // The new token is good even when it cannot be cached: use it, and say so.
-            if let Err(e) = save(&entry) {
-                warnings.push(format!(
-                    "the refreshed token could not be cached ({e}); the next command refreshes again"
-                ));
-            }
-            warnings.extend(dir.take_warnings());
+            save_or_warn(
+                dir,
+                save(&entry),
+                "the refreshed token",
+                "the next command refreshes again",
+                warnings,
+            );
             (entry, TokenSource::Refreshed)
         }
         Refreshed::Failed(entry, why) => {

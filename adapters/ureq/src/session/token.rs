@@ -34,7 +34,11 @@ impl Sessions {
         let mut warnings = Vec::new();
         let load = || -> Result<CachedToken, SessionError> {
             match self.cache.load_token(&session.token_key)? {
-                Lookup::Found(t) => Ok(t),
+                // Read first, or again under the lock (another process's refresh).
+                Lookup::Found(t) => {
+                    super::remember_secrets(&t);
+                    Ok(t)
+                }
                 Lookup::Missing => Err(SessionError::NotLoggedIn {
                     session: describe(session),
                     reason: None,
@@ -46,7 +50,6 @@ impl Sessions {
             }
         };
         let cached = load()?;
-        super::remember_secrets(&cached);
         let found = |token, source, warnings| SessionToken {
             token,
             source,
@@ -98,6 +101,8 @@ impl Sessions {
                 other => Refreshed::Kept(other.token().clone()),
             })
         })?;
+        // A refreshed token too (also remembered from the answer's body on the way in).
+        super::remember_secrets(&token);
         Ok(found(token, source, warnings))
     }
 }
