@@ -30,7 +30,7 @@ pub enum Why {
 pub fn why(error: &ssooidc_ureq::session::SessionError) -> Why {
     use ssooidc_ureq::session::SessionError;
     match error {
-        SessionError::Login(LoginError::Flow(DeviceFlowError::Denied(_))) => Why::Denied,
+        SessionError::Login(LoginError::Flow(DeviceFlowError::Denied { .. })) => Why::Denied,
         SessionError::Login(LoginError::Flow(e)) if e.is_expired() => Why::Expired,
         SessionError::Login(LoginError::Flow(DeviceFlowError::Call(call))) => why_call(call),
         SessionError::Call(call) => why_call(call),
