@@ -11,6 +11,7 @@ use std::fmt::Write;
 
 /// Which bytes are written as they are; every other byte of the UTF-8 becomes `%XX`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Set {
     /// RFC 3986's unreserved characters `A–Z a–z 0–9 - _ . ~` (botocore's `percent_encode`,
     /// SigV4's `UriEncode`, a query value).

@@ -65,6 +65,7 @@ impl Default for RefreshPolicy {
 
 /// How urgently a token needs refreshing at some moment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Urgency {
     /// More than the refresh window left.
     Fresh,

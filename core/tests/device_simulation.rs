@@ -255,7 +255,7 @@ fn expired_script_stops_with_expired<W: Wire>() {
     );
     let run = simulate(&mut service, DeviceFlowConfig::default(), 1);
     assert!(
-        matches!(run.result, Err(DeviceFlowError::Expired(ref e)) if e.code() == Some(ErrorCode::ExpiredToken))
+        matches!(run.result, Err(DeviceFlowError::Expired { error: ref e, .. }) if e.code() == Some(ErrorCode::ExpiredToken))
     );
     assert_times(&service.poll_times(), &[0.0, 1.0, 2.0, 3.0, 4.0]);
     assert_times(&[run.ended_at], &[4.0]);
@@ -264,7 +264,7 @@ fn expired_script_stops_with_expired<W: Wire>() {
 fn denied_script_stops_with_denied<W: Wire>() {
     let mut service = Service::<W>::new(Some(1), Some(600), &[Pending, Denied]);
     let run = simulate(&mut service, DeviceFlowConfig::default(), 1);
-    assert!(matches!(run.result, Err(DeviceFlowError::Denied(_))));
+    assert!(matches!(run.result, Err(DeviceFlowError::Denied { .. })));
     assert_times(&service.poll_times(), &[0.0, 1.0]);
 }
 

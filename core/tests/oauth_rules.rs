@@ -160,8 +160,8 @@ fn error_in_a_success_status() {
                 "pending"
             }
             _ => match end(&mut flow) {
-                Err(DeviceFlowError::Denied(_)) => "denied",
-                Err(DeviceFlowError::Expired(_)) => "expired",
+                Err(DeviceFlowError::Denied { .. }) => "denied",
+                Err(DeviceFlowError::Expired { .. }) => "expired",
                 Err(DeviceFlowError::Call(CallError::Service {
                     error: ServiceError::Unknown { code, .. },
                     ..
@@ -209,11 +209,11 @@ fn error_status_is_not_the_meaning() {
                 "pending"
             }
             _ => match end(&mut flow) {
-                Err(DeviceFlowError::Denied(e)) => {
+                Err(DeviceFlowError::Denied { error: e, .. }) => {
                     assert_eq!(e.status(), status);
                     "denied"
                 }
-                Err(DeviceFlowError::Expired(_)) => "expired",
+                Err(DeviceFlowError::Expired { .. }) => "expired",
                 Err(DeviceFlowError::Call(CallError::Service {
                     error: ServiceError::InvalidClient { .. },
                     ..

@@ -399,7 +399,7 @@ async fn device_login_denied() {
     .await
     .unwrap_err();
     assert!(
-        matches!(&err, LoginError::Flow(DeviceFlowError::Denied(e)) if e.code() == Some(ErrorCode::AccessDenied)),
+        matches!(&err, LoginError::Flow(DeviceFlowError::Denied { error: e, .. }) if e.code() == Some(ErrorCode::AccessDenied)),
         "{err:?}"
     );
     assert!(prompted);

@@ -398,7 +398,7 @@ fn client_secret_basic_with_form_encoded_credentials() {
 fn denial_ends_the_login() {
     let (result, _) = login_deciding(public(), false);
     match result {
-        Err(LoginError::Flow(DeviceFlowError::Denied(e))) => {
+        Err(LoginError::Flow(DeviceFlowError::Denied { error: e, .. })) => {
             assert_eq!(e.code(), Some(ErrorCode::AccessDenied))
         }
         other => panic!("{other:?}"),

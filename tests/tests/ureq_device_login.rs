@@ -197,7 +197,12 @@ fn the_services_expired_token_ends_the_flow() {
         }
     });
     match result {
-        Err(LoginError::Flow(e @ DeviceFlowError::Expired(ServiceError::ExpiredToken { .. }))) => {
+        Err(LoginError::Flow(
+            e @ DeviceFlowError::Expired {
+                error: ServiceError::ExpiredToken { .. },
+                ..
+            },
+        )) => {
             assert!(e.is_expired());
         }
         other => panic!("expected Expired, got {other:?}"),
@@ -251,7 +256,10 @@ fn denial_ends_the_flow() {
     let emu = start(emulator_config().approval(Approval::DenyAfterPolls(1)));
     let client = client_for(&emu);
     match device_login(&client, input(&client), login_options(), |_| {}) {
-        Err(LoginError::Flow(DeviceFlowError::Denied(ServiceError::AccessDenied { .. }))) => {}
+        Err(LoginError::Flow(DeviceFlowError::Denied {
+            error: ServiceError::AccessDenied { .. },
+            ..
+        })) => {}
         other => panic!("expected Denied, got {other:?}"),
     }
     assert_eq!(polls(&emu).len(), 2);

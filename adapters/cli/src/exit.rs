@@ -90,7 +90,8 @@ impl Failure {
                 ))
             }
             SessionError::Login(LoginError::Flow(
-                flow @ (DeviceFlowError::AnswerLost(_) | DeviceFlowError::AlreadyExpired { .. }),
+                flow
+                @ (DeviceFlowError::AnswerLost { .. } | DeviceFlowError::AlreadyExpired { .. }),
             )) => Failure::other(format!(
                 "{}; run `ssooidc login {flags}` again",
                 for_terminal(&flow.to_string())
@@ -148,14 +149,16 @@ impl Failure {
             SessionError::Login(LoginError::Flow(DeviceFlowError::Call(call)))
             | SessionError::Call(call)
             | SessionError::Discovery(DiscoveryError::Call(call)) => Self::oauth_call(call),
-            // A denial or an expiry: an answer of the token endpoint to a poll.
-            SessionError::Login(LoginError::Flow(flow)) => match flow.service_error() {
-                Some(service) => Failure {
-                    code: SERVICE,
-                    message: oauth_message(ssooidc_ureq::core::oauth::TOKEN, service, None),
-                },
-                None => other(flow.to_string()),
-            },
+            // A denial or an expiry: an answer to a poll, named by the operation polled with.
+            SessionError::Login(LoginError::Flow(flow)) => {
+                match (flow.operation(), flow.service_error()) {
+                    (Some(operation), Some(service)) => Failure {
+                        code: SERVICE,
+                        message: oauth_message(operation, service, None),
+                    },
+                    _ => other(flow.to_string()),
+                }
+            }
             SessionError::Config(e) => e.into(),
             other_error => other(other_error.to_string()),
         }

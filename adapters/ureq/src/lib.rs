@@ -47,6 +47,20 @@ pub use ssooidc_core::{
     CallError, CancelToken, ConfigError, Secret, ServiceError, TransportError, TransportErrorKind,
 };
 
+// Everything needed to match the errors this crate's functions return, down to the last field,
+// without naming a path of `ssooidc_core`.
+pub use session::SessionError;
+pub use ssooidc_core::authcode::AuthorizationError;
+pub use ssooidc_core::config::{FileProblem, IniError, ProcessProblem};
+pub use ssooidc_core::endpoint::EndpointError;
+pub use ssooidc_core::error::{AccessDeniedReason, ErrorMeta, InvalidRequestReason};
+pub use ssooidc_core::machine::MisuseError;
+pub use ssooidc_core::oauth::{DiscoveryError, UrlError};
+pub use ssooidc_core::settings::ProcessOutputError;
+pub use ssooidc_core::wire::{DecodeError, RequestError};
+pub use ssooidc_core::{ErrorCode, ResponseError, RetryKind, Timestamp};
+pub use store::{Exposure, StoreError};
+
 /// The code blocks of `README.md` (relative to this crate), compiled and run as doc tests.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -93,6 +93,7 @@ pub enum Exposure {
 
 /// What a cache lookup found.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Lookup<T> {
     /// A usable entry.
     Found(T),

@@ -12,6 +12,7 @@ use crate::Timestamp;
 /// A timestamp that could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unreadable timestamp {0:?}: expected RFC 3339 such as 2026-01-15T18:30:00Z")]
+#[non_exhaustive]
 pub struct TimestampError(pub String);
 
 /// Reads a cache timestamp: RFC 3339 with an optional fraction and `Z` or an offset, a

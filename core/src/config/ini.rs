@@ -6,6 +6,10 @@
 use std::collections::BTreeMap;
 
 /// A value in a section: a plain string, or a nested sub-section.
+///
+/// Deliberately exhaustive: these are the only two forms a value has in the dialect botocore
+/// reads (configparser's raw value, and botocore's nested sub-section), a format this crate
+/// imitates and does not extend; a reader of a section must handle both.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IniValue {
     /// `key = value` (continuation lines joined with `\n`).
@@ -18,6 +22,7 @@ pub enum IniValue {
 /// secrets (`aws_secret_access_key`, `aws_session_token`, anything named like a secret, token or
 /// password): a config file may carry static credentials.
 #[derive(Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct IniSection {
     /// 1-based line of the header.
     pub line: usize,

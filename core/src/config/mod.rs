@@ -31,6 +31,7 @@ pub use ini::{IniError, IniSection, IniValue};
 
 /// A parsed `~/.aws/config`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AwsConfig {
     /// Profiles by name (`[default]` and `[profile default]` are both `default`).
     pub profiles: BTreeMap<String, IniSection>,
@@ -191,6 +192,7 @@ pub fn split_scopes(value: &str) -> Vec<String> {
 
 /// An `[sso-session NAME]` section.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SsoSession {
     /// The session name.
     pub name: String,
@@ -204,6 +206,7 @@ pub struct SsoSession {
 
 /// A profile's SSO settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SsoProfile {
     /// The profile name.
     pub profile: String,

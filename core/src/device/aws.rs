@@ -130,8 +130,12 @@ impl Dialect for Aws {
         registration: &Registration,
         wall: OffsetDateTime,
     ) -> Result<Token, DeviceFlowError> {
-        token(output, registration.clone(), wall)
-            .map_err(|expires_in| DeviceFlowError::AlreadyExpired { expires_in })
+        token(output, registration.clone(), wall).map_err(|expires_in| {
+            DeviceFlowError::AlreadyExpired {
+                operation: Self::POLL,
+                expires_in,
+            }
+        })
     }
 }
 

@@ -117,15 +117,30 @@ pub struct Token {
 }
 
 /// Why a device flow ended without a token.
+///
+/// Every variant that is the answer to a poll carries the `operation` the flow polled with:
+/// the dialect's [`POLL`](super::Dialect::POLL), AWS's `CreateToken` or the standard dialect's
+/// [`crate::oauth::TOKEN`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum DeviceFlowError {
-    /// The user (or the service) denied the authorization: `AccessDeniedException`.
-    #[error("the authorization was denied: {0}")]
-    Denied(ServiceError),
-    /// The service said the device code expired: `ExpiredTokenException`.
-    #[error("the authorization expired before it was approved: {0}")]
-    Expired(ServiceError),
+    /// The user (or the service) denied the authorization: `AccessDeniedException`
+    /// (`access_denied`).
+    #[error("the authorization was denied: {error}")]
+    Denied {
+        /// The operation the flow polled with.
+        operation: &'static str,
+        /// The service's error.
+        error: ServiceError,
+    },
+    /// The service said the device code expired: `ExpiredTokenException` (`expired_token`).
+    #[error("the authorization expired before it was approved: {error}")]
+    Expired {
+        /// The operation the flow polled with.
+        operation: &'static str,
+        /// The service's error.
+        error: ServiceError,
+    },
     /// The flow's own deadline (`start + expiresIn`) passed without a token.
     #[error("the authorization expired before it was approved (no answer before the deadline)")]
     DeadlineReached,
@@ -133,13 +148,21 @@ pub enum DeviceFlowError {
     /// negative): nothing usable to cache.
     #[error("the service issued a token that is already expired (expiresIn {})", .expires_in.map_or_else(|| "absent".to_owned(), |s| s.to_string()))]
     AlreadyExpired {
+        /// The operation that answered with the token (the dialect's
+        /// [`POLL`](super::Dialect::POLL)).
+        operation: &'static str,
         /// The `expiresIn` the service sent.
         expires_in: Option<i32>,
     },
     /// The answer with the token was lost in transit twice (or after a new authorization), and
     /// the device code cannot be used again: the login has to start again.
-    #[error("the answer with the token was lost in transit and the device code cannot be used again ({0}); start the login again")]
-    AnswerLost(ServiceError),
+    #[error("the answer with the token was lost in transit and the device code cannot be used again ({error}); start the login again")]
+    AnswerLost {
+        /// The operation the flow polled with.
+        operation: &'static str,
+        /// The service's error saying the device code is spent (`invalid_grant`).
+        error: ServiceError,
+    },
     /// A call failed for good: an error that ends the flow (`invalid_client`, `invalid_grant`,
     /// `unauthorized_client`, an unknown 4xx, a TLS failure...), retryable failures that went
     /// on longer than [`max_retries`](super::DeviceFlowConfig::max_retries) (the error says
@@ -152,18 +175,19 @@ impl DeviceFlowError {
     /// Whether the device code ran out: [`Expired`](Self::Expired) or
     /// [`DeadlineReached`](Self::DeadlineReached).
     pub fn is_expired(&self) -> bool {
-        matches!(self, Self::Expired(_) | Self::DeadlineReached)
+        matches!(self, Self::Expired { .. } | Self::DeadlineReached)
     }
 
-    /// The operation that failed, when one did. A denial or an expiry is the answer to a poll:
-    /// reported as AWS's `CreateToken` (a standard-dialect flow's polls are its `Token`
-    /// requests, [`crate::oauth::TOKEN`]: the variants carry the service error only).
+    /// The operation that failed, when one did: for a denial, an expiry, a token already
+    /// expired or a lost answer, the one the flow polled with (AWS's `CreateToken`, the
+    /// standard dialect's [`crate::oauth::TOKEN`]); for a failed call, its operation; none for
+    /// the flow's own deadline.
     pub fn operation(&self) -> Option<&'static str> {
         match self {
-            Self::Denied(_)
-            | Self::Expired(_)
-            | Self::AlreadyExpired { .. }
-            | Self::AnswerLost(_) => Some("CreateToken"),
+            Self::Denied { operation, .. }
+            | Self::Expired { operation, .. }
+            | Self::AlreadyExpired { operation, .. }
+            | Self::AnswerLost { operation, .. } => Some(operation),
             Self::Call(e) => Some(e.operation()),
             Self::DeadlineReached => None,
         }
@@ -172,7 +196,9 @@ impl DeviceFlowError {
     /// The service error behind it, if there is one.
     pub fn service_error(&self) -> Option<&ServiceError> {
         match self {
-            Self::Denied(e) | Self::Expired(e) | Self::AnswerLost(e) => Some(e),
+            Self::Denied { error, .. }
+            | Self::Expired { error, .. }
+            | Self::AnswerLost { error, .. } => Some(error),
             Self::Call(e) => e.service_error(),
             Self::DeadlineReached | Self::AlreadyExpired { .. } => None,
         }

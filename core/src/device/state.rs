@@ -163,8 +163,14 @@ impl<D: Dialect> DeviceFlow<D> {
                 let result = self.dialect.token(grant, &polling.client, wall);
                 self.finish(result);
             }
-            PollOutcome::Denied(error) => self.finish(Err(DeviceFlowError::Denied(error))),
-            PollOutcome::Expired(error) => self.finish(Err(DeviceFlowError::Expired(error))),
+            PollOutcome::Denied(error) => self.finish(Err(DeviceFlowError::Denied {
+                operation: D::POLL,
+                error,
+            })),
+            PollOutcome::Expired(error) => self.finish(Err(DeviceFlowError::Expired {
+                operation: D::POLL,
+                error,
+            })),
             PollOutcome::Fatal(error) => match error.service_error() {
                 Some(spent @ ServiceError::InvalidGrant { .. }) if answer_lost => {
                     let spent = spent.clone();
@@ -270,7 +276,10 @@ impl<D: Dialect> DeviceFlow<D> {
             return;
         };
         if self.started_over.authorization {
-            return self.finish(Err(DeviceFlowError::AnswerLost(spent)));
+            return self.finish(Err(DeviceFlowError::AnswerLost {
+                operation: D::POLL,
+                error: spent,
+            }));
         }
         let client = polling.client.clone();
         self.started_over.authorization = true;

@@ -5,6 +5,7 @@
 
 /// One AWS partition: how its region names look and which host names its endpoints use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Partition {
     /// Partition id, such as `aws` or `aws-us-gov`.
     pub id: &'static str,

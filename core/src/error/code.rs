@@ -239,6 +239,7 @@ impl std::str::FromStr for ErrorCode {
 /// A name that is not one of the modelled error shapes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown error code {0:?}: expected a modelled shape name such as SlowDownException")]
+#[non_exhaustive]
 pub struct UnknownErrorCode(pub String);
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub use encode::encode_error;
 
 /// What every service error carries besides its type.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ErrorMeta {
     /// The HTTP status of the response.
     pub status: u16,
@@ -25,6 +26,17 @@ pub struct ErrorMeta {
     pub error_description: Option<String>,
     /// The `x-amzn-RequestId` header.
     pub request_id: Option<String>,
+}
+
+impl ErrorMeta {
+    /// The metadata of an error answered with HTTP `status`, with no OAuth `error`,
+    /// description or request id (servers, such as the emulator, and tests set those fields).
+    pub fn new(status: u16) -> Self {
+        ErrorMeta {
+            status,
+            ..ErrorMeta::default()
+        }
+    }
 }
 
 /// `reason` of an `AccessDeniedException` (an open enum: unknown values are kept).

@@ -52,6 +52,7 @@ pub fn wake_at(now: Instant, wait: Duration) -> Instant {
 }
 
 /// A request a machine wants sent.
+#[non_exhaustive]
 pub struct Transmit {
     /// The operation, for errors and logs (`RegisterClient`, `CreateToken`, ...).
     pub operation: &'static str,

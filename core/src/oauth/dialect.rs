@@ -133,6 +133,7 @@ impl Dialect for Standard {
     ) -> Result<Tokens, DeviceFlowError> {
         match grant.expires_in {
             Some(secs) if secs <= 0 => Err(DeviceFlowError::AlreadyExpired {
+                operation: Self::POLL,
                 expires_in: Some(i32::try_from(secs).unwrap_or(i32::MIN)),
             }),
             _ => Ok(Tokens::from_response(grant, wall)),

@@ -17,7 +17,7 @@
 //! Errors decode into the same [`ServiceError`](crate::ServiceError) as AWS's: the OAuth
 //! `error` codes (`authorization_pending`, `slow_down`, `access_denied`, `expired_token`,
 //! `invalid_grant`, `invalid_client`, ...) are exactly the codes of the AWS shapes, so a caller
-//! matches `ServiceError::InvalidClient { .. }` or `DeviceFlowError::Denied(_)` the same way
+//! matches `ServiceError::InvalidClient { .. }` or `DeviceFlowError::Denied { .. }` the same way
 //! for both dialects, and the one translation into grant terms ([`crate::grant`]) serves both.
 //! Codes AWS does not model stay [`ServiceError::Unknown`](crate::ServiceError::Unknown) with
 //! the code as sent.

@@ -15,6 +15,7 @@ use crate::wire::DecodeError;
 
 /// One deviation from the RFCs and how this crate reads it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Rule {
     /// The rule's name, after the behaviour (a stable anchor in `docs/protocol/oauth.md`).
     pub name: &'static str,

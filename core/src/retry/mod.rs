@@ -70,6 +70,7 @@ impl fmt::Display for RetryMode {
 /// A `retry_mode` value that is none of `standard`, `legacy`, `adaptive`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid retry mode {0:?}: valid values are standard, legacy, adaptive")]
+#[non_exhaustive]
 pub struct InvalidRetryMode(pub String);
 
 impl FromStr for RetryMode {

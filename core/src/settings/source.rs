@@ -73,6 +73,7 @@ impl fmt::Display for Source {
 
 /// A resolved value and its [`Source`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Setting<T> {
     /// The value.
     pub value: T,

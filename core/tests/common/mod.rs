@@ -195,10 +195,7 @@ impl Wire for Aws {
     fn unknown(status: u16, code: &str) -> http::Response<Vec<u8>> {
         encode_error(
             &ServiceError::Unknown {
-                meta: ssooidc_core::error::ErrorMeta {
-                    status,
-                    ..Default::default()
-                },
+                meta: ssooidc_core::error::ErrorMeta::new(status),
                 code: code.to_owned(),
                 message: None,
             },

@@ -18,6 +18,7 @@ both_dialects!(
     slow_down_with_an_interval,
     slow_down_on_the_first_poll_still_prompts,
     denied_and_expired_are_terminal,
+    denied_and_expired_name_the_operation_the_flow_polled_with,
     denied_on_the_first_poll_ends_without_a_prompt,
     other_client_errors_end_with_their_typed_error,
     no_request_at_or_after_the_deadline,
@@ -166,7 +167,7 @@ fn denied_and_expired_are_terminal<W: Wire>() {
         s.respond(W::error_as(ErrorCode::AccessDenied, quirk));
         let error = s.error();
         assert!(
-            matches!(&error, DeviceFlowError::Denied(e) if e.code() == Some(ErrorCode::AccessDenied))
+            matches!(&error, DeviceFlowError::Denied { error: e, .. } if e.code() == Some(ErrorCode::AccessDenied))
         );
         assert!(!error.is_expired());
 
@@ -176,8 +177,35 @@ fn denied_and_expired_are_terminal<W: Wire>() {
         s.transmit_poll();
         s.respond(W::error_as(ErrorCode::ExpiredToken, quirk));
         let error = s.error();
-        assert!(matches!(&error, DeviceFlowError::Expired(_)));
+        assert!(matches!(&error, DeviceFlowError::Expired { .. }));
         assert!(error.is_expired());
+    }
+}
+
+/// A denial or an expiry is the answer to a poll: the error names the dialect's poll, AWS's
+/// `CreateToken` or the standard dialect's token request, not always AWS's.
+fn denied_and_expired_name_the_operation_the_flow_polled_with<W: Wire>() {
+    let expected = if W::REGISTERS_CLIENTS {
+        "CreateToken"
+    } else {
+        ssooidc_core::oauth::TOKEN
+    };
+    assert_eq!(W::POLL, expected);
+    for code in [ErrorCode::AccessDenied, ErrorCode::ExpiredToken] {
+        let mut s = Scenario::<W>::fresh();
+        s.enter_polling(Some(1), Some(600));
+        s.sleep();
+        s.transmit_poll();
+        s.respond(W::error(code));
+        let error = s.error();
+        assert_eq!(error.operation(), Some(expected), "{error:?}");
+        match &error {
+            DeviceFlowError::Denied { operation, .. }
+            | DeviceFlowError::Expired { operation, .. } => {
+                assert_eq!(*operation, expected)
+            }
+            other => panic!("expected a denial or an expiry, got {other:?}"),
+        }
     }
 }
 
@@ -185,7 +213,7 @@ fn denied_on_the_first_poll_ends_without_a_prompt<W: Wire>() {
     let mut s = Scenario::<W>::fresh();
     s.enter_first_poll(Some(1), Some(600));
     s.respond(W::error(ErrorCode::AccessDenied));
-    assert!(matches!(s.error(), DeviceFlowError::Denied(_)));
+    assert!(matches!(s.error(), DeviceFlowError::Denied { .. }));
 }
 
 fn other_client_errors_end_with_their_typed_error<W: Wire>() {

@@ -101,6 +101,7 @@ fn a_token_that_is_already_expired_is_a_failure() {
         assert_eq!(
             error,
             DeviceFlowError::AlreadyExpired {
+                operation: "CreateToken",
                 expires_in: expected
             },
             "{member}"
@@ -162,7 +163,11 @@ fn a_second_lost_answer_ends_with_a_hint<W: Wire>() {
         }
     }
     let error = s.error();
-    assert!(matches!(error, DeviceFlowError::AnswerLost(_)), "{error:?}");
+    assert!(
+        matches!(error, DeviceFlowError::AnswerLost { .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.operation(), Some(W::POLL));
     assert!(
         error.to_string().contains("start the login again"),
         "{error}"
@@ -227,7 +232,13 @@ fn a_standard_token_already_expired_is_a_failure_and_an_unknown_lifetime_is_not(
         match expected {
             Some(expires_in) => {
                 let error = s.error();
-                assert_eq!(error, DeviceFlowError::AlreadyExpired { expires_in });
+                assert_eq!(
+                    error,
+                    DeviceFlowError::AlreadyExpired {
+                        operation: ssooidc_core::oauth::TOKEN,
+                        expires_in
+                    }
+                );
                 assert!(!error.to_string().contains(common::ACCESS_TOKEN));
             }
             None => {

@@ -47,15 +47,14 @@ pub(super) fn unknown_operation(
     service_error(
         shared,
         ServiceError::Unknown {
-            meta: ErrorMeta {
-                status: 404,
-                error: None,
-                error_description: Some(format!(
+            meta: {
+                let mut meta = ErrorMeta::new(404);
+                meta.error_description = Some(format!(
                     "No operation at {} {}",
                     parts.method,
                     parts.uri.path()
-                )),
-                request_id: None,
+                ));
+                meta
             },
             code: "UnknownOperationException".to_owned(),
             message: None,

@@ -22,11 +22,10 @@ impl Service {
     ) -> Result<CreateTokenWithIamOutput, ServiceError> {
         if !signed {
             return Err(ServiceError::Unknown {
-                meta: ErrorMeta {
-                    status: 403,
-                    error: None,
-                    error_description: Some("Missing Authentication Token".to_owned()),
-                    request_id: None,
+                meta: {
+                    let mut meta = ErrorMeta::new(403);
+                    meta.error_description = Some("Missing Authentication Token".to_owned());
+                    meta
                 },
                 code: "MissingAuthenticationTokenException".to_owned(),
                 message: Some("Missing Authentication Token".to_owned()),

@@ -59,10 +59,7 @@ fn unauthorized() -> ServiceError {
 /// What the portal answers for an account or role the user is not assigned.
 fn forbidden() -> ServiceError {
     ServiceError::Unknown {
-        meta: ErrorMeta {
-            status: 403,
-            ..ErrorMeta::default()
-        },
+        meta: ErrorMeta::new(403),
         code: "ForbiddenException".to_owned(),
         message: Some("No access".to_owned()),
     }

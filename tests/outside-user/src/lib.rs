@@ -1,54 +1,86 @@
 //! What a tool that embeds the login writes: everything it needs is imported from
-//! `ssooidc_ureq` (and `ssooidc_core` for the lower-level types), with no `http` or `time` in its
-//! manifest. `tests/embed.rs` runs it against the emulator.
+//! `ssooidc_ureq`, errors and the types inside them included (its root re-exports them), with
+//! no `ssooidc_core` path, and no `http` or `time` in its manifest. `tests/embed.rs` runs it
+//! against the emulator.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use ssooidc_ureq::session::{SessionSelector, Sessions};
 use ssooidc_ureq::{
-    CallError, DeviceFlowConfig, DeviceFlowError, Event, LoginError, LoginOptions,
-    TransportErrorKind,
+    CallError, DeviceFlowConfig, DeviceFlowError, ErrorCode, Event, LoginError, LoginOptions,
+    ServiceError, SessionError, TransportErrorKind,
 };
 
 /// What went wrong, as a tool would tell its user.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Why {
-    /// The person refused in the browser.
-    Denied,
-    /// Nobody approved in time.
-    Expired,
-    /// The service could not be reached.
-    Offline,
-    /// The service said no (its error name).
-    Service(String),
+    /// The person refused in the browser; `operation` is the request that was told so.
+    Denied {
+        /// The operation that answered with the denial (`CreateToken` for AWS).
+        operation: &'static str,
+    },
+    /// Nobody approved in time: the service said so (`service`), or the flow's own deadline
+    /// passed.
+    Expired {
+        /// Whether the service said so (`ExpiredTokenException`).
+        service: bool,
+    },
+    /// The service could not be reached: how.
+    Offline(TransportErrorKind),
+    /// The service said no.
+    Service {
+        /// The operation it refused.
+        operation: &'static str,
+        /// The modelled error, when it is one.
+        code: Option<ErrorCode>,
+        /// The error's name as sent.
+        name: String,
+    },
     /// Anything else.
     Other(String),
 }
 
 /// Sorts a login failure into what the tool shows.
-pub fn why(error: &ssooidc_ureq::session::SessionError) -> Why {
-    use ssooidc_ureq::session::SessionError;
+pub fn why(error: &SessionError) -> Why {
     match error {
-        SessionError::Login(LoginError::Flow(DeviceFlowError::Denied(_))) => Why::Denied,
-        SessionError::Login(LoginError::Flow(e)) if e.is_expired() => Why::Expired,
-        SessionError::Login(LoginError::Flow(DeviceFlowError::Call(call))) => why_call(call),
+        SessionError::Login(LoginError::Flow(flow)) => why_flow(flow),
         SessionError::Call(call) => why_call(call),
+        other => Why::Other(other.to_string()),
+    }
+}
+
+fn why_flow(flow: &DeviceFlowError) -> Why {
+    match flow {
+        DeviceFlowError::Denied {
+            operation,
+            error: ServiceError::AccessDenied { .. },
+        } => Why::Denied { operation },
+        DeviceFlowError::Expired {
+            error: ServiceError::ExpiredToken { .. },
+            ..
+        } => Why::Expired { service: true },
+        DeviceFlowError::DeadlineReached => Why::Expired { service: false },
+        DeviceFlowError::Call(call) => why_call(call),
         other => Why::Other(other.to_string()),
     }
 }
 
 fn why_call(call: &CallError) -> Why {
     match call {
-        CallError::Transport { error, .. }
-            if matches!(
-                error.kind(),
-                TransportErrorKind::Connect | TransportErrorKind::Timeout
-            ) =>
-        {
-            Why::Offline
-        }
-        CallError::Service { error, .. } => Why::Service(error.name().to_owned()),
+        CallError::Transport { error, .. } => match error.kind() {
+            kind @ (TransportErrorKind::Connect
+            | TransportErrorKind::Timeout
+            | TransportErrorKind::ConnectionClosed) => Why::Offline(kind),
+            _ => Why::Other(call.to_string()),
+        },
+        CallError::Service {
+            operation, error, ..
+        } => Why::Service {
+            operation,
+            code: error.code(),
+            name: error.name().to_owned(),
+        },
         other => Why::Other(other.to_string()),
     }
 }
@@ -60,7 +92,7 @@ pub fn login(
     env: &HashMap<String, String>,
     session: &str,
     second: Duration,
-) -> Result<String, ssooidc_ureq::session::SessionError> {
+) -> Result<String, SessionError> {
     let sessions = Sessions::from_env_map(env)?;
     // The device flow, as `aws sso login --use-device-code`: an sso-session's default is the
     // browser login, which waits for a browser this test does not have.
@@ -83,10 +115,7 @@ pub fn login(
 }
 
 /// The cached token of `session` (refreshed when due), as a credential helper prints it.
-pub fn cached_token(
-    env: &HashMap<String, String>,
-    session: &str,
-) -> Result<String, ssooidc_ureq::session::SessionError> {
+pub fn cached_token(env: &HashMap<String, String>, session: &str) -> Result<String, SessionError> {
     let sessions = Sessions::from_env_map(env)?;
     let token = sessions.token(SessionSelector::SsoSession(session.into()))?;
     Ok(token.token.access_token.expose().to_owned())

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use ssooidc_emulator::{Approval, Config, Emulator, RunningEmulator};
 use ssooidc_outside_user::{cached_token, login, why, Why};
+use ssooidc_ureq::{ErrorCode, TransportErrorKind};
 
 const SECOND: Duration = Duration::from_millis(10);
 
@@ -68,15 +69,17 @@ fn every_kind_of_failure_is_told_apart() {
     let denied = emulator(Approval::DenyAfterPolls(1));
     assert_eq!(
         why(&login(&home.env(denied.base_url()), "work", SECOND).unwrap_err()),
-        Why::Denied
+        Why::Denied {
+            operation: "CreateToken"
+        }
     );
 
     let home = Home::new("expired");
     let expired = Emulator::start(Config::default().second(SECOND).expires_in(3)).unwrap();
-    assert_eq!(
+    assert!(matches!(
         why(&login(&home.env(expired.base_url()), "work", SECOND).unwrap_err()),
-        Why::Expired
-    );
+        Why::Expired { .. }
+    ));
 
     let home = Home::new("offline");
     let refused = {
@@ -85,7 +88,7 @@ fn every_kind_of_failure_is_told_apart() {
     };
     assert_eq!(
         why(&login(&home.env(&refused), "work", SECOND).unwrap_err()),
-        Why::Offline
+        Why::Offline(TransportErrorKind::Connect)
     );
 
     let home = Home::new("service");
@@ -99,6 +102,10 @@ fn every_kind_of_failure_is_told_apart() {
     .unwrap();
     assert_eq!(
         why(&login(&home.env(broken.base_url()), "work", SECOND).unwrap_err()),
-        Why::Service("InvalidClientMetadataException".to_owned())
+        Why::Service {
+            operation: "RegisterClient",
+            code: Some(ErrorCode::InvalidClientMetadata),
+            name: "InvalidClientMetadataException".to_owned(),
+        }
     );
 }

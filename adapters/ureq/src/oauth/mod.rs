@@ -30,13 +30,14 @@ use std::time::Instant;
 
 use ssooidc_core::device::{DeviceFlow, Event};
 use ssooidc_core::oauth::{
-    Discovery, DiscoveryError, Issuer, OAuthClient, Provider, ProviderSource, Refresh,
-    RefreshResult, Standard, Tokens, DISCOVERY, TOKEN,
+    Discovery, Issuer, OAuthClient, Provider, ProviderSource, Refresh, RefreshResult, Standard,
+    Tokens, DISCOVERY, TOKEN,
 };
 use ssooidc_core::refresh::{RefreshError, RefreshFailure};
 use time::OffsetDateTime;
 
 pub use sessions::{OAuthLogin, OAuthLoginResult, OAuthSessions, OAuthToken};
+pub use ssooidc_core::oauth::{DiscoveryError, UrlError};
 
 use crate::client::{random_seed, Client};
 use crate::device::{LoginError, LoginOptions};
