@@ -1,6 +1,7 @@
 //! What a tool that embeds the login writes: everything it needs is imported from
 //! `ssooidc_ureq`, errors and the types inside them included (its root re-exports them), with
-//! no `ssooidc_core` path, and no `http` or `time` in its manifest. `tests/embed.rs` runs it
+//! no `ssooidc_core` path, and only `ssooidc-ureq` in its manifest (no `ssooidc-core`, `http`
+//! or `time`). `tests/embed.rs` runs it
 //! against the emulator.
 
 use std::collections::HashMap;
