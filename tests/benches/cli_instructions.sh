@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Instructions executed by `ssooidc token` and `ssooidc credentials` on a cache hit, for one or
+# more builds of the binary, counted by valgrind (cachegrind, no cache simulation). Unlike wall
+# time, the count is the same on a busy machine and an idle one, so two builds (say, the last
+# release and the working tree) can be compared exactly.
+#
+#   tests/benches/cli_instructions.sh [BINARY...]
+#
+# With no argument it builds and measures target/release/ssooidc. The HOME it runs in is the
+# one the criterion benchmark (adapters/cli/benches/token.rs) uses: a config with an sso-session
+# profile, a token valid for 10 hours and role credentials valid for 10 hours, made in a new
+# temporary directory that is removed at the end. `true` is measured too, as the floor: what
+# starting any process costs.
+set -euo pipefail
+
+if ! command -v valgrind >/dev/null 2>&1; then
+    echo "valgrind is needed (Debian: apt-get install valgrind)" >&2
+    exit 1
+fi
+cd "$(dirname "$0")/../.."
+
+if [[ $# -eq 0 ]]; then
+    cargo build --release -p ssooidc-cli >&2
+    set -- "${CARGO_TARGET_DIR:-target}/release/ssooidc"
+fi
+
+home=$(mktemp -d)
+trap 'rm -rf "$home"' EXIT
+mkdir -p "$home/.aws/sso/cache" "$home/.aws/cli/cache"
+chmod 700 "$home/.aws/sso/cache" "$home/.aws/cli/cache"
+cat >"$home/.aws/config" <<'EOF'
+[profile dev]
+sso_session = my-sso
+sso_account_id = 111122223333
+sso_role_name = ReadOnly
+
+[sso-session my-sso]
+sso_start_url = https://d-1234567890.awsapps.com/start
+sso_region = us-east-1
+sso_registration_scopes = sso:account:access
+EOF
+expires=$(date -u -d '+10 hours' +%Y-%m-%dT%H:%M:%SZ)
+# The file names are the AWS CLI's cache keys: SHA-1 of the session name, and of the role
+# credentials' key (docs/protocol/caches.md).
+token_key=$(printf '%s' 'my-sso' | sha1sum | cut -d' ' -f1)
+creds_key=$(printf '%s' '{"accountId":"111122223333","roleName":"ReadOnly","sessionName":"my-sso"}' | sha1sum | cut -d' ' -f1)
+cat >"$home/.aws/sso/cache/$token_key.json" <<EOF
+{"startUrl": "https://d-1234567890.awsapps.com/start", "region": "us-east-1", "accessToken": "aoaAAAAAGexample", "expiresAt": "$expires", "clientId": "cid", "clientSecret": "csec", "registrationExpiresAt": "2030-01-01T00:00:00Z", "refreshToken": "rt"}
+EOF
+cat >"$home/.aws/cli/cache/$creds_key.json" <<EOF
+{"ProviderType": "sso", "Credentials": {"AccessKeyId": "ASIAEXAMPLEEXAMPLE12", "SecretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "SessionToken": "IQoJb3JpZ2luX2VjEXAMPLE+/=", "Expiration": "$expires", "AccountId": "111122223333"}}
+EOF
+chmod 600 "$home"/.aws/sso/cache/*.json "$home"/.aws/cli/cache/*.json
+
+count() {
+    # The total of the "I refs" line, without separators.
+    HOME=$home valgrind --tool=cachegrind --cache-sim=no --cachegrind-out-file=/dev/null "$@" \
+        2>&1 >/dev/null | sed -n 's/.*I *refs: *//p' | tr -d ','
+}
+
+floor=$(count /bin/true)
+echo "| binary | command | instructions | ratio to \`true\` ($floor) |"
+echo "|---|---|---|---|"
+for bin in "$@"; do
+    for command in token credentials; do
+        out=$(HOME=$home "$bin" "$command" --profile dev) || {
+            echo "$bin $command failed" >&2
+            exit 1
+        }
+        [[ -n $out ]] || { echo "$bin $command printed nothing" >&2; exit 1; }
+        n=$(count "$bin" "$command" --profile dev)
+        echo "| $bin | $command | $n | $(awk -v n="$n" -v f="$floor" 'BEGIN { printf "%.1fx", n / f }') |"
+    done
+done
