@@ -1,13 +1,15 @@
 //! Property tests of the browser (authorization-code + PKCE) login: arbitrary answers, transport
 //! errors, callbacks of every kind at any moment (the right one, forged states, refusals,
-//! favicons, garbage), early, late and backwards clocks, and misuse, thrown at the machine in
-//! every state.
+//! favicons, garbage, a rejected client, the spent state after starting over), early, late and
+//! backwards clocks, and misuse, thrown at the machine in every state.
 //!
 //! Properties: never a token without a callback carrying the login's state **and** a successful
 //! `CreateToken` that sent that code with the verifier; no `CreateToken` at all unless such a
 //! callback was accepted before the deadline; a forged state ends the flow at once; every run
 //! ends within a computable number of outputs; the end is absorbing; misuse is a typed error
-//! that changes nothing; no secret ever shows in `Debug`; nothing panics.
+//! that changes nothing; no secret ever shows in `Debug`; nothing panics. Starting over (a
+//! rejected registration): at most once, only with a cached registration, always with the spare
+//! `state` and verifier afterwards, and the spent state changes nothing.
 
 #[path = "common/mod.rs"]
 mod common;
@@ -16,10 +18,10 @@ use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use ssooidc_core::authcode::{
-    AuthCodeConfig, AuthCodeError, AuthCodeFlow, AuthCodeInput, CallbackReply, LoginSecrets,
-    MisuseError, Output, Phase,
+    s256_challenge, AuthCodeConfig, AuthCodeError, AuthCodeFlow, AuthCodeInput, CallbackReply,
+    LoginSecrets, MisuseError, Output, Phase,
 };
-use ssooidc_core::device::Event;
+use ssooidc_core::device::{Event, StartOver};
 use ssooidc_core::endpoint::{resolve, EndpointParams};
 use ssooidc_core::error::{encode_error, ErrorCode};
 use ssooidc_core::{ServiceError, TransportErrorKind};
@@ -27,6 +29,8 @@ use ssooidc_core::{ServiceError, TransportErrorKind};
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const STATE: &str = "3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f";
 const CODE: &str = "code-very-secret";
+const SPARE_VERIFIER: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.";
+const SPARE_STATE: &str = "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a";
 const PORT: u16 = 49152;
 
 #[derive(Debug, Clone)]
@@ -49,6 +53,10 @@ enum Callback {
     Favicon,
     /// Any request target at all.
     Raw(String),
+    /// `error=invalid_client` (true) or `unauthorized_client` with the login's state.
+    RejectClient(bool),
+    /// The code with the first state (spent once the flow started over).
+    Spent,
 }
 
 #[derive(Debug, Clone)]
@@ -65,6 +73,7 @@ fn answer() -> impl Strategy<Value = Answer> {
         6 => Just(Answer::Success),
         3 => (proptest::sample::select(ErrorCode::ALL.to_vec()), any::<bool>())
             .prop_map(|(c, h)| Answer::Modelled(c, h)),
+        1 => any::<bool>().prop_map(|h| Answer::Modelled(ErrorCode::InvalidClient, h)),
         1 => proptest::sample::select(vec![429u16, 500, 502, 503]).prop_map(Answer::Fault),
         1 => prop_oneof![
             Just(b"".to_vec()),
@@ -96,6 +105,8 @@ fn callback() -> impl Strategy<Value = Callback> {
         1 => proptest::option::of(any::<bool>()).prop_map(Callback::Refuse),
         2 => Just(Callback::Favicon),
         1 => "[ -~]{0,60}".prop_map(Callback::Raw),
+        1 => any::<bool>().prop_map(Callback::RejectClient),
+        1 => Just(Callback::Spent),
     ]
 }
 
@@ -156,13 +167,23 @@ fn respond(answer: &Answer, phase: Phase) -> Option<http::Response<Vec<u8>>> {
     })
 }
 
-fn target(callback: &Callback) -> String {
+/// The request target of `callback` while the login's state is `state`.
+fn target(callback: &Callback, state: &str) -> String {
     match callback {
-        Callback::Approve => format!("/oauth/callback?code={CODE}&state={STATE}"),
+        Callback::Approve => format!("/oauth/callback?code={CODE}&state={state}"),
+        Callback::Spent => format!("/oauth/callback?code={CODE}&state={STATE}"),
+        Callback::RejectClient(invalid) => format!(
+            "/oauth/callback?error={}&state={state}",
+            if *invalid {
+                "invalid_client"
+            } else {
+                "unauthorized_client"
+            }
+        ),
         Callback::Forged(state) => format!("/oauth/callback?code={CODE}&state={state}"),
         Callback::Refuse(None) => "/oauth/callback?error=access_denied".to_owned(),
         Callback::Refuse(Some(true)) => {
-            format!("/oauth/callback?error=access_denied&error_description=no&state={STATE}")
+            format!("/oauth/callback?error=access_denied&error_description=no&state={state}")
         }
         Callback::Refuse(Some(false)) => "/oauth/callback?error=access_denied&state=x".to_owned(),
         Callback::Favicon => "/favicon.ico".to_owned(),
@@ -179,11 +200,25 @@ struct Model {
     /// A `CreateToken` was answered with a token.
     exchanged: bool,
     transmits: u64,
+    /// The flow started over (a rejected cached registration).
+    started_over: bool,
+}
+
+impl Model {
+    /// The `state` and verifier of the current authorization.
+    fn secrets(&self) -> (&'static str, &'static str) {
+        if self.started_over {
+            (SPARE_STATE, SPARE_VERIFIER)
+        } else {
+            (STATE, VERIFIER)
+        }
+    }
 }
 
 fn no_secret_in(shown: &str) -> Result<(), TestCaseError> {
     for secret in [
         VERIFIER,
+        SPARE_VERIFIER,
         CODE,
         common::CLIENT_SECRET,
         common::ACCESS_TOKEN,
@@ -212,7 +247,10 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
     let floor = Instant::now();
     let t0 = floor + Duration::from_secs(3600);
     let secrets = LoginSecrets::new(VERIFIER, STATE).unwrap();
-    let mut flow = AuthCodeFlow::new(input, config, PORT, secrets, t0, common::WALL, setup.seed);
+    let mut flow = AuthCodeFlow::new(input, config, PORT, secrets, t0, common::WALL, setup.seed)
+        .with_spare_secrets(LoginSecrets::new(SPARE_VERIFIER, SPARE_STATE).unwrap());
+    // Whether the flow may start over: it uses a cached registration.
+    let cached_at_start = flow.uses_cached_registration();
     let mut now = t0;
     let mut latest = t0;
     let mut model = Model::default();
@@ -220,8 +258,9 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
     let mut steps = steps.into_iter();
 
     let retries = u64::from(setup.max_retries) + 1;
-    let transmit_bound = 2 * retries;
-    let output_bound = 2 * transmit_bound + step_count + 4;
+    // Register and exchange, twice when the flow starts over.
+    let transmit_bound = 4 * retries;
+    let output_bound = 2 * transmit_bound + step_count + 8;
     let mut outputs = 0u64;
 
     let result = loop {
@@ -239,15 +278,34 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
         match output {
             Output::Event(Event::Authorize(request)) => {
                 let url = request.url.as_str();
-                prop_assert!(url.contains(&format!("&state={STATE}&")), "{url}");
+                let (state, verifier) = model.secrets();
+                prop_assert!(url.contains(&format!("&state={state}&")), "{url}");
                 prop_assert!(
                     url.contains("redirect_uri=http%3A%2F%2F127.0.0.1%3A49152%2Foauth%2Fcallback")
                 );
+                let challenge = format!("&code_challenge={}", s256_challenge(verifier));
+                prop_assert!(url.ends_with(&challenge), "{}", url);
                 prop_assert!(
-                    url.ends_with("&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM")
+                    model.deadline.is_none(),
+                    "one authorize request per authorization"
                 );
-                prop_assert!(model.deadline.is_none(), "one authorize request");
                 model.deadline = Some(request.expires_at);
+            }
+            Output::Event(Event::StartingOver(StartOver::RegistrationRejected(e))) => {
+                prop_assert!(
+                    cached_at_start,
+                    "started over without a cached registration"
+                );
+                prop_assert!(!model.started_over, "started over twice");
+                prop_assert!(matches!(
+                    e.code(),
+                    Some(ErrorCode::InvalidClient | ErrorCode::UnauthorizedClient)
+                ));
+                prop_assert_eq!(flow.phase(), Phase::Register);
+                model.started_over = true;
+                model.deadline = None;
+                model.accepted = false;
+                model.exchanged = false;
             }
             Output::Event(_) => {}
             Output::Done(result) => break result,
@@ -277,9 +335,12 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                 }
                 Some(Step::Callback(callback)) => {
                     let phase = flow.phase();
-                    let reply = flow.handle_callback(now, &target(&callback)).unwrap();
+                    let cached = flow.uses_cached_registration();
+                    let reply = flow
+                        .handle_callback(now, &target(&callback, model.secrets().0))
+                        .unwrap();
                     latest = latest.max(now);
-                    check_reply(&flow, &mut model, phase, &callback, &reply, latest)?;
+                    check_reply(&flow, &mut model, phase, cached, &callback, &reply, latest)?;
                 }
                 Some(Step::Poll) => {}
             },
@@ -291,7 +352,7 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                     prop_assert!(model.accepted, "CreateToken without an accepted callback");
                     let body: serde_json::Value = serde_json::from_slice(request.body()).unwrap();
                     prop_assert_eq!(&body["code"], CODE);
-                    prop_assert_eq!(&body["codeVerifier"], VERIFIER);
+                    prop_assert_eq!(&body["codeVerifier"], model.secrets().1);
                     prop_assert_eq!(
                         &body["redirectUri"],
                         "http://127.0.0.1:49152/oauth/callback"
@@ -318,7 +379,9 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                         ),
                         Some(Step::Callback(callback)) => {
                             // Nothing a browser sends changes a flow that is not waiting for it.
-                            let reply = flow.handle_callback(now, &target(&callback)).unwrap();
+                            let reply = flow
+                                .handle_callback(now, &target(&callback, model.secrets().0))
+                                .unwrap();
                             latest = latest.max(now);
                             prop_assert_eq!(reply, CallbackReply::NotWaiting);
                             prop_assert_eq!(flow.phase(), phase);
@@ -328,6 +391,7 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                 };
                 now = common::shift(now, latency_milli, floor, setup.second);
                 latest = latest.max(now);
+                let cached = flow.uses_cached_registration();
                 match respond(&answer, phase) {
                     Some(response) => flow.handle_response(now, common::WALL, response).unwrap(),
                     None => {
@@ -339,6 +403,19 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                 }
                 if phase == Phase::Exchange && matches!(answer, Answer::Success) {
                     model.exchanged = true;
+                }
+                if phase == Phase::Exchange
+                    && matches!(answer, Answer::Modelled(ErrorCode::InvalidClient, _))
+                {
+                    // A cached registration is replaced; a new one's rejection is the end.
+                    if cached {
+                        prop_assert_eq!(flow.phase(), Phase::Register);
+                    } else {
+                        prop_assert!(matches!(
+                            flow.poll_output(),
+                            Ok(Output::Done(Err(AuthCodeError::RegistrationRejected(_))))
+                        ));
+                    }
                 }
             }
         }
@@ -383,10 +460,12 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
 }
 
 /// What a callback fed while the flow waited (or not) must have done.
+#[allow(clippy::too_many_arguments)]
 fn check_reply(
     flow: &AuthCodeFlow,
     model: &mut Model,
     phase: Phase,
+    cached: bool,
     callback: &Callback,
     reply: &CallbackReply,
     latest: Instant,
@@ -401,17 +480,33 @@ fn check_reply(
         prop_assert!(flow.is_done());
         return Ok(());
     }
+    let (state, _) = model.secrets();
     match (callback, reply) {
-        (Callback::Approve, CallbackReply::Accepted) => {
+        (Callback::Spent, r) if model.started_over => {
+            prop_assert_eq!(r, &CallbackReply::NotWaiting);
+            prop_assert_eq!(flow.phase(), Phase::Authorize);
+        }
+        (Callback::Approve | Callback::Spent, CallbackReply::Accepted) => {
             model.accepted = true;
             prop_assert_eq!(flow.phase(), Phase::Exchange);
         }
         // An empty state counts as none: not a callback.
-        (Callback::Forged(state), r) if state.is_empty() => {
+        (Callback::Forged(forged), r) if forged.is_empty() => {
             prop_assert_eq!(r, &CallbackReply::Ignored)
         }
-        (Callback::Forged(state), r) if state != STATE => {
+        (Callback::Forged(forged), r) if forged == STATE && model.started_over => {
+            prop_assert_eq!(r, &CallbackReply::NotWaiting)
+        }
+        (Callback::Forged(forged), r) if forged != state => {
             prop_assert_eq!(r, &CallbackReply::Forged);
+            prop_assert!(flow.is_done());
+        }
+        (Callback::RejectClient(_), CallbackReply::Refused(_)) => {
+            if cached {
+                // Starting over: the event comes next, then a new registration.
+                prop_assert_eq!(flow.phase(), Phase::Register);
+                return Ok(());
+            }
             prop_assert!(flow.is_done());
         }
         (Callback::Refuse(Some(false)), r) => prop_assert_eq!(r, &CallbackReply::Forged),

@@ -194,6 +194,15 @@ impl RunningEmulator {
             .unwrap_or_default()
     }
 
+    /// Deletes a registered client, as an administrator (or the registration's expiry) would:
+    /// from now on `/authorize` shows an error page for it (it cannot redirect an unknown
+    /// client safely) and every call with it gets `InvalidClientException`. Returns whether
+    /// the client was registered.
+    pub fn delete_client(&self, client_id: &str) -> bool {
+        self.with_service(|s| s.delete_client(client_id))
+            .unwrap_or(false)
+    }
+
     /// Changes how new decisions are made from now on.
     pub fn set_approval(&self, approval: Approval) {
         self.with_service(|s| s.set_approval(approval));

@@ -7,7 +7,10 @@
 //! - never a `CreateToken` before a callback with the login's state was accepted, and never a
 //!   token without one and a successful exchange;
 //! - a callback is accepted only before the deadline; a forged state ends the flow at once;
-//! - at most one `Authorize` event and one `Registered` event;
+//! - at most one `Authorize` event and one `Registered` event per authorization, and at most
+//!   one start over (`StartingOver(RegistrationRejected)`, only with a cached registration and
+//!   usable spare secrets), after which the URL and the exchange carry the spare `state` and
+//!   verifier and the spent state changes nothing;
 //! - the run ends within a bound of the number of steps;
 //! - `Done` is absorbing; misuse is a typed error that changes nothing; nothing panics; no
 //!   secret shows in `Debug`.
@@ -21,7 +24,7 @@ use ssooidc_core::authcode::{
     AuthCodeConfig, AuthCodeError, AuthCodeFlow, AuthCodeInput, CallbackReply, LoginSecrets,
     MisuseError, Output, Phase,
 };
-use ssooidc_core::device::{Event, Registration};
+use ssooidc_core::device::{Event, Registration, StartOver};
 use ssooidc_core::endpoint::{resolve, Endpoint, EndpointParams};
 use ssooidc_core::error::{encode_error, ErrorCode};
 use ssooidc_core::{ServiceError, TransportErrorKind};
@@ -33,6 +36,8 @@ const ACCESS_TOKEN: &str = "at-very-secret";
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 const STATE: &str = "3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f";
 const CODE: &str = "code-very-secret";
+const SPARE_VERIFIER: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.";
+const SPARE_STATE: &str = "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a";
 
 #[derive(Debug, Arbitrary)]
 enum Second {
@@ -54,6 +59,8 @@ struct Setup {
     port: u16,
     /// Fresh secrets from these bytes instead of the fixed ones.
     random: Option<[u8; 32]>,
+    /// Spare secrets (for starting over): none, the fixed ones, or from these bytes.
+    spare: Option<Option<[u8; 32]>>,
     secret_expires_in: Option<i64>,
     seed: u64,
 }
@@ -77,6 +84,10 @@ enum Callback {
     Favicon,
     /// Any request target.
     Raw(String),
+    /// `error=invalid_client` (true) or `unauthorized_client`, with the login's state.
+    RejectClient(bool),
+    /// The code with the first authorization's state.
+    Spent,
 }
 
 #[derive(Debug, Arbitrary)]
@@ -133,9 +144,14 @@ fn transport_kind(k: u8) -> TransportErrorKind {
     ][usize::from(k) % 5]
 }
 
-fn target(callback: &Callback, state: &str) -> String {
+fn target(callback: &Callback, state: &str, first_state: &str) -> String {
     match callback {
         Callback::Approve => format!("/oauth/callback?code={CODE}&state={state}"),
+        Callback::Spent => format!("/oauth/callback?code={CODE}&state={first_state}"),
+        Callback::RejectClient(invalid) => format!(
+            "/oauth/callback?error={}&state={state}",
+            if *invalid { "invalid_client" } else { "unauthorized_client" }
+        ),
         Callback::Forged(bytes) => {
             let forged: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
             format!("/oauth/callback?code={CODE}&state={forged}")
@@ -186,10 +202,27 @@ fn run(input: Input) {
         Some(random) => LoginSecrets::generate(random),
         None => LoginSecrets::new(VERIFIER, STATE).unwrap(),
     };
-    let state = secrets.state().expose().to_owned();
-    let verifier = secrets.verifier().expose().to_owned();
+    let first_state = secrets.state().expose().to_owned();
+    let mut state = first_state.clone();
+    let mut verifier = secrets.verifier().expose().to_owned();
+    let spare = setup.spare.map(|spare| match spare {
+        Some(random) => LoginSecrets::generate(&random),
+        None => LoginSecrets::new(SPARE_VERIFIER, SPARE_STATE).unwrap(),
+    });
+    let spare_pair = spare
+        .as_ref()
+        .map(|s| (s.state().expose().to_owned(), s.verifier().expose().to_owned()));
+    // Spare secrets equal to the first ones are not used.
+    let spare_usable = spare_pair
+        .as_ref()
+        .is_some_and(|(s, v)| *s != state && *v != verifier);
     let t0 = Instant::now() + Duration::from_secs(3600);
     let mut flow = AuthCodeFlow::new(input, config, setup.port, secrets, t0, wall, setup.seed);
+    if let Some(spare) = spare {
+        flow = flow.with_spare_secrets(spare);
+    }
+    let cached_at_start = flow.uses_cached_registration();
+    let mut started_over = false;
 
     let mut now = t0;
     let mut latest = t0;
@@ -197,11 +230,16 @@ fn run(input: Input) {
     let mut accepted = false;
     let mut exchanged = false;
     let mut registered = false;
-    let bound = steps.len() + 40;
+    let bound = steps.len() + 80;
     let mut steps = steps.into_iter();
     let mut outputs = 0usize;
+    let first_verifier = verifier.clone();
+    let spare_verifier = spare_pair.as_ref().map(|(_, v)| v.clone());
     let secrets_shown = |shown: &str| {
-        for secret in [verifier.as_str(), CODE, CLIENT_SECRET, ACCESS_TOKEN] {
+        for secret in [first_verifier.as_str(), CODE, CLIENT_SECRET, ACCESS_TOKEN]
+            .into_iter()
+            .chain(spare_verifier.as_deref())
+        {
             assert!(!shown.contains(secret), "Debug shows a secret: {shown}");
         }
     };
@@ -219,9 +257,26 @@ fn run(input: Input) {
                 assert_eq!(flow.deadline(), deadline);
             }
             Ok(Output::Event(Event::Registered(r))) => {
-                assert!(!registered, "a second registration");
+                assert!(!registered, "a second registration in one authorization");
                 assert!(r.is_authorization_code());
                 registered = true;
+            }
+            Ok(Output::Event(Event::StartingOver(StartOver::RegistrationRejected(e)))) => {
+                assert!(cached_at_start && spare_usable, "started over without a cache or spare secrets");
+                assert!(!started_over, "started over twice");
+                assert!(matches!(
+                    e.code(),
+                    Some(ErrorCode::InvalidClient | ErrorCode::UnauthorizedClient)
+                ));
+                assert_eq!(flow.phase(), Phase::Register);
+                started_over = true;
+                registered = false;
+                deadline = None;
+                accepted = false;
+                exchanged = false;
+                let (s, v) = spare_pair.clone().expect("spare secrets");
+                state = s;
+                verifier = v;
             }
             Ok(Output::Event(other)) => panic!("an event the browser login never emits: {other:?}"),
             Ok(Output::Done(result)) => break result,
@@ -246,7 +301,7 @@ fn run(input: Input) {
                         continue;
                     }
                     Some(Step::Callback(callback)) => {
-                        let target = target(&callback, &state);
+                        let target = target(&callback, &state, &first_state);
                         let reply = flow
                             .handle_callback(now, &target)
                             .expect("a callback while waiting");
@@ -258,6 +313,11 @@ fn run(input: Input) {
                         }
                         let d = deadline.expect("a deadline while waiting for the browser");
                         match reply {
+                            CallbackReply::NotWaiting => {
+                                assert!(started_over, "NotWaiting while waiting");
+                                assert!(target.contains(&format!("state={first_state}")));
+                                assert_eq!(flow.phase(), Phase::Authorize);
+                            }
                             CallbackReply::Accepted => {
                                 assert!(latest < d, "accepted at or after the deadline");
                                 assert!(target.contains(&format!("state={state}")), "{target}");
@@ -269,7 +329,12 @@ fn run(input: Input) {
                             )),
                             CallbackReply::TimedOut => assert!(latest >= d),
                             CallbackReply::Ignored => assert_eq!(flow.phase(), Phase::Authorize),
-                            CallbackReply::Refused(_) => assert!(flow.is_done()),
+                            CallbackReply::Refused(_) => assert!(
+                                flow.is_done()
+                                    || (flow.phase() == Phase::Register
+                                        && !started_over
+                                        && matches!(callback, Callback::RejectClient(_)))
+                            ),
                             other => panic!("{other:?} while waiting"),
                         }
                         continue;
@@ -288,6 +353,9 @@ fn run(input: Input) {
                     Phase::Exchange => {
                         assert!(path.ends_with("/token"), "{path}");
                         assert!(accepted, "CreateToken without an accepted callback");
+                        let body: serde_json::Value =
+                            serde_json::from_slice(transmit.request.body()).unwrap();
+                        assert_eq!(body["codeVerifier"].as_str(), Some(verifier.as_str()));
                     }
                     other => panic!("a request in {other:?}"),
                 }
@@ -313,7 +381,7 @@ fn run(input: Input) {
                         Some(Step::WakeOnTime) => {}
                         Some(Step::Callback(callback)) => {
                             let reply = flow
-                                .handle_callback(now, &target(&callback, &state))
+                                .handle_callback(now, &target(&callback, &state, &first_state))
                                 .expect("a callback while a request is out");
                             latest = latest.max(now);
                             assert_eq!(reply, CallbackReply::NotWaiting);

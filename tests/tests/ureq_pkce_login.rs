@@ -455,3 +455,105 @@ fn a_legacy_profile_always_uses_the_device_flow() {
     assert!(events.iter().all(|e| !matches!(e, Event::Authorize(_))));
     assert_eq!(authorization_code_requests(&emu), 0);
 }
+
+#[test]
+fn a_cached_registration_the_service_no_longer_accepts_is_replaced_and_the_login_succeeds() {
+    let emu = std::sync::Arc::new(approving());
+    let home = Home::with_standard_config("pkce-rejected", &emu);
+    login_with(&home, browser_login_options(), &mut Browser::following()).expect("first login");
+    let cached = registration(&home);
+    emu.clear_requests();
+
+    // The browser is sent back with a code, and the registration is deleted before the code
+    // is exchanged: CreateToken gets InvalidClientException.
+    let service = emu.clone();
+    let client_id = cached.client_id.clone();
+    let mut browser = Browser::new(move |url: &str| {
+        let authorize = browser::get(url).unwrap();
+        service.delete_client(&client_id);
+        browser::get(&authorize.location.expect("a redirect")).unwrap()
+    });
+    let mut events = Vec::new();
+    let result = home
+        .sessions()
+        .login(dev(), browser_login_options(), |event| {
+            events.push(event.clone());
+            browser.on_event(event);
+        })
+        .expect("the login recovers");
+    let page = browser.finish().unwrap();
+    assert!(page.body.contains("Login approved"), "{}", page.body);
+
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            Event::StartingOver(ssooidc_core::device::StartOver::RegistrationRejected(_))
+        )),
+        "{events:?}"
+    );
+    assert_eq!(browser.urls.len(), 2, "a new authorize URL");
+    let state = |url: &str| {
+        url.split("&state=")
+            .nth(1)
+            .unwrap()
+            .split('&')
+            .next()
+            .unwrap()
+            .to_owned()
+    };
+    assert_ne!(
+        state(&browser.urls[0]),
+        state(&browser.urls[1]),
+        "a new state"
+    );
+    assert!(browser.urls[0].contains(&format!("&client_id={}&", cached.client_id)));
+
+    // One new registration, cached; the token is of the new client.
+    assert_eq!(requests_to(&emu, Target::RegisterClient).len(), 1);
+    let renewed = registration(&home);
+    assert_ne!(renewed.client_id, cached.client_id);
+    assert!(renewed.is_authorization_code());
+    assert!(browser.urls[1].contains(&format!("&client_id={}&", renewed.client_id)));
+    assert_eq!(
+        result.registration_path.as_deref(),
+        Some(home.cache_file(MY_SSO_SCOPED_REGISTRATION_KEY).as_path())
+    );
+    assert_eq!(
+        result.token.client_id.as_deref(),
+        Some(renewed.client_id.as_str())
+    );
+    let exchanges = token_requests(&emu, "authorization_code");
+    assert_eq!(exchanges.len(), 2);
+    let verifier = |i: usize| exchanges[i].body_json().unwrap()["codeVerifier"].clone();
+    assert_ne!(verifier(0), verifier(1), "a new verifier");
+}
+
+#[test]
+fn a_deleted_cached_registration_ends_at_the_deadline_saying_so() {
+    let emu = approving();
+    let home = Home::with_standard_config("pkce-deleted", &emu);
+    login_with(&home, browser_login_options(), &mut Browser::following()).expect("first login");
+    assert!(emu.delete_client(&registration(&home).client_id));
+
+    // The service shows the browser an error page for an unknown client: it never comes back.
+    let mut browser = Browser::new(|url: &str| browser::get(url).unwrap());
+    let options = browser_login_options().auth_code(auth_code_config().callback_timeout(30));
+    let error = login_with(&home, options, &mut browser).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            SessionError::Login(LoginError::AuthCode(
+                AuthCodeError::DeadlineReachedWithCachedRegistration
+            ))
+        ),
+        "{error:?}"
+    );
+    let page = browser.finish().unwrap();
+    assert_eq!(page.status, 400);
+    assert!(page.body.contains("Unknown client_id"), "{}", page.body);
+
+    // The way out the message suggests: the device login registers a client of its own.
+    home.sessions()
+        .login(dev(), login_options(), |_| {})
+        .expect("the device login");
+}

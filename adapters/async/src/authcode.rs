@@ -59,8 +59,12 @@ pub async fn authorization_code_login<T: HttpSend, R: Timer, L: CallbackListener
     options: LoginOptions,
     on_event: impl FnMut(&Event),
 ) -> Result<Token, LoginError> {
+    // Two pairs of secrets: the second for a new authorization, should the service reject
+    // the cached registration and the flow start over.
     let mut random = [0u8; RANDOM_BYTES];
+    let mut spare = [0u8; RANDOM_BYTES];
     getrandom::fill(&mut random).map_err(|e| LoginError::Random(e.to_string()))?;
+    getrandom::fill(&mut spare).map_err(|e| LoginError::Random(e.to_string()))?;
     let seed = options.seed.unwrap_or_else(random_seed);
     let timer = client.timer();
     let mut flow = AuthCodeFlow::new(
@@ -71,7 +75,8 @@ pub async fn authorization_code_login<T: HttpSend, R: Timer, L: CallbackListener
         timer.now(),
         timer.now_utc(),
         seed,
-    );
+    )
+    .with_spare_secrets(LoginSecrets::generate(&spare));
     let mut waiter = TakeCallbacks(&mut listener);
     let result = drive_with(
         client,

@@ -96,6 +96,21 @@ impl Failure {
                 "{}; run `ssooidc login {flags}` again",
                 for_terminal(&flow.to_string())
             )),
+            SessionError::Login(LoginError::AuthCode(
+                AuthCodeError::DeadlineReachedWithCachedRegistration,
+            )) => Failure::other(format!(
+                "The pending authorization to retrieve an SSO token has expired. The browser did not come back, and the login used a cached client registration that the service may no longer accept (it then shows an error page instead of returning). \
+                 Run `ssooidc login {flags} --use-device-code`, which registers a client of its own, or remove the cached registration file and log in again."
+            )),
+            SessionError::Login(LoginError::AuthCode(rejected @ AuthCodeError::RegistrationRejected(_))) => {
+                Failure {
+                    code: SERVICE,
+                    message: format!(
+                        "{}. Check that the session's sso_region is the region of your IAM Identity Center and that sso_start_url is right",
+                        for_terminal(&rejected.to_string())
+                    ),
+                }
+            }
             SessionError::Login(LoginError::Flow(flow))
                 if flow.service_error().and_then(|e| e.code())
                     == Some(ErrorCode::InvalidClient) =>
@@ -269,7 +284,9 @@ impl From<AuthCodeError> for Failure {
             AuthCodeError::StateMismatch => Failure::other(
                 "Error loading authorization code: State parameter does not match expected value.",
             ),
-            AuthCodeError::DeadlineReached | AuthCodeError::Expired(_) => Failure::other(
+            AuthCodeError::DeadlineReached
+            | AuthCodeError::DeadlineReachedWithCachedRegistration
+            | AuthCodeError::Expired(_) => Failure::other(
                 "The pending authorization to retrieve an SSO token has expired. The login flow to retrieve an SSO token must be restarted.",
             ),
             AuthCodeError::Call(call) => call.into(),
@@ -330,6 +347,37 @@ mod tests {
         assert!(forged
             .message
             .contains("State parameter does not match expected value"));
+        let selector = SessionSelector::SsoSession("my-sso".into());
+        let cached = Failure::session(
+            SessionError::Login(LoginError::AuthCode(
+                AuthCodeError::DeadlineReachedWithCachedRegistration,
+            )),
+            &selector,
+        );
+        assert_eq!(cached.code, OTHER);
+        assert!(
+            cached.message.contains("cached client registration")
+                && cached.message.contains("--use-device-code")
+                && cached
+                    .message
+                    .contains("remove the cached registration file"),
+            "{}",
+            cached.message
+        );
+        let rejected = Failure::session(
+            SessionError::Login(LoginError::AuthCode(AuthCodeError::RegistrationRejected(
+                ServiceError::from_code(ErrorCode::InvalidClient, "gone\x1b[2J"),
+            ))),
+            &selector,
+        );
+        assert_eq!(rejected.code, SERVICE);
+        assert!(
+            rejected.message.contains("even after registering anew")
+                && rejected.message.contains("sso_region")
+                && !rejected.message.contains('\x1b'),
+            "{}",
+            rejected.message
+        );
         let late = Failure::from(LoginError::AuthCode(AuthCodeError::DeadlineReached));
         assert!(late
             .message

@@ -50,8 +50,12 @@ pub fn authorization_code_login(
     on_event: impl FnMut(&Event),
 ) -> Result<Token, LoginError> {
     let mut server = CallbackServer::bind().map_err(|e| LoginError::listener(&e))?;
+    // Two pairs of secrets: the second for a new authorization, should the service reject
+    // the cached registration and the flow start over.
     let mut random = [0u8; RANDOM_BYTES];
+    let mut spare = [0u8; RANDOM_BYTES];
     getrandom::fill(&mut random).map_err(|e| LoginError::Random(e.to_string()))?;
+    getrandom::fill(&mut spare).map_err(|e| LoginError::Random(e.to_string()))?;
     let seed = options.seed.unwrap_or_else(random_seed);
     let mut flow = AuthCodeFlow::new(
         input,
@@ -61,7 +65,8 @@ pub fn authorization_code_login(
         Instant::now(),
         OffsetDateTime::now_utc(),
         seed,
-    );
+    )
+    .with_spare_secrets(LoginSecrets::generate(&spare));
     let result = drive_with(
         client,
         None,

@@ -69,9 +69,20 @@
 //!   └─────────────────┘  every input is MisuseError::Finished
 //!     ▲
 //!     └── also from Authorize: error=... (Refused), a state that does not match
-//!         (StateMismatch: no token request goes out), the deadline (DeadlineReached);
+//!         (StateMismatch: no token request goes out), the deadline (DeadlineReached, or
+//!         DeadlineReachedWithCachedRegistration when the URL named a cached registration);
 //!         from Register: a fatal error or retries exhausted; an authorize URL a browser
 //!         may not be given (AuthorizeUrl)
+//!
+//!   Starting over, once (StartOver::RegistrationRejected):
+//!     Exchange: InvalidClientException ─┐  registration from the cache, not started over
+//!     Authorize: error=invalid_client   ├─ yet, spare secrets given ⇒ Event::StartingOver,
+//!            or error=unauthorized_client┘  the spare verifier and state replace the spent
+//!                                           ones ──▶ Register ──200──▶ Event::Registered,
+//!                                           Event::Authorize (new URL, new deadline)
+//!     the same after starting over, or for a registration this flow made
+//!                                       ──▶ Done(RegistrationRejected)
+//!     a callback with the spent state afterwards ──▶ NotWaiting, nothing changes
 //! ```
 //!
 //! # Policy
@@ -94,6 +105,18 @@
 //!   malformed answers and transient transport failures are retried up to
 //!   [`AuthCodeConfig::max_retries`] times with the device flow's backoff; anything else ⇒
 //!   [`AuthCodeError::Call`].
+//! - A rejected registration: `InvalidClientException` from the exchange, or the browser back
+//!   with `error=invalid_client` or `unauthorized_client`. When the registration came from the
+//!   cache, the flow registers a new client once ([`Event::StartingOver`] with
+//!   [`StartOver::RegistrationRejected`](crate::device::StartOver::RegistrationRejected), then
+//!   [`Event::Registered`] and a new [`Event::Authorize`]), with the secrets the caller gave
+//!   for that ([`with_spare_secrets`](AuthCodeFlow::with_spare_secrets): the core draws no
+//!   randomness, and the first `state` and verifier are spent). A second rejection, or one of
+//!   a registration this flow made, ends it with [`AuthCodeError::RegistrationRejected`].
+//! - A service that no longer knows a cached client shows the browser an error page instead
+//!   of sending it back (RFC 6749 §4.1.2.1), so the deadline is all the flow sees: it then
+//!   ends with [`AuthCodeError::DeadlineReachedWithCachedRegistration`], for the caller to
+//!   suggest a way round that registration.
 //! - The result is the same [`Token`] as the device flow's, so caches and callers treat both
 //!   logins alike.
 //!
@@ -210,6 +233,16 @@ pub struct AuthCodeFlow {
     redirect_uri: String,
     secrets: LoginSecrets,
     config: AuthCodeConfig,
+    /// The secrets of a second authorization, if the flow starts over
+    /// ([`with_spare_secrets`](Self::with_spare_secrets)); taken when it does.
+    spare: Option<LoginSecrets>,
+    /// The `state` of the authorization given up when the flow started over: a callback that
+    /// carries it is answered [`CallbackReply::NotWaiting`] and changes nothing.
+    spent_state: Option<crate::Secret>,
+    /// The registration in use came from the cache (not registered by this flow).
+    cached_registration: bool,
+    /// The flow has already replaced a rejected cached registration once.
+    started_over: bool,
     rng: Rng,
     /// The latest instant the caller gave; time never goes back inside the machine.
     clock: Instant,
@@ -246,6 +279,10 @@ impl AuthCodeFlow {
             scopes: scopes.unwrap_or_default(),
             redirect_uri: redirect_uri(port),
             secrets,
+            spare: None,
+            spent_state: None,
+            cached_registration: false,
+            started_over: false,
             config,
             rng: Rng::new(seed),
             clock: now,
@@ -258,9 +295,29 @@ impl AuthCodeFlow {
         if let Some(registration) =
             registration.filter(|r| r.is_reusable_for_authorization_code(wall_now))
         {
+            flow.cached_registration = true;
             flow.authorize(now, wall_now, registration);
         }
         flow
+    }
+
+    /// The secrets of a second authorization (from [`LoginSecrets::generate`] with another 32
+    /// fresh random bytes), used only if the service rejects the cached registration: the flow
+    /// then registers a new client and sends the browser to a new authorize URL, which needs a
+    /// new verifier and `state` (the first ones went out with a code that is spent). Without
+    /// them the flow cannot start over, and such a rejection ends it with the error as it came.
+    /// Secrets equal to the first ones are not used.
+    pub fn with_spare_secrets(mut self, spare: LoginSecrets) -> Self {
+        self.spare = (spare.state().expose() != self.secrets.state().expose()
+            && spare.verifier().expose() != self.secrets.verifier().expose())
+        .then_some(spare);
+        self
+    }
+
+    /// Whether the registration in use came from the cache (the flow has not registered a
+    /// client yet).
+    pub fn uses_cached_registration(&self) -> bool {
+        self.cached_registration
     }
 
     /// What to do next: an event to handle, a request to send, a time to wake up at (while

@@ -81,6 +81,14 @@ pub enum AuthCodeError {
     /// ([`AuthCodeConfig::callback_timeout`](super::AuthCodeConfig::callback_timeout)).
     #[error("the authorization expired: the browser did not come back in time")]
     DeadlineReached,
+    /// The browser did not come back before the flow's deadline, and the authorize URL named a
+    /// **cached** client registration. The service shows the browser an error page, and never
+    /// sends it back, when it no longer knows the client (RFC 6749 §4.1.2.1: an unknown
+    /// `client_id` must not be redirected), so a deleted or expired registration looks just
+    /// like a person who never approved: the caller should suggest a login that does not use
+    /// that registration (the device login, or removing the cached registration).
+    #[error("the authorization expired: the browser did not come back in time; the login used a cached client registration, which the service may no longer accept")]
+    DeadlineReachedWithCachedRegistration,
     /// `CreateToken` said the authorization code expired (`ExpiredTokenException`).
     #[error("the authorization expired before the code was exchanged: {0}")]
     Expired(ServiceError),
@@ -91,6 +99,15 @@ pub enum AuthCodeError {
         /// The `expiresIn` the service sent.
         expires_in: Option<i32>,
     },
+    /// The service rejected the client registration (`InvalidClientException` from
+    /// `CreateToken`, or the browser came back with `error=invalid_client` or
+    /// `unauthorized_client`) when it was one this flow had just registered: a rejected cached
+    /// registration is replaced once ([`StartOver::RegistrationRejected`]), and the new one was
+    /// rejected too, or there was none in the cache.
+    ///
+    /// [`StartOver::RegistrationRejected`]: crate::device::StartOver::RegistrationRejected
+    #[error("the service rejected the client registration even after registering anew ({0})")]
+    RegistrationRejected(ServiceError),
     /// The authorize URL cannot be given to a browser.
     #[error("the authorize URL cannot be opened: {0}")]
     AuthorizeUrl(BrowserUrlError),
@@ -102,10 +119,14 @@ pub enum AuthCodeError {
 }
 
 impl AuthCodeError {
-    /// Whether the authorization ran out: [`DeadlineReached`](Self::DeadlineReached) or
-    /// [`Expired`](Self::Expired).
+    /// Whether the authorization ran out: [`DeadlineReached`](Self::DeadlineReached),
+    /// [`DeadlineReachedWithCachedRegistration`](Self::DeadlineReachedWithCachedRegistration)
+    /// or [`Expired`](Self::Expired).
     pub fn is_expired(&self) -> bool {
-        matches!(self, Self::DeadlineReached | Self::Expired(_))
+        matches!(
+            self,
+            Self::DeadlineReached | Self::DeadlineReachedWithCachedRegistration | Self::Expired(_)
+        )
     }
 
     /// The operation that failed, when one did.
@@ -120,7 +141,7 @@ impl AuthCodeError {
     /// The service error behind it, if there is one.
     pub fn service_error(&self) -> Option<&ServiceError> {
         match self {
-            Self::Expired(e) => Some(e),
+            Self::Expired(e) | Self::RegistrationRejected(e) => Some(e),
             Self::Call(e) => e.service_error(),
             _ => None,
         }

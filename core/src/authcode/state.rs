@@ -9,7 +9,7 @@ use std::time::Instant;
 use time::OffsetDateTime;
 
 use super::callback::{self, Callback, CallbackReply};
-use super::output::{AuthCodeError, AuthorizeRequest};
+use super::output::{AuthCodeError, AuthorizationError, AuthorizeRequest};
 use super::url::{authorize_url, AuthorizeParams};
 use super::AuthCodeFlow;
 use crate::cache::expiry_after;
@@ -17,7 +17,8 @@ use crate::call::CallError;
 use crate::device::policy::{self, Retries};
 use crate::device::state::Io;
 use crate::device::token;
-use crate::device::{Event, Token};
+use crate::device::{Event, StartOver, Token};
+use crate::error::ErrorCode;
 use crate::grant::{classify_call, CallOutcome};
 use crate::operations::{grant_type, CreateTokenOutput, RegisterClientOutput};
 use crate::registration::Registration;
@@ -133,6 +134,7 @@ impl AuthCodeFlow {
                             grant_type::AUTHORIZATION_CODE.to_owned(),
                             grant_type::REFRESH_TOKEN.to_owned(),
                         ]));
+                self.cached_registration = false;
                 self.events
                     .push_back(Event::Registered(registration.clone()));
                 self.authorize(now, wall, registration);
@@ -152,10 +154,19 @@ impl AuthCodeFlow {
         let State::Exchange(exchanging) = &self.state else {
             return;
         };
-        if let Some(expired @ ServiceError::ExpiredToken { .. }) =
-            result.as_ref().err().and_then(CallError::service_error)
-        {
-            return self.finish(Err(AuthCodeError::Expired(expired.clone())));
+        match result.as_ref().err().and_then(CallError::service_error) {
+            Some(expired @ ServiceError::ExpiredToken { .. }) => {
+                return self.finish(Err(AuthCodeError::Expired(expired.clone())));
+            }
+            Some(rejected @ ServiceError::InvalidClient { .. }) => {
+                let rejected = rejected.clone();
+                let as_it_came = match result {
+                    Err(error) => AuthCodeError::Call(error),
+                    Ok(_) => AuthCodeError::RegistrationRejected(rejected.clone()),
+                };
+                return self.register_again_or_fail(rejected, as_it_came);
+            }
+            _ => {}
         }
         match classify_call(result) {
             CallOutcome::Success(output) => {
@@ -178,11 +189,48 @@ impl AuthCodeFlow {
         }
     }
 
+    /// The service rejected the registration in use (`rejected`: `InvalidClientException`, or
+    /// the browser's `invalid_client` / `unauthorized_client` as the service error of the same
+    /// meaning). A cached registration is replaced once, when spare secrets are there: the flow
+    /// registers anew ([`StartOver::RegistrationRejected`]), and the next authorize URL carries
+    /// the spare verifier's challenge and `state`. A registration this flow made, or a second
+    /// rejection, ends the flow with [`AuthCodeError::RegistrationRejected`]; a cached one
+    /// without spare secrets with `as_it_came`.
+    fn register_again_or_fail(&mut self, rejected: ServiceError, as_it_came: AuthCodeError) {
+        if !self.cached_registration || self.started_over {
+            return self.finish(Err(AuthCodeError::RegistrationRejected(rejected)));
+        }
+        let Some(spare) = self.spare.take() else {
+            return self.finish(Err(as_it_came));
+        };
+        let spent = std::mem::replace(&mut self.secrets, spare);
+        self.spent_state = Some(spent.state().clone());
+        self.started_over = true;
+        self.cached_registration = false;
+        self.events
+            .push_back(Event::StartingOver(StartOver::RegistrationRejected(
+                rejected,
+            )));
+        self.state = State::Register {
+            io: Io::Ready,
+            retries: Retries::new(self.config.max_retries),
+        };
+    }
+
+    /// The deadline of the wait for the browser passed: which error says so.
+    fn deadline_error(&self) -> AuthCodeError {
+        if self.cached_registration {
+            AuthCodeError::DeadlineReachedWithCachedRegistration
+        } else {
+            AuthCodeError::DeadlineReached
+        }
+    }
+
     /// Time passed.
     pub(crate) fn on_timeout(&mut self, now: Instant) {
         if let State::Authorize(authorizing) = &self.state {
             if now >= authorizing.deadline {
-                return self.finish(Err(AuthCodeError::DeadlineReached));
+                return self.finish(Err(self.deadline_error()));
             }
         }
         if let Some(io) = self.state.io_mut() {
@@ -200,12 +248,25 @@ impl AuthCodeFlow {
             return CallbackReply::NotWaiting;
         };
         if now >= authorizing.deadline {
-            self.finish(Err(AuthCodeError::DeadlineReached));
+            self.finish(Err(self.deadline_error()));
             return CallbackReply::TimedOut;
         }
         let expected = self.secrets.state().expose().as_bytes();
         let matches = |state: &str| callback::constant_time_eq(state.as_bytes(), expected);
-        match callback::parse(target) {
+        let spent = self.spent_state.as_ref().map(|s| s.expose().as_bytes());
+        let was_spent = |state: &str| {
+            spent.is_some_and(|spent| callback::constant_time_eq(state.as_bytes(), spent))
+        };
+        let callback = callback::parse(target);
+        // The authorization given up when the flow started over: not awaited any more.
+        match &callback {
+            Callback::Code { state, .. }
+            | Callback::Error {
+                state: Some(state), ..
+            } if was_spent(state) => return CallbackReply::NotWaiting,
+            _ => {}
+        }
+        match callback {
             Callback::Nothing => CallbackReply::Ignored,
             Callback::Code { code, state } if matches(&state) => {
                 let registration = authorizing.registration.clone();
@@ -217,22 +278,36 @@ impl AuthCodeFlow {
                 }));
                 CallbackReply::Accepted
             }
-            Callback::Error { state: None, error } => {
-                self.finish(Err(AuthCodeError::Refused(error.clone())));
-                CallbackReply::Refused(error)
-            }
+            Callback::Error { state: None, error } => self.refused(error),
             Callback::Error {
                 state: Some(state),
                 error,
-            } if matches(&state) => {
-                self.finish(Err(AuthCodeError::Refused(error.clone())));
-                CallbackReply::Refused(error)
-            }
+            } if matches(&state) => self.refused(error),
             Callback::Code { .. } | Callback::Error { .. } => {
                 self.finish(Err(AuthCodeError::StateMismatch));
                 CallbackReply::Forged
             }
         }
+    }
+
+    /// The browser came back with `error`. `invalid_client` and `unauthorized_client` reject
+    /// the registration ([`register_again_or_fail`](Self::register_again_or_fail)); any other
+    /// error ends the flow ([`AuthCodeError::Refused`]).
+    fn refused(&mut self, error: AuthorizationError) -> CallbackReply {
+        let code = match error.error.as_str() {
+            "invalid_client" => Some(ErrorCode::InvalidClient),
+            "unauthorized_client" => Some(ErrorCode::UnauthorizedClient),
+            _ => None,
+        };
+        match code {
+            Some(code) => {
+                let rejected =
+                    ServiceError::from_code(code, error.description.clone().unwrap_or_default());
+                self.register_again_or_fail(rejected, AuthCodeError::Refused(error.clone()));
+            }
+            None => self.finish(Err(AuthCodeError::Refused(error.clone()))),
+        }
+        CallbackReply::Refused(error)
     }
 
     /// A retryable failure: back off, or give up when the retries are spent.

@@ -31,20 +31,26 @@ pub enum Event<C = Registration> {
     /// or fail (so a second time after [`Event::StartingOver`] with [`StartOver::AnswerLost`]).
     Prompt(Prompt),
     /// Browser login: open this authorize URL in a browser (or print it); the flow then waits
-    /// for the browser to come back to the loopback listener. Emitted once.
+    /// for the browser to come back to the loopback listener. Emitted once per authorization:
+    /// a second time, with a new URL and deadline, after [`Event::StartingOver`] with
+    /// [`StartOver::RegistrationRejected`].
     Authorize(crate::authcode::AuthorizeRequest),
     /// The flow goes back a step, once, instead of failing; tell the user why.
     StartingOver(StartOver),
 }
 
-/// Why a device flow starts a step over (see [`Event::StartingOver`]). Each happens at most once
-/// per flow; the second time the flow fails with the error.
+/// Why a login starts a step over (see [`Event::StartingOver`]). Each happens at most once
+/// per flow; the second time the flow fails with the error. The device flow emits both; the
+/// browser login ([`AuthCodeFlow`](crate::authcode::AuthCodeFlow)) emits
+/// [`RegistrationRejected`](Self::RegistrationRejected) only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum StartOver {
     /// The service rejected the cached registration (`InvalidClientException`: deleted,
-    /// revoked or from another instance): a new client is registered, and the new
-    /// [`Event::Registered`] replaces the cached one.
+    /// revoked or from another instance; for the browser login also a browser sent back with
+    /// `error=invalid_client` or `unauthorized_client`, given as the service error of that
+    /// name): a new client is registered, and the new [`Event::Registered`] replaces the cached
+    /// one. The browser login then emits a new [`Event::Authorize`].
     RegistrationRejected(ServiceError),
     /// The answer to a token poll was lost (the connection dropped or the body was cut off)
     /// and the next poll said the device code was already used (`InvalidGrantException`): the

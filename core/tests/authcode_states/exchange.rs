@@ -61,7 +61,7 @@ fn an_expired_code_is_expired() {
 fn a_refused_exchange_is_a_call_failure() {
     for code in [
         ErrorCode::InvalidGrant,
-        ErrorCode::InvalidClient,
+        ErrorCode::UnauthorizedClient,
         ErrorCode::AccessDenied,
     ] {
         let mut s = Scenario::new();

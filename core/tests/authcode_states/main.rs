@@ -10,4 +10,5 @@ mod done;
 mod exchange;
 mod misuse;
 mod register;
+mod start_over;
 mod vectors;

@@ -20,6 +20,9 @@ pub const CHALLENGE: &str = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
 pub const STATE: &str = "3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f";
 pub const PORT: u16 = 54321;
 pub const CODE: &str = "code-very-secret";
+/// The spare secrets, for a second authorization after starting over.
+pub const SPARE_VERIFIER: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.";
+pub const SPARE_STATE: &str = "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a";
 
 pub struct Scenario {
     pub flow: AuthCodeFlow,
@@ -32,6 +35,7 @@ pub struct Builder {
     input: AuthCodeInput,
     config: AuthCodeConfig,
     secrets: LoginSecrets,
+    spare: Option<LoginSecrets>,
 }
 
 pub fn input() -> AuthCodeInput {
@@ -59,18 +63,29 @@ impl Builder {
         self
     }
 
+    /// The spare secrets (by default [`SPARE_VERIFIER`] and [`SPARE_STATE`], as the adapters
+    /// always give some); `None`: none.
+    pub fn spare(mut self, spare: Option<LoginSecrets>) -> Self {
+        self.spare = spare;
+        self
+    }
+
     pub fn build(self) -> Scenario {
         let t0 = Instant::now();
+        let mut flow = AuthCodeFlow::new(
+            self.input,
+            self.config,
+            PORT,
+            self.secrets,
+            t0,
+            common::WALL,
+            7,
+        );
+        if let Some(spare) = self.spare {
+            flow = flow.with_spare_secrets(spare);
+        }
         Scenario {
-            flow: AuthCodeFlow::new(
-                self.input,
-                self.config,
-                PORT,
-                self.secrets,
-                t0,
-                common::WALL,
-                7,
-            ),
+            flow,
             t0,
             now: t0,
             wall: common::WALL,
@@ -92,6 +107,7 @@ impl Scenario {
             input: input(),
             config: AuthCodeConfig::default(),
             secrets: LoginSecrets::new(VERIFIER, STATE).unwrap(),
+            spare: Some(LoginSecrets::new(SPARE_VERIFIER, SPARE_STATE).unwrap()),
         }
     }
 

@@ -43,6 +43,11 @@ impl Registration {
 }
 
 impl Service {
+    /// Forgets a registered client; whether it was registered.
+    pub(crate) fn delete_client(&mut self, client_id: &str) -> bool {
+        self.clients.remove(client_id).is_some()
+    }
+
     pub(super) fn authenticate(
         &self,
         client_id: &str,

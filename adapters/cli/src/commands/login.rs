@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use ssooidc_core::browser::BrowserUrl;
 use ssooidc_ureq::device::{LoginError, LoginOptions};
 use ssooidc_ureq::session::{LoginResult, SessionError, SessionSelector, Sessions};
-use ssooidc_ureq::{CancelToken, Event};
+use ssooidc_ureq::{AuthCodeError, CancelToken, Event};
 
 use crate::cli::LoginArgs;
 use crate::context::Context;
@@ -99,6 +99,25 @@ pub fn login(
     match result {
         Ok(r) => Ok(r),
         Err(SessionError::Login(LoginError::Cancelled)) => Err(Failure::interrupted()),
+        Err(
+            e @ SessionError::Login(LoginError::AuthCode(
+                AuthCodeError::DeadlineReachedWithCachedRegistration,
+            )),
+        ) => {
+            // Name the cached registration the message tells the person to remove.
+            let path = sessions
+                .session(selector.clone())
+                .ok()
+                .map(|session| sessions.cache.path(&session.registration_key));
+            let mut failure = Failure::session(e, &selector);
+            if let Some(path) = path {
+                failure.message.push_str(&format!(
+                    " The cached registration: {}",
+                    ssooidc_core::text::for_terminal(&path.display().to_string())
+                ));
+            }
+            Err(failure)
+        }
         Err(e) => Err(Failure::session(e, &selector)),
     }
 }
