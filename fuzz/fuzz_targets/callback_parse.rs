@@ -97,9 +97,12 @@ fn feed(target: &str, late: bool) {
     let (state, has_code, has_error) = independent_decode(target);
     if late {
         assert_eq!(reply, CallbackReply::TimedOut);
+        // The waiting flow reuses a cached registration, so its deadline says so.
         assert!(matches!(
             flow.poll_output(),
-            Ok(Output::Done(Err(AuthCodeError::DeadlineReached)))
+            Ok(Output::Done(Err(
+                AuthCodeError::DeadlineReachedWithCachedRegistration
+            )))
         ));
         return;
     }
