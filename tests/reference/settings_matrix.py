@@ -22,7 +22,6 @@ botocore behave like the AWS CLI v2.
 
 import argparse
 import concurrent.futures
-import difflib
 import json
 import os
 import shutil
@@ -805,26 +804,11 @@ def main():
         child_main()
         return 0
     text = generate()
-    if opts.check:
-        try:
-            with open(OUTPUT, encoding="utf-8") as f:
-                committed = f.read()
-        except FileNotFoundError:
-            committed = ""
-        if committed != text:
-            rel = os.path.relpath(OUTPUT, REPO_ROOT)
-            sys.stdout.writelines(difflib.unified_diff(
-                committed.splitlines(True), text.splitlines(True),
-                fromfile=f"{rel} (committed)", tofile=f"{rel} (fresh run)"))
-            print(f"\n{rel} is out of date: rerun {GENERATOR}", file=sys.stderr)
-            return 1
-        print(f"{os.path.relpath(OUTPUT, REPO_ROOT)} is up to date ({len(CASES)} cases)")
-        return 0
-    os.makedirs(os.path.dirname(OUTPUT), exist_ok=True)
-    with open(OUTPUT, "w", encoding="utf-8") as f:
-        f.write(text)
-    print(f"wrote {os.path.relpath(OUTPUT, REPO_ROOT)} ({len(CASES)} cases)")
-    return 0
+    # Imported here, not at the top: the children run with `python -I`, which does not put
+    # this folder on the path, and they never get this far.
+    from fixture_file import write_or_check
+    return write_or_check(OUTPUT, text, repo_root=REPO_ROOT, generator=GENERATOR,
+                          check=opts.check, counts=f"{len(CASES)} cases")
 
 
 if __name__ == "__main__":
