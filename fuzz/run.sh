@@ -77,6 +77,17 @@ for target in "${targets[@]}"; do
         failed+=("$target")
         line="$target: CRASHED after ${elapsed} s and ${execs} execs (exit $status), see fuzz/$log"
         grep -E 'panicked|ERROR: |SUMMARY|Test unit written' "$log" | head -n 8 | sed 's/^/    /' || true
+        # The input itself, so that a crash on a machine that is gone (CI's) can be replayed
+        # from its log alone: see "When CI's fuzzing fails" in fuzz/README.md.
+        for unit in $(grep -ho 'Test unit written to [^ ]*' "$log" | awk '{ print $5 }'); do
+            [[ -f $unit ]] || continue
+            size=$(wc -c <"$unit")
+            if [[ $size -le 65536 ]]; then
+                echo "    input ($size bytes, base64; $target): $(base64 -w0 "$unit")"
+            else
+                echo "    input ($size bytes) too large to print: $unit"
+            fi
+        done
     else
         line="$target: ok, fuzzed ${fuzzed} s (${elapsed} s wall), ${execs} execs"
     fi

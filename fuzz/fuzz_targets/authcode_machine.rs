@@ -13,7 +13,9 @@
 //!   verifier and the spent state changes nothing;
 //! - the run ends within a bound of the number of steps;
 //! - `Done` is absorbing; misuse is a typed error that changes nothing; nothing panics; no
-//!   secret shows in `Debug`.
+//!   secret shows in `Debug` (the verifiers, the code, the client secret and the token carry a
+//!   value the input cannot know: `Unguessable`, so a scope or a body that the input fills with
+//!   anything is never mistaken for a leak).
 #![no_main]
 
 use std::time::{Duration, Instant};
@@ -28,16 +30,23 @@ use ssooidc_core::device::{Event, Registration, StartOver};
 use ssooidc_core::endpoint::{resolve, Endpoint, EndpointParams};
 use ssooidc_core::error::{encode_error, ErrorCode};
 use ssooidc_core::{ServiceError, TransportErrorKind};
-use ssooidc_fuzz::{json, shift, ArbResponse};
+use ssooidc_fuzz::{json, shift, ArbResponse, Unguessable};
 use time::OffsetDateTime;
 
-const CLIENT_SECRET: &str = "csec-very-secret";
-const ACCESS_TOKEN: &str = "at-very-secret";
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+// The fixed secrets' visible parts; each is completed with this execution's `Unguessable`
+// value, so that no input can write a secret into a field that is shown (issue: the fuzzer
+// learned the verifier and put it in a scope, and the oracle called that a leak).
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27";
 const STATE: &str = "3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f";
-const CODE: &str = "code-very-secret";
-const SPARE_VERIFIER: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.";
+const SPARE_VERIFIER: &str = "abcdefghijklmnopqrstuvwxyz-.";
 const SPARE_STATE: &str = "9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a";
+
+/// The secrets of one execution: the service's answers and the browser's callback carry them.
+struct Known {
+    client_secret: String,
+    access_token: String,
+    code: String,
+}
 
 #[derive(Debug, Arbitrary)]
 enum Second {
@@ -107,10 +116,12 @@ fn respond(
     phase: Phase,
     setup: &Setup,
     wall: OffsetDateTime,
+    known: &Known,
 ) -> Option<http::Response<Vec<u8>>> {
     Some(match answer {
         Answer::Success if phase == Phase::Register => {
-            let mut body = format!(r#"{{"clientId":"cid","clientSecret":"{CLIENT_SECRET}""#);
+            let secret = &known.client_secret;
+            let mut body = format!(r#"{{"clientId":"cid","clientSecret":"{secret}""#);
             if let Some(s) = setup.secret_expires_in {
                 let at = wall.unix_timestamp().saturating_add(s);
                 body.push_str(&format!(r#","clientSecretExpiresAt":{at}"#));
@@ -120,7 +131,10 @@ fn respond(
         }
         Answer::Success => json(
             200,
-            format!(r#"{{"accessToken":"{ACCESS_TOKEN}","tokenType":"Bearer","expiresIn":3600}}"#),
+            format!(
+                r#"{{"accessToken":"{}","tokenType":"Bearer","expiresIn":3600}}"#,
+                known.access_token
+            ),
         ),
         Answer::Modelled { code, header } => encode_error(
             &ServiceError::from_code(
@@ -144,17 +158,21 @@ fn transport_kind(k: u8) -> TransportErrorKind {
     ][usize::from(k) % 5]
 }
 
-fn target(callback: &Callback, state: &str, first_state: &str) -> String {
+fn target(callback: &Callback, state: &str, first_state: &str, code: &str) -> String {
     match callback {
-        Callback::Approve => format!("/oauth/callback?code={CODE}&state={state}"),
-        Callback::Spent => format!("/oauth/callback?code={CODE}&state={first_state}"),
+        Callback::Approve => format!("/oauth/callback?code={code}&state={state}"),
+        Callback::Spent => format!("/oauth/callback?code={code}&state={first_state}"),
         Callback::RejectClient(invalid) => format!(
             "/oauth/callback?error={}&state={state}",
-            if *invalid { "invalid_client" } else { "unauthorized_client" }
+            if *invalid {
+                "invalid_client"
+            } else {
+                "unauthorized_client"
+            }
         ),
         Callback::Forged(bytes) => {
             let forged: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-            format!("/oauth/callback?code={CODE}&state={forged}")
+            format!("/oauth/callback?code={code}&state={forged}")
         }
         Callback::Refuse(None) => "/oauth/callback?error=access_denied".to_owned(),
         Callback::Refuse(Some(true)) => {
@@ -168,6 +186,12 @@ fn target(callback: &Callback, state: &str, first_state: &str) -> String {
 
 fn run(input: Input) {
     let Input { setup, wall, steps } = input;
+    let unguessable = Unguessable::new();
+    let known = Known {
+        client_secret: unguessable.secret("csec-"),
+        access_token: unguessable.secret("at-"),
+        code: unguessable.secret("code-"),
+    };
     let second = match setup.second {
         Second::Milli => Duration::from_millis(1),
         Second::One => Duration::from_secs(1),
@@ -191,7 +215,7 @@ fn run(input: Input) {
         let expires = wall
             .checked_add(time::Duration::seconds(i64::from(secs)))
             .unwrap_or(wall);
-        let registration = Registration::new("cached-cid", CLIENT_SECRET, expires);
+        let registration = Registration::new("cached-cid", known.client_secret.as_str(), expires);
         input = input.registration(if pkce {
             registration.with_grant_types(Some(vec!["authorization_code".into()]))
         } else {
@@ -199,19 +223,22 @@ fn run(input: Input) {
         });
     }
     let secrets = match &setup.random {
-        Some(random) => LoginSecrets::generate(random),
-        None => LoginSecrets::new(VERIFIER, STATE).unwrap(),
+        Some(random) => LoginSecrets::generate(&unguessable.mix(*random)),
+        None => LoginSecrets::new(unguessable.secret(VERIFIER), STATE).unwrap(),
     };
     let first_state = secrets.state().expose().to_owned();
     let mut state = first_state.clone();
     let mut verifier = secrets.verifier().expose().to_owned();
     let spare = setup.spare.map(|spare| match spare {
-        Some(random) => LoginSecrets::generate(&random),
-        None => LoginSecrets::new(SPARE_VERIFIER, SPARE_STATE).unwrap(),
+        Some(random) => LoginSecrets::generate(&unguessable.mix(random)),
+        None => LoginSecrets::new(unguessable.secret(SPARE_VERIFIER), SPARE_STATE).unwrap(),
     });
-    let spare_pair = spare
-        .as_ref()
-        .map(|s| (s.state().expose().to_owned(), s.verifier().expose().to_owned()));
+    let spare_pair = spare.as_ref().map(|s| {
+        (
+            s.state().expose().to_owned(),
+            s.verifier().expose().to_owned(),
+        )
+    });
     // Spare secrets equal to the first ones are not used.
     let spare_usable = spare_pair
         .as_ref()
@@ -236,12 +263,14 @@ fn run(input: Input) {
     let first_verifier = verifier.clone();
     let spare_verifier = spare_pair.as_ref().map(|(_, v)| v.clone());
     let secrets_shown = |shown: &str| {
-        for secret in [first_verifier.as_str(), CODE, CLIENT_SECRET, ACCESS_TOKEN]
-            .into_iter()
-            .chain(spare_verifier.as_deref())
-        {
-            assert!(!shown.contains(secret), "Debug shows a secret: {shown}");
-        }
+        let fixed = [&known.code, &known.client_secret, &known.access_token];
+        Unguessable::assert_hidden(
+            shown,
+            [first_verifier.as_str()]
+                .into_iter()
+                .chain(fixed.map(String::as_str))
+                .chain(spare_verifier.as_deref()),
+        );
     };
 
     let result = loop {
@@ -262,7 +291,10 @@ fn run(input: Input) {
                 registered = true;
             }
             Ok(Output::Event(Event::StartingOver(StartOver::RegistrationRejected(e)))) => {
-                assert!(cached_at_start && spare_usable, "started over without a cache or spare secrets");
+                assert!(
+                    cached_at_start && spare_usable,
+                    "started over without a cache or spare secrets"
+                );
                 assert!(!started_over, "started over twice");
                 assert!(matches!(
                     e.code(),
@@ -289,7 +321,7 @@ fn run(input: Input) {
                     Some(Step::Jump { secs }) => now = shift(now, i64::from(secs) * 1000, second),
                     Some(Step::WakeOnTime) | None => now = at,
                     Some(Step::Answer { answer, .. }) => {
-                        let misuse = match respond(&answer, phase, &setup, wall) {
+                        let misuse = match respond(&answer, phase, &setup, wall, &known) {
                             Some(r) => flow.handle_response(latest, wall, r),
                             None => flow.handle_transport_error(latest, TransportErrorKind::Other),
                         };
@@ -301,7 +333,7 @@ fn run(input: Input) {
                         continue;
                     }
                     Some(Step::Callback(callback)) => {
-                        let target = target(&callback, &state, &first_state);
+                        let target = target(&callback, &state, &first_state, &known.code);
                         let reply = flow
                             .handle_callback(now, &target)
                             .expect("a callback while waiting");
@@ -381,7 +413,10 @@ fn run(input: Input) {
                         Some(Step::WakeOnTime) => {}
                         Some(Step::Callback(callback)) => {
                             let reply = flow
-                                .handle_callback(now, &target(&callback, &state, &first_state))
+                                .handle_callback(
+                                    now,
+                                    &target(&callback, &state, &first_state, &known.code),
+                                )
                                 .expect("a callback while a request is out");
                             latest = latest.max(now);
                             assert_eq!(reply, CallbackReply::NotWaiting);
@@ -396,7 +431,7 @@ fn run(input: Input) {
                 };
                 now = shift(now, latency_milli, second);
                 latest = latest.max(now);
-                match respond(&answer, phase, &setup, wall) {
+                match respond(&answer, phase, &setup, wall, &known) {
                     Some(response) => {
                         flow.handle_response(now, wall, response)
                             .expect("a response to the request in flight");
@@ -430,7 +465,7 @@ fn run(input: Input) {
     assert_eq!(
         flow.handle_callback(
             latest,
-            &format!("/oauth/callback?code={CODE}&state={state}")
+            &format!("/oauth/callback?code={}&state={state}", known.code)
         ),
         Err(MisuseError::Finished)
     );

@@ -33,15 +33,19 @@ fuzz_target!(|data: &[u8]| {
     assert!(s.len() <= MAX_BROWSER_URL_LEN);
     assert!(!s.starts_with('-'), "option-like: {s:?}");
     assert!(
-        s.bytes()
-            .all(|b| b.is_ascii_graphic() && !matches!(b, b'"' | b'\'' | b'\\' | b'<' | b'>' | b'`')),
+        s.bytes().all(
+            |b| b.is_ascii_graphic() && !matches!(b, b'"' | b'\'' | b'\\' | b'<' | b'>' | b'`')
+        ),
         "{s:?}"
     );
     let lower = s.to_ascii_lowercase();
     if let Some(rest) = lower.strip_prefix("https://") {
         assert!(!host(rest).is_empty(), "no host: {s:?}");
     } else if let Some(rest) = lower.strip_prefix("http://") {
-        assert!(is_loopback_host(host(&s["http://".len()..])), "plain http off loopback: {s:?}");
+        assert!(
+            is_loopback_host(host(&s["http://".len()..])),
+            "plain http off loopback: {s:?}"
+        );
         assert!(!host(rest).is_empty());
     } else {
         panic!("another scheme accepted: {s:?}");

@@ -7,7 +7,8 @@
 //! - every answer is a complete HTTP/1.1 response whose `Content-Length` is its body's;
 //! - the flow takes a code only with the login's state on the callback path (checked by
 //!   decoding the query independently), never after the deadline; a forged state ends it;
-//! - nothing the browser sends shows the verifier in `Debug`.
+//! - nothing the browser sends makes the verifier or the client secret show in `Debug` (both
+//!   carry a value the input cannot know: `Unguessable`).
 #![no_main]
 
 use std::time::{Duration, Instant};
@@ -20,19 +21,38 @@ use ssooidc_core::authcode::{
 };
 use ssooidc_core::device::Registration;
 use ssooidc_core::endpoint::{resolve, EndpointParams};
+use ssooidc_fuzz::Unguessable;
 use time::OffsetDateTime;
 
-const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+/// The verifier's visible part; each execution completes it with an `Unguessable` value, so
+/// that what the browser sends (an `error_description`, a forged state) cannot hold it.
+const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27";
 const STATE: &str = "3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f";
 
-fn waiting_flow(t0: Instant) -> AuthCodeFlow {
+/// The secrets of one execution: the verifier and the cached registration's client secret.
+struct Known {
+    verifier: String,
+    client_secret: String,
+}
+
+impl Known {
+    fn assert_hidden(&self, shown: &str) {
+        Unguessable::assert_hidden(shown, [self.verifier.as_str(), &self.client_secret]);
+    }
+}
+
+fn waiting_flow(t0: Instant, known: &Known) -> AuthCodeFlow {
     let wall = OffsetDateTime::UNIX_EPOCH + time::Duration::days(20_000);
     let endpoint = resolve(&EndpointParams::region("us-east-1")).unwrap();
-    let registration = Registration::new("cid", "csec", wall + time::Duration::days(90))
-        .with_grant_types(Some(vec!["authorization_code".into()]));
+    let registration = Registration::new(
+        "cid",
+        known.client_secret.as_str(),
+        wall + time::Duration::days(90),
+    )
+    .with_grant_types(Some(vec!["authorization_code".into()]));
     let input = AuthCodeInput::new(endpoint, "https://d-1234567890.awsapps.com/start", "fuzz")
         .registration(registration);
-    let secrets = LoginSecrets::new(VERIFIER, STATE).unwrap();
+    let secrets = LoginSecrets::new(known.verifier.as_str(), STATE).unwrap();
     let mut flow = AuthCodeFlow::new(
         input,
         AuthCodeConfig::default(),
@@ -83,8 +103,13 @@ fn independent_decode(target: &str) -> (Option<String>, bool, bool) {
 }
 
 fn feed(target: &str, late: bool) {
+    let unguessable = Unguessable::new();
+    let known = Known {
+        verifier: unguessable.secret(VERIFIER),
+        client_secret: unguessable.secret("csec-"),
+    };
     let t0 = Instant::now();
-    let mut flow = waiting_flow(t0);
+    let mut flow = waiting_flow(t0, &known);
     let now = if late {
         flow.deadline().unwrap()
     } else {
@@ -118,8 +143,7 @@ fn feed(target: &str, late: bool) {
             let Ok(Output::Transmit(t)) = flow.poll_output() else {
                 panic!("no exchange after an accepted callback")
             };
-            let shown = format!("{t:?} {flow:?}");
-            assert!(!shown.contains(VERIFIER), "{shown}");
+            known.assert_hidden(&format!("{t:?} {flow:?}"));
         }
         CallbackReply::Forged => {
             assert!(has_code || has_error, "{target}");
@@ -146,7 +170,7 @@ fn feed(target: &str, late: bool) {
         }
         other => panic!("{other:?} while waiting"),
     }
-    assert!(!format!("{flow:?}").contains(VERIFIER));
+    known.assert_hidden(&format!("{reply:?} {flow:?}"));
 }
 
 fuzz_target!(|data: &[u8]| {

@@ -135,7 +135,8 @@ fuzz_target!(|input: Input| {
         if let Some(found) = found {
             assert!(!found.value.is_empty());
             assert_eq!(found.value.trim(), found.value);
-            if let Ok(endpoint) = resolve(&EndpointParams::default().endpoint(found.value.clone())) {
+            if let Ok(endpoint) = resolve(&EndpointParams::default().endpoint(found.value.clone()))
+            {
                 check(&endpoint);
             }
         }

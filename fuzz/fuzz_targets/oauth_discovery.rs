@@ -11,8 +11,12 @@ fuzz_target!(|data: &[u8]| {
     let mut reader = ssooidc_fuzz::Reader::new(data);
     let len = usize::from(reader.byte());
     let raw = String::from_utf8_lossy(reader.bytes(len)).into_owned();
-    let issuer = Issuer::parse(&raw).unwrap_or_else(|_| Issuer::parse("https://idp.example.com").unwrap());
-    let _ = (issuer.openid_configuration_url(), issuer.oauth_metadata_url());
+    let issuer =
+        Issuer::parse(&raw).unwrap_or_else(|_| Issuer::parse("https://idp.example.com").unwrap());
+    let _ = (
+        issuer.openid_configuration_url(),
+        issuer.oauth_metadata_url(),
+    );
     let response = ssooidc_fuzz::framed_response(reader.rest());
     match validate(&issuer, &response) {
         Ok(provider) => {
@@ -21,10 +25,15 @@ fuzz_target!(|data: &[u8]| {
             let document: serde_json::Value =
                 serde_json::from_slice(response.body()).expect("a validated document is JSON");
             assert_eq!(document["issuer"].as_str(), Some(issuer.as_str()));
-            for url in [provider.device_authorization_endpoint(), provider.token_endpoint()] {
+            for url in [
+                provider.device_authorization_endpoint(),
+                provider.token_endpoint(),
+            ] {
                 // Endpoints re-parse to themselves, and are https or loopback.
                 assert_eq!(ProviderUrl::parse(url.as_str()).as_ref(), Ok(url));
-                assert!(url.as_str().to_ascii_lowercase().starts_with("https://") || url.is_loopback());
+                assert!(
+                    url.as_str().to_ascii_lowercase().starts_with("https://") || url.is_loopback()
+                );
             }
             let _ = (provider.default_auth(true), provider.id());
         }

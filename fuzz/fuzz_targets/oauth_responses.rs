@@ -8,8 +8,8 @@ use libfuzzer_sys::fuzz_target;
 use ssooidc_core::device::Dialect;
 use ssooidc_core::grant::PollOutcome;
 use ssooidc_core::oauth::{
-    parse_device_authorization, parse_token_response, OAuthClient, Provider, ProviderUrl,
-    Standard, Tokens,
+    parse_device_authorization, parse_token_response, OAuthClient, Provider, ProviderUrl, Standard,
+    Tokens,
 };
 use ssooidc_core::{ResponseError, MAX_RESPONSE_BODY_BYTES};
 
@@ -25,7 +25,9 @@ fuzz_target!(|data: &[u8]| {
                 assert!(!e.name().is_empty(), "an error with no name: {e:?}");
                 let _ = (e.retry_kind(), e.message());
             }
-            ResponseError::Malformed { status: s, kind, .. } => {
+            ResponseError::Malformed {
+                status: s, kind, ..
+            } => {
                 assert_eq!(*s, status);
                 // An error status is always a service error, unless the body is too large.
                 if !(200..300).contains(&status) {

@@ -40,7 +40,10 @@ fuzz_target!(|data: &[u8]| {
     match CachedRoleCredentials::from_json(body) {
         Ok(entry) => {
             rewritten(&entry);
-            let _ = (format!("{entry:?}"), entry.to_process_credentials().to_variables(true));
+            let _ = (
+                format!("{entry:?}"),
+                entry.to_process_credentials().to_variables(true),
+            );
         }
         Err(e) => {
             let _ = e.to_string();

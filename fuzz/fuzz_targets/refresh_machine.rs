@@ -7,7 +7,9 @@
 //! answers when nothing is out are misuse; `Done` is absorbing; the outcome agrees with the
 //! token and the clock (refreshed tokens carry the new access token and expire after the
 //! answer; fallbacks only to a token still valid then) and a refreshed file round-trips through
-//! the cache format.
+//! the cache format; no `Debug` of the refresher, its request or the outcome, and no error
+//! message, shows the cached token's access token, client secret or refresh token (values the
+//! input cannot know: `Unguessable`).
 #![no_main]
 
 use arbitrary::{Arbitrary, Unstructured};
@@ -20,7 +22,7 @@ use ssooidc_core::refresh::{
 };
 use ssooidc_core::retry::RetryPolicy;
 use ssooidc_core::{Secret, TransportError, TransportErrorKind};
-use ssooidc_fuzz::ArbResponse;
+use ssooidc_fuzz::{ArbResponse, Unguessable};
 use time::{Duration, OffsetDateTime};
 
 #[derive(Debug, Arbitrary)]
@@ -90,12 +92,26 @@ fn json(body: String) -> http::Response<Vec<u8>> {
         .unwrap()
 }
 
-fn run(input: Input) {
+fn run(mut input: Input) {
     let mut now = input.now;
+    // The cached token's secrets are values the input cannot know (`Unguessable`): whether
+    // there is a client secret or a refresh token is the input's choice, never their text, so
+    // that no start URL, region, body or transport message it writes is mistaken for a leak.
+    let unguessable = Unguessable::new();
+    let access_token = unguessable.secret("old-at-");
+    input.client_secret = input.client_secret.map(|_| unguessable.secret("csec-"));
+    input.refresh_token = input.refresh_token.map(|_| unguessable.secret("rt-"));
+    let secrets: Vec<String> = [Some(access_token.clone()), input.client_secret.clone()]
+        .into_iter()
+        .chain([input.refresh_token.clone()])
+        .flatten()
+        .collect();
+    let assert_hidden =
+        |shown: &str| Unguessable::assert_hidden(shown, secrets.iter().map(String::as_str));
     let token = CachedToken {
         start_url: Some("https://d-1234567890.awsapps.com/start".to_owned()),
         region: Some("us-east-1".to_owned()),
-        access_token: Secret::new("old-access-token"),
+        access_token: Secret::new(access_token),
         expires_at: at(now, input.expires_in).into(),
         client_id: input.client_id.clone(),
         client_secret: input.client_secret.clone().map(Secret::new),
@@ -122,7 +138,7 @@ fn run(input: Input) {
     let clock = std::time::Instant::now();
     let mut refresher = Refresher::new(refresh, clock, now);
     let urgency = policy.urgency(token.expires_at, start_now);
-    let _ = format!("{refresher:?}");
+    assert_hidden(&format!("{refresher:?}"));
 
     let mut transmitted = false;
     let mut answered = false;
@@ -147,6 +163,7 @@ fn run(input: Input) {
             Event::Advance(secs) => now = at(now, i64::from(secs)),
             Event::Poll => match refresher.poll_output() {
                 Ok(Output::Transmit(transmit)) => {
+                    assert_hidden(&format!("{transmit:?} {refresher:?}"));
                     let request = transmit.request;
                     assert!(!transmitted, "a second request");
                     assert!(done.is_none(), "a request after the end");
@@ -207,7 +224,7 @@ fn run(input: Input) {
                 );
                 assert_eq!(fed.is_ok(), outstanding, "{fed:?}");
                 if let Err(e) = fed {
-                    let _ = e.to_string();
+                    assert_hidden(&e.to_string());
                 } else {
                     answered = true;
                     answered_at = now;
@@ -264,12 +281,14 @@ fn run(input: Input) {
             } else {
                 assert!(!token.is_valid_at(start_now));
             }
-            let _ = result.as_ref().map_err(|e| e.to_string());
+            if let Err(e) = &result {
+                assert_hidden(&e.to_string());
+            }
         }
         Err(other) => panic!("unknown error {other:?}"),
         Ok(other) => panic!("unknown outcome {other:?}"),
     }
-    let _ = format!("{result:?}");
+    assert_hidden(&format!("{result:?} {refresher:?}"));
 }
 
 fuzz_target!(|input: Input| run(input));

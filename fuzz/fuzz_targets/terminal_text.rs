@@ -25,7 +25,10 @@ fuzz_target!(|data: &[u8]| {
     assert!(!safe.chars().any(acts_on_a_terminal), "{safe:?}");
     if text.chars().any(acts_on_a_terminal) {
         assert!(matches!(safe, Cow::Owned(_)));
-        assert!(safe.len() > text.len(), "an escape is longer than its character");
+        assert!(
+            safe.len() > text.len(),
+            "an escape is longer than its character"
+        );
     } else {
         assert!(matches!(safe, Cow::Borrowed(_)));
         assert_eq!(safe, text);

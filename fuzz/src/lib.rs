@@ -385,3 +385,67 @@ impl<'a, S: Arbitrary<'a>, T: Arbitrary<'a>> Arbitrary<'a> for Scripted<S, T> {
         })
     }
 }
+
+/// Secret values that the fuzzer's input cannot forge, for the "no secret in `Debug`" oracles.
+///
+/// An oracle that searches a machine's `Debug` text for a secret must only find what the machine
+/// leaked. If the input can choose the secret (fixed constants, PKCE secrets derived from input
+/// bytes), libFuzzer learns it from the comparisons the harness makes and writes the same text
+/// into a field that is meant to be shown (a scope, a start URL, a response body, a callback's
+/// `error_description`), and the oracle reports a leak that is not one. So every secret an
+/// oracle looks for carries a fresh 128-bit value drawn for each execution from the process's
+/// own randomness: the input never holds it, a value learned in one execution is useless in the
+/// next, and a real leak is found whatever the value is (the machines never branch on a secret's
+/// text, so a crash reproduces from its input alone).
+pub struct Unguessable {
+    nonce: [u8; 16],
+}
+
+impl Unguessable {
+    /// Fresh values for one execution.
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        use std::hash::{BuildHasher, Hasher};
+        use std::sync::atomic::{AtomicU64, Ordering};
+        // std's `RandomState` is keyed from the OS's randomness once per thread, then moves on
+        // by one for each new state; the counter keeps two executions' values apart even so.
+        static EXECUTION: AtomicU64 = AtomicU64::new(0);
+        let n = EXECUTION.fetch_add(1, Ordering::Relaxed);
+        let mut nonce = [0u8; 16];
+        for (i, half) in nonce.chunks_mut(8).enumerate() {
+            let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+            h.write_u64(n);
+            h.write_usize(i);
+            half.copy_from_slice(&h.finish().to_le_bytes());
+        }
+        Unguessable { nonce }
+    }
+
+    /// `label` followed by this execution's value in hex (32 characters of `[0-9a-f]`, so also
+    /// a valid PKCE verifier tail, form value and JSON string).
+    pub fn secret(&self, label: &str) -> String {
+        let mut s = String::with_capacity(label.len() + 32);
+        s.push_str(label);
+        for b in self.nonce {
+            s.push_str(&format!("{b:02x}"));
+        }
+        s
+    }
+
+    /// `bytes` mixed with this execution's value: the same input bytes give the same result
+    /// within one execution (so equal inputs stay equal), and a result no input can predict.
+    pub fn mix(&self, bytes: [u8; 32]) -> [u8; 32] {
+        let mut out = bytes;
+        for (i, b) in out.iter_mut().enumerate() {
+            *b ^= self.nonce[i % 16].rotate_left((i / 16) as u32 * 3);
+        }
+        out
+    }
+
+    /// Panics with `Debug shows a secret` when `shown` holds any of `secrets`.
+    pub fn assert_hidden<'s>(shown: &str, secrets: impl IntoIterator<Item = &'s str>) {
+        for secret in secrets {
+            assert!(!shown.contains(secret), "Debug shows a secret: {shown}");
+        }
+    }
+}
