@@ -43,40 +43,67 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod authcode;
-pub mod browser;
-pub mod cache;
-pub mod call;
-mod cancel;
-pub mod config;
-pub mod device;
-pub mod endpoint;
-pub mod error;
-pub mod grant;
-pub mod machine;
-pub mod oauth;
-pub mod operations;
-pub mod percent;
-pub mod portal;
-pub mod refresh;
-pub mod registration;
-pub mod retry;
-mod rng;
-mod secret;
-pub mod sessions;
-pub mod settings;
-pub mod sigv4;
-pub mod text;
-mod timestamp;
-pub mod transport;
-pub mod wire;
+// The layers, from the bottom up; each imports only the ones below it (docs/architecture.md,
+// "The layer table"; core/tests/layers.rs checks it). The public modules are re-exported here
+// under their own names, so a user's paths do not name a layer.
+mod base;
+mod calls;
+mod formats;
+mod grants;
+mod machines;
+mod profiles;
 
+pub use base::{percent, text};
+pub use calls::{call, retry, transport};
+pub use formats::{browser, cache, endpoint, error, operations, portal, registration, sigv4, wire};
+pub use grants::{authcode, device, grant, refresh};
+pub use machines::machine;
+pub use profiles::{config, sessions, settings};
+
+/// The standard OAuth 2.0 wire (`formats/oauth`) and machines (`grants/oauth`) in one module.
+pub mod oauth {
+    //! The standard OAuth 2.0 dialect: the device-authorization grant (RFC 8628) and the refresh
+    //! grant (RFC 6749 §6) against any provider (Keycloak, Okta, Auth0, Microsoft Entra ID,
+    //! Google, GitHub...), sans-I/O like the rest of the crate. See
+    //! `docs/protocol/oauth.md` for the wire and the providers' deviations.
+    //!
+    //! - [`Standard`]: the [`Dialect`](crate::device::Dialect) the shared
+    //!   [`DeviceFlow`](crate::device::DeviceFlow) runs with (no registration: a pre-registered
+    //!   [`OAuthClient`] with `none`, `client_secret_post` or `client_secret_basic`).
+    //! - [`Discovery`]: from an [`Issuer`] to its endpoints ([`Provider`]), the metadata's `issuer`
+    //!   checked against the configured one (RFC 8414 §3.3); or [`Provider::explicit`].
+    //! - [`Refresh`]: the refresh grant as a machine; [`Tokens`]: what a login or a refresh yields.
+    //! - The requests ([`device_authorization_request`], [`device_token_request`],
+    //!   [`refresh_request`], [`discovery_request`]) and the decoders
+    //!   ([`parse_device_authorization`], [`parse_token_response`], [`validate`]), with the
+    //!   providers' deviations read as the named [`rules`] say.
+    //!
+    //! Errors decode into the same [`ServiceError`](crate::ServiceError) as AWS's: the OAuth
+    //! `error` codes (`authorization_pending`, `slow_down`, `access_denied`, `expired_token`,
+    //! `invalid_grant`, `invalid_client`, ...) are exactly the codes of the AWS shapes, so a caller
+    //! matches `ServiceError::InvalidClient { .. }` or `DeviceFlowError::Denied { .. }` the same way
+    //! for both dialects, and the one translation into grant terms ([`crate::grant`]) serves both.
+    //! Codes AWS does not model stay [`ServiceError::Unknown`](crate::ServiceError::Unknown) with
+    //! the code as sent.
+    //!
+    //! Security: requests go only to [`ProviderUrl`]s (`https`, or `http` to a loopback address);
+    //! the client secret only to the endpoints of a [`Provider`] (vouched for by metadata whose
+    //! `issuer` matched, or given explicitly); discovery requests carry no credential; bodies are
+    //! capped as every response is ([`MAX_RESPONSE_BODY_BYTES`](crate::MAX_RESPONSE_BODY_BYTES));
+    //! adapters follow no redirect; secrets are [`Secret`](crate::Secret)s, and
+    //! [`wire::redact_body`](crate::wire::redact_body) redacts form bodies as it does JSON ones.
+
+    pub use crate::base::form;
+    pub use crate::formats::oauth::*;
+    pub use crate::grants::oauth::*;
+}
+
+pub use base::cancel::CancelToken;
+pub use base::secret::Secret;
+pub use base::timestamp::Timestamp;
 pub use call::CallError;
-pub use cancel::CancelToken;
 pub use config::ConfigError;
 pub use error::{ErrorCode, RetryKind, ServiceError};
-pub use secret::Secret;
-pub use timestamp::Timestamp;
 pub use transport::{TransportError, TransportErrorKind};
 pub use wire::{Operation, ResponseError, MAX_RESPONSE_BODY_BYTES};
 

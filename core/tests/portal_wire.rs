@@ -7,10 +7,9 @@ use std::time::{Duration, Instant};
 
 use http::Response;
 use ssooidc_core::endpoint::{resolve_for, Endpoint, EndpointParams};
-use ssooidc_core::machine::{feed, Machine, MisuseError, Output};
+use ssooidc_core::machine::{feed, Machine, MisuseError, Output, Pages, MAX_PAGES};
 use ssooidc_core::portal::{
-    AccountInfo, GetRoleCredentials, ListAccountRoles, ListAccounts, Logout, Pages, RoleInfo,
-    MAX_PAGES,
+    AccountInfo, GetRoleCredentials, ListAccountRoles, ListAccounts, Logout, RoleInfo,
 };
 use ssooidc_core::retry::{RetryConfig, RetryMode, RetryPolicy};
 use ssooidc_core::settings::Service;

@@ -7,6 +7,7 @@ use std::hash::{BuildHasher, Hasher};
 
 use ssooidc_core::config::ConfigError;
 use ssooidc_core::endpoint::Endpoint;
+use ssooidc_core::machine::Pages;
 use ssooidc_core::machine::{Call, Transmit};
 use ssooidc_core::operations::{
     CreateToken, CreateTokenOutput, CreateTokenWithIam, CreateTokenWithIamOutput, RegisterClient,
@@ -14,7 +15,7 @@ use ssooidc_core::operations::{
 };
 use ssooidc_core::portal::{
     AccountInfo, GetRoleCredentials, GetRoleCredentialsOutput, ListAccountRoles, ListAccounts,
-    Logout, Pages, Paginated, RoleInfo,
+    Logout, Paginated, RoleInfo,
 };
 use ssooidc_core::retry::RetryPolicy;
 use ssooidc_core::settings::{CredentialSource, Settings, StaticKeys};

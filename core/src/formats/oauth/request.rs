@@ -4,8 +4,8 @@
 //! `Accept: application/json`; the client authenticates as [`OAuthClient`] says.
 
 use super::client::OAuthClient;
-use super::form::Form;
 use super::url::ProviderUrl;
+use crate::base::form::Form;
 use crate::wire::{RequestError, USER_AGENT};
 use crate::Secret;
 

@@ -9,8 +9,8 @@
 
 use serde_json::{Number, Value};
 
-use super::form;
 use super::response::{string, Members};
+use crate::base::form;
 use crate::wire::DecodeError;
 
 /// One deviation from the RFCs and how this crate reads it.

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
-use super::form::{self, Form};
+use crate::base::form::{self, Form};
 use crate::config::ConfigError;
 use crate::Secret;
 

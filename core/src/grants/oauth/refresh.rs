@@ -9,12 +9,9 @@ use std::time::Instant;
 
 use time::OffsetDateTime;
 
-use super::client::OAuthClient;
-use super::discovery::Provider;
-use super::request::refresh_request;
-use super::response::parse_token_response;
-use super::token::{TokenResponse, Tokens};
-use super::TOKEN;
+use crate::formats::oauth::{
+    parse_token_response, refresh_request, OAuthClient, Provider, TokenResponse, Tokens, TOKEN,
+};
 use crate::machine::{Call, Machine, MisuseError, Output};
 use crate::refresh::{RefreshError, RefreshFailure};
 use crate::retry::RetryPolicy;

@@ -3,14 +3,13 @@
 
 use time::OffsetDateTime;
 
-use super::client::OAuthClient;
-use super::discovery::Provider;
-use super::request::{device_authorization_request, device_token_request};
-use super::response::{parse_device_authorization, token_answer};
-use super::token::{TokenResponse, Tokens};
-use super::{DEVICE_AUTHORIZATION, TOKEN};
 use crate::call::CallError;
 use crate::device::{Authorization, DeviceFlowError, Dialect, Event};
+use crate::formats::oauth::response::token_answer;
+use crate::formats::oauth::{
+    device_authorization_request, device_token_request, parse_device_authorization, OAuthClient,
+    Provider, TokenResponse, Tokens, DEVICE_AUTHORIZATION, TOKEN,
+};
 use crate::grant::{classify_call, classify_poll, CallOutcome, PollOutcome};
 use crate::wire::RequestError;
 use crate::Secret;

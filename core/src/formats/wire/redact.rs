@@ -93,9 +93,9 @@ fn looks_like_a_form(body: &[u8]) -> bool {
 /// A form body with every sensitive value replaced, re-encoded (so nothing in it can act on a
 /// terminal).
 fn redact_form(body: &[u8]) -> String {
-    use crate::oauth::form::encode_into;
+    use crate::base::form::encode_into;
     let mut out = String::with_capacity(body.len());
-    for (name, value) in crate::oauth::form::parse(body) {
+    for (name, value) in crate::base::form::parse(body) {
         if !out.is_empty() {
             out.push('&');
         }
@@ -246,7 +246,7 @@ impl SecretValues {
         match serde_json::from_slice::<Value>(body) {
             Ok(value) => self.collect(&value),
             Err(_) if looks_like_a_form(body) => {
-                for (name, value) in crate::oauth::form::parse(body) {
+                for (name, value) in crate::base::form::parse(body) {
                     if SENSITIVE_MEMBERS.contains(&name.as_str()) {
                         self.insert(&value);
                     }
@@ -437,13 +437,13 @@ mod tests {
     fn header_secrets_are_remembered_by_value() {
         let mut h = http::HeaderMap::new();
         // client_secret_basic: base64("basic-client:" + form-encoded "basic/secret+x=y").
-        let basic = crate::oauth::OAuthClient::new(
+        let basic = crate::formats::oauth::OAuthClient::new(
             "basic-client",
             Some(crate::Secret::new("basic/secret+x=y")),
             None,
         )
         .unwrap()
-        .authenticate(&mut crate::oauth::form::Form::new())
+        .authenticate(&mut crate::base::form::Form::new())
         .unwrap();
         h.insert("authorization", basic.parse().unwrap());
         h.insert(

@@ -6,10 +6,10 @@ use std::time::Instant;
 use time::OffsetDateTime;
 
 use super::{Machine, MisuseError, Output, Transmit};
+use crate::base::rng::Rng;
 use crate::call::CallError;
 use crate::endpoint::Endpoint;
 use crate::retry::{retry_after, CallRetry, Decision, FailureClass, RetryPolicy, StopReason};
-use crate::rng::Rng;
 use crate::transport::TransportError;
 use crate::wire::{Auth, Operation, RequestError, ResponseError};
 

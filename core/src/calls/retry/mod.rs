@@ -26,9 +26,9 @@ pub use quota::{
     RetryQuota, INITIAL_RETRY_QUOTA, NO_RETRY_INCREMENT, RETRY_COST, THROTTLING_RETRY_COST,
 };
 
+use crate::base::rng::Rng;
 use crate::call::CallError;
 use crate::error::ServiceError;
-use crate::rng::Rng;
 
 /// The default number of attempts (the first one included): 3, the AWS CLI v2's default.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 3;

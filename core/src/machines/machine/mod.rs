@@ -25,6 +25,7 @@
 //! ([`crate::device::DeviceFlow`]) and token refresh ([`crate::refresh::Refresher`]).
 
 mod call;
+mod pages;
 
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -32,6 +33,7 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 pub use call::{Call, Decode};
+pub use pages::{Pages, MAX_PAGES};
 
 use crate::transport::TransportError;
 use crate::wire::Auth;

@@ -14,7 +14,7 @@
 //! [`Call`](crate::machine::Call) machine, retry policy and [`CallError`](crate::CallError), and
 //! their errors decode by the same rules into [`ServiceError`](crate::ServiceError)
 //! (`Unauthorized`, `TooManyRequests`, `ResourceNotFound`, `InvalidRequest`). The two list
-//! operations page with `nextToken`; [`Pages`] runs every page as one machine.
+//! operations page with `nextToken`; [`Pages`](crate::machine::Pages) runs every page as one machine.
 //!
 //! ```
 //! use ssooidc_core::endpoint::{resolve_for, EndpointParams};
@@ -38,13 +38,11 @@ mod get_role_credentials;
 mod list_account_roles;
 mod list_accounts;
 mod logout;
-mod pages;
 
 pub use get_role_credentials::{GetRoleCredentials, GetRoleCredentialsOutput, RoleCredentials};
 pub use list_account_roles::{ListAccountRoles, ListAccountRolesOutput, RoleInfo};
 pub use list_accounts::{AccountInfo, ListAccounts, ListAccountsOutput};
 pub use logout::Logout;
-pub use pages::{Pages, Paginated, MAX_PAGES};
 
 use crate::endpoint::Endpoint;
 use crate::wire::{Operation, RequestError};
@@ -91,6 +89,19 @@ fn request<O: Operation>(
         .headers_mut()
         .insert(http::HeaderName::from_static(BEARER_TOKEN_HEADER), token);
     Ok(request)
+}
+
+/// An operation whose answers come in pages chained by `nextToken` (botocore's paginator model:
+/// input token `nextToken`, output token `nextToken`, limit key `maxResults`).
+pub trait Paginated: Operation<Output: Clone> + Clone {
+    /// One element of a page's list.
+    type Item: Clone;
+
+    /// Sets the input's page token (`None`: the first page).
+    fn set_next_token(&mut self, token: Option<String>);
+
+    /// A page's elements and the next page's token.
+    fn into_page(output: Self::Output) -> (Vec<Self::Item>, Option<String>);
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use super::keys::sha1_hex;
 use super::{format_timestamp, parse_object, take_str, take_str_list, take_time, CacheError};
-use crate::oauth::Tokens;
+use crate::formats::oauth::Tokens;
 use crate::Secret;
 
 /// The key of the cache file of `client_id` at `provider` (its issuer, or its token endpoint)

@@ -18,27 +18,15 @@ use time::OffsetDateTime;
 use crate::call::CallError;
 use crate::endpoint::Endpoint;
 use crate::machine::{Call, Machine, MisuseError, Output};
+use crate::portal::Paginated;
 use crate::retry::RetryPolicy;
 use crate::transport::TransportError;
-use crate::wire::{DecodeError, Operation};
+use crate::wire::DecodeError;
 
 /// The most pages [`Pages`] fetches: 1000 (100 000 items at the largest page size). A service
 /// that keeps sending new page tokens beyond that is answered with an error instead of being
 /// followed forever.
 pub const MAX_PAGES: u32 = 1000;
-
-/// An operation whose answers come in pages chained by `nextToken` (botocore's paginator model:
-/// input token `nextToken`, output token `nextToken`, limit key `maxResults`).
-pub trait Paginated: Operation<Output: Clone> + Clone {
-    /// One element of a page's list.
-    type Item: Clone;
-
-    /// Sets the input's page token (`None`: the first page).
-    fn set_next_token(&mut self, token: Option<String>);
-
-    /// A page's elements and the next page's token.
-    fn into_page(output: Self::Output) -> (Vec<Self::Item>, Option<String>);
-}
 
 /// Every page of `O` as one machine: the items of all pages, in order, or the first failure.
 ///
@@ -51,7 +39,8 @@ pub trait Paginated: Operation<Output: Clone> + Clone {
 /// use std::time::Instant;
 /// use ssooidc_core::endpoint::Endpoint;
 /// use ssooidc_core::machine::{feed, Machine, Output};
-/// use ssooidc_core::portal::{ListAccounts, Pages};
+/// use ssooidc_core::machine::Pages;
+/// use ssooidc_core::portal::ListAccounts;
 /// use ssooidc_core::retry::RetryPolicy;
 ///
 /// let endpoint = Endpoint::parse("https://portal.sso.us-east-1.amazonaws.com").unwrap();

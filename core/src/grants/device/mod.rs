@@ -123,7 +123,7 @@
 //! The walk-through below feeds canned responses. It is caller code, so it reads the clock
 //! itself; it lives in `core/docs/device-walkthrough.md` and is run as a doc test here.
 //!
-#![doc = include_str!("../../docs/device-walkthrough.md")]
+#![doc = include_str!("../../../docs/device-walkthrough.md")]
 
 mod aws;
 mod dialect;

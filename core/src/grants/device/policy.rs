@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-pub(crate) use crate::rng::Rng;
+pub(crate) use crate::base::rng::Rng;
 
 /// RFC 8628 §3.2 / the AWS CLI's `_DEFAULT_INTERVAL`: the interval when the server sends none (or 0).
 pub(crate) const DEFAULT_INTERVAL_SECS: u64 = 5;

@@ -1,0 +1,7 @@
+//! The profiles layer: what the AWS CLI's users configure and keep: `~/.aws/config` parsed
+//! ([`config`]), the one settings resolver ([`settings`]), and the session rules that tie a
+//! profile to its caches and its login ([`sessions`]).
+
+pub mod config;
+pub mod sessions;
+pub mod settings;
