@@ -101,7 +101,7 @@ pub mod oauth {
 pub use base::cancel::CancelToken;
 pub use base::secret::Secret;
 pub use base::timestamp::Timestamp;
-pub use call::CallError;
+pub use call::{CallError, CredentialsError};
 pub use config::ConfigError;
 pub use error::{ErrorCode, RetryKind, ServiceError};
 pub use transport::{TransportError, TransportErrorKind};

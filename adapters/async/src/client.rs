@@ -20,7 +20,7 @@ use ssooidc_core::portal::{
 use ssooidc_core::retry::RetryPolicy;
 use ssooidc_core::settings::{CredentialSource, Settings, StaticKeys};
 use ssooidc_core::wire::{Auth, USER_AGENT};
-use ssooidc_core::{CallError, Operation, TransportError};
+use ssooidc_core::{CallError, CredentialsError, Operation, TransportError};
 
 use crate::driver::drive;
 use crate::transport::{HttpSend, Timer};
@@ -251,9 +251,7 @@ impl<T: HttpSend, R: Timer> Client<T, R> {
             let Some((own_keys, region)) = &self.signing else {
                 return Err(CallError::Credentials {
                     operation: transmit.operation,
-                    error: ConfigError::NoCredentials {
-                        profile: "(set with Client::credentials)".to_owned(),
-                    },
+                    error: CredentialsError::missing(),
                 });
             };
             transmit.sign(keys.unwrap_or(own_keys), region, self.timer.now_utc())?;

@@ -81,7 +81,9 @@ pub use ssooidc_core::device::{
 };
 pub use ssooidc_core::retry::{RetryConfig, RetryMode, RetryPolicy};
 pub use ssooidc_core::settings::StaticKeys;
-pub use ssooidc_core::{CallError, CancelToken, ConfigError, Secret, ServiceError};
+pub use ssooidc_core::{
+    CallError, CancelToken, ConfigError, CredentialsError, Secret, ServiceError,
+};
 #[cfg(feature = "tokio")]
 pub use tokio_callback::TokioCallbackListener;
 #[cfg(feature = "tokio")]

@@ -189,7 +189,7 @@ impl Failure {
                 code: SERVICE,
                 message: oauth_message(operation, error, *max_retries_reached),
             },
-            CallError::Credentials { error, .. } => error.clone().into(),
+            CallError::Credentials { error, .. } => credentials_failure(error),
             _ => Failure::other(for_terminal(&call.to_string()).into_owned()),
         }
     }
@@ -243,7 +243,7 @@ impl From<CallError> for Failure {
                 code: SERVICE,
                 message: e.to_string(),
             },
-            CallError::Credentials { error, .. } => error.into(),
+            CallError::Credentials { error, .. } => credentials_failure(&error),
             other => Failure::other(other.to_string()),
         }
     }
@@ -383,5 +383,14 @@ mod tests {
             .message
             .starts_with("The pending authorization to retrieve an SSO token has expired"));
         assert_eq!(late.code, OTHER);
+    }
+}
+
+/// A signed call without credentials: a configuration error keeps its AWS CLI exit code and
+/// message; any other source's error is reported as it is.
+fn credentials_failure(error: &ssooidc_ureq::core::CredentialsError) -> Failure {
+    match error.downcast_ref::<ConfigError>() {
+        Some(config) => config.clone().into(),
+        None => Failure::other(error.to_string()),
     }
 }

@@ -300,7 +300,10 @@ impl Client {
     pub(crate) fn signing_keys(&self, operation: &'static str) -> Result<StaticKeys, CallError> {
         self.signer
             .keys(OffsetDateTime::now_utc())
-            .map_err(|error| CallError::Credentials { operation, error })
+            .map_err(|error| CallError::Credentials {
+                operation,
+                error: error.into(),
+            })
     }
 
     /// Sends what a machine transmitted: signs it when it must be signed, puts this client's
@@ -321,7 +324,10 @@ impl Client {
                 .config
                 .settings
                 .region()
-                .map_err(|error| CallError::Credentials { operation, error })?;
+                .map_err(|error| CallError::Credentials {
+                    operation,
+                    error: error.into(),
+                })?;
             crate::secrets::remember(&keys.secret_access_key);
             if let Some(token) = &keys.session_token {
                 crate::secrets::remember(token);

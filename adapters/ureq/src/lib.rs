@@ -44,7 +44,8 @@ pub use ssooidc_core::refresh::{RefreshError, RefreshFailure};
 pub use ssooidc_core::retry::{RetryConfig, RetryMode};
 pub use ssooidc_core::settings::{Explicit, Settings, StaticKeys};
 pub use ssooidc_core::{
-    CallError, CancelToken, ConfigError, Secret, ServiceError, TransportError, TransportErrorKind,
+    CallError, CancelToken, ConfigError, CredentialsError, Secret, ServiceError, TransportError,
+    TransportErrorKind,
 };
 
 // Everything needed to match the errors this crate's functions return, down to the last field,

@@ -4,6 +4,7 @@
 
 pub(crate) mod cancel;
 pub mod form;
+pub(crate) mod instant;
 pub mod percent;
 pub(crate) mod rng;
 pub(crate) mod secret;

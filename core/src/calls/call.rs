@@ -1,7 +1,8 @@
 //! [`CallError`]: why a call to the service failed. One type for every adapter and every
 //! machine, so that code matching on it does not change with the transport.
 
-use crate::config::ConfigError;
+use std::sync::Arc;
+
 use crate::error::ServiceError;
 use crate::transport::{TransportError, TransportErrorKind};
 use crate::wire::{DecodeError, RequestError, ResponseError};
@@ -62,9 +63,50 @@ pub enum CallError {
         /// The operation.
         operation: &'static str,
         /// Why.
-        error: ConfigError,
+        error: CredentialsError,
     },
 }
+
+/// Why a signed call had no credentials to sign with: what the source of the credentials
+/// reported (a configuration error of the settings resolver, a `credential_process` that
+/// failed...), or [`CredentialsError::missing`] when none were given. The source's own error is
+/// kept: [`downcast_ref`](CredentialsError::downcast_ref) gives it back typed (the `ssooidc`
+/// command takes a `ConfigError` from it, for the AWS CLI's exit code). Two are equal when
+/// their messages are.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error(transparent)]
+pub struct CredentialsError(Arc<dyn std::error::Error + Send + Sync>);
+
+/// No credentials were given to a client that makes signed calls.
+#[derive(Debug, thiserror::Error)]
+#[error("no credentials to sign with: none were given to this client")]
+struct Missing;
+
+impl CredentialsError {
+    /// The error of a source of credentials.
+    pub fn new(error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        CredentialsError(Arc::new(error))
+    }
+
+    /// None were given.
+    pub fn missing() -> Self {
+        CredentialsError::new(Missing)
+    }
+
+    /// The source's error, if it is an `E`.
+    pub fn downcast_ref<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        let error: &(dyn std::error::Error + 'static) = &*self.0;
+        error.downcast_ref()
+    }
+}
+
+impl PartialEq for CredentialsError {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || self.0.to_string() == other.0.to_string()
+    }
+}
+
+impl Eq for CredentialsError {}
 
 fn retries_note(retries: u32) -> String {
     match retries {

@@ -5,8 +5,11 @@
 
 pub mod browser;
 pub mod cache;
+pub mod credentials;
 pub mod endpoint;
 pub mod error;
+pub mod file;
+pub mod ini;
 pub mod oauth;
 pub mod operations;
 pub mod portal;

@@ -105,7 +105,7 @@ impl Registration {
     ) -> Self {
         let expires_at = output
             .client_secret_expires_at
-            .and_then(crate::cache::from_epoch_seconds)
+            .and_then(crate::base::timestamp::from_epoch_seconds)
             .unwrap_or(wall_now.into());
         Registration {
             client_id: output.client_id,

@@ -383,7 +383,7 @@ impl Refresher {
         fresh.access_token = out.access_token;
         // Whole seconds: what the file can hold, so the token returned is the one a later
         // read of the file gives.
-        let expires_at = crate::cache::expiry_after(wall, i64::from(seconds));
+        let expires_at = crate::base::timestamp::expiry_after(wall, i64::from(seconds));
         fresh.expires_at = expires_at
             .replace_nanosecond(0)
             .unwrap_or(expires_at)

@@ -129,40 +129,8 @@ pub enum FailureClass {
     Permanent,
 }
 
-/// The standard mode's throttling codes (botocore's `_THROTTLED_ERROR_CODES`).
-/// `SlowDownException` is not among them: in the device grant it is a polling signal.
-pub const THROTTLING_CODES: &[&str] = &[
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "RequestThrottledException",
-    "TooManyRequestsException",
-    "ProvisionedThroughputExceededException",
-    "TransactionInProgressException",
-    "RequestLimitExceeded",
-    "BandwidthLimitExceeded",
-    "LimitExceededException",
-    "RequestThrottled",
-    "SlowDown",
-    "PriorRequestNotComplete",
-    "EC2ThrottledException",
-];
-
-/// The legacy mode's throttling codes (botocore's `_retry.json`).
-const LEGACY_THROTTLING_CODES: &[&str] = &[
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "RequestThrottledException",
-    "ProvisionedThroughputExceededException",
-];
-
-/// The standard mode's transient codes.
-pub const TRANSIENT_CODES: &[&str] = &[
-    "RequestTimeout",
-    "RequestTimeoutException",
-    "PriorRequestNotComplete",
-];
+pub use crate::error::{THROTTLING_CODES, TRANSIENT_CODES};
+use crate::formats::error::LEGACY_THROTTLING_CODES;
 
 /// Classifies a failed call the way the standard mode does: throttling codes and unmodelled
 /// 429s are [`Throttling`](FailureClass::Throttling); 500/502/503/504, the transient codes

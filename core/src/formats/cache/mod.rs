@@ -9,13 +9,14 @@ mod oauth;
 mod pyjson;
 mod registration;
 mod role_credentials;
-mod timestamp;
 mod token;
 
 use crate::Timestamp;
 use serde_json::{Map, Value};
-use time::OffsetDateTime;
 
+pub use crate::base::timestamp::{
+    expiry_after, format_timestamp, from_epoch_seconds, parse_timestamp, TimestampError,
+};
 pub use keys::{
     registration_cache_key, registration_cache_key_input, role_credentials_cache_key,
     token_cache_key,
@@ -24,37 +25,7 @@ pub use oauth::{oauth_cache_key, OAuthCacheEntry};
 pub use role_credentials::{
     CachedRoleCredentials, ROLE_CREDENTIALS_EXPIRY_WINDOW, SSO_PROVIDER_TYPE,
 };
-pub(crate) use timestamp::from_epoch_seconds_clamped;
-pub use timestamp::{format_timestamp, from_epoch_seconds, parse_timestamp, TimestampError};
 pub use token::CachedToken;
-
-/// When something that lives `secs` seconds from `now` expires (a token's `expiresIn` /
-/// `expires_in`, a device code's lifetime), in UTC: `now + secs`, with a negative `secs`
-/// counting as 0 (already expired) and a sum past the latest representable time (year 9999, what
-/// a cache file can hold) giving that latest time, in whole seconds. Never earlier than `now`
-/// for a positive `secs`: a huge lifetime is never stamped as already expired. Every expiry
-/// stamp of this crate is computed here.
-///
-/// ```
-/// use ssooidc_core::cache::expiry_after;
-/// use time::macros::datetime;
-/// let now = datetime!(2026-01-04 18:51:47 UTC);
-/// assert_eq!(expiry_after(now, 3600), datetime!(2026-01-04 19:51:47 UTC));
-/// assert_eq!(expiry_after(now, -5), now);
-/// assert_eq!(expiry_after(now, i64::MAX), datetime!(9999-12-31 23:59:59 UTC));
-/// ```
-pub fn expiry_after(now: OffsetDateTime, secs: i64) -> OffsetDateTime {
-    let now = now.checked_to_offset(time::UtcOffset::UTC).unwrap_or(now);
-    now.checked_add(time::Duration::seconds(secs.max(0)))
-        .and_then(|t| t.checked_to_offset(time::UtcOffset::UTC))
-        .unwrap_or_else(latest)
-}
-
-/// The latest time this crate stamps, in whole seconds, in UTC.
-fn latest() -> OffsetDateTime {
-    let max = time::PrimitiveDateTime::MAX.assume_utc();
-    max.replace_nanosecond(0).unwrap_or(max)
-}
 
 /// The largest cache file that is parsed: 1 MiB (real files are a few KiB).
 pub const MAX_CACHE_FILE_BYTES: usize = 1024 * 1024;
@@ -83,7 +54,7 @@ pub enum CacheError {
     /// The file cannot be read as a cache file: a FIFO, a device, a directory or a symbolic
     /// link (never followed or waited on), or a read error.
     #[error("{0}")]
-    File(crate::config::FileProblem),
+    File(crate::formats::file::FileProblem),
     /// A timestamp member cannot be read.
     #[error("cache file member `{member}`: {source}")]
     BadTimestamp {

@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-use super::timestamp::format_timestamp;
 use super::{pyjson, CacheError};
+use crate::base::timestamp::format_timestamp;
 use crate::registration::Registration;
 use crate::Secret;
 

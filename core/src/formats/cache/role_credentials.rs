@@ -5,10 +5,10 @@
 use serde_json::Value;
 use time::OffsetDateTime;
 
-use super::timestamp::format_timestamp;
 use super::{pyjson, CacheError};
+use crate::base::timestamp::format_timestamp;
+use crate::formats::credentials::{ProcessCredentials, StaticKeys};
 use crate::portal::RoleCredentials;
-use crate::settings::{ProcessCredentials, StaticKeys};
 use crate::{Secret, Timestamp};
 
 /// How long before its expiry a cached entry stops being used: 15 minutes, botocore's

@@ -3,8 +3,8 @@
 use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
-use super::timestamp::format_timestamp;
 use super::{pyjson, CacheError};
+use crate::base::timestamp::format_timestamp;
 use crate::{Secret, Timestamp};
 
 /// A token cache entry, as the AWS CLI and SDKs read and write it.

@@ -19,8 +19,6 @@ pub mod partitions;
 
 use std::fmt;
 
-use crate::settings::Service;
-
 /// Inputs of the endpoint rule set (spec 4.1).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EndpointParams {
@@ -354,6 +352,35 @@ pub fn resolve_for(service: Service, params: &EndpointParams) -> Result<Endpoint
         (false, false) => format!("https://{host}.{region}.{}", p.dns_suffix),
     };
     Endpoint::parse(&url)
+}
+
+/// An AWS service whose endpoint can be configured (the configured-endpoint names come from its
+/// service id: `SSO OIDC` → `AWS_ENDPOINT_URL_SSO_OIDC` and `sso_oidc`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Service {
+    /// AWS SSO OIDC (`oidc.{region}`): registration, device authorization, tokens.
+    SsoOidc,
+    /// The AWS SSO portal (`portal.sso.{region}`): accounts, roles, role credentials, logout.
+    Sso,
+}
+
+impl Service {
+    /// The service-specific endpoint variable.
+    pub fn endpoint_env(self) -> &'static str {
+        match self {
+            Service::SsoOidc => "AWS_ENDPOINT_URL_SSO_OIDC",
+            Service::Sso => "AWS_ENDPOINT_URL_SSO",
+        }
+    }
+
+    /// The key of the service's sub-section in a `[services NAME]` section.
+    pub fn config_key(self) -> &'static str {
+        match self {
+            Service::SsoOidc => "sso_oidc",
+            Service::Sso => "sso",
+        }
+    }
 }
 
 #[cfg(test)]

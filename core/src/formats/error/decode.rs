@@ -4,7 +4,11 @@ use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 
 use super::{AccessDeniedReason, ErrorCode, ErrorMeta, InvalidRequestReason, ServiceError};
-use crate::wire::MAX_RESPONSE_BODY_BYTES;
+
+/// The largest response body that is parsed: 256 KiB. The largest real bodies (a RegisterClient
+/// secret, an IAM token response with an ID token) are a few KiB. Adapters stop reading past
+/// this many bytes; [`Operation::parse_response`](crate::Operation::parse_response) rejects a larger body before parsing it.
+pub const MAX_RESPONSE_BODY_BYTES: usize = 256 * 1024;
 
 /// The header that carries the error type.
 pub(crate) const ERROR_TYPE_HEADER: http::HeaderName =

@@ -3,14 +3,17 @@
 //! and whether it may be retried.
 
 mod code;
+mod codes;
 mod decode;
 mod encode;
 
 use std::fmt;
 
 pub use code::{ErrorCode, UnknownErrorCode};
-pub use decode::decode_error;
+pub(crate) use codes::LEGACY_THROTTLING_CODES;
+pub use codes::{THROTTLING_CODES, TRANSIENT_CODES};
 pub(crate) use decode::REQUEST_ID_HEADER;
+pub use decode::{decode_error, MAX_RESPONSE_BODY_BYTES};
 pub use encode::encode_error;
 
 /// What every service error carries besides its type.
@@ -233,8 +236,6 @@ pub enum RetryKind {
     /// Not retryable.
     Never,
 }
-
-use crate::retry::{THROTTLING_CODES, TRANSIENT_CODES};
 
 impl ServiceError {
     /// The modelled error code, or `None` for [`ServiceError::Unknown`].

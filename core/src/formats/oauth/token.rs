@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use super::rules;
-use crate::cache::expiry_after;
+use crate::base::timestamp::expiry_after;
 use crate::{Secret, Timestamp};
 
 /// A successful token response (RFC 6749 §5.1), as decoded.

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::endpoint::Endpoint;
-use crate::settings::StaticKeys;
+use crate::formats::credentials::StaticKeys;
 use crate::wire::{Auth, Operation, RequestError};
 use crate::Secret;
 
@@ -102,6 +102,6 @@ impl RoleCredentials {
     /// assert_eq!(c.expires_at(), time::macros::datetime!(2026-01-15 18:00:00 UTC));
     /// ```
     pub fn expires_at(&self) -> crate::Timestamp {
-        crate::cache::from_epoch_seconds_clamped(self.expiration.div_euclid(1000))
+        crate::base::timestamp::from_epoch_seconds_clamped(self.expiration.div_euclid(1000))
     }
 }

@@ -15,10 +15,7 @@ use serde::Serialize;
 use crate::endpoint::Endpoint;
 use crate::error::{decode_error, ServiceError};
 
-/// The largest response body that is parsed: 256 KiB. The largest real bodies (a RegisterClient
-/// secret, an IAM token response with an ID token) are a few KiB. Adapters stop reading past
-/// this many bytes; [`Operation::parse_response`] rejects a larger body before parsing it.
-pub const MAX_RESPONSE_BODY_BYTES: usize = 256 * 1024;
+pub use crate::error::MAX_RESPONSE_BODY_BYTES;
 
 /// The deepest JSON nesting a response may have: 32. Real responses nest at most 2 deep; a
 /// deeper body is rejected with [`DecodeError::TooDeep`] before parsing, even where the deep

@@ -12,7 +12,7 @@ use super::callback::{self, Callback, CallbackReply};
 use super::output::{AuthCodeError, AuthorizationError, AuthorizeRequest};
 use super::url::{authorize_url, AuthorizeParams};
 use super::AuthCodeFlow;
-use crate::cache::expiry_after;
+use crate::base::timestamp::expiry_after;
 use crate::call::CallError;
 use crate::device::policy::{self, Retries};
 use crate::device::state::Io;

@@ -154,7 +154,7 @@ pub(crate) fn token(
     Ok(Token {
         access_token: output.access_token,
         token_type: output.token_type,
-        expires_at: crate::cache::expiry_after(wall, i64::from(seconds)).into(),
+        expires_at: crate::base::timestamp::expiry_after(wall, i64::from(seconds)).into(),
         refresh_token: output.refresh_token,
         registration,
     })

@@ -131,7 +131,7 @@ impl<D: Dialect> DeviceFlow<D> {
             verification_uri: output.verification_uri,
             verification_uri_complete: output.verification_uri_complete,
             expires_at: schedule.deadline(),
-            expires_at_wall: crate::cache::expiry_after(wall, real_lifetime).into(),
+            expires_at_wall: crate::base::timestamp::expiry_after(wall, real_lifetime).into(),
         };
         if !schedule.before_deadline(now) {
             return self.finish(Err(DeviceFlowError::DeadlineReached));

@@ -50,7 +50,7 @@ pub const MAX_WAIT: Duration = Duration::from_secs(365 * 24 * 60 * 60);
 /// already near the end of [`Instant`]'s range can reach). Every wait a machine asks for is
 /// computed here.
 pub fn wake_at(now: Instant, wait: Duration) -> Instant {
-    crate::device::policy::saturating_add(now, wait.min(MAX_WAIT))
+    crate::base::instant::saturating_add(now, wait.min(MAX_WAIT))
 }
 
 /// A request a machine wants sent.
@@ -71,7 +71,7 @@ impl Transmit {
     /// it just before sending each attempt.
     pub fn sign(
         &mut self,
-        keys: &crate::settings::StaticKeys,
+        keys: &crate::formats::credentials::StaticKeys,
         region: &str,
         at: OffsetDateTime,
     ) -> Result<(), crate::call::CallError> {

@@ -4,9 +4,10 @@
 
 use std::path::PathBuf;
 
-use super::IniError;
 use crate::endpoint::EndpointError;
-use crate::settings::ProcessOutputError;
+use crate::formats::credentials::ProcessOutputError;
+pub use crate::formats::file::FileProblem;
+use crate::formats::ini::IniError;
 
 /// The configuration is unusable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -135,36 +136,6 @@ pub enum ConfigError {
     Proxy(String),
 }
 
-/// What is wrong with a configuration file.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum FileProblem {
-    /// Not valid config syntax.
-    #[error(transparent)]
-    Syntax(#[from] IniError),
-    /// Not UTF-8 text.
-    #[error("not UTF-8 text (invalid byte at offset {offset})")]
-    NotUtf8 {
-        /// Offset of the first invalid byte.
-        offset: usize,
-    },
-    /// Larger than the limit.
-    #[error("larger than the {limit}-byte limit")]
-    TooLarge {
-        /// The limit.
-        limit: u64,
-    },
-    /// A FIFO, a device or a directory where a file was expected.
-    #[error("not a regular file")]
-    NotRegularFile,
-    /// A symbolic link where links are not followed (the cache directories).
-    #[error("a symbolic link, which is not followed here")]
-    SymbolicLink,
-    /// Could not be read.
-    #[error("{0}")]
-    Unreadable(String),
-}
-
 /// Why a `credential_process` gave no credentials. Never quotes its output.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -184,4 +155,10 @@ pub enum ProcessProblem {
     /// Its output was refused.
     #[error("its output was refused: {0}")]
     Output(#[from] ProcessOutputError),
+}
+
+impl From<ConfigError> for crate::call::CredentialsError {
+    fn from(error: ConfigError) -> Self {
+        crate::call::CredentialsError::new(error)
+    }
 }

@@ -22,7 +22,7 @@
 //! ```
 
 mod error;
-pub mod ini;
+pub use crate::formats::ini;
 
 use std::collections::BTreeMap;
 

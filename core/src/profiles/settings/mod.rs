@@ -22,7 +22,6 @@
 //! values count as unset.
 
 mod credentials;
-mod export;
 mod files;
 mod resolve;
 mod source;
@@ -31,16 +30,17 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::time::Duration;
 
-pub use credentials::{
-    parse_process_output, CredentialSource, ProcessCredentials, ProcessOutputError, StaticKeys,
+pub use crate::formats::credentials::{
+    parse_process_output, ExportError, ProcessCredentials, ProcessOutputError, StaticKeys,
     MAX_PROCESS_OUTPUT_BYTES,
 };
-pub use export::ExportError;
+pub use credentials::CredentialSource;
 pub use files::{expand_tilde, expand_vars, FileLocations, CONFIG_FILE_ENV, CREDENTIALS_FILE_ENV};
 pub use resolve::resolve;
 pub use source::{Setting, Source};
 
 use crate::config::{ini, AwsConfig, ConfigError, IniSection};
+pub use crate::endpoint::Service;
 use crate::endpoint::{Endpoint, EndpointParams};
 use crate::retry::{RetryConfig, RetryMode};
 
@@ -62,35 +62,6 @@ pub const MAX_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 3600);
 /// ```
 pub fn timeout_limit(timeout: Duration) -> Option<Duration> {
     (!timeout.is_zero() && timeout <= MAX_TIMEOUT).then_some(timeout)
-}
-
-/// An AWS service whose endpoint can be configured (the configured-endpoint names come from its
-/// service id: `SSO OIDC` → `AWS_ENDPOINT_URL_SSO_OIDC` and `sso_oidc`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum Service {
-    /// AWS SSO OIDC (`oidc.{region}`): registration, device authorization, tokens.
-    SsoOidc,
-    /// The AWS SSO portal (`portal.sso.{region}`): accounts, roles, role credentials, logout.
-    Sso,
-}
-
-impl Service {
-    /// The service-specific endpoint variable.
-    pub fn endpoint_env(self) -> &'static str {
-        match self {
-            Service::SsoOidc => "AWS_ENDPOINT_URL_SSO_OIDC",
-            Service::Sso => "AWS_ENDPOINT_URL_SSO",
-        }
-    }
-
-    /// The key of the service's sub-section in a `[services NAME]` section.
-    pub fn config_key(self) -> &'static str {
-        match self {
-            Service::SsoOidc => "sso_oidc",
-            Service::Sso => "sso",
-        }
-    }
 }
 
 /// A trimmed, non-empty environment value.

@@ -8,7 +8,7 @@
 use serde::Serialize;
 
 use super::ProcessCredentials;
-use crate::cache::format_timestamp;
+use crate::base::timestamp::format_timestamp;
 
 /// Why credentials cannot be printed as variable assignments. No variant quotes the value: it
 /// may be a secret.
@@ -121,7 +121,7 @@ fn is_safe(b: u8) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::settings::{parse_process_output, StaticKeys};
+    use crate::formats::credentials::{parse_process_output, StaticKeys};
 
     fn creds() -> ProcessCredentials {
         ProcessCredentials::new(

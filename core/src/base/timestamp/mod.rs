@@ -5,6 +5,13 @@
 //! [`crate::cache::format_timestamp`] and [`crate::cache::parse_timestamp`]; this type only
 //! decides how a timestamp looks when a program prints or debugs one.
 
+mod file;
+
+pub(crate) use file::from_epoch_seconds_clamped;
+pub use file::{
+    expiry_after, format_timestamp, from_epoch_seconds, parse_timestamp, TimestampError,
+};
+
 use std::cmp::Ordering;
 use std::fmt;
 use std::ops::{Add, AddAssign, Deref, Sub, SubAssign};

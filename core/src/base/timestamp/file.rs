@@ -108,6 +108,34 @@ pub(crate) fn from_epoch_seconds_clamped(seconds: i64) -> Timestamp {
     }))
 }
 
+/// When something that lives `secs` seconds from `now` expires (a token's `expiresIn` /
+/// `expires_in`, a device code's lifetime), in UTC: `now + secs`, with a negative `secs`
+/// counting as 0 (already expired) and a sum past the latest representable time (year 9999, what
+/// a cache file can hold) giving that latest time, in whole seconds. Never earlier than `now`
+/// for a positive `secs`: a huge lifetime is never stamped as already expired. Every expiry
+/// stamp of this crate is computed here.
+///
+/// ```
+/// use ssooidc_core::cache::expiry_after;
+/// use time::macros::datetime;
+/// let now = datetime!(2026-01-04 18:51:47 UTC);
+/// assert_eq!(expiry_after(now, 3600), datetime!(2026-01-04 19:51:47 UTC));
+/// assert_eq!(expiry_after(now, -5), now);
+/// assert_eq!(expiry_after(now, i64::MAX), datetime!(9999-12-31 23:59:59 UTC));
+/// ```
+pub fn expiry_after(now: OffsetDateTime, secs: i64) -> OffsetDateTime {
+    let now = now.checked_to_offset(time::UtcOffset::UTC).unwrap_or(now);
+    now.checked_add(time::Duration::seconds(secs.max(0)))
+        .and_then(|t| t.checked_to_offset(time::UtcOffset::UTC))
+        .unwrap_or_else(latest)
+}
+
+/// The latest time this crate stamps, in whole seconds, in UTC.
+fn latest() -> OffsetDateTime {
+    let max = time::PrimitiveDateTime::MAX.assume_utc();
+    max.replace_nanosecond(0).unwrap_or(max)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
