@@ -14,8 +14,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
-use ssooidc_core::device::{DeviceFlowConfig, DeviceFlowError, Dialect, Event, LoginOptions};
+use ssooidc_core::device::{DeviceFlowConfig, DeviceFlowError, Dialect, Event};
 use ssooidc_core::grant::PollOutcome;
+use ssooidc_core::login::LoginOptions;
 use ssooidc_core::oauth::{
     device_authorization_request, device_token_request, parse_device_authorization, ClientAuth,
     DiscoveryError, Issuer, OAuthClient, Provider, ProviderSource, Refreshed, Standard, Tokens,

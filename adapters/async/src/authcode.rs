@@ -15,7 +15,8 @@ use std::task::Poll;
 use std::time::Instant;
 
 use ssooidc_core::authcode::{AuthCodeFlow, AuthCodeInput, LoginSecrets, RANDOM_BYTES};
-use ssooidc_core::device::{Event, LoginError, LoginOptions, Token};
+use ssooidc_core::device::{Event, Token};
+use ssooidc_core::login::{LoginError, LoginOptions};
 use ssooidc_core::machine::DriveError;
 
 use crate::callback::CallbackListener;

@@ -13,7 +13,7 @@
 
 use ssooidc_core::device::{DeviceFlow, DeviceFlowInput, Event, Token};
 
-pub use ssooidc_core::device::{LoginError, LoginOptions};
+pub use ssooidc_core::login::{LoginError, LoginOptions};
 
 use crate::client::{random_seed, Client};
 use crate::driver::drive;

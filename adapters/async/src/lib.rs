@@ -76,9 +76,9 @@ pub use reqwest_impl::{reqwest_client_builder, DEFAULT_TIMEOUT};
 pub use ssooidc_core as core;
 pub use ssooidc_core::authcode::{AuthCodeConfig, AuthCodeError, AuthCodeInput, AuthorizeRequest};
 pub use ssooidc_core::device::{
-    DeviceFlowConfig, DeviceFlowError, DeviceFlowInput, Event, LoginError, LoginOptions, Prompt,
-    Token,
+    DeviceFlowConfig, DeviceFlowError, DeviceFlowInput, Event, Prompt, Token,
 };
+pub use ssooidc_core::login::{LoginError, LoginOptions};
 pub use ssooidc_core::retry::{RetryConfig, RetryMode, RetryPolicy};
 pub use ssooidc_core::settings::StaticKeys;
 pub use ssooidc_core::{

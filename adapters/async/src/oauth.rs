@@ -29,7 +29,8 @@
 //! # }
 //! ```
 
-use ssooidc_core::device::{DeviceFlow, Event, LoginError, LoginOptions};
+use ssooidc_core::device::{DeviceFlow, Event};
+use ssooidc_core::login::{LoginError, LoginOptions};
 use ssooidc_core::oauth::{
     Discovery, DiscoveryError, Issuer, OAuthClient, Provider, ProviderSource, Refresh,
     RefreshResult, Standard, Tokens, DISCOVERY, TOKEN,

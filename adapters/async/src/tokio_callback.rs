@@ -50,7 +50,7 @@ enum Head {
 
 impl TokioCallbackListener {
     /// Binds `127.0.0.1:0`. An error here means the browser login cannot run (see
-    /// [`LoginError::listener`](ssooidc_core::device::LoginError::listener)).
+    /// [`LoginError::listener`](ssooidc_core::login::LoginError::listener)).
     pub async fn bind() -> io::Result<Self> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
         let addr = listener.local_addr()?;

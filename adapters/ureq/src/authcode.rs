@@ -11,7 +11,7 @@ use ssooidc_core::device::{Event, Token};
 use time::OffsetDateTime;
 
 pub use ssooidc_core::authcode::{AuthCodeConfig, AuthCodeError, AuthorizeRequest};
-pub use ssooidc_core::device::{LoginError, LoginOptions};
+pub use ssooidc_core::login::{LoginError, LoginOptions};
 
 use crate::callback::CallbackServer;
 use crate::client::{random_seed, Client};

@@ -5,7 +5,7 @@
 use ssooidc_core::device::{DeviceFlow, DeviceFlowInput, Event, Token};
 use time::OffsetDateTime;
 
-pub use ssooidc_core::device::{LoginError, LoginOptions};
+pub use ssooidc_core::login::{LoginError, LoginOptions};
 
 use crate::client::{random_seed, Client};
 use crate::driver::drive;

@@ -37,9 +37,9 @@ pub use environment::Environment;
 pub use ssooidc_core as core;
 pub use ssooidc_core::authcode::{AuthCodeConfig, AuthCodeError, AuthCodeInput, AuthorizeRequest};
 pub use ssooidc_core::device::{
-    DeviceFlowConfig, DeviceFlowError, DeviceFlowInput, Event, LoginError, LoginOptions, Prompt,
-    Token,
+    DeviceFlowConfig, DeviceFlowError, DeviceFlowInput, Event, Prompt, Token,
 };
+pub use ssooidc_core::login::{LoginError, LoginOptions};
 pub use ssooidc_core::refresh::{RefreshError, RefreshFailure};
 pub use ssooidc_core::retry::{RetryConfig, RetryMode};
 pub use ssooidc_core::settings::{Explicit, Settings, StaticKeys};

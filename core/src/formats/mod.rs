@@ -3,6 +3,7 @@
 //! service's errors with their retry classes, redaction, and the files the AWS CLI and SDKs
 //! share (caches, credential formats). No state machines and no retries: those are above.
 
+pub mod authorization;
 pub mod browser;
 pub mod cache;
 pub mod credentials;

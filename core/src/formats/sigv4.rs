@@ -293,31 +293,12 @@ mod tests {
     }
 
     #[test]
-    fn create_token_with_iam_signs_the_spec_headers_and_query() {
-        use crate::endpoint::{resolve, EndpointParams};
-        use crate::operations::{grant_type, CreateTokenWithIam};
-        use crate::Operation;
-        let mut input = CreateTokenWithIam::new(
-            "arn:aws:sso::123456789012:application/ssoins-1/apl-2",
-            grant_type::JWT_BEARER,
-        );
-        input.assertion = Some("eyJ0eXAiOiJKV1Qi...".into());
-        let endpoint = resolve(&EndpointParams::region("us-east-1")).unwrap();
-        let mut r = input.to_request(&endpoint).unwrap();
-        sign(
-            &mut r,
-            &creds(Some("SESSION")),
-            "us-east-1",
-            "sso-oauth",
-            datetime!(2026-01-15 12:00:00 UTC),
-        )
-        .unwrap();
-        let auth = r.headers()["authorization"].to_str().unwrap().to_owned();
-        assert!(auth.starts_with("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260115/us-east-1/sso-oauth/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-security-token, Signature="), "{auth}");
-        assert_eq!(r.headers()["host"], "oidc.us-east-1.amazonaws.com");
-        assert_eq!(r.headers()["x-amz-security-token"], "SESSION");
-        assert!(r.headers()["authorization"].is_sensitive());
+    fn the_fixed_query_of_create_token_with_iam_is_canonical() {
         assert_eq!(canonical_query("aws_iam=t"), "aws_iam=t");
+    }
+
+    #[test]
+    fn signing_credentials_hide_their_secrets() {
         let shown = format!("{:?}", creds(Some("SESSION")));
         assert!(
             !shown.contains("EXAMPLEKEY") && !shown.contains("SESSION"),

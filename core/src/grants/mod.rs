@@ -5,5 +5,6 @@
 pub mod authcode;
 pub mod device;
 pub mod grant;
+pub mod login;
 pub mod oauth;
 pub mod refresh;

@@ -96,6 +96,7 @@ impl OAuthLogin {
             self.auth,
             provider,
         )
+        .map_err(ConfigError::from)
     }
 
     /// The cache key of this login.

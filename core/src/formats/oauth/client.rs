@@ -8,7 +8,6 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 
 use crate::base::form::{self, Form};
-use crate::config::ConfigError;
 use crate::Secret;
 
 /// How a client authenticates at the device authorization and token endpoints: the
@@ -43,6 +42,19 @@ impl ClientAuth {
     }
 }
 
+/// A client that cannot be used: an unknown authentication method, an empty id, a secret with
+/// `none` or `client_secret_*` without one. Converts into `ConfigError::InvalidValue`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid value {value:?} for {setting}: {expected}")]
+pub struct InvalidClient {
+    /// The setting (`client id`, `client authentication method`).
+    pub setting: &'static str,
+    /// The value (never a secret).
+    pub value: String,
+    /// What would be valid.
+    pub expected: &'static str,
+}
+
 impl fmt::Display for ClientAuth {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.name())
@@ -50,13 +62,13 @@ impl fmt::Display for ClientAuth {
 }
 
 impl FromStr for ClientAuth {
-    type Err = ConfigError;
-    fn from_str(s: &str) -> Result<Self, ConfigError> {
+    type Err = InvalidClient;
+    fn from_str(s: &str) -> Result<Self, InvalidClient> {
         ClientAuth::ALL
             .into_iter()
             .find(|m| m.name() == s)
-            .ok_or_else(|| ConfigError::InvalidValue {
-                setting: "client authentication method".to_owned(),
+            .ok_or_else(|| InvalidClient {
+                setting: "client authentication method",
                 value: s.to_owned(),
                 expected: "none, client_secret_post or client_secret_basic",
             })
@@ -74,7 +86,7 @@ pub struct OAuthClient {
 
 impl OAuthClient {
     /// A public client (`none`).
-    pub fn public(id: impl Into<String>) -> Result<Self, ConfigError> {
+    pub fn public(id: impl Into<String>) -> Result<Self, InvalidClient> {
         Self::new(id, None, Some(ClientAuth::None))
     }
 
@@ -86,11 +98,11 @@ impl OAuthClient {
         id: impl Into<String>,
         secret: Option<Secret>,
         auth: Option<ClientAuth>,
-    ) -> Result<Self, ConfigError> {
+    ) -> Result<Self, InvalidClient> {
         let id = id.into();
         if id.is_empty() {
-            return Err(ConfigError::InvalidValue {
-                setting: "client id".to_owned(),
+            return Err(InvalidClient {
+                setting: "client id",
                 value: id,
                 expected: "the id the provider registered the client under",
             });
@@ -102,14 +114,14 @@ impl OAuthClient {
             ClientAuth::None
         });
         match (auth, secret.is_some()) {
-            (ClientAuth::None, true) => Err(ConfigError::InvalidValue {
-                setting: "client authentication method".to_owned(),
+            (ClientAuth::None, true) => Err(InvalidClient {
+                setting: "client authentication method",
                 value: auth.name().to_owned(),
                 expected: "client_secret_post or client_secret_basic for a client with a secret",
             }),
             (ClientAuth::ClientSecretPost | ClientAuth::ClientSecretBasic, false) => {
-                Err(ConfigError::InvalidValue {
-                    setting: "client authentication method".to_owned(),
+                Err(InvalidClient {
+                    setting: "client authentication method",
                     value: auth.name().to_owned(),
                     expected: "none for a client without a secret (or give the client secret)",
                 })
@@ -125,7 +137,7 @@ impl OAuthClient {
         secret: Option<Secret>,
         auth: Option<ClientAuth>,
         provider: &super::Provider,
-    ) -> Result<Self, ConfigError> {
+    ) -> Result<Self, InvalidClient> {
         let secret = secret.filter(|s| !s.is_empty());
         let auth = auth.unwrap_or_else(|| provider.default_auth(secret.is_some()));
         Self::new(id, secret, Some(auth))

@@ -13,8 +13,8 @@ use serde_json::{Map, Value};
 
 use super::rules;
 use super::token::TokenResponse;
-use crate::device::Authorization;
 use crate::error::{ErrorCode, ErrorMeta};
+use crate::formats::authorization::Authorization;
 use crate::wire::{json_depth_exceeds, DecodeError, ResponseError, MAX_JSON_DEPTH};
 use crate::{Secret, ServiceError, MAX_RESPONSE_BODY_BYTES};
 

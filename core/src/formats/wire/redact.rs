@@ -437,14 +437,8 @@ mod tests {
     fn header_secrets_are_remembered_by_value() {
         let mut h = http::HeaderMap::new();
         // client_secret_basic: base64("basic-client:" + form-encoded "basic/secret+x=y").
-        let basic = crate::formats::oauth::OAuthClient::new(
-            "basic-client",
-            Some(crate::Secret::new("basic/secret+x=y")),
-            None,
-        )
-        .unwrap()
-        .authenticate(&mut crate::base::form::Form::new())
-        .unwrap();
+        // RFC 6749 §2.3.1: base64 of the form-encoded id and secret, as `OAuthClient` sends it.
+        let basic = "Basic YmFzaWMtY2xpZW50OmJhc2ljJTJGc2VjcmV0JTJCeCUzRHk=";
         h.insert("authorization", basic.parse().unwrap());
         h.insert(
             "x-amz-sso_bearer_token",

@@ -2,11 +2,10 @@
 //! token.
 
 use std::fmt;
-use std::time::Instant;
 
-use crate::browser::{BrowserUrl, BrowserUrlError};
+use crate::browser::BrowserUrlError;
 use crate::call::CallError;
-use crate::{ServiceError, Timestamp};
+use crate::ServiceError;
 
 /// The shared [`machine::Output`](crate::machine::Output) of the flow: its events are the
 /// logins' [`Event`](crate::device::Event) ([`Event::Registered`](crate::device::Event::Registered)
@@ -15,20 +14,7 @@ use crate::{ServiceError, Timestamp};
 pub type Output =
     crate::machine::Output<crate::device::Event, Result<crate::device::Token, AuthCodeError>>;
 
-/// Open this in a browser (or print it), then wait for the browser to come back to the
-/// loopback listener.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct AuthorizeRequest {
-    /// The authorize URL (`docs/protocol/authorization-code.md#authorize-url`).
-    pub url: BrowserUrl,
-    /// Where the browser comes back to: `http://127.0.0.1:<port>/oauth/callback`.
-    pub redirect_uri: String,
-    /// When the flow stops waiting for the browser, on the caller's clock.
-    pub expires_at: Instant,
-    /// The same moment on the wall clock (real seconds), in UTC.
-    pub expires_at_wall: Timestamp,
-}
+pub use crate::device::AuthorizeRequest;
 
 /// The error the authorization server sent the browser back with (RFC 6749 §4.1.2.1):
 /// `error=access_denied` when the person refused.

@@ -17,41 +17,7 @@ use crate::grant::{CallOutcome, PollOutcome};
 use crate::wire::RequestError;
 use crate::Secret;
 
-/// A device authorization response (RFC 8628 §3.2) in grant terms, whatever its wire form.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Authorization {
-    /// The device code to poll with (kept secret).
-    pub device_code: Secret,
-    /// The code the user checks in the browser.
-    pub user_code: String,
-    /// The page where the user enters the code. Opaque.
-    pub verification_uri: String,
-    /// The page with the code filled in, when the server sent one.
-    pub verification_uri_complete: Option<String>,
-    /// The codes' lifetime in seconds, as sent (absent, 0 or negative: the configured default).
-    pub expires_in: Option<i64>,
-    /// The minimum seconds between polls, as sent (absent, 0 or negative: 5).
-    pub interval: Option<i64>,
-}
-
-impl Authorization {
-    /// An authorization with no `verification_uri_complete`, lifetime or interval.
-    pub fn new(
-        device_code: impl Into<Secret>,
-        user_code: impl Into<String>,
-        verification_uri: impl Into<String>,
-    ) -> Self {
-        Authorization {
-            device_code: device_code.into(),
-            user_code: user_code.into(),
-            verification_uri: verification_uri.into(),
-            verification_uri_complete: None,
-            expires_in: None,
-            interval: None,
-        }
-    }
-}
+pub use crate::formats::authorization::Authorization;
 
 /// One wire encoding of the device-authorization grant: the requests of each phase and what
 /// their answers mean: the machine ([`DeviceFlow`](super::DeviceFlow)) owns the policy, a dialect

@@ -143,7 +143,7 @@ pub use aws::Aws;
 pub use dialect::{Authorization, Dialect};
 pub use input::{DeviceFlowConfig, DeviceFlowInput, Registration, REGISTRATION_EXPIRY_WINDOW};
 pub use output::{
-    DeviceFlowError, Event, LoginError, LoginOptions, MisuseError, Output, Prompt, StartOver, Token,
+    AuthorizeRequest, DeviceFlowError, Event, MisuseError, Output, Prompt, StartOver, Token,
 };
 pub use policy::{MAX_EXPIRES_IN_SECS, MAX_INTERVAL_SECS};
 

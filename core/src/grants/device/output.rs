@@ -3,6 +3,7 @@
 use std::time::Instant;
 
 use super::Registration;
+use crate::browser::BrowserUrl;
 use crate::call::CallError;
 use crate::{Secret, ServiceError, Timestamp};
 
@@ -34,7 +35,7 @@ pub enum Event<C = Registration> {
     /// for the browser to come back to the loopback listener. Emitted once per authorization:
     /// a second time, with a new URL and deadline, after [`Event::StartingOver`] with
     /// [`StartOver::RegistrationRejected`].
-    Authorize(crate::authcode::AuthorizeRequest),
+    Authorize(AuthorizeRequest),
     /// The flow goes back a step, once, instead of failing; tell the user why.
     StartingOver(StartOver),
 }
@@ -219,107 +220,17 @@ impl DeviceFlowError {
     }
 }
 
-/// Why a driver of a login (the adapters' `device_login` and `authorization_code_login`) ended
-/// without a token.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Open this in a browser (or print it), then wait for the browser to come back to the
+/// loopback listener.
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum LoginError {
-    /// The device flow ended: denied, expired, a service error, or retries exhausted.
-    #[error(transparent)]
-    Flow(#[from] DeviceFlowError),
-    /// The browser login ended: refused, a forged callback, expired, a service error, or
-    /// retries exhausted.
-    #[error(transparent)]
-    AuthCode(#[from] crate::authcode::AuthCodeError),
-    /// The browser login's loopback listener could not be started on `127.0.0.1`.
-    #[error("could not start the local listener for the browser login on 127.0.0.1: {message}")]
-    Listener {
-        /// What kind of I/O error it was.
-        kind: std::io::ErrorKind,
-        /// The operating system's message.
-        message: String,
-    },
-    /// The operating system gave no randomness for the browser login's secrets.
-    #[error("no randomness for the browser login: {0}")]
-    Random(String),
-    /// The driver was cancelled (its cancel token, or Ctrl-C).
-    #[error("login cancelled")]
-    Cancelled,
-    /// The driver misused the machine (a bug; reported rather than panicking).
-    #[error("internal error: {0}")]
-    Misuse(#[from] MisuseError),
-}
-
-impl LoginError {
-    /// The browser login's loopback listener could not be bound.
-    pub fn listener(error: &std::io::Error) -> Self {
-        LoginError::Listener {
-            kind: error.kind(),
-            message: error.to_string(),
-        }
-    }
-}
-
-impl From<crate::machine::DriveError> for LoginError {
-    fn from(e: crate::machine::DriveError) -> Self {
-        use crate::machine::DriveError;
-        match e {
-            DriveError::Cancelled => LoginError::Cancelled,
-            DriveError::Misuse(e) => LoginError::Misuse(e),
-            DriveError::Call(e) => LoginError::Flow(DeviceFlowError::Call(e)),
-        }
-    }
-}
-
-/// How a driver runs a login: the machines' policy knobs, a way to cancel, the seed of the
-/// retry jitter, and which login a session uses. The same for every adapter.
-#[derive(Debug, Clone, Default)]
-#[non_exhaustive]
-pub struct LoginOptions {
-    /// The device flow's policy knobs (retries, interval floor, the `second` testing knob).
-    pub flow: super::DeviceFlowConfig,
-    /// The browser login's policy knobs (the wait for the browser, retries, the `second`
-    /// testing knob).
-    pub auth_code: crate::authcode::AuthCodeConfig,
-    /// Cancels the login from anywhere.
-    pub cancel: crate::CancelToken,
-    /// Seed of the retry jitter; `None`: the driver draws one.
-    pub seed: Option<u64>,
-    /// Use the device flow even where the browser login is the default (an sso-session), as
-    /// `aws sso login --use-device-code` does. Read by the session logins
-    /// ([`LoginFlow::choose`](crate::sessions::LoginFlow::choose)); a driver of one flow
-    /// ignores it.
-    pub use_device_code: bool,
-}
-
-impl LoginOptions {
-    /// Sets [`flow`](Self::flow).
-    pub fn flow(mut self, flow: super::DeviceFlowConfig) -> Self {
-        self.flow = flow;
-        self
-    }
-
-    /// Sets [`auth_code`](Self::auth_code).
-    pub fn auth_code(mut self, auth_code: crate::authcode::AuthCodeConfig) -> Self {
-        self.auth_code = auth_code;
-        self
-    }
-
-    /// Sets [`use_device_code`](Self::use_device_code).
-    pub fn use_device_code(mut self, on: bool) -> Self {
-        self.use_device_code = on;
-        self
-    }
-
-    /// Sets [`cancel`](Self::cancel).
-    pub fn cancel(mut self, cancel: crate::CancelToken) -> Self {
-        self.cancel = cancel;
-        self
-    }
-
-    /// Sets [`seed`](Self::seed).
-    pub fn seed(mut self, seed: u64) -> Self {
-        self.seed = Some(seed);
-        self
-    }
+pub struct AuthorizeRequest {
+    /// The authorize URL (`docs/protocol/authorization-code.md#authorize-url`).
+    pub url: BrowserUrl,
+    /// Where the browser comes back to: `http://127.0.0.1:<port>/oauth/callback`.
+    pub redirect_uri: String,
+    /// When the flow stops waiting for the browser, on the caller's clock.
+    pub expires_at: Instant,
+    /// The same moment on the wall clock (real seconds), in UTC.
+    pub expires_at_wall: Timestamp,
 }

@@ -162,3 +162,13 @@ impl From<ConfigError> for crate::call::CredentialsError {
         crate::call::CredentialsError::new(error)
     }
 }
+
+impl From<crate::formats::oauth::InvalidClient> for ConfigError {
+    fn from(e: crate::formats::oauth::InvalidClient) -> Self {
+        ConfigError::InvalidValue {
+            setting: e.setting.to_owned(),
+            value: e.value,
+            expected: e.expected,
+        }
+    }
+}
