@@ -1,7 +1,11 @@
 //! The seam of the browser login's loopback listener: [`CallbackListener`], "give me the next
 //! `GET` that reached `127.0.0.1:<port>`", and [`CallbackRequest`], that request with the way
 //! to answer it. Any runtime can implement it; the `tokio` feature has one
-//! ([`TokioCallbackListener`](crate::TokioCallbackListener)).
+#![cfg_attr(
+    feature = "tokio",
+    doc = "([`TokioCallbackListener`](crate::TokioCallbackListener))."
+)]
+#![cfg_attr(not(feature = "tokio"), doc = "(`TokioCallbackListener`).")]
 
 use std::fmt;
 use std::future::Future;

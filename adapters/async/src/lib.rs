@@ -22,9 +22,20 @@
 //! With default features it depends on no runtime and no HTTP client. Optional integrations:
 //!
 //! - `reqwest`: [`HttpSend`] for `reqwest::Client` (0.12, `default-features = false`: enable
-//!   reqwest's TLS feature yourself), and [`reqwest_client_builder`] with the recommended
-//!   settings;
-//! - `tokio`: [`TokioTimer`], and [`TokioCallbackListener`] for the browser login.
+//!   reqwest's TLS feature yourself), and
+#![cfg_attr(feature = "reqwest", doc = "  [`reqwest_client_builder`]")]
+#![cfg_attr(not(feature = "reqwest"), doc = "  `reqwest_client_builder`")]
+//!   with the recommended settings;
+//! - `tokio`:
+#![cfg_attr(
+    feature = "tokio",
+    doc = "  [`TokioTimer`], and [`TokioCallbackListener`]"
+)]
+#![cfg_attr(
+    not(feature = "tokio"),
+    doc = "  `TokioTimer`, and `TokioCallbackListener`"
+)]
+//!   for the browser login.
 //!
 //! ```
 //! // A whole device login with hand-written fakes and no runtime at all: see

@@ -1,0 +1,413 @@
+//! The safe handling of a cache directory's files, all opened through `crate::files`: the
+//! directory checked before each use (modes repaired, or the directory refused), cache files
+//! read (their modes repaired) and listed, atomic writes through a locked temporary file, the
+//! temporary files of writers that died swept, and removal.
+
+use std::fs::{self, File};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use ssooidc_core::cache::{CacheError, MAX_CACHE_FILE_BYTES};
+use ssooidc_core::config::FileProblem;
+
+#[cfg(unix)]
+use super::Exposure;
+use super::{file_err, io_err, CacheDir, StoreError};
+use crate::files::{self, Links};
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+impl CacheDir {
+    /// Checks the directory before it is used (a missing one is fine: it is created 0700).
+    /// Refuses one another user owns or others can write and this user cannot repair; takes
+    /// group and other write permission off one this user owns, with a warning.
+    pub(super) fn check_dir(&self) -> Result<(), StoreError> {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::{MetadataExt, PermissionsExt};
+            let metadata = match fs::metadata(&self.dir) {
+                Ok(m) if m.is_dir() => m,
+                // Not there yet, or not a directory: the operation itself says so.
+                Ok(_) => return Ok(()),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+                Err(e) => return Err(io_err(&self.dir)(e)),
+            };
+            let user = nix::unistd::geteuid().as_raw();
+            let (owner, mode) = (metadata.uid(), metadata.mode() & 0o7777);
+            let insecure = |exposure| StoreError::Insecure {
+                path: self.dir.clone(),
+                exposure,
+            };
+            if owner != user && owner != 0 {
+                return Err(insecure(Exposure::OtherOwner { owner, user }));
+            }
+            if mode & 0o022 != 0 {
+                // A sticky directory is shared by design (`/tmp`): never "repaired".
+                if owner != user || mode & 0o1000 != 0 {
+                    return Err(insecure(Exposure::WritableByOthers { mode }));
+                }
+                let repaired = mode & !0o077;
+                fs::set_permissions(&self.dir, fs::Permissions::from_mode(repaired))
+                    .map_err(io_err(&self.dir))?;
+                self.warn(format!(
+                    "the cache directory {} was mode {mode:04o}, so other users could plant or replace files in it; set it to {repaired:04o}",
+                    self.dir.display()
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Takes group and other permissions off a cache file this user owns (they hold secrets),
+    /// through the open file, with a warning.
+    pub(super) fn secure_file(&self, file: &File, path: &Path) {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::{MetadataExt, PermissionsExt};
+            let Ok(metadata) = file.metadata() else {
+                return;
+            };
+            let mode = metadata.mode() & 0o7777;
+            if mode & 0o077 == 0 || metadata.uid() != nix::unistd::geteuid().as_raw() {
+                return;
+            }
+            let repaired = mode & 0o700 | 0o600;
+            if file
+                .set_permissions(fs::Permissions::from_mode(repaired))
+                .is_ok()
+            {
+                self.warn(format!(
+                    "{} was mode {mode:04o}, readable or writable by other users; set it to {repaired:04o}",
+                    path.display()
+                ));
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = (file, path);
+    }
+
+    /// Reads the file of `key`: `None` when there is none.
+    pub(super) fn read(&self, key: &str) -> Result<Option<RawFile>, StoreError> {
+        self.check_dir()?;
+        let path = self.path(key);
+        let file = match files::open_regular(&path, Links::Refuse) {
+            Ok(Some(file)) => file,
+            Ok(None) => return Ok(None),
+            Err(FileProblem::Unreadable(why)) => {
+                return Err(file_err(&path)(FileProblem::Unreadable(why)))
+            }
+            Err(problem) => {
+                return Ok(Some(RawFile {
+                    path,
+                    bytes: Err(CacheError::File(problem)),
+                }))
+            }
+        };
+        self.secure_file(&file, &path);
+        let bytes = match files::read_capped(file, MAX_CACHE_FILE_BYTES as u64) {
+            Ok(bytes) => Ok(bytes),
+            Err(FileProblem::TooLarge { .. }) => {
+                Err(CacheError::TooLarge(MAX_CACHE_FILE_BYTES + 1))
+            }
+            Err(problem) => return Err(file_err(&path)(problem)),
+        };
+        Ok(Some(RawFile { path, bytes }))
+    }
+
+    /// Deletes the file of `key` (the entry itself: a link is removed, not followed); a missing
+    /// file is fine. Temporary files left by writers that died are removed too.
+    pub fn remove(&self, key: &str) -> Result<bool, StoreError> {
+        self.check_dir()?;
+        self.remove_stale_temp_files();
+        let path = self.path(key);
+        match fs::remove_file(&path) {
+            Ok(()) => Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(io_err(&path)(e)),
+        }
+    }
+
+    /// The keys of the directory's `<key>.json` files (not the hidden temporary files), in
+    /// order; none when the directory does not exist.
+    pub(super) fn json_keys(&self) -> Result<Vec<String>, StoreError> {
+        self.check_dir()?;
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(e) => e,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_err(&self.dir)(e)),
+        };
+        let mut keys: Vec<String> = entries
+            .flatten()
+            .filter_map(|entry| {
+                let name = entry.file_name();
+                let name = name.to_str().filter(|n| !n.starts_with('.'))?;
+                name.strip_suffix(".json").map(str::to_owned)
+            })
+            .collect();
+        keys.sort();
+        Ok(keys)
+    }
+
+    /// Creates the directory (0700) if needed.
+    pub fn ensure_dir(&self) -> Result<(), StoreError> {
+        let mut builder = fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(&self.dir).map_err(io_err(&self.dir))
+    }
+
+    /// Replaces the file of `key` with `bytes`: a 0600 temporary file in the same directory
+    /// (created new, never through a link, and locked while it is written), written and
+    /// fsynced, then renamed over the target, then the directory fsynced. A crash at any point
+    /// leaves the previous file whole; the temporary file a crash leaves (it holds secrets) is
+    /// removed by the next write or removal, which finds its lock free.
+    pub fn write_atomic(&self, key: &str, bytes: &[u8]) -> Result<PathBuf, StoreError> {
+        self.check_dir()?;
+        self.ensure_dir()?;
+        self.remove_stale_temp_files();
+        let target = self.path(key);
+        let (temp, mut file) = self.create_temp(key)?;
+        let result = (|| {
+            file.write_all(bytes).map_err(io_err(&temp))?;
+            file.sync_all().map_err(io_err(&temp))?;
+            fs::rename(&temp, &target).map_err(io_err(&target))?;
+            // Make the rename itself durable.
+            if let Ok(dir) = File::open(&self.dir) {
+                let _ = dir.sync_all();
+            }
+            Ok(target.clone())
+        })();
+        if result.is_err() {
+            let _ = fs::remove_file(&temp);
+        }
+        // The lock is released only now, after the rename.
+        drop(file);
+        result
+    }
+
+    /// A new, locked temporary file for `key`. Locking it tells a sweeping process that its
+    /// writer is alive; a sweeper that got in between creation and locking has removed it,
+    /// which the identity check sees, and another name is tried.
+    fn create_temp(&self, key: &str) -> Result<(PathBuf, File), StoreError> {
+        let mut last = None;
+        for _ in 0..8 {
+            let temp = self.dir.join(format!(
+                ".{key}.json.{}.{}.tmp",
+                std::process::id(),
+                TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+            ));
+            let file = match files::create_new(&temp) {
+                Ok(file) => file,
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    last = Some(io_err(&temp)(e));
+                    continue;
+                }
+                Err(e) => return Err(io_err(&temp)(e)),
+            };
+            if file.try_lock().is_ok() && same_file(&file, &temp) {
+                return Ok((temp, file));
+            }
+            last = Some(StoreError::Io {
+                path: temp,
+                source: std::io::Error::other("the temporary file was taken away"),
+            });
+        }
+        Err(last.unwrap_or_else(|| StoreError::Io {
+            path: self.dir.clone(),
+            source: std::io::Error::other("no temporary file could be made"),
+        }))
+    }
+
+    /// Removes the temporary files (`.<key>.json.<pid>.<n>.tmp`, they hold secrets) of writers
+    /// that died: regular files whose lock is free. Best effort: a file it cannot open or
+    /// remove stays. Every write and removal does it first; returns how many went.
+    pub fn remove_stale_temp_files(&self) -> usize {
+        let mut removed = 0;
+        if self.check_dir().is_err() {
+            return removed;
+        }
+        let Ok(entries) = fs::read_dir(&self.dir) else {
+            return removed;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if !name.to_str().is_some_and(is_temp_name) {
+                continue;
+            }
+            let path = entry.path();
+            let Ok(Some(file)) = files::open_regular(&path, Links::Refuse) else {
+                continue;
+            };
+            if file.try_lock().is_ok() && same_file(&file, &path) && fs::remove_file(&path).is_ok()
+            {
+                removed += 1;
+            }
+        }
+        removed
+    }
+}
+
+/// A cache file as read: its path, and its bytes or why it cannot be a cache file (a link, a
+/// FIFO, a directory, too large).
+pub(super) struct RawFile {
+    pub(super) path: PathBuf,
+    pub(super) bytes: Result<Vec<u8>, CacheError>,
+}
+
+/// Whether `name` is a temporary file of [`CacheDir::write_atomic`]: `.<key>.json.<pid>.<n>.tmp`.
+fn is_temp_name(name: &str) -> bool {
+    let Some(rest) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
+        return false;
+    };
+    let mut parts = rest.rsplitn(3, '.');
+    let digits =
+        |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+    digits(parts.next())
+        && digits(parts.next())
+        && parts.next().is_some_and(|k| k.ends_with(".json"))
+}
+
+/// Whether `path` still names the open `file` (not a file put in its place).
+fn same_file(file: &File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), fs::symlink_metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        path.exists()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use ssooidc_core::cache::CachedToken;
+
+    use crate::store::tests::temp_dir;
+    use crate::store::SsoCache;
+
+    #[test]
+    fn atomic_write_modes_and_round_trip() {
+        let dir = temp_dir("modes");
+        let cache = SsoCache::new(dir.join("sso").join("cache"));
+        let token = CachedToken::from_json(
+            br#"{"accessToken":"a","expiresAt":"2026-01-01T00:00:00Z","region":"us-east-1"}"#,
+        )
+        .unwrap();
+        let path = cache.save_token("k", &token).unwrap();
+        assert_eq!(fs::read_to_string(&path).unwrap(), token.to_json());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(
+                fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
+            assert_eq!(
+                fs::metadata(cache.dir()).unwrap().permissions().mode() & 0o777,
+                0o700
+            );
+        }
+        assert_eq!(cache.load_token("k").unwrap().found(), Some(token));
+        // No temporary files are left behind.
+        let names: Vec<_> = fs::read_dir(cache.dir())
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+        assert!(cache.take_warnings().is_empty());
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn temp_names_are_recognised_exactly() {
+        for name in [".k.json.1.0.tmp", ".abc.json.4242.17.tmp"] {
+            assert!(is_temp_name(name), "{name}");
+        }
+        for name in [
+            "k.json.1.0.tmp",
+            ".k.json.1.tmp",
+            ".k.json.x.0.tmp",
+            ".k.json.1.0.tmpx",
+            ".k.txt.1.0.tmp",
+            "tmpabc123.tmp",
+            ".k.json..0.tmp",
+        ] {
+            assert!(!is_temp_name(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn stale_temp_files_go_and_live_ones_stay() {
+        let dir = temp_dir("stale");
+        let cache = SsoCache::new(&dir);
+        cache.ensure_dir().unwrap();
+        let stale = dir.join(".k.json.999999.0.tmp");
+        fs::write(&stale, b"secret leftovers").unwrap();
+        let live = dir.join(".k.json.999999.1.tmp");
+        fs::write(&live, b"being written").unwrap();
+        let writer = File::open(&live).unwrap();
+        writer.lock().unwrap();
+        let other = dir.join("tmpabc.tmp");
+        fs::write(&other, b"not ours").unwrap();
+        cache.write_atomic("k", b"{}").unwrap();
+        assert!(!stale.exists(), "a dead writer's file is removed");
+        assert!(live.exists(), "a live writer's file stays");
+        assert!(other.exists(), "files of other programs stay");
+        drop(writer);
+        assert!(cache.remove("none").is_ok_and(|removed| !removed));
+        assert!(!live.exists(), "removed once its writer is gone");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn loose_modes_of_what_is_ours_are_repaired_with_a_warning() {
+        use std::os::unix::fs::PermissionsExt;
+
+        use ssooidc_core::registration::Registration;
+
+        use crate::store::Lookup;
+        let dir = temp_dir("perms");
+        let cache = SsoCache::new(&dir);
+        cache
+            .save_registration(
+                "r",
+                &Registration::new("c", "s", time::OffsetDateTime::UNIX_EPOCH),
+            )
+            .unwrap();
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o777)).unwrap();
+        fs::set_permissions(cache.path("r"), fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(matches!(
+            cache.load_registration("r").unwrap(),
+            Lookup::Found(_)
+        ));
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode(&dir), 0o700);
+        assert_eq!(mode(&cache.path("r")), 0o600);
+        let warnings = cache.take_warnings();
+        assert_eq!(warnings.len(), 2, "{warnings:?}");
+        assert!(warnings[0].contains("0777") && warnings[0].contains("0700"));
+        assert!(warnings[1].contains("0644") && warnings[1].contains("0600"));
+        assert!(cache.take_warnings().is_empty(), "taken once");
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o1777)).unwrap();
+        assert!(matches!(
+            cache.load_token("r"),
+            Err(StoreError::Insecure {
+                exposure: Exposure::WritableByOthers { mode: 0o1777 },
+                ..
+            })
+        ));
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
+        fs::remove_dir_all(dir).unwrap();
+    }
+}
