@@ -21,6 +21,7 @@
 //!
 //! (A production transport would also do TLS; `ssooidc-ureq` and `ssooidc-async` are two.)
 
+use ssooidc_core::machine::Machine;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};

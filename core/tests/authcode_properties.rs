@@ -14,6 +14,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
+use ssooidc_core::machine::Machine;
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
@@ -323,7 +324,11 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                 Some(Step::Answer { answer, .. }) => {
                     let misuse = match respond(&answer, flow.phase()) {
                         Some(r) => flow.handle_response(latest, common::WALL, r),
-                        None => flow.handle_transport_error(latest, TransportErrorKind::Other),
+                        None => flow.handle_transport_error(
+                            latest,
+                            common::WALL,
+                            TransportErrorKind::Other.into(),
+                        ),
                     };
                     prop_assert_eq!(misuse, Err(MisuseError::NoRequestOutstanding));
                     match flow.poll_output() {
@@ -398,7 +403,8 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                         let Answer::Transport(kind) = answer else {
                             unreachable!()
                         };
-                        flow.handle_transport_error(now, kind).unwrap();
+                        flow.handle_transport_error(now, common::WALL, kind.into())
+                            .unwrap();
                     }
                 }
                 if phase == Phase::Exchange && matches!(answer, Answer::Success) {
@@ -452,7 +458,7 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
         Err(MisuseError::Finished)
     );
     prop_assert_eq!(
-        flow.handle_transport_error(latest, TransportErrorKind::Timeout),
+        flow.handle_transport_error(latest, common::WALL, TransportErrorKind::Timeout.into()),
         Err(MisuseError::Finished)
     );
     no_secret_in(&format!("{result:?} {flow:?}"))?;

@@ -4,6 +4,7 @@
 //! token cache file its `SSOTokenProvider` writes after a refresh. Every case runs through core
 //! here; where core deliberately differs, the difference is an explicit, commented exception.
 
+use ssooidc_core::machine::Machine;
 use std::time::Instant;
 
 use serde_json::{Map, Value};
@@ -458,7 +459,7 @@ fn token_files_match_botocore() {
             .session("https://d-1234567890.awsapps.com/start", "us-east-1")
             .sso_session(true);
         let start = Instant::now();
-        let mut m = Refresher::new(input, start, now);
+        let mut m = Refresher::new(input, start, now, 0);
         let request = match m.poll_output().unwrap() {
             Output::Transmit(t) => t.request,
             other => panic!("{name}: expected a request, got {other:?}"),

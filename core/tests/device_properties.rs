@@ -15,6 +15,7 @@
 mod common;
 
 use common::Wire;
+use ssooidc_core::machine::Machine;
 
 use std::time::{Duration, Instant};
 
@@ -261,7 +262,11 @@ fn run<W: Wire>(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                     Some(Step::Answer { answer, .. }) => {
                         let misuse = match respond::<W>(&answer, flow.phase(), &setup) {
                             Some(r) => flow.handle_response(latest, common::WALL, r),
-                            None => flow.handle_transport_error(latest, TransportErrorKind::Other),
+                            None => flow.handle_transport_error(
+                                latest,
+                                common::WALL,
+                                TransportErrorKind::Other.into(),
+                            ),
                         };
                         prop_assert_eq!(misuse, Err(MisuseError::NoRequestOutstanding));
                         match flow.poll_output() {
@@ -335,7 +340,8 @@ fn run<W: Wire>(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                         let Answer::Transport(kind) = answer else {
                             unreachable!()
                         };
-                        flow.handle_transport_error(now, kind).unwrap();
+                        flow.handle_transport_error(now, common::WALL, kind.into())
+                            .unwrap();
                     }
                 }
                 // Update the model from what was fed.
@@ -385,7 +391,7 @@ fn run<W: Wire>(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
         Err(MisuseError::Finished)
     );
     prop_assert_eq!(
-        flow.handle_transport_error(latest, TransportErrorKind::Timeout),
+        flow.handle_transport_error(latest, common::WALL, TransportErrorKind::Timeout.into()),
         Err(MisuseError::Finished)
     );
     prop_assert!(flow.is_done());

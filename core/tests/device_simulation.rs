@@ -7,6 +7,7 @@
 #[path = "common/mod.rs"]
 mod common;
 
+use ssooidc_core::machine::Machine;
 use std::collections::VecDeque;
 use std::marker::PhantomData;
 use std::time::{Duration, Instant};

@@ -2,6 +2,7 @@
 //! after the fix. Each test names the target that found it.
 
 use ssooidc_core::cache::{format_timestamp, from_epoch_seconds, parse_timestamp, CachedToken};
+use ssooidc_core::machine::Machine;
 use ssooidc_core::operations::RegisterClientOutput;
 use ssooidc_core::registration::Registration;
 use ssooidc_core::Secret;

@@ -6,6 +6,7 @@
 
 mod common;
 
+use ssooidc_core::machine::Machine;
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -145,8 +146,12 @@ fn far_future_answers_give_bounded_waits<W: Wire>() {
         now = at;
         flow.handle_timeout(now).unwrap();
         expect_transmit(&mut flow, &mut seen);
-        flow.handle_transport_error(now, ssooidc_core::device::TransportErrorKind::Timeout)
-            .unwrap();
+        flow.handle_transport_error(
+            now,
+            WALL,
+            ssooidc_core::device::TransportErrorKind::Timeout.into(),
+        )
+        .unwrap();
         assert_eq!(flow.interval(), Some(HOUR), "{}", W::NAME);
         let at = expect_timeout(&mut flow, &mut seen);
         assert!(at - now <= HOUR, "{}: {:?}", W::NAME, at - now);

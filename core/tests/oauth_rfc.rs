@@ -2,6 +2,7 @@
 //! this grant, byte for byte where the RFC shows bytes: requests as the standard dialect
 //! builds them, responses as it decodes them, and the whole exchange through the shared machine.
 
+use ssooidc_core::machine::Machine;
 use std::time::{Duration, Instant};
 
 use ssooidc_core::device::{DeviceFlow, DeviceFlowConfig, DeviceFlowError, Event, Phase};
@@ -529,6 +530,7 @@ fn rfc_8628_3_5_a_timeout_makes_the_client_poll_less_often() {
     let mut flow = polling_flow();
     flow.handle_transport_error(
         Instant::now(),
+        WALL,
         ssooidc_core::TransportError::new(ssooidc_core::TransportErrorKind::Timeout, "timed out"),
     )
     .unwrap();

@@ -2,6 +2,7 @@
 //! the RFCs), with an answer shaped like the provider's, through the decoders and through the
 //! shared machine. The rule table and `docs/protocol/oauth.md#provider-rules` stay in step.
 
+use ssooidc_core::machine::Machine;
 use std::time::{Duration, Instant};
 
 use ssooidc_core::device::{DeviceFlow, DeviceFlowConfig, DeviceFlowError};

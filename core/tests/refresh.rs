@@ -2,6 +2,7 @@
 
 use ssooidc_core::cache::CachedToken;
 use ssooidc_core::endpoint::Endpoint;
+use ssooidc_core::machine::Machine;
 use std::time::Instant;
 
 use ssooidc_core::machine::{MisuseError, Output};
@@ -33,11 +34,11 @@ fn input(t: CachedToken, last_attempt: Option<OffsetDateTime>) -> RefreshInput {
         .session("https://configured", "us-east-1")
         .last_attempt(last_attempt.map(Into::into))
         .policy(RefreshPolicy::default())
-        .retry(RetryPolicy::none(), 0)
+        .retry(RetryPolicy::none())
 }
 
 fn machine(t: CachedToken, last_attempt: Option<OffsetDateTime>) -> Refresher {
-    Refresher::new(input(t, last_attempt), Instant::now(), NOW)
+    Refresher::new(input(t, last_attempt), Instant::now(), NOW, 0)
 }
 
 fn done(m: &mut Refresher) -> Result<RefreshOutcome, RefreshError> {
@@ -308,7 +309,7 @@ fn misuse_is_a_typed_error() {
 #[test]
 fn legacy_tokens_are_never_refreshed() {
     let legacy = input(token(Duration::minutes(5)), None).sso_session(false);
-    let mut m = Refresher::new(legacy, Instant::now(), NOW);
+    let mut m = Refresher::new(legacy, Instant::now(), NOW, 0);
     assert!(!m.is_refreshing());
     assert!(matches!(
         done(&mut m).unwrap(),
@@ -319,16 +320,16 @@ fn legacy_tokens_are_never_refreshed() {
     ));
     let expired = input(token(-Duration::minutes(5)), None).sso_session(false);
     assert_eq!(
-        done(&mut Refresher::new(expired, Instant::now(), NOW)),
+        done(&mut Refresher::new(expired, Instant::now(), NOW, 0)),
         Err(RefreshError::Expired { failure: None })
     );
 }
 
 #[test]
 fn the_refresh_call_is_retried_by_the_retry_policy() {
-    let with_retries = input(token(Duration::minutes(5)), None).retry(RetryPolicy::default(), 3);
+    let with_retries = input(token(Duration::minutes(5)), None).retry(RetryPolicy::default());
     let start = Instant::now();
-    let mut m = Refresher::new(with_retries, start, NOW);
+    let mut m = Refresher::new(with_retries, start, NOW, 3);
     transmit(&mut m);
     m.handle_transport_error(start, NOW, TransportErrorKind::ConnectionClosed.into())
         .unwrap();

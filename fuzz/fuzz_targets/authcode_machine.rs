@@ -18,6 +18,7 @@
 //!   anything is never mistaken for a leak).
 #![no_main]
 
+use ssooidc_core::machine::Machine;
 use std::time::{Duration, Instant};
 
 use arbitrary::Arbitrary;
@@ -323,7 +324,7 @@ fn run(input: Input) {
                     Some(Step::Answer { answer, .. }) => {
                         let misuse = match respond(&answer, phase, &setup, wall, &known) {
                             Some(r) => flow.handle_response(latest, wall, r),
-                            None => flow.handle_transport_error(latest, TransportErrorKind::Other),
+                            None => flow.handle_transport_error(latest, wall, TransportErrorKind::Other.into()),
                         };
                         assert_eq!(misuse, Err(MisuseError::NoRequestOutstanding));
                         match flow.poll_output() {
@@ -443,7 +444,7 @@ fn run(input: Input) {
                         let Answer::Transport(k) = answer else {
                             unreachable!()
                         };
-                        flow.handle_transport_error(now, transport_kind(k))
+                        flow.handle_transport_error(now, wall, transport_kind(k).into())
                             .expect("a transport error of the request in flight");
                     }
                 }
@@ -470,7 +471,7 @@ fn run(input: Input) {
         Err(MisuseError::Finished)
     );
     assert_eq!(
-        flow.handle_transport_error(latest, TransportErrorKind::Timeout),
+        flow.handle_transport_error(latest, wall, TransportErrorKind::Timeout.into()),
         Err(MisuseError::Finished)
     );
     assert_eq!(flow.phase(), Phase::Done);

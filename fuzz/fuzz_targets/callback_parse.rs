@@ -11,6 +11,7 @@
 //!   carry a value the input cannot know: `Unguessable`).
 #![no_main]
 
+use ssooidc_core::machine::Machine;
 use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;

@@ -19,6 +19,7 @@
 //!   secret, the device code or the token (values the input cannot know: `Unguessable`).
 #![no_main]
 
+use ssooidc_core::machine::Machine;
 use std::time::{Duration, Instant};
 
 use arbitrary::Arbitrary;
@@ -259,7 +260,7 @@ fn run(input: Input) {
     // Feeding anything before the first request is misuse.
     let t0 = Instant::now() + Duration::from_secs(3600);
     assert_eq!(
-        flow.handle_transport_error(t0, TransportErrorKind::Other),
+        flow.handle_transport_error(t0, wall, TransportErrorKind::Other.into()),
         Err(MisuseError::NoRequestOutstanding)
     );
     flow.handle_timeout(t0).expect("a spurious timeout is fine");
@@ -351,7 +352,7 @@ fn run(input: Input) {
                         // Misuse while waiting changes nothing.
                         let misuse = match respond(&answer, phase, &setup, wall, &known) {
                             Some(r) => flow.handle_response(latest, wall, r),
-                            None => flow.handle_transport_error(latest, TransportErrorKind::Other),
+                            None => flow.handle_transport_error(latest, wall, TransportErrorKind::Other.into()),
                         };
                         assert_eq!(misuse, Err(MisuseError::NoRequestOutstanding));
                         match flow.poll_output() {
@@ -449,7 +450,7 @@ fn run(input: Input) {
                         let Answer::Transport(k) = answer else {
                             unreachable!()
                         };
-                        flow.handle_transport_error(now, transport_kind(k))
+                        flow.handle_transport_error(now, wall, transport_kind(k).into())
                             .expect("a transport error of the request in flight");
                     }
                 }
@@ -504,7 +505,7 @@ fn run(input: Input) {
         Err(MisuseError::Finished)
     );
     assert_eq!(
-        flow.handle_transport_error(latest, TransportErrorKind::Timeout),
+        flow.handle_transport_error(latest, wall, TransportErrorKind::Timeout.into()),
         Err(MisuseError::Finished)
     );
     assert!(flow.is_done());

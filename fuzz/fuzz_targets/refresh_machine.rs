@@ -12,6 +12,7 @@
 //! input cannot know: `Unguessable`).
 #![no_main]
 
+use ssooidc_core::machine::Machine;
 use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use ssooidc_core::cache::CachedToken;
@@ -132,11 +133,11 @@ fn run(mut input: Input) {
     let mut refresh = RefreshInput::new(token.clone(), endpoint)
         .last_attempt(input.last_attempt.map(|s| at(now, s).into()))
         .policy(policy)
-        .retry(RetryPolicy::none(), 0);
+        .retry(RetryPolicy::none());
     refresh.start_url.clone_from(&input.start_url);
     refresh.region.clone_from(&input.region);
     let clock = std::time::Instant::now();
-    let mut refresher = Refresher::new(refresh, clock, now);
+    let mut refresher = Refresher::new(refresh, clock, now, 0);
     let urgency = policy.urgency(token.expires_at, start_now);
     assert_hidden(&format!("{refresher:?}"));
 

@@ -8,6 +8,7 @@
 //! serialisation of the same input, and for the whole flow the same serde work and response
 //! clones without the machine or `http`.
 
+use ssooidc_core::machine::Machine;
 use std::hint::black_box;
 use std::time::Instant;
 

@@ -3,7 +3,7 @@
 //! back, a fallback to the cached token, or a clear "log in again" error.
 //!
 //! ```text
-//!            Refresher::new(RefreshInput { token, last_attempt, .. }, wall_now)
+//!            Refresher::new(input: RefreshInput, now, wall_now, seed)
 //!                       |
 //!       +---------------+------------------+
 //!       | fresh (>15 min left), a legacy   | inside the window, refreshable,
@@ -213,8 +213,6 @@ pub struct RefreshInput {
     pub policy: RefreshPolicy,
     /// Retries of the refresh call.
     pub retry: RetryPolicy,
-    /// Seed of the retry jitter.
-    pub seed: u64,
 }
 
 impl RefreshInput {
@@ -230,7 +228,6 @@ impl RefreshInput {
             last_attempt: None,
             policy: RefreshPolicy::default(),
             retry: RetryPolicy::default(),
-            seed: 0,
         }
     }
 
@@ -259,10 +256,9 @@ impl RefreshInput {
         self
     }
 
-    /// Sets the retry policy of the refresh call and its jitter seed.
-    pub fn retry(mut self, retry: RetryPolicy, seed: u64) -> Self {
+    /// Sets the retry policy of the refresh call.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
         self.retry = retry;
-        self.seed = seed;
         self
     }
 }
@@ -292,8 +288,9 @@ pub struct Refresher {
 
 impl Refresher {
     /// Decides at wall-clock `wall_now` what to do with `input.token`, at `now` on the
-    /// caller's monotonic clock.
-    pub fn new(input: RefreshInput, now: Instant, wall_now: OffsetDateTime) -> Self {
+    /// caller's monotonic clock; `seed` seeds the retry jitter (as every machine's last
+    /// argument).
+    pub fn new(input: RefreshInput, now: Instant, wall_now: OffsetDateTime, seed: u64) -> Self {
         let RefreshInput {
             token,
             endpoint,
@@ -303,7 +300,6 @@ impl Refresher {
             last_attempt,
             policy,
             retry,
-            seed,
         } = input;
         let urgency = policy.urgency(token.expires_at, wall_now);
         let valid = urgency != Urgency::Expired;
@@ -344,25 +340,6 @@ impl Refresher {
     /// Whether a refresh request will be (or was) sent.
     pub fn is_refreshing(&self) -> bool {
         matches!(self.state, State::Calling { .. })
-    }
-
-    /// What to do next.
-    pub fn poll_output(&mut self) -> Result<RefreshOutput, MisuseError> {
-        let (call, mandatory) = match &mut self.state {
-            State::Done(result) => return Ok(Output::Done(result.clone())),
-            State::Calling { call, mandatory } => (call, *mandatory),
-        };
-        match call.poll_output()? {
-            Output::Transmit(t) => Ok(Output::Transmit(t)),
-            Output::Timeout(at) => Ok(Output::Timeout(at)),
-            Output::Event(never) => match never {},
-            Output::Done(result) => {
-                let wall = call.last_wall().map_or(self.created, Into::into);
-                let outcome = self.finish(wall, result, mandatory);
-                self.state = State::Done(outcome.clone());
-                Ok(Output::Done(outcome))
-            }
-        }
     }
 
     /// The refresh call ended (at wall-clock `wall`).
@@ -425,9 +402,33 @@ impl Refresher {
             State::Done(_) => Err(MisuseError::Finished),
         }
     }
+}
+
+impl Machine for Refresher {
+    type Event = Infallible;
+    type Output = Result<RefreshOutcome, RefreshError>;
+
+    /// What to do next.
+    fn poll_output(&mut self) -> Result<RefreshOutput, MisuseError> {
+        let (call, mandatory) = match &mut self.state {
+            State::Done(result) => return Ok(Output::Done(result.clone())),
+            State::Calling { call, mandatory } => (call, *mandatory),
+        };
+        match call.poll_output()? {
+            Output::Transmit(t) => Ok(Output::Transmit(t)),
+            Output::Timeout(at) => Ok(Output::Timeout(at)),
+            Output::Event(never) => match never {},
+            Output::Done(result) => {
+                let wall = call.last_wall().map_or(self.created, Into::into);
+                let outcome = self.finish(wall, result, mandatory);
+                self.state = State::Done(outcome.clone());
+                Ok(Output::Done(outcome))
+            }
+        }
+    }
 
     /// The answer to the refresh request, received at `now` (`wall` on the wall clock).
-    pub fn handle_response<B: AsRef<[u8]>>(
+    fn handle_response<B: AsRef<[u8]>>(
         &mut self,
         now: Instant,
         wall: OffsetDateTime,
@@ -437,7 +438,7 @@ impl Refresher {
     }
 
     /// The refresh request failed below HTTP.
-    pub fn handle_transport_error(
+    fn handle_transport_error(
         &mut self,
         now: Instant,
         wall: OffsetDateTime,
@@ -447,39 +448,8 @@ impl Refresher {
     }
 
     /// Time passed (the retry policy's backoff).
-    pub fn handle_timeout(&mut self, now: Instant) -> Result<(), MisuseError> {
-        self.call()?.handle_timeout(now)
-    }
-}
-
-impl Machine for Refresher {
-    type Event = Infallible;
-    type Output = Result<RefreshOutcome, RefreshError>;
-
-    fn poll_output(&mut self) -> Result<RefreshOutput, MisuseError> {
-        Refresher::poll_output(self)
-    }
-
-    fn handle_response<B: AsRef<[u8]>>(
-        &mut self,
-        now: Instant,
-        wall: OffsetDateTime,
-        response: http::Response<B>,
-    ) -> Result<(), MisuseError> {
-        Refresher::handle_response(self, now, wall, response)
-    }
-
-    fn handle_transport_error(
-        &mut self,
-        now: Instant,
-        wall: OffsetDateTime,
-        error: TransportError,
-    ) -> Result<(), MisuseError> {
-        Refresher::handle_transport_error(self, now, wall, error)
-    }
-
     fn handle_timeout(&mut self, now: Instant) -> Result<(), MisuseError> {
-        Refresher::handle_timeout(self, now)
+        self.call()?.handle_timeout(now)
     }
 }
 

@@ -1,6 +1,7 @@
 //! State `Done`: absorbing.
 
 use ssooidc_core::authcode::{MisuseError, Output, Phase};
+use ssooidc_core::machine::Machine;
 use ssooidc_core::TransportErrorKind;
 
 use crate::common;
@@ -37,7 +38,7 @@ fn every_input_is_refused() {
     );
     assert_eq!(
         s.flow
-            .handle_transport_error(now, TransportErrorKind::Timeout),
+            .handle_transport_error(now, common::WALL, TransportErrorKind::Timeout.into()),
         Err(MisuseError::Finished)
     );
     assert_eq!(

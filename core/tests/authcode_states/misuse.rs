@@ -1,6 +1,7 @@
 //! Misuse is a typed error that changes nothing; no secret shows in `Debug`.
 
 use ssooidc_core::authcode::{MisuseError, Output, Phase};
+use ssooidc_core::machine::Machine;
 use ssooidc_core::TransportErrorKind;
 
 use crate::common;
@@ -24,7 +25,7 @@ fn answers_without_a_request_are_refused() {
     );
     assert_eq!(
         s.flow
-            .handle_transport_error(now, TransportErrorKind::Timeout),
+            .handle_transport_error(now, common::WALL, TransportErrorKind::Timeout.into()),
         Err(MisuseError::NoRequestOutstanding)
     );
     assert_eq!(s.flow.phase(), Phase::Authorize);

@@ -1,6 +1,7 @@
 //! A small scenario builder: a flow plus a virtual clock, with helpers that assert what the
 //! machine asks for next, play the browser's callback and advance time without sleeping.
 
+use ssooidc_core::machine::Machine;
 use std::time::{Duration, Instant};
 
 use ssooidc_core::authcode::{
@@ -149,7 +150,7 @@ impl Scenario {
     pub fn transport_error(&mut self, kind: TransportErrorKind) {
         let now = self.now;
         self.flow
-            .handle_transport_error(now, kind)
+            .handle_transport_error(now, common::WALL, kind.into())
             .expect("transport error");
     }
 

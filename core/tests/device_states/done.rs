@@ -1,6 +1,7 @@
 //! State `Done`: absorbing, in both dialects.
 
 use ssooidc_core::device::{MisuseError, Phase, TransportErrorKind};
+use ssooidc_core::machine::Machine;
 use ssooidc_core::machine::Output;
 use ssooidc_core::ErrorCode;
 
@@ -41,7 +42,7 @@ fn every_input_is_refused<W: Wire>() {
     );
     assert_eq!(
         s.flow
-            .handle_transport_error(now, TransportErrorKind::Timeout),
+            .handle_transport_error(now, common::WALL, TransportErrorKind::Timeout.into()),
         Err(MisuseError::Finished)
     );
     assert!(matches!(s.output(), Output::Done(Err(_))));

@@ -1,6 +1,7 @@
 //! Misuse in every state is a typed error that changes nothing; secrets never show in `Debug`;
 //! a clock that goes backwards changes nothing either. In both dialects.
 
+use ssooidc_core::machine::Machine;
 use std::time::Duration;
 
 use ssooidc_core::device::{MisuseError, TransportErrorKind};
@@ -28,7 +29,7 @@ fn a_response_with_nothing_outstanding_is_refused<W: Wire>() {
     );
     assert_eq!(
         s.flow
-            .handle_transport_error(now, TransportErrorKind::Other),
+            .handle_transport_error(now, common::WALL, TransportErrorKind::Other.into()),
         Err(MisuseError::NoRequestOutstanding)
     );
     // Nothing changed: the first request still goes out.

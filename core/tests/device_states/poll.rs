@@ -1,6 +1,7 @@
 //! State `Poll`: the token request with the device code (`CreateToken` in the AWS dialect),
 //! until a token or a terminal error. Every policy test runs once per dialect.
 
+use ssooidc_core::machine::Machine;
 use std::time::Duration;
 
 use ssooidc_core::device::{DeviceFlowError, Event, Phase, TransportErrorKind};
@@ -381,7 +382,8 @@ fn a_tls_or_proxy_failure_ends_the_flow_with_its_message<W: Wire>() {
         s.flow
             .handle_transport_error(
                 now,
-                ssooidc_core::TransportError::new(kind, "UnknownIssuer"),
+                common::WALL,
+                ssooidc_core::TransportError::new(kind, "UnknownIssuer").into(),
             )
             .unwrap();
         let error = s.error();

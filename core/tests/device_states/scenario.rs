@@ -1,6 +1,7 @@
 //! A small scenario builder: a flow of any dialect plus a virtual clock, with helpers that
 //! assert what the machine asks for next and advance time without sleeping.
 
+use ssooidc_core::machine::Machine;
 use std::time::{Duration, Instant};
 
 use ssooidc_core::device::{
@@ -137,7 +138,7 @@ impl<W: Wire> Scenario<W> {
     pub fn transport_error(&mut self, kind: TransportErrorKind) {
         let now = self.now;
         self.flow
-            .handle_transport_error(now, kind)
+            .handle_transport_error(now, common::WALL, kind.into())
             .expect("transport error");
     }
 

@@ -78,11 +78,15 @@ impl Sessions {
                 .refresh_input(cached, endpoint)
                 .last_attempt(attempt.last())
                 .policy(self.refresh_policy)
-                .retry(
-                    ssooidc_core::retry::RetryPolicy::new(self.settings().retry_config()),
-                    random_seed(),
-                );
-            let mut refresher = Refresher::new(input, Instant::now(), OffsetDateTime::now_utc());
+                .retry(ssooidc_core::retry::RetryPolicy::new(
+                    self.settings().retry_config(),
+                ));
+            let mut refresher = Refresher::new(
+                input,
+                Instant::now(),
+                OffsetDateTime::now_utc(),
+                random_seed(),
+            );
             if refresher.is_refreshing() {
                 attempt.record();
             }

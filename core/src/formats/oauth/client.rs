@@ -46,7 +46,7 @@ impl ClientAuth {
 /// `none` or `client_secret_*` without one. Converts into `ConfigError::InvalidValue`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid value {value:?} for {setting}: {expected}")]
-pub struct InvalidClient {
+pub struct OAuthClientError {
     /// The setting (`client id`, `client authentication method`).
     pub setting: &'static str,
     /// The value (never a secret).
@@ -62,12 +62,12 @@ impl fmt::Display for ClientAuth {
 }
 
 impl FromStr for ClientAuth {
-    type Err = InvalidClient;
-    fn from_str(s: &str) -> Result<Self, InvalidClient> {
+    type Err = OAuthClientError;
+    fn from_str(s: &str) -> Result<Self, OAuthClientError> {
         ClientAuth::ALL
             .into_iter()
             .find(|m| m.name() == s)
-            .ok_or_else(|| InvalidClient {
+            .ok_or_else(|| OAuthClientError {
                 setting: "client authentication method",
                 value: s.to_owned(),
                 expected: "none, client_secret_post or client_secret_basic",
@@ -86,7 +86,7 @@ pub struct OAuthClient {
 
 impl OAuthClient {
     /// A public client (`none`).
-    pub fn public(id: impl Into<String>) -> Result<Self, InvalidClient> {
+    pub fn public(id: impl Into<String>) -> Result<Self, OAuthClientError> {
         Self::new(id, None, Some(ClientAuth::None))
     }
 
@@ -98,10 +98,10 @@ impl OAuthClient {
         id: impl Into<String>,
         secret: Option<Secret>,
         auth: Option<ClientAuth>,
-    ) -> Result<Self, InvalidClient> {
+    ) -> Result<Self, OAuthClientError> {
         let id = id.into();
         if id.is_empty() {
-            return Err(InvalidClient {
+            return Err(OAuthClientError {
                 setting: "client id",
                 value: id,
                 expected: "the id the provider registered the client under",
@@ -114,13 +114,13 @@ impl OAuthClient {
             ClientAuth::None
         });
         match (auth, secret.is_some()) {
-            (ClientAuth::None, true) => Err(InvalidClient {
+            (ClientAuth::None, true) => Err(OAuthClientError {
                 setting: "client authentication method",
                 value: auth.name().to_owned(),
                 expected: "client_secret_post or client_secret_basic for a client with a secret",
             }),
             (ClientAuth::ClientSecretPost | ClientAuth::ClientSecretBasic, false) => {
-                Err(InvalidClient {
+                Err(OAuthClientError {
                     setting: "client authentication method",
                     value: auth.name().to_owned(),
                     expected: "none for a client without a secret (or give the client secret)",
@@ -137,7 +137,7 @@ impl OAuthClient {
         secret: Option<Secret>,
         auth: Option<ClientAuth>,
         provider: &super::Provider,
-    ) -> Result<Self, InvalidClient> {
+    ) -> Result<Self, OAuthClientError> {
         let secret = secret.filter(|s| !s.is_empty());
         let auth = auth.unwrap_or_else(|| provider.default_auth(secret.is_some()));
         Self::new(id, secret, Some(auth))

@@ -9,7 +9,7 @@ pub mod rules;
 mod token;
 mod url;
 
-pub use client::{ClientAuth, InvalidClient, OAuthClient};
+pub use client::{ClientAuth, OAuthClient, OAuthClientError};
 pub use provider::{Provider, ProviderSource};
 pub use request::{
     device_authorization_request, device_token_request, discovery_request, refresh_request,

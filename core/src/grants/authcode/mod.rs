@@ -127,7 +127,7 @@
 //! use ssooidc_core::authcode::{AuthCodeConfig, AuthCodeFlow, AuthCodeInput, CallbackReply, LoginSecrets};
 //! use ssooidc_core::device::Event;
 //! use ssooidc_core::endpoint::{resolve, EndpointParams};
-//! use ssooidc_core::machine::{feed, Output};
+//! use ssooidc_core::machine::{feed, Machine, Output};
 //! use time::macros::datetime;
 //!
 //! let (now, wall) = (Instant::now(), datetime!(2026-01-04 18:51:47 UTC));
@@ -320,101 +320,6 @@ impl AuthCodeFlow {
         self.cached_registration
     }
 
-    /// What to do next: an event to handle, a request to send, a time to wake up at (while
-    /// waiting for the browser: the deadline), or the result. Events come first. After
-    /// [`Output::Done`] every call returns the same result.
-    ///
-    /// Returns [`MisuseError::RequestOutstanding`] while a transmitted request has had neither
-    /// a response nor a transport error.
-    pub fn poll_output(&mut self) -> Result<Output, MisuseError> {
-        if let Some(event) = self.events.pop_front() {
-            return Ok(Output::Event(event));
-        }
-        if let State::Authorize(authorizing) = &self.state {
-            return Ok(Output::Timeout(authorizing.deadline));
-        }
-        match self.state.io() {
-            None => {}
-            Some(Io::InFlight) => return Err(MisuseError::RequestOutstanding),
-            Some(Io::Waiting(at)) => return Ok(Output::Timeout(at)),
-            Some(Io::Ready) => {
-                let operation = self.operation();
-                match self.build_request() {
-                    Ok(request) => {
-                        self.set_in_flight();
-                        return Ok(Output::Transmit(Transmit {
-                            operation,
-                            auth: Auth::None,
-                            request,
-                        }));
-                    }
-                    Err(error) => self.finish(Err(AuthCodeError::Call(CallError::Request {
-                        operation,
-                        error,
-                    }))),
-                }
-            }
-        }
-        match &self.state {
-            State::Done(result) => Ok(Output::Done(result.clone())),
-            // Every other state returned above.
-            _ => Err(MisuseError::RequestOutstanding),
-        }
-    }
-
-    /// Feeds the response to the request last transmitted. `now` is when it arrived; `wall` is
-    /// the wall-clock time, used only to stamp expiry times (registration, token).
-    pub fn handle_response<B: AsRef<[u8]>>(
-        &mut self,
-        now: Instant,
-        wall: OffsetDateTime,
-        response: http::Response<B>,
-    ) -> Result<(), MisuseError> {
-        self.expect_in_flight()?;
-        let now = self.observe(now);
-        let operation = self.operation();
-        let call_error = |e| CallError::from_response(operation, e);
-        match &self.state {
-            State::Register { .. } => {
-                let result = RegisterClient::parse_response(&response).map_err(call_error);
-                self.on_register(now, wall, classify_call(result));
-            }
-            State::Exchange(_) => {
-                let result = CreateToken::parse_response(&response).map_err(call_error);
-                self.on_exchange(now, wall, result);
-            }
-            State::Authorize(_) | State::Done(_) => {}
-        }
-        Ok(())
-    }
-
-    /// Reports that the request last transmitted failed below HTTP (no response). Transient
-    /// failures (timeouts, refused or dropped connections) are retried; others (TLS, proxy)
-    /// end the flow with the error as it came.
-    pub fn handle_transport_error(
-        &mut self,
-        now: Instant,
-        error: impl Into<TransportError>,
-    ) -> Result<(), MisuseError> {
-        self.expect_in_flight()?;
-        let now = self.observe(now);
-        let operation = self.operation();
-        self.on_transport_error(now, CallError::transport(operation, error.into()));
-        Ok(())
-    }
-
-    /// Tells the machine that time has passed. Before the time of the last
-    /// [`Output::Timeout`] it does nothing; at or after the deadline of the wait for the
-    /// browser it ends the flow with [`AuthCodeError::DeadlineReached`].
-    pub fn handle_timeout(&mut self, now: Instant) -> Result<(), MisuseError> {
-        if self.is_done() {
-            return Err(MisuseError::Finished);
-        }
-        let now = self.observe(now);
-        self.on_timeout(now);
-        Ok(())
-    }
-
     /// A `GET` came to the loopback listener at `now`, for `target` (the request target:
     /// `/oauth/callback?code=...&state=...`). Returns what the flow made of it; answer the
     /// request with the reply's [`http_response`](CallbackReply::http_response). Any request,
@@ -543,30 +448,100 @@ impl Machine for AuthCodeFlow {
     type Event = Event;
     type Output = Result<Token, AuthCodeError>;
 
+    /// What to do next: an event to handle, a request to send, a time to wake up at (while
+    /// waiting for the browser: the deadline), or the result. Events come first. After
+    /// [`Output::Done`] every call returns the same result.
+    ///
+    /// Returns [`MisuseError::RequestOutstanding`] while a transmitted request has had neither
+    /// a response nor a transport error.
     fn poll_output(&mut self) -> Result<Output, MisuseError> {
-        AuthCodeFlow::poll_output(self)
+        if let Some(event) = self.events.pop_front() {
+            return Ok(Output::Event(event));
+        }
+        if let State::Authorize(authorizing) = &self.state {
+            return Ok(Output::Timeout(authorizing.deadline));
+        }
+        match self.state.io() {
+            None => {}
+            Some(Io::InFlight) => return Err(MisuseError::RequestOutstanding),
+            Some(Io::Waiting(at)) => return Ok(Output::Timeout(at)),
+            Some(Io::Ready) => {
+                let operation = self.operation();
+                match self.build_request() {
+                    Ok(request) => {
+                        self.set_in_flight();
+                        return Ok(Output::Transmit(Transmit {
+                            operation,
+                            auth: Auth::None,
+                            request,
+                        }));
+                    }
+                    Err(error) => self.finish(Err(AuthCodeError::Call(CallError::Request {
+                        operation,
+                        error,
+                    }))),
+                }
+            }
+        }
+        match &self.state {
+            State::Done(result) => Ok(Output::Done(result.clone())),
+            // Every other state returned above.
+            _ => Err(MisuseError::RequestOutstanding),
+        }
     }
 
+    /// Feeds the response to the request last transmitted. `now` is when it arrived; `wall` is
+    /// the wall-clock time, used only to stamp expiry times (registration, token).
     fn handle_response<B: AsRef<[u8]>>(
         &mut self,
         now: Instant,
         wall: OffsetDateTime,
         response: http::Response<B>,
     ) -> Result<(), MisuseError> {
-        AuthCodeFlow::handle_response(self, now, wall, response)
+        self.expect_in_flight()?;
+        let now = self.observe(now);
+        let operation = self.operation();
+        let call_error = |e| CallError::from_response(operation, e);
+        match &self.state {
+            State::Register { .. } => {
+                let result = RegisterClient::parse_response(&response).map_err(call_error);
+                self.on_register(now, wall, classify_call(result));
+            }
+            State::Exchange(_) => {
+                let result = CreateToken::parse_response(&response).map_err(call_error);
+                self.on_exchange(now, wall, result);
+            }
+            State::Authorize(_) | State::Done(_) => {}
+        }
+        Ok(())
     }
 
+    /// Reports that the request last transmitted failed below HTTP (no response). Transient
+    /// failures (timeouts, refused or dropped connections) are retried; others (TLS, proxy)
+    /// end the flow with the error as it came.
     fn handle_transport_error(
         &mut self,
         now: Instant,
         _wall: OffsetDateTime,
         error: TransportError,
     ) -> Result<(), MisuseError> {
-        AuthCodeFlow::handle_transport_error(self, now, error)
+        self.expect_in_flight()?;
+        let now = self.observe(now);
+        let operation = self.operation();
+        self.on_transport_error(now, CallError::transport(operation, error));
+        Ok(())
     }
 
+    /// Tells the machine that time has passed. Before the time of the last
+    /// [`Output::Timeout`] it does nothing; at or after the deadline of the wait for the
+    /// browser it ends the flow with [`AuthCodeError::DeadlineReached`].
     fn handle_timeout(&mut self, now: Instant) -> Result<(), MisuseError> {
-        AuthCodeFlow::handle_timeout(self, now)
+        if self.is_done() {
+            return Err(MisuseError::Finished);
+        }
+        let now = self.observe(now);
+        self.on_timeout(now);
+        Ok(())
     }
 
     /// Waiting for the browser is the login's own pace; any other wait is a retry's backoff.

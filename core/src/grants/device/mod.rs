@@ -256,100 +256,6 @@ impl<D: Dialect> DeviceFlow<D> {
         }
     }
 
-    /// What to do next: an event to handle, a request to send, a time to wake up at, or the
-    /// result. Events come first. After [`Output::Done`] every call returns the same result.
-    ///
-    /// Returns [`MisuseError::RequestOutstanding`] while a transmitted request has had neither a
-    /// response nor a transport error.
-    pub fn poll_output(&mut self) -> Result<FlowOutput<D>, MisuseError> {
-        if let Some(event) = self.events.pop_front() {
-            return Ok(crate::machine::Output::Event(event));
-        }
-        match self.state.io() {
-            None => {}
-            Some(Io::InFlight) => return Err(MisuseError::RequestOutstanding),
-            Some(Io::Waiting(at)) => return Ok(crate::machine::Output::Timeout(at)),
-            Some(Io::Ready) => {
-                let operation = self.operation();
-                match self.build_request() {
-                    Ok(request) => {
-                        if let Some(io) = self.state.io_mut() {
-                            *io = Io::InFlight;
-                        }
-                        return Ok(crate::machine::Output::Transmit(Transmit {
-                            operation,
-                            auth: Auth::None,
-                            request,
-                        }));
-                    }
-                    Err(error) => self.finish(Err(DeviceFlowError::Call(CallError::Request {
-                        operation,
-                        error,
-                    }))),
-                }
-            }
-        }
-        match &self.state {
-            State::Done(result) => Ok(crate::machine::Output::Done(result.clone())),
-            // Every other state returned above.
-            _ => Err(MisuseError::RequestOutstanding),
-        }
-    }
-
-    /// Feeds the response to the request last transmitted. `now` is when it arrived; `wall` is
-    /// the wall-clock time, used only to stamp expiry times (registration, token, prompt).
-    pub fn handle_response<B: AsRef<[u8]>>(
-        &mut self,
-        now: Instant,
-        wall: OffsetDateTime,
-        response: http::Response<B>,
-    ) -> Result<(), MisuseError> {
-        self.expect_in_flight()?;
-        let now = self.observe(now);
-        match &self.state {
-            State::Register { .. } => {
-                let outcome = self.dialect.registered(&response, wall);
-                self.on_register(now, outcome);
-            }
-            State::Authorize { .. } => {
-                let outcome = self.dialect.authorized(&response);
-                self.on_authorize(now, wall, outcome);
-            }
-            State::Poll(_) => {
-                let outcome = self.dialect.polled(&response);
-                self.on_poll(now, wall, outcome);
-            }
-            State::Done(_) => {}
-        }
-        Ok(())
-    }
-
-    /// Reports that the request last transmitted failed below HTTP (no response). Transient
-    /// failures (timeouts, refused or dropped connections) are retried; others (TLS, proxy)
-    /// end the flow with the error as it came.
-    pub fn handle_transport_error(
-        &mut self,
-        now: Instant,
-        error: impl Into<TransportError>,
-    ) -> Result<(), MisuseError> {
-        self.expect_in_flight()?;
-        let now = self.observe(now);
-        let operation = self.operation();
-        self.on_transport_error(now, CallError::transport(operation, error.into()));
-        Ok(())
-    }
-
-    /// Tells the machine that time has passed. Before the time of the last
-    /// [`Output::Timeout`], or while a request is in flight, it does nothing.
-    pub fn handle_timeout(&mut self, now: Instant) -> Result<(), MisuseError> {
-        if self.is_done() {
-            return Err(MisuseError::Finished);
-        }
-        let now = self.observe(now);
-        self.on_timeout(now);
-        Ok(())
-    }
-
     /// The current phase.
     pub fn phase(&self) -> Phase {
         match self.state {
@@ -436,30 +342,99 @@ impl<D: Dialect> Machine for DeviceFlow<D> {
     type Event = Event<D::Client>;
     type Output = Result<D::Token, DeviceFlowError>;
 
+    /// What to do next: an event to handle, a request to send, a time to wake up at, or the
+    /// result. Events come first. After [`Output::Done`] every call returns the same result.
+    ///
+    /// Returns [`MisuseError::RequestOutstanding`] while a transmitted request has had neither a
+    /// response nor a transport error.
     fn poll_output(&mut self) -> Result<FlowOutput<D>, MisuseError> {
-        DeviceFlow::poll_output(self)
+        if let Some(event) = self.events.pop_front() {
+            return Ok(crate::machine::Output::Event(event));
+        }
+        match self.state.io() {
+            None => {}
+            Some(Io::InFlight) => return Err(MisuseError::RequestOutstanding),
+            Some(Io::Waiting(at)) => return Ok(crate::machine::Output::Timeout(at)),
+            Some(Io::Ready) => {
+                let operation = self.operation();
+                match self.build_request() {
+                    Ok(request) => {
+                        if let Some(io) = self.state.io_mut() {
+                            *io = Io::InFlight;
+                        }
+                        return Ok(crate::machine::Output::Transmit(Transmit {
+                            operation,
+                            auth: Auth::None,
+                            request,
+                        }));
+                    }
+                    Err(error) => self.finish(Err(DeviceFlowError::Call(CallError::Request {
+                        operation,
+                        error,
+                    }))),
+                }
+            }
+        }
+        match &self.state {
+            State::Done(result) => Ok(crate::machine::Output::Done(result.clone())),
+            // Every other state returned above.
+            _ => Err(MisuseError::RequestOutstanding),
+        }
     }
 
+    /// Feeds the response to the request last transmitted. `now` is when it arrived; `wall` is
+    /// the wall-clock time, used only to stamp expiry times (registration, token, prompt).
     fn handle_response<B: AsRef<[u8]>>(
         &mut self,
         now: Instant,
         wall: OffsetDateTime,
         response: http::Response<B>,
     ) -> Result<(), MisuseError> {
-        DeviceFlow::handle_response(self, now, wall, response)
+        self.expect_in_flight()?;
+        let now = self.observe(now);
+        match &self.state {
+            State::Register { .. } => {
+                let outcome = self.dialect.registered(&response, wall);
+                self.on_register(now, outcome);
+            }
+            State::Authorize { .. } => {
+                let outcome = self.dialect.authorized(&response);
+                self.on_authorize(now, wall, outcome);
+            }
+            State::Poll(_) => {
+                let outcome = self.dialect.polled(&response);
+                self.on_poll(now, wall, outcome);
+            }
+            State::Done(_) => {}
+        }
+        Ok(())
     }
 
+    /// Reports that the request last transmitted failed below HTTP (no response). Transient
+    /// failures (timeouts, refused or dropped connections) are retried; others (TLS, proxy)
+    /// end the flow with the error as it came.
     fn handle_transport_error(
         &mut self,
         now: Instant,
         _wall: OffsetDateTime,
         error: TransportError,
     ) -> Result<(), MisuseError> {
-        DeviceFlow::handle_transport_error(self, now, error)
+        self.expect_in_flight()?;
+        let now = self.observe(now);
+        let operation = self.operation();
+        self.on_transport_error(now, CallError::transport(operation, error));
+        Ok(())
     }
 
+    /// Tells the machine that time has passed. Before the time of the last
+    /// [`Output::Timeout`], or while a request is in flight, it does nothing.
     fn handle_timeout(&mut self, now: Instant) -> Result<(), MisuseError> {
-        DeviceFlow::handle_timeout(self, now)
+        if self.is_done() {
+            return Err(MisuseError::Finished);
+        }
+        let now = self.observe(now);
+        self.on_timeout(now);
+        Ok(())
     }
 
     /// [`Wait::Pace`] while polling at the interval; [`Wait::Retry`] while backing off after a

@@ -20,7 +20,7 @@ use crate::Secret;
 ///
 /// ```
 /// use ssooidc_core::device::{DeviceFlow, DeviceFlowConfig};
-/// use ssooidc_core::machine::Output;
+/// use ssooidc_core::machine::{Machine, Output};
 /// use ssooidc_core::oauth::{OAuthClient, Provider, ProviderUrl, Standard};
 ///
 /// let provider = Provider::explicit(

@@ -163,8 +163,8 @@ impl From<ConfigError> for crate::call::CredentialsError {
     }
 }
 
-impl From<crate::formats::oauth::InvalidClient> for ConfigError {
-    fn from(e: crate::formats::oauth::InvalidClient) -> Self {
+impl From<crate::formats::oauth::OAuthClientError> for ConfigError {
+    fn from(e: crate::formats::oauth::OAuthClientError) -> Self {
         ConfigError::InvalidValue {
             setting: e.setting.to_owned(),
             value: e.value,
