@@ -60,7 +60,7 @@ pub use grants::{authcode, device, grant, login, refresh};
 pub use machines::machine;
 pub use profiles::{config, sessions, settings};
 
-/// The standard OAuth 2.0 wire (`formats/oauth`) and machines (`grants/oauth`) in one module.
+// The standard OAuth 2.0 wire (`formats/oauth`) and machines (`grants/oauth`) in one module.
 pub mod oauth {
     //! The standard OAuth 2.0 dialect: the device-authorization grant (RFC 8628) and the refresh
     //! grant (RFC 6749 §6) against any provider (Keycloak, Okta, Auth0, Microsoft Entra ID,

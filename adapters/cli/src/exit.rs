@@ -307,6 +307,15 @@ impl From<SessionError> for Failure {
     }
 }
 
+/// A signed call without credentials: a configuration error keeps its AWS CLI exit code and
+/// message; any other source's error is reported as it is.
+fn credentials_failure(error: &ssooidc_ureq::core::CredentialsError) -> Failure {
+    match error.downcast_ref::<ConfigError>() {
+        Some(config) => config.clone().into(),
+        None => Failure::other(error.to_string()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -383,14 +392,5 @@ mod tests {
             .message
             .starts_with("The pending authorization to retrieve an SSO token has expired"));
         assert_eq!(late.code, OTHER);
-    }
-}
-
-/// A signed call without credentials: a configuration error keeps its AWS CLI exit code and
-/// message; any other source's error is reported as it is.
-fn credentials_failure(error: &ssooidc_ureq::core::CredentialsError) -> Failure {
-    match error.downcast_ref::<ConfigError>() {
-        Some(config) => config.clone().into(),
-        None => Failure::other(error.to_string()),
     }
 }

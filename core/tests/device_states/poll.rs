@@ -383,7 +383,7 @@ fn a_tls_or_proxy_failure_ends_the_flow_with_its_message<W: Wire>() {
             .handle_transport_error(
                 now,
                 common::WALL,
-                ssooidc_core::TransportError::new(kind, "UnknownIssuer").into(),
+                ssooidc_core::TransportError::new(kind, "UnknownIssuer"),
             )
             .unwrap();
         let error = s.error();

@@ -8,4 +8,4 @@ mod refresh;
 
 pub use dialect::{Standard, StandardOutput};
 pub use discovery::{validate, validate_metadata, Discovery, DiscoveryError};
-pub use refresh::{Refresh, RefreshResult, Refreshed};
+pub use refresh::{plan, Plan, Refresh, RefreshResult, Refreshed, Shortfall};
