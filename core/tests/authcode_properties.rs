@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use ssooidc_core::authcode::{
-    s256_challenge, AuthCodeConfig, AuthCodeError, AuthCodeFlow, AuthCodeInput, CallbackReply,
-    LoginSecrets, MisuseError, Output, Phase,
+    s256_challenge, AuthCodeConfig, AuthCodeError, AuthCodeFlow, AuthCodeInput, AuthCodeOutput,
+    AuthCodePhase, CallbackReply, LoginSecrets, MisuseError,
 };
 use ssooidc_core::device::{Event, StartOver};
 use ssooidc_core::endpoint::{resolve, EndpointParams};
@@ -155,9 +155,9 @@ fn setup() -> impl Strategy<Value = Setup> {
         )
 }
 
-fn respond(answer: &Answer, phase: Phase) -> Option<http::Response<Vec<u8>>> {
+fn respond(answer: &Answer, phase: AuthCodePhase) -> Option<http::Response<Vec<u8>>> {
     Some(match answer {
-        Answer::Success if phase == Phase::Register => common::register_ok(),
+        Answer::Success if phase == AuthCodePhase::Register => common::register_ok(),
         Answer::Success => common::token_ok(),
         Answer::Modelled(code, header) => {
             encode_error(&ServiceError::from_code(*code, "prop"), *header)
@@ -277,7 +277,7 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
         };
         no_secret_in(&format!("{output:?}"))?;
         match output {
-            Output::Event(Event::Authorize(request)) => {
+            AuthCodeOutput::Event(Event::Authorize(request)) => {
                 let url = request.url.as_str();
                 let (state, verifier) = model.secrets();
                 prop_assert!(url.contains(&format!("&state={state}&")), "{url}");
@@ -292,7 +292,7 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                 );
                 model.deadline = Some(request.expires_at);
             }
-            Output::Event(Event::StartingOver(StartOver::RegistrationRejected(e))) => {
+            AuthCodeOutput::Event(Event::StartingOver(StartOver::RegistrationRejected(e))) => {
                 prop_assert!(
                     cached_at_start,
                     "started over without a cached registration"
@@ -302,15 +302,15 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                     e.code(),
                     Some(ErrorCode::InvalidClient | ErrorCode::UnauthorizedClient)
                 ));
-                prop_assert_eq!(flow.phase(), Phase::Register);
+                prop_assert_eq!(flow.phase(), AuthCodePhase::Register);
                 model.started_over = true;
                 model.deadline = None;
                 model.accepted = false;
                 model.exchanged = false;
             }
-            Output::Event(_) => {}
-            Output::Done(result) => break result,
-            Output::Timeout(at) => match steps.next() {
+            AuthCodeOutput::Event(_) => {}
+            AuthCodeOutput::Done(result) => break result,
+            AuthCodeOutput::Timeout(at) => match steps.next() {
                 Some(Step::Wake { delta_milli }) => {
                     now = common::shift(now, delta_milli, floor, setup.second);
                     latest = latest.max(now);
@@ -332,7 +332,7 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                     };
                     prop_assert_eq!(misuse, Err(MisuseError::NoRequestOutstanding));
                     match flow.poll_output() {
-                        Ok(Output::Timeout(again)) => prop_assert_eq!(again, at),
+                        Ok(AuthCodeOutput::Timeout(again)) => prop_assert_eq!(again, at),
                         other => {
                             return Err(TestCaseError::fail(format!("after misuse: {other:?}")))
                         }
@@ -349,7 +349,7 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                 }
                 Some(Step::Poll) => {}
             },
-            Output::Transmit(ssooidc_core::machine::Transmit { request, .. }) => {
+            AuthCodeOutput::Transmit(ssooidc_core::machine::Transmit { request, .. }) => {
                 model.transmits += 1;
                 prop_assert!(model.transmits <= transmit_bound, "too many requests");
                 let phase = flow.phase();
@@ -364,7 +364,7 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                     );
                 } else {
                     prop_assert_eq!(request.uri().path(), "/client/register");
-                    prop_assert_eq!(phase, Phase::Register);
+                    prop_assert_eq!(phase, AuthCodePhase::Register);
                 }
                 let (answer, latency_milli) = loop {
                     match steps.next() {
@@ -407,19 +407,21 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                             .unwrap();
                     }
                 }
-                if phase == Phase::Exchange && matches!(answer, Answer::Success) {
+                if phase == AuthCodePhase::Exchange && matches!(answer, Answer::Success) {
                     model.exchanged = true;
                 }
-                if phase == Phase::Exchange
+                if phase == AuthCodePhase::Exchange
                     && matches!(answer, Answer::Modelled(ErrorCode::InvalidClient, _))
                 {
                     // A cached registration is replaced; a new one's rejection is the end.
                     if cached {
-                        prop_assert_eq!(flow.phase(), Phase::Register);
+                        prop_assert_eq!(flow.phase(), AuthCodePhase::Register);
                     } else {
                         prop_assert!(matches!(
                             flow.poll_output(),
-                            Ok(Output::Done(Err(AuthCodeError::RegistrationRejected(_))))
+                            Ok(AuthCodeOutput::Done(Err(
+                                AuthCodeError::RegistrationRejected(_)
+                            )))
                         ));
                     }
                 }
@@ -441,7 +443,7 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
     // Absorbing.
     for _ in 0..2 {
         match flow.poll_output() {
-            Ok(Output::Done(again)) => prop_assert_eq!(&again, &result),
+            Ok(AuthCodeOutput::Done(again)) => prop_assert_eq!(&again, &result),
             other => return Err(TestCaseError::fail(format!("after Done: {other:?}"))),
         }
     }
@@ -470,13 +472,13 @@ fn run(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
 fn check_reply(
     flow: &AuthCodeFlow,
     model: &mut Model,
-    phase: Phase,
+    phase: AuthCodePhase,
     cached: bool,
     callback: &Callback,
     reply: &CallbackReply,
     latest: Instant,
 ) -> Result<(), TestCaseError> {
-    if phase != Phase::Authorize {
+    if phase != AuthCodePhase::Authorize {
         prop_assert_eq!(reply, &CallbackReply::NotWaiting);
         return Ok(());
     }
@@ -490,11 +492,11 @@ fn check_reply(
     match (callback, reply) {
         (Callback::Spent, r) if model.started_over => {
             prop_assert_eq!(r, &CallbackReply::NotWaiting);
-            prop_assert_eq!(flow.phase(), Phase::Authorize);
+            prop_assert_eq!(flow.phase(), AuthCodePhase::Authorize);
         }
         (Callback::Approve | Callback::Spent, CallbackReply::Accepted) => {
             model.accepted = true;
-            prop_assert_eq!(flow.phase(), Phase::Exchange);
+            prop_assert_eq!(flow.phase(), AuthCodePhase::Exchange);
         }
         // An empty state counts as none: not a callback.
         (Callback::Forged(forged), r) if forged.is_empty() => {
@@ -510,7 +512,7 @@ fn check_reply(
         (Callback::RejectClient(_), CallbackReply::Refused(_)) => {
             if cached {
                 // Starting over: the event comes next, then a new registration.
-                prop_assert_eq!(flow.phase(), Phase::Register);
+                prop_assert_eq!(flow.phase(), AuthCodePhase::Register);
                 return Ok(());
             }
             prop_assert!(flow.is_done());
@@ -519,7 +521,7 @@ fn check_reply(
         (Callback::Refuse(_), r) => prop_assert!(matches!(r, CallbackReply::Refused(_))),
         (Callback::Favicon, r) => {
             prop_assert_eq!(r, &CallbackReply::Ignored);
-            prop_assert_eq!(flow.phase(), Phase::Authorize);
+            prop_assert_eq!(flow.phase(), AuthCodePhase::Authorize);
         }
         (Callback::Raw(_), CallbackReply::Accepted) => {
             return Err(TestCaseError::fail(
@@ -593,6 +595,6 @@ fn the_error_of_a_forged_state_is_the_mismatch() {
     assert_eq!(reply, Ok(CallbackReply::Forged));
     assert!(matches!(
         flow.poll_output(),
-        Ok(Output::Done(Err(AuthCodeError::StateMismatch)))
+        Ok(AuthCodeOutput::Done(Err(AuthCodeError::StateMismatch)))
     ));
 }

@@ -21,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
 use ssooidc_core::device::{
-    Aws, DeviceFlowConfig, Event, MisuseError, Phase, StartOver, TransportErrorKind,
+    Aws, DeviceFlowConfig, DeviceFlowPhase, Event, MisuseError, StartOver, TransportErrorKind,
 };
 use ssooidc_core::error::ErrorCode;
 use ssooidc_core::machine::Output;
@@ -159,13 +159,13 @@ fn setup() -> impl Strategy<Value = Setup> {
 
 fn respond<W: Wire>(
     answer: &Answer,
-    phase: Phase,
+    phase: DeviceFlowPhase,
     setup: &Setup,
 ) -> Option<http::Response<Vec<u8>>> {
     Some(match answer {
         Answer::Success => match phase {
-            Phase::Register => common::register_ok(),
-            Phase::Authorize => W::authorize_ok(setup.interval, setup.expires_in),
+            DeviceFlowPhase::Register => common::register_ok(),
+            DeviceFlowPhase::Authorize => W::authorize_ok(setup.interval, setup.expires_in),
             _ => W::token_ok(),
         },
         Answer::Modelled(code, quirk) => W::error_as(*code, *quirk),
@@ -322,7 +322,7 @@ fn run<W: Wire>(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                             );
                         }
                         None => {
-                            let default = if flow.phase() == Phase::Poll {
+                            let default = if flow.phase() == DeviceFlowPhase::Poll {
                                 Answer::Modelled(ErrorCode::AuthorizationPending, false)
                             } else {
                                 Answer::Success
@@ -346,7 +346,7 @@ fn run<W: Wire>(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                 }
                 // Update the model from what was fed.
                 match (phase, &answer) {
-                    (Phase::Authorize, Answer::Success) => {
+                    (DeviceFlowPhase::Authorize, Answer::Success) => {
                         let base = match setup.interval {
                             Some(i) if i > 0 => i as u64,
                             _ => 5,
@@ -356,10 +356,10 @@ fn run<W: Wire>(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                         model.deadline = Some(latest + secs(lifetime_secs, setup.second));
                         prop_assert_eq!(flow.deadline().or(model.deadline), model.deadline);
                     }
-                    (Phase::Poll, Answer::Modelled(ErrorCode::SlowDown, _)) => {
+                    (DeviceFlowPhase::Poll, Answer::Modelled(ErrorCode::SlowDown, _)) => {
                         model.interval = model.interval.map(|i| i + secs(5, setup.second));
                     }
-                    (Phase::Poll, Answer::SlowDownTo(server)) => {
+                    (DeviceFlowPhase::Poll, Answer::SlowDownTo(server)) => {
                         model.interval = model.interval.map(|i| {
                             let slowed = i + secs(5, setup.second);
                             if W::SLOW_DOWN_CARRIES_INTERVAL && *server > 0 {
@@ -369,7 +369,7 @@ fn run<W: Wire>(setup: Setup, steps: Vec<Step>) -> Result<(), TestCaseError> {
                             }
                         });
                     }
-                    (Phase::Poll, Answer::Transport(_)) => {
+                    (DeviceFlowPhase::Poll, Answer::Transport(_)) => {
                         model.interval = model.interval.map(|i| i * 2);
                     }
                     _ => {}

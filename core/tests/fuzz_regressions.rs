@@ -153,7 +153,7 @@ fn unknown_float_members_survive_a_rewrite() {
 fn an_unrepresentably_long_interval_never_polls_again() {
     use std::time::{Duration, Instant};
 
-    use ssooidc_core::device::{DeviceFlow, DeviceFlowConfig, DeviceFlowInput, Output};
+    use ssooidc_core::device::{DeviceFlow, DeviceFlowConfig, DeviceFlowInput, DeviceFlowOutput};
     use ssooidc_core::endpoint::{resolve, EndpointParams};
     use ssooidc_core::error::{encode_error, ErrorCode};
     use ssooidc_core::ServiceError;
@@ -181,7 +181,10 @@ fn an_unrepresentably_long_interval_never_polls_again() {
         let config = DeviceFlowConfig::default().second(Duration::MAX);
         let mut flow = DeviceFlow::new(input, config, wall, 7);
         let t0 = base + Duration::from_nanos(latency_nanos % 7_919);
-        assert!(matches!(flow.poll_output(), Ok(Output::Transmit(_))));
+        assert!(matches!(
+            flow.poll_output(),
+            Ok(DeviceFlowOutput::Transmit(_))
+        ));
         flow.handle_response(
             t0,
             wall,
@@ -189,7 +192,10 @@ fn an_unrepresentably_long_interval_never_polls_again() {
         )
         .unwrap();
         let first = flow.poll_output();
-        assert!(matches!(first, Ok(Output::Transmit(_))), "{first:?}");
+        assert!(
+            matches!(first, Ok(DeviceFlowOutput::Transmit(_))),
+            "{first:?}"
+        );
         let answered = t0 + Duration::from_nanos(latency_nanos);
         flow.handle_response(
             answered,
@@ -202,16 +208,16 @@ fn an_unrepresentably_long_interval_never_polls_again() {
         .unwrap();
         loop {
             match flow.poll_output().unwrap() {
-                Output::Event(_) => continue,
-                Output::Timeout(at) => {
+                DeviceFlowOutput::Event(_) => continue,
+                DeviceFlowOutput::Timeout(at) => {
                     flow.handle_timeout(at).unwrap();
-                    if let Ok(Output::Transmit(_)) = flow.poll_output() {
+                    if let Ok(DeviceFlowOutput::Transmit(_)) = flow.poll_output() {
                         polled_again.push(latency_nanos);
                     }
                     break;
                 }
-                Output::Done(_) => break,
-                Output::Transmit(_) => {
+                DeviceFlowOutput::Done(_) => break,
+                DeviceFlowOutput::Transmit(_) => {
                     polled_again.push(latency_nanos);
                     break;
                 }

@@ -5,7 +5,7 @@
 use ssooidc_core::machine::Machine;
 use std::time::{Duration, Instant};
 
-use ssooidc_core::device::{DeviceFlow, DeviceFlowConfig, DeviceFlowError, Event, Phase};
+use ssooidc_core::device::{DeviceFlow, DeviceFlowConfig, DeviceFlowError, DeviceFlowPhase, Event};
 use ssooidc_core::machine::Output;
 use ssooidc_core::oauth::{
     device_authorization_request, device_token_request, form, parse_device_authorization,
@@ -455,7 +455,11 @@ fn polling_flow() -> DeviceFlow<Standard> {
 fn rfc_8628_the_whole_exchange_through_the_machine() {
     let t0 = Instant::now();
     let mut flow = standard_flow(OAuthClient::public("1406020730").unwrap());
-    assert_eq!(flow.phase(), Phase::Authorize, "no registration phase");
+    assert_eq!(
+        flow.phase(),
+        DeviceFlowPhase::Authorize,
+        "no registration phase"
+    );
     let request = transmit(&mut flow, "/device_authorization");
     assert_eq!(request.body(), b"client_id=1406020730&scope=example_scope");
     flow.handle_response(t0, WALL, answer(200, "application/json", RFC_8628_3_2))

@@ -25,7 +25,7 @@ use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use ssooidc_core::authcode::{
     AuthCodeConfig, AuthCodeError, AuthCodeFlow, AuthCodeInput, CallbackReply, LoginSecrets,
-    MisuseError, Output, Phase,
+    MisuseError, AuthCodeOutput, AuthCodePhase,
 };
 use ssooidc_core::device::{Event, Registration, StartOver};
 use ssooidc_core::endpoint::{resolve, Endpoint, EndpointParams};
@@ -114,13 +114,13 @@ type Input = ssooidc_fuzz::Scripted<Setup, Step>;
 
 fn respond(
     answer: &Answer,
-    phase: Phase,
+    phase: AuthCodePhase,
     setup: &Setup,
     wall: OffsetDateTime,
     known: &Known,
 ) -> Option<http::Response<Vec<u8>>> {
     Some(match answer {
-        Answer::Success if phase == Phase::Register => {
+        Answer::Success if phase == AuthCodePhase::Register => {
             let secret = &known.client_secret;
             let mut body = format!(r#"{{"clientId":"cid","clientSecret":"{secret}""#);
             if let Some(s) = setup.secret_expires_in {
@@ -280,18 +280,18 @@ fn run(input: Input) {
         secrets_shown(&format!("{flow:?}"));
         match flow.poll_output() {
             Err(e) => panic!("poll_output with nothing in flight: {e}"),
-            Ok(Output::Event(Event::Authorize(request))) => {
+            Ok(AuthCodeOutput::Event(Event::Authorize(request))) => {
                 assert!(deadline.is_none(), "a second authorize request");
                 assert!(request.url.as_str().contains(&format!("&state={state}&")));
                 deadline = Some(request.expires_at);
                 assert_eq!(flow.deadline(), deadline);
             }
-            Ok(Output::Event(Event::Registered(r))) => {
+            Ok(AuthCodeOutput::Event(Event::Registered(r))) => {
                 assert!(!registered, "a second registration in one authorization");
                 assert!(r.is_authorization_code());
                 registered = true;
             }
-            Ok(Output::Event(Event::StartingOver(StartOver::RegistrationRejected(e)))) => {
+            Ok(AuthCodeOutput::Event(Event::StartingOver(StartOver::RegistrationRejected(e)))) => {
                 assert!(
                     cached_at_start && spare_usable,
                     "started over without a cache or spare secrets"
@@ -301,7 +301,7 @@ fn run(input: Input) {
                     e.code(),
                     Some(ErrorCode::InvalidClient | ErrorCode::UnauthorizedClient)
                 ));
-                assert_eq!(flow.phase(), Phase::Register);
+                assert_eq!(flow.phase(), AuthCodePhase::Register);
                 started_over = true;
                 registered = false;
                 deadline = None;
@@ -311,9 +311,9 @@ fn run(input: Input) {
                 state = s;
                 verifier = v;
             }
-            Ok(Output::Event(other)) => panic!("an event the browser login never emits: {other:?}"),
-            Ok(Output::Done(result)) => break result,
-            Ok(Output::Timeout(at)) => {
+            Ok(AuthCodeOutput::Event(other)) => panic!("an event the browser login never emits: {other:?}"),
+            Ok(AuthCodeOutput::Done(result)) => break result,
+            Ok(AuthCodeOutput::Timeout(at)) => {
                 let phase = flow.phase();
                 match steps.next() {
                     Some(Step::Wake { delta_milli }) => {
@@ -328,7 +328,7 @@ fn run(input: Input) {
                         };
                         assert_eq!(misuse, Err(MisuseError::NoRequestOutstanding));
                         match flow.poll_output() {
-                            Ok(Output::Timeout(again)) => assert_eq!(again, at),
+                            Ok(AuthCodeOutput::Timeout(again)) => assert_eq!(again, at),
                             other => panic!("after misuse: {other:?}"),
                         }
                         continue;
@@ -340,7 +340,7 @@ fn run(input: Input) {
                             .expect("a callback while waiting");
                         latest = latest.max(now);
                         let _ = reply.http_response();
-                        if phase != Phase::Authorize {
+                        if phase != AuthCodePhase::Authorize {
                             assert_eq!(reply, CallbackReply::NotWaiting);
                             continue;
                         }
@@ -349,7 +349,7 @@ fn run(input: Input) {
                             CallbackReply::NotWaiting => {
                                 assert!(started_over, "NotWaiting while waiting");
                                 assert!(target.contains(&format!("state={first_state}")));
-                                assert_eq!(flow.phase(), Phase::Authorize);
+                                assert_eq!(flow.phase(), AuthCodePhase::Authorize);
                             }
                             CallbackReply::Accepted => {
                                 assert!(latest < d, "accepted at or after the deadline");
@@ -358,13 +358,13 @@ fn run(input: Input) {
                             }
                             CallbackReply::Forged => assert!(matches!(
                                 flow.poll_output(),
-                                Ok(Output::Done(Err(AuthCodeError::StateMismatch)))
+                                Ok(AuthCodeOutput::Done(Err(AuthCodeError::StateMismatch)))
                             )),
                             CallbackReply::TimedOut => assert!(latest >= d),
-                            CallbackReply::Ignored => assert_eq!(flow.phase(), Phase::Authorize),
+                            CallbackReply::Ignored => assert_eq!(flow.phase(), AuthCodePhase::Authorize),
                             CallbackReply::Refused(_) => assert!(
                                 flow.is_done()
-                                    || (flow.phase() == Phase::Register
+                                    || (flow.phase() == AuthCodePhase::Register
                                         && !started_over
                                         && matches!(callback, Callback::RejectClient(_)))
                             ),
@@ -378,12 +378,12 @@ fn run(input: Input) {
                 flow.handle_timeout(now)
                     .expect("handle_timeout while waiting is fine");
             }
-            Ok(Output::Transmit(transmit)) => {
+            Ok(AuthCodeOutput::Transmit(transmit)) => {
                 let phase = flow.phase();
                 let path = transmit.request.uri().path().to_owned();
                 match phase {
-                    Phase::Register => assert!(path.ends_with("/client/register"), "{path}"),
-                    Phase::Exchange => {
+                    AuthCodePhase::Register => assert!(path.ends_with("/client/register"), "{path}"),
+                    AuthCodePhase::Exchange => {
                         assert!(path.ends_with("/token"), "{path}");
                         assert!(accepted, "CreateToken without an accepted callback");
                         let body: serde_json::Value =
@@ -436,7 +436,7 @@ fn run(input: Input) {
                     Some(response) => {
                         flow.handle_response(now, wall, response)
                             .expect("a response to the request in flight");
-                        if phase == Phase::Exchange {
+                        if phase == AuthCodePhase::Exchange {
                             exchanged = true;
                         }
                     }
@@ -458,7 +458,7 @@ fn run(input: Input) {
     }
     for _ in 0..2 {
         match flow.poll_output() {
-            Ok(Output::Done(again)) => assert_eq!(again, result),
+            Ok(AuthCodeOutput::Done(again)) => assert_eq!(again, result),
             other => panic!("after Done: {other:?}"),
         }
     }
@@ -474,7 +474,7 @@ fn run(input: Input) {
         flow.handle_transport_error(latest, wall, TransportErrorKind::Timeout.into()),
         Err(MisuseError::Finished)
     );
-    assert_eq!(flow.phase(), Phase::Done);
+    assert_eq!(flow.phase(), AuthCodePhase::Done);
     if let Err(e) = &result {
         let _ = e.to_string();
     }

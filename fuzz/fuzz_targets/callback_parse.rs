@@ -18,7 +18,7 @@ use libfuzzer_sys::fuzz_target;
 use ssooidc_core::authcode::loopback::{read_request, Request, MAX_REQUEST_HEAD_BYTES};
 use ssooidc_core::authcode::{
     AuthCodeConfig, AuthCodeError, AuthCodeFlow, AuthCodeInput, CallbackReply, LoginSecrets,
-    Output, Phase,
+    AuthCodeOutput, AuthCodePhase,
 };
 use ssooidc_core::device::Registration;
 use ssooidc_core::endpoint::{resolve, EndpointParams};
@@ -63,8 +63,8 @@ fn waiting_flow(t0: Instant, known: &Known) -> AuthCodeFlow {
         wall,
         1,
     );
-    assert!(matches!(flow.poll_output(), Ok(Output::Event(_))));
-    assert_eq!(flow.phase(), Phase::Authorize);
+    assert!(matches!(flow.poll_output(), Ok(AuthCodeOutput::Event(_))));
+    assert_eq!(flow.phase(), AuthCodePhase::Authorize);
     flow
 }
 
@@ -126,7 +126,7 @@ fn feed(target: &str, late: bool) {
         // The waiting flow reuses a cached registration, so its deadline says so.
         assert!(matches!(
             flow.poll_output(),
-            Ok(Output::Done(Err(
+            Ok(AuthCodeOutput::Done(Err(
                 AuthCodeError::DeadlineReachedWithCachedRegistration
             )))
         ));
@@ -140,8 +140,8 @@ fn feed(target: &str, late: bool) {
                 Some(STATE),
                 "accepted without the state: {target}"
             );
-            assert_eq!(flow.phase(), Phase::Exchange);
-            let Ok(Output::Transmit(t)) = flow.poll_output() else {
+            assert_eq!(flow.phase(), AuthCodePhase::Exchange);
+            let Ok(AuthCodeOutput::Transmit(t)) = flow.poll_output() else {
                 panic!("no exchange after an accepted callback")
             };
             known.assert_hidden(&format!("{t:?} {flow:?}"));
@@ -151,7 +151,7 @@ fn feed(target: &str, late: bool) {
             assert_ne!(state.as_deref(), Some(STATE), "{target}");
             assert!(matches!(
                 flow.poll_output(),
-                Ok(Output::Done(Err(AuthCodeError::StateMismatch)))
+                Ok(AuthCodeOutput::Done(Err(AuthCodeError::StateMismatch)))
             ));
         }
         CallbackReply::Refused(_) => {
@@ -162,12 +162,12 @@ fn feed(target: &str, late: bool) {
             );
             assert!(matches!(
                 flow.poll_output(),
-                Ok(Output::Done(Err(AuthCodeError::Refused(_))))
+                Ok(AuthCodeOutput::Done(Err(AuthCodeError::Refused(_))))
             ));
         }
         CallbackReply::Ignored => {
             assert!(!(has_error || has_code && state.is_some()), "{target}");
-            assert_eq!(flow.phase(), Phase::Authorize);
+            assert_eq!(flow.phase(), AuthCodePhase::Authorize);
         }
         other => panic!("{other:?} while waiting"),
     }

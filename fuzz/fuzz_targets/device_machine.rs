@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use ssooidc_core::device::{
-    DeviceFlow, DeviceFlowConfig, DeviceFlowInput, Event, MisuseError, Output, Phase, Registration,
+    DeviceFlow, DeviceFlowConfig, DeviceFlowInput, Event, MisuseError, DeviceFlowOutput, DeviceFlowPhase, Registration,
     StartOver, TransportErrorKind, MAX_EXPIRES_IN_SECS, MAX_INTERVAL_SECS,
 };
 use ssooidc_core::endpoint::{resolve, Endpoint, EndpointParams};
@@ -139,7 +139,7 @@ fn protocol_seconds(n: u64, second: Duration) -> Duration {
 
 fn respond(
     answer: &Answer,
-    phase: Phase,
+    phase: DeviceFlowPhase,
     setup: &Setup,
     wall: OffsetDateTime,
     known: &Known,
@@ -149,7 +149,7 @@ fn respond(
     };
     Some(match answer {
         Answer::Success => match phase {
-            Phase::Register => {
+            DeviceFlowPhase::Register => {
                 let secret = &known.client_secret;
                 let mut body = format!(r#"{{"clientId":"cid","clientSecret":"{secret}""#);
                 if let Some(s) = setup.secret_expires_in {
@@ -159,7 +159,7 @@ fn respond(
                 body.push('}');
                 json(200, body)
             }
-            Phase::Authorize => {
+            DeviceFlowPhase::Authorize => {
                 let mut body = format!(
                     r#"{{"deviceCode":"{}","userCode":"ABCD-EFGH","verificationUri":"https://x/""#,
                     known.device_code
@@ -298,16 +298,16 @@ fn run(input: Input) {
         }
         match flow.poll_output() {
             Err(e) => panic!("poll_output with nothing in flight: {e}"),
-            Ok(Output::Event(Event::Prompt(prompt))) => {
+            Ok(DeviceFlowOutput::Event(Event::Prompt(prompt))) => {
                 assert!(!prompted, "a second prompt");
                 prompted = true;
                 assert_eq!(Some(prompt.expires_at), flow.deadline());
             }
-            Ok(Output::Event(Event::Registered(_))) => {
+            Ok(DeviceFlowOutput::Event(Event::Registered(_))) => {
                 assert!(!registered, "a second registration");
                 registered = true;
             }
-            Ok(Output::Event(Event::StartingOver(why))) => {
+            Ok(DeviceFlowOutput::Event(Event::StartingOver(why))) => {
                 match why {
                     StartOver::RegistrationRejected(_) => {
                         assert!(!rejected, "a second re-registration");
@@ -315,12 +315,12 @@ fn run(input: Input) {
                             setup.cached.is_some() && !registered,
                             "a fresh one replaced"
                         );
-                        assert_eq!(flow.phase(), Phase::Register);
+                        assert_eq!(flow.phase(), DeviceFlowPhase::Register);
                         rejected = true;
                     }
                     StartOver::AnswerLost(_) => {
                         assert!(!lost, "a second new authorization");
-                        assert_eq!(flow.phase(), Phase::Authorize);
+                        assert_eq!(flow.phase(), DeviceFlowPhase::Authorize);
                         lost = true;
                     }
                     other => panic!("unknown way of starting over {other:?}"),
@@ -328,9 +328,9 @@ fn run(input: Input) {
                 // A new authorization: a new deadline, interval and prompt.
                 (deadline, interval, last_poll, prompted) = (None, None, None, false);
             }
-            Ok(Output::Event(other)) => panic!("unknown event {other:?}"),
-            Ok(Output::Done(result)) => break result,
-            Ok(Output::Timeout(at)) => {
+            Ok(DeviceFlowOutput::Event(other)) => panic!("unknown event {other:?}"),
+            Ok(DeviceFlowOutput::Done(result)) => break result,
+            Ok(DeviceFlowOutput::Timeout(at)) => {
                 // `latest` only grows; the wait was asked for at some earlier instant.
                 assert!(
                     at <= latest.checked_add(MAX_WAIT).unwrap_or(at),
@@ -356,7 +356,7 @@ fn run(input: Input) {
                         };
                         assert_eq!(misuse, Err(MisuseError::NoRequestOutstanding));
                         match flow.poll_output() {
-                            Ok(Output::Timeout(again)) => assert_eq!(again, at),
+                            Ok(DeviceFlowOutput::Timeout(again)) => assert_eq!(again, at),
                             other => panic!("after misuse: {other:?}"),
                         }
                         assert_eq!(flow.phase(), phase);
@@ -367,7 +367,7 @@ fn run(input: Input) {
                         // Out of steps: end quickly. While polling, go to the deadline (the
                         // machine must then end without another poll); otherwise wake on time.
                         now = match (phase, flow.deadline()) {
-                            (Phase::Poll, Some(d)) => d.max(at),
+                            (DeviceFlowPhase::Poll, Some(d)) => d.max(at),
                             _ => at,
                         };
                     }
@@ -376,21 +376,21 @@ fn run(input: Input) {
                 flow.handle_timeout(now)
                     .expect("handle_timeout while waiting is fine");
             }
-            Ok(Output::Transmit(transmit)) => {
+            Ok(DeviceFlowOutput::Transmit(transmit)) => {
                 known.assert_hidden(&format!("{transmit:?}"));
                 let request = transmit.request;
                 let phase = flow.phase();
                 assert_eq!(request.method(), http::Method::POST);
                 let path = request.uri().path().to_owned();
                 let expected = match phase {
-                    Phase::Register => "/client/register",
-                    Phase::Authorize => "/device_authorization",
-                    Phase::Poll => "/token",
-                    Phase::Done => panic!("a request after the end"),
+                    DeviceFlowPhase::Register => "/client/register",
+                    DeviceFlowPhase::Authorize => "/device_authorization",
+                    DeviceFlowPhase::Poll => "/token",
+                    DeviceFlowPhase::Done => panic!("a request after the end"),
                     _ => panic!("unknown phase"),
                 };
                 assert!(path.ends_with(expected), "{path} in {phase:?}");
-                if phase == Phase::Poll {
+                if phase == DeviceFlowPhase::Poll {
                     let d = flow.deadline().expect("a deadline while polling");
                     assert!(latest < d, "a poll at or after the deadline");
                     if let Some(previous) = last_poll {
@@ -430,7 +430,7 @@ fn run(input: Input) {
                             Some(MisuseError::RequestOutstanding)
                         ),
                         None => {
-                            let default = if phase == Phase::Poll {
+                            let default = if phase == DeviceFlowPhase::Poll {
                                 Answer::Pending { header: true }
                             } else {
                                 Answer::Success
@@ -456,7 +456,7 @@ fn run(input: Input) {
                 }
                 // Where the harness knows what it fed, the interval follows the policy exactly.
                 match (phase, &answer, flow.phase()) {
-                    (Phase::Authorize, Answer::Success, Phase::Poll | Phase::Done) => {
+                    (DeviceFlowPhase::Authorize, Answer::Success, DeviceFlowPhase::Poll | DeviceFlowPhase::Done) => {
                         if let Some(i) = flow.interval() {
                             assert_eq!(i, first_interval, "first interval");
                             let life = match setup.expires_in {
@@ -470,7 +470,7 @@ fn run(input: Input) {
                             }
                         }
                     }
-                    (Phase::Poll, Answer::SlowDown { .. }, Phase::Poll) => {
+                    (DeviceFlowPhase::Poll, Answer::SlowDown { .. }, DeviceFlowPhase::Poll) => {
                         let b = before.expect("interval");
                         assert_eq!(
                             flow.interval(),
@@ -478,7 +478,7 @@ fn run(input: Input) {
                             "slow_down adds 5 s, up to the ceiling"
                         );
                     }
-                    (Phase::Poll, Answer::Transport(_), Phase::Poll) => {
+                    (DeviceFlowPhase::Poll, Answer::Transport(_), DeviceFlowPhase::Poll) => {
                         let b = before.expect("interval");
                         assert_eq!(
                             flow.interval(),
@@ -495,7 +495,7 @@ fn run(input: Input) {
     // Absorbing: the same result again, every input refused.
     for _ in 0..2 {
         match flow.poll_output() {
-            Ok(Output::Done(again)) => assert_eq!(again, result),
+            Ok(DeviceFlowOutput::Done(again)) => assert_eq!(again, result),
             other => panic!("after Done: {other:?}"),
         }
     }
@@ -509,7 +509,7 @@ fn run(input: Input) {
         Err(MisuseError::Finished)
     );
     assert!(flow.is_done());
-    assert_eq!(flow.phase(), Phase::Done);
+    assert_eq!(flow.phase(), DeviceFlowPhase::Done);
     if let Err(e) = &result {
         known.assert_hidden(&e.to_string());
     }

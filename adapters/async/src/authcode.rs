@@ -21,7 +21,7 @@ use ssooidc_core::machine::DriveError;
 
 use crate::callback::CallbackListener;
 use crate::client::{random_seed, Client};
-use crate::driver::{drive_with, Wait, Woke};
+use crate::driver::{drive_with, Waiter, Woke};
 use crate::transport::{HttpSend, Timer};
 
 /// Runs a whole browser login over `client` and `listener` (bound on `127.0.0.1`; a listener
@@ -95,7 +95,7 @@ pub async fn authorization_code_login<T: HttpSend, R: Timer, L: CallbackListener
 /// The browser login's wait: the listener's next request or the time, whichever comes first.
 struct TakeCallbacks<'a, L>(&'a mut L);
 
-impl<L: CallbackListener, R: Timer> Wait<AuthCodeFlow, R> for TakeCallbacks<'_, L> {
+impl<L: CallbackListener, R: Timer> Waiter<AuthCodeFlow, R> for TakeCallbacks<'_, L> {
     async fn wait(
         &mut self,
         flow: &mut AuthCodeFlow,

@@ -3,7 +3,7 @@
 //! caller. All protocol decisions are the machine's. It spawns nothing; dropping its future
 //! stops it.
 //!
-//! Waiting is a [`Wait`]: for most machines, sleeping with the timer ([`Sleep`]); for the
+//! Waiting is a [`Waiter`]: for most machines, sleeping with the timer ([`Sleep`]); for the
 //! browser login, taking the loopback listener's requests until the time comes
 //! (`authcode.rs`), because that machine has one more input than the others.
 
@@ -41,7 +41,7 @@ pub(crate) enum Woke {
 }
 
 /// What the driver does while its machine waits for an instant.
-pub(crate) trait Wait<M, R: Timer> {
+pub(crate) trait Waiter<M, R: Timer> {
     /// Waits until `at` on `timer`, or until an input was fed to `machine`. The driver cancels
     /// it by dropping the future.
     fn wait(
@@ -55,7 +55,7 @@ pub(crate) trait Wait<M, R: Timer> {
 /// The wait of machines that take no input but time: sleeping with the timer.
 pub(crate) struct Sleep;
 
-impl<M, R: Timer> Wait<M, R> for Sleep {
+impl<M, R: Timer> Waiter<M, R> for Sleep {
     async fn wait(&mut self, _machine: &mut M, timer: &R, at: Instant) -> Result<Woke, DriveError> {
         timer.sleep_until(at).await;
         Ok(Woke::Time)
@@ -80,7 +80,7 @@ pub(crate) async fn drive_with<T: HttpSend, R: Timer, M: Machine>(
     keys: Option<&StaticKeys>,
     machine: &mut M,
     cancel: Option<&CancelToken>,
-    waiter: &mut impl Wait<M, R>,
+    waiter: &mut impl Waiter<M, R>,
     mut on_event: impl FnMut(&M::Event),
 ) -> Result<M::Output, DriveError> {
     let timer = client.timer();

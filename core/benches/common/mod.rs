@@ -13,7 +13,7 @@ use std::hint::black_box;
 use std::time::Instant;
 
 use serde::Deserialize;
-use ssooidc_core::device::{DeviceFlow, DeviceFlowConfig, DeviceFlowInput, Output};
+use ssooidc_core::device::{DeviceFlow, DeviceFlowConfig, DeviceFlowInput, DeviceFlowOutput};
 use ssooidc_core::endpoint::{resolve, Endpoint, EndpointParams};
 use ssooidc_core::error::{decode_error, encode_error};
 use ssooidc_core::operations::{
@@ -292,7 +292,7 @@ fn device_flow(f: &Fixtures) {
     let mut polls = 0;
     loop {
         match flow.poll_output().unwrap() {
-            Output::Transmit(transmit) => {
+            DeviceFlowOutput::Transmit(transmit) => {
                 let resp = match transmit.request.uri().path() {
                     "/client/register" => f.r.clone(),
                     "/device_authorization" => f.s.clone(),
@@ -307,14 +307,14 @@ fn device_flow(f: &Fixtures) {
                 };
                 flow.handle_response(now, f.wall, resp).unwrap();
             }
-            Output::Timeout(at) => {
+            DeviceFlowOutput::Timeout(at) => {
                 now = at;
                 flow.handle_timeout(now).unwrap();
             }
-            Output::Event(ev) => {
+            DeviceFlowOutput::Event(ev) => {
                 black_box(ev);
             }
-            Output::Done(result) => {
+            DeviceFlowOutput::Done(result) => {
                 black_box(result.unwrap());
                 break;
             }

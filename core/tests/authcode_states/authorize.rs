@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use ssooidc_core::authcode::{AuthCodeError, AuthorizationError, CallbackReply, Phase};
+use ssooidc_core::authcode::{AuthCodeError, AuthCodePhase, AuthorizationError, CallbackReply};
 use ssooidc_core::browser::BrowserUrlError;
 
 use crate::common;
@@ -53,7 +53,7 @@ fn waking_early_changes_nothing_and_the_deadline_ends_the_flow() {
     let mut s = Scenario::new();
     let request = s.enter_authorize();
     s.advance_to(request.expires_at - Duration::from_millis(1));
-    assert_eq!(s.flow.phase(), Phase::Authorize);
+    assert_eq!(s.flow.phase(), AuthCodePhase::Authorize);
     assert_eq!(s.timeout(), request.expires_at);
     s.advance_to(request.expires_at);
     assert_eq!(s.error(), AuthCodeError::DeadlineReached);
@@ -73,7 +73,7 @@ fn requests_that_carry_neither_code_nor_error_are_ignored() {
         &format!("/other?code={CODE}&state={STATE}"),
     ] {
         assert_eq!(s.callback(target), CallbackReply::Ignored, "{target}");
-        assert_eq!(s.flow.phase(), Phase::Authorize);
+        assert_eq!(s.flow.phase(), AuthCodePhase::Authorize);
         assert_eq!(s.timeout(), request.expires_at);
     }
     assert_eq!(s.approve(), CallbackReply::Accepted);
@@ -84,7 +84,7 @@ fn the_code_with_the_right_state_goes_to_the_exchange() {
     let mut s = Scenario::new();
     s.enter_authorize();
     assert_eq!(s.approve(), CallbackReply::Accepted);
-    assert_eq!(s.flow.phase(), Phase::Exchange);
+    assert_eq!(s.flow.phase(), AuthCodePhase::Exchange);
     assert_eq!(s.flow.deadline(), None);
     s.transmit("/token");
 }

@@ -1,6 +1,6 @@
 //! State `Done`: absorbing.
 
-use ssooidc_core::authcode::{MisuseError, Output, Phase};
+use ssooidc_core::authcode::{AuthCodeOutput, AuthCodePhase, MisuseError};
 use ssooidc_core::machine::Machine;
 use ssooidc_core::TransportErrorKind;
 
@@ -22,7 +22,7 @@ fn the_result_repeats() {
         assert_eq!(s.error(), first);
     }
     assert!(s.flow.is_done());
-    assert_eq!(s.flow.phase(), Phase::Done);
+    assert_eq!(s.flow.phase(), AuthCodePhase::Done);
     assert_eq!(s.flow.deadline(), None);
 }
 
@@ -46,7 +46,7 @@ fn every_input_is_refused() {
             .handle_callback(now, "/oauth/callback?code=c&state=s"),
         Err(MisuseError::Finished)
     );
-    assert!(matches!(s.output(), Output::Done(Err(_))));
+    assert!(matches!(s.output(), AuthCodeOutput::Done(Err(_))));
 }
 
 #[test]

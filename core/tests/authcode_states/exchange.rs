@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use ssooidc_core::authcode::{AuthCodeError, CallbackReply, Phase};
+use ssooidc_core::authcode::{AuthCodeError, AuthCodePhase, CallbackReply};
 use ssooidc_core::{ErrorCode, TransportErrorKind};
 
 use crate::common;
@@ -43,7 +43,7 @@ fn the_token_is_the_same_result_as_the_device_flows() {
     assert_eq!(token.token_type.as_deref(), Some("Bearer"));
     assert_eq!(token.registration.client_id, "cid");
     assert!(token.registration.is_authorization_code());
-    assert_eq!(s.flow.phase(), Phase::Done);
+    assert_eq!(s.flow.phase(), AuthCodePhase::Done);
 }
 
 #[test]

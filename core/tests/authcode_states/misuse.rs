@@ -1,6 +1,6 @@
 //! Misuse is a typed error that changes nothing; no secret shows in `Debug`.
 
-use ssooidc_core::authcode::{MisuseError, Output, Phase};
+use ssooidc_core::authcode::{AuthCodeOutput, AuthCodePhase, MisuseError};
 use ssooidc_core::machine::Machine;
 use ssooidc_core::TransportErrorKind;
 
@@ -28,7 +28,7 @@ fn answers_without_a_request_are_refused() {
             .handle_transport_error(now, common::WALL, TransportErrorKind::Timeout.into()),
         Err(MisuseError::NoRequestOutstanding)
     );
-    assert_eq!(s.flow.phase(), Phase::Authorize);
+    assert_eq!(s.flow.phase(), AuthCodePhase::Authorize);
     assert_eq!(s.timeout(), deadline);
 }
 
@@ -41,7 +41,7 @@ fn polling_while_a_request_is_out_is_refused() {
         MisuseError::RequestOutstanding
     );
     s.respond(common::register_ok());
-    assert!(matches!(s.output(), Output::Event(_)));
+    assert!(matches!(s.output(), AuthCodeOutput::Event(_)));
 }
 
 #[test]
@@ -71,7 +71,7 @@ fn no_secret_shows_in_debug_in_any_state() {
     s.approve();
     check(&s, "with the code");
     match s.output() {
-        Output::Transmit(transmit) => {
+        AuthCodeOutput::Transmit(transmit) => {
             let shown = format!("{transmit:?}");
             assert!(
                 !shown.contains(VERIFIER) && !shown.contains(CODE),

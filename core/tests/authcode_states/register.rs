@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use ssooidc_core::authcode::{AuthCodeError, CallbackReply, Phase};
+use ssooidc_core::authcode::{AuthCodeError, AuthCodePhase, CallbackReply};
 use ssooidc_core::{ErrorCode, TransportErrorKind};
 
 use crate::common;
@@ -11,7 +11,7 @@ use crate::scenario::{cached_pkce, Scenario, CODE, STATE};
 #[test]
 fn registers_a_pkce_client_as_the_aws_cli_does() {
     let mut s = Scenario::new();
-    assert_eq!(s.flow.phase(), Phase::Register);
+    assert_eq!(s.flow.phase(), AuthCodePhase::Register);
     let body = s.transmit_json("/client/register");
     assert_eq!(
         body,
@@ -70,7 +70,7 @@ fn the_new_registration_is_cached_with_its_scopes_and_grant_types() {
 #[test]
 fn a_cached_pkce_registration_with_fifteen_minutes_left_is_reused() {
     let mut s = Scenario::builder().cached(cached_pkce(15)).build();
-    assert_eq!(s.flow.phase(), Phase::Authorize);
+    assert_eq!(s.flow.phase(), AuthCodePhase::Authorize);
     let request = s.authorize_request();
     assert!(
         request.url.as_str().contains("&client_id=cached-cid&"),
@@ -86,7 +86,7 @@ fn a_cached_pkce_registration_with_fifteen_minutes_left_is_reused() {
 fn a_device_registration_or_one_about_to_expire_is_not_reused() {
     for registration in [common::cached(60 * 24), cached_pkce(14), cached_pkce(-1)] {
         let mut s = Scenario::builder().cached(registration).build();
-        assert_eq!(s.flow.phase(), Phase::Register);
+        assert_eq!(s.flow.phase(), AuthCodePhase::Register);
         s.transmit("/client/register");
     }
 }
@@ -155,5 +155,5 @@ fn a_callback_before_the_url_is_out_changes_nothing() {
     s.transmit("/client/register");
     assert_eq!(s.approve(), CallbackReply::NotWaiting, "while in flight");
     s.respond(common::register_ok());
-    assert_eq!(s.flow.phase(), Phase::Authorize);
+    assert_eq!(s.flow.phase(), AuthCodePhase::Authorize);
 }

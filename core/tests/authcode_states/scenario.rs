@@ -5,8 +5,8 @@ use ssooidc_core::machine::Machine;
 use std::time::{Duration, Instant};
 
 use ssooidc_core::authcode::{
-    AuthCodeConfig, AuthCodeError, AuthCodeFlow, AuthCodeInput, AuthorizeRequest, CallbackReply,
-    LoginSecrets, Output, Phase,
+    AuthCodeConfig, AuthCodeError, AuthCodeFlow, AuthCodeInput, AuthCodeOutput, AuthCodePhase,
+    AuthorizeRequest, CallbackReply, LoginSecrets,
 };
 use ssooidc_core::device::{Event, Registration, Token};
 use ssooidc_core::endpoint::{resolve, EndpointParams};
@@ -120,14 +120,14 @@ impl Scenario {
         self.now - self.t0
     }
 
-    pub fn output(&mut self) -> Output {
+    pub fn output(&mut self) -> AuthCodeOutput {
         self.flow.poll_output().expect("poll_output")
     }
 
     /// The next output must be a request to `path`.
     pub fn transmit(&mut self, path: &str) -> http::Request<Vec<u8>> {
         match self.output() {
-            Output::Transmit(ssooidc_core::machine::Transmit { request, .. }) => {
+            AuthCodeOutput::Transmit(ssooidc_core::machine::Transmit { request, .. }) => {
                 assert_eq!(request.uri().path(), path, "at {:?}", self.elapsed());
                 request
             }
@@ -156,7 +156,7 @@ impl Scenario {
 
     pub fn event(&mut self) -> Event {
         match self.output() {
-            Output::Event(event) => event,
+            AuthCodeOutput::Event(event) => event,
             other => panic!("expected an event, got {other:?}"),
         }
     }
@@ -170,7 +170,7 @@ impl Scenario {
 
     pub fn timeout(&mut self) -> Instant {
         match self.output() {
-            Output::Timeout(at) => at,
+            AuthCodeOutput::Timeout(at) => at,
             other => panic!("expected a timeout, got {other:?}"),
         }
     }
@@ -204,7 +204,7 @@ impl Scenario {
 
     pub fn done(&mut self) -> Result<Token, AuthCodeError> {
         match self.output() {
-            Output::Done(result) => result,
+            AuthCodeOutput::Done(result) => result,
             other => panic!("expected the end, got {other:?}"),
         }
     }
@@ -227,7 +227,7 @@ impl Scenario {
     pub fn enter_authorize(&mut self) -> AuthorizeRequest {
         self.register();
         let request = self.authorize_request();
-        assert_eq!(self.flow.phase(), Phase::Authorize);
+        assert_eq!(self.flow.phase(), AuthCodePhase::Authorize);
         request
     }
 
@@ -236,7 +236,7 @@ impl Scenario {
     pub fn enter_exchange(&mut self) -> serde_json::Value {
         self.enter_authorize();
         assert_eq!(self.approve(), CallbackReply::Accepted);
-        assert_eq!(self.flow.phase(), Phase::Exchange);
+        assert_eq!(self.flow.phase(), AuthCodePhase::Exchange);
         self.transmit_json("/token")
     }
 }

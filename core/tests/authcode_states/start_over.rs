@@ -4,7 +4,9 @@
 
 use std::time::Duration;
 
-use ssooidc_core::authcode::{s256_challenge, AuthCodeError, CallbackReply, LoginSecrets, Phase};
+use ssooidc_core::authcode::{
+    s256_challenge, AuthCodeError, AuthCodePhase, CallbackReply, LoginSecrets,
+};
 use ssooidc_core::device::{Event, StartOver};
 use ssooidc_core::{ErrorCode, ServiceError};
 
@@ -44,7 +46,7 @@ fn registered_anew(s: &mut Scenario) -> String {
     assert_eq!(registration.client_id, "cid");
     assert!(registration.is_authorization_code());
     let request = s.authorize_request();
-    assert_eq!(s.flow.phase(), Phase::Authorize);
+    assert_eq!(s.flow.phase(), AuthCodePhase::Authorize);
     request.url.as_str().to_owned()
 }
 
@@ -55,7 +57,7 @@ fn a_rejection_at_the_exchange_registers_once_and_sends_the_browser_to_a_new_url
     s.now += Duration::from_secs(100);
     rejected_at_the_exchange(&mut s);
     assert_eq!(starting_over(&mut s).code(), Some(ErrorCode::InvalidClient));
-    assert_eq!(s.flow.phase(), Phase::Register);
+    assert_eq!(s.flow.phase(), AuthCodePhase::Register);
     assert!(!s.flow.uses_cached_registration());
 
     let url = registered_anew(&mut s);
@@ -101,10 +103,10 @@ fn the_spent_state_is_refused_after_starting_over() {
         format!("/oauth/callback?error=access_denied&state={STATE}"),
     ] {
         assert_eq!(s.callback(&target), CallbackReply::NotWaiting, "{target}");
-        assert_eq!(s.flow.phase(), Phase::Authorize);
+        assert_eq!(s.flow.phase(), AuthCodePhase::Authorize);
         assert!(matches!(
             s.output(),
-            ssooidc_core::authcode::Output::Timeout(_)
+            ssooidc_core::authcode::AuthCodeOutput::Timeout(_)
         ));
     }
     // Another state still stops the login, as before.

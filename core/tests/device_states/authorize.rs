@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use ssooidc_core::device::{DeviceFlowError, Phase};
+use ssooidc_core::device::{DeviceFlowError, DeviceFlowPhase};
 use ssooidc_core::{CallError, ErrorCode};
 
 use crate::common::{self, Wire};
@@ -48,7 +48,7 @@ fn success_polls_at_once_with_the_device_code<W: Wire>() {
     s.register_if_needed();
     s.transmit_authorize();
     s.respond(W::authorize_ok(Some(1), Some(600)));
-    assert_eq!(s.flow.phase(), Phase::Poll);
+    assert_eq!(s.flow.phase(), DeviceFlowPhase::Poll);
     assert_eq!(s.flow.interval(), Some(Duration::from_secs(1)));
     assert_eq!(s.flow.deadline(), Some(s.at(600.0)));
     let request = s.transmit_poll();

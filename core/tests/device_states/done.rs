@@ -1,6 +1,6 @@
 //! State `Done`: absorbing, in both dialects.
 
-use ssooidc_core::device::{MisuseError, Phase, TransportErrorKind};
+use ssooidc_core::device::{DeviceFlowPhase, MisuseError, TransportErrorKind};
 use ssooidc_core::machine::Machine;
 use ssooidc_core::machine::Output;
 use ssooidc_core::ErrorCode;
@@ -28,7 +28,7 @@ fn the_result_repeats<W: Wire>() {
         assert_eq!(s.error(), first);
     }
     assert!(s.flow.is_done());
-    assert_eq!(s.flow.phase(), Phase::Done);
+    assert_eq!(s.flow.phase(), DeviceFlowPhase::Done);
     assert_eq!(s.flow.interval(), None);
 }
 

@@ -4,7 +4,7 @@
 use ssooidc_core::machine::Machine;
 use std::time::Duration;
 
-use ssooidc_core::device::{DeviceFlowError, Event, Phase, TransportErrorKind};
+use ssooidc_core::device::{DeviceFlowError, DeviceFlowPhase, Event, TransportErrorKind};
 use ssooidc_core::machine::Output;
 use ssooidc_core::CallError;
 use ssooidc_core::ErrorCode;
@@ -343,7 +343,7 @@ fn pending_resets_the_failure_streak<W: Wire>() {
         s.transmit_poll();
         s.respond(W::error(ErrorCode::AuthorizationPending));
     }
-    assert_eq!(s.flow.phase(), Phase::Poll);
+    assert_eq!(s.flow.phase(), DeviceFlowPhase::Poll);
 }
 
 fn a_transport_error_doubles_the_interval<W: Wire>() {

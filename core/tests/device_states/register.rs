@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use ssooidc_core::device::{DeviceFlowError, Event, Phase, TransportErrorKind};
+use ssooidc_core::device::{DeviceFlowError, DeviceFlowPhase, Event, TransportErrorKind};
 use ssooidc_core::CallError;
 use ssooidc_core::ErrorCode;
 use time::macros::datetime;
@@ -13,7 +13,7 @@ use crate::scenario::Scenario;
 #[test]
 fn sends_the_cli_device_registration_with_scopes() {
     let mut s = Scenario::builder().scopes(&["sso:account:access"]).build();
-    assert_eq!(s.flow.phase(), Phase::Register);
+    assert_eq!(s.flow.phase(), DeviceFlowPhase::Register);
     let request = s.transmit("/client/register");
     assert_eq!(request.method(), "POST");
     assert_eq!(
@@ -52,7 +52,7 @@ fn success_emits_the_registration_and_moves_to_authorize() {
         Some(vec!["sso:account:access".to_owned()])
     );
     assert_eq!(registration.grant_types, None);
-    assert_eq!(s.flow.phase(), Phase::Authorize);
+    assert_eq!(s.flow.phase(), DeviceFlowPhase::Authorize);
     assert_eq!(s.flow.registration(), Some(&registration));
     let request = s.transmit("/device_authorization");
     assert_eq!(body(&request)["clientId"], "cid");
@@ -76,7 +76,7 @@ fn missing_secret_expiry_is_stamped_now_so_it_is_never_reused() {
 fn a_cached_registration_with_15_minutes_left_is_reused() {
     for minutes in [15, 16, 60 * 24 * 90] {
         let mut s = Scenario::builder().cached(common::cached(minutes)).build();
-        assert_eq!(s.flow.phase(), Phase::Authorize, "{minutes}");
+        assert_eq!(s.flow.phase(), DeviceFlowPhase::Authorize, "{minutes}");
         let request = s.transmit("/device_authorization");
         assert_eq!(body(&request)["clientId"], "cached-cid");
         assert_eq!(body(&request)["clientSecret"], common::CLIENT_SECRET);
@@ -88,14 +88,14 @@ fn a_cached_registration_with_15_minutes_left_is_reused() {
 fn a_cached_registration_too_close_to_expiry_is_replaced() {
     for minutes in [14, 0, -5] {
         let mut s = Scenario::builder().cached(common::cached(minutes)).build();
-        assert_eq!(s.flow.phase(), Phase::Register, "{minutes}");
+        assert_eq!(s.flow.phase(), DeviceFlowPhase::Register, "{minutes}");
         s.transmit("/client/register");
     }
     // One second short of the window.
     let mut almost = common::cached(15);
     almost.expires_at -= time::Duration::seconds(1);
     let s = Scenario::builder().cached(almost).build();
-    assert_eq!(s.flow.phase(), Phase::Register);
+    assert_eq!(s.flow.phase(), DeviceFlowPhase::Register);
 }
 
 #[test]
@@ -105,14 +105,14 @@ fn a_pkce_registration_is_not_used_for_the_device_flow() {
         "refresh_token".to_owned(),
     ]));
     let mut s = Scenario::builder().cached(pkce).build();
-    assert_eq!(s.flow.phase(), Phase::Register);
+    assert_eq!(s.flow.phase(), DeviceFlowPhase::Register);
     s.transmit("/client/register");
     // A device-code grant type list (no authorization_code) is fine.
     let device = common::cached(600).with_grant_types(Some(vec![
         "urn:ietf:params:oauth:grant-type:device_code".to_owned(),
     ]));
     let s = Scenario::builder().cached(device).build();
-    assert_eq!(s.flow.phase(), Phase::Authorize);
+    assert_eq!(s.flow.phase(), DeviceFlowPhase::Authorize);
 }
 
 #[test]
@@ -140,7 +140,7 @@ impl Scenario {
         self.transmit("/client/register");
         self.respond(common::register_ok());
         assert!(matches!(self.event(), Event::Registered(_)));
-        assert_eq!(self.flow.phase(), Phase::Authorize);
+        assert_eq!(self.flow.phase(), DeviceFlowPhase::Authorize);
     }
 }
 

@@ -5,7 +5,7 @@ use ssooidc_core::machine::Machine;
 use std::time::{Duration, Instant};
 
 use ssooidc_core::device::{
-    Aws, DeviceFlow, DeviceFlowConfig, DeviceFlowError, Dialect, Event, Phase, Prompt,
+    Aws, DeviceFlow, DeviceFlowConfig, DeviceFlowError, DeviceFlowPhase, Dialect, Event, Prompt,
     Registration, TransportErrorKind,
 };
 use ssooidc_core::machine::Output;
@@ -209,7 +209,7 @@ impl<W: Wire> Scenario<W> {
         self.register_if_needed();
         self.transmit_authorize();
         self.respond(W::authorize_ok(interval, expires_in));
-        assert_eq!(self.flow.phase(), Phase::Poll);
+        assert_eq!(self.flow.phase(), DeviceFlowPhase::Poll);
         self.transmit_poll();
     }
 

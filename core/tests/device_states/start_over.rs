@@ -2,7 +2,9 @@
 //! (finding 7), a token answer lost in transit starts a new authorization once (finding 16),
 //! and a token that is already expired is a failed login (finding 13).
 
-use ssooidc_core::device::{DeviceFlowError, Event, Phase, StartOver, TransportErrorKind};
+use ssooidc_core::device::{
+    DeviceFlowError, DeviceFlowPhase, Event, StartOver, TransportErrorKind,
+};
 use ssooidc_core::oauth::Standard;
 use ssooidc_core::ErrorCode;
 
@@ -29,7 +31,7 @@ fn a_rejected_cached_registration_is_replaced_once() {
         }
         other => panic!("expected StartingOver, got {other:?}"),
     }
-    assert_eq!(s.flow.phase(), Phase::Register);
+    assert_eq!(s.flow.phase(), DeviceFlowPhase::Register);
     let fresh = s.register();
     assert_eq!(fresh.client_id, "cid");
     let request = s.transmit("/device_authorization");
@@ -80,7 +82,7 @@ fn a_cached_registration_rejected_while_polling_is_replaced() {
         s.event(),
         Event::StartingOver(StartOver::RegistrationRejected(_))
     ));
-    assert_eq!(s.flow.phase(), Phase::Register);
+    assert_eq!(s.flow.phase(), DeviceFlowPhase::Register);
 }
 
 /// Finding 13: `expiresIn` absent, 0 or negative is not a successful login.
@@ -128,7 +130,7 @@ fn a_lost_token_answer_starts_a_new_authorization_once<W: Wire>() {
         }
         other => panic!("expected StartingOver, got {other:?}"),
     }
-    assert_eq!(s.flow.phase(), Phase::Authorize);
+    assert_eq!(s.flow.phase(), DeviceFlowPhase::Authorize);
     let request = s.transmit_authorize();
     W::check_authorize(&request); // the same client
     s.respond(W::authorize_ok(Some(1), Some(600)));

@@ -21,7 +21,7 @@ use crate::client::{Client, DebugSink};
 use crate::config::Config;
 use crate::device::{LoginError, LoginOptions};
 use crate::environment::Environment;
-use crate::session::locked::{refresh_locked, Entry, Refreshed as Locked};
+use crate::session::locked::{refresh_locked, Entry, Locked};
 use crate::session::{SessionError, TokenSource, LOGIN_LOCK_WAIT, REFRESH_LOCK_WAIT};
 use crate::store::{Lookup, OAuthCache};
 

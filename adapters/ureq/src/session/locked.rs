@@ -89,7 +89,7 @@ pub(crate) fn save_or_warn(
 
 /// What a store's refresh step did with the entry it was given under the lock.
 #[derive(Debug)]
-pub(crate) enum Refreshed<T> {
+pub(crate) enum Locked<T> {
     /// Nothing was sent (fresh again, not refreshable, throttled): the entry as it is.
     Kept(T),
     /// New tokens, to be written back.
@@ -153,7 +153,7 @@ pub(crate) fn refresh_locked<T, V, L, S>(
     entry: Entry<'_, V, L, S>,
     cached: T,
     warnings: &mut Vec<String>,
-    refresh: impl FnOnce(T, &mut Attempt<'_>) -> Result<Refreshed<T>, SessionError>,
+    refresh: impl FnOnce(T, &mut Attempt<'_>) -> Result<Locked<T>, SessionError>,
 ) -> Result<(T, TokenSource), SessionError>
 where
     V: Fn(&T) -> bool,
@@ -192,8 +192,8 @@ where
     )?;
     warnings.extend(dir.take_warnings());
     let done = match outcome {
-        Refreshed::Kept(entry) => (entry, TokenSource::Cached),
-        Refreshed::New(entry) => {
+        Locked::Kept(entry) => (entry, TokenSource::Cached),
+        Locked::New(entry) => {
             // The new token is good even when it cannot be cached: use it, and say so.
             save_or_warn(
                 dir,
@@ -204,7 +204,7 @@ where
             );
             (entry, TokenSource::Refreshed)
         }
-        Refreshed::Failed(entry, why) => {
+        Locked::Failed(entry, why) => {
             warnings.push(format!(
                 "token refresh failed ({why}); using the cached token until it expires"
             ));

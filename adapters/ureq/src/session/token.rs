@@ -6,7 +6,7 @@ use ssooidc_core::cache::CachedToken;
 use ssooidc_core::refresh::{RefreshError, RefreshOutcome, Refresher, Urgency};
 use time::OffsetDateTime;
 
-use super::locked::{refresh_locked, Entry, Refreshed};
+use super::locked::{refresh_locked, Entry, Locked};
 use super::{
     describe, Session, SessionError, SessionSelector, SessionToken, Sessions, TokenSource,
 };
@@ -98,11 +98,11 @@ impl Sessions {
                 source,
             })?;
             Ok(match outcome {
-                RefreshOutcome::Refreshed(token) => Refreshed::New(token),
+                RefreshOutcome::Refreshed(token) => Locked::New(token),
                 RefreshOutcome::RefreshFailed { token, failure, .. } => {
-                    Refreshed::Failed(token, failure.to_string())
+                    Locked::Failed(token, failure.to_string())
                 }
-                other => Refreshed::Kept(other.token().clone()),
+                other => Locked::Kept(other.token().clone()),
             })
         })?;
         // A refreshed token too (also remembered from the answer's body on the way in).

@@ -182,7 +182,7 @@ use time::OffsetDateTime;
 pub use crate::machine::MisuseError;
 pub use callback::CallbackReply;
 pub use input::{AuthCodeConfig, AuthCodeInput};
-pub use output::{AuthCodeError, AuthorizationError, AuthorizeRequest, Output};
+pub use output::{AuthCodeError, AuthCodeOutput, AuthorizationError, AuthorizeRequest};
 pub use secrets::{
     s256_challenge, LoginSecrets, LoginSecretsError, RANDOM_BYTES, VERIFIER_ALPHABET, VERIFIER_LEN,
 };
@@ -207,7 +207,7 @@ use state::State;
 /// Which phase an [`AuthCodeFlow`] is in (for logs, tests and progress displays).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum Phase {
+pub enum AuthCodePhase {
     /// Registering the client (`RegisterClient`).
     Register,
     /// Waiting for the browser to come back.
@@ -338,12 +338,12 @@ impl AuthCodeFlow {
     }
 
     /// The current phase.
-    pub fn phase(&self) -> Phase {
+    pub fn phase(&self) -> AuthCodePhase {
         match self.state {
-            State::Register { .. } => Phase::Register,
-            State::Authorize(_) => Phase::Authorize,
-            State::Exchange(_) => Phase::Exchange,
-            State::Done(_) => Phase::Done,
+            State::Register { .. } => AuthCodePhase::Register,
+            State::Authorize(_) => AuthCodePhase::Authorize,
+            State::Exchange(_) => AuthCodePhase::Exchange,
+            State::Done(_) => AuthCodePhase::Done,
         }
     }
 
@@ -450,27 +450,27 @@ impl Machine for AuthCodeFlow {
 
     /// What to do next: an event to handle, a request to send, a time to wake up at (while
     /// waiting for the browser: the deadline), or the result. Events come first. After
-    /// [`Output::Done`] every call returns the same result.
+    /// [`AuthCodeOutput::Done`] every call returns the same result.
     ///
     /// Returns [`MisuseError::RequestOutstanding`] while a transmitted request has had neither
     /// a response nor a transport error.
-    fn poll_output(&mut self) -> Result<Output, MisuseError> {
+    fn poll_output(&mut self) -> Result<AuthCodeOutput, MisuseError> {
         if let Some(event) = self.events.pop_front() {
-            return Ok(Output::Event(event));
+            return Ok(AuthCodeOutput::Event(event));
         }
         if let State::Authorize(authorizing) = &self.state {
-            return Ok(Output::Timeout(authorizing.deadline));
+            return Ok(AuthCodeOutput::Timeout(authorizing.deadline));
         }
         match self.state.io() {
             None => {}
             Some(Io::InFlight) => return Err(MisuseError::RequestOutstanding),
-            Some(Io::Waiting(at)) => return Ok(Output::Timeout(at)),
+            Some(Io::Waiting(at)) => return Ok(AuthCodeOutput::Timeout(at)),
             Some(Io::Ready) => {
                 let operation = self.operation();
                 match self.build_request() {
                     Ok(request) => {
                         self.set_in_flight();
-                        return Ok(Output::Transmit(Transmit {
+                        return Ok(AuthCodeOutput::Transmit(Transmit {
                             operation,
                             auth: Auth::None,
                             request,
@@ -484,7 +484,7 @@ impl Machine for AuthCodeFlow {
             }
         }
         match &self.state {
-            State::Done(result) => Ok(Output::Done(result.clone())),
+            State::Done(result) => Ok(AuthCodeOutput::Done(result.clone())),
             // Every other state returned above.
             _ => Err(MisuseError::RequestOutstanding),
         }

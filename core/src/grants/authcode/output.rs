@@ -11,7 +11,7 @@ use crate::ServiceError;
 /// logins' [`Event`](crate::device::Event) ([`Event::Registered`](crate::device::Event::Registered)
 /// and [`Event::Authorize`](crate::device::Event::Authorize)), its result the logins'
 /// [`Token`](crate::device::Token).
-pub type Output =
+pub type AuthCodeOutput =
     crate::machine::Output<crate::device::Event, Result<crate::device::Token, AuthCodeError>>;
 
 pub use crate::device::AuthorizeRequest;

@@ -143,7 +143,8 @@ pub use aws::Aws;
 pub use dialect::{Authorization, Dialect};
 pub use input::{DeviceFlowConfig, DeviceFlowInput, Registration, REGISTRATION_EXPIRY_WINDOW};
 pub use output::{
-    AuthorizeRequest, DeviceFlowError, Event, MisuseError, Output, Prompt, StartOver, Token,
+    AuthorizeRequest, DeviceFlowError, DeviceFlowOutput, Event, MisuseError, Prompt, StartOver,
+    Token,
 };
 pub use policy::{MAX_EXPIRES_IN_SECS, MAX_INTERVAL_SECS};
 
@@ -162,7 +163,7 @@ type FlowOutput<D> = crate::machine::Output<
 /// Which phase a [`DeviceFlow`] is in (for logs, tests and progress displays).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum Phase {
+pub enum DeviceFlowPhase {
     /// Registering the client (`RegisterClient`).
     Register,
     /// Starting the authorization (`StartDeviceAuthorization`).
@@ -257,12 +258,12 @@ impl<D: Dialect> DeviceFlow<D> {
     }
 
     /// The current phase.
-    pub fn phase(&self) -> Phase {
+    pub fn phase(&self) -> DeviceFlowPhase {
         match self.state {
-            State::Register { .. } => Phase::Register,
-            State::Authorize { .. } => Phase::Authorize,
-            State::Poll(_) => Phase::Poll,
-            State::Done(_) => Phase::Done,
+            State::Register { .. } => DeviceFlowPhase::Register,
+            State::Authorize { .. } => DeviceFlowPhase::Authorize,
+            State::Poll(_) => DeviceFlowPhase::Poll,
+            State::Done(_) => DeviceFlowPhase::Done,
         }
     }
 

@@ -11,7 +11,7 @@ use crate::{Secret, ServiceError, Timestamp};
 /// [`DeviceFlow::poll_output`](super::DeviceFlow::poll_output). The shared
 /// [`machine::Output`](crate::machine::Output) of every machine; a flow of another dialect `D`
 /// returns `machine::Output<Event<D::Client>, Result<D::Token, DeviceFlowError>>`.
-pub type Output = crate::machine::Output<Event, Result<Token, DeviceFlowError>>;
+pub type DeviceFlowOutput = crate::machine::Output<Event, Result<Token, DeviceFlowError>>;
 
 pub use crate::machine::MisuseError;
 
