@@ -191,12 +191,13 @@ pub use url::{
     REGISTERED_REDIRECT_URI,
 };
 
+use crate::base::rng::Rng;
 use crate::call::CallError;
-use crate::device::policy::{Retries, Rng};
-use crate::device::state::Io;
 use crate::device::{Event, Token};
 use crate::endpoint::Endpoint;
 use crate::grant::classify_call;
+use crate::machine::steps::Io;
+use crate::machine::steps::Retries;
 use crate::machine::{Machine, Transmit};
 use crate::operations::{CreateToken, RegisterClient};
 use crate::registration::Registration;

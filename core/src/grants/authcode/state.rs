@@ -14,12 +14,12 @@ use super::url::{authorize_url, AuthorizeParams};
 use super::AuthCodeFlow;
 use crate::base::timestamp::expiry_after;
 use crate::call::CallError;
-use crate::device::policy::{self, Retries};
-use crate::device::state::Io;
 use crate::device::token;
 use crate::device::{Event, StartOver, Token};
 use crate::error::ErrorCode;
 use crate::grant::{classify_call, CallOutcome};
+use crate::machine::steps::Io;
+use crate::machine::steps::{self, Retries};
 use crate::operations::{grant_type, CreateTokenOutput, RegisterClientOutput};
 use crate::registration::Registration;
 use crate::{Secret, ServiceError};
@@ -93,7 +93,7 @@ impl AuthCodeFlow {
         let timeout = self.config.callback_timeout;
         let deadline = crate::machine::wake_at(
             now,
-            policy::protocol_seconds(u64::from(timeout), self.config.second),
+            steps::protocol_seconds(u64::from(timeout), self.config.second),
         );
         let url = authorize_url(&AuthorizeParams {
             endpoint: &self.endpoint,
@@ -321,7 +321,7 @@ impl AuthCodeFlow {
             let retried = retries.failures().saturating_sub(1);
             return self.fail(failure.after_retries(retried, true));
         };
-        let wait = policy::backoff(attempt, self.config.second, &mut self.rng);
+        let wait = steps::backoff(attempt, self.config.second, &mut self.rng);
         if let Some(io) = self.state.io_mut() {
             *io = Io::Waiting(crate::machine::wake_at(now, wait));
         }

@@ -18,16 +18,7 @@ use crate::transport::TransportErrorKind;
 use crate::Secret;
 use crate::ServiceError;
 
-/// Where the current phase's request stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Io {
-    /// A request is due: the next `poll_output` transmits it.
-    Ready,
-    /// A request was transmitted; its response (or transport error) is awaited.
-    InFlight,
-    /// Nothing to do before this instant.
-    Waiting(Instant),
-}
+pub(crate) use crate::machine::steps::Io;
 
 /// The state of a [`DeviceFlow`] of dialect `D`.
 #[derive(Debug)]

@@ -26,6 +26,7 @@
 
 mod call;
 mod pages;
+pub(crate) mod steps;
 
 use std::fmt;
 use std::time::{Duration, Instant};
