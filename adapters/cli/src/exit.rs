@@ -258,7 +258,7 @@ impl From<LoginError> for Failure {
                 "Unable to initialize the OAuth 2.0 authorization callback handler on 127.0.0.1: {message}. \
                  You may use --use-device-code to fall back to the device code flow, which does not need it."
             )),
-            LoginError::Flow(DeviceFlowError::Call(call)) => call.into(),
+            LoginError::Flow(DeviceFlowError::Call(call)) | LoginError::Call(call) => call.into(),
             LoginError::Flow(flow) => match (flow.operation(), flow.service_error()) {
                 (Some(operation), Some(service)) => Failure {
                     code: SERVICE,

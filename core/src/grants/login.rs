@@ -36,6 +36,11 @@ pub enum LoginError {
     /// The driver misused the machine (a bug; reported rather than panicking).
     #[error("internal error: {0}")]
     Misuse(#[from] MisuseError),
+    /// The driver could not send a request as the machine transmitted it (it could not be
+    /// signed, or no credentials could be had for it). Failures of the calls a login makes
+    /// are its flow's ([`LoginError::Flow`], [`LoginError::AuthCode`]), whichever login it is.
+    #[error(transparent)]
+    Call(crate::call::CallError),
 }
 
 impl LoginError {
@@ -54,7 +59,7 @@ impl From<crate::machine::DriveError> for LoginError {
         match e {
             DriveError::Cancelled => LoginError::Cancelled,
             DriveError::Misuse(e) => LoginError::Misuse(e),
-            DriveError::Call(e) => LoginError::Flow(DeviceFlowError::Call(e)),
+            DriveError::Call(e) => LoginError::Call(e),
         }
     }
 }
