@@ -698,3 +698,43 @@ fn the_reader_sees_use_trees_paths_and_inline_modules() {
         ]
     );
 }
+
+#[test]
+fn a_loop_and_a_path_through_the_facade_are_seen() {
+    // A synthetic graph: a -> b -> c -> a is a loop; d alone is not.
+    let mut edges = BTreeMap::new();
+    for (from, to) in [
+        ("x::a", "x::b"),
+        ("x::b", "x::c"),
+        ("x::c", "x::a"),
+        ("x::d", "x::a"),
+    ] {
+        edges.insert((from.to_owned(), to.to_owned()), String::new());
+    }
+    let g = Graph {
+        layer_of: BTreeMap::new(),
+        layers: Vec::new(),
+        edges,
+    };
+    assert_eq!(
+        loops(&g),
+        [["x::a", "x::b", "x::c"].map(String::from).to_vec()]
+    );
+    // The facade's re-exports resolve to the layer's module; a name through no re-export is
+    // its own unit, outside every layer.
+    let layers: BTreeSet<String> = ["formats".to_owned()].into();
+    let aliases: BTreeMap<String, Vec<String>> = [(
+        "endpoint".to_owned(),
+        vec!["formats".to_owned(), "endpoint".to_owned()],
+    )]
+    .into();
+    let path = |p: &str| p.split("::").map(String::from).collect::<Vec<_>>();
+    assert_eq!(
+        unit_of(&canonical(&path("endpoint::Endpoint"), &aliases), &layers).as_deref(),
+        Some("formats::endpoint")
+    );
+    assert_eq!(
+        unit_of(&canonical(&path("oauth::Tokens"), &aliases), &layers).as_deref(),
+        Some("oauth")
+    );
+}
