@@ -6,7 +6,7 @@
 //!
 //! - [`operations`]: the four operations' wire types, each implementing [`Operation`].
 //! - [`portal`]: the SSO portal's operations (role credentials, accounts, roles, logout), the
-//!   same way, and [`portal::Pages`] for its paginated lists.
+//!   same way, and [`machine::Pages`] for its paginated lists.
 //! - [`error`]: [`ServiceError`], the modelled errors of both services plus `Unknown`, decoded by
 //!   the rules of the AWS restJson1 protocol with an OAuth fallback, and classified for retries.
 //! - [`endpoint`]: region to URL for every partition, FIPS, dual-stack and overrides.

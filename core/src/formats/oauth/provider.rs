@@ -78,7 +78,7 @@ impl Provider {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ProviderSource {
-    /// Discover them from this issuer's metadata ([`Discovery`]).
+    /// Discover them from this issuer's metadata ([`Discovery`](crate::oauth::Discovery)).
     Issuer(Issuer),
     /// These endpoints (a provider that publishes no metadata).
     Explicit(Provider),

@@ -534,7 +534,7 @@ impl Machine for AuthCodeFlow {
     }
 
     /// Tells the machine that time has passed. Before the time of the last
-    /// [`Output::Timeout`] it does nothing; at or after the deadline of the wait for the
+    /// [`Output::Timeout`](crate::machine::Output::Timeout) it does nothing; at or after the deadline of the wait for the
     /// browser it ends the flow with [`AuthCodeError::DeadlineReached`].
     fn handle_timeout(&mut self, now: Instant) -> Result<(), MisuseError> {
         if self.is_done() {

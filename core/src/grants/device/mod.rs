@@ -344,7 +344,7 @@ impl<D: Dialect> Machine for DeviceFlow<D> {
     type Output = Result<D::Token, DeviceFlowError>;
 
     /// What to do next: an event to handle, a request to send, a time to wake up at, or the
-    /// result. Events come first. After [`Output::Done`] every call returns the same result.
+    /// result. Events come first. After [`Output::Done`](crate::machine::Output::Done) every call returns the same result.
     ///
     /// Returns [`MisuseError::RequestOutstanding`] while a transmitted request has had neither a
     /// response nor a transport error.
@@ -428,7 +428,7 @@ impl<D: Dialect> Machine for DeviceFlow<D> {
     }
 
     /// Tells the machine that time has passed. Before the time of the last
-    /// [`Output::Timeout`], or while a request is in flight, it does nothing.
+    /// [`Output::Timeout`](crate::machine::Output::Timeout), or while a request is in flight, it does nothing.
     fn handle_timeout(&mut self, now: Instant) -> Result<(), MisuseError> {
         if self.is_done() {
             return Err(MisuseError::Finished);

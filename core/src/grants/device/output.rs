@@ -8,8 +8,9 @@ use crate::call::CallError;
 use crate::{Secret, ServiceError, Timestamp};
 
 /// What the caller of an AWS flow should do next; see
-/// [`DeviceFlow::poll_output`](super::DeviceFlow::poll_output). The shared
-/// [`machine::Output`](crate::machine::Output) of every machine; a flow of another dialect `D`
+/// [`Machine::poll_output`](crate::machine::Machine::poll_output) of a
+/// [`DeviceFlow`](super::DeviceFlow). The shared [`machine::Output`](crate::machine::Output)
+/// of every machine; a flow of another dialect `D`
 /// returns `machine::Output<Event<D::Client>, Result<D::Token, DeviceFlowError>>`.
 pub type DeviceFlowOutput = crate::machine::Output<Event, Result<Token, DeviceFlowError>>;
 

@@ -15,7 +15,7 @@ pub enum CredentialSource {
     /// The profile's section of the shared credentials file.
     CredentialsFile(StaticKeys),
     /// The profile's `credential_process`: a command line the adapter runs; its output is read
-    /// by [`parse_process_output`].
+    /// by [`parse_process_output`](crate::settings::parse_process_output).
     Process {
         /// The command line, as written in the config (split like a POSIX shell does).
         command: String,
