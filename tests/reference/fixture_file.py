@@ -1,5 +1,6 @@
 """Writing a generated fixture, or checking the committed one against a fresh run: the last
-step the generators in this folder share (settings_matrix.py, wire_fixtures.py)."""
+step the generators in this folder share (settings_matrix.py, wire_fixtures.py,
+config_headers.py)."""
 
 import difflib
 import os

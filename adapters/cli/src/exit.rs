@@ -1,13 +1,19 @@
 //! How the command fails: the AWS CLI's exit codes and message forms. The library's errors say
 //! what is wrong; the advice on what to run is added here.
+//!
+//! A message is a [`Text`]: the library's error (whose message holds what servers and files
+//! said) goes in as a value, sanitised once ([`Text::value`]); our advice around it, line
+//! breaks included, goes in as it is written.
 
 use ssooidc_ureq::core::oauth::DiscoveryError;
-use ssooidc_ureq::core::text::for_terminal;
 use ssooidc_ureq::core::ErrorCode;
 use ssooidc_ureq::device::LoginError;
 use ssooidc_ureq::session::{SessionError, SessionSelector};
 use ssooidc_ureq::store::StoreError;
 use ssooidc_ureq::{AuthCodeError, CallError, ConfigError, DeviceFlowError, ServiceError};
+
+use crate::text;
+use crate::text::Text;
 
 /// Success.
 pub const OK: i32 = 0;
@@ -37,12 +43,12 @@ pub struct Failure {
     /// Exit code.
     pub code: i32,
     /// Message for stderr.
-    pub message: String,
+    pub message: Text,
 }
 
 impl Failure {
     /// Bad usage or input.
-    pub fn usage(message: impl Into<String>) -> Self {
+    pub fn usage(message: impl Into<Text>) -> Self {
         Failure {
             code: USAGE,
             message: message.into(),
@@ -50,7 +56,7 @@ impl Failure {
     }
 
     /// Any other failure.
-    pub fn other(message: impl Into<String>) -> Self {
+    pub fn other(message: impl Into<Text>) -> Self {
         Failure {
             code: OTHER,
             message: message.into(),
@@ -61,7 +67,7 @@ impl Failure {
     pub fn broken_pipe() -> Self {
         Failure {
             code: BROKEN_PIPE,
-            message: String::new(),
+            message: Text::default(),
         }
     }
 
@@ -69,7 +75,7 @@ impl Failure {
     pub fn interrupted() -> Self {
         Failure {
             code: INTERRUPTED,
-            message: String::new(),
+            message: Text::default(),
         }
     }
 
@@ -78,36 +84,39 @@ impl Failure {
     /// refreshed, or whose token the portal refused, gets the AWS CLI's own words
     /// (botocore's `UnauthorizedSSOTokenError`) and exit 255.
     pub fn session(e: SessionError, selector: &SessionSelector) -> Self {
-        let flags = selector.as_flags();
-        let why = for_terminal(&e.to_string()).into_owned();
+        let flags = Text::value(selector.as_flags());
+        let why = Text::value(&e);
         match e {
-            SessionError::NotLoggedIn { .. } => {
-                Failure::other(format!("{why}; run `ssooidc login {flags}` to log in"))
-            }
+            SessionError::NotLoggedIn { .. } => Failure::other(text!(
+                "{}; run `ssooidc login {}` to log in",
+                why,
+                flags
+            )),
+            // The AWS CLI's words on a line of their own, then ours.
             SessionError::Expired { .. } | SessionError::Unauthorized { .. } => {
-                Failure::other(format!(
-                    "{SSO_SESSION_EXPIRED}\n{why}; run `ssooidc login {flags}` to log in again"
+                Failure::other(text!(
+                    "{}\n{}; run `ssooidc login {}` to log in again",
+                    SSO_SESSION_EXPIRED,
+                    why,
+                    flags
                 ))
             }
             SessionError::Login(LoginError::Flow(
-                flow
-                @ (DeviceFlowError::AnswerLost { .. } | DeviceFlowError::AlreadyExpired { .. }),
-            )) => Failure::other(format!(
-                "{}; run `ssooidc login {flags}` again",
-                for_terminal(&flow.to_string())
-            )),
+                DeviceFlowError::AnswerLost { .. } | DeviceFlowError::AlreadyExpired { .. },
+            )) => Failure::other(text!("{}; run `ssooidc login {}` again", why, flags)),
             SessionError::Login(LoginError::AuthCode(
                 AuthCodeError::DeadlineReachedWithCachedRegistration,
-            )) => Failure::other(format!(
+            )) => Failure::other(text!(
                 "The pending authorization to retrieve an SSO token has expired. The browser did not come back, and the login used a cached client registration that the service may no longer accept (it then shows an error page instead of returning). \
-                 Run `ssooidc login {flags} --use-device-code`, which registers a client of its own, or remove the cached registration file and log in again."
+                 Run `ssooidc login {} --use-device-code`, which registers a client of its own, or remove the cached registration file and log in again.",
+                flags
             )),
-            SessionError::Login(LoginError::AuthCode(rejected @ AuthCodeError::RegistrationRejected(_))) => {
+            SessionError::Login(LoginError::AuthCode(AuthCodeError::RegistrationRejected(_))) => {
                 Failure {
                     code: SERVICE,
-                    message: format!(
+                    message: text!(
                         "{}. Check that the session's sso_region is the region of your IAM Identity Center and that sso_start_url is right",
-                        for_terminal(&rejected.to_string())
+                        why
                     ),
                 }
             }
@@ -116,20 +125,12 @@ impl Failure {
                     == Some(ErrorCode::InvalidClient) =>
             {
                 let mut failure = Failure::from(LoginError::Flow(flow));
-                failure.message = for_terminal(&failure.message).into_owned();
-                failure.message.push_str(
+                failure.message.push(
                     ". The service refused a newly registered client too: check that the session's sso_region is the region of your IAM Identity Center and that sso_start_url is right",
                 );
                 failure
             }
-            other => {
-                // Service messages come from a server: safe for a terminal before they reach it.
-                let failure = Failure::from(other);
-                Failure {
-                    message: for_terminal(&failure.message).into_owned(),
-                    ..failure
-                }
-            }
+            other => Failure::from(other),
         }
     }
 }
@@ -137,11 +138,12 @@ impl Failure {
 impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Self {
         let message = match &e {
-            StoreError::Insecure { path, .. } => format!(
-                "{e}. Fix: remove it (`rm -r {}`) so that ssooidc makes a private one, or have its owner run `chmod 700` on it",
-                path.display()
+            StoreError::Insecure { path, .. } => text!(
+                "{}. Fix: remove it (`rm -r {}`) so that ssooidc makes a private one, or have its owner run `chmod 700` on it",
+                Text::value(&e),
+                Text::value(path.display())
             ),
-            _ => e.to_string(),
+            _ => Text::value(&e),
         };
         Failure::other(message)
     }
@@ -151,14 +153,17 @@ impl Failure {
     /// A failure of `ssooidc oauth`: the exit codes of the rest of the command, errors named by
     /// their OAuth code (`invalid_client`, `access_denied`), the provider's text made harmless
     /// for the terminal, and the command to run (`flags`: the arguments that name the login).
-    pub fn oauth(e: SessionError, flags: &str) -> Self {
-        let other = |message: String| Failure::other(for_terminal(&message).into_owned());
+    pub fn oauth(e: SessionError, flags: &Text) -> Self {
         match e {
-            SessionError::NotLoggedIn { .. } => {
-                other(format!("{e}; run `ssooidc oauth login {flags}` to log in"))
-            }
-            SessionError::Expired { .. } => other(format!(
-                "{e}; run `ssooidc oauth login {flags}` to log in again"
+            SessionError::NotLoggedIn { .. } => Failure::other(text!(
+                "{}; run `ssooidc oauth login {}` to log in",
+                Text::value(&e),
+                flags
+            )),
+            SessionError::Expired { .. } => Failure::other(text!(
+                "{}; run `ssooidc oauth login {}` to log in again",
+                Text::value(&e),
+                flags
             )),
             SessionError::Login(LoginError::Cancelled) => Failure::interrupted(),
             SessionError::Login(LoginError::Flow(DeviceFlowError::Call(call)))
@@ -171,11 +176,11 @@ impl Failure {
                         code: SERVICE,
                         message: oauth_message(operation, service, None),
                     },
-                    _ => other(flow.to_string()),
+                    _ => Failure::other(Text::value(&flow)),
                 }
             }
             SessionError::Config(e) => e.into(),
-            other_error => other(other_error.to_string()),
+            other_error => Failure::other(Text::value(&other_error)),
         }
     }
 
@@ -190,44 +195,44 @@ impl Failure {
                 message: oauth_message(operation, error, *max_retries_reached),
             },
             CallError::Credentials { error, .. } => credentials_failure(error),
-            _ => Failure::other(for_terminal(&call.to_string()).into_owned()),
+            _ => Failure::other(Text::value(&call)),
         }
     }
 }
 
 /// The AWS CLI's line for an error of a standard OAuth 2.0 provider, named by its OAuth code:
 /// `An error occurred (invalid_client) when calling the Token operation: ...`.
-fn oauth_message(operation: &str, error: &ServiceError, retries: Option<u32>) -> String {
+fn oauth_message(operation: &str, error: &ServiceError, retries: Option<u32>) -> Text {
     let code = error
         .meta()
         .error
         .as_deref()
         .unwrap_or_else(|| error.name());
-    let retries = retries
-        .map(|n| format!(" (reached max retries: {n})"))
-        .unwrap_or_default();
-    let line = match error.message() {
-        Some(m) => format!(
-            "An error occurred ({code}) when calling the {operation} operation{retries}: {m}"
-        ),
-        None => {
-            format!("An error occurred ({code}) when calling the {operation} operation{retries}")
-        }
-    };
-    for_terminal(&line).into_owned()
+    let mut line = text!(
+        "An error occurred ({}) when calling the {} operation",
+        Text::value(code),
+        Text::value(operation)
+    );
+    if let Some(n) = retries {
+        line.push(text!(" (reached max retries: {})", n));
+    }
+    if let Some(m) = error.message() {
+        line.push(text!(": {}", Text::value(m)));
+    }
+    line
 }
 
 impl From<ConfigError> for Failure {
     fn from(e: ConfigError) -> Self {
         let message = match &e {
-            ConfigError::NoRegion => {
-                "You must specify a region (--region, AWS_REGION, AWS_DEFAULT_REGION or `region` in the profile)."
-                    .to_owned()
-            }
-            ConfigError::NoCredentials { .. } => format!(
-                "Unable to locate credentials: {e}. `ssooidc configure list` shows what is configured."
+            ConfigError::NoRegion => Text::from(
+                "You must specify a region (--region, AWS_REGION, AWS_DEFAULT_REGION or `region` in the profile).",
             ),
-            _ => e.to_string(),
+            ConfigError::NoCredentials { .. } => text!(
+                "Unable to locate credentials: {}. `ssooidc configure list` shows what is configured.",
+                Text::value(&e)
+            ),
+            _ => Text::value(&e),
         };
         Failure {
             code: CONFIG,
@@ -241,10 +246,10 @@ impl From<CallError> for Failure {
         match e {
             CallError::Service { .. } => Failure {
                 code: SERVICE,
-                message: e.to_string(),
+                message: Text::value(&e),
             },
             CallError::Credentials { error, .. } => credentials_failure(&error),
-            other => Failure::other(other.to_string()),
+            other => Failure::other(Text::value(&other)),
         }
     }
 }
@@ -254,19 +259,20 @@ impl From<LoginError> for Failure {
         match e {
             LoginError::Cancelled => Failure::interrupted(),
             LoginError::AuthCode(e) => e.into(),
-            LoginError::Listener { message, .. } => Failure::other(format!(
-                "Unable to initialize the OAuth 2.0 authorization callback handler on 127.0.0.1: {message}. \
-                 You may use --use-device-code to fall back to the device code flow, which does not need it."
+            LoginError::Listener { message, .. } => Failure::other(text!(
+                "Unable to initialize the OAuth 2.0 authorization callback handler on 127.0.0.1: {}. \
+                 You may use --use-device-code to fall back to the device code flow, which does not need it.",
+                Text::value(message)
             )),
             LoginError::Flow(DeviceFlowError::Call(call)) | LoginError::Call(call) => call.into(),
             LoginError::Flow(flow) => match (flow.operation(), flow.service_error()) {
                 (Some(operation), Some(service)) => Failure {
                     code: SERVICE,
-                    message: service.cli_message(operation),
+                    message: Text::value(service.cli_message(operation)),
                 },
-                _ => Failure::other(flow.to_string()),
+                _ => Failure::other(Text::value(&flow)),
             },
-            other => Failure::other(other.to_string()),
+            other => Failure::other(Text::value(&other)),
         }
     }
 }
@@ -277,9 +283,9 @@ impl From<LoginError> for Failure {
 impl From<AuthCodeError> for Failure {
     fn from(e: AuthCodeError) -> Self {
         match e {
-            AuthCodeError::Refused(refused) => Failure::other(format!(
+            AuthCodeError::Refused(refused) => Failure::other(text!(
                 "Error loading authorization code: Failed to retrieve an authorization code ({}).",
-                for_terminal(&refused.to_string())
+                Text::value(&refused)
             )),
             AuthCodeError::StateMismatch => Failure::other(
                 "Error loading authorization code: State parameter does not match expected value.",
@@ -290,7 +296,7 @@ impl From<AuthCodeError> for Failure {
                 "The pending authorization to retrieve an SSO token has expired. The login flow to retrieve an SSO token must be restarted.",
             ),
             AuthCodeError::Call(call) => call.into(),
-            other => Failure::other(other.to_string()),
+            other => Failure::other(Text::value(&other)),
         }
     }
 }
@@ -302,7 +308,7 @@ impl From<SessionError> for Failure {
             SessionError::Call(e) => e.into(),
             SessionError::Login(e) => e.into(),
             SessionError::Store(e) => e.into(),
-            other => Failure::other(other.to_string()),
+            other => Failure::other(Text::value(&other)),
         }
     }
 }
@@ -312,7 +318,7 @@ impl From<SessionError> for Failure {
 fn credentials_failure(error: &ssooidc_ureq::core::CredentialsError) -> Failure {
     match error.downcast_ref::<ConfigError>() {
         Some(config) => config.clone().into(),
-        None => Failure::other(error.to_string()),
+        None => Failure::other(Text::value(error)),
     }
 }
 

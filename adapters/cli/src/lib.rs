@@ -6,6 +6,7 @@ pub mod cli;
 pub mod commands;
 pub mod context;
 pub mod exit;
+pub mod text;
 pub mod ui;
 
 use std::collections::HashMap;

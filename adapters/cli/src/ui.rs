@@ -4,15 +4,15 @@
 //! terminals.
 //!
 //! Every line that can hold a string from a server or a file (a user code, a URL, an error
-//! description, a section name, a cached value, a path) is written through this module, which
-//! passes it through [`ssooidc_core::text::for_terminal`] (JSON through
-//! [`ssooidc_core::text::json_for_terminal`]): no escape sequence, control
-//! character or bidirectional override reaches the terminal. Errors, warnings and debug lines
-//! also have every secret the process handled redacted by value
-//! ([`ssooidc_ureq::secrets`]). The only thing handed to a browser is a [`BrowserUrl`] (the
-//! device flow's page, or the browser login's authorize URL).
+//! description, a section name, a cached value, a path) is written through this module as a
+//! [`Text`]: our words as they are, each such string passed once through
+//! [`ssooidc_core::text::for_terminal`] as it was put in (see [`crate::text`]); JSON goes
+//! through [`ssooidc_core::text::json_for_terminal`]. No escape sequence, control character
+//! or bidirectional override from outside reaches the terminal, and the line breaks and tabs
+//! of our own messages are not escaped. Errors, warnings and notes also have every secret the
+//! process handled redacted by value ([`ssooidc_ureq::secrets`]). The only thing handed to a
+//! browser is a [`BrowserUrl`] (the device flow's page, or the browser login's authorize URL).
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{IsTerminal, Write};
 use std::path::Path;
@@ -27,43 +27,39 @@ use qrcode::QrCode;
 use ssooidc_core::authcode::AuthorizeRequest;
 use ssooidc_core::browser::BrowserUrl;
 use ssooidc_core::device::{Prompt, StartOver};
-use ssooidc_core::text::{for_terminal, json_for_terminal};
+use ssooidc_core::text::json_for_terminal;
 use ssooidc_ureq::secrets;
 
 use crate::exit::Failure;
-
-/// `text` as it may be shown: sanitised for the terminal.
-pub fn safe(text: &str) -> Cow<'_, str> {
-    for_terminal(text)
-}
+use crate::text;
+use crate::text::Text;
 
 /// A path as it may be shown.
-pub fn safe_path(path: &Path) -> String {
-    for_terminal(&path.display().to_string()).into_owned()
+pub fn safe_path(path: &Path) -> Text {
+    Text::value(path.display())
 }
 
-/// `text` for stderr: every secret the process handled redacted, then sanitised.
-fn for_stderr(text: &str) -> String {
-    for_terminal(&secrets::redact(text)).into_owned()
-}
-
-/// Writes `text` to stdout as it is, and flushes it: the one place a result reaches stdout. A
-/// reader that went away (a broken pipe) is [`Failure::broken_pipe`] (exit 141, no message);
-/// any other failure to write (a full disk) is a failure naming it. Never a panic, as `print!`
-/// would be.
+/// Writes `text` to stdout as it is, and flushes it: the one place a result reaches stdout.
+/// `text` is either a [`Text`] ([`show`]), JSON made safe ([`show_json`]) or what core made for
+/// a parser and checked (`credentials`' output). A reader that went away (a broken pipe) is
+/// [`Failure::broken_pipe`] (exit 141, no message); any other failure to write (a full disk)
+/// is a failure naming it. Never a panic, as `print!` would be.
 pub fn write_stdout(text: &str) -> Result<(), Failure> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())
         .and_then(|()| out.flush())
         .map_err(|e| match e.kind() {
             std::io::ErrorKind::BrokenPipe => Failure::broken_pipe(),
-            _ => Failure::other(format!("could not write the result to stdout: {e}")),
+            _ => Failure::other(text!(
+                "could not write the result to stdout: {}",
+                Text::value(e)
+            )),
         })
 }
 
-/// Writes one line of a result to stdout, sanitised (see [`write_stdout`]).
-pub fn show(line: &str) -> Result<(), Failure> {
-    write_stdout(&format!("{}\n", safe(line)))
+/// Writes one line of a result to stdout (see [`write_stdout`]).
+pub fn show(line: &Text) -> Result<(), Failure> {
+    write_stdout(&format!("{line}\n"))
 }
 
 /// Writes a JSON document to stdout, safe for a terminal and meaning the same to a parser (see
@@ -72,18 +68,26 @@ pub fn show_json(json: &str) -> Result<(), Failure> {
     write_stdout(&format!("{}\n", json_for_terminal(json)))
 }
 
-/// Writes a message line to stderr, sanitised, secrets redacted.
-pub fn note(line: &str) {
-    let _ = writeln!(std::io::stderr().lock(), "{}", for_stderr(line));
+/// Writes a message line to stderr, every secret the process handled redacted.
+pub fn note(line: &Text) {
+    let _ = writeln!(std::io::stderr().lock(), "{}", secrets::redact(line));
 }
 
-/// Writes `warning: ...` to stderr, sanitised, secrets redacted.
-pub fn warning(message: &str) {
-    note(&format!("warning: {message}"));
+/// Writes `warning: ...` to stderr, secrets redacted.
+pub fn warning(message: &Text) {
+    note(&text!("warning: {}", message));
 }
 
-/// Writes the message of a failed command to stderr, sanitised, secrets redacted.
-pub fn show_error(message: &str) {
+/// Writes the warnings a library call gave (its own messages, holding paths and servers'
+/// words: values, each sanitised).
+pub fn warnings(messages: &[String]) {
+    for message in messages {
+        warning(&Text::value(message));
+    }
+}
+
+/// Writes the message of a failed command to stderr, secrets redacted.
+pub fn show_error(message: &Text) {
     note(message);
 }
 
@@ -91,38 +95,42 @@ pub fn show_error(message: &str) {
 /// `[debug] `, each of its lines sanitised on its own (the line breaks are the log's; a server
 /// string cannot add one). The sink has already redacted secrets by name and by value.
 pub fn debug_line(text: &str) {
-    let lines: Vec<_> = text.split('\n').map(safe).collect();
+    let lines: Vec<String> = text
+        .split('\n')
+        .map(|line| Text::value(line).to_string())
+        .collect();
     let _ = writeln!(std::io::stderr().lock(), "[debug] {}", lines.join("\n"));
 }
 
 /// Tells the user a login starts a step over, and why.
 pub fn show_starting_over(why: &StartOver) {
-    note(&format!("{why}."));
+    note(&text!("{}.", Text::value(why)));
 }
 
 /// Tells the user this process waits for another one's lock.
 pub fn show_lock_wait(lock: &Path, limit: Duration) {
-    note(&format!(
+    note(&text!(
         "Waiting for another ssooidc that holds {} (logging in or refreshing this session), at most {}...",
-        lock.display(),
+        safe_path(lock),
         human_duration(limit)
     ));
 }
 
 /// Tells the user a failed request is tried again after `wait`.
 pub fn show_retry_wait(operation: &str, wait: Duration) {
-    note(&format!(
-        "{operation} failed; trying again in {:.1} s...",
+    note(&text!(
+        "{} failed; trying again in {:.1} s...",
+        Text::value(operation),
         wait.as_secs_f64()
     ));
 }
 
 /// `90 s`, `15 min`, `2 h`.
-fn human_duration(d: Duration) -> String {
+fn human_duration(d: Duration) -> Text {
     match d.as_secs() {
-        s if s < 120 => format!("{s} s"),
-        s if s < 7200 => format!("{} min", s / 60),
-        s => format!("{} h", s / 3600),
+        s if s < 120 => text!("{} s", s),
+        s if s < 7200 => text!("{} min", s / 60),
+        s => text!("{} h", s / 3600),
     }
 }
 
@@ -166,11 +174,11 @@ pub fn show_prompt(prompt: &Prompt, tty: Tty, opened_browser: bool) {
         let _ = writeln!(err, "Open the following URL in a browser (on any device):");
     }
     let _ = writeln!(err);
-    let _ = writeln!(err, "    {}", safe(&prompt.verification_uri));
+    let _ = writeln!(err, "    {}", Text::value(&prompt.verification_uri));
     let _ = writeln!(err);
     let _ = writeln!(err, "Then enter the code:");
     let _ = writeln!(err);
-    let _ = writeln!(err, "    {}", safe(&prompt.user_code));
+    let _ = writeln!(err, "    {}", Text::value(&prompt.user_code));
     let _ = writeln!(err);
     match prompt.browser_url() {
         Some(Ok(complete)) => {
@@ -188,7 +196,8 @@ pub fn show_prompt(prompt: &Prompt, tty: Tty, opened_browser: bool) {
         Some(Err(why)) => {
             let _ = writeln!(
                 err,
-                "(The server's link with the code filled in is not shown or opened: {why}.)"
+                "(The server's link with the code filled in is not shown or opened: {}.)",
+                Text::value(why)
             );
         }
         None => {}
@@ -227,7 +236,7 @@ pub fn can_open_browser(env: &HashMap<String, String>, no_browser: bool) -> bool
 /// browser back to `127.0.0.1`), so there is no QR code. Everything goes to stderr.
 pub fn show_authorize(request: &AuthorizeRequest, opened_browser: bool) {
     let mut err = std::io::stderr().lock();
-    let url = for_terminal(request.url.as_str());
+    let url = Text::value(request.url.as_str());
     let _ = writeln!(err);
     if opened_browser {
         let _ = writeln!(
@@ -247,7 +256,7 @@ pub fn show_authorize(request: &AuthorizeRequest, opened_browser: bool) {
     let _ = writeln!(
         err,
         "The browser comes back to {} on this machine. If you cannot open the URL here, run this command again with the '--use-device-code' option.",
-        for_terminal(&request.redirect_uri)
+        Text::value(&request.redirect_uri)
     );
 }
 
@@ -411,7 +420,7 @@ mod tests {
         // The browser check: a hostile "URL" is never handed to the opener.
         assert!(BrowserUrl::parse("--new-window=/tmp/x").is_err());
         assert_eq!(
-            for_terminal("\x1b]0;pwned\x07ABCD"),
+            &*Text::value("\x1b]0;pwned\x07ABCD"),
             "\\x1b]0;pwned\\x07ABCD"
         );
     }

@@ -233,7 +233,11 @@ fn an_expired_session_exits_255_with_the_aws_clis_advice() {
     let out = s.run(&["credentials", "--profile", "legacy"]);
     assert_eq!(out.status.code(), Some(255));
     let stderr = text(&out.stderr);
-    assert!(stderr.starts_with(AWS_CLI_ADVICE), "{stderr}");
+    // The AWS CLI's sentence on a line of its own (a real line break, not a shown `\n`).
+    assert!(
+        stderr.starts_with(&format!("{AWS_CLI_ADVICE}\nthe SSO token for ")),
+        "{stderr}"
+    );
     assert!(
         stderr.contains("ssooidc login --profile legacy"),
         "{stderr}"

@@ -2,6 +2,14 @@
 //! `[section]` headers, `key = value` or `key: value`, keys lower-cased, whole-line comments
 //! starting with `#` or `;` (no inline comments), indented continuation lines, and nested
 //! sub-sections for values that start on the next line (`sso_oidc =` + indented `key = value`).
+//!
+//! A header is configparser's: a line that starts with `[` and has a `]` after at least one
+//! character; the section's name is everything between the `[` and the line's *last* `]`, kept
+//! as it is (spaces and tabs included: `[ default ]` is the section ` default `), and anything
+//! after that `]` is ignored (`[profile dev] # comment`). `[DEFAULT]` is configparser's own
+//! section: not a section of its own, its keys are given to every section that lacks them.
+//! What a header *means* (`[profile "my dev"]`) is the config file's business
+//! (`profiles/config`).
 
 use std::collections::BTreeMap;
 
@@ -84,7 +92,8 @@ pub enum IniError {
         /// 1-based line.
         line: usize,
     },
-    /// A `[` header without its `]`, or an empty one.
+    /// A line that opens a `[` header and does not close it: no `]`, or nothing before it
+    /// (`[profile dev`, `[]`).
     #[error("line {line}: malformed section header")]
     BadHeader {
         /// 1-based line.
@@ -125,8 +134,39 @@ fn indent(line: &str) -> usize {
     line.chars().take_while(|c| c.is_whitespace()).count()
 }
 
-/// Parses config text into sections keyed by their header text (inside the brackets, trimmed).
+/// configparser's section of defaults: its keys go to every other section.
+const DEFAULTS_SECTION: &str = "DEFAULT";
+
+/// The name of a header line (already trimmed), as configparser's `\[(?P<header>.+)\]` finds
+/// it at the start of the line: from after the `[` to the line's last `]`, at least one
+/// character, untrimmed. `None` for a line that is not a header.
+fn header_name(trimmed: &str) -> Option<&str> {
+    let rest = trimmed.strip_prefix('[')?;
+    let end = rest.rfind(']')?;
+    (end > 0).then(|| &rest[..end])
+}
+
+/// Parses config text into sections keyed by their header's name (between the `[` and the last
+/// `]`, untrimmed: see the module's documentation), the keys of `[DEFAULT]` given to every
+/// section that does not set them.
 pub fn parse(text: &str) -> Result<BTreeMap<String, IniSection>, IniError> {
+    let mut sections: BTreeMap<String, IniSection> = parse_sections(text)?;
+    if let Some(defaults) = sections.remove(DEFAULTS_SECTION) {
+        for section in sections.values_mut() {
+            for (key, value) in &defaults.values {
+                section
+                    .values
+                    .entry(key.clone())
+                    .or_insert_with(|| value.clone());
+            }
+        }
+    }
+    Ok(sections)
+}
+
+/// The sections as written, `[DEFAULT]` among them (it may appear more than once, its keys
+/// adding up; a key set twice in it is an error as in any section).
+fn parse_sections(text: &str) -> Result<BTreeMap<String, IniSection>, IniError> {
     let mut sections: BTreeMap<String, IniSection> = BTreeMap::new();
     let mut current: Option<String> = None;
     // The key whose value continuation lines extend, with the lines gathered so far.
@@ -157,27 +197,29 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, IniSection>, IniError> {
             store(&mut sections, current.as_deref(), done)?;
         }
         if trimmed.starts_with('[') {
-            let inner = trimmed
-                .strip_prefix('[')
-                .and_then(|t| t.strip_suffix(']'))
-                .map(str::trim)
-                .filter(|t| !t.is_empty())
-                .ok_or(IniError::BadHeader { line: line_no })?;
-            if let Some(first) = sections.get(inner) {
-                return Err(IniError::DuplicateSection {
-                    name: inner.to_owned(),
-                    line: line_no,
-                    first: first.line,
-                });
+            // Unlike configparser, which would take `[profile x: y` for a setting named
+            // `[profile x`, a line that opens a header and does not close it is an error.
+            let name = header_name(trimmed).ok_or(IniError::BadHeader { line: line_no })?;
+            match sections.get(name) {
+                Some(_) if name == DEFAULTS_SECTION => {}
+                Some(first) => {
+                    return Err(IniError::DuplicateSection {
+                        name: name.to_owned(),
+                        line: line_no,
+                        first: first.line,
+                    });
+                }
+                None => {
+                    sections.insert(
+                        name.to_owned(),
+                        IniSection {
+                            line: line_no,
+                            values: BTreeMap::new(),
+                        },
+                    );
+                }
             }
-            sections.insert(
-                inner.to_owned(),
-                IniSection {
-                    line: line_no,
-                    values: BTreeMap::new(),
-                },
-            );
-            current = Some(inner.to_owned());
+            current = Some(name.to_owned());
             continue;
         }
         let split = trimmed
@@ -318,6 +360,26 @@ mod tests {
             shown.contains("AKID") && shown.contains("us-east-1"),
             "{shown}"
         );
+    }
+
+    #[test]
+    fn headers_are_configparsers() {
+        // Untrimmed names, text after the last `]` ignored, `[DEFAULT]` given to every section.
+        let s =
+            parse("[ a ]\nk = 1\n[b] # note\n[c]]\n[DEFAULT]\nk = 0\nd = 2\n[DEFAULT]\ne = 3\n")
+                .unwrap();
+        assert_eq!(s.keys().collect::<Vec<_>>(), [" a ", "b", "c]"]);
+        assert_eq!(s[" a "].get("k"), Some("1"), "the section's own value wins");
+        assert_eq!(s["b"].get("k"), Some("0"));
+        assert_eq!((s["c]"].get("d"), s["c]"].get("e")), (Some("2"), Some("3")));
+        assert_eq!(
+            parse("[DEFAULT]\nk = 0\n[DEFAULT]\nk = 1\n"),
+            Err(IniError::DuplicateKey {
+                key: "k".into(),
+                line: 4
+            })
+        );
+        assert_eq!(parse("[a]\n[] = x\n"), Err(IniError::BadHeader { line: 2 }));
     }
 
     #[test]

@@ -3,11 +3,12 @@
 
 use serde::Serialize;
 use ssooidc_core::portal::{AccountInfo, RoleInfo};
-use ssooidc_core::text::for_terminal;
 
 use crate::cli::{AccountsArgs, ListFormat, RolesArgs};
 use crate::context::Context;
 use crate::exit::Failure;
+use crate::text;
+use crate::text::Text;
 use crate::ui;
 
 /// `aws sso list-accounts`'s output (its pages merged), members in the model's order.
@@ -31,9 +32,7 @@ pub fn accounts(ctx: &Context, args: AccountsArgs) -> Result<(), Failure> {
         .sessions()?
         .accounts(selector.clone())
         .map_err(|e| Failure::session(e, &selector))?;
-    for warning in &listed.warnings {
-        ui::warning(warning);
-    }
+    ui::warnings(&listed.warnings);
     let accounts = listed.items;
     match args.output {
         ListFormat::Json => print_json(&AccountList {
@@ -59,9 +58,7 @@ pub fn roles(ctx: &Context, args: RolesArgs) -> Result<(), Failure> {
         .sessions()?
         .account_roles(selector.clone(), &args.account_id)
         .map_err(|e| Failure::session(e, &selector))?;
-    for warning in &listed.warnings {
-        ui::warning(warning);
-    }
+    ui::warnings(&listed.warnings);
     let roles = listed.items;
     match args.output {
         ListFormat::Json => print_json(&RoleList { role_list: &roles }),
@@ -81,17 +78,17 @@ fn print_json(value: &impl Serialize) -> Result<(), Failure> {
     let mut serializer = serde_json::Serializer::with_formatter(&mut out, formatter);
     value
         .serialize(&mut serializer)
-        .map_err(|e| Failure::other(e.to_string()))?;
+        .map_err(|e| Failure::other(Text::value(e)))?;
     ui::show_json(&String::from_utf8_lossy(&out))
 }
 
 /// Aligned columns; every cell (a server's string) made safe for a terminal, an absent one `-`.
 fn print_table<'a, const N: usize>(
-    header: &[&str; N],
+    header: &[&'static str; N],
     rows: impl Iterator<Item = [Option<&'a str>; N]>,
 ) -> Result<(), Failure> {
-    let rows: Vec<[String; N]> = rows
-        .map(|row| row.map(|cell| for_terminal(cell.unwrap_or("-")).into_owned()))
+    let rows: Vec<[Text; N]> = rows
+        .map(|row| row.map(|cell| Text::value(cell.unwrap_or("-"))))
         .collect();
     let mut widths = header.map(|h| h.chars().count());
     for row in &rows {
@@ -99,20 +96,20 @@ fn print_table<'a, const N: usize>(
             *w = (*w).max(cell.chars().count());
         }
     }
-    let line = |cells: [&str; N]| {
-        let mut text = String::new();
+    let line = |cells: &[Text; N]| {
+        let mut text = Text::default();
         for (i, (cell, width)) in cells.iter().zip(widths).enumerate() {
             if i + 1 == N {
-                text.push_str(cell);
+                text.push(cell.clone());
             } else {
-                text.push_str(&format!("{cell:<width$}  "));
+                text.push(text!("{:<width$}  ", cell));
             }
         }
-        ui::show(text.trim_end())
+        ui::show(&text.trim_end())
     };
-    line(*header)?;
+    line(&header.map(Text::from))?;
     for row in &rows {
-        line(row.each_ref().map(String::as_str))?;
+        line(row)?;
     }
     Ok(())
 }

@@ -8,6 +8,8 @@ use time::OffsetDateTime;
 
 use crate::context::Context;
 use crate::exit::Failure;
+use crate::text;
+use crate::text::Text;
 
 /// `<not set>`, as the AWS CLI shows an unset value.
 const NOT_SET: &str = "<not set>";
@@ -205,14 +207,30 @@ pub fn list(ctx: &Context) -> Result<(), Failure> {
         .max()
         .unwrap_or(10)
         .max(10);
-    let line = |name: &str, value: &str, kind: &str, location: &str| {
-        crate::ui::show(&format!(
-            "{name:<width$} : {value:<24} : {kind:<16} : {location}"
+    // Our names; every value, type and location (from the files, the environment, the command
+    // line) sanitised on its own.
+    let line = |name: &'static str, value: Text, kind: Text, location: Text| {
+        crate::ui::show(&text!(
+            "{:<width$} : {:<24} : {:<16} : {}",
+            name,
+            value,
+            kind,
+            location
         ))
     };
-    line("NAME", "VALUE", "TYPE", "LOCATION")?;
+    line(
+        "NAME",
+        Text::from("VALUE"),
+        Text::from("TYPE"),
+        Text::from("LOCATION"),
+    )?;
     for row in &rows {
-        line(row.name, &row.value, &row.kind, &row.location)?;
+        line(
+            row.name,
+            Text::value(&row.value),
+            Text::value(&row.kind),
+            Text::value(&row.location),
+        )?;
     }
     Ok(())
 }

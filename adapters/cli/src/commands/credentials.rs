@@ -8,6 +8,7 @@
 use crate::cli::{CredentialsArgs, CredentialsFormat};
 use crate::context::Context;
 use crate::exit::Failure;
+use crate::text::Text;
 use crate::ui;
 
 /// `credentials`.
@@ -21,16 +22,14 @@ pub fn run(ctx: &Context, args: CredentialsArgs) -> Result<(), Failure> {
     let got = sessions
         .role_credentials_for(&session)
         .map_err(|e| Failure::session(e, &selector))?;
-    for warning in &got.warnings {
-        ui::warning(warning);
-    }
+    ui::warnings(&got.warnings);
     let credentials = got.credentials.to_process_credentials();
     let text = match (args.export, args.output) {
         (true, _) => credentials.to_variables(true),
         (false, CredentialsFormat::Env) => credentials.to_variables(false),
         (false, CredentialsFormat::Json) => Ok(credentials.to_process_output()),
     }
-    .map_err(|e| Failure::other(e.to_string()))?;
+    .map_err(|e| Failure::other(Text::value(e)))?;
     // As it is: the credential_process JSON or the lines, made by core for a parser.
     ui::write_stdout(&text)
 }

@@ -14,6 +14,8 @@ use ssooidc_ureq::DebugSink;
 use crate::cli::DemoArgs;
 use crate::commands::login::{login, login_options};
 use crate::exit::Failure;
+use crate::text;
+use crate::text::Text;
 use crate::ui;
 
 /// The sso-session the demo logs in to.
@@ -24,26 +26,29 @@ pub fn run(debug: bool, args: DemoArgs, env: &HashMap<String, String>) -> Result
     let emulator = Emulator::start(EmulatorConfig::default().approval(
         Approval::ApproveAfterDelay(Duration::from_secs(args.approve_after)),
     ))
-    .map_err(|e| Failure::other(format!("could not start the emulator: {e}")))?;
+    .map_err(|e| Failure::other(text!("could not start the emulator: {}", Text::value(e))))?;
     let base = emulator.base_url().to_owned();
     let home = match args.home {
         Some(home) => home,
         None => temp_home()?,
     };
     let config_path = write_demo_config(&home, &base)?;
-    ui::note(&format!("Started the AWS SSO OIDC emulator at {base}"));
-    ui::note(&format!(
+    ui::note(&text!(
+        "Started the AWS SSO OIDC emulator at {}",
+        Text::value(&base)
+    ));
+    ui::note(&text!(
         "Using HOME={} (config: {})",
-        home.display(),
-        config_path.display()
+        ui::safe_path(&home),
+        ui::safe_path(&config_path)
     ));
     if args.use_device_code {
-        ui::note(&format!(
+        ui::note(&text!(
             "Device login. The emulator approves it after {} s; or open the page below and approve it yourself.",
             args.approve_after
         ));
     } else {
-        ui::note(&format!(
+        ui::note(&text!(
             "Browser login (authorization code with PKCE). The emulator approves it as soon as the browser comes; \
              without a browser, the demo opens the URL itself after {} s, as a browser would.",
             args.approve_after
@@ -69,7 +74,10 @@ pub fn run(debug: bool, args: DemoArgs, env: &HashMap<String, String>) -> Result
         std::thread::spawn(move || {
             std::thread::sleep(approve_after);
             if let Err(e) = ssooidc_emulator::browser::follow(&url) {
-                ui::warning(&format!("the demo's browser could not load the page: {e}"));
+                ui::warning(&text!(
+                    "the demo's browser could not load the page: {}",
+                    Text::value(e)
+                ));
             }
         });
     };
@@ -85,23 +93,30 @@ pub fn run(debug: bool, args: DemoArgs, env: &HashMap<String, String>) -> Result
         Some(LoginFlow::AuthorizationCode) => "the browser login (authorization code with PKCE)",
         _ => "the device login",
     };
-    ui::show(&format!(
-        "Logged in with {flow}. The AWS CLI-compatible caches were written:"
+    ui::show(&text!(
+        "Logged in with {}. The AWS CLI-compatible caches were written:",
+        flow
     ))?;
-    ui::show(&format!("  token:        {}", result.token_path.display()))?;
+    ui::show(&text!(
+        "  token:        {}",
+        ui::safe_path(&result.token_path)
+    ))?;
     if let Some(path) = &result.registration_path {
-        ui::show(&format!("  registration: {}", path.display()))?;
+        ui::show(&text!("  registration: {}", ui::safe_path(path)))?;
     }
     let again = sessions
         .token(selector.clone())
         .map_err(|e| Failure::session(e, &selector))?;
-    ui::show(&format!(
+    ui::show(&text!(
         "A fresh `ssooidc token` now reads it from the cache (expires {}):",
-        ssooidc_core::cache::format_timestamp(again.token.expires_at)
+        Text::value(ssooidc_core::cache::format_timestamp(
+            again.token.expires_at
+        ))
     ))?;
-    ui::show(&format!(
-        "  HOME={} ssooidc token --sso-session {DEMO_SESSION}",
-        home.display()
+    ui::show(&text!(
+        "  HOME={} ssooidc token --sso-session {}",
+        ui::safe_path(&home),
+        DEMO_SESSION
     ))?;
     emulator.stop();
     Ok(())
@@ -130,12 +145,19 @@ fn fresh_dir(parent: &Path, name: impl Fn(u32) -> String) -> Result<PathBuf, Fai
             // `create` never follows or reuses what is there: it made this directory.
             Ok(()) => return Ok(dir),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(Failure::other(format!("{}: {e}", dir.display()))),
+            Err(e) => {
+                return Err(Failure::other(text!(
+                    "{}: {}",
+                    ui::safe_path(&dir),
+                    Text::value(e)
+                )))
+            }
         }
     }
-    Err(Failure::other(format!(
-        "could not make a new directory in {}: {ATTEMPTS} names were taken",
-        parent.display()
+    Err(Failure::other(text!(
+        "could not make a new directory in {}: {} names were taken",
+        ui::safe_path(parent),
+        ATTEMPTS
     )))
 }
 
@@ -222,7 +244,8 @@ fn replace_file(path: &Path, text: &str) -> std::io::Result<()> {
 fn write_demo_config(home: &Path, base: &str) -> Result<PathBuf, Failure> {
     let dir = home.join(".aws");
     let path = dir.join("config");
-    let io = |e: std::io::Error| Failure::other(format!("{}: {e}", path.display()));
+    let io =
+        |e: std::io::Error| Failure::other(text!("{}: {}", ui::safe_path(&path), Text::value(e)));
     private_dir_builder()
         .recursive(true)
         .create(&dir)

@@ -12,6 +12,8 @@ use ssooidc_ureq::{AuthCodeError, CancelToken, Event};
 use crate::cli::LoginArgs;
 use crate::context::Context;
 use crate::exit::Failure;
+use crate::text;
+use crate::text::Text;
 use crate::ui::{self, LoginUi};
 
 /// `login`.
@@ -36,17 +38,18 @@ pub fn run(ctx: &Context, args: LoginArgs, env: &HashMap<String, String>) -> Res
         login_options(env).use_device_code(args.use_device_code),
         None,
     )?;
-    for warning in &result.warnings {
-        ui::warning(warning);
-    }
+    ui::warnings(&result.warnings);
     if result.reused_concurrent_login {
-        ui::note("Another ssooidc finished logging in to this session while this one waited; using its token.");
+        ui::note(&Text::from("Another ssooidc finished logging in to this session while this one waited; using its token."));
     }
-    ui::show(&format!(
+    ui::show(&text!(
         "Successfully logged into Start URL: {}",
-        result.token.start_url.as_deref().unwrap_or("-")
+        Text::value(result.token.start_url.as_deref().unwrap_or("-"))
     ))?;
-    ui::note(&format!("Token cached in {}", result.token_path.display()));
+    ui::note(&text!(
+        "Token cached in {}",
+        ui::safe_path(&result.token_path)
+    ));
     Ok(())
 }
 
@@ -111,10 +114,9 @@ pub fn login(
                 .map(|session| sessions.cache.path(&session.registration_key));
             let mut failure = Failure::session(e, &selector);
             if let Some(path) = path {
-                failure.message.push_str(&format!(
-                    " The cached registration: {}",
-                    ssooidc_core::text::for_terminal(&path.display().to_string())
-                ));
+                failure
+                    .message
+                    .push(text!(" The cached registration: {}", ui::safe_path(&path)));
             }
             Err(failure)
         }

@@ -11,9 +11,10 @@ use crate::cli::{
 };
 use crate::context::Context;
 use crate::exit::Failure;
+use crate::text::Text;
 
 fn print_json(value: &impl Serialize) -> Result<(), Failure> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| Failure::other(e.to_string()))?;
+    let text = serde_json::to_string_pretty(value).map_err(|e| Failure::other(Text::value(e)))?;
     crate::ui::show_json(&text)
 }
 

@@ -5,7 +5,6 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use ssooidc_ureq::core::oauth::{ClientAuth, Issuer, Provider, ProviderSource, ProviderUrl};
-use ssooidc_ureq::core::text::for_terminal;
 use ssooidc_ureq::oauth::{OAuthLogin, OAuthSessions};
 use ssooidc_ureq::session::TokenSource;
 use ssooidc_ureq::{CancelToken, Event};
@@ -17,6 +16,8 @@ use crate::cli::{
 };
 use crate::context::Context;
 use crate::exit::Failure;
+use crate::text;
+use crate::text::Text;
 use crate::ui::{self, LoginUi};
 
 /// The login the arguments name. A URL that is not usable is bad input.
@@ -24,7 +25,9 @@ fn selector(
     provider: &OauthProviderArgs,
     client: Option<&OauthClientArgs>,
 ) -> Result<OAuthLogin, Failure> {
-    let bad = |what: &str, e: &dyn std::fmt::Display| Failure::usage(format!("{what}: {e}"));
+    let bad = |what: &'static str, e: &dyn std::fmt::Display| {
+        Failure::usage(text!("{}: {}", what, Text::value(e)))
+    };
     let source = match (
         &provider.issuer,
         &provider.device_authorization_endpoint,
@@ -76,23 +79,25 @@ fn selector(
 }
 
 /// The arguments that select `login` again, for advice.
-fn flags(provider: &OauthProviderArgs) -> String {
+fn flags(provider: &OauthProviderArgs) -> Text {
     let mut out = match (
         &provider.issuer,
         &provider.device_authorization_endpoint,
         &provider.token_endpoint,
     ) {
-        (Some(issuer), _, _) => format!("--issuer {issuer}"),
-        (_, Some(device), Some(token)) => {
-            format!("--device-authorization-endpoint {device} --token-endpoint {token}")
-        }
-        _ => String::new(),
+        (Some(issuer), _, _) => text!("--issuer {}", Text::value(issuer)),
+        (_, Some(device), Some(token)) => text!(
+            "--device-authorization-endpoint {} --token-endpoint {}",
+            Text::value(device),
+            Text::value(token)
+        ),
+        _ => Text::default(),
     };
-    out.push_str(&format!(" --client-id {}", provider.client_id));
+    out.push(text!(" --client-id {}", Text::value(&provider.client_id)));
     for scope in &provider.scopes {
-        out.push_str(&format!(" --scope {scope}"));
+        out.push(text!(" --scope {}", Text::value(scope)));
     }
-    for_terminal(&out).into_owned()
+    out
 }
 
 fn sessions(ctx: &Context) -> Result<OAuthSessions, Failure> {
@@ -119,12 +124,15 @@ pub fn login(
     drop(ui);
     let result = result.map_err(|e| Failure::oauth(e, &flags(&args.provider)))?;
     if result.reused_concurrent_login {
-        ui::note("Another ssooidc finished this login while this one waited; using its tokens.");
+        ui::note(&Text::from(
+            "Another ssooidc finished this login while this one waited; using its tokens.",
+        ));
     }
     match args.output {
-        OutputFormat::Text => ui::show(&format!(
+        OutputFormat::Text => ui::show(&text!(
             "Successfully logged in to {} as client {}",
-            result.entry.provider, result.entry.client_id
+            Text::value(&result.entry.provider),
+            Text::value(&result.entry.client_id)
         ))?,
         OutputFormat::Json => ui::show_json(
             &result
@@ -134,7 +142,7 @@ pub fn login(
                 .to_string(),
         )?,
     }
-    ui::note(&format!("Tokens cached in {}", result.path.display()));
+    ui::note(&text!("Tokens cached in {}", ui::safe_path(&result.path)));
     Ok(())
 }
 
@@ -144,18 +152,16 @@ pub fn token(ctx: &Context, args: OauthTokenArgs) -> Result<(), Failure> {
     let got = sessions(ctx)?
         .token(&login, Duration::from_secs(args.min_ttl))
         .map_err(|e| Failure::oauth(e, &flags(&args.provider)))?;
-    for warning in &got.warnings {
-        ui::warning(warning);
-    }
+    ui::warnings(&got.warnings);
     if got.source == TokenSource::Refreshed {
-        ui::note(&format!(
+        ui::note(&text!(
             "Token refreshed and cached in {}",
-            got.path.display()
+            ui::safe_path(&got.path)
         ));
     }
     let tokens = &got.entry.tokens;
     match args.output {
-        OutputFormat::Text => ui::show(tokens.access_token.expose())?,
+        OutputFormat::Text => ui::show(&Text::value(tokens.access_token.expose()))?,
         OutputFormat::Json => ui::show_json(
             &tokens
                 .to_response_json(OffsetDateTime::now_utc())
@@ -173,8 +179,8 @@ pub fn logout(ctx: &Context, args: OauthProviderArgs) -> Result<(), Failure> {
         .logout(&login)
         .map_err(|e| Failure::oauth(e, &flags(&args)))?;
     if removed {
-        ui::show(&format!("Logged out of {}", login.describe()))
+        ui::show(&text!("Logged out of {}", Text::value(login.describe())))
     } else {
-        ui::show(&format!("Not logged in to {}", login.describe()))
+        ui::show(&text!("Not logged in to {}", Text::value(login.describe())))
     }
 }

@@ -9,6 +9,8 @@ use time::OffsetDateTime;
 use crate::cli::LogoutArgs;
 use crate::context::Context;
 use crate::exit::Failure;
+use crate::text;
+use crate::text::Text;
 use crate::ui;
 
 /// The config names (sso-sessions and legacy profiles) of each token cache key, with whether
@@ -35,13 +37,11 @@ fn names_by_key(ctx: &Context) -> BTreeMap<String, (String, bool)> {
 pub fn list(ctx: &Context) -> Result<(), Failure> {
     let sessions = ctx.sessions()?;
     let tokens = sessions.cache.tokens()?;
-    for warning in sessions.cache.take_warnings() {
-        ui::warning(&warning);
-    }
+    ui::warnings(&sessions.cache.take_warnings());
     if tokens.is_empty() {
-        ui::show(&format!(
+        ui::show(&text!(
             "no cached sessions in {}",
-            sessions.cache.dir().display()
+            ui::safe_path(sessions.cache.dir())
         ))?;
         return Ok(());
     }
@@ -50,13 +50,13 @@ pub fn list(ctx: &Context) -> Result<(), Failure> {
     for (key, token) in tokens {
         let left = token.expires_at - now;
         let state = if left.is_positive() {
-            format!(
+            text!(
                 "valid for {}h{:02}m",
                 left.whole_hours(),
                 left.whole_minutes() % 60
             )
         } else {
-            "expired".to_owned()
+            Text::from("expired")
         };
         let (name, sso_session) = names
             .get(&key)
@@ -66,13 +66,16 @@ pub fn list(ctx: &Context) -> Result<(), Failure> {
         } else {
             ""
         };
-        // Each field sanitised on its own: a tab in a name cannot shift the columns.
-        ui::show(&format!(
-            "{}\t{}\t{}\texpires {} ({state}{refreshable})",
-            ui::safe(name),
-            ui::safe(token.start_url.as_deref().unwrap_or("-")),
-            ui::safe(token.region.as_deref().unwrap_or("-")),
-            format_timestamp(token.expires_at),
+        // Fields separated by TABs (for `cut -f`), each field sanitised on its own: a tab or a
+        // line break in a name, a start URL or a region cannot shift the columns or add a line.
+        ui::show(&text!(
+            "{}\t{}\t{}\texpires {} ({}{})",
+            Text::value(name),
+            Text::value(token.start_url.as_deref().unwrap_or("-")),
+            Text::value(token.region.as_deref().unwrap_or("-")),
+            Text::value(format_timestamp(token.expires_at)),
+            state,
+            refreshable,
         ))?;
     }
     Ok(())
@@ -84,16 +87,14 @@ pub fn list(ctx: &Context) -> Result<(), Failure> {
 pub fn logout(ctx: &Context, args: LogoutArgs) -> Result<(), Failure> {
     let sessions = ctx.sessions()?;
     let report = sessions.logout(args.sso_session.as_deref())?;
-    for warning in &report.warnings {
-        ui::warning(warning);
-    }
-    ui::note(&format!(
+    ui::warnings(&report.warnings);
+    ui::note(&text!(
         "removed {} cached token(s) from {} ({} logged out at the portal) and {} cached credential(s) from {}",
         report.tokens_removed.len(),
-        sessions.cache.dir().display(),
+        ui::safe_path(sessions.cache.dir()),
         report.logged_out,
         report.credentials_removed.len(),
-        sessions.cli_cache.dir().display(),
+        ui::safe_path(sessions.cli_cache.dir()),
     ));
     Ok(())
 }

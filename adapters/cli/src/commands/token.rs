@@ -6,6 +6,7 @@ use ssooidc_core::cache::format_timestamp;
 use crate::cli::{OutputFormat, TokenArgs};
 use crate::context::Context;
 use crate::exit::Failure;
+use crate::text::Text;
 use crate::ui;
 
 /// `token`.
@@ -15,13 +16,11 @@ pub fn run(ctx: &Context, args: TokenArgs) -> Result<(), Failure> {
         .sessions()?
         .token(selector.clone())
         .map_err(|e| Failure::session(e, &selector))?;
-    for warning in &got.warnings {
-        ui::warning(warning);
-    }
+    ui::warnings(&got.warnings);
     // The token comes from a file: shown sanitised like any other file string (a real token
     // has no control characters, so it is printed as it is).
     match args.output {
-        OutputFormat::Text => ui::show(got.token.access_token.expose())?,
+        OutputFormat::Text => ui::show(&Text::value(got.token.access_token.expose()))?,
         OutputFormat::Json => {
             let value = serde_json::json!({
                 "accessToken": got.token.access_token.expose(),

@@ -83,11 +83,25 @@ impl Home {
     /// Writes a token file for `dev` that is still valid for `minutes` and refreshable, with
     /// `access_token` (inside the 15-minute refresh window when `minutes` < 15).
     pub fn write_token(&self, access_token: &str, minutes: i64) -> PathBuf {
+        let start_url = format!("{}/start", self.endpoint);
+        self.write_token_for(SESSION, &start_url, "us-east-1", access_token, minutes)
+    }
+
+    /// Writes a refreshable token file for the sso-session `session`, with these values
+    /// (valid for `minutes`, expired when negative).
+    pub fn write_token_for(
+        &self,
+        session: &str,
+        start_url: &str,
+        region: &str,
+        access_token: &str,
+        minutes: i64,
+    ) -> PathBuf {
         self.make_cache_dir();
         let now = OffsetDateTime::now_utc();
         let entry = json!({
-            "startUrl": format!("{}/start", self.endpoint),
-            "region": "us-east-1",
+            "startUrl": start_url,
+            "region": region,
             "accessToken": access_token,
             "expiresAt": format_timestamp(now + time::Duration::minutes(minutes)),
             "clientId": "cid-unknown-to-the-server",
@@ -95,7 +109,9 @@ impl Home {
             "registrationExpiresAt": format_timestamp(now + time::Duration::days(30)),
             "refreshToken": "refresh-token-of-the-cache",
         });
-        let path = self.token_file();
+        let path = self
+            .cache_dir()
+            .join(format!("{}.json", token_cache_key(session)));
         std::fs::write(&path, entry.to_string()).unwrap();
         set_mode(&path, 0o600);
         path

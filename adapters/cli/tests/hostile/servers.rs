@@ -213,6 +213,47 @@ fn debug_redacts_secrets_by_value() {
     assert!(out.stderr.contains("a-public-client-id"), "{}", out.stderr);
 }
 
+/// Issue 27: a server's message is made safe for the terminal as it is put into the error, and
+/// the error is redacted after: a secret with a tab or an escape in it, echoed by the server,
+/// is still found (in its escaped spelling) and hidden.
+#[test]
+fn a_secret_with_control_characters_echoed_in_an_error_is_redacted() {
+    let server = RawServer::start(|_, body| {
+        let code = body["deviceCode"].as_str().unwrap_or_default();
+        let (status, headers, _) = service_error(400, "InvalidGrantException", "invalid_grant", "");
+        let body = serde_json::json!({
+            "error": "invalid_grant",
+            "error_description": format!("device code {code} is not valid"),
+        });
+        (status, headers, body.to_string())
+    });
+    let home = Home::new("byvalue-escaped", &server.base_url);
+    let out = run(
+        home.command(),
+        &[
+            "create-token",
+            "--client-id",
+            "a-public-client-id",
+            "--client-secret",
+            "client-secret-sent-by-the-cli",
+            "--grant-type",
+            "urn:ietf:params:oauth:grant-type:device_code",
+            "--device-code",
+            "device\tcode\x1b[2J-with-controls",
+            "--region",
+            "us-east-1",
+        ],
+    );
+    assert_eq!(out.code, Some(254), "{out:?}");
+    assert!(
+        out.stderr.contains("device code <redacted> is not valid"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("with-controls"), "{}", out.stderr);
+    assert!(!has_control(&out.stderr), "{:?}", out.stderr);
+}
+
 /// A `client_secret_basic` secret travels only inside `Authorization: Basic ...` (redacted by
 /// name): it is remembered too, so a provider echoing it in an error body (raw, or the header's
 /// Base64 whole) does not print it, in the debug log nor in the error.

@@ -161,3 +161,118 @@ fn a_cached_token_is_sanitised() {
     let printed: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(printed["accessToken"], format!("tok{CLEAR}{CSI_C1}en"));
 }
+
+/// What the AWS CLI says of a session that expired and cannot be refreshed.
+const AWS_CLI_ADVICE: &str = "The SSO session associated with this profile has expired or is otherwise invalid. To refresh this SSO session run aws sso login with the corresponding profile.";
+
+/// Issue 27: a message keeps its own line breaks (the expired-session error is the AWS CLI's
+/// sentence, then ours on the next line, with no literal `\n` between them), while the values
+/// in it (a server's error description with a fake line, a tab and escapes; a session name
+/// from the config file with escapes) are still shown escaped: one pass, on the values only.
+#[test]
+fn an_expired_session_message_keeps_its_line_break_and_escapes_its_values() {
+    let server = RawServer::start(|path, _| match path {
+        "/token" => service_error(
+            400,
+            "InvalidGrantException",
+            "invalid_grant",
+            &format!("gone{CLEAR}\nSuccessfully logged into Start URL: https://fake\tx\u{202e}"),
+        ),
+        _ => (404, vec![], String::new()),
+    });
+    let home = Home::new("expiredmsg", &server.base_url);
+    let name = format!("dev{TITLE}");
+    home.write_config(&format!(
+        "[sso-session \"{name}\"]\nsso_start_url = {}/start\nsso_region = us-east-1\n",
+        server.base_url
+    ));
+    home.write_token_for(
+        &name,
+        &format!("{}/start", server.base_url),
+        "us-east-1",
+        "an-expired-token",
+        -5,
+    );
+    let out = run(home.command(), &["token", "--sso-session", &name]);
+    assert_eq!(out.code, Some(255), "{out:?}");
+    assert!(out.stdout.is_empty(), "{out:?}");
+    let lines: Vec<&str> = out.stderr.lines().collect();
+    assert_eq!(lines.len(), 2, "two lines, no more: {:?}", out.stderr);
+    assert_eq!(lines[0], AWS_CLI_ADVICE, "{:?}", out.stderr);
+    assert!(
+        lines[1].starts_with("the SSO token for sso-session dev\\x1b]0;pwned\\x07 has expired: "),
+        "{:?}",
+        out.stderr
+    );
+    assert!(
+        lines[1].contains(
+            "gone\\x1b[2J\\x1b[H\\nSuccessfully logged into Start URL: https://fake\\tx\\u{202e}"
+        ),
+        "the server's line break, tab and escapes are shown escaped: {:?}",
+        out.stderr
+    );
+    assert!(
+        lines[1]
+            .ends_with("; run `ssooidc login --sso-session dev\\x1b]0;pwned\\x07` to log in again"),
+        "{:?}",
+        out.stderr
+    );
+    assert!(
+        !has_control(&out.stderr) && !out.stderr.contains('\t'),
+        "{:?}",
+        out.stderr
+    );
+}
+
+/// Issue 27: `ssooidc sessions` separates its fields with real TABs (so `cut -f` works), one
+/// line per token; a name, start URL or region holding a tab, a line break or an escape (from
+/// the config file or the cache) is shown escaped and shifts no column and adds no line.
+#[test]
+fn sessions_fields_are_separated_by_tabs_that_values_cannot_forge() {
+    let home = Home::new("sessionstabs", "http://127.0.0.1:9");
+    let odd = "a\tb";
+    home.write_config(&format!(
+        "[sso-session dev]\nsso_start_url = http://127.0.0.1:9/start\nsso_region = us-east-1\n\n[sso-session \"{odd}\"]\nsso_start_url = https://odd.example/start\nsso_region = eu-west-1\n"
+    ));
+    home.write_token("a-valid-token-for-sessions", 60);
+    home.write_token_for(
+        odd,
+        &format!("https://odd.example/start\tforged\nfake line{CLEAR}"),
+        &format!("eu-west-1{CSI_C1}\t"),
+        "another-valid-token",
+        90,
+    );
+    let out = run(home.command(), &["sessions"]);
+    assert_eq!(out.code, Some(0), "{out:?}");
+    assert!(!has_control(&out.stdout), "{:?}", out.stdout);
+    let rows: Vec<Vec<&str>> = out
+        .stdout
+        .lines()
+        .map(|line| line.split('\t').collect())
+        .collect();
+    assert_eq!(rows.len(), 2, "one line per token: {:?}", out.stdout);
+    let row = |name: &str| {
+        rows.iter()
+            .find(|r| r[0] == name)
+            .unwrap_or_else(|| panic!("no row for {name}: {:?}", out.stdout))
+    };
+    let dev = row("sso-session dev");
+    assert_eq!(dev.len(), 4, "{dev:?}");
+    assert_eq!(dev[1..3], ["http://127.0.0.1:9/start", "us-east-1"]);
+    assert!(
+        dev[3].starts_with("expires ") && dev[3].contains("(valid for"),
+        "{dev:?}"
+    );
+    let odd = row("sso-session a\\tb");
+    assert_eq!(
+        odd[..3],
+        [
+            "sso-session a\\tb",
+            "https://odd.example/start\\tforged\\nfake line\\x1b[2J\\x1b[H",
+            "eu-west-1\\x9b31m\\t",
+        ],
+        "{:?}",
+        out.stdout
+    );
+    assert_eq!(odd.len(), 4, "{odd:?}");
+}

@@ -215,7 +215,9 @@ impl SecretValues {
     }
 
     /// Remembers `value` (ignored when shorter than [`MIN_SECRET_LEN`]), in its raw, JSON-escaped,
-    /// form-encoded (`+` for a space) and percent-encoded (`%20`, as in a URL) spellings.
+    /// form-encoded (`+` for a space), percent-encoded (`%20`, as in a URL) and terminal-safe
+    /// ([`for_terminal`](crate::base::text::for_terminal): a message is made safe for the
+    /// terminal before it is redacted) spellings.
     pub fn insert(&mut self, value: &str) {
         if value.chars().count() < MIN_SECRET_LEN {
             return;
@@ -224,7 +226,8 @@ impl SecretValues {
         let json = &json[1..json.len() - 1];
         let form = crate::percent::encode(value, crate::percent::Set::Form);
         let url = crate::percent::encode(value, crate::percent::Set::Unreserved);
-        for spelling in [value, json, &form, &url] {
+        let terminal = crate::base::text::for_terminal(value);
+        for spelling in [value, json, &form, &url, &terminal] {
             if !self.values.iter().any(|v| v == spelling) {
                 if self.values.len() >= MAX_SECRET_VALUES {
                     self.values.pop_front();
@@ -431,6 +434,18 @@ mod tests {
         assert!(shown.contains("id=public-id code=short"), "{shown}");
         assert!(format!("{held:?}").starts_with("SecretValues("));
         assert!(!format!("{held:?}").contains("rt-0123"));
+    }
+
+    #[test]
+    fn a_secret_made_safe_for_the_terminal_is_redacted_too() {
+        // The CLI sanitises a server's message as it builds the line, then redacts the line.
+        let mut held = SecretValues::new();
+        held.insert("sec\tret\x1b[2J-0123");
+        let line = format!(
+            "error: {}",
+            crate::base::text::for_terminal("echoed sec\tret\x1b[2J-0123")
+        );
+        assert_eq!(held.redact(&line), "error: echoed <redacted>");
     }
 
     #[test]

@@ -51,37 +51,110 @@ fn insert_later(map: &mut BTreeMap<String, IniSection>, name: &str, section: Ini
     }
 }
 
-/// A header of the form `[sso-session NAME]`, `[profile NAME]` or `[services NAME]`.
-fn split_header(header: &str) -> (&str, Option<&str>) {
-    match header.split_once(char::is_whitespace) {
-        Some((kind, name)) => (kind, Some(name.trim())),
-        None => (header, None),
+/// What a section header names, as botocore's `build_profile_map` decides it.
+#[derive(Debug, PartialEq, Eq)]
+enum Header {
+    /// `[default]`, `[profile NAME]`.
+    Profile(String),
+    /// `[sso-session NAME]`.
+    SsoSession(String),
+    /// `[services NAME]`.
+    Services(String),
+    /// Anything else (`[plugins]`, `[profile]`, `[profile a b]`, `[ profile a]`).
+    Other,
+}
+
+impl Header {
+    /// `[default]` exactly is the default profile. A header that starts with `profile`,
+    /// `sso-session` or `services` (botocore checks the first word by prefix only, so
+    /// `[profiles dev]` is a profile too) is split into words as a shell splits them
+    /// ([`shell_words`], Python's `shlex.split`), and names a section only when it has exactly
+    /// two words: `[profile "my dev"]` is the profile `my dev`, `[profile my dev]` nothing.
+    fn of(header: &str) -> Header {
+        let kind: fn(String) -> Header = if header.starts_with("profile") {
+            Header::Profile
+        } else if header.starts_with("sso-session") {
+            Header::SsoSession
+        } else if header.starts_with("services") {
+            Header::Services
+        } else if header == "default" {
+            return Header::Profile("default".to_owned());
+        } else {
+            return Header::Other;
+        };
+        match shell_words(header).as_deref() {
+            Some([_, name]) => kind(name.clone()),
+            _ => Header::Other,
+        }
     }
+}
+
+/// `text` split into words as Python's `shlex.split` splits it (POSIX mode, no comments),
+/// which botocore applies to section headers: words are separated by spaces, tabs, carriage
+/// returns and newlines (nothing else); `'...'` quotes everything literally; `"..."` quotes
+/// everything but `\"` and `\\`; outside quotes a backslash makes the next character literal;
+/// quoted parts join the word around them, and `""` is an empty word. `None` where shlex
+/// raises: a quote not closed, a backslash at the end.
+fn shell_words(text: &str) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    // The word being read, `None` between words (an empty word is `Some("")` once quoted).
+    let mut word: Option<String> = None;
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' | '\t' | '\r' | '\n' => words.extend(word.take()),
+            '\\' => word.get_or_insert_with(String::new).push(chars.next()?),
+            '\'' => {
+                let word = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next()? {
+                        '\'' => break,
+                        c => word.push(c),
+                    }
+                }
+            }
+            '"' => {
+                let word = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next()? {
+                        '"' => break,
+                        '\\' => match chars.next()? {
+                            c @ ('"' | '\\') => word.push(c),
+                            c => {
+                                word.push('\\');
+                                word.push(c);
+                            }
+                        },
+                        c => word.push(c),
+                    }
+                }
+            }
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    Some(words)
 }
 
 impl AwsConfig {
     /// Parses config text. Errors carry line numbers.
+    ///
+    /// Section headers name what botocore's do (`core/tests/config_headers.rs` holds this
+    /// against botocore): `[profile "my dev"]` is the profile `my dev`, `[profile dev] # note`
+    /// the profile `dev`, `[ profile dev ]` and `[profile my dev]` nothing. When two headers
+    /// name the same section (`[default]` and `[profile default]`, `[profile dev]` and
+    /// `[profile "dev"]`) the later one in the file replaces the earlier one whole.
     pub fn parse(text: &str) -> Result<Self, ConfigError> {
         let mut config = AwsConfig::default();
         for (header, section) in ini::parse(text)? {
-            match split_header(&header) {
-                // `[default]` and `[profile default]` are one profile; when both are present the
-                // later section replaces the earlier one whole (botocore, by file order).
-                ("default", None) => {
-                    insert_later(&mut config.profiles, "default", section);
-                }
-                ("profile", Some(name)) if !name.is_empty() => {
-                    insert_later(&mut config.profiles, name, section);
-                }
-                ("sso-session", Some(name)) if !name.is_empty() => {
-                    config.sso_sessions.insert(name.to_owned(), section);
-                }
-                ("services", Some(name)) if !name.is_empty() => {
-                    config.services.insert(name.to_owned(), section);
-                }
+            let (map, name) = match Header::of(&header) {
+                Header::Profile(name) => (&mut config.profiles, name),
+                Header::SsoSession(name) => (&mut config.sso_sessions, name),
+                Header::Services(name) => (&mut config.services, name),
                 // Other sections (`[plugins]`, credentials-style `[name]`) are not ours.
-                _ => {}
-            }
+                Header::Other => continue,
+            };
+            insert_later(map, &name, section);
         }
         Ok(config)
     }
@@ -271,6 +344,40 @@ sso_oidc =
         assert_eq!(legacy.start_url, "https://d-1234567890.awsapps.com/start");
         assert!(legacy.registration_scopes.is_empty());
         assert_eq!(c.sso_profile("default").unwrap().start_url, dev.start_url);
+    }
+
+    #[test]
+    fn headers_split_as_a_shell_splits_them() {
+        let words = |t: &str| shell_words(t).map(|w| w.join("|"));
+        assert_eq!(words("profile  \t dev "), Some("profile|dev".into()));
+        assert_eq!(
+            words(r#"a "b c"d 'e\f' "g\"h\\i\j" k\ l"#),
+            Some(r#"a|b cd|e\f|g"h\i\j|k l"#.into())
+        );
+        assert_eq!(words(r#"profile """#), Some("profile|".into()));
+        assert_eq!(words("profile\u{a0}dev"), Some("profile\u{a0}dev".into()));
+        assert_eq!(words(r#"profile "dev"#), None);
+        assert_eq!(words(r"profile dev\"), None);
+        assert_eq!(
+            Header::of("profile 'my dev'"),
+            Header::Profile("my dev".into())
+        );
+        assert_eq!(Header::of("profiles dev"), Header::Profile("dev".into()));
+        assert_eq!(
+            Header::of("sso-session \"s\""),
+            Header::SsoSession("s".into())
+        );
+        assert_eq!(Header::of("default"), Header::Profile("default".into()));
+        for other in [
+            "profile",
+            "profile a b",
+            " profile a",
+            "default ",
+            "plugins",
+            "Profile a",
+        ] {
+            assert_eq!(Header::of(other), Header::Other, "{other:?}");
+        }
     }
 
     #[test]
