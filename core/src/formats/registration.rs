@@ -96,8 +96,8 @@ impl Registration {
 
     /// The registration `RegisterClient` returned for a device-flow request with `scopes`.
     /// `clientSecretExpiresAt` becomes `expires_at`; when it is missing or out of range (outside
-    /// the years 0000 to 9999 that the cache file can hold), `wall_now` is used, so the
-    /// registration is never reused.
+    /// the years 0000 to 9999 that the cache file can hold), `wall_now` is used (in whole
+    /// seconds, as the file holds it), so the registration is never reused.
     pub fn from_output(
         output: RegisterClientOutput,
         scopes: Option<Vec<String>>,
@@ -106,7 +106,7 @@ impl Registration {
         let expires_at = output
             .client_secret_expires_at
             .and_then(crate::base::timestamp::from_epoch_seconds)
-            .unwrap_or(wall_now.into());
+            .unwrap_or(crate::base::timestamp::whole_seconds(wall_now).into());
         Registration {
             client_id: output.client_id,
             client_secret: output.client_secret,
@@ -115,5 +115,28 @@ impl Registration {
             grant_types: None,
             extra: serde_json::Map::new(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+
+    /// Without a usable `clientSecretExpiresAt` the registration expires "now", in whole
+    /// seconds as its cache file holds it: the registration a login returns is the one a later
+    /// read of the file gives.
+    #[test]
+    fn a_registration_without_an_expiry_expires_now_in_whole_seconds() {
+        let output: RegisterClientOutput = serde_json::from_value(serde_json::json!({
+            "clientId": "cid", "clientSecret": "sec"
+        }))
+        .unwrap();
+        let wall = datetime!(2026-01-04 18:51:47.5 UTC);
+        let registration = Registration::from_output(output, None, wall);
+        assert_eq!(registration.expires_at, datetime!(2026-01-04 18:51:47 UTC));
+        let back = Registration::from_json(registration.to_json().as_bytes()).unwrap();
+        assert_eq!(back, registration);
     }
 }

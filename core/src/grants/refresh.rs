@@ -361,10 +361,7 @@ impl Refresher {
         // Whole seconds: what the file can hold, so the token returned is the one a later
         // read of the file gives.
         let expires_at = crate::base::timestamp::expiry_after(wall, i64::from(seconds));
-        fresh.expires_at = expires_at
-            .replace_nanosecond(0)
-            .unwrap_or(expires_at)
-            .into();
+        fresh.expires_at = crate::base::timestamp::whole_seconds(expires_at).into();
         if let Some(rt) = out.refresh_token {
             fresh.refresh_token = Some(rt);
         }

@@ -130,6 +130,13 @@ pub fn expiry_after(now: OffsetDateTime, secs: i64) -> OffsetDateTime {
         .unwrap_or_else(latest)
 }
 
+/// `t` without its fraction of a second: what a cache file holds. The expiry times of tokens and
+/// registrations are kept so, so that what a login or a refresh returns is what a later read of
+/// its cache file gives (and prints as the file has it).
+pub(crate) fn whole_seconds(t: OffsetDateTime) -> OffsetDateTime {
+    t.replace_nanosecond(0).unwrap_or(t)
+}
+
 /// The latest time this crate stamps, in whole seconds, in UTC.
 fn latest() -> OffsetDateTime {
     let max = time::PrimitiveDateTime::MAX.assume_utc();

@@ -7,10 +7,10 @@
 
 mod file;
 
-pub(crate) use file::from_epoch_seconds_clamped;
 pub use file::{
     expiry_after, format_timestamp, from_epoch_seconds, parse_timestamp, TimestampError,
 };
+pub(crate) use file::{from_epoch_seconds_clamped, whole_seconds};
 
 use std::cmp::Ordering;
 use std::fmt;
@@ -25,7 +25,9 @@ use time::{Duration, OffsetDateTime, PrimitiveDateTime, UtcOffset};
 /// holds is one; inputs that take the wall clock's `now` stay [`OffsetDateTime`]s.
 ///
 /// - Format: whole seconds with a literal `Z`; sub-second digits are written only when the
-///   value has them, without trailing zeros (`2026-01-15T18:30:00.25Z`). A year outside
+///   value has them, without trailing zeros (`2026-01-15T18:30:00.25Z`), so that two different
+///   timestamps never print alike. The expiry times this crate computes (tokens, registrations,
+///   role credentials) are whole seconds, as the AWS CLI's cache files hold them. A year outside
 ///   0000 to 9999 (which RFC 3339 cannot hold) is written with its sign (`+10000-01-01T...`).
 ///   A cache file writes its own, fixed form: [`crate::cache::format_timestamp`].
 /// - It dereferences to the [`OffsetDateTime`] (`t.unix_timestamp()`), converts both ways with

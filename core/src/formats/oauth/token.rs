@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 use time::OffsetDateTime;
 
 use super::rules;
-use crate::base::timestamp::expiry_after;
+use crate::base::timestamp::{expiry_after, whole_seconds};
 use crate::{Secret, Timestamp};
 
 /// A successful token response (RFC 6749 §5.1), as decoded.
@@ -124,12 +124,6 @@ impl Tokens {
         }
         Value::Object(out)
     }
-}
-
-/// `t` without its fraction of a second: what a cache file holds, so that the tokens returned
-/// are the ones a later read of the file gives.
-fn whole_seconds(t: OffsetDateTime) -> OffsetDateTime {
-    t.replace_nanosecond(0).unwrap_or(t)
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 use time::OffsetDateTime;
 
 use super::{Authorization, DeviceFlowError, DeviceFlowInput, Dialect, Registration, Token};
+use crate::base::timestamp::{expiry_after, whole_seconds};
 use crate::call::CallError;
 use crate::endpoint::Endpoint;
 use crate::grant::{classify_call, classify_poll, CallOutcome, PollOutcome};
@@ -154,7 +155,9 @@ pub(crate) fn token(
     Ok(Token {
         access_token: output.access_token,
         token_type: output.token_type,
-        expires_at: crate::base::timestamp::expiry_after(wall, i64::from(seconds)).into(),
+        // Whole seconds, as the cache file holds it: the token returned is the one a later
+        // read of the file gives.
+        expires_at: whole_seconds(expiry_after(wall, i64::from(seconds))).into(),
         refresh_token: output.refresh_token,
         registration,
     })
@@ -169,5 +172,36 @@ fn authorization(output: StartDeviceAuthorizationOutput) -> Authorization {
         verification_uri_complete: output.verification_uri_complete,
         expires_in: output.expires_in.map(i64::from),
         interval: output.interval.map(i64::from),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::base::timestamp::format_timestamp;
+
+    /// A login's token expires in whole seconds, as its cache file holds it: the `Token` a login
+    /// returns is the one a later read of the file gives, and it prints as the cache file
+    /// writes it, whatever fraction of a second the wall clock was at.
+    #[test]
+    fn a_logins_token_expires_in_whole_seconds_as_its_cache_file_holds_it() {
+        let output = CreateTokenOutput {
+            access_token: "at".into(),
+            token_type: Some("Bearer".to_owned()),
+            expires_in: Some(3600),
+            refresh_token: None,
+            id_token: None,
+        };
+        let registration = Registration::new("cid", "secret", datetime!(2026-04-01 00:00 UTC));
+        let wall = datetime!(2026-12-07 08:23:08.311_963_184 UTC);
+        let token = token(output, registration, wall).unwrap();
+        assert_eq!(token.expires_at, datetime!(2026-12-07 09:23:08 UTC));
+        assert_eq!(token.expires_at.to_string(), "2026-12-07T09:23:08Z");
+        assert_eq!(
+            token.expires_at.to_string(),
+            format_timestamp(token.expires_at)
+        );
     }
 }
