@@ -6,19 +6,53 @@
 //!            Refresher::new(input: RefreshInput, now, wall_now, seed)
 //!                       |
 //!       +---------------+------------------+
-//!       | fresh (>15 min left), a legacy   | inside the window, refreshable,
-//!       | token, not refreshable, or       | not attempted in the last 60 s
-//!       | throttled                        |
+//!       | fresh (15 min or more left), a   | inside the window, refreshable,
+//!       | legacy token, not refreshable,   | not attempted in the last 60 s
+//!       | or throttled                     |
 //!       v                                  v
-//!   Done(Cached) / Done(Err(Expired))   Transmit(CreateToken refresh_token)
-//!                                          |  (retried by the client's retry policy:
+//!   Done(Ok(Cached { reason, .. }))     Transmit(CreateToken refresh_token)
+//!   or, expired, Done(Err(Expired))        |  (retried by the client's retry policy:
 //!                                          |   Timeout(at), then Transmit again)
 //!                         handle_response / handle_transport_error
 //!                                          |
 //!                 +------------------------+-----------------------+
 //!                 v                        v                       v
-//!         Done(Refreshed)       Done(RefreshFailed{cached})   Done(Err(Expired))
-//!                               (cached still valid)          (cached expired)
+//!      Done(Ok(Refreshed(token)))  Done(Ok(RefreshFailed {    Done(Err(Expired))
+//!                                     token, failure, .. }))   (cached expired)
+//!                                  (cached still valid)
+//! ```
+//!
+//! Built as the diagram's first line says, from a [`RefreshInput`] (made with
+//! [`RefreshInput::new`] and its setters: it is `#[non_exhaustive]`), the caller's monotonic
+//! and wall clocks and a seed for the retry jitter:
+//!
+//! ```
+//! use std::time::Instant;
+//! use ssooidc_core::cache::CachedToken;
+//! use ssooidc_core::endpoint::{resolve, EndpointParams};
+//! use ssooidc_core::machine::{Machine, Output};
+//! use ssooidc_core::refresh::{NotRefreshed, RefreshInput, RefreshOutcome, Refresher};
+//! use ssooidc_core::time::{Duration, OffsetDateTime};
+//!
+//! let wall_now = OffsetDateTime::now_utc();
+//! let token = CachedToken::from_json(
+//!     format!(
+//!         r#"{{"accessToken": "aoa...", "expiresAt": "{}"}}"#,
+//!         ssooidc_core::cache::format_timestamp(wall_now + Duration::hours(1))
+//!     )
+//!     .as_bytes(),
+//! )?;
+//! let endpoint = resolve(&EndpointParams::region("us-east-1"))?;
+//! let input = RefreshInput::new(token, endpoint).last_attempt(None);
+//! let mut refresher = Refresher::new(input, Instant::now(), wall_now, 7);
+//! // An hour left: no request, the cached token as it is.
+//! match refresher.poll_output()? {
+//!     Output::Done(Ok(RefreshOutcome::Cached { reason, .. })) => {
+//!         assert_eq!(reason, NotRefreshed::Fresh)
+//!     }
+//!     _ => unreachable!("a fresh token is used as cached"),
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
 //! It speaks the protocol of every machine ([`crate::machine`]).
