@@ -3,6 +3,13 @@
 //! what the AWS CLI writes. Pure: adapters do the file I/O.
 //! The registration file's model is [`Registration`](crate::registration::Registration).
 //! Beside them, the cache of `ssooidc oauth` ([`OAuthCacheEntry`]), this project's own format.
+//!
+//! Every cache file's type reads with `from_json` and writes with `to_json` ([`CachedToken`],
+//! [`CachedRoleCredentials`], [`OAuthCacheEntry`], and
+//! [`Registration`](crate::registration::Registration)). What a `credential_process` prints is
+//! no cache file: [`CachedRoleCredentials::to_process_credentials`] gives the credentials in
+//! that form, written by
+//! [`ProcessCredentials::to_process_output`](crate::settings::ProcessCredentials::to_process_output).
 
 mod keys;
 mod oauth;

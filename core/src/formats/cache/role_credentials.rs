@@ -102,6 +102,14 @@ impl CachedRoleCredentials {
 
     /// Writes the entry as the AWS CLI does: one line, Python `json.dumps` spacing, the members
     /// in botocore's order; `Expiration` as `YYYY-MM-DDTHH:MM:SSZ`.
+    ///
+    /// This is the cache file (`{"ProviderType": "sso", "Credentials": {...}}`), which
+    /// [`from_json`](Self::from_json) reads back, not what a `credential_process` prints: that
+    /// is [`to_process_credentials`](Self::to_process_credentials) then
+    /// [`to_process_output`](crate::settings::ProcessCredentials::to_process_output). Every
+    /// cache format is written by `to_json` and read by `from_json`; the `credential_process`
+    /// format, which is no cache, by `to_process_output` and
+    /// [`parse_process_output`](crate::settings::parse_process_output).
     pub fn to_json(&self) -> String {
         let s = |v: &str| Value::String(v.to_owned());
         let credentials: Vec<(&str, Value)> = [

@@ -44,6 +44,12 @@ impl ProcessCredentials {
     /// spaces as the AWS CLI prints it, with a final newline. `AccountId` is not printed (the
     /// AWS CLI does not either).
     ///
+    /// Named after its format, as its reader
+    /// [`parse_process_output`](super::parse_process_output) is: this is not a cache
+    /// file (those are written by the cache types' `to_json`, such as
+    /// [`CachedRoleCredentials::to_json`](crate::cache::CachedRoleCredentials::to_json), and
+    /// read by their `from_json`).
+    ///
     /// ```
     /// use ssooidc_core::settings::{parse_process_output, ProcessCredentials, StaticKeys};
     /// let creds = ProcessCredentials::new(
