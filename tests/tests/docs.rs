@@ -2,7 +2,8 @@
 //! `docs/architecture.md` (and every row of it names a type that exists), and every test that
 //! `docs/hostile-input.md` cites as holding a guarantee exists. A renamed or removed test, or a
 //! new error type nobody documented, fails here instead of leaving a page that says what the
-//! code no longer backs.
+//! code no longer backs. And the published rustdoc names no source file its readers cannot
+//! see.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -201,6 +202,85 @@ fn every_test_the_hostile_input_page_cites_exists() {
         missing.is_empty(),
         "docs/hostile-input.md cites tests that do not exist: {missing:?}"
     );
+}
+
+/// The published crates, whose rustdoc readers see on docs.rs without the source tree.
+const PUBLISHED_SOURCES: [&str; 5] = [
+    "core/src",
+    "adapters/ureq/src",
+    "adapters/async/src",
+    "adapters/cli/src",
+    "emulator/src",
+];
+
+/// The Rust source files a line of documentation names (`token.rs`, `session/locked.rs`...),
+/// except inside a URL and the site docs.rs.
+fn rust_files_named(line: &str) -> Vec<&str> {
+    line.split(|c: char| c.is_whitespace() || "`()[],;\"'<>*".contains(c))
+        .filter(|word| !word.contains("://"))
+        .map(|word| word.trim_end_matches(['.', ':', '!', '?']))
+        .filter(|word| {
+            word.strip_suffix(".rs").is_some_and(|stem| {
+                !stem.is_empty()
+                    && stem != "docs"
+                    && stem
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "_-/.".contains(c))
+            })
+        })
+        .collect()
+}
+
+/// A reader of the published documentation sees the public items, not the source tree: a doc
+/// comment that says "in `token.rs`" or "(`session/locked.rs`)" sends them to a file they
+/// cannot see, and which moves with the next refactoring. Doc comments name items and
+/// modules instead (`[`Sessions::token`]`, "the `driver` module"); a file of the repository
+/// that a reader should open is linked by its URL.
+#[test]
+fn rustdoc_names_no_source_file() {
+    let mut named = Vec::new();
+    let mut doc_lines = 0;
+    for (path, text) in sources(&PUBLISHED_SOURCES) {
+        for (n, line) in text.lines().enumerate() {
+            let line = line.trim_start();
+            let doc = line.starts_with("///")
+                || line.starts_with("//!")
+                || line.starts_with("#[doc")
+                || line.starts_with("#![doc")
+                || line.starts_with("doc = ");
+            if !doc {
+                continue;
+            }
+            doc_lines += 1;
+            for file in rust_files_named(line) {
+                let path = path.strip_prefix(root()).unwrap_or(&path);
+                named.push(format!("{}:{}: {file}", path.display(), n + 1));
+            }
+        }
+    }
+    assert!(
+        doc_lines > 5_000,
+        "the scan found too few doc lines: {doc_lines}"
+    );
+    assert!(
+        named.is_empty(),
+        "rustdoc names source files its readers cannot see:\n{}",
+        named.join("\n")
+    );
+}
+
+#[test]
+fn the_file_name_scan_finds_file_names_and_nothing_else() {
+    assert_eq!(
+        rust_files_named("//! (in `token.rs`), session/locked.rs: driver.rs."),
+        ["token.rs", "session/locked.rs", "driver.rs"]
+    );
+    assert!(rust_files_named("/// [ureq](https://docs.rs/ureq) on docs.rs.").is_empty());
+    assert!(rust_files_named(
+        "/// [x](https://github.com/ssooidc/ssooidc/blob/main/core/examples/custom_transport.rs)"
+    )
+    .is_empty());
+    assert!(rust_files_named("/// the crate's rs files, .rs alone").is_empty());
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! [`Client`]: one async method per operation (SSO OIDC's and the SSO portal's), over any
 //! [`HttpSend`] and [`Timer`]. Each call is a [`Call`] machine of the core (which applies the
 //! retry policy), or for a paginated list the core's [`Pages`] machine, driven by the one loop
-//! in `driver.rs`.
+//! of the `driver` module.
 
 use std::hash::{BuildHasher, Hasher};
 

@@ -5,7 +5,7 @@
 //!
 //! Waiting is a [`Waiter`]: for most machines, sleeping with the timer ([`Sleep`]); for the
 //! browser login, taking the loopback listener's requests until the time comes
-//! (`authcode.rs`), because that machine has one more input than the others.
+//! (the `authcode` module), because that machine has one more input than the others.
 
 use std::future::{poll_fn, Future};
 use std::pin::pin;

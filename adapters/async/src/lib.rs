@@ -38,8 +38,9 @@
 //!   for the browser login.
 //!
 //! ```
-//! // A whole device login with hand-written fakes and no runtime at all: see
-//! // `tests/no_runtime.rs` of this crate. With reqwest and tokio:
+//! // A whole device login with hand-written fakes and no runtime at all:
+//! // https://github.com/ssooidc/ssooidc/blob/main/adapters/async/tests/no_runtime.rs
+//! // With reqwest and tokio:
 //! # #[cfg(all(feature = "reqwest", feature = "tokio"))]
 //! # async fn f() -> Result<(), Box<dyn std::error::Error>> {
 //! use ssooidc_async::{device_login, Client, DeviceFlowInput, Event, LoginOptions, TokioTimer};

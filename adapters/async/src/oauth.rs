@@ -1,6 +1,6 @@
 //! Any OAuth 2.0 provider through the same machines as AWS, on any runtime: discovery
 //! ([`discover`], [`resolve`]), the device login in the standard dialect ([`device_login`]) and
-//! the refresh grant ([`refresh`]), each run by the one loop of `driver.rs`. Every protocol
+//! the refresh grant ([`refresh`]), each run by the one loop that runs every machine of this crate. Every protocol
 //! decision is the core's ([`ssooidc_core::oauth`]). The [`Client`]'s endpoint is not used: the
 //! standard requests carry their full URLs.
 //!

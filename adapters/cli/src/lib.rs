@@ -1,4 +1,4 @@
-//! The `ssooidc` command, as a library: the binary (`src/main.rs`) only calls [`main`]. See
+//! The `ssooidc` command, as a library: the `ssooidc` binary only calls [`main`]. See
 //! `ssooidc --help` and the README.
 #![forbid(unsafe_code)]
 

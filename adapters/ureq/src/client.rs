@@ -1,6 +1,6 @@
 //! [`Client`]: one blocking method per operation (SSO OIDC's and the SSO portal's), each a
 //! [`Call`] machine of the core (which applies the retry policy), or for a paginated list the
-//! core's [`Pages`] machine, driven by the one loop in `driver.rs`.
+//! core's [`Pages`] machine, driven by the one loop of the `driver` module.
 
 use std::hash::{BuildHasher, Hasher};
 use std::sync::Arc;

@@ -3,7 +3,7 @@
 //! protocol decisions are the machine's.
 //!
 //! Waiting is a [`Waiter`]: for most machines, sleeping ([`Sleep`]); for the browser login, taking
-//! the loopback listener's requests until the time comes (`callback.rs`), because that machine
+//! the loopback listener's requests until the time comes (the `callback` module), because that machine
 //! has one more input than the others.
 
 use std::sync::Arc;

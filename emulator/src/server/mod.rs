@@ -1,19 +1,19 @@
 //! HTTP plumbing: hyper 1 on a current-thread tokio runtime in a background thread.
 //!
-//! This file holds the state shared by every connection, starting and stopping the server
+//! This module holds the state shared by every connection, starting and stopping the server
 //! thread, the accept loop, and answering one request on a connection. Every request takes the
-//! same way through the other files, on a socket or without one ([`Handler`]):
+//! same way through the other modules, on a socket or without one ([`Handler`]):
 //!
-//! | File | What |
+//! | Module | What |
 //! |---|---|
-//! | `handler.rs` | [`Handler`]: the same handling without sockets, on the caller's clock |
-//! | `body.rs` | reading a request body within the limit; the response body a `drop` fault cuts |
-//! | `faults.rs` | a request's way through: route, record and match the fault rules, then answer |
-//! | `recording.rs` | the request log behind `requests()`, and the `log_requests` line |
-//! | `routing.rs` | path and method to operation, and each operation's call into the service |
-//! | `portal.rs` | the SSO portal's routes: the bearer header and the query in, JSON or an error out |
-//! | `encoding.rs` | JSON, HTML pages, redirects and service errors as HTTP responses |
-//! | `oauth.rs` | the standard OAuth 2.0 mode: discovery, form-encoded device and token endpoints, client authentication, the quirks |
+//! | `handler` | [`Handler`]: the same handling without sockets, on the caller's clock |
+//! | `body` | reading a request body within the limit; the response body a `drop` fault cuts |
+//! | `faults` | a request's way through: route, record and match the fault rules, then answer |
+//! | `recording` | the request log behind `requests()`, and the `log_requests` line |
+//! | `routing` | path and method to operation, and each operation's call into the service |
+//! | `portal` | the SSO portal's routes: the bearer header and the query in, JSON or an error out |
+//! | `encoding` | JSON, HTML pages, redirects and service errors as HTTP responses |
+//! | `oauth` | the standard OAuth 2.0 mode: discovery, form-encoded device and token endpoints, client authentication, the quirks |
 
 mod body;
 mod encoding;

@@ -1,7 +1,7 @@
 //! The standard OAuth 2.0 mode over HTTP: discovery documents, the form-encoded device and
 //! token endpoints, client authentication as presented (`client_secret_basic`, `_post`,
 //! `none`), and the answers in RFC 6749 / RFC 8628 encoding with the configured deviations
-//! ([`OAuthQuirks`]). The service side is `service/oauth.rs`.
+//! ([`OAuthQuirks`]). The service side is the `service::oauth` module.
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;

@@ -2,18 +2,18 @@
 //! tokens, with no HTTP in sight. Time comes in as [`Now`], so the logic is testable without
 //! sleeping.
 //!
-//! This file holds the state every operation shares ([`Service`]), the clock and the helpers
-//! for lifetimes. Each operation lives in its own file:
+//! This module holds the state every operation shares ([`Service`]), the clock and the helpers
+//! for lifetimes. Each operation lives in its own module:
 //!
-//! | File | What |
+//! | Module | What |
 //! |---|---|
-//! | `registration.rs` | RegisterClient, and authenticating a client id and secret |
-//! | `device.rs` | StartDeviceAuthorization, the device-code grant, the verification page's approve and deny |
-//! | `authorization_code.rs` | `/authorize` and its consent, the authorization-code grant with PKCE |
-//! | `tokens.rs` | CreateToken (choosing the grant), issuing tokens, the refresh-token grant |
-//! | `iam.rs` | CreateTokenWithIAM |
-//! | `portal.rs` | the SSO portal: GetRoleCredentials, ListAccounts, ListAccountRoles, Logout, for the access tokens `tokens.rs` issued |
-//! | `oauth.rs` | the standard OAuth 2.0 mode: pre-registered clients, their authentication, its device and token requests |
+//! | `registration` | RegisterClient, and authenticating a client id and secret |
+//! | `device` | StartDeviceAuthorization, the device-code grant, the verification page's approve and deny |
+//! | `authorization_code` | `/authorize` and its consent, the authorization-code grant with PKCE |
+//! | `tokens` | CreateToken (choosing the grant), issuing tokens, the refresh-token grant |
+//! | `iam` | CreateTokenWithIAM |
+//! | `portal` | the SSO portal: GetRoleCredentials, ListAccounts, ListAccountRoles, Logout, for the access tokens `tokens` issued |
+//! | `oauth` | the standard OAuth 2.0 mode: pre-registered clients, their authentication, its device and token requests |
 
 mod authorization_code;
 mod device;

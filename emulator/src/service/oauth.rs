@@ -2,7 +2,7 @@
 //! as the AWS service, for clients registered beforehand that authenticate the standard ways
 //! (`none`, `client_secret_post`, `client_secret_basic`), with switches that make the answers
 //! look like the providers' deviations (`docs/protocol/oauth.md#provider-rules`). The HTTP side
-//! (form bodies, discovery, the answers' encodings) is `server/oauth.rs`.
+//! (form bodies, discovery, the answers' encodings) is the `server::oauth` module.
 
 use std::time::Instant;
 

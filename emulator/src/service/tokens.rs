@@ -1,6 +1,6 @@
 //! CreateToken: choosing the grant, issuing access and refresh tokens (remembering the access
 //! tokens for the portal), and the refresh-token grant (rotation, lifetime). The device-code and authorization-code grants live with their
-//! flows, in `device.rs` and `authorization_code.rs`.
+//! flows, in the `device` and `authorization_code` modules.
 
 use std::time::Instant;
 

@@ -1,7 +1,7 @@
 //! Any OAuth 2.0 provider through the same machines as AWS: discovery of its endpoints
 //! ([`discover`], [`resolve`]), the device login ([`device_login`], the core's
 //! [`DeviceFlow`] in the [`Standard`] dialect) and the refresh grant ([`refresh`]), each run by
-//! the one loop of `driver.rs`; and [`OAuthSessions`], which keeps the tokens in a cache as
+//! the one loop that runs every machine of this crate; and [`OAuthSessions`], which keeps the tokens in a cache as
 //! `ssooidc oauth` does. Every protocol decision is the core's ([`ssooidc_core::oauth`]).
 //!
 //! ```no_run

@@ -58,7 +58,7 @@ impl Sessions {
     /// a warning.
     ///
     /// The cache never costs credentials, by the policy of the token stores
-    /// (`session/locked.rs`): when the entry's lock cannot be had (held too long by another
+    /// ([`token`](Self::token)): when the entry's lock cannot be had (held too long by another
     /// process, a read-only cache, an unusable lock file) they are fetched without it, and
     /// credentials that cannot be written back are returned anyway; each with a warning in
     /// [`SessionCredentials::warnings`]. A cache directory that is not safe to use is still an

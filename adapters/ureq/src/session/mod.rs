@@ -1,9 +1,8 @@
-//! AWS CLI-compatible sessions: a cached token refreshed when due ([`Sessions::token`], in
-//! `token.rs`), the login (browser or device, by the AWS CLI's rule) that writes both caches
-//! ([`Sessions::login`], in `login.rs`), AWS credentials for the session's account and role
-//! through the portal and the AWS CLI's role-credential cache ([`Sessions::role_credentials`],
-//! in `credentials.rs`), and logging out as `aws sso logout` does ([`Sessions::logout`], in
-//! `logout.rs`). Which files a session uses, its client name and its cache entries are decided
+//! AWS CLI-compatible sessions: a cached token refreshed when due ([`Sessions::token`]), the
+//! login (browser or device, by the AWS CLI's rule) that writes both caches
+//! ([`Sessions::login`]), AWS credentials for the session's account and role through the portal
+//! and the AWS CLI's role-credential cache ([`Sessions::role_credentials`]), and logging out as
+//! `aws sso logout` does ([`Sessions::logout`]). Which files a session uses, its client name and its cache entries are decided
 //! by the core ([`ssooidc_core::sessions`]); this module does the file I/O and the HTTP.
 
 use std::collections::HashMap;
