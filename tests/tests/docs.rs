@@ -2,8 +2,9 @@
 //! `docs/architecture.md` (and every row of it names a type that exists), and every test that
 //! `docs/hostile-input.md` cites as holding a guarantee exists. A renamed or removed test, or a
 //! new error type nobody documented, fails here instead of leaving a page that says what the
-//! code no longer backs. And the published rustdoc names no source file its readers cannot
-//! see.
+//! code no longer backs. The published rustdoc names no source file its readers cannot see,
+//! and the on-disk protocol page (`docs/protocol/sharing.md`) states the store's record and
+//! waits.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -281,6 +282,41 @@ fn the_file_name_scan_finds_file_names_and_nothing_else() {
     )
     .is_empty());
     assert!(rust_files_named("/// the crate's rs files, .rs alone").is_empty());
+}
+
+/// `docs/protocol/sharing.md` specifies, for other programs, what the store does: the attempt
+/// record it writes (byte for byte), how each lock-file content it lists reads, and how long the
+/// store waits for a lock.
+#[test]
+fn the_sharing_page_states_what_the_store_does() {
+    use ssooidc_core::cache::{lock_record, parse_lock_record};
+    use ssooidc_ureq::session::{LOGIN_LOCK_WAIT, REFRESH_LOCK_WAIT};
+
+    let page = fs::read_to_string(root().join("docs/protocol/sharing.md")).expect("sharing.md");
+    let record = lock_record(1_700_000_000);
+    assert!(
+        page.contains(&format!("\n{record}\n")),
+        "the page shows the record as written: {record}"
+    );
+    let table = page
+        .split("| Lock file content | Last attempt |")
+        .nth(1)
+        .expect("the page has a table of lock-file contents");
+    let mut rows = 0;
+    for line in table.lines().skip(2).take_while(|l| l.starts_with('|')) {
+        let cells: Vec<&str> = line.trim_matches('|').split('|').collect();
+        let want = cells[1].trim();
+        let want = (want != "none").then(|| want.parse::<i64>().expect("a number or none"));
+        for (i, content) in cells[0].split('`').enumerate() {
+            if i % 2 == 1 {
+                rows += 1;
+                assert_eq!(parse_lock_record(content), want, "{content}");
+            }
+        }
+    }
+    assert!(rows >= 5, "the table was not read: {rows} contents");
+    assert!(page.contains(&format!("**{} minutes**", LOGIN_LOCK_WAIT.as_secs() / 60)));
+    assert!(page.contains(&format!("**{} s**", REFRESH_LOCK_WAIT.as_secs())));
 }
 
 #[test]

@@ -36,6 +36,11 @@ impl CacheDir {
     /// Takes the advisory lock of `key` (a `<key>.lock` file beside the cache file), waiting at
     /// most `wait`. The lock is released when the guard drops or the process dies. The lock
     /// file is never opened through a link nor waited on when it is a FIFO.
+    ///
+    /// It is an exclusive `flock(2)` lock on the whole file (`LockFileEx` on Windows): another
+    /// program that shares the cache takes the same kind, as the project's
+    /// [on-disk protocol](https://github.com/ssooidc/ssooidc/blob/main/docs/protocol/sharing.md)
+    /// specifies.
     pub fn lock(&self, key: &str, wait: Duration) -> Result<CacheLock, StoreError> {
         self.check_dir()?;
         self.ensure_dir()?;
