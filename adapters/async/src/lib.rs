@@ -14,10 +14,12 @@
 //! browser login with PKCE, which also needs a [`CallbackListener`] (the loopback listener the
 //! browser comes back to); [`oauth`] drives the same device machine for any OAuth 2.0 provider
 //! (discovery, the standard dialect, the refresh grant). Requests, decoding, retries and every
-//! protocol decision are the core's, through the same machines and the same error types as
-//! the blocking `ssooidc-ureq` adapter ([`CallError`], [`LoginError`], [`ConfigError`]): code
-//! that matches on them does not change with the adapter. This crate only moves bytes and
-//! sleeps. It spawns nothing; cancelling is dropping the future (or a [`CancelToken`]).
+//! protocol decision are the core's: for these calls and logins the blocking `ssooidc-ureq`
+//! adapter runs the same machines, and both return the same error types ([`CallError`],
+//! [`LoginError`], [`ConfigError`]), so code that matches on them does not change with the
+//! adapter. This crate only moves bytes and sleeps. It spawns nothing; cancelling is dropping
+//! the future (or a [`CancelToken`]). It keeps nothing either: the caches (`Sessions`, the
+//! refresh of a cached token, role credentials) are `ssooidc-ureq`'s alone.
 //!
 //! With default features it depends on no runtime and no HTTP client. Optional integrations:
 //!
