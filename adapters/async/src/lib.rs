@@ -108,7 +108,10 @@ pub use transport::{CappedBody, HttpSend, Timer, TransportError, TransportErrorK
 #[cfg(feature = "reqwest")]
 pub use reqwest;
 
-/// The code blocks of `README.md` (relative to this crate), compiled and run as doc tests.
-#[cfg(doctest)]
+/// The code blocks of `README.md` (relative to this crate), compiled and run as doc tests. They
+/// use both integrations, so they are tested when both features are on (as in
+/// `cargo test --workspace`), and always in `tests/outside-async`, a crate that depends on this
+/// one alone.
+#[cfg(all(doctest, feature = "reqwest", feature = "tokio"))]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

@@ -8,9 +8,8 @@
 //! cargo run -p ssooidc-ureq --example device_login -- us-east-1 https://d-1234567890.awsapps.com/start
 //! ```
 
-use ssooidc_core::device::{DeviceFlowInput, Event};
 use ssooidc_ureq::device::{device_login, LoginOptions};
-use ssooidc_ureq::{Client, Config};
+use ssooidc_ureq::{Client, Config, DeviceFlowInput, Event};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);

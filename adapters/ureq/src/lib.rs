@@ -62,12 +62,9 @@ pub use ssooidc_core::wire::{DecodeError, RequestError};
 pub use ssooidc_core::{ErrorCode, ResponseError, RetryKind, Timestamp};
 pub use store::{Exposure, StoreError};
 
-/// The code blocks of `README.md` (relative to this crate), compiled and run as doc tests.
+/// The code blocks of `README.md` (relative to this crate), compiled and run as doc tests. (They
+/// and the project's README are also doc tests of `tests/outside-user`, a crate with this one
+/// as its only dependency.)
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;
-
-/// The code blocks of `../../README.md` (relative to this crate), compiled and run as doc tests.
-#[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
-pub struct ProjectReadmeDoctests;

@@ -3,6 +3,11 @@
 //! no `ssooidc_core` path, and only `ssooidc-ureq` in its manifest (no `ssooidc-core`, `http`
 //! or `time`). `tests/embed.rs` runs it
 //! against the emulator.
+//!
+//! The crate also holds the other places that promise `ssooidc-ureq` is enough: the code blocks
+//! of its README and of the project's README are doc tests here, and its examples are this
+//! crate's examples (see `Cargo.toml`), so each compiles with no `ssooidc_core`, `http` or
+//! `time` to lean on.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -121,3 +126,16 @@ pub fn cached_token(env: &HashMap<String, String>, session: &str) -> Result<Stri
     let token = sessions.token(SessionSelector::SsoSession(session.into()))?;
     Ok(token.token.access_token.expose().to_owned())
 }
+
+/// The code blocks of `adapters/ureq/README.md`, compiled (and run, unless `no_run`) as doc
+/// tests of a crate that depends on `ssooidc-ureq` only.
+#[cfg(doctest)]
+#[doc = include_str!("../../../adapters/ureq/README.md")]
+pub struct UreqReadmeDoctests;
+
+/// The code blocks of the project's `README.md`, which shows `ssooidc-ureq` (the core's own
+/// examples are in `core/README.md`), compiled as doc tests of a crate that depends on
+/// `ssooidc-ureq` only.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ProjectReadmeDoctests;
