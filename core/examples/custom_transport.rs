@@ -12,11 +12,19 @@
 //! - never follow redirects;
 //! - sleep when the machine says so, and give it the time.
 //!
-//! Run it against the emulator:
+//! Run it against the emulator, in a clone of the repository:
 //!
 //! ```sh
 //! cargo run -p ssooidc-emulator -- --port 4566 --approve-after-polls 1 &
 //! cargo run -p ssooidc-core --example custom_transport -- http://127.0.0.1:4566
+//! ```
+//!
+//! Or in a crate of your own whose only dependency is `ssooidc-core`, with this file as its
+//! `src/main.rs` (`cargo install ssooidc-emulator` gives the emulator):
+//!
+//! ```sh
+//! ssooidc-emulator --port 4566 --approve-after-polls 1 &
+//! cargo run -- http://127.0.0.1:4566
 //! ```
 //!
 //! (A production transport would also do TLS; `ssooidc-ureq` and `ssooidc-async` are two.)

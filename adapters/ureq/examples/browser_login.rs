@@ -2,6 +2,10 @@
 //! printed; the browser must run on this machine, since it comes back to a listener on
 //! 127.0.0.1.
 //!
+//! In a clone of the repository (in a crate of your own whose only dependency is `ssooidc-ureq`,
+//! with this file as its `src/main.rs`: `cargo run -- ARGS`, and `cargo install ssooidc-emulator`
+//! for the emulator):
+//!
 //! ```sh
 //! # against the local emulator (its /authorize approves at once):
 //! cargo run -p ssooidc-emulator -- --port 4599 --approve-after-polls 0 &

@@ -2,7 +2,10 @@
 //! AWS CLI's cache, refreshed when it is inside the refresh window.
 //!
 //! ```sh
+//! # in a clone of the repository:
 //! cargo run -p ssooidc-ureq --example cached_token -- dev
+//! # in a crate of your own whose only dependency is `ssooidc-ureq`, with this file as src/main.rs:
+//! cargo run -- dev
 //! ```
 
 use ssooidc_ureq::session::{SessionSelector, Sessions, TokenSource};

@@ -1,5 +1,9 @@
 //! A device login with the blocking client, printing what the user must do.
 //!
+//! In a clone of the repository (in a crate of your own whose only dependency is `ssooidc-ureq`,
+//! with this file as its `src/main.rs`: `cargo run -- ARGS`, and `cargo install ssooidc-emulator`
+//! for the emulator):
+//!
 //! ```sh
 //! # against the local emulator (approves after 2 polls):
 //! cargo run -p ssooidc-emulator -- --port 4599 --approve-after-polls 2 &
