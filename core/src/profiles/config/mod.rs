@@ -139,8 +139,8 @@ fn shell_words(text: &str) -> Option<Vec<String>> {
 impl AwsConfig {
     /// Parses config text. Errors carry line numbers.
     ///
-    /// Section headers name what botocore's do (`core/tests/config_headers.rs` holds this
-    /// against botocore): `[profile "my dev"]` is the profile `my dev`, `[profile dev] # note`
+    /// Section headers name what botocore's do (a test of this crate holds this against
+    /// botocore): `[profile "my dev"]` is the profile `my dev`, `[profile dev] # note`
     /// the profile `dev`, `[ profile dev ]` and `[profile my dev]` nothing. When two headers
     /// name the same section (`[default]` and `[profile default]`, `[profile dev]` and
     /// `[profile "dev"]`) the later one in the file replaces the earlier one whole.
