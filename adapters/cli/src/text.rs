@@ -17,6 +17,8 @@
 //! of literals, sanitised values and numbers. [`text!`] refuses, when the program is compiled,
 //! a format string that would take a value from the scope by its name (`{name}`, which would
 //! skip the pass) or show one with `{:?}`.
+//!
+//! [`text!`]: crate::text!
 
 use std::borrow::Cow;
 use std::fmt;
@@ -82,6 +84,8 @@ impl fmt::Display for Text {
 /// What may be an argument of [`text!`]: a [`Text`], a literal (`&'static str`: compiled into
 /// the binary, so ours), a number. Anything else is a value to pass through [`Text::value`]
 /// first.
+///
+/// [`text!`]: crate::text!
 pub trait Piece: fmt::Display {}
 
 impl Piece for Text {}

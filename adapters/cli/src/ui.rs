@@ -6,7 +6,7 @@
 //! Every line that can hold a string from a server or a file (a user code, a URL, an error
 //! description, a section name, a cached value, a path) is written through this module as a
 //! [`Text`]: our words as they are, each such string passed once through
-//! [`ssooidc_core::text::for_terminal`] as it was put in (see [`crate::text`]); JSON goes
+//! [`ssooidc_core::text::for_terminal`] as it was put in (see [`mod@crate::text`]); JSON goes
 //! through [`ssooidc_core::text::json_for_terminal`]. No escape sequence, control character
 //! or bidirectional override from outside reaches the terminal, and the line breaks and tabs
 //! of our own messages are not escaped. Errors, warnings and notes also have every secret the
