@@ -260,34 +260,60 @@ pub fn show_authorize(request: &AuthorizeRequest, opened_browser: bool) {
     );
 }
 
-/// Opens `url` with `BROWSER`, or the platform's opener. Output of the opener is discarded.
-/// Only a [`BrowserUrl`] is opened: never an option-looking argument, another scheme, or plain
-/// http off loopback.
-pub fn open_browser(url: &BrowserUrl, env: &HashMap<String, String>) -> bool {
-    let url = url.as_str();
-    let mut command = match env.get("BROWSER").filter(|v| !v.is_empty()) {
-        Some(browser) => {
-            let mut c = Command::new(browser);
-            c.arg(url);
-            c
-        }
-        None if cfg!(target_os = "macos") => {
-            let mut c = Command::new("open");
-            c.arg(url);
-            c
-        }
-        None if cfg!(windows) => {
-            let mut c = Command::new("cmd");
-            c.args(["/C", "start", ""]).arg(url);
-            c
-        }
-        None => {
-            let mut c = Command::new("xdg-open");
-            c.arg(url);
-            c
-        }
+/// The operating systems whose ways of opening a browser differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Platform {
+    /// Linux and the other Unix-likes: `xdg-open`.
+    Unix,
+    /// macOS: `open`.
+    MacOs,
+    /// Windows: the shell's handler for the URL.
+    Windows,
+}
+
+impl Platform {
+    /// The platform this is built for.
+    pub const CURRENT: Platform = if cfg!(target_os = "macos") {
+        Platform::MacOs
+    } else if cfg!(windows) {
+        Platform::Windows
+    } else {
+        Platform::Unix
     };
-    command
+}
+
+/// The program that opens `url`, and its arguments: `BROWSER` (one program, the URL its one
+/// argument), else the platform's opener. On macOS `/usr/bin/open`. On Windows the shell's
+/// handler for the URL through `rundll32.exe url.dll,FileProtocolHandler`, which hands it to
+/// `ShellExecute` (what Python's `os.startfile` does when the AWS CLI opens a browser there),
+/// never `cmd /c start`: `cmd` would take a URL's `&` for the end of a command and run what
+/// follows, and expand `%NAME%`. Elsewhere `xdg-open`.
+pub fn opener(
+    url: &BrowserUrl,
+    env: &HashMap<String, String>,
+    platform: Platform,
+) -> (String, Vec<String>) {
+    let url = url.as_str().to_owned();
+    match env.get("BROWSER").filter(|v| !v.is_empty()) {
+        Some(browser) => (browser.clone(), vec![url]),
+        None => match platform {
+            Platform::MacOs => ("/usr/bin/open".to_owned(), vec![url]),
+            Platform::Windows => (
+                "rundll32.exe".to_owned(),
+                vec!["url.dll,FileProtocolHandler".to_owned(), url],
+            ),
+            Platform::Unix => ("xdg-open".to_owned(), vec![url]),
+        },
+    }
+}
+
+/// Opens `url` with `BROWSER`, or the platform's opener ([`opener`]). Output of the opener is
+/// discarded. Only a [`BrowserUrl`] is opened: never an option-looking argument, another
+/// scheme, or plain http off loopback.
+pub fn open_browser(url: &BrowserUrl, env: &HashMap<String, String>) -> bool {
+    let (program, args) = opener(url, env, Platform::CURRENT);
+    Command::new(program)
+        .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -371,26 +397,52 @@ impl Countdown {
         let thread = tty.animate().then(|| {
             let stop = stop.clone();
             std::thread::spawn(move || {
+                let vt = Platform::CURRENT != Platform::Windows;
                 while !stop.load(Ordering::Relaxed) {
                     let left = until.saturating_duration_since(Instant::now()).as_secs();
                     // Written, never `eprint!`: a closed stderr is no reason to panic.
                     let mut err = std::io::stderr().lock();
-                    let _ = write!(
-                        err,
-                        "\r\x1b[2KWaiting for approval in the browser... {}:{:02} left",
-                        left / 60,
-                        left % 60
-                    );
+                    let _ = write!(err, "{}", countdown_line(left, vt));
                     let _ = err.flush();
                     drop(err);
                     std::thread::sleep(Duration::from_millis(250));
                 }
                 let mut err = std::io::stderr().lock();
-                let _ = write!(err, "\r\x1b[2K");
+                let _ = write!(err, "{}", countdown_clear(vt));
                 let _ = err.flush();
             })
         });
         Countdown { stop, thread }
+    }
+}
+
+/// The width the countdown line is padded to where it cannot erase the line (more than the
+/// longest line, less than the narrowest usual terminal).
+const COUNTDOWN_WIDTH: usize = 64;
+
+/// One step of the countdown: back to the start of the line, erased, the time left. `vt`: the
+/// terminal takes the escape sequence that erases a line (`ESC [2K`). A Windows console takes it
+/// only when a program turns that on (which needs the console API), so there the line is
+/// overwritten with the text padded with spaces instead: nothing but printable text and `\r`.
+fn countdown_line(left_secs: u64, vt: bool) -> String {
+    let text = format!(
+        "Waiting for approval in the browser... {}:{:02} left",
+        left_secs / 60,
+        left_secs % 60
+    );
+    if vt {
+        format!("\r\x1b[2K{text}")
+    } else {
+        format!("\r{text:<COUNTDOWN_WIDTH$}")
+    }
+}
+
+/// What erases the countdown line when it stops (see [`countdown_line`]).
+fn countdown_clear(vt: bool) -> String {
+    if vt {
+        "\r\x1b[2K".to_owned()
+    } else {
+        format!("\r{:COUNTDOWN_WIDTH$}\r", "")
     }
 }
 
@@ -423,6 +475,57 @@ mod tests {
             &*Text::value("\x1b]0;pwned\x07ABCD"),
             "\\x1b]0;pwned\\x07ABCD"
         );
+    }
+
+    #[test]
+    fn each_platform_opens_the_url_as_one_argument_without_a_shell() {
+        let url = BrowserUrl::parse("https://x.example/authorize?a=1&b=%PATH%^&c=|d").unwrap();
+        let none = HashMap::new();
+        let args = |pairs: &[&str]| pairs.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+        let whole = url.as_str();
+        assert_eq!(
+            opener(&url, &none, Platform::Unix),
+            ("xdg-open".to_owned(), args(&[whole]))
+        );
+        assert_eq!(
+            opener(&url, &none, Platform::MacOs),
+            ("/usr/bin/open".to_owned(), args(&[whole]))
+        );
+        // Not `cmd /c start`, which would run what follows the `&`.
+        assert_eq!(
+            opener(&url, &none, Platform::Windows),
+            (
+                "rundll32.exe".to_owned(),
+                args(&["url.dll,FileProtocolHandler", whole])
+            )
+        );
+        let browser = HashMap::from([("BROWSER".to_owned(), r"C:\b\browser.exe".to_owned())]);
+        for platform in [Platform::Unix, Platform::MacOs, Platform::Windows] {
+            assert_eq!(
+                opener(&url, &browser, platform),
+                (r"C:\b\browser.exe".to_owned(), args(&[whole]))
+            );
+        }
+    }
+
+    #[test]
+    fn the_countdown_without_escape_sequences_overwrites_its_line() {
+        assert_eq!(
+            countdown_line(61, true),
+            "\r\x1b[2KWaiting for approval in the browser... 1:01 left"
+        );
+        assert_eq!(countdown_clear(true), "\r\x1b[2K");
+        for left in [0, 59, 600, 6000, u64::MAX] {
+            let line = countdown_line(left, false);
+            assert!(!line.contains('\x1b'), "{line:?}");
+            assert!(line.starts_with('\r'), "{line:?}");
+            // Every line at least as long as the longest before it: nothing is left over.
+            assert!(line.len() > COUNTDOWN_WIDTH, "{line:?}");
+        }
+        assert_eq!(countdown_line(600, false).trim_end().len(), 50);
+        let clear = countdown_clear(false);
+        assert_eq!(clear.len(), COUNTDOWN_WIDTH + 2);
+        assert!(clear.trim_matches(['\r', ' ']).is_empty());
     }
 
     #[test]

@@ -1,4 +1,9 @@
 //! End-to-end tests of the built `ssooidc` binary against the emulator on 127.0.0.1.
+//!
+//! Unix only: the tests name the home with `HOME`, script the browser with `sh`, interrupt with
+//! `kill -INT` and draw on a terminal with `script`. On Windows this file is not built
+//! (`docs/platforms.md` says what is checked there).
+#![cfg(unix)]
 
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};

@@ -8,6 +8,11 @@
 //! an AWS host runs through a recording proxy on 127.0.0.1 (`HTTPS_PROXY`): the proxy sees the
 //! `CONNECT` to the host and refuses it, and the command's `--debug` log shows the request's
 //! `Authorization` credential scope (the signature itself is redacted).
+//!
+//! Unix only: the cases name the home with `HOME` (which Windows does not read) and some run
+//! `credential_process` scripts made executable with a file mode. On Windows this file is not
+//! built (`docs/platforms.md`).
+#![cfg(unix)]
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use ssooidc_core::config::{AwsConfig, ConfigError, FileProblem};
-use ssooidc_core::settings::{resolve, CredentialsFile, Explicit, FileLocations, Inputs, Settings};
+use ssooidc_core::settings::{
+    resolve, CredentialsFile, Explicit, FileLocations, HomeRules, Inputs, Settings,
+};
 
 use crate::files::{read_bounded, Links};
 
@@ -15,15 +17,32 @@ use crate::files::{read_bounded, Links};
 pub const MAX_CONFIG_FILE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// The environment of this process. Variables whose name or value is not UTF-8 are left out
-/// (none of the settings can use them), instead of panicking as `std::env::vars` does.
+/// (none of the settings can use them), instead of panicking as `std::env::vars` does. On
+/// Windows, where variable names are case-insensitive, names are upper-cased as Python's
+/// `os.environ` does there, so that `set aws_profile=dev` means to this tool what it means to
+/// the AWS CLI.
 pub fn process_env() -> HashMap<String, String> {
-    std::env::vars_os()
-        .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+    env_from_vars(std::env::vars_os(), cfg!(windows))
+}
+
+/// The variables that `vars` holds as a map: UTF-8 names and values only, names upper-cased
+/// when `windows`.
+fn env_from_vars(
+    vars: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
+    windows: bool,
+) -> HashMap<String, String> {
+    vars.into_iter()
+        .filter_map(|(k, v)| {
+            let k = k.into_string().ok()?;
+            let k = if windows { k.to_uppercase() } else { k };
+            Some((k, v.into_string().ok()?))
+        })
         .collect()
 }
 
-/// The account's home directory when `HOME` is not set (the password database on Unix), as
-/// Python's `expanduser` finds it for the AWS CLI.
+/// The account's home directory when the environment names none (`HOME`; on Windows
+/// `USERPROFILE`): on Unix the password database, as Python's `expanduser` finds it for the AWS
+/// CLI; on Windows the profile directory Windows keeps for the account.
 pub fn account_home() -> Option<PathBuf> {
     std::env::home_dir()
 }
@@ -71,9 +90,7 @@ impl Environment {
     pub fn from_env(env: HashMap<String, String>) -> Result<Self, ConfigError> {
         // The password database is consulted only when the environment names no home (it can
         // cost a lookup through NSS, and a cache hit should not pay for it).
-        let named = ["HOME", "USERPROFILE"]
-            .iter()
-            .any(|k| env.get(*k).is_some_and(|v| !v.trim().is_empty()));
+        let named = HomeRules::NATIVE.home(&env).is_some();
         let fallback = if named { None } else { account_home() };
         let files = FileLocations::new(&env, fallback);
         Self::from_locations(env, files)
@@ -170,7 +187,8 @@ mod tests {
     #[test]
     fn missing_files_are_empty_and_bad_ones_are_named() {
         let dir = temp_dir("files");
-        let env = HashMap::from([("HOME".to_owned(), dir.display().to_string())]);
+        let home = HomeRules::NATIVE.variable().to_owned();
+        let env = HashMap::from([(home, dir.display().to_string())]);
         let loaded = Environment::from_env(env.clone()).unwrap();
         assert_eq!(loaded.config, AwsConfig::default());
         std::fs::create_dir_all(dir.join(".aws")).unwrap();
@@ -183,7 +201,8 @@ mod tests {
                 ..
             }
         ));
-        assert!(e.to_string().contains(".aws/config"), "{e}");
+        let config = dir.join(".aws").join("config");
+        assert!(e.to_string().contains(&config.display().to_string()), "{e}");
         std::fs::write(dir.join(".aws/config"), "[profile a]\nnonsense\n").unwrap();
         let e = Environment::from_env(env).unwrap_err();
         assert!(e.to_string().contains("line 2"), "{e}");
@@ -214,9 +233,29 @@ mod tests {
         let settings = loaded.settings(&Explicit::default()).unwrap();
         assert_eq!(settings.region().unwrap(), "eu-west-1");
         let e = loaded.sso_cache_dir().unwrap_err();
+        let home = HomeRules::NATIVE.variable();
         assert_eq!(
             e.to_string(),
-            "no home directory (HOME is not set) to find the SSO cache (~/.aws/sso/cache) in; set HOME"
+            format!("no home directory ({home} is not set) to find the SSO cache (~/.aws/sso/cache) in; set {home}")
+        );
+    }
+
+    #[test]
+    fn variable_names_are_upper_cased_on_windows_only() {
+        let vars = || {
+            [("aws_profile", "dev"), ("Path", "p"), ("HOME", "/h")]
+                .map(|(k, v)| (k.into(), v.into()))
+        };
+        let windows = env_from_vars(vars(), true);
+        assert_eq!(windows.get("AWS_PROFILE").map(String::as_str), Some("dev"));
+        assert_eq!(windows.get("PATH").map(String::as_str), Some("p"));
+        assert_eq!(windows.get("HOME").map(String::as_str), Some("/h"));
+        assert!(!windows.contains_key("aws_profile"));
+        let unix = env_from_vars(vars(), false);
+        assert_eq!(unix.get("aws_profile").map(String::as_str), Some("dev"));
+        assert!(
+            !unix.contains_key("AWS_PROFILE"),
+            "names are case-sensitive on Unix"
         );
     }
 }

@@ -2,6 +2,12 @@
 //! a device or a socket is refused instead of waited on), regular files only, optionally never
 //! through a symbolic link (`O_NOFOLLOW`: the cache directories), and reads capped. The
 //! configuration files, the CA bundle and every file of a cache directory are opened here.
+//!
+//! On Windows there is no `O_NOFOLLOW`: a link is refused by opening the reparse point itself
+//! (`FILE_FLAG_OPEN_REPARSE_POINT`) and looking at what was opened, so the check and the use are
+//! the same handle. Symbolic links and junctions (the name-surrogate reparse points, which std's
+//! `FileType::is_symlink` reports) are refused; the file system has no FIFOs to wait on.
+//! See `docs/platforms.md`.
 
 use std::fs::{File, OpenOptions};
 use std::io::Read;
@@ -26,6 +32,11 @@ pub(crate) fn open_regular(path: &Path, links: Links) -> Result<Option<File>, Fi
     open(path, options, links)
 }
 
+/// `FILE_FLAG_OPEN_REPARSE_POINT` (`winbase.h`): open a symbolic link or a junction itself, not
+/// what it points at (Windows' counterpart of `O_NOFOLLOW`, which std's `create_new` uses too).
+#[cfg(windows)]
+const FILE_FLAG_OPEN_REPARSE_POINT: u32 = 0x0020_0000;
+
 /// Opens (or creates, mode 0600) a lock file for reading and writing, never through a link.
 pub(crate) fn open_lock_file(path: &Path) -> Result<File, FileProblem> {
     let mut options = OpenOptions::new();
@@ -38,7 +49,8 @@ pub(crate) fn open_lock_file(path: &Path) -> Result<File, FileProblem> {
 }
 
 /// Creates a new file (mode 0600; an existing file or link of that name is an error), for
-/// writing, never through a link.
+/// writing, never through a link (on Windows std's `create_new` opens with
+/// `FILE_FLAG_OPEN_REPARSE_POINT`, so a dangling link of that name is not followed either).
 pub(crate) fn create_new(path: &Path) -> std::io::Result<File> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
@@ -61,14 +73,27 @@ fn open(path: &Path, mut options: OpenOptions, links: Links) -> Result<Option<Fi
         }
         options.custom_flags(flags);
     }
+    #[cfg(windows)]
+    {
+        use std::os::windows::fs::OpenOptionsExt;
+        options.custom_flags(match links {
+            Links::Refuse => FILE_FLAG_OPEN_REPARSE_POINT,
+            Links::Follow => 0,
+        });
+    }
     let file = match options.open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(problem(e, links)),
+        Err(e) => return Err(problem(path, e, links)),
     };
     let metadata = file
         .metadata()
         .map_err(|e| FileProblem::Unreadable(e.to_string()))?;
+    // Where `O_NOFOLLOW` refused the link already this never holds; on Windows the handle is the
+    // link itself.
+    if links == Links::Refuse && metadata.file_type().is_symlink() {
+        return Err(FileProblem::SymbolicLink);
+    }
     if !metadata.is_file() {
         return Err(FileProblem::NotRegularFile);
     }
@@ -76,7 +101,7 @@ fn open(path: &Path, mut options: OpenOptions, links: Links) -> Result<Option<Fi
 }
 
 /// What an error of `open` means.
-fn problem(e: std::io::Error, links: Links) -> FileProblem {
+fn problem(path: &Path, e: std::io::Error, links: Links) -> FileProblem {
     #[cfg(unix)]
     match e.raw_os_error() {
         // O_NOFOLLOW on a link (Linux and macOS say ELOOP, the BSDs EMLINK).
@@ -87,7 +112,20 @@ fn problem(e: std::io::Error, links: Links) -> FileProblem {
         Some(libc::EISDIR | libc::ENXIO) => return FileProblem::NotRegularFile,
         _ => {}
     }
-    let _ = links;
+    // Windows does not open a directory (nor a link to one) as a file: "access denied". Say
+    // what is there instead (the open failed, so nothing was used).
+    #[cfg(windows)]
+    {
+        let link = links == Links::Refuse
+            && std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+        if link {
+            return FileProblem::SymbolicLink;
+        }
+        if std::fs::metadata(path).is_ok_and(|m| m.is_dir()) {
+            return FileProblem::NotRegularFile;
+        }
+    }
+    let _ = (path, links);
     FileProblem::Unreadable(e.to_string())
 }
 
@@ -147,14 +185,29 @@ mod tests {
         std::fs::remove_dir_all(dir).unwrap();
     }
 
-    #[cfg(unix)]
+    /// Makes a symbolic link to a file; `false` where none can be made (Windows without
+    /// Developer Mode or the privilege to make links; Wine 8, which says it made one and did
+    /// not).
+    fn file_link(target: &Path, link: &Path) -> bool {
+        #[cfg(unix)]
+        let made = std::os::unix::fs::symlink(target, link);
+        #[cfg(windows)]
+        let made = std::os::windows::fs::symlink_file(target, link);
+        #[cfg(not(any(unix, windows)))]
+        let made = Err::<(), _>(std::io::Error::from(std::io::ErrorKind::Unsupported));
+        made.is_ok() && std::fs::symlink_metadata(link).is_ok_and(|m| m.file_type().is_symlink())
+    }
+
     #[test]
     fn links_are_refused_only_when_asked_and_lock_files_never_follow_them() {
         let dir = temp_dir("links");
         let target = dir.join("target");
         std::fs::write(&target, b"keep").unwrap();
         let link = dir.join("link");
-        std::os::unix::fs::symlink(&target, &link).unwrap();
+        if !file_link(&target, &link) {
+            eprintln!("skipped: no symbolic link can be made here");
+            return;
+        }
         assert_eq!(
             read_bounded(&link, 64, Links::Follow).unwrap().unwrap(),
             b"keep"
@@ -168,7 +221,7 @@ mod tests {
             FileProblem::SymbolicLink
         );
         let dangling = dir.join("dangling");
-        std::os::unix::fs::symlink(dir.join("missing"), &dangling).unwrap();
+        assert!(file_link(&dir.join("missing"), &dangling));
         assert_eq!(
             open_lock_file(&dangling).unwrap_err(),
             FileProblem::SymbolicLink
@@ -187,7 +240,7 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn fifos_and_directories_are_refused_without_blocking() {
+    fn fifos_are_refused_without_blocking() {
         let dir = temp_dir("fifo");
         let fifo = dir.join("fifo");
         let made = std::process::Command::new("mkfifo").arg(&fifo).status();
@@ -202,14 +255,24 @@ mod tests {
             open_lock_file(&fifo).unwrap_err(),
             FileProblem::NotRegularFile
         );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// A directory is not a file, wherever it is opened (Unix opens it and sees; Windows
+    /// refuses to open it as a file, and the refusal is named the same).
+    #[test]
+    fn directories_are_refused() {
+        let dir = temp_dir("dir");
         assert_eq!(
             open_lock_file(&dir).unwrap_err(),
             FileProblem::NotRegularFile
         );
-        assert_eq!(
-            read_bounded(&dir, 64, Links::Refuse),
-            Err(FileProblem::NotRegularFile)
-        );
+        for links in [Links::Follow, Links::Refuse] {
+            assert_eq!(
+                read_bounded(&dir, 64, links),
+                Err(FileProblem::NotRegularFile)
+            );
+        }
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

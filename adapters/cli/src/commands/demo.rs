@@ -21,6 +21,9 @@ use crate::ui;
 /// The sso-session the demo logs in to.
 pub const DEMO_SESSION: &str = "ssooidc-demo";
 
+/// The variable that names the home directory here (`HOME`; `USERPROFILE` on Windows).
+const HOME_VARIABLE: &str = ssooidc_core::settings::HomeRules::NATIVE.variable();
+
 /// `demo`.
 pub fn run(debug: bool, args: DemoArgs, env: &HashMap<String, String>) -> Result<(), Failure> {
     let emulator = Emulator::start(EmulatorConfig::default().approval(
@@ -38,7 +41,8 @@ pub fn run(debug: bool, args: DemoArgs, env: &HashMap<String, String>) -> Result
         Text::value(&base)
     ));
     ui::note(&text!(
-        "Using HOME={} (config: {})",
+        "Using {}={} (config: {})",
+        HOME_VARIABLE,
         ui::safe_path(&home),
         ui::safe_path(&config_path)
     ));
@@ -56,7 +60,11 @@ pub fn run(debug: bool, args: DemoArgs, env: &HashMap<String, String>) -> Result
     }
 
     let mut demo_env: HashMap<String, String> = HashMap::new();
-    demo_env.insert("HOME".into(), home.display().to_string());
+    // `HOME`, and on Windows `USERPROFILE` too: the home there (`HOME` is not read, as by the
+    // AWS CLI).
+    for var in ["HOME", HOME_VARIABLE] {
+        demo_env.insert(var.into(), home.display().to_string());
+    }
     demo_env.insert("AWS_ENDPOINT_URL_SSO_OIDC".into(), base.clone());
     for key in ["DISPLAY", "WAYLAND_DISPLAY", "BROWSER"] {
         if let Some(v) = env.get(key) {
@@ -114,7 +122,8 @@ pub fn run(debug: bool, args: DemoArgs, env: &HashMap<String, String>) -> Result
         ))
     ))?;
     ui::show(&text!(
-        "  HOME={} ssooidc token --sso-session {}",
+        "  {}={} ssooidc token --sso-session {}",
+        HOME_VARIABLE,
         ui::safe_path(&home),
         DEMO_SESSION
     ))?;
@@ -161,20 +170,32 @@ fn fresh_dir(parent: &Path, name: impl Fn(u32) -> String) -> Result<PathBuf, Fai
     )))
 }
 
-/// Creates directories with mode 0700 (the umask can only take bits away).
+/// Creates directories with mode 0700 (the umask can only take bits away). On Windows a new
+/// directory has the permissions its parent passes on (the temporary directory is the user's
+/// own): see `docs/platforms.md`.
 fn private_dir_builder() -> std::fs::DirBuilder {
-    let mut builder = std::fs::DirBuilder::new();
     #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder
+    {
+        let mut builder = std::fs::DirBuilder::new();
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder
+    }
+    #[cfg(not(unix))]
+    std::fs::DirBuilder::new()
 }
+
+/// `FILE_FLAG_OPEN_REPARSE_POINT` (`winbase.h`): open a symbolic link or a junction itself, not
+/// what it points at (Windows has no `O_NOFOLLOW`).
+#[cfg(windows)]
+const FILE_FLAG_OPEN_REPARSE_POINT: u32 = 0x0020_0000;
 
 /// The most of an existing config file the demo reads (as the settings resolver's cap).
 const MAX_CONFIG_BYTES: u64 = 4 * 1024 * 1024;
 
 /// The existing config file's text (empty when there is none). Never through a link, never
 /// waiting on a FIFO or a device (the open is non-blocking and the file must be regular),
-/// never more than [`MAX_CONFIG_BYTES`].
+/// never more than [`MAX_CONFIG_BYTES`]. On Windows the link itself is opened
+/// (`FILE_FLAG_OPEN_REPARSE_POINT`) and refused.
 fn read_existing(path: &Path) -> std::io::Result<String> {
     use std::io::Read;
     let mut options = std::fs::OpenOptions::new();
@@ -184,12 +205,18 @@ fn read_existing(path: &Path) -> std::io::Result<String> {
         &mut options,
         libc::O_NOFOLLOW | libc::O_NONBLOCK,
     );
+    #[cfg(windows)]
+    std::os::windows::fs::OpenOptionsExt::custom_flags(&mut options, FILE_FLAG_OPEN_REPARSE_POINT);
     let file = match options.open(path) {
         Ok(file) => file,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(String::new()),
         Err(e) => return Err(refusal(path, e)),
     };
-    if !file.metadata()?.is_file() {
+    let metadata = file.metadata()?;
+    if metadata.file_type().is_symlink() {
+        return Err(std::io::Error::other("a symbolic link: not followed"));
+    }
+    if !metadata.is_file() {
         return Err(std::io::Error::other("not a regular file"));
     }
     let mut text = String::new();

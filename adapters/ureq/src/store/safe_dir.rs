@@ -172,8 +172,14 @@ impl CacheDir {
         let result = (|| {
             file.write_all(bytes).map_err(io_err(&temp))?;
             file.sync_all().map_err(io_err(&temp))?;
-            fs::rename(&temp, &target).map_err(io_err(&target))?;
-            // Make the rename itself durable.
+            retry_transient(|| fs::rename(&temp, &target), RENAME_ATTEMPTS)
+                .map_err(io_err(&target))?;
+            // The lock is released only now, after the rename (a sweeper no longer finds the
+            // temporary name), and before anything else: on Windows a lock keeps others from
+            // reading what is now the cache file.
+            let _ = file.unlock();
+            // Make the rename itself durable (Windows opens no directory as a file: there
+            // NTFS's journal keeps the rename).
             if let Ok(dir) = File::open(&self.dir) {
                 let _ = dir.sync_all();
             }
@@ -182,7 +188,6 @@ impl CacheDir {
         if result.is_err() {
             let _ = fs::remove_file(&temp);
         }
-        // The lock is released only now, after the rename.
         drop(file);
         result
     }
@@ -269,7 +274,42 @@ fn is_temp_name(name: &str) -> bool {
         && parts.next().is_some_and(|k| k.ends_with(".json"))
 }
 
+/// How often a rename that failed for a moment is tried ([`retry_transient`]).
+const RENAME_ATTEMPTS: u32 = if cfg!(windows) { 20 } else { 1 };
+
+/// Runs `op` up to `attempts` times, 25 ms apart, while it fails the way a Windows rename fails
+/// for a moment: another program (a virus scanner, the AWS CLI reading the token) has the
+/// file open without letting it be replaced ("access denied", a sharing or lock violation).
+/// Elsewhere one attempt is made (a rename does not fail that way on Unix).
+fn retry_transient(
+    mut op: impl FnMut() -> std::io::Result<()>,
+    attempts: u32,
+) -> std::io::Result<()> {
+    let mut left = attempts.max(1);
+    loop {
+        match op() {
+            Err(e) if left > 1 && is_transient(&e) => {
+                left -= 1;
+                std::thread::sleep(std::time::Duration::from_millis(25));
+            }
+            result => return result,
+        }
+    }
+}
+
+/// `ERROR_ACCESS_DENIED`, `ERROR_SHARING_VIOLATION`, `ERROR_LOCK_VIOLATION` (`winerror.h`), as
+/// Windows reports a file another program holds open.
+fn is_transient(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::PermissionDenied
+        || (cfg!(windows) && matches!(e.raw_os_error(), Some(5 | 32 | 33)))
+}
+
 /// Whether `path` still names the open `file` (not a file put in its place).
+///
+/// Without Unix's device and inode numbers (Windows' file index is not stable in std), it is
+/// whether the name still exists: the names of temporary files hold this process's id and a
+/// counter, and are only ever created new (`create_new`), so once a sweeper has removed one no
+/// other file takes its name.
 fn same_file(file: &File, path: &Path) -> bool {
     #[cfg(unix)]
     {
@@ -326,6 +366,46 @@ mod tests {
         assert_eq!(names.len(), 1, "{names:?}");
         assert!(cache.take_warnings().is_empty());
         fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn only_transient_failures_are_tried_again_and_only_so_often() {
+        use std::io::{Error, ErrorKind};
+        let mut calls = 0;
+        let busy = retry_transient(
+            || {
+                calls += 1;
+                if calls < 3 {
+                    Err(Error::from(ErrorKind::PermissionDenied))
+                } else {
+                    Ok(())
+                }
+            },
+            20,
+        );
+        assert!(busy.is_ok());
+        assert_eq!(calls, 3, "tried until it went through");
+        let mut calls = 0;
+        let gone = retry_transient(
+            || {
+                calls += 1;
+                Err(Error::from(ErrorKind::NotFound))
+            },
+            20,
+        );
+        assert_eq!(gone.unwrap_err().kind(), ErrorKind::NotFound);
+        assert_eq!(calls, 1, "other errors are final");
+        let mut calls = 0;
+        let stuck = retry_transient(
+            || {
+                calls += 1;
+                Err(Error::from(ErrorKind::PermissionDenied))
+            },
+            4,
+        );
+        assert_eq!(stuck.unwrap_err().kind(), ErrorKind::PermissionDenied);
+        assert_eq!(calls, 4, "at most `attempts`");
+        assert_eq!(RENAME_ATTEMPTS, if cfg!(windows) { 20 } else { 1 });
     }
 
     #[test]

@@ -9,6 +9,11 @@ use crate::formats::credentials::ProcessOutputError;
 pub use crate::formats::file::FileProblem;
 use crate::formats::ini::IniError;
 
+/// The variable that names the home directory on this platform, for [`ConfigError::NoHome`]:
+/// what `settings::HomeRules::NATIVE.variable()` says (the settings import this module, not
+/// the other way round; a test there checks that the two agree).
+const HOME_VARIABLE: &str = if cfg!(windows) { "USERPROFILE" } else { "HOME" };
+
 /// The configuration is unusable.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
@@ -24,8 +29,9 @@ pub enum ConfigError {
         /// What is wrong with it.
         problem: FileProblem,
     },
-    /// Neither `HOME` nor the account has a home directory, so `~/.aws` cannot be found.
-    #[error("no home directory (HOME is not set) to find {what} in; set HOME{}", match .variable { Some(v) => format!(" or {v}"), None => String::new() })]
+    /// Neither the environment (`HOME`; on Windows `USERPROFILE`) nor the account has a home
+    /// directory, so `~/.aws` cannot be found.
+    #[error("no home directory ({home} is not set) to find {what} in; set {home}{}", match .variable { Some(v) => format!(" or {v}"), None => String::new() }, home = HOME_VARIABLE)]
     NoHome {
         /// What was being looked for (`the config file`, `the SSO cache`).
         what: &'static str,

@@ -17,7 +17,8 @@ pub enum CredentialSource {
     /// The profile's `credential_process`: a command line the adapter runs; its output is read
     /// by [`parse_process_output`](crate::settings::parse_process_output).
     Process {
-        /// The command line, as written in the config (split like a POSIX shell does).
+        /// The command line, as written in the config (split as botocore splits it: like a POSIX
+        /// shell does, on Windows by the C runtime's rules).
         command: String,
     },
     /// Static keys in the profile's section of the config file.

@@ -39,15 +39,97 @@ pub struct FileLocations {
     pub cache_home: Option<PathBuf>,
 }
 
+/// Which variables name the home directory: the rules of Python's `os.path.expanduser`, through
+/// which the AWS CLI finds `~/.aws`, so that both find the same files and caches. Empty values
+/// count as unset.
+///
+/// ```
+/// use std::collections::HashMap;
+/// use std::path::PathBuf;
+/// use ssooidc_core::settings::HomeRules;
+/// let env = HashMap::from([
+///     ("HOME".to_string(), "/home/me".to_string()),
+///     ("USERPROFILE".to_string(), r"C:\Users\me".to_string()),
+/// ]);
+/// assert_eq!(HomeRules::Unix.home(&env), Some(PathBuf::from("/home/me")));
+/// assert_eq!(HomeRules::Windows.home(&env), Some(PathBuf::from(r"C:\Users\me")));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum HomeRules {
+    /// `HOME` (`posixpath.expanduser`), then `USERPROFILE` (which Python does not read on
+    /// Unix; read here as it always has been, for a `HOME`-less environment made for Windows).
+    Unix,
+    /// `USERPROFILE`, then `HOMEDRIVE` + `HOMEPATH`; `HOME` is not read. This is
+    /// `ntpath.expanduser` since Python 3.8 (the AWS CLI v2 bundles a newer Python), so a `HOME`
+    /// that Git Bash, MSYS2 or Cygwin sets does not move `~/.aws` away from where the AWS CLI
+    /// looks.
+    Windows,
+}
+
+impl HomeRules {
+    /// The rules of the platform this is built for: [`HomeRules::Windows`] on Windows,
+    /// [`HomeRules::Unix`] elsewhere (Linux, macOS, the BSDs).
+    pub const NATIVE: HomeRules = if cfg!(windows) {
+        HomeRules::Windows
+    } else {
+        HomeRules::Unix
+    };
+
+    /// The home directory that `env` names, if any.
+    pub fn home(self, env: &HashMap<String, String>) -> Option<PathBuf> {
+        match self {
+            HomeRules::Unix => ["HOME", "USERPROFILE"]
+                .iter()
+                .find_map(|k| env_value(env, k))
+                .map(PathBuf::from),
+            HomeRules::Windows => env_value(env, "USERPROFILE")
+                .map(PathBuf::from)
+                .or_else(|| {
+                    let path = env_value(env, "HOMEPATH")?;
+                    let drive = env_value(env, "HOMEDRIVE").unwrap_or("");
+                    // `ntpath.join(drive, path)`: `C:` + `\Users\me` is `C:\Users\me`; only a
+                    // UNC share and a relative path get a separator between them.
+                    let seps = ['\\', '/'];
+                    let sep = !drive.is_empty()
+                        && !drive.ends_with([':', '\\', '/'])
+                        && !path.starts_with(seps);
+                    Some(PathBuf::from(format!(
+                        "{drive}{}{path}",
+                        if sep { "\\" } else { "" }
+                    )))
+                }),
+        }
+    }
+
+    /// The variable a person sets to name the home directory (`HOME`, or `USERPROFILE` on
+    /// Windows), for messages.
+    pub const fn variable(self) -> &'static str {
+        match self {
+            HomeRules::Unix => "HOME",
+            HomeRules::Windows => "USERPROFILE",
+        }
+    }
+}
+
 impl FileLocations {
-    /// Locations for `env`. The home directory is `HOME` (then `USERPROFILE`) from `env`, else
+    /// Locations for `env` by the rules of this platform ([`HomeRules::NATIVE`]): see
+    /// [`FileLocations::with_home_rules`].
+    pub fn new(env: &HashMap<String, String>, fallback_home: Option<PathBuf>) -> Self {
+        Self::with_home_rules(env, fallback_home, HomeRules::NATIVE)
+    }
+
+    /// Locations for `env`. The home directory is what `env` names by `rules` (`HOME`, then
+    /// `USERPROFILE`; on Windows `USERPROFILE`, then `HOMEDRIVE` + `HOMEPATH`), else
     /// `fallback_home`: what the adapter found for the account (the AWS CLI, through Python's
     /// `expanduser`, falls back to the password database when `HOME` is unset).
-    pub fn new(env: &HashMap<String, String>, fallback_home: Option<PathBuf>) -> Self {
-        let home = ["HOME", "USERPROFILE"]
-            .iter()
-            .find_map(|k| env_value(env, k))
-            .map(PathBuf::from)
+    pub fn with_home_rules(
+        env: &HashMap<String, String>,
+        fallback_home: Option<PathBuf>,
+        rules: HomeRules,
+    ) -> Self {
+        let home = rules
+            .home(env)
             .or(fallback_home.filter(|h| !h.as_os_str().is_empty()));
         let file = |var: &str, default: &str| match env_value(env, var) {
             Some(path) => expand_tilde(&expand_vars(path, env), home.as_deref()),
@@ -140,42 +222,137 @@ mod tests {
             .collect()
     }
 
+    /// The locations by the Unix rules, whatever the platform the tests run on.
+    fn unix(env: &HashMap<String, String>, fallback_home: Option<PathBuf>) -> FileLocations {
+        FileLocations::with_home_rules(env, fallback_home, HomeRules::Unix)
+    }
+
+    #[test]
+    fn the_platform_rules_are_the_default() {
+        let e = env(&[("HOME", "/h"), ("USERPROFILE", r"C:\Users\me")]);
+        assert_eq!(
+            FileLocations::new(&e, None),
+            FileLocations::with_home_rules(&e, None, HomeRules::NATIVE)
+        );
+        assert_eq!(
+            HomeRules::NATIVE,
+            if cfg!(windows) {
+                HomeRules::Windows
+            } else {
+                HomeRules::Unix
+            }
+        );
+    }
+
+    #[test]
+    fn the_missing_home_error_names_the_platforms_variable() {
+        let e = crate::config::ConfigError::NoHome {
+            what: "the SSO cache",
+            variable: None,
+        };
+        let var = HomeRules::NATIVE.variable();
+        assert_eq!(
+            e.to_string(),
+            format!("no home directory ({var} is not set) to find the SSO cache in; set {var}")
+        );
+    }
+
+    #[test]
+    fn unix_home_is_home_then_userprofile() {
+        let home = |pairs: &[(&str, &str)]| HomeRules::Unix.home(&env(pairs));
+        assert_eq!(
+            home(&[("HOME", "/h"), ("USERPROFILE", "/u")]),
+            Some("/h".into())
+        );
+        assert_eq!(
+            home(&[("HOME", " "), ("USERPROFILE", "/u")]),
+            Some("/u".into())
+        );
+        assert_eq!(home(&[("HOMEDRIVE", "C:"), ("HOMEPATH", r"\me")]), None);
+        assert_eq!(HomeRules::Unix.variable(), "HOME");
+    }
+
+    /// `ntpath.expanduser` since Python 3.8 (what the AWS CLI v2 runs): `USERPROFILE`, then
+    /// `HOMEDRIVE` joined with `HOMEPATH`; `HOME` is never read.
+    #[test]
+    fn windows_home_is_userprofile_then_homedrive_and_homepath_never_home() {
+        let home = |pairs: &[(&str, &str)]| HomeRules::Windows.home(&env(pairs));
+        let me = r"C:\Users\me";
+        assert_eq!(
+            home(&[("HOME", "/home/me"), ("USERPROFILE", me)]),
+            Some(me.into())
+        );
+        assert_eq!(home(&[("HOME", "/home/me")]), None, "HOME is not read");
+        assert_eq!(
+            home(&[("HOMEDRIVE", "C:"), ("HOMEPATH", r"\Users\me")]),
+            Some(me.into())
+        );
+        assert_eq!(
+            home(&[("USERPROFILE", ""), ("HOMEPATH", r"\Users\me")]),
+            Some(r"\Users\me".into()),
+            "an empty USERPROFILE is unset; HOMEPATH alone is enough"
+        );
+        assert_eq!(
+            home(&[("HOMEDRIVE", r"\\srv\share"), ("HOMEPATH", "me")]),
+            Some(r"\\srv\share\me".into())
+        );
+        assert_eq!(
+            home(&[("HOMEDRIVE", r"\\srv\share"), ("HOMEPATH", r"\me")]),
+            Some(r"\\srv\share\me".into())
+        );
+        assert_eq!(home(&[("HOMEDRIVE", "C:")]), None, "no HOMEPATH, no home");
+        assert_eq!(HomeRules::Windows.variable(), "USERPROFILE");
+        let f = FileLocations::with_home_rules(
+            &env(&[("HOME", "/h"), ("USERPROFILE", me)]),
+            Some(PathBuf::from("/pw")),
+            HomeRules::Windows,
+        );
+        assert_eq!(f.home, Some(PathBuf::from(me)));
+        assert_eq!(
+            f.sso_cache_dir(),
+            Some(Path::new(me).join(".aws").join("sso").join("cache"))
+        );
+    }
+
     #[test]
     fn the_oauth_cache_follows_xdg_cache_home() {
-        let f = FileLocations::new(&env(&[("HOME", "/h")]), None);
+        let f = unix(&env(&[("HOME", "/h")]), None);
         assert_eq!(
             f.oauth_cache_dir(),
             Some(PathBuf::from("/h/.cache/ssooidc/oauth"))
         );
-        let f = FileLocations::new(&env(&[("HOME", "/h"), ("XDG_CACHE_HOME", "/c")]), None);
-        assert_eq!(f.oauth_cache_dir(), Some(PathBuf::from("/c/ssooidc/oauth")));
+        // An absolute path where the tests run (`/c` is not one on Windows: no drive).
+        let c = if cfg!(windows) { r"C:\c" } else { "/c" };
+        let in_c = Some(Path::new(c).join("ssooidc").join("oauth"));
+        let f = unix(&env(&[("HOME", "/h"), ("XDG_CACHE_HOME", c)]), None);
+        assert_eq!(f.oauth_cache_dir(), in_c);
         // A relative XDG_CACHE_HOME is invalid and ignored (XDG Base Directory).
-        let f = FileLocations::new(&env(&[("HOME", "/h"), ("XDG_CACHE_HOME", "rel")]), None);
+        let f = unix(&env(&[("HOME", "/h"), ("XDG_CACHE_HOME", "rel")]), None);
         assert_eq!(
             f.oauth_cache_dir(),
             Some(PathBuf::from("/h/.cache/ssooidc/oauth"))
         );
-        let f = FileLocations::new(&env(&[("XDG_CACHE_HOME", "/c")]), None);
-        assert_eq!(f.oauth_cache_dir(), Some(PathBuf::from("/c/ssooidc/oauth")));
-        assert_eq!(FileLocations::new(&env(&[]), None).oauth_cache_dir(), None);
+        let f = unix(&env(&[("XDG_CACHE_HOME", c)]), None);
+        assert_eq!(f.oauth_cache_dir(), in_c);
+        assert_eq!(unix(&env(&[]), None).oauth_cache_dir(), None);
     }
 
     #[test]
     fn home_comes_from_the_environment_first() {
-        let f = FileLocations::new(&env(&[("HOME", "/h")]), Some(PathBuf::from("/pw")));
+        let f = unix(&env(&[("HOME", "/h")]), Some(PathBuf::from("/pw")));
         assert_eq!(f.home, Some(PathBuf::from("/h")));
         assert_eq!(f.config, Some(PathBuf::from("/h/.aws/config")));
-        let f = FileLocations::new(&env(&[("HOME", "")]), Some(PathBuf::from("/pw")));
+        let f = unix(&env(&[("HOME", "")]), Some(PathBuf::from("/pw")));
         assert_eq!(f.home, Some(PathBuf::from("/pw")), "empty HOME is unset");
         assert_eq!(f.cli_cache_dir(), Some(PathBuf::from("/pw/.aws/cli/cache")));
     }
 
     #[test]
     fn no_home_means_no_default_files() {
-        let f = FileLocations::new(&env(&[]), None);
+        let f = unix(&env(&[]), None);
         assert_eq!(f, FileLocations::default());
         assert_eq!(f.sso_cache_dir(), None);
-        let f = FileLocations::new(
+        let f = unix(
             &env(&[
                 ("AWS_CONFIG_FILE", "/etc/aws/config"),
                 ("AWS_SHARED_CREDENTIALS_FILE", "~/c"),
@@ -193,7 +370,7 @@ mod tests {
         assert_eq!(expand_vars("${HOME}/a/${X_1}", &e), "/h/a/x");
         assert_eq!(expand_vars("$NOPE/a/${NOPE}/$", &e), "$NOPE/a/${NOPE}/$");
         assert_eq!(expand_vars("a$/b${/c${}", &e), "a$/b${/c${}");
-        let f = FileLocations::new(
+        let f = unix(
             &env(&[("HOME", "/h"), ("AWS_CONFIG_FILE", "$HOME/alt")]),
             None,
         );

@@ -35,7 +35,9 @@ pub use crate::formats::credentials::{
     MAX_PROCESS_OUTPUT_BYTES,
 };
 pub use credentials::CredentialSource;
-pub use files::{expand_tilde, expand_vars, FileLocations, CONFIG_FILE_ENV, CREDENTIALS_FILE_ENV};
+pub use files::{
+    expand_tilde, expand_vars, FileLocations, HomeRules, CONFIG_FILE_ENV, CREDENTIALS_FILE_ENV,
+};
 pub use resolve::resolve;
 pub use source::{Setting, Source};
 
