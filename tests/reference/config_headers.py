@@ -17,7 +17,6 @@ The output is core/tests/fixtures/botocore/config_headers.json, read by
 core/tests/config_headers.rs. README.md next to this file explains it.
 """
 
-import argparse
 import json
 import os
 import shutil
@@ -292,20 +291,14 @@ def dump(document):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true",
-                        help="do not write; exit 1 if the committed fixture differs from a fresh run")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    opts = parser.parse_args()
-    if opts.child:
+    if "--child" in sys.argv[1:]:
         child_main()
         return 0
-    text = generate()
     # Imported here, not at the top: the child runs with `python -I`, which does not put this
     # folder on the path, and it never gets this far.
-    from fixture_file import write_or_check
-    return write_or_check(OUTPUT, text, repo_root=REPO_ROOT, generator=GENERATOR,
-                          check=opts.check, counts=f"{len(CASES)} cases")
+    from fixture_file import generator_main
+    return generator_main(__doc__, generate, output=OUTPUT, repo_root=REPO_ROOT,
+                          generator=GENERATOR, counts=lambda: f"{len(CASES)} cases")
 
 
 if __name__ == "__main__":

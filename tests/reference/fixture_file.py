@@ -1,7 +1,8 @@
 """Writing a generated fixture, or checking the committed one against a fresh run: the last
 step the generators in this folder share (settings_matrix.py, wire_fixtures.py,
-config_headers.py)."""
+config_headers.py), and their command line."""
 
+import argparse
 import difflib
 import os
 import sys
@@ -30,3 +31,18 @@ def write_or_check(output, text, *, repo_root, generator, check, counts):
         f.write(text)
     print(f"wrote {rel} ({counts})")
     return 0
+
+
+def generator_main(doc, generate, *, output, repo_root, generator, counts):
+    """The command line every generator here has: no option writes the fixture, `--check`
+    compares the committed one with a fresh run. `generate()` gives the fixture's text and
+    `counts()` what it holds, for the message. (The generators' hidden `--child` runs inside
+    the botocore venv with `python -I` and is handled before this module is imported.)"""
+    parser = argparse.ArgumentParser(description=doc.split("\n")[0])
+    parser.add_argument("--check", action="store_true",
+                        help="do not write; exit 1 if the committed fixture differs from a fresh run")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    opts = parser.parse_args()
+    text = generate()
+    return write_or_check(output, text, repo_root=repo_root, generator=generator,
+                          check=opts.check, counts=counts())

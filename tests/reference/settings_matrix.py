@@ -20,7 +20,6 @@ file explains the fixture and every place where the generator makes PyPI
 botocore behave like the AWS CLI v2.
 """
 
-import argparse
 import concurrent.futures
 import json
 import os
@@ -795,20 +794,14 @@ def generate():
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true",
-                        help="do not write; exit 1 if the committed fixture differs from a fresh run")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    opts = parser.parse_args()
-    if opts.child:
+    if "--child" in sys.argv[1:]:
         child_main()
         return 0
-    text = generate()
-    # Imported here, not at the top: the children run with `python -I`, which does not put
-    # this folder on the path, and they never get this far.
-    from fixture_file import write_or_check
-    return write_or_check(OUTPUT, text, repo_root=REPO_ROOT, generator=GENERATOR,
-                          check=opts.check, counts=f"{len(CASES)} cases")
+    # Imported here, not at the top: the child runs with `python -I`, which does not put this
+    # folder on the path, and it never gets this far.
+    from fixture_file import generator_main
+    return generator_main(__doc__, generate, output=OUTPUT, repo_root=REPO_ROOT,
+                          generator=GENERATOR, counts=lambda: f"{len(CASES)} cases")
 
 
 if __name__ == "__main__":

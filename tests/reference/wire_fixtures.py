@@ -21,7 +21,6 @@ The output is core/tests/fixtures/botocore/wire.json, read by
 core/tests/botocore_wire.rs. README.md next to this file explains it.
 """
 
-import argparse
 import json
 import os
 import shutil
@@ -550,20 +549,14 @@ def dump(document):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--check", action="store_true",
-                        help="do not write; exit 1 if the committed fixture differs from a fresh run")
-    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
-    opts = parser.parse_args()
-    if opts.child:
+    if "--child" in sys.argv[1:]:
         child_main()
         return 0
-    text = generate()
-    # Imported here, not at the top: the children run with `python -I`, which does not put
-    # this folder on the path, and they never get this far.
-    from fixture_file import write_or_check
-    return write_or_check(OUTPUT, text, repo_root=REPO_ROOT, generator=GENERATOR,
-                          check=opts.check, counts=f"{len(REQUESTS)} requests, {len(ANSWERS)} answers")
+    # Imported here, not at the top: the child runs with `python -I`, which does not put this
+    # folder on the path, and it never gets this far.
+    from fixture_file import generator_main
+    return generator_main(__doc__, generate, output=OUTPUT, repo_root=REPO_ROOT,
+                          generator=GENERATOR, counts=lambda: f"{len(REQUESTS)} requests, {len(ANSWERS)} answers")
 
 
 if __name__ == "__main__":
