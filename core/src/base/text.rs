@@ -34,7 +34,9 @@ fn is_hostile(c: char) -> bool {
 /// assert_eq!(for_terminal("line\nfake: ok"), "line\\nfake: ok");
 /// ```
 pub fn for_terminal(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(is_hostile) {
+    // Printable ASCII acts on no terminal: the common case (codes, URLs, tokens, names), checked
+    // a byte at a time before any character is decoded.
+    if s.bytes().all(|b| matches!(b, 0x20..=0x7e)) || !s.chars().any(is_hostile) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);

@@ -24,6 +24,7 @@
 mod error;
 pub use crate::formats::ini;
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 pub use error::{ConfigError, FileProblem, ProcessProblem};
@@ -53,37 +54,48 @@ fn insert_later(map: &mut BTreeMap<String, IniSection>, name: &str, section: Ini
 
 /// What a section header names, as botocore's `build_profile_map` decides it.
 #[derive(Debug, PartialEq, Eq)]
-enum Header {
+enum Header<'a> {
     /// `[default]`, `[profile NAME]`.
-    Profile(String),
+    Profile(Cow<'a, str>),
     /// `[sso-session NAME]`.
-    SsoSession(String),
+    SsoSession(Cow<'a, str>),
     /// `[services NAME]`.
-    Services(String),
+    Services(Cow<'a, str>),
     /// Anything else (`[plugins]`, `[profile]`, `[profile a b]`, `[ profile a]`).
     Other,
 }
 
-impl Header {
+impl<'a> Header<'a> {
     /// `[default]` exactly is the default profile. A header that starts with `profile`,
     /// `sso-session` or `services` (botocore checks the first word by prefix only, so
     /// `[profiles dev]` is a profile too) is split into words as a shell splits them
     /// ([`shell_words`], Python's `shlex.split`), and names a section only when it has exactly
     /// two words: `[profile "my dev"]` is the profile `my dev`, `[profile my dev]` nothing.
-    fn of(header: &str) -> Header {
-        let kind: fn(String) -> Header = if header.starts_with("profile") {
+    fn of(header: &'a str) -> Header<'a> {
+        let kind: fn(Cow<'a, str>) -> Header<'a> = if header.starts_with("profile") {
             Header::Profile
         } else if header.starts_with("sso-session") {
             Header::SsoSession
         } else if header.starts_with("services") {
             Header::Services
         } else if header == "default" {
-            return Header::Profile("default".to_owned());
+            return Header::Profile(Cow::Borrowed("default"));
         } else {
             return Header::Other;
         };
+        // Without quotes or backslashes, shlex's words are the runs between its separators:
+        // split in place (the usual header, read on every command) rather than word by word.
+        if !header.contains(['\'', '"', '\\']) {
+            let mut words = header
+                .split([' ', '\t', '\r', '\n'])
+                .filter(|word| !word.is_empty());
+            return match (words.next(), words.next(), words.next()) {
+                (Some(_), Some(name), None) => kind(Cow::Borrowed(name)),
+                _ => Header::Other,
+            };
+        }
         match shell_words(header).as_deref() {
-            Some([_, name]) => kind(name.clone()),
+            Some([_, name]) => kind(Cow::Owned(name.clone())),
             _ => Header::Other,
         }
     }
@@ -344,6 +356,54 @@ sso_oidc =
         assert_eq!(legacy.start_url, "https://d-1234567890.awsapps.com/start");
         assert!(legacy.registration_scopes.is_empty());
         assert_eq!(c.sso_profile("default").unwrap().start_url, dev.start_url);
+    }
+
+    #[test]
+    fn the_unquoted_fast_path_splits_as_shlex_does() {
+        // Every header without quotes or backslashes goes the fast way; it must name what the
+        // shlex split names.
+        let parts = [
+            "profile",
+            "sso-session",
+            "services",
+            "dev",
+            "a",
+            " ",
+            "\t",
+            "\r",
+            "\n",
+            "  \t",
+        ];
+        let mut headers = Vec::new();
+        for a in parts {
+            for b in parts {
+                for c in parts {
+                    headers.push(format!("{a}{b}{c}"));
+                    headers.push(format!("{a} {b}\t{c} "));
+                }
+            }
+        }
+        for header in headers {
+            let slow = match shell_words(&header).as_deref() {
+                Some([_, name]) => Some(name.clone()),
+                _ => None,
+            };
+            let fast = match Header::of(&header) {
+                Header::Profile(n) | Header::SsoSession(n) | Header::Services(n) => Some(n),
+                Header::Other => None,
+            };
+            let known = ["profile", "sso-session", "services"]
+                .iter()
+                .any(|k| header.starts_with(k));
+            if header == "default" {
+                continue;
+            }
+            assert_eq!(
+                fast.as_deref(),
+                slow.filter(|_| known).as_deref(),
+                "{header:?}"
+            );
+        }
     }
 
     #[test]
