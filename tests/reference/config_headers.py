@@ -232,28 +232,13 @@ def child_main():
 # ---------------------------------------------------------------------------
 
 
-def find_python():
-    """The interpreter with the pinned botocore: the reference venv's, else this one."""
-    venv = os.environ.get("REFERENCE_VENV", os.path.join(REPO_ROOT, "target", "reference-venv"))
-    candidates = [os.path.join(venv, "bin", "python"), sys.executable]
-    probe = "import botocore; print(botocore.__version__)"
-    for python in candidates:
-        if not os.path.exists(python):
-            continue
-        proc = subprocess.run([python, "-I", "-c", probe], capture_output=True, text=True,
-                              env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
-        if proc.returncode == 0 and proc.stdout.strip() == BOTOCORE_VERSION:
-            return python
-    sys.exit(f"no Python with botocore {BOTOCORE_VERSION} (tried {', '.join(candidates)}): "
-             "run `bash tests/reference/setup.sh`")
-
-
 def generate():
     names = [c["name"] for c in CASES]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         sys.exit(f"duplicate case names: {dupes}")
-    python = find_python()
+    from fixture_file import find_python  # the parent only (see main)
+    python = find_python(REPO_ROOT, BOTOCORE_VERSION)
     home = tempfile.mkdtemp(prefix="config-headers-home-")
     try:
         # A clean environment: no AWS_* variables, no locale (Python reads files as UTF-8),

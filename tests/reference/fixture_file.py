@@ -1,11 +1,30 @@
 """Writing a generated fixture, or checking the committed one against a fresh run: the last
 step the generators in this folder share (settings_matrix.py, wire_fixtures.py,
-config_headers.py), and their command line."""
+config_headers.py): finding the pinned botocore, the command line, and the last step."""
 
 import argparse
 import difflib
 import os
+import subprocess
 import sys
+
+
+def find_python(repo_root, botocore_version):
+    """The interpreter with the pinned botocore: the reference venv's ($REFERENCE_VENV, else
+    target/reference-venv), else the one running this. Exits saying how to make the venv when
+    neither has it."""
+    venv = os.environ.get("REFERENCE_VENV", os.path.join(repo_root, "target", "reference-venv"))
+    candidates = [os.path.join(venv, "bin", "python"), sys.executable]
+    probe = "import botocore; print(botocore.__version__)"
+    for python in candidates:
+        if not os.path.exists(python):
+            continue
+        proc = subprocess.run([python, "-I", "-c", probe], capture_output=True, text=True,
+                              env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
+        if proc.returncode == 0 and proc.stdout.strip() == botocore_version:
+            return python
+    sys.exit(f"no Python with botocore {botocore_version} (tried {', '.join(candidates)}): "
+             "run `bash tests/reference/setup.sh`")
 
 
 def write_or_check(output, text, *, repo_root, generator, check, counts):

@@ -702,22 +702,6 @@ EXPECTED_FIELDS = [
 ]
 
 
-def find_python():
-    """The interpreter with the pinned botocore: the reference venv's, else this one."""
-    venv = os.environ.get("REFERENCE_VENV", os.path.join(REPO_ROOT, "target", "reference-venv"))
-    candidates = [os.path.join(venv, "bin", "python"), sys.executable]
-    probe = "import botocore; print(botocore.__version__)"
-    for python in candidates:
-        if not os.path.exists(python):
-            continue
-        proc = subprocess.run([python, "-I", "-c", probe], capture_output=True, text=True,
-                              env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
-        if proc.returncode == 0 and proc.stdout.strip() == BOTOCORE_VERSION:
-            return python
-    sys.exit(f"no Python with botocore {BOTOCORE_VERSION} (tried {', '.join(candidates)}): "
-             "run `bash tests/reference/setup.sh`")
-
-
 def scrub(value, replacements):
     if isinstance(value, str):
         for old, new in replacements:
@@ -777,7 +761,8 @@ def check_case_table():
 
 def generate():
     check_case_table()
-    python = find_python()
+    from fixture_file import find_python  # the parent only (see main)
+    python = find_python(REPO_ROOT, BOTOCORE_VERSION)
     workers = max(2, min(16, (os.cpu_count() or 2) * 2))
     with concurrent.futures.ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(lambda spec: run_case(python, spec), CASES))
