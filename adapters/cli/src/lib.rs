@@ -22,18 +22,22 @@ use exit::Failure;
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
-        Err(e) => {
-            let code = if e.use_stderr() {
-                exit::USAGE
-            } else {
-                exit::OK
-            };
+        Err(e) if e.use_stderr() => {
             let _ = e.print();
-            return exit_code(code);
+            return exit_code(exit::USAGE);
         }
+        // `--help` and `--version` are results on stdout like any other: a reader that went
+        // away is a broken pipe (141), not a success. (Built without clap's `color` feature,
+        // the rendering is the plain text `print` would write.)
+        Err(e) => return finish(ui::write_stdout(&e.render().to_string())),
     };
     let env: HashMap<String, String> = ssooidc_ureq::environment::process_env();
-    match run(cli, &env) {
+    finish(run(cli, &env))
+}
+
+/// The exit code of a command's outcome, its failure's message on stderr.
+fn finish(outcome: Result<(), Failure>) -> ExitCode {
+    match outcome {
         Ok(()) => exit_code(exit::OK),
         Err(failure) => {
             if !failure.message.is_empty() {

@@ -124,11 +124,15 @@ fn a_closed_or_broken_stdout_is_a_clean_exit() {
     let home = Home::new("stdout", "http://127.0.0.1:9");
     home.write_token("access-token-of-the-pipe-test", 60);
     cache_role_credentials(&home);
-    let commands: [&[&str]; 4] = [
+    let commands: [&[&str]; 7] = [
         &["credentials", "--profile", "dev"],
         &["credentials", "--profile", "dev", "--export"],
         &["token", "--sso-session", "dev"],
         &["token", "--sso-session", "dev", "--output", "json"],
+        // Help and the version are results on stdout too.
+        &["--help"],
+        &["token", "--help"],
+        &["--version"],
     ];
     // The fixtures work: each command prints.
     for args in commands {
