@@ -273,6 +273,15 @@ fn write_demo_config(home: &Path, base: &str) -> Result<PathBuf, Failure> {
     let path = dir.join("config");
     let io =
         |e: std::io::Error| Failure::other(text!("{}: {}", ui::safe_path(&path), Text::value(e)));
+    // The config file is never opened through a link (`read_existing`, `replace_file`); neither
+    // is the folder it lives in: an `.aws` that is a link would send the demo's writes wherever
+    // it points (the user's own ~/.aws, under a --home meant to keep them apart).
+    if std::fs::symlink_metadata(&dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(Failure::other(text!(
+            "{} is a symbolic link: the demo writes its config only into a real folder under --home",
+            ui::safe_path(&dir)
+        )));
+    }
     private_dir_builder()
         .recursive(true)
         .create(&dir)
@@ -334,6 +343,25 @@ mod tests {
             "us-east-1"
         );
         std::fs::remove_dir_all(home).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_aws_folder_that_is_a_link_is_refused_and_its_target_untouched() {
+        let root = std::env::temp_dir().join(format!("ssooidc-demo-link-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let (home, elsewhere) = (root.join("home"), root.join("elsewhere"));
+        std::fs::create_dir_all(&home).unwrap();
+        std::fs::create_dir_all(&elsewhere).unwrap();
+        std::os::unix::fs::symlink(&elsewhere, home.join(".aws")).unwrap();
+        let refused = write_demo_config(&home, "http://127.0.0.1:1").unwrap_err();
+        assert!(
+            refused.message.to_string().contains("is a symbolic link"),
+            "{}",
+            refused.message
+        );
+        assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+        std::fs::remove_dir_all(root).unwrap();
     }
 
     /// The demo's HOME is made by this process, private (0700): never a directory someone
