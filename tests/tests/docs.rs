@@ -114,6 +114,7 @@ fn every_public_error_type_is_in_the_error_table() {
     let mut public = BTreeSet::new();
     let dirs = [
         "core/src",
+        "adapters/files/src",
         "adapters/ureq/src",
         "adapters/async/src",
         "adapters/cli/src",

@@ -85,7 +85,7 @@ pub async fn authorization_code_login<T: HttpSend, R: Timer, L: CallbackListener
         &mut flow,
         Some(&options.cancel),
         &mut waiter,
-        on_event,
+        &mut crate::driver::Told(on_event),
     )
     .await;
     drop(listener);

@@ -71,17 +71,52 @@ pub(crate) async fn drive<T: HttpSend, R: Timer, M: Machine>(
     cancel: Option<&CancelToken>,
     on_event: impl FnMut(&M::Event),
 ) -> Result<M::Output, DriveError> {
-    drive_with(client, keys, machine, cancel, &mut Sleep, on_event).await
+    drive_with(
+        client,
+        keys,
+        machine,
+        cancel,
+        &mut Sleep,
+        &mut Told(on_event),
+    )
+    .await
 }
 
-/// [`drive`] with another way to wait.
+/// What the driver does with a machine's events.
+pub(crate) trait OnEvent<M: Machine, R: Timer> {
+    /// Acts on `event`; may answer `machine` (the session machines' file operations) and
+    /// wait on `timer` (for a lock another process holds).
+    fn event(
+        &mut self,
+        machine: &mut M,
+        event: M::Event,
+        timer: &R,
+    ) -> impl Future<Output = Result<(), DriveError>>;
+}
+
+/// An event handler that only looks at the events (every machine's but the sessions').
+pub(crate) struct Told<F>(pub(crate) F);
+
+impl<M: Machine, R: Timer, F: FnMut(&M::Event)> OnEvent<M, R> for Told<F> {
+    async fn event(
+        &mut self,
+        _machine: &mut M,
+        event: M::Event,
+        _timer: &R,
+    ) -> Result<(), DriveError> {
+        (self.0)(&event);
+        Ok(())
+    }
+}
+
+/// [`drive`] with another way to wait, and another way to act on events.
 pub(crate) async fn drive_with<T: HttpSend, R: Timer, M: Machine>(
     client: &Client<T, R>,
     keys: Option<&StaticKeys>,
     machine: &mut M,
     cancel: Option<&CancelToken>,
     waiter: &mut impl Waiter<M, R>,
-    mut on_event: impl FnMut(&M::Event),
+    on_event: &mut impl OnEvent<M, R>,
 ) -> Result<M::Output, DriveError> {
     let timer = client.timer();
     loop {
@@ -98,7 +133,7 @@ pub(crate) async fn drive_with<T: HttpSend, R: Timer, M: Machine>(
                     machine.handle_timeout(timer.now())?;
                 }
             }
-            Output::Event(event) => on_event(&event),
+            Output::Event(event) => guard(cancel, on_event.event(machine, event, timer)).await??,
             Output::Done(result) => return Ok(result),
         }
     }

@@ -17,9 +17,12 @@
 //! protocol decision are the core's: for these calls and logins the blocking `ssooidc-ureq`
 //! adapter runs the same machines, and both return the same error types ([`CallError`],
 //! [`LoginError`], [`ConfigError`]), so code that matches on them does not change with the
-//! adapter. This crate only moves bytes and sleeps. It spawns nothing; cancelling is dropping
-//! the future (or a [`CancelToken`]). It keeps nothing either: the caches (`Sessions`, the
-//! refresh of a cached token, role credentials) are `ssooidc-ureq`'s alone.
+//! adapter. [`session::Sessions`] keeps the AWS CLI's sessions as the blocking adapter's does
+//! (the cached token refreshed under the cross-process lock, role credentials through the AWS
+//! CLI's cache, login, logout): the core's session machines over `ssooidc-files`' caches, a
+//! lock held by another process waited for on the [`Timer`]. This crate only moves bytes, touches
+//! cache files and sleeps. It spawns nothing; cancelling is dropping the future (or a
+//! [`CancelToken`]).
 //!
 //! With default features it depends on no runtime and no HTTP client. Optional integrations:
 //!
@@ -73,6 +76,7 @@ mod driver;
 pub mod oauth;
 #[cfg(feature = "reqwest")]
 mod reqwest_impl;
+pub mod session;
 #[cfg(feature = "tokio")]
 mod tokio_callback;
 #[cfg(feature = "tokio")]

@@ -73,7 +73,7 @@ pub fn authorization_code_login(
         &mut flow,
         Some(&options.cancel),
         &mut server,
-        on_event,
+        crate::driver::told(on_event),
     );
     drop(server);
     result?.map_err(LoginError::AuthCode)

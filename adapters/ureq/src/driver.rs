@@ -68,17 +68,28 @@ pub(crate) fn drive<M: Machine>(
     cancel: Option<&CancelToken>,
     on_event: impl FnMut(&M::Event),
 ) -> Result<M::Output, DriveError> {
-    drive_with(client, keys, machine, cancel, &mut Sleep, on_event)
+    drive_with(client, keys, machine, cancel, &mut Sleep, told(on_event))
 }
 
-/// [`drive`] with another way to wait.
+/// An event handler that only looks at the events (every machine's but the sessions').
+pub(crate) fn told<M: Machine>(
+    mut on_event: impl FnMut(&M::Event),
+) -> impl FnMut(&mut M, M::Event) -> Result<(), DriveError> {
+    move |_, event| {
+        on_event(&event);
+        Ok(())
+    }
+}
+
+/// [`drive`] with another way to wait, and an event handler that may answer the machine (the
+/// session machines' file operations).
 pub(crate) fn drive_with<M: Machine>(
     client: &Client,
     keys: Option<&StaticKeys>,
     machine: &mut M,
     cancel: Option<&CancelToken>,
     waiter: &mut impl Waiter<M>,
-    mut on_event: impl FnMut(&M::Event),
+    mut on_event: impl FnMut(&mut M, M::Event) -> Result<(), DriveError>,
 ) -> Result<M::Output, DriveError> {
     let cancelled = || cancel.is_some_and(CancelToken::is_cancelled);
     let mut operation = "";
@@ -106,7 +117,7 @@ pub(crate) fn drive_with<M: Machine>(
                     machine.handle_timeout(Instant::now())?;
                 }
             }
-            Output::Event(event) => on_event(&event),
+            Output::Event(event) => on_event(machine, event)?,
             Output::Done(result) => return Ok(result),
         }
     }

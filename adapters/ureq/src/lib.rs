@@ -21,17 +21,14 @@ pub mod config;
 pub mod credentials;
 pub mod device;
 mod driver;
-pub mod environment;
-mod files;
 pub mod oauth;
 pub mod secrets;
 pub mod session;
-pub mod store;
 pub mod transport;
 
 pub use client::{Client, DebugSink, WaitNotice, WAIT_NOTICE};
 pub use config::{Config, ProxyConfig};
-pub use environment::Environment;
+pub use ssooidc_files::{environment, store, Environment};
 
 /// The sans-I/O core this crate drives.
 pub use ssooidc_core as core;
@@ -60,7 +57,7 @@ pub use ssooidc_core::oauth::{DiscoveryError, UrlError};
 pub use ssooidc_core::settings::ProcessOutputError;
 pub use ssooidc_core::wire::{DecodeError, RequestError};
 pub use ssooidc_core::{ErrorCode, ResponseError, RetryKind, Timestamp};
-pub use store::{Exposure, StoreError};
+pub use ssooidc_files::{Exposure, StoreError};
 
 /// The code blocks of `README.md` (relative to this crate), compiled and run as doc tests. (They
 /// and the project's README are also doc tests of `tests/outside-user`, a crate with this one

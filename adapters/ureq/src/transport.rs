@@ -15,7 +15,7 @@ use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
 use crate::config::{Config, ProxyConfig};
-use crate::files::{read_bounded, Links};
+use ssooidc_files::files::{read_bounded, Links};
 
 /// The largest CA bundle read: 8 MiB (a full public root store is about 250 KiB).
 pub const MAX_CA_BUNDLE_BYTES: u64 = 8 * 1024 * 1024;

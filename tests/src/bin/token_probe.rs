@@ -3,6 +3,7 @@
 //! ```text
 //! token_probe token PROFILE
 //!     Sessions::from_env() then token(--profile PROFILE); prints `source=...` and `token=...`
+//!     (with PROBE_ADAPTER=async through the async adapter's sessions, else the blocking one's)
 //!     (or `error=...` and exits 2). With PROBE_BARRIER=FILE it first prints `ready` and waits
 //!     for FILE to exist, so that many probes ask at the same moment.
 //! token_probe write-loop CACHE_DIR KEY FILE_A FILE_B
@@ -54,8 +55,11 @@ fn token(profile: &str) -> ExitCode {
             std::thread::sleep(Duration::from_millis(1));
         }
     }
-    let result =
-        Sessions::from_env().and_then(|s| s.token(SessionSelector::Profile(profile.to_owned())));
+    let selector = SessionSelector::Profile(profile.to_owned());
+    let result = match std::env::var("PROBE_ADAPTER").as_deref() {
+        Ok("async") => async_token(selector),
+        _ => Sessions::from_env().and_then(|s| s.token(selector)),
+    };
     match result {
         Ok(t) => {
             let source = match t.source {
@@ -73,6 +77,28 @@ fn token(profile: &str) -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// The token through the async adapter's sessions (reqwest, tokio).
+fn async_token(
+    selector: SessionSelector,
+) -> Result<ssooidc_ureq::session::SessionToken, ssooidc_ureq::SessionError> {
+    let http = ssooidc_async::reqwest_client_builder()
+        .timeout(Duration::from_secs(30))
+        .build()
+        .map_err(|e| ssooidc_ureq::SessionError::NotLoggedIn {
+            session: e.to_string(),
+            reason: None,
+        })?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| ssooidc_ureq::SessionError::NotLoggedIn {
+            session: e.to_string(),
+            reason: None,
+        })?;
+    let sessions = ssooidc_async::session::Sessions::from_env(http, ssooidc_async::TokioTimer)?;
+    runtime.block_on(sessions.token(selector))
 }
 
 fn write_loop(dir: &str, key: &str, a: &str, b: &str) -> ExitCode {

@@ -4,18 +4,7 @@
 
 use ssooidc_core::portal::{AccountInfo, ListAccountRoles, ListAccounts, RoleInfo};
 
-use super::{portal_error, SessionError, SessionSelector, Sessions};
-
-/// What [`Sessions::accounts`] and [`Sessions::account_roles`] list, every page.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct Listed<T> {
-    /// The items, in the portal's order.
-    pub items: Vec<T>,
-    /// Warnings for the user, from getting the session's token (a failed refresh, a lock held
-    /// too long, a refreshed token that could not be cached).
-    pub warnings: Vec<String>,
-}
+use super::{Listed, SessionError, SessionSelector, Sessions};
 
 impl Sessions {
     /// The accounts the selected session's user is assigned, all pages.
@@ -25,7 +14,7 @@ impl Sessions {
         let items = self
             .portal_client(&session.region)?
             .list_accounts(&ListAccounts::new(token.token.access_token))
-            .map_err(|e| portal_error(&session, e))?;
+            .map_err(|e| SessionError::portal(&session, e))?;
         Ok(Listed {
             items,
             warnings: token.warnings,
@@ -43,7 +32,7 @@ impl Sessions {
         let items = self
             .portal_client(&session.region)?
             .list_account_roles(&ListAccountRoles::new(token.token.access_token, account_id))
-            .map_err(|e| portal_error(&session, e))?;
+            .map_err(|e| SessionError::portal(&session, e))?;
         Ok(Listed {
             items,
             warnings: token.warnings,

@@ -1,51 +1,19 @@
 //! [`Sessions::role_credentials`]: AWS credentials for the session's account and role, as
 //! botocore's SSO credential provider gets them: the AWS CLI's role-credential cache first,
 //! else the portal's `GetRoleCredentials` with the session's token (refreshed when due), written
-//! back to that cache (`docs/protocol/caches.md#role-credential-cache`).
+//! back to that cache (`docs/protocol/caches.md#role-credential-cache`). Every rule is the core's
+//! [`CredentialsSession`]; this does its file I/O and HTTP.
 
-use std::path::PathBuf;
+use std::time::Instant;
 
-use ssooidc_core::cache::CachedRoleCredentials;
-use ssooidc_core::portal::GetRoleCredentials;
+use ssooidc_core::retry::RetryPolicy;
+use ssooidc_core::sessions::{CredentialsSession, CredentialsSessionInput};
+use ssooidc_files::SessionFiles;
 use time::OffsetDateTime;
 
-use super::locked::{lock_or_warn, save_or_warn};
-use super::{portal_error, Session, SessionError, SessionSelector, Sessions};
-use crate::store::{Lookup, StoreError};
-
-/// Where [`Sessions::role_credentials`] got its credentials.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum CredentialsSource {
-    /// The role-credential cache, with more than 15 minutes left: no request.
-    Cached,
-    /// The portal (`GetRoleCredentials`); written to the cache.
-    Fetched,
-}
-
-/// Role credentials and where they came from.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct SessionCredentials {
-    /// The credentials (also their cache entry).
-    pub credentials: CachedRoleCredentials,
-    /// Where they came from.
-    pub source: CredentialsSource,
-    /// Their file in `~/.aws/cli/cache`.
-    pub path: PathBuf,
-    /// Warnings for the user (an unusable cache file, a failed token refresh, a lock that
-    /// was held too long or could not be had, credentials that could not be cached).
-    pub warnings: Vec<String>,
-}
-
-/// Remembers the secret key and session token of role credentials for redaction by value
-/// ([`crate::secrets`]): `credentials` prints them, but its debug log and warnings must not.
-fn remember_keys(credentials: &CachedRoleCredentials) {
-    crate::secrets::remember(&credentials.keys.secret_access_key);
-    if let Some(token) = &credentials.keys.session_token {
-        crate::secrets::remember(token);
-    }
-}
+use super::drive::drive_session;
+use super::{Session, SessionCredentials, SessionError, SessionSelector, Sessions};
+use crate::client::random_seed;
 
 impl Sessions {
     /// AWS credentials for the selected profile's `sso_account_id` and `sso_role_name`.
@@ -61,8 +29,10 @@ impl Sessions {
     /// ([`token`](Self::token)): when the entry's lock cannot be had (held too long by another
     /// process, a read-only cache, an unusable lock file) they are fetched without it, and
     /// credentials that cannot be written back are returned anyway; each with a warning in
-    /// [`SessionCredentials::warnings`]. A cache directory that is not safe to use is still an
-    /// error.
+    /// [`SessionCredentials::warnings`]. When new credentials cannot be had (the portal is down,
+    /// the token cannot be refreshed) while the cached ones have not expired yet, those are
+    /// returned ([`CredentialsSource::CachedAfterFailure`](super::CredentialsSource)), with a
+    /// warning. A cache directory that is not safe to use is still an error.
     ///
     /// A token the portal refuses is [`SessionError::Unauthorized`]; an expired token that
     /// cannot be refreshed is [`SessionError::Expired`].
@@ -79,73 +49,30 @@ impl Sessions {
         &self,
         session: &Session,
     ) -> Result<SessionCredentials, SessionError> {
-        let (account_id, role_name) = session.role()?;
-        let key = session.role_credentials_key()?;
-        let path = self.cli_cache.path(&key);
-        let mut warnings = Vec::new();
-        let cached =
-            |warnings: &mut Vec<String>| -> Result<Option<CachedRoleCredentials>, StoreError> {
-                Ok(match self.cli_cache.load::<CachedRoleCredentials>(&key)? {
-                    Lookup::Found(c) if c.is_fresh_at(OffsetDateTime::now_utc()) => {
-                        remember_keys(&c);
-                        Some(c)
-                    }
-                    Lookup::Corrupt { path, error } => {
-                        warnings.push(format!(
-                            "ignoring unusable cached credentials {}: {error}",
-                            path.display()
-                        ));
-                        None
-                    }
-                    _ => None,
-                })
-            };
-        let found = |credentials, source, warnings| SessionCredentials {
-            credentials,
-            source,
-            path: path.clone(),
-            warnings,
-        };
-        if let Some(c) = cached(&mut warnings)? {
-            return Ok(found(c, CredentialsSource::Cached, warnings));
-        }
-
-        // The lock only saves other processes a request: when it cannot be had (held too long,
-        // a read-only cache, an unusable lock file) fetch without it rather than fail.
-        let lock = lock_or_warn(
-            &self.cli_cache,
-            &key,
-            self.refresh_lock_wait,
-            "credentials",
-            "fetching without it",
-            &mut warnings,
-        );
-        if lock.is_some() {
-            // Someone may have fetched while we waited: read again under the lock.
-            let mut again = Vec::new();
-            if let Some(c) = cached(&mut again)? {
-                return Ok(found(c, CredentialsSource::Cached, warnings));
-            }
-        }
-
-        let token = self.token_for(session)?;
-        warnings.extend(token.warnings);
-        let input = GetRoleCredentials::new(role_name, account_id, token.token.access_token);
-        let answer = self
-            .portal_client(&session.region)?
-            .get_role_credentials(&input)
-            .map_err(|e| portal_error(session, e))?;
-        let entry = CachedRoleCredentials::from_portal(&answer.role_credentials, account_id);
-        remember_keys(&entry);
-        // The portal just gave them: they are good even when they cannot be cached.
-        save_or_warn(
-            &self.cli_cache,
-            self.cli_cache.save(&key, &entry).map(drop),
-            "the credentials",
-            "the next command fetches them again",
-            &mut warnings,
-        );
-        drop(lock);
-        Ok(found(entry, CredentialsSource::Fetched, warnings))
+        let endpoint = self.http.resolve_endpoint_for_region(&session.region)?;
+        let portal = self
+            .http
+            .settings
+            .resolve_portal_endpoint(&session.region)?;
+        let input = CredentialsSessionInput::new(session.clone(), endpoint, portal)
+            .policy(self.refresh_policy)
+            .retry(RetryPolicy::new(self.settings().retry_config()))
+            .lock_wait(self.refresh_lock_wait);
+        let mut machine = CredentialsSession::new(
+            input,
+            Instant::now(),
+            OffsetDateTime::now_utc(),
+            random_seed(),
+        )?;
+        let mut files = SessionFiles::new(&self.cache, &self.cli_cache);
+        let path = files.path(machine.file());
+        let outcome = drive_session(
+            &mut machine,
+            &mut files,
+            || self.client(session),
+            "GetRoleCredentials",
+        )?;
+        super::remember_keys(&outcome.credentials);
+        Ok(SessionCredentials::new(outcome, path))
     }
 }

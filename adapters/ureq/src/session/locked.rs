@@ -1,5 +1,6 @@
-//! The one lock-and-refresh policy of both token stores: the AWS CLI's ([`Sessions::token`]) and
-//! the one of `ssooidc oauth` ([`OAuthSessions::token`]). A cached token that is due is
+//! The lock-and-refresh procedure of the token store of `ssooidc oauth`
+//! ([`OAuthSessions::token`]), the same policy as the AWS CLI's sessions, which the core's
+//! [`TokenSession`](ssooidc_core::sessions::TokenSession) carries out. A cached token that is due is
 //! refreshed under the entry's lock, so that of many processes asking at once only the first
 //! refreshes and the others reuse its result:
 //!
@@ -19,14 +20,7 @@
 //!
 //! Warnings go back to the caller (the CLI prints them), as do the cache's own (modes repaired).
 //!
-//! The role-credential cache ([`Sessions::role_credentials`]) follows the same policy with the
-//! same pieces ([`lock_or_warn`], [`save_or_warn`]): fetching credentials spends nothing, so
-//! when its lock cannot be had they are fetched without it, and fetched credentials that cannot
-//! be written back are returned, each with a warning.
-//!
-//! [`Sessions::token`]: super::Sessions::token
 //! [`OAuthSessions::token`]: crate::oauth::OAuthSessions::token
-//! [`Sessions::role_credentials`]: super::Sessions::role_credentials
 
 use std::time::Duration;
 
@@ -46,28 +40,6 @@ pub(crate) fn lock_warning(error: &StoreError, what: &str, instead: &str) -> Str
             format!("another process held the {what} lock for {waited:?}; {instead}")
         }
         other => format!("cannot lock the {what} cache ({other}); {instead}"),
-    }
-}
-
-/// Takes the lock of `key`, or says why not: a lock that cannot be had (see [`lock_warning`])
-/// is `None` and a warning, for a store that can go on without it (one that spends nothing,
-/// as fetching role credentials). The cache's own warnings come along.
-pub(crate) fn lock_or_warn(
-    dir: &CacheDir,
-    key: &str,
-    wait: Duration,
-    what: &str,
-    instead: &str,
-    warnings: &mut Vec<String>,
-) -> Option<CacheLock> {
-    let lock = dir.lock(key, wait);
-    warnings.extend(dir.take_warnings());
-    match lock {
-        Ok(lock) => Some(lock),
-        Err(e) => {
-            warnings.push(lock_warning(&e, what, instead));
-            None
-        }
     }
 }
 

@@ -2,11 +2,11 @@
 
 use time::OffsetDateTime;
 
-use super::{LoginResult, SessionError, SessionSelector, Sessions};
+use super::{LoginResult, Session, SessionError, SessionSelector, Sessions};
 use crate::authcode::authorization_code_login;
 use crate::device::{device_login, LoginError, LoginOptions};
 use crate::store::Lookup;
-use ssooidc_core::device::{DeviceFlowInput, Event};
+use ssooidc_core::device::Event;
 use ssooidc_core::sessions::LoginFlow;
 
 impl Sessions {
@@ -36,10 +36,8 @@ impl Sessions {
         let _lock = self.cache.lock(&session.token_key, self.login_lock_wait)?;
         let token_path = self.cache.path(&session.token_key);
         if let Lookup::Found(token) = self.cache.load_token(&session.token_key)? {
-            let written_since = std::fs::metadata(&token_path)
-                .and_then(|m| m.modified())
-                .is_ok_and(|m| m >= started);
-            if written_since && token.is_valid_at(OffsetDateTime::now_utc()) {
+            let written_since = self.cache.written_since(&session.token_key, started);
+            if Session::reuses_concurrent_login(&token, written_since, OffsetDateTime::now_utc()) {
                 warnings.extend(self.cache.take_warnings());
                 return Ok(LoginResult {
                     token,
@@ -51,25 +49,13 @@ impl Sessions {
                 });
             }
         }
-        let cached_registration = match self.cache.load_registration(&session.registration_key)? {
-            Lookup::Found(r) => Some(r),
-            Lookup::Missing => None,
-            Lookup::Corrupt { path, error } => {
-                warnings.push(format!(
-                    "ignoring unusable registration {}: {error}",
-                    path.display()
-                ));
-                None
-            }
-        };
-        let flow = session.login_flow(options.use_device_code);
-        let mut input = DeviceFlowInput::new(
+        let (input, warning) = session.login_input(
             client.endpoint().clone(),
-            session.start_url.clone(),
-            session.client_name(OffsetDateTime::now_utc()),
+            self.cache.load_registration(&session.registration_key)?,
+            OffsetDateTime::now_utc(),
         );
-        input.scopes = (!session.scopes.is_empty()).then(|| session.scopes.clone());
-        input.registration = cached_registration;
+        warnings.extend(warning);
+        let flow = session.login_flow(options.use_device_code);
         let cancel = options.cancel.clone();
         let mut new_registration = None;
         let on_event = |event: &Event| {

@@ -2,30 +2,9 @@
 //! portal's `Logout` for each cached token, the token files deleted, the SSO entries of the
 //! role-credential cache deleted, the registrations kept.
 
-use std::path::PathBuf;
+use ssooidc_files::Logout;
 
-use ssooidc_core::cache::{
-    is_logout_credentials_file, is_logout_token_file, role_credentials_cache_key, token_cache_key,
-};
-use ssooidc_core::portal::Logout;
-
-use super::{SessionError, Sessions};
-use crate::store::Lookup;
-
-/// What [`Sessions::logout`] did.
-#[derive(Debug, Clone, Default)]
-#[non_exhaustive]
-pub struct LogoutReport {
-    /// The token files deleted.
-    pub tokens_removed: Vec<PathBuf>,
-    /// How many tokens the portal logged out.
-    pub logged_out: usize,
-    /// The role-credential files deleted from `~/.aws/cli/cache`.
-    pub credentials_removed: Vec<PathBuf>,
-    /// Failures that did not stop the logout (a `Logout` call that failed, a token without a
-    /// region to call it in), and the caches' warnings (repaired modes, skipped files).
-    pub warnings: Vec<String>,
-}
+use super::{LogoutReport, SessionError, Sessions};
 
 impl Sessions {
     /// Logs out as `aws sso logout` does: for every cached token (a JSON file of
@@ -39,69 +18,18 @@ impl Sessions {
     /// `sso_session`: only that sso-session's token, and the cached credentials of the
     /// config's profiles that use it.
     pub fn logout(&self, sso_session: Option<&str>) -> Result<LogoutReport, SessionError> {
-        let mut report = LogoutReport::default();
-        let mut tokens = self.cache.keys_where(is_logout_token_file)?;
-        let mut credentials = self.cli_cache.keys_where(is_logout_credentials_file)?;
-        if let Some(name) = sso_session {
-            let key = token_cache_key(name);
-            tokens.retain(|k| *k == key);
-            let of_session = self.role_credentials_keys_of(name);
-            credentials.retain(|k| of_session.contains(k));
+        let mut logout = Logout::plan(
+            &self.cache,
+            &self.cli_cache,
+            &self.environment.config,
+            sso_session,
+        )?;
+        for call in logout.calls()? {
+            let done = self
+                .portal_client(&call.region)
+                .and_then(|c| c.logout(&call.request).map_err(SessionError::from));
+            logout.called(&call.whose, done);
         }
-        for key in tokens {
-            if let Lookup::Found(token) = self.cache.load_token(&key)? {
-                let whose = token.start_url.clone().unwrap_or_else(|| key.clone());
-                match token.region.as_deref() {
-                    Some(region) => {
-                        let logout = Logout::new(token.access_token);
-                        match self
-                            .portal_client(region)
-                            .and_then(|c| c.logout(&logout).map_err(SessionError::from))
-                        {
-                            Ok(()) => report.logged_out += 1,
-                            Err(e) => report.warnings.push(format!(
-                                "the portal could not log out the token of {whose}: {e}"
-                            )),
-                        }
-                    }
-                    None => report.warnings.push(format!(
-                        "the token of {whose} has no region: deleted without logging it out"
-                    )),
-                }
-            }
-            if self.cache.remove(&key)? {
-                report.tokens_removed.push(self.cache.path(&key));
-            }
-        }
-        for key in credentials {
-            if self.cli_cache.remove(&key)? {
-                report.credentials_removed.push(self.cli_cache.path(&key));
-            }
-        }
-        // Temporary files of writers that died hold secrets too.
-        self.cache.remove_stale_temp_files();
-        self.cli_cache.remove_stale_temp_files();
-        report.warnings.extend(self.cache.take_warnings());
-        report.warnings.extend(self.cli_cache.take_warnings());
-        Ok(report)
-    }
-
-    /// The role-credential cache keys of the config's profiles that use sso-session `name`.
-    fn role_credentials_keys_of(&self, name: &str) -> Vec<String> {
-        let config = &self.environment.config;
-        config
-            .profiles
-            .keys()
-            .filter_map(|profile| config.sso_profile(profile).ok())
-            .filter(|p| p.session.as_ref().is_some_and(|s| s.name == name))
-            .filter_map(|p| {
-                Some(role_credentials_cache_key(
-                    p.account_id.as_deref()?,
-                    p.role_name.as_deref()?,
-                    Some(name),
-                    &p.start_url,
-                ))
-            })
-            .collect()
+        Ok(logout.finish()?)
     }
 }

@@ -6,103 +6,35 @@
 //! by the core ([`ssooidc_core::sessions`]); this module does the file I/O and the HTTP.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use ssooidc_core::cache::CachedToken;
 use ssooidc_core::config::ConfigError;
-use ssooidc_core::refresh::{RefreshError, RefreshPolicy};
+use ssooidc_core::refresh::RefreshPolicy;
 use ssooidc_core::settings::{Explicit, Settings};
-use ssooidc_core::CallError;
 
 pub use ssooidc_core::sessions::{LoginFlow, Session, SessionSelector};
 
 use crate::client::{Client, DebugSink, WaitNotice};
 use crate::config::Config;
-use crate::device::LoginError;
 use crate::environment::Environment;
-use crate::store::{CacheDir, SsoCache, StoreError};
+use crate::store::{CacheDir, SsoCache};
 
 mod assignments;
 mod credentials;
+mod drive;
 pub(crate) mod locked;
 mod login;
 mod logout;
 mod token;
 
-pub use assignments::Listed;
-pub use credentials::{CredentialsSource, SessionCredentials};
-pub use logout::LogoutReport;
-
-/// A failure to produce a token or to log in.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum SessionError {
-    /// The configuration is unusable (a missing profile or session, a broken file, no home).
-    #[error(transparent)]
-    Config(#[from] ConfigError),
-    /// The cache could not be read or written.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// No usable cached token.
-    #[error("no cached SSO token for {session}{}", .reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default())]
-    NotLoggedIn {
-        /// The session (`sso-session my-sso`, `profile legacy`, a start URL).
-        session: String,
-        /// Why the cache could not be used, when a file was there.
-        reason: Option<String>,
-    },
-    /// The cached token expired and could not be refreshed.
-    #[error("the SSO token for {session} has expired: {source}")]
-    Expired {
-        /// The session.
-        session: String,
-        /// The refresh machine's verdict.
-        source: RefreshError,
-    },
-    /// The portal refused the session's token (`UnauthorizedException`): it expired on the
-    /// server's side, or the session was logged out.
-    #[error("the SSO token for {session} was refused: {source}")]
-    Unauthorized {
-        /// The session.
-        session: String,
-        /// The portal's answer.
-        source: CallError,
-    },
-    /// A call to the service failed.
-    #[error(transparent)]
-    Call(#[from] CallError),
-    /// The login ended without a token.
-    #[error(transparent)]
-    Login(#[from] LoginError),
-    /// An OAuth 2.0 provider's endpoints could not be discovered ([`crate::oauth`]).
-    #[error(transparent)]
-    Discovery(#[from] ssooidc_core::oauth::DiscoveryError),
-}
-
-/// A failed portal call with the session's token: a refused token is
-/// [`SessionError::Unauthorized`], anything else [`SessionError::Call`].
-pub(crate) fn portal_error(session: &Session, error: CallError) -> SessionError {
-    match error {
-        CallError::Service {
-            error: ssooidc_core::ServiceError::Unauthorized { .. },
-            ..
-        } => SessionError::Unauthorized {
-            session: describe(session),
-            source: error,
-        },
-        other => SessionError::Call(other),
-    }
-}
-
-/// How a session is named in messages.
-pub(crate) fn describe(session: &Session) -> String {
-    match (&session.selector, &session.session_name) {
-        (_, Some(name)) => format!("sso-session {name}"),
-        (SessionSelector::Profile(profile), None) => format!("profile {profile}"),
-        _ => session.start_url.clone(),
-    }
-}
+pub use ssooidc_core::sessions::REFRESH_LOCK_WAIT;
+/// Why a session could give no token or credentials (`ssooidc-files`' store error for the caches).
+pub use ssooidc_files::SessionError;
+pub use ssooidc_files::{
+    CredentialsSource, Listed, LoginResult, LogoutReport, SessionCredentials, SessionToken,
+    TokenSource,
+};
 
 /// Remembers the secrets of a cache entry for redaction by value ([`crate::secrets`]).
 pub(crate) fn remember_secrets(token: &CachedToken) {
@@ -115,56 +47,17 @@ pub(crate) fn remember_secrets(token: &CachedToken) {
     }
 }
 
-/// What [`Sessions::login`] produced.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct LoginResult {
-    /// The token cache entry that was written.
-    pub token: CachedToken,
-    /// The token cache file.
-    pub token_path: PathBuf,
-    /// The registration cache file, when a new registration was written.
-    pub registration_path: Option<PathBuf>,
-    /// Whether another process finished a login for this session while this one waited for
-    /// the lock, and its token was reused instead of logging in again.
-    pub reused_concurrent_login: bool,
-    /// The login that obtained the token; `None` when another process's token was reused.
-    pub flow: Option<LoginFlow>,
-    /// Warnings for the user (an unusable registration file).
-    pub warnings: Vec<String>,
+/// Remembers the secret key and session token of role credentials for redaction by value
+/// ([`crate::secrets`]): `credentials` prints them, but its debug log and warnings must not.
+pub(crate) fn remember_keys(credentials: &ssooidc_core::cache::CachedRoleCredentials) {
+    crate::secrets::remember(&credentials.keys.secret_access_key);
+    if let Some(token) = &credentials.keys.session_token {
+        crate::secrets::remember(token);
+    }
 }
 
 /// How long [`Sessions::login`] waits for another process's login of the same session.
 pub const LOGIN_LOCK_WAIT: Duration = Duration::from_secs(15 * 60);
-
-/// How [`Sessions::token`] got its token.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum TokenSource {
-    /// Read from the cache as it was.
-    Cached,
-    /// Refreshed and written back.
-    Refreshed,
-    /// The refresh failed; the cached token is still valid and was used.
-    RefreshFailed(String),
-}
-
-/// A token and where it came from.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct SessionToken {
-    /// The cache entry.
-    pub token: CachedToken,
-    /// Where it came from.
-    pub source: TokenSource,
-    /// The cache file.
-    pub path: PathBuf,
-    /// Warnings for the user (a corrupt file, a failed refresh).
-    pub warnings: Vec<String>,
-}
-
-/// How long [`Sessions::token`] waits for another process's refresh.
-pub const REFRESH_LOCK_WAIT: Duration = Duration::from_secs(30);
 
 /// The AWS CLI-compatible session store: config, token cache, registration cache, refresh.
 #[derive(Debug, Clone)]

@@ -37,6 +37,34 @@ pub use token::CachedToken;
 /// The largest cache file that is parsed: 1 MiB (real files are a few KiB).
 pub const MAX_CACHE_FILE_BYTES: usize = 1024 * 1024;
 
+/// What a lookup of a cache file found: one of three, for good (the session machines match it
+/// exhaustively). Adapters read the file; what its bytes mean is [`CacheError`]'s.
+#[derive(Debug)]
+pub enum Lookup<T> {
+    /// A usable entry.
+    Found(T),
+    /// No file.
+    Missing,
+    /// A file that cannot be used (partial, corrupt, hostile, of the other kind, a link, a
+    /// FIFO). It is left in place; the caller treats it as a miss and shows the warning.
+    Corrupt {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        error: CacheError,
+    },
+}
+
+impl<T> Lookup<T> {
+    /// The entry, if found.
+    pub fn found(self) -> Option<T> {
+        match self {
+            Lookup::Found(t) => Some(t),
+            _ => None,
+        }
+    }
+}
+
 /// A cache file that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

@@ -1,7 +1,25 @@
-//! The AWS CLI's session rules as pure functions: which session a command works on, which cache
-//! files it uses (token, registration, role credentials), the client name it registers, the
-//! token cache entry a login writes, and whether a cached token is refreshed. The adapters do the file I/O and the HTTP; every
-//! decision is here.
+//! The AWS CLI's sessions: the rules as pure functions (which session a command works on, which
+//! cache files it uses (token, registration, role credentials), the client name it registers,
+//! the token cache entry a login writes, whether a cached token is refreshed), and the session
+//! machines that carry them out for every adapter: [`TokenSession`] (a valid token: the cache,
+//! the refresh under the cross-process lock, the fallbacks) and [`CredentialsSession`] (role
+//! credentials through the AWS CLI's cache and the portal). The machines ask for file
+//! operations ([`SessionIo`]) as they ask for requests; the adapters do the file I/O and the
+//! HTTP, and every decision is here.
+
+mod credentials;
+mod error;
+mod io;
+mod login;
+mod token;
+
+pub use credentials::{
+    CredentialsOutcome, CredentialsSession, CredentialsSessionInput, CredentialsSource,
+};
+pub use error::{describe, SessionError};
+pub use io::{CacheDirectory, CacheFile, IoAnswer, LockAnswer, SessionIo, SessionMachine};
+pub use login::role_credentials_keys_of;
+pub use token::{TokenOutcome, TokenSession, TokenSessionInput, TokenSource, REFRESH_LOCK_WAIT};
 
 use time::OffsetDateTime;
 

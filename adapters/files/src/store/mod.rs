@@ -28,7 +28,8 @@ use ssooidc_core::cache::{CacheError, CachedRoleCredentials, CachedToken, OAuthC
 use ssooidc_core::config::FileProblem;
 use ssooidc_core::registration::Registration;
 
-pub use lock::{CacheLock, LOCK_WAIT_NOTICE};
+pub use lock::{CacheLock, LOCK_POLL, LOCK_WAIT_NOTICE};
+pub use ssooidc_core::cache::Lookup;
 
 use lock::LockWaitNotice;
 use safe_dir::RawFile;
@@ -92,34 +93,6 @@ pub enum Exposure {
         /// Its permission bits.
         mode: u32,
     },
-}
-
-/// What a cache lookup found.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum Lookup<T> {
-    /// A usable entry.
-    Found(T),
-    /// No file.
-    Missing,
-    /// A file that cannot be used (partial, corrupt, hostile, of the other kind, a link, a
-    /// FIFO). It is left in place; the caller treats it as a miss and shows the warning.
-    Corrupt {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        error: CacheError,
-    },
-}
-
-impl<T> Lookup<T> {
-    /// The entry, if found.
-    pub fn found(self) -> Option<T> {
-        match self {
-            Lookup::Found(t) => Some(t),
-            _ => None,
-        }
-    }
 }
 
 /// A file format of a cache directory (the core's formats, read and written as the AWS CLI
@@ -235,6 +208,14 @@ impl CacheDir {
                 w.push(warning);
             }
         }
+    }
+
+    /// Whether the file of `key` was written at or after `since` (by its modification time,
+    /// never through a link). A file that is not there, or whose time cannot be read, was not.
+    pub fn written_since(&self, key: &str, since: std::time::SystemTime) -> bool {
+        std::fs::symlink_metadata(self.path(key))
+            .and_then(|m| m.modified())
+            .is_ok_and(|m| m >= since)
     }
 
     /// Loads the file of `key` as a `T`.

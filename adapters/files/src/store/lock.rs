@@ -42,34 +42,65 @@ impl CacheDir {
     /// [on-disk protocol](https://github.com/ssooidc/ssooidc/blob/main/docs/protocol/sharing.md)
     /// specifies.
     pub fn lock(&self, key: &str, wait: Duration) -> Result<CacheLock, StoreError> {
-        self.check_dir()?;
-        self.ensure_dir()?;
-        let path = self.dir.join(format!("{key}.lock"));
-        let file = files::open_lock_file(&path).map_err(file_err(&path))?;
-        self.secure_file(&file, &path);
         let started = Instant::now();
         let mut announced = false;
         loop {
-            match file.try_lock() {
-                Ok(()) => return Ok(CacheLock { file, path }),
-                Err(std::fs::TryLockError::WouldBlock) => {
-                    let waited = started.elapsed();
-                    if waited >= wait {
-                        return Err(StoreError::LockTimeout { path, waited });
-                    }
-                    if !announced && waited >= LOCK_WAIT_NOTICE {
-                        announced = true;
-                        if let Some(notice) = &self.on_lock_wait {
-                            notice(&path, wait);
-                        }
-                    }
-                    std::thread::sleep(Duration::from_millis(20).min(wait - waited));
-                }
-                Err(std::fs::TryLockError::Error(e)) => return Err(io_err(&path)(e)),
+            if let Some(lock) = self.try_lock(key)? {
+                return Ok(lock);
             }
+            let waited = started.elapsed();
+            if waited >= wait {
+                return Err(self.lock_timeout(key, waited));
+            }
+            if !announced && waited >= LOCK_WAIT_NOTICE {
+                announced = true;
+                self.notice_lock_wait(key, wait);
+            }
+            std::thread::sleep(LOCK_POLL.min(wait - waited));
         }
     }
+
+    /// Takes the advisory lock of `key` if no other process holds it, without waiting:
+    /// `Ok(None)` when it is held. For drivers that wait on their own timer between tries
+    /// (the async adapter, which must not block its executor); [`lock`](Self::lock) is this in
+    /// a loop with sleeps.
+    pub fn try_lock(&self, key: &str) -> Result<Option<CacheLock>, StoreError> {
+        self.check_dir()?;
+        self.ensure_dir()?;
+        let path = self.lock_path(key);
+        let file = files::open_lock_file(&path).map_err(file_err(&path))?;
+        self.secure_file(&file, &path);
+        match file.try_lock() {
+            Ok(()) => Ok(Some(CacheLock { file, path })),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+            Err(std::fs::TryLockError::Error(e)) => Err(io_err(&path)(e)),
+        }
+    }
+
+    /// The error of a wait for the lock of `key` that lasted `waited` and ran out.
+    pub fn lock_timeout(&self, key: &str, waited: Duration) -> StoreError {
+        StoreError::LockTimeout {
+            path: self.lock_path(key),
+            waited,
+        }
+    }
+
+    /// Announces, to the notice set with [`on_lock_wait`](Self::on_lock_wait), that a wait for
+    /// the lock of `key` has lasted [`LOCK_WAIT_NOTICE`] and may last `wait`.
+    pub fn notice_lock_wait(&self, key: &str, wait: Duration) {
+        if let Some(notice) = &self.on_lock_wait {
+            notice(&self.lock_path(key), wait);
+        }
+    }
+
+    /// The lock file of `key`.
+    fn lock_path(&self, key: &str) -> PathBuf {
+        self.dir.join(format!("{key}.lock"))
+    }
 }
+
+/// How often [`CacheDir::lock`] tries a held lock again.
+pub const LOCK_POLL: Duration = Duration::from_millis(20);
 
 /// A held cache lock. Its file records when a refresh was last attempted, so that the
 /// at-most-one-attempt-per-60-s rule holds across processes.

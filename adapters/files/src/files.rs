@@ -1,4 +1,4 @@
-//! The one way this crate opens a file: never blocking (the open is non-blocking, so a FIFO,
+//! The one way ssooidc's adapters open a file: never blocking (the open is non-blocking, so a FIFO,
 //! a device or a socket is refused instead of waited on), regular files only, optionally never
 //! through a symbolic link (`O_NOFOLLOW`: the cache directories), and reads capped. The
 //! configuration files, the CA bundle and every file of a cache directory are opened here.
@@ -17,7 +17,7 @@ use ssooidc_core::config::FileProblem;
 
 /// Whether a symbolic link as the last component of a path is followed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Links {
+pub enum Links {
     /// Followed (configuration files and CA bundles: the user chose the path).
     Follow,
     /// Refused with [`FileProblem::SymbolicLink`] (cache directories, where a planted link
@@ -26,7 +26,7 @@ pub(crate) enum Links {
 }
 
 /// Opens `path` for reading. `Ok(None)` when it does not exist.
-pub(crate) fn open_regular(path: &Path, links: Links) -> Result<Option<File>, FileProblem> {
+pub fn open_regular(path: &Path, links: Links) -> Result<Option<File>, FileProblem> {
     let mut options = OpenOptions::new();
     options.read(true);
     open(path, options, links)
@@ -38,7 +38,7 @@ pub(crate) fn open_regular(path: &Path, links: Links) -> Result<Option<File>, Fi
 const FILE_FLAG_OPEN_REPARSE_POINT: u32 = 0x0020_0000;
 
 /// Opens (or creates, mode 0600) a lock file for reading and writing, never through a link.
-pub(crate) fn open_lock_file(path: &Path) -> Result<File, FileProblem> {
+pub fn open_lock_file(path: &Path) -> Result<File, FileProblem> {
     let mut options = OpenOptions::new();
     options.read(true).write(true).create(true).truncate(false);
     #[cfg(unix)]
@@ -51,7 +51,7 @@ pub(crate) fn open_lock_file(path: &Path) -> Result<File, FileProblem> {
 /// Creates a new file (mode 0600; an existing file or link of that name is an error), for
 /// writing, never through a link (on Windows std's `create_new` opens with
 /// `FILE_FLAG_OPEN_REPARSE_POINT`, so a dangling link of that name is not followed either).
-pub(crate) fn create_new(path: &Path) -> std::io::Result<File> {
+pub fn create_new(path: &Path) -> std::io::Result<File> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
@@ -130,7 +130,7 @@ fn problem(path: &Path, e: std::io::Error, links: Links) -> FileProblem {
 }
 
 /// Reads at most `limit` bytes of an open file; more is [`FileProblem::TooLarge`].
-pub(crate) fn read_capped(file: File, limit: u64) -> Result<Vec<u8>, FileProblem> {
+pub fn read_capped(file: File, limit: u64) -> Result<Vec<u8>, FileProblem> {
     let mut bytes = Vec::new();
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
@@ -143,11 +143,7 @@ pub(crate) fn read_capped(file: File, limit: u64) -> Result<Vec<u8>, FileProblem
 
 /// Reads at most `limit` bytes of a regular file: `Ok(None)` when it does not exist; an error
 /// for a FIFO, a device or a directory (never blocks on one), a larger file, or a read error.
-pub(crate) fn read_bounded(
-    path: &Path,
-    limit: u64,
-    links: Links,
-) -> Result<Option<Vec<u8>>, FileProblem> {
+pub fn read_bounded(path: &Path, limit: u64, links: Links) -> Result<Option<Vec<u8>>, FileProblem> {
     match open_regular(path, links)? {
         Some(file) => read_capped(file, limit).map(Some),
         None => Ok(None),

@@ -1,0 +1,497 @@
+//! [`CredentialsSession`]: AWS credentials for a session's account and role through the AWS
+//! CLI's role-credential cache and the portal (the rules are on the type).
+
+use std::time::{Duration, Instant};
+
+use time::OffsetDateTime;
+
+use crate::cache::{CachedRoleCredentials, Lookup};
+use crate::endpoint::Endpoint;
+use crate::machine::{Call, Machine, MisuseError, Output, Wait};
+use crate::portal::{GetRoleCredentials, GetRoleCredentialsOutput};
+use crate::refresh::RefreshPolicy;
+use crate::retry::RetryPolicy;
+use crate::transport::TransportError;
+
+use super::error::SessionError;
+use super::io::{
+    lock_warning, CacheFile, IoAnswer, LockAnswer, Pending, SessionIo, SessionMachine,
+};
+use super::token::{TokenSession, TokenSessionInput, REFRESH_LOCK_WAIT};
+use super::Session;
+use crate::config::ConfigError;
+
+/// What a [`CredentialsSession`] starts from.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CredentialsSessionInput {
+    /// The session, with the account and role ([`Session::role`]).
+    pub session: Session,
+    /// The OIDC endpoint of the session's region (where the token's refresh goes).
+    pub endpoint: Endpoint,
+    /// The portal endpoint of the session's region (`GetRoleCredentials`).
+    pub portal: Endpoint,
+    /// When the session's token is refreshed.
+    pub policy: RefreshPolicy,
+    /// How failed requests are retried.
+    pub retry: RetryPolicy,
+    /// How long to wait for another process's lock ([`REFRESH_LOCK_WAIT`] by default), of the
+    /// credentials and of the token.
+    pub lock_wait: Duration,
+}
+
+impl CredentialsSessionInput {
+    /// The input for `session`'s role credentials, with the default policies.
+    pub fn new(session: Session, endpoint: Endpoint, portal: Endpoint) -> Self {
+        CredentialsSessionInput {
+            session,
+            endpoint,
+            portal,
+            policy: RefreshPolicy::default(),
+            retry: RetryPolicy::default(),
+            lock_wait: REFRESH_LOCK_WAIT,
+        }
+    }
+
+    /// Sets the refresh policy of the session's token.
+    pub fn policy(mut self, policy: RefreshPolicy) -> Self {
+        self.policy = policy;
+        self
+    }
+
+    /// Sets the retry policy of the requests.
+    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
+    }
+
+    /// Sets how long to wait for another process's lock.
+    pub fn lock_wait(mut self, wait: Duration) -> Self {
+        self.lock_wait = wait;
+        self
+    }
+}
+
+/// Where a [`CredentialsSession`] got its credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CredentialsSource {
+    /// The role-credential cache, with more than 15 minutes left: no request.
+    Cached,
+    /// The portal (`GetRoleCredentials`); written to the cache.
+    Fetched,
+    /// The cache, with less than 15 minutes left, because new ones could not be had (the
+    /// warning says why).
+    CachedAfterFailure,
+}
+
+/// Role credentials and where they came from.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CredentialsOutcome {
+    /// The credentials (also their cache entry).
+    pub credentials: CachedRoleCredentials,
+    /// Where they came from.
+    pub source: CredentialsSource,
+    /// Warnings for the user (an unusable cache file, a failed token refresh, a lock that
+    /// was held too long or could not be had, credentials that could not be cached).
+    pub warnings: Vec<String>,
+}
+
+enum State<S> {
+    Reading,
+    Locking,
+    ReadingAgain,
+    Token {
+        token: Box<TokenSession<S>>,
+    },
+    Fetching {
+        call: Box<Call<GetRoleCredentialsOutput>>,
+    },
+    Writing {
+        credentials: CachedRoleCredentials,
+    },
+    Unlocking {
+        result: Result<CredentialsOutcome, SessionError<S>>,
+    },
+    Done(Option<Result<CredentialsOutcome, SessionError<S>>>),
+}
+
+/// The machine of AWS credentials for a session's account and role, as botocore's SSO
+/// credential provider gets them, with the AWS CLI's role-credential cache:
+///
+/// 1. Read the cache file (`~/.aws/cli/cache`, keyed as the AWS CLI keys it). More than 15
+///    minutes left: done, with no lock and no request. An unusable file is a miss, with a
+///    warning.
+/// 2. Take the entry's lock, and read again under it (another process may just have fetched).
+///    The lock only saves other processes a request: when it cannot be had the credentials are
+///    fetched without it, with a warning.
+/// 3. The session's token, as [`TokenSession`] has it (refreshed when due), then the portal's
+///    `GetRoleCredentials`.
+/// 4. Write the answer back; credentials that cannot be written are used anyway, with a
+///    warning. Then unlock.
+///
+/// When step 3 fails while the cached credentials are still valid (inside the 15-minute window,
+/// not expired), they are used, with a warning that says until when: nothing a program could
+/// use is lost to a portal that is down or a session that cannot be refreshed just now.
+///
+/// It speaks the protocol of [`TokenSession`]: file operations as events, the token's refresh
+/// and the portal's call as requests, the result given once.
+pub struct CredentialsSession<S> {
+    input: CredentialsSessionInput,
+    file: CacheFile,
+    account_id: String,
+    role_name: String,
+    seed: u64,
+    state: State<S>,
+    pending: Pending,
+    locked: bool,
+    /// The latest time the machine was given (monotonic and wall).
+    now: Instant,
+    wall: OffsetDateTime,
+    /// Cached credentials that are still valid but inside the window: the fallback.
+    stale: Option<CachedRoleCredentials>,
+    warnings: Vec<String>,
+}
+
+impl<S: std::fmt::Display> CredentialsSession<S> {
+    /// The credentials of `input.session`'s account and role, to be had at wall-clock `wall`;
+    /// a session without both is [`ConfigError::MissingKey`].
+    pub fn new(
+        input: CredentialsSessionInput,
+        now: Instant,
+        wall: OffsetDateTime,
+        seed: u64,
+    ) -> Result<Self, ConfigError> {
+        let (account_id, role_name) = input.session.role()?;
+        let (account_id, role_name) = (account_id.to_owned(), role_name.to_owned());
+        let file = CacheFile::cli(input.session.role_credentials_key()?);
+        let mut pending = Pending::default();
+        pending.ask(SessionIo::ReadCredentials(file.clone()));
+        Ok(CredentialsSession {
+            input,
+            file,
+            account_id,
+            role_name,
+            seed,
+            state: State::Reading,
+            pending,
+            locked: false,
+            now,
+            wall,
+            stale: None,
+            warnings: Vec::new(),
+        })
+    }
+
+    /// The role-credential file.
+    pub fn file(&self) -> &CacheFile {
+        &self.file
+    }
+
+    fn finish(
+        &mut self,
+        result: Result<(CredentialsSource, CachedRoleCredentials), SessionError<S>>,
+    ) {
+        let wall = self.wall;
+        let result = match result {
+            Err(e) => match self.stale.take() {
+                Some(stale) if stale.expiration > wall => {
+                    self.warnings.push(format!(
+                        "could not get new credentials ({e}); using the cached ones, which expire at {}",
+                        stale.expiration
+                    ));
+                    Ok((CredentialsSource::CachedAfterFailure, stale))
+                }
+                _ => Err(e),
+            },
+            ok => ok,
+        };
+        let result = result.map(|(source, credentials)| CredentialsOutcome {
+            credentials,
+            source,
+            warnings: std::mem::take(&mut self.warnings),
+        });
+        if self.locked {
+            self.locked = false;
+            self.pending.ask(SessionIo::Unlock(self.file.clone()));
+            self.state = State::Unlocking { result };
+        } else {
+            self.state = State::Done(Some(result));
+        }
+    }
+
+    /// A read: fresh credentials, or `None` (a stale but valid entry is kept for the fallback;
+    /// an unusable one is a warning when `warn`).
+    fn fresh(
+        &mut self,
+        read: Lookup<CachedRoleCredentials>,
+        wall: OffsetDateTime,
+        warn: bool,
+    ) -> Option<CachedRoleCredentials> {
+        match read {
+            Lookup::Found(c) if c.is_fresh_at(wall) => Some(c),
+            Lookup::Found(c) => {
+                self.stale = (c.expiration > wall).then_some(c);
+                None
+            }
+            Lookup::Corrupt { path, error } => {
+                if warn {
+                    self.warnings.push(format!(
+                        "ignoring unusable cached credentials {}: {error}",
+                        path.display()
+                    ));
+                }
+                None
+            }
+            Lookup::Missing => None,
+        }
+    }
+
+    fn start_token(&mut self) {
+        let (now, wall) = (self.now, self.wall);
+        let input = TokenSessionInput::new(self.input.session.clone(), self.input.endpoint.clone())
+            .policy(self.input.policy)
+            .retry(self.input.retry.clone())
+            .lock_wait(self.input.lock_wait);
+        let token = TokenSession::new(input, now, wall, self.seed);
+        self.state = State::Token {
+            token: Box::new(token),
+        };
+    }
+
+    /// Time given with an input: the latest of each clock is kept (a clock that goes back
+    /// changes nothing).
+    fn observe(&mut self, now: Instant, wall: OffsetDateTime) {
+        self.now = self.now.max(now);
+        self.wall = wall;
+    }
+
+    fn inner(&mut self) -> Result<Inner<'_, S>, MisuseError> {
+        match &mut self.state {
+            State::Token { token } => Ok(Inner::Token(token)),
+            State::Fetching { call } => Ok(Inner::Call(call)),
+            State::Done(_) => Err(MisuseError::Finished),
+            _ => Err(MisuseError::NoRequestOutstanding),
+        }
+    }
+}
+
+enum Inner<'a, S> {
+    Token(&'a mut TokenSession<S>),
+    Call(&'a mut Call<GetRoleCredentialsOutput>),
+}
+
+impl<S: std::fmt::Display> Machine for CredentialsSession<S> {
+    type Event = SessionIo;
+    type Output = Result<CredentialsOutcome, SessionError<S>>;
+
+    fn poll_output(&mut self) -> Result<Output<SessionIo, Self::Output>, MisuseError> {
+        if let Some(io) = self.pending.poll()? {
+            return Ok(Output::Event(io));
+        }
+        match &mut self.state {
+            State::Done(result) => result.take().map(Output::Done).ok_or(MisuseError::Finished),
+            State::Token { token } => match token.poll_output()? {
+                Output::Done(Ok(token)) => {
+                    self.warnings.extend(token.warnings);
+                    let request = GetRoleCredentials::new(
+                        self.role_name.clone(),
+                        self.account_id.clone(),
+                        token.token.access_token,
+                    );
+                    // The latest time given: the call starts now.
+                    let call = Call::new(
+                        &request,
+                        &self.input.portal,
+                        &self.input.retry,
+                        self.now,
+                        self.seed.rotate_left(17),
+                    );
+                    self.state = State::Fetching {
+                        call: Box::new(call),
+                    };
+                    self.poll_output()
+                }
+                Output::Done(Err(e)) => {
+                    self.finish(Err(e));
+                    self.poll_output()
+                }
+                Output::Transmit(t) => Ok(Output::Transmit(t)),
+                Output::Timeout(at) => Ok(Output::Timeout(at)),
+                Output::Event(io) => Ok(Output::Event(io)),
+            },
+            State::Fetching { call } => match call.poll_output()? {
+                Output::Transmit(t) => Ok(Output::Transmit(t)),
+                Output::Timeout(at) => Ok(Output::Timeout(at)),
+                Output::Event(never) => match never {},
+                Output::Done(result) => {
+                    if let Some(wall) = call.last_wall() {
+                        self.wall = wall.into();
+                    }
+                    match result {
+                        Ok(answer) => {
+                            let credentials = CachedRoleCredentials::from_portal(
+                                &answer.role_credentials,
+                                &self.account_id,
+                            );
+                            self.pending.ask(SessionIo::WriteCredentials {
+                                file: self.file.clone(),
+                                credentials: credentials.clone(),
+                            });
+                            self.state = State::Writing { credentials };
+                        }
+                        Err(e) => {
+                            let e = SessionError::portal(&self.input.session, e);
+                            self.finish(Err(e));
+                        }
+                    }
+                    self.poll_output()
+                }
+            },
+            _ => Err(MisuseError::RequestOutstanding),
+        }
+    }
+
+    fn handle_response<B: AsRef<[u8]>>(
+        &mut self,
+        now: Instant,
+        wall: OffsetDateTime,
+        response: http::Response<B>,
+    ) -> Result<(), MisuseError> {
+        self.observe(now, wall);
+        match self.inner()? {
+            Inner::Token(t) => t.handle_response(now, wall, response),
+            Inner::Call(c) => c.handle_response(now, wall, response),
+        }
+    }
+
+    fn handle_transport_error(
+        &mut self,
+        now: Instant,
+        wall: OffsetDateTime,
+        error: TransportError,
+    ) -> Result<(), MisuseError> {
+        self.observe(now, wall);
+        match self.inner()? {
+            Inner::Token(t) => t.handle_transport_error(now, wall, error),
+            Inner::Call(c) => c.handle_transport_error(now, wall, error),
+        }
+    }
+
+    fn handle_timeout(&mut self, now: Instant) -> Result<(), MisuseError> {
+        self.now = self.now.max(now);
+        match self.inner()? {
+            Inner::Token(t) => t.handle_timeout(now),
+            Inner::Call(c) => c.handle_timeout(now),
+        }
+    }
+
+    fn waiting_for(&self) -> Wait {
+        Wait::Retry
+    }
+}
+
+impl<S: std::fmt::Display> SessionMachine<S> for CredentialsSession<S> {
+    fn handle_io(
+        &mut self,
+        now: Instant,
+        wall: OffsetDateTime,
+        answer: IoAnswer<S>,
+    ) -> Result<(), MisuseError> {
+        if matches!(self.state, State::Done(_)) {
+            return Err(MisuseError::Finished);
+        }
+        self.observe(now, wall);
+        if let State::Token { token } = &mut self.state {
+            return token.handle_io(now, wall, answer);
+        }
+        self.pending.answered()?;
+        let state = std::mem::replace(&mut self.state, State::Done(None));
+        match (state, answer) {
+            (State::Reading, IoAnswer::Credentials(read)) => match read {
+                Err(e) => self.finish(Err(SessionError::Store(e))),
+                Ok(read) => match self.fresh(read, wall, true) {
+                    Some(c) => self.finish(Ok((CredentialsSource::Cached, c))),
+                    None => {
+                        self.pending.ask(SessionIo::Lock {
+                            file: self.file.clone(),
+                            wait: self.input.lock_wait,
+                        });
+                        self.state = State::Locking;
+                    }
+                },
+            },
+            (State::Locking, IoAnswer::Lock(LockAnswer::Held { .. })) => {
+                self.locked = true;
+                self.pending
+                    .ask(SessionIo::ReadCredentials(self.file.clone()));
+                self.state = State::ReadingAgain;
+            }
+            (State::Locking, IoAnswer::Lock(failed)) => {
+                self.warnings
+                    .push(lock_warning(&failed, "credentials", "fetching without it"));
+                self.start_token();
+            }
+            (State::ReadingAgain, IoAnswer::Credentials(read)) => match read {
+                Err(e) => self.finish(Err(SessionError::Store(e))),
+                // Its warnings were given at the first read.
+                Ok(read) => match self.fresh(read, wall, false) {
+                    Some(c) => self.finish(Ok((CredentialsSource::Cached, c))),
+                    None => self.start_token(),
+                },
+            },
+            (State::Writing { credentials }, IoAnswer::Written(saved)) => {
+                if let Err(e) = saved {
+                    self.warnings.push(format!(
+                        "the credentials could not be cached ({e}); the next command fetches them again"
+                    ));
+                }
+                self.finish(Ok((CredentialsSource::Fetched, credentials)));
+            }
+            (State::Unlocking { result }, IoAnswer::Unlocked) => {
+                self.state = State::Done(Some(result));
+            }
+            (state, _) => {
+                self.state = state;
+                self.pending.awaiting_again();
+                return Err(MisuseError::RequestOutstanding);
+            }
+        }
+        Ok(())
+    }
+
+    fn warn(&mut self, warning: String) {
+        let warnings = match &mut self.state {
+            State::Token { token } => return token.warn(warning),
+            State::Done(Some(Ok(outcome)))
+            | State::Unlocking {
+                result: Ok(outcome),
+            } => &mut outcome.warnings,
+            _ => &mut self.warnings,
+        };
+        if !warnings.contains(&warning) {
+            warnings.push(warning);
+        }
+    }
+}
+
+impl<S> std::fmt::Debug for CredentialsSession<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match &self.state {
+            State::Reading => "Reading",
+            State::Locking => "Locking",
+            State::ReadingAgain => "ReadingAgain",
+            State::Token { .. } => "Token",
+            State::Fetching { .. } => "Fetching",
+            State::Writing { .. } => "Writing",
+            State::Unlocking { .. } => "Unlocking",
+            State::Done(_) => "Done",
+        };
+        f.debug_struct("CredentialsSession")
+            .field("file", &self.file)
+            .field("state", &state)
+            .field("locked", &self.locked)
+            .finish()
+    }
+}
