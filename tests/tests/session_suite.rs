@@ -464,3 +464,24 @@ macro_rules! suite {
 
 suite!(blocking, Blocking);
 suite!(async_adapter, Async);
+
+/// The async sessions' futures are `Send` with a `Send` transport and timer, so that a
+/// multi-threaded runtime can spawn them (a compile-time check: nothing is polled).
+#[test]
+fn the_async_session_futures_are_send() {
+    fn send<T: Send>(_: &T) {}
+    let emu = approving_emulator();
+    let home = Home::with_standard_config("suite-send", &emu);
+    let sessions = async_sessions(&home);
+    send(&sessions.token(dev()));
+    send(&sessions.role_credentials(dev()));
+    send(&sessions.accounts(dev()));
+    send(&sessions.account_roles(dev(), "111122223333"));
+    send(&sessions.logout(None));
+    send(&sessions.login(
+        dev(),
+        login_options(),
+        None::<ssooidc_async::TokioCallbackListener>,
+        |_| {},
+    ));
+}
