@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use ssooidc_core::cache::{
-    lock_record, parse_lock_record, CachedRoleCredentials, CachedToken, Lookup,
+    lock_record, parse_lock_record, CachedRoleCredentials, CachedToken, Lookup, OAuthCacheEntry,
 };
 use ssooidc_core::config::AwsConfig;
 use ssooidc_core::endpoint::Endpoint;
@@ -50,6 +50,7 @@ impl Files {
     fn path(&self, file: &CacheFile, extension: &str) -> PathBuf {
         let dir = match file.directory {
             CacheDirectory::Cli => &self.cli,
+            // This example keeps no OAuth cache: its token session never asks for one.
             _ => &self.sso,
         };
         dir.join(format!("{}.{extension}", file.key))
@@ -142,6 +143,9 @@ impl Files {
             SessionIo::ReadCredentials(file) => {
                 IoAnswer::Credentials(self.read(&file, CachedRoleCredentials::from_json))
             }
+            SessionIo::ReadOAuth(file) => {
+                IoAnswer::OAuth(self.read(&file, OAuthCacheEntry::from_json))
+            }
             SessionIo::Lock { file, wait } => IoAnswer::Lock(self.lock(file, wait)),
             SessionIo::RecordAttempt { file, at } => {
                 IoAnswer::Written(match self.locks.get_mut(&file) {
@@ -157,6 +161,9 @@ impl Files {
             }
             SessionIo::WriteCredentials { file, credentials } => {
                 IoAnswer::Written(self.write(&file, credentials.to_json()))
+            }
+            SessionIo::WriteOAuth { file, entry } => {
+                IoAnswer::Written(self.write(&file, entry.to_json()))
             }
             SessionIo::Unlock(file) => {
                 // Closing the file releases the lock.

@@ -493,3 +493,188 @@ fn fetched_credentials_are_written_then_unlocked() {
         ["cannot lock the credentials cache (read-only); fetching without it"]
     );
 }
+
+// ---- OAuthTokenSession ---------------------------------------------------------------------
+
+mod oauth {
+    use super::*;
+    use ssooidc_core::cache::OAuthCacheEntry;
+    use ssooidc_core::oauth::{
+        parse_token_response, Issuer, Provider, ProviderSource, ProviderUrl, Tokens,
+    };
+    use ssooidc_core::sessions::{OAuthLogin, OAuthTokenInput, OAuthTokenSession};
+    use ssooidc_core::Secret;
+
+    fn provider() -> Provider {
+        Provider::explicit(
+            ProviderUrl::parse("https://idp.example.com/device").unwrap(),
+            ProviderUrl::parse("https://idp.example.com/token").unwrap(),
+        )
+    }
+
+    fn entry(login: &OAuthLogin, expires_in: i64, refresh_token: bool) -> OAuthCacheEntry {
+        let body = format!(
+            r#"{{"access_token":"old-at","token_type":"Bearer","expires_in":{expires_in}}}"#
+        );
+        let response = http::Response::builder()
+            .status(200)
+            .header("content-type", "application/json")
+            .body(body.into_bytes())
+            .unwrap();
+        let mut response = parse_token_response(&response).unwrap();
+        response.refresh_token = refresh_token.then(|| Secret::new("old-rt"));
+        OAuthCacheEntry::new(
+            login.source.id(),
+            login.client_id.clone(),
+            login.scopes.clone(),
+            Tokens::from_response(response, NOW),
+        )
+    }
+
+    fn machine(login: &OAuthLogin, min_ttl: u64) -> OAuthTokenSession<Disk> {
+        let input = OAuthTokenInput::new(login.clone(), Duration::from_secs(min_ttl))
+            .retry(RetryPolicy::none());
+        OAuthTokenSession::new(input, Instant::now(), NOW, 3)
+    }
+
+    fn file(login: &OAuthLogin) -> CacheFile {
+        CacheFile::oauth(login.key())
+    }
+
+    #[test]
+    fn a_token_with_the_lifetime_asked_for_is_one_read() {
+        let login = OAuthLogin::new(ProviderSource::Explicit(provider()), "cli");
+        let mut m = machine(&login, 60);
+        assert_eq!(io(&mut m), SessionIo::ReadOAuth(file(&login)));
+        answer(
+            &mut m,
+            IoAnswer::OAuth(Ok(Lookup::Found(entry(&login, 3600, true)))),
+        );
+        assert_eq!(done(&mut m).unwrap().source, TokenSource::Cached);
+    }
+
+    #[test]
+    fn a_short_token_is_refreshed_at_the_known_provider_and_written() {
+        let login = OAuthLogin::new(ProviderSource::Explicit(provider()), "cli");
+        let mut m = machine(&login, 600);
+        io(&mut m);
+        answer(
+            &mut m,
+            IoAnswer::OAuth(Ok(Lookup::Found(entry(&login, 60, true)))),
+        );
+        assert!(matches!(io(&mut m), SessionIo::Lock { .. }));
+        answer(
+            &mut m,
+            IoAnswer::Lock(LockAnswer::Held { last_attempt: None }),
+        );
+        io(&mut m);
+        answer(
+            &mut m,
+            IoAnswer::OAuth(Ok(Lookup::Found(entry(&login, 60, true)))),
+        );
+        assert!(matches!(io(&mut m), SessionIo::RecordAttempt { .. }));
+        answer(&mut m, IoAnswer::Written(Ok(())));
+        match m.poll_output() {
+            Ok(Output::Transmit(t)) => {
+                assert_eq!(t.request.uri(), "https://idp.example.com/token")
+            }
+            other => panic!("expected the refresh, got {other:?}"),
+        }
+        let fresh = r#"{"access_token":"new-at","token_type":"Bearer","expires_in":3600}"#;
+        let response = http::Response::builder()
+            .status(200)
+            .header("content-type", "application/json")
+            .body(fresh.as_bytes().to_vec())
+            .unwrap();
+        m.handle_response(Instant::now(), NOW, response).unwrap();
+        match io(&mut m) {
+            SessionIo::WriteOAuth { entry, .. } => {
+                assert_eq!(entry.tokens.access_token.expose(), "new-at");
+                assert_eq!(
+                    entry.tokens.refresh_token.as_ref().map(Secret::expose),
+                    Some("old-rt"),
+                    "the old refresh token is kept when none comes"
+                );
+            }
+            other => panic!("expected the write, got {other:?}"),
+        }
+        answer(&mut m, IoAnswer::Written(Ok(())));
+        assert_eq!(io(&mut m), SessionIo::Unlock(file(&login)));
+        answer(&mut m, IoAnswer::Unlocked);
+        assert_eq!(done(&mut m).unwrap().source, TokenSource::Refreshed);
+    }
+
+    #[test]
+    fn a_provider_that_cannot_be_found_leaves_the_valid_token_with_a_warning() {
+        let issuer = Issuer::parse("https://idp.example.com/realms/dev").unwrap();
+        let login = OAuthLogin::new(ProviderSource::Issuer(issuer), "cli");
+        let mut m = machine(&login, 600);
+        io(&mut m);
+        answer(
+            &mut m,
+            IoAnswer::OAuth(Ok(Lookup::Found(entry(&login, 60, true)))),
+        );
+        io(&mut m);
+        answer(
+            &mut m,
+            IoAnswer::Lock(LockAnswer::Held { last_attempt: None }),
+        );
+        io(&mut m);
+        answer(
+            &mut m,
+            IoAnswer::OAuth(Ok(Lookup::Found(entry(&login, 60, true)))),
+        );
+        io(&mut m);
+        answer(&mut m, IoAnswer::Written(Ok(())));
+        // Discovery: the metadata request fails for good.
+        match m.poll_output() {
+            Ok(Output::Transmit(t)) => assert!(
+                t.request.uri().path().contains("/.well-known/"),
+                "{}",
+                t.request.uri()
+            ),
+            other => panic!("expected discovery, got {other:?}"),
+        }
+        m.handle_transport_error(
+            Instant::now(),
+            NOW,
+            ssooidc_core::TransportError::new(ssooidc_core::TransportErrorKind::Connect, "refused"),
+        )
+        .unwrap();
+        assert_eq!(io(&mut m), SessionIo::Unlock(file(&login)));
+        answer(&mut m, IoAnswer::Unlocked);
+        let got = done(&mut m).unwrap();
+        assert!(
+            matches!(got.source, TokenSource::RefreshFailed(_)),
+            "{:?}",
+            got.source
+        );
+        assert_eq!(got.warnings.len(), 1, "{:?}", got.warnings);
+    }
+
+    #[test]
+    fn without_a_refresh_token_a_short_token_is_used_with_a_warning() {
+        let login = OAuthLogin::new(ProviderSource::Explicit(provider()), "cli");
+        let mut m = machine(&login, 600);
+        io(&mut m);
+        answer(
+            &mut m,
+            IoAnswer::OAuth(Ok(Lookup::Found(entry(&login, 60, false)))),
+        );
+        io(&mut m);
+        answer(
+            &mut m,
+            IoAnswer::Lock(LockAnswer::Held { last_attempt: None }),
+        );
+        io(&mut m);
+        answer(
+            &mut m,
+            IoAnswer::OAuth(Ok(Lookup::Found(entry(&login, 60, false)))),
+        );
+        assert_eq!(io(&mut m), SessionIo::Unlock(file(&login)));
+        answer(&mut m, IoAnswer::Unlocked);
+        let got = done(&mut m).unwrap();
+        assert_eq!(got.source, TokenSource::Cached);
+        assert_eq!(got.warnings.len(), 1, "{:?}", got.warnings);
+    }
+}

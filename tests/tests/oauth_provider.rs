@@ -617,3 +617,72 @@ fn the_async_adapter_logs_in_and_refreshes() {
         }
     });
 }
+
+/// The async adapter's `OAuthSessions` against the same server and the same cache format: it
+/// logs in and writes the entry, the blocking adapter reads that entry, the async one refreshes
+/// it (the core's `OAuthTokenSession` on the timer), and logs out.
+#[test]
+fn the_async_oauth_cache_logs_in_refreshes_and_logs_out() {
+    use ssooidc_async::session::OAuthSessions as AsyncOAuthSessions;
+    use ssooidc_async::TokioTimer;
+
+    let dir = std::env::temp_dir().join(format!(
+        "ssooidc-oauth-provider-async-{}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let http = ssooidc_async::reqwest_client_builder()
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap();
+    let sessions = AsyncOAuthSessions::in_dir(&dir, http, TokioTimer);
+    let login = OAuthLogin::new(ProviderSource::Issuer(issuer()), "basic cli:1")
+        .client_secret("basic secret:%+")
+        .scopes(SCOPES);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let mut person = None;
+        let result = sessions
+            .login(&login, options(), |event| {
+                if let Event::Prompt(prompt) = event {
+                    let code = prompt.user_code.clone();
+                    person = Some(std::thread::spawn(move || decide(&code, true)));
+                }
+            })
+            .await
+            .expect("login");
+        person.expect("a prompt").join().unwrap();
+        let blocking = OAuthSessions::in_dir(
+            &dir,
+            Config::new("us-east-1").timeout(Duration::from_secs(10)),
+        );
+        let cached = blocking.token(&login, Duration::from_secs(60)).unwrap();
+        assert_eq!(cached.source, TokenSource::Cached);
+        assert_eq!(cached.entry, result.entry);
+        let refreshed = sessions
+            .token(&login, Duration::from_secs(7200))
+            .await
+            .unwrap();
+        assert_eq!(
+            refreshed.source,
+            TokenSource::Refreshed,
+            "{:?}",
+            refreshed.warnings
+        );
+        assert_ne!(
+            refreshed.entry.tokens.access_token,
+            result.entry.tokens.access_token
+        );
+        let again = blocking.token(&login, Duration::from_secs(60)).unwrap();
+        assert_eq!(again.entry, refreshed.entry);
+        assert!(sessions.logout(&login).unwrap());
+        assert!(sessions
+            .token(&login, Duration::from_secs(60))
+            .await
+            .is_err());
+    });
+    let _ = std::fs::remove_dir_all(&dir);
+}

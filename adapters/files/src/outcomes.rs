@@ -4,9 +4,9 @@
 
 use std::path::PathBuf;
 
-use ssooidc_core::cache::{CachedRoleCredentials, CachedToken};
+use ssooidc_core::cache::{CachedRoleCredentials, CachedToken, OAuthCacheEntry};
 use ssooidc_core::sessions::{
-    CredentialsOutcome, CredentialsSource, LoginFlow, TokenOutcome, TokenSource,
+    CredentialsOutcome, CredentialsSource, LoginFlow, OAuthTokenOutcome, TokenOutcome, TokenSource,
 };
 
 /// A valid token of a session, where it came from, and its file.
@@ -105,4 +105,44 @@ pub struct LogoutReport {
     /// Failures that did not stop the logout (a `Logout` call that failed, a token without a
     /// region to call it in), and the caches' warnings (repaired modes, skipped files).
     pub warnings: Vec<String>,
+}
+
+/// What an OAuth login produced (`OAuthSessions::login` of either adapter).
+#[derive(Debug, Clone)]
+pub struct OAuthLoginResult {
+    /// The cache entry written.
+    pub entry: OAuthCacheEntry,
+    /// Its file.
+    pub path: PathBuf,
+    /// Whether another process finished a login of the same entry while this one waited for
+    /// the lock, and its tokens were reused instead of logging in again.
+    pub reused_concurrent_login: bool,
+}
+
+/// An OAuth session's token, where it came from, and its file (`OAuthSessions::token` of
+/// either adapter).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct OAuthToken {
+    /// The cache entry.
+    pub entry: OAuthCacheEntry,
+    /// Where the token came from.
+    pub source: TokenSource,
+    /// The cache file.
+    pub path: PathBuf,
+    /// Warnings for the user (a failed refresh, a lock held too long).
+    pub warnings: Vec<String>,
+}
+
+impl OAuthToken {
+    /// The outcome of an [`OAuthTokenSession`](ssooidc_core::sessions::OAuthTokenSession), kept
+    /// in `path`.
+    pub fn new(outcome: OAuthTokenOutcome, path: PathBuf) -> Self {
+        OAuthToken {
+            entry: outcome.entry,
+            source: outcome.source,
+            path,
+            warnings: outcome.warnings,
+        }
+    }
 }

@@ -15,11 +15,12 @@ use ssooidc_core::sessions::{CacheDirectory, CacheFile, IoAnswer, LockAnswer, Se
 
 use crate::store::{CacheDir, CacheLock, StoreError};
 
-/// The two cache directories of the sessions and the locks a drive holds.
+/// The cache directories of the sessions and the locks a drive holds.
 #[derive(Debug)]
 pub struct SessionFiles<'a> {
     sso: &'a CacheDir,
     cli: &'a CacheDir,
+    oauth: &'a CacheDir,
     locks: HashMap<CacheFile, CacheLock>,
 }
 
@@ -30,6 +31,17 @@ impl<'a> SessionFiles<'a> {
         SessionFiles {
             sso,
             cli,
+            oauth: sso,
+            locks: HashMap::new(),
+        }
+    }
+
+    /// The token cache of `ssooidc oauth` alone (an OAuth session touches no other).
+    pub fn oauth(dir: &'a CacheDir) -> Self {
+        SessionFiles {
+            sso: dir,
+            cli: dir,
+            oauth: dir,
             locks: HashMap::new(),
         }
     }
@@ -37,8 +49,9 @@ impl<'a> SessionFiles<'a> {
     /// The directory of `file`.
     pub fn dir(&self, file: &CacheFile) -> &'a CacheDir {
         match file.directory {
+            CacheDirectory::Sso => self.sso,
             CacheDirectory::Cli => self.cli,
-            _ => self.sso,
+            CacheDirectory::OAuth => self.oauth,
         }
     }
 
@@ -50,6 +63,7 @@ impl<'a> SessionFiles<'a> {
             SessionIo::ReadCredentials(file) => {
                 IoAnswer::Credentials(self.dir(&file).load(&file.key))
             }
+            SessionIo::ReadOAuth(file) => IoAnswer::OAuth(self.dir(&file).load(&file.key)),
             SessionIo::Lock { file, wait } => {
                 let lock = self.dir(&file).lock(&file.key, wait);
                 IoAnswer::Lock(self.adopt(file, lock))
@@ -67,6 +81,9 @@ impl<'a> SessionFiles<'a> {
             SessionIo::WriteCredentials { file, credentials } => {
                 IoAnswer::Written(self.dir(&file).save(&file.key, &credentials).map(drop))
             }
+            SessionIo::WriteOAuth { file, entry } => {
+                IoAnswer::Written(self.dir(&file).save(&file.key, &entry).map(drop))
+            }
             SessionIo::Unlock(file) => {
                 self.locks.remove(&file);
                 IoAnswer::Unlocked
@@ -82,8 +99,10 @@ impl<'a> SessionFiles<'a> {
     /// The warnings of both directories since the last call (modes repaired, files skipped).
     pub fn take_warnings(&self) -> Vec<String> {
         let mut warnings = self.sso.take_warnings();
-        if !std::ptr::eq(self.sso, self.cli) {
-            warnings.extend(self.cli.take_warnings());
+        for other in [self.cli, self.oauth] {
+            if !std::ptr::eq(self.sso, other) {
+                warnings.extend(other.take_warnings());
+            }
         }
         warnings
     }

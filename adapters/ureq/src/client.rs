@@ -153,13 +153,7 @@ impl Client {
         config: Config,
         url: &ssooidc_core::oauth::ProviderUrl,
     ) -> Result<Self, ConfigError> {
-        let uri = url.uri();
-        let origin = format!(
-            "{}://{}",
-            uri.scheme_str().unwrap_or("https"),
-            uri.authority().map_or("", |a| a.as_str())
-        );
-        let endpoint = Endpoint::parse(&origin).map_err(ConfigError::Endpoint)?;
+        let endpoint = Endpoint::parse(&url.origin()).map_err(ConfigError::Endpoint)?;
         Self::with_endpoint(config, endpoint)
     }
 

@@ -5,6 +5,8 @@
 //! [`Sessions::role_credentials`] goes through the AWS CLI's role-credential cache and the
 //! portal; [`Sessions::login`] logs in and writes both caches; [`Sessions::accounts`],
 //! [`Sessions::account_roles`] and [`Sessions::logout`] do what `aws sso` does.
+//! [`OAuthSessions`] keeps the tokens of standard OAuth 2.0 logins (the cache of `ssooidc
+//! oauth`) the same way.
 //!
 //! Every rule is the core's ([`ssooidc_core::sessions`]: the session machines); the files are
 //! `ssooidc-files`' (the same caches, locks and atomic writes as the blocking adapter and the
@@ -36,6 +38,11 @@ mod calls;
 mod drive;
 mod login;
 mod logout;
+mod oauth;
+
+pub use oauth::OAuthSessions;
+pub use ssooidc_core::sessions::OAuthLogin;
+pub use ssooidc_files::outcomes::{OAuthLoginResult, OAuthToken};
 
 /// How long [`Sessions::login`] waits for another process's login of the same session.
 pub const LOGIN_LOCK_WAIT: Duration = Duration::from_secs(15 * 60);

@@ -22,8 +22,7 @@ use crate::store::{CacheDir, SsoCache};
 
 mod assignments;
 mod credentials;
-mod drive;
-pub(crate) mod locked;
+pub(crate) mod drive;
 mod login;
 mod logout;
 mod token;

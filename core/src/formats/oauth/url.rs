@@ -84,6 +84,17 @@ impl ProviderUrl {
         &self.uri
     }
 
+    /// The URL's origin (`scheme://authority`): the endpoint of a client that talks to this
+    /// provider (its requests carry their full URLs).
+    pub fn origin(&self) -> String {
+        let uri = self.uri();
+        format!(
+            "{}://{}",
+            uri.scheme_str().unwrap_or("https"),
+            uri.authority().map_or("", |a| a.as_str())
+        )
+    }
+
     /// Whether the host is a loopback address.
     pub fn is_loopback(&self) -> bool {
         self.uri.host().is_some_and(is_loopback_host)

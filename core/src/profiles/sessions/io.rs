@@ -12,17 +12,18 @@ use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
-use crate::cache::{CachedRoleCredentials, CachedToken, Lookup};
+use crate::cache::{CachedRoleCredentials, CachedToken, Lookup, OAuthCacheEntry};
 use crate::machine::{Machine, MisuseError};
 
-/// Which cache directory a file is in.
+/// Which cache directory a file is in (exhaustive: a driver keeps every one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
 pub enum CacheDirectory {
     /// The SSO cache (`~/.aws/sso/cache`): tokens and registrations.
     Sso,
     /// The AWS CLI's credential cache (`~/.aws/cli/cache`): role credentials.
     Cli,
+    /// The token cache of `ssooidc oauth` (standard OAuth 2.0 logins).
+    OAuth,
 }
 
 /// A file of a cache directory, by its key (`<key>.json`; its lock is `<key>.lock`).
@@ -50,6 +51,14 @@ impl CacheFile {
             key: key.into(),
         }
     }
+
+    /// A file of the OAuth token cache.
+    pub fn oauth(key: impl Into<String>) -> Self {
+        CacheFile {
+            directory: CacheDirectory::OAuth,
+            key: key.into(),
+        }
+    }
 }
 
 /// What a session machine asks its driver to do with the files. Each is answered with
@@ -61,6 +70,8 @@ pub enum SessionIo {
     ReadToken(CacheFile),
     /// Read a role-credential file. Answer: [`IoAnswer::Credentials`].
     ReadCredentials(CacheFile),
+    /// Read an OAuth token cache file. Answer: [`IoAnswer::OAuth`].
+    ReadOAuth(CacheFile),
     /// Take the file's lock, waiting at most `wait` for another process to release it. A
     /// blocking driver sleeps between tries; an async driver must wait on its timer, never
     /// blocking its executor. Announce a wait that lasts long to the person, if any. Answer:
@@ -93,6 +104,13 @@ pub enum SessionIo {
         /// Its new content.
         credentials: CachedRoleCredentials,
     },
+    /// Write an OAuth token cache file atomically. Answer: [`IoAnswer::Written`].
+    WriteOAuth {
+        /// The file.
+        file: CacheFile,
+        /// Its new content.
+        entry: OAuthCacheEntry,
+    },
     /// Release the lock of `file`. Answer: [`IoAnswer::Unlocked`].
     Unlock(CacheFile),
 }
@@ -104,10 +122,12 @@ pub enum IoAnswer<S> {
     Token(Result<Lookup<CachedToken>, S>),
     /// The role-credential file read ([`SessionIo::ReadCredentials`]).
     Credentials(Result<Lookup<CachedRoleCredentials>, S>),
+    /// The OAuth token cache file read ([`SessionIo::ReadOAuth`]).
+    OAuth(Result<Lookup<OAuthCacheEntry>, S>),
     /// The lock ([`SessionIo::Lock`]).
     Lock(LockAnswer<S>),
     /// A write or a record ([`SessionIo::WriteToken`], [`SessionIo::WriteCredentials`],
-    /// [`SessionIo::RecordAttempt`]).
+    /// [`SessionIo::WriteOAuth`], [`SessionIo::RecordAttempt`]).
     Written(Result<(), S>),
     /// The lock was released ([`SessionIo::Unlock`]).
     Unlocked,

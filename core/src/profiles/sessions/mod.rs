@@ -11,6 +11,7 @@ mod credentials;
 mod error;
 mod io;
 mod login;
+mod oauth;
 mod token;
 
 pub use credentials::{
@@ -19,6 +20,7 @@ pub use credentials::{
 pub use error::{describe, SessionError};
 pub use io::{CacheDirectory, CacheFile, IoAnswer, LockAnswer, SessionIo, SessionMachine};
 pub use login::role_credentials_keys_of;
+pub use oauth::{OAuthLogin, OAuthTokenInput, OAuthTokenOutcome, OAuthTokenSession};
 pub use token::{TokenOutcome, TokenSession, TokenSessionInput, TokenSource, REFRESH_LOCK_WAIT};
 
 use time::OffsetDateTime;
