@@ -678,3 +678,61 @@ mod oauth {
         assert_eq!(got.warnings.len(), 1, "{:?}", got.warnings);
     }
 }
+
+/// A refresh whose answer could not be written back, with the service's answer `body`: the
+/// warning about the write.
+fn unsaved_refresh_warning(body: &str) -> String {
+    let mut m = token_machine();
+    io(&mut m);
+    answer(
+        &mut m,
+        IoAnswer::Token(Ok(Lookup::Found(token(time::Duration::minutes(5))))),
+    );
+    io(&mut m);
+    answer(
+        &mut m,
+        IoAnswer::Lock(LockAnswer::Held { last_attempt: None }),
+    );
+    io(&mut m);
+    answer(
+        &mut m,
+        IoAnswer::Token(Ok(Lookup::Found(token(time::Duration::minutes(5))))),
+    );
+    io(&mut m);
+    answer(&mut m, IoAnswer::Written(Ok(())));
+    m.poll_output().unwrap();
+    m.handle_response(Instant::now(), NOW, ok(body)).unwrap();
+    io(&mut m);
+    answer(
+        &mut m,
+        IoAnswer::Written(Err(Disk("No space left on device"))),
+    );
+    io(&mut m);
+    answer(&mut m, IoAnswer::Unlocked);
+    let mut got = done(&mut m).unwrap();
+    assert_eq!(got.warnings.len(), 1, "{:?}", got.warnings);
+    got.warnings.remove(0)
+}
+
+/// Issue 27: the warning of a refresh that could not be written says what will really happen.
+#[test]
+fn an_unsaved_refresh_says_what_happens_next() {
+    // The service replaced the refresh token: the one left in the file is spent.
+    let rotated = unsaved_refresh_warning(REFRESHED);
+    assert!(
+        rotated.contains("No space left on device")
+            && rotated.contains("the next refresh will fail")
+            && rotated.contains("until it expires at 2026-01-15T12:05:00Z")
+            && rotated.contains("then a new login is needed")
+            && !rotated.contains("the next command refreshes again"),
+        "{rotated}"
+    );
+    // No new refresh token: the one in the file still works.
+    let kept = unsaved_refresh_warning(
+        r#"{"accessToken":"new-at","expiresIn":3600,"tokenType":"Bearer"}"#,
+    );
+    assert!(
+        kept.contains("the next command refreshes again") && !kept.contains("will fail"),
+        "{kept}"
+    );
+}

@@ -15,7 +15,8 @@ use crate::transport::TransportError;
 
 use super::error::SessionError;
 use super::io::{
-    lock_warning, CacheFile, IoAnswer, LockAnswer, Pending, SessionIo, SessionMachine,
+    lock_warning, CacheFile, Conversation, Heard, IoAnswer, LockAnswer, SessionIo, SessionMachine,
+    Warned,
 };
 use super::token::{TokenSession, TokenSessionInput, REFRESH_LOCK_WAIT};
 use super::Session;
@@ -98,6 +99,7 @@ pub struct CredentialsOutcome {
     pub warnings: Vec<String>,
 }
 
+/// Where a [`CredentialsSession`] is, until its end (which its [`Conversation`] keeps).
 enum State<S> {
     Reading,
     Locking,
@@ -111,10 +113,13 @@ enum State<S> {
     Writing {
         credentials: CachedRoleCredentials,
     },
-    Unlocking {
-        result: Result<CredentialsOutcome, SessionError<S>>,
-    },
-    Done(Option<Result<CredentialsOutcome, SessionError<S>>>),
+    Ended,
+}
+
+impl Warned for CredentialsOutcome {
+    fn warnings(&mut self) -> &mut Vec<String> {
+        &mut self.warnings
+    }
 }
 
 /// The machine of AWS credentials for a session's account and role, as botocore's SSO
@@ -139,19 +144,16 @@ enum State<S> {
 /// and the portal's call as requests, the result given once.
 pub struct CredentialsSession<S> {
     input: CredentialsSessionInput,
-    file: CacheFile,
     account_id: String,
     role_name: String,
     seed: u64,
     state: State<S>,
-    pending: Pending,
-    locked: bool,
+    talk: Conversation<S, CredentialsOutcome>,
     /// The latest time the machine was given (monotonic and wall).
     now: Instant,
     wall: OffsetDateTime,
     /// Cached credentials that are still valid but inside the window: the fallback.
     stale: Option<CachedRoleCredentials>,
-    warnings: Vec<String>,
 }
 
 impl<S: std::fmt::Display> CredentialsSession<S> {
@@ -166,27 +168,23 @@ impl<S: std::fmt::Display> CredentialsSession<S> {
         let (account_id, role_name) = input.session.role()?;
         let (account_id, role_name) = (account_id.to_owned(), role_name.to_owned());
         let file = CacheFile::cli(input.session.role_credentials_key()?);
-        let mut pending = Pending::default();
-        pending.ask(SessionIo::ReadCredentials(file.clone()));
+        let talk = Conversation::new(file.clone(), SessionIo::ReadCredentials(file));
         Ok(CredentialsSession {
             input,
-            file,
             account_id,
             role_name,
             seed,
             state: State::Reading,
-            pending,
-            locked: false,
+            talk,
             now,
             wall,
             stale: None,
-            warnings: Vec::new(),
         })
     }
 
     /// The role-credential file.
     pub fn file(&self) -> &CacheFile {
-        &self.file
+        self.talk.file()
     }
 
     fn finish(
@@ -197,7 +195,7 @@ impl<S: std::fmt::Display> CredentialsSession<S> {
         let result = match result {
             Err(e) => match self.stale.take() {
                 Some(stale) if stale.expiration > wall => {
-                    self.warnings.push(format!(
+                    self.talk.warning(format!(
                         "could not get new credentials ({e}); using the cached ones, which expire at {}",
                         stale.expiration
                     ));
@@ -210,15 +208,10 @@ impl<S: std::fmt::Display> CredentialsSession<S> {
         let result = result.map(|(source, credentials)| CredentialsOutcome {
             credentials,
             source,
-            warnings: std::mem::take(&mut self.warnings),
+            warnings: self.talk.take_warnings(),
         });
-        if self.locked {
-            self.locked = false;
-            self.pending.ask(SessionIo::Unlock(self.file.clone()));
-            self.state = State::Unlocking { result };
-        } else {
-            self.state = State::Done(Some(result));
-        }
+        self.state = State::Ended;
+        self.talk.finish(result);
     }
 
     /// A read: fresh credentials, or `None` (a stale but valid entry is kept for the fallback;
@@ -237,7 +230,7 @@ impl<S: std::fmt::Display> CredentialsSession<S> {
             }
             Lookup::Corrupt { path, error } => {
                 if warn {
-                    self.warnings.push(format!(
+                    self.talk.warning(format!(
                         "ignoring unusable cached credentials {}: {error}",
                         path.display()
                     ));
@@ -271,7 +264,7 @@ impl<S: std::fmt::Display> CredentialsSession<S> {
         match &mut self.state {
             State::Token { token } => Ok(Inner::Token(token)),
             State::Fetching { call } => Ok(Inner::Call(call)),
-            State::Done(_) => Err(MisuseError::Finished),
+            _ if self.talk.has_ended() => Err(MisuseError::Finished),
             _ => Err(MisuseError::NoRequestOutstanding),
         }
     }
@@ -287,14 +280,15 @@ impl<S: std::fmt::Display> Machine for CredentialsSession<S> {
     type Output = Result<CredentialsOutcome, SessionError<S>>;
 
     fn poll_output(&mut self) -> Result<Output<SessionIo, Self::Output>, MisuseError> {
-        if let Some(io) = self.pending.poll()? {
-            return Ok(Output::Event(io));
+        if let Some(output) = self.talk.poll()? {
+            return Ok(output);
         }
         match &mut self.state {
-            State::Done(result) => result.take().map(Output::Done).ok_or(MisuseError::Finished),
             State::Token { token } => match token.poll_output()? {
                 Output::Done(Ok(token)) => {
-                    self.warnings.extend(token.warnings);
+                    for warning in token.warnings {
+                        self.talk.warning(warning);
+                    }
                     let request = GetRoleCredentials::new(
                         self.role_name.clone(),
                         self.account_id.clone(),
@@ -335,8 +329,8 @@ impl<S: std::fmt::Display> Machine for CredentialsSession<S> {
                                 &answer.role_credentials,
                                 &self.account_id,
                             );
-                            self.pending.ask(SessionIo::WriteCredentials {
-                                file: self.file.clone(),
+                            self.talk.ask(SessionIo::WriteCredentials {
+                                file: self.talk.file().clone(),
                                 credentials: credentials.clone(),
                             });
                             self.state = State::Writing { credentials };
@@ -399,23 +393,25 @@ impl<S: std::fmt::Display> SessionMachine<S> for CredentialsSession<S> {
         wall: OffsetDateTime,
         answer: IoAnswer<S>,
     ) -> Result<(), MisuseError> {
-        if matches!(self.state, State::Done(_)) {
-            return Err(MisuseError::Finished);
-        }
-        self.observe(now, wall);
         if let State::Token { token } = &mut self.state {
+            self.now = self.now.max(now);
+            self.wall = wall;
             return token.handle_io(now, wall, answer);
         }
-        self.pending.answered()?;
-        let state = std::mem::replace(&mut self.state, State::Done(None));
+        let answer = match self.talk.hear(answer)? {
+            Heard::Answer(answer) => answer,
+            Heard::Ended => return Ok(()),
+        };
+        self.observe(now, wall);
+        let state = std::mem::replace(&mut self.state, State::Ended);
         match (state, answer) {
             (State::Reading, IoAnswer::Credentials(read)) => match read {
                 Err(e) => self.finish(Err(SessionError::Store(e))),
                 Ok(read) => match self.fresh(read, wall, true) {
                     Some(c) => self.finish(Ok((CredentialsSource::Cached, c))),
                     None => {
-                        self.pending.ask(SessionIo::Lock {
-                            file: self.file.clone(),
+                        self.talk.ask(SessionIo::Lock {
+                            file: self.talk.file().clone(),
                             wait: self.input.lock_wait,
                         });
                         self.state = State::Locking;
@@ -423,14 +419,14 @@ impl<S: std::fmt::Display> SessionMachine<S> for CredentialsSession<S> {
                 },
             },
             (State::Locking, IoAnswer::Lock(LockAnswer::Held { .. })) => {
-                self.locked = true;
-                self.pending
-                    .ask(SessionIo::ReadCredentials(self.file.clone()));
+                self.talk.hold();
+                self.talk
+                    .ask(SessionIo::ReadCredentials(self.talk.file().clone()));
                 self.state = State::ReadingAgain;
             }
             (State::Locking, IoAnswer::Lock(failed)) => {
-                self.warnings
-                    .push(lock_warning(&failed, "credentials", "fetching without it"));
+                self.talk
+                    .warning(lock_warning(&failed, "credentials", "fetching without it"));
                 self.start_token();
             }
             (State::ReadingAgain, IoAnswer::Credentials(read)) => match read {
@@ -443,35 +439,24 @@ impl<S: std::fmt::Display> SessionMachine<S> for CredentialsSession<S> {
             },
             (State::Writing { credentials }, IoAnswer::Written(saved)) => {
                 if let Err(e) = saved {
-                    self.warnings.push(format!(
+                    self.talk.warning(format!(
                         "the credentials could not be cached ({e}); the next command fetches them again"
                     ));
                 }
                 self.finish(Ok((CredentialsSource::Fetched, credentials)));
             }
-            (State::Unlocking { result }, IoAnswer::Unlocked) => {
-                self.state = State::Done(Some(result));
-            }
             (state, _) => {
                 self.state = state;
-                self.pending.awaiting_again();
-                return Err(MisuseError::RequestOutstanding);
+                return Err(self.talk.refuse());
             }
         }
         Ok(())
     }
 
     fn warn(&mut self, warning: String) {
-        let warnings = match &mut self.state {
-            State::Token { token } => return token.warn(warning),
-            State::Done(Some(Ok(outcome)))
-            | State::Unlocking {
-                result: Ok(outcome),
-            } => &mut outcome.warnings,
-            _ => &mut self.warnings,
-        };
-        if !warnings.contains(&warning) {
-            warnings.push(warning);
+        match &mut self.state {
+            State::Token { token } => token.warn(warning),
+            _ => self.talk.warn(warning),
         }
     }
 }
@@ -485,13 +470,11 @@ impl<S> std::fmt::Debug for CredentialsSession<S> {
             State::Token { .. } => "Token",
             State::Fetching { .. } => "Fetching",
             State::Writing { .. } => "Writing",
-            State::Unlocking { .. } => "Unlocking",
-            State::Done(_) => "Done",
+            State::Ended => self.talk.stage().unwrap_or("Ended"),
         };
         f.debug_struct("CredentialsSession")
-            .field("file", &self.file)
+            .field("file", self.talk.file())
             .field("state", &state)
-            .field("locked", &self.locked)
             .finish()
     }
 }

@@ -13,7 +13,9 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 use crate::cache::{CachedRoleCredentials, CachedToken, Lookup, OAuthCacheEntry};
-use crate::machine::{Machine, MisuseError};
+use crate::machine::{Machine, MisuseError, Output};
+
+use super::error::SessionError;
 
 /// Which cache directory a file is in (exhaustive: a driver keeps every one).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -187,43 +189,206 @@ pub(crate) fn lock_warning<S: std::fmt::Display>(
     }
 }
 
-/// Where a machine of this module is in its conversation with the driver.
-#[derive(Debug, Default)]
-pub(crate) struct Pending {
+/// The warning for a refreshed token that could not be written back (`error`). What happens
+/// next depends on whether the service replaced the refresh token (`rotated`): if it did, the
+/// one in the file is spent, so the next refresh will fail; the access token in the file (valid
+/// until `old_expiry`) is used meanwhile, and after that a new login is needed. If it did not,
+/// the next command simply refreshes again.
+pub(crate) fn unsaved_refresh_warning(
+    error: &impl std::fmt::Display,
+    rotated: bool,
+    old_expiry: Option<crate::Timestamp>,
+) -> String {
+    if rotated {
+        let until = old_expiry.map_or_else(
+            || "until it expires".to_owned(),
+            |at| format!("until it expires at {at}"),
+        );
+        format!(
+            "the refreshed token could not be cached ({error}); the service has replaced the cached \
+             refresh token, so the next refresh will fail: the cached access token stays usable {until}, \
+             then a new login is needed"
+        )
+    } else {
+        format!(
+            "the refreshed token could not be cached ({error}); the next command refreshes again"
+        )
+    }
+}
+
+/// The warning for a refresh attempt that could not be recorded in the lock file.
+pub(crate) fn unrecorded_attempt_warning(error: &impl std::fmt::Display) -> String {
+    format!("cannot record the refresh attempt ({error})")
+}
+
+/// A machine's result that carries warnings (each machine's outcome).
+pub(crate) trait Warned {
+    /// The warnings of the outcome.
+    fn warnings(&mut self) -> &mut Vec<String>;
+}
+
+/// What every session machine keeps besides its own state: its conversation with the driver
+/// (the request not yet polled, an answer awaited), whether it holds its entry's lock, the
+/// warnings so far, and its end: the lock released first when it is held, then the result,
+/// given once. One implementation for the three machines.
+pub(crate) struct Conversation<S, O> {
+    file: CacheFile,
     /// A request not yet polled.
     next: Option<SessionIo>,
     /// Polled and not yet answered.
     awaiting: bool,
+    locked: bool,
+    warnings: Vec<String>,
+    end: End<S, O>,
 }
 
-impl Pending {
+enum End<S, O> {
+    Running,
+    /// The result, once the driver has released the lock.
+    Unlocking(Result<O, SessionError<S>>),
+    /// The result, until it is polled.
+    Done(Option<Result<O, SessionError<S>>>),
+}
+
+/// What an answer was to the conversation itself.
+// Lives for one call, moved straight to the machine: boxing the answer would allocate for each.
+#[allow(clippy::large_enum_variant)]
+pub(crate) enum Heard<S> {
+    /// The answer to the machine's own question: its to handle.
+    Answer(IoAnswer<S>),
+    /// The release of the lock before the end: nothing more to do.
+    Ended,
+}
+
+impl<S, O: Warned> Conversation<S, O> {
+    /// A conversation about `file`, opened by asking `first`.
+    pub(crate) fn new(file: CacheFile, first: SessionIo) -> Self {
+        Conversation {
+            file,
+            next: Some(first),
+            awaiting: false,
+            locked: false,
+            warnings: Vec::new(),
+            end: End::Running,
+        }
+    }
+
+    /// The entry's file.
+    pub(crate) fn file(&self) -> &CacheFile {
+        &self.file
+    }
+
     /// Asks the driver for `io` at the next poll.
     pub(crate) fn ask(&mut self, io: SessionIo) {
         self.next = Some(io);
     }
 
-    /// The request to poll, if any (then an answer is awaited); a poll while one is awaited is
-    /// a misuse.
-    pub(crate) fn poll(&mut self) -> Result<Option<SessionIo>, MisuseError> {
+    /// The entry's lock is held (released at the end).
+    pub(crate) fn hold(&mut self) {
+        self.locked = true;
+    }
+
+    /// A warning of the machine's.
+    pub(crate) fn warning(&mut self, warning: String) {
+        self.warnings.push(warning);
+    }
+
+    /// The warnings so far, for the outcome.
+    pub(crate) fn take_warnings(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.warnings)
+    }
+
+    /// The machine's end: after releasing the lock when it is held.
+    pub(crate) fn finish(&mut self, result: Result<O, SessionError<S>>) {
+        if self.locked {
+            self.locked = false;
+            self.ask(SessionIo::Unlock(self.file.clone()));
+            self.end = End::Unlocking(result);
+        } else {
+            self.end = End::Done(Some(result));
+        }
+    }
+
+    /// Whether the machine has ended (unlocking, or done).
+    pub(crate) fn has_ended(&self) -> bool {
+        !matches!(self.end, End::Running)
+    }
+
+    /// What a poll gives before the machine's own state is asked: a request to the driver, the
+    /// result (once; [`MisuseError::Finished`] after), or a misuse while an answer is awaited.
+    /// `None`: the machine's own state says.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn poll(
+        &mut self,
+    ) -> Result<Option<Output<SessionIo, Result<O, SessionError<S>>>>, MisuseError> {
         if self.awaiting {
             return Err(MisuseError::RequestOutstanding);
         }
-        let io = self.next.take();
-        self.awaiting = io.is_some();
-        Ok(io)
+        if let Some(io) = self.next.take() {
+            self.awaiting = true;
+            return Ok(Some(Output::Event(io)));
+        }
+        match &mut self.end {
+            End::Done(result) => result
+                .take()
+                .map(|r| Some(Output::Done(r)))
+                .ok_or(MisuseError::Finished),
+            End::Unlocking(_) => Err(MisuseError::RequestOutstanding),
+            End::Running => Ok(None),
+        }
     }
 
-    /// An answer came: was one awaited?
-    pub(crate) fn answered(&mut self) -> Result<(), MisuseError> {
+    /// An answer came: a misuse when none was awaited or the machine is done; the release of
+    /// the lock at the end is handled here.
+    pub(crate) fn hear(&mut self, answer: IoAnswer<S>) -> Result<Heard<S>, MisuseError> {
+        if matches!(self.end, End::Done(_)) {
+            return Err(MisuseError::Finished);
+        }
         if !self.awaiting {
             return Err(MisuseError::NoRequestOutstanding);
         }
-        self.awaiting = false;
-        Ok(())
+        match (&mut self.end, answer) {
+            (End::Unlocking(_), IoAnswer::Unlocked) => {
+                self.awaiting = false;
+                if let End::Unlocking(result) = std::mem::replace(&mut self.end, End::Done(None)) {
+                    self.end = End::Done(Some(result));
+                }
+                Ok(Heard::Ended)
+            }
+            (End::Unlocking(_), _) => Err(MisuseError::RequestOutstanding),
+            (End::Running, answer) => {
+                self.awaiting = false;
+                Ok(Heard::Answer(answer))
+            }
+            (End::Done(_), _) => Err(MisuseError::Finished),
+        }
     }
 
-    /// An answer that did not fit what was asked was refused: it is awaited again.
-    pub(crate) fn awaiting_again(&mut self) {
+    /// The machine could not use the answer it was given (not the one to its question): it is
+    /// awaited again, and the machine is unchanged.
+    pub(crate) fn refuse(&mut self) -> MisuseError {
         self.awaiting = true;
+        MisuseError::RequestOutstanding
+    }
+
+    /// A warning of the driver's: into the outcome when the machine has ended well, else with
+    /// the others.
+    pub(crate) fn warn(&mut self, warning: String) {
+        let warnings = match &mut self.end {
+            End::Done(Some(Ok(outcome))) | End::Unlocking(Ok(outcome)) => outcome.warnings(),
+            _ => &mut self.warnings,
+        };
+        if !warnings.contains(&warning) {
+            warnings.push(warning);
+        }
+    }
+
+    /// The end, for `Debug`.
+    pub(crate) fn stage(&self) -> Option<&'static str> {
+        match self.end {
+            End::Running => None,
+            End::Unlocking(_) => Some("Unlocking"),
+            End::Done(_) => Some("Done"),
+        }
     }
 }

@@ -18,7 +18,8 @@ use crate::{Secret, Timestamp};
 
 use super::error::SessionError;
 use super::io::{
-    lock_warning, CacheFile, IoAnswer, LockAnswer, Pending, SessionIo, SessionMachine,
+    lock_warning, unrecorded_attempt_warning, unsaved_refresh_warning, CacheFile, Conversation,
+    Heard, IoAnswer, LockAnswer, SessionIo, SessionMachine, Warned,
 };
 use super::token::{TokenSource, REFRESH_LOCK_WAIT};
 
@@ -171,7 +172,8 @@ pub struct OAuthTokenOutcome {
     pub warnings: Vec<String>,
 }
 
-enum State<S> {
+/// Where an [`OAuthTokenSession`] is, until its end (which its [`Conversation`] keeps).
+enum State {
     Reading,
     Locking {
         cached: OAuthCacheEntry,
@@ -190,13 +192,18 @@ enum State<S> {
         cached: OAuthCacheEntry,
         refresh: Box<Refresh>,
     },
+    /// The refreshed entry being written, and the one it replaces.
     Writing {
         entry: OAuthCacheEntry,
+        old: Box<OAuthCacheEntry>,
     },
-    Unlocking {
-        result: Result<OAuthTokenOutcome, SessionError<S>>,
-    },
-    Done(Option<Result<OAuthTokenOutcome, SessionError<S>>>),
+    Ended,
+}
+
+impl Warned for OAuthTokenOutcome {
+    fn warnings(&mut self) -> &mut Vec<String> {
+        &mut self.warnings
+    }
 }
 
 /// The machine of an OAuth session's token: the cached token of [`OAuthLogin`] when it has at
@@ -210,14 +217,11 @@ enum State<S> {
 /// given once.
 pub struct OAuthTokenSession<S> {
     input: OAuthTokenInput,
-    file: CacheFile,
     seed: u64,
-    state: State<S>,
-    pending: Pending,
-    locked: bool,
+    state: State,
+    talk: Conversation<S, OAuthTokenOutcome>,
     now: Instant,
     wall: OffsetDateTime,
-    warnings: Vec<String>,
 }
 
 impl<S: std::fmt::Display> OAuthTokenSession<S> {
@@ -225,24 +229,20 @@ impl<S: std::fmt::Display> OAuthTokenSession<S> {
     /// clock; `seed` seeds the retry jitter).
     pub fn new(input: OAuthTokenInput, now: Instant, wall: OffsetDateTime, seed: u64) -> Self {
         let file = CacheFile::oauth(input.login.key());
-        let mut pending = Pending::default();
-        pending.ask(SessionIo::ReadOAuth(file.clone()));
+        let talk = Conversation::new(file.clone(), SessionIo::ReadOAuth(file));
         OAuthTokenSession {
             input,
-            file,
             seed,
             state: State::Reading,
-            pending,
-            locked: false,
+            talk,
             now,
             wall,
-            warnings: Vec::new(),
         }
     }
 
     /// The cache file.
     pub fn file(&self) -> &CacheFile {
-        &self.file
+        self.talk.file()
     }
 
     fn describe(&self) -> String {
@@ -253,15 +253,10 @@ impl<S: std::fmt::Display> OAuthTokenSession<S> {
         let result = result.map(|(source, entry)| OAuthTokenOutcome {
             entry,
             source,
-            warnings: std::mem::take(&mut self.warnings),
+            warnings: self.talk.take_warnings(),
         });
-        if self.locked {
-            self.locked = false;
-            self.pending.ask(SessionIo::Unlock(self.file.clone()));
-            self.state = State::Unlocking { result };
-        } else {
-            self.state = State::Done(Some(result));
-        }
+        self.state = State::Ended;
+        self.talk.finish(result);
     }
 
     fn found(
@@ -293,7 +288,7 @@ impl<S: std::fmt::Display> OAuthTokenSession<S> {
     /// with a warning, else `error`.
     fn fall_back(&mut self, cached: OAuthCacheEntry, why: String, error: SessionError<S>) {
         if Plan::usable(&cached.tokens, self.wall) {
-            self.warnings.push(format!(
+            self.talk.warning(format!(
                 "token refresh failed ({why}); using the cached token until it expires"
             ));
             self.finish(Ok((TokenSource::RefreshFailed(why), cached)));
@@ -335,15 +330,12 @@ impl<S: std::fmt::Display> Machine for OAuthTokenSession<S> {
     type Output = Result<OAuthTokenOutcome, SessionError<S>>;
 
     fn poll_output(&mut self) -> Result<Output<SessionIo, Self::Output>, MisuseError> {
-        if let Some(io) = self.pending.poll()? {
-            return Ok(Output::Event(io));
+        if let Some(output) = self.talk.poll()? {
+            return Ok(output);
         }
         // What the inner machine (discovery, then the refresh) says; the state changes only
         // once it is done.
         let ended = match &mut self.state {
-            State::Done(result) => {
-                return result.take().map(Output::Done).ok_or(MisuseError::Finished)
-            }
             State::Discovering { discovery, .. } => match discovery.poll_output()? {
                 Output::Transmit(t) => return Ok(Output::Transmit(t)),
                 Output::Timeout(at) => return Ok(Output::Timeout(at)),
@@ -359,7 +351,7 @@ impl<S: std::fmt::Display> Machine for OAuthTokenSession<S> {
             // Every other state has asked for I/O, polled above.
             _ => return Err(MisuseError::RequestOutstanding),
         };
-        let cached = match std::mem::replace(&mut self.state, State::Done(None)) {
+        let cached = match std::mem::replace(&mut self.state, State::Ended) {
             State::Discovering { cached, .. } | State::Refreshing { cached, .. } => cached,
             other => {
                 self.state = other;
@@ -372,20 +364,23 @@ impl<S: std::fmt::Display> Machine for OAuthTokenSession<S> {
                 self.fall_back(cached, e.to_string(), SessionError::Discovery(e))
             }
             Ended::Refreshed(Ok(Refreshed::New(tokens))) => {
-                let mut entry = cached;
+                let mut entry = cached.clone();
                 entry.tokens = tokens;
-                self.pending.ask(SessionIo::WriteOAuth {
-                    file: self.file.clone(),
+                self.talk.ask(SessionIo::WriteOAuth {
+                    file: self.talk.file().clone(),
                     entry: entry.clone(),
                 });
-                self.state = State::Writing { entry };
+                self.state = State::Writing {
+                    entry,
+                    old: Box::new(cached),
+                };
             }
             Ended::Refreshed(Ok(Refreshed::Kept { tokens, failure })) => {
                 let why = failure.map_or_else(
                     || "no refresh token".to_owned(),
                     |failure| failure.to_string(),
                 );
-                self.warnings.push(format!(
+                self.talk.warning(format!(
                     "token refresh failed ({why}); using the cached token until it expires"
                 ));
                 let mut entry = cached;
@@ -410,7 +405,7 @@ impl<S: std::fmt::Display> Machine for OAuthTokenSession<S> {
         match &mut self.state {
             State::Discovering { discovery, .. } => discovery.handle_response(now, wall, response),
             State::Refreshing { refresh, .. } => refresh.handle_response(now, wall, response),
-            State::Done(_) => Err(MisuseError::Finished),
+            _ if self.talk.has_ended() => Err(MisuseError::Finished),
             _ => Err(MisuseError::NoRequestOutstanding),
         }
     }
@@ -427,7 +422,7 @@ impl<S: std::fmt::Display> Machine for OAuthTokenSession<S> {
                 discovery.handle_transport_error(now, wall, error)
             }
             State::Refreshing { refresh, .. } => refresh.handle_transport_error(now, wall, error),
-            State::Done(_) => Err(MisuseError::Finished),
+            _ if self.talk.has_ended() => Err(MisuseError::Finished),
             _ => Err(MisuseError::NoRequestOutstanding),
         }
     }
@@ -437,7 +432,7 @@ impl<S: std::fmt::Display> Machine for OAuthTokenSession<S> {
         match &mut self.state {
             State::Discovering { discovery, .. } => discovery.handle_timeout(now),
             State::Refreshing { refresh, .. } => refresh.handle_timeout(now),
-            State::Done(_) => Err(MisuseError::Finished),
+            _ if self.talk.has_ended() => Err(MisuseError::Finished),
             _ => Err(MisuseError::NoRequestOutstanding),
         }
     }
@@ -460,14 +455,14 @@ impl<S: std::fmt::Display> SessionMachine<S> for OAuthTokenSession<S> {
         wall: OffsetDateTime,
         answer: IoAnswer<S>,
     ) -> Result<(), MisuseError> {
-        if matches!(self.state, State::Done(_)) {
-            return Err(MisuseError::Finished);
-        }
-        self.pending.answered()?;
+        let answer = match self.talk.hear(answer)? {
+            Heard::Answer(answer) => answer,
+            Heard::Ended => return Ok(()),
+        };
         self.observe(now, wall);
         let min_ttl = self.input.min_ttl;
         let policy = self.input.policy;
-        let state = std::mem::replace(&mut self.state, State::Done(None));
+        let state = std::mem::replace(&mut self.state, State::Ended);
         match (state, answer) {
             (State::Reading, IoAnswer::OAuth(read)) => match self.found(read) {
                 Err(e) => self.finish(Err(e)),
@@ -475,8 +470,8 @@ impl<S: std::fmt::Display> SessionMachine<S> for OAuthTokenSession<S> {
                     if plan(&entry.tokens, wall, min_ttl, None, &policy) == Plan::Use {
                         self.finish(Ok((TokenSource::Cached, entry)));
                     } else {
-                        self.pending.ask(SessionIo::Lock {
-                            file: self.file.clone(),
+                        self.talk.ask(SessionIo::Lock {
+                            file: self.talk.file().clone(),
                             wait: self.input.lock_wait,
                         });
                         self.state = State::Locking { cached: entry };
@@ -485,15 +480,16 @@ impl<S: std::fmt::Display> SessionMachine<S> for OAuthTokenSession<S> {
             },
             (State::Locking { cached }, IoAnswer::Lock(lock)) => match lock {
                 LockAnswer::Held { last_attempt } => {
-                    self.locked = true;
+                    self.talk.hold();
                     let last_attempt = last_attempt
                         .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
                         .map(Timestamp::from);
-                    self.pending.ask(SessionIo::ReadOAuth(self.file.clone()));
+                    self.talk
+                        .ask(SessionIo::ReadOAuth(self.talk.file().clone()));
                     self.state = State::ReadingAgain { last_attempt };
                 }
                 failed if Plan::usable(&cached.tokens, wall) => {
-                    self.warnings.push(lock_warning(
+                    self.talk.warning(lock_warning(
                         &failed,
                         "session",
                         "using the cached token without refreshing",
@@ -510,12 +506,12 @@ impl<S: std::fmt::Display> SessionMachine<S> for OAuthTokenSession<S> {
                     Ok(entry) => match plan(&entry.tokens, wall, min_ttl, last_attempt, &policy) {
                         Plan::Use => self.finish(Ok((TokenSource::Cached, entry))),
                         Plan::UseWithWarning(shortfall) => {
-                            self.warnings.push(shortfall.to_string());
+                            self.talk.warning(shortfall.to_string());
                             self.finish(Ok((TokenSource::Cached, entry)));
                         }
                         Plan::Refresh => {
-                            self.pending.ask(SessionIo::RecordAttempt {
-                                file: self.file.clone(),
+                            self.talk.ask(SessionIo::RecordAttempt {
+                                file: self.talk.file().clone(),
                                 at: wall.unix_timestamp(),
                             });
                             self.state = State::Recording { cached: entry };
@@ -529,8 +525,7 @@ impl<S: std::fmt::Display> SessionMachine<S> for OAuthTokenSession<S> {
             }
             (State::Recording { cached }, IoAnswer::Written(recorded)) => {
                 if let Err(e) = recorded {
-                    self.warnings
-                        .push(format!("cannot record the refresh attempt ({e})"));
+                    self.talk.warning(unrecorded_attempt_warning(&e));
                 }
                 match self.input.login.source.known() {
                     Ok(provider) => {
@@ -547,37 +542,25 @@ impl<S: std::fmt::Display> SessionMachine<S> for OAuthTokenSession<S> {
                     }
                 }
             }
-            (State::Writing { entry }, IoAnswer::Written(saved)) => {
+            (State::Writing { entry, old }, IoAnswer::Written(saved)) => {
                 if let Err(e) = saved {
-                    self.warnings.push(format!(
-                        "the refreshed token could not be cached ({e}); the next command refreshes again"
-                    ));
+                    let rotated = old.tokens.refresh_token.is_some()
+                        && old.tokens.refresh_token != entry.tokens.refresh_token;
+                    self.talk
+                        .warning(unsaved_refresh_warning(&e, rotated, old.tokens.expires_at));
                 }
                 self.finish(Ok((TokenSource::Refreshed, entry)));
             }
-            (State::Unlocking { result }, IoAnswer::Unlocked) => {
-                self.state = State::Done(Some(result));
-            }
             (state, _) => {
                 self.state = state;
-                self.pending.awaiting_again();
-                return Err(MisuseError::RequestOutstanding);
+                return Err(self.talk.refuse());
             }
         }
         Ok(())
     }
 
     fn warn(&mut self, warning: String) {
-        let warnings = match &mut self.state {
-            State::Done(Some(Ok(outcome)))
-            | State::Unlocking {
-                result: Ok(outcome),
-            } => &mut outcome.warnings,
-            _ => &mut self.warnings,
-        };
-        if !warnings.contains(&warning) {
-            warnings.push(warning);
-        }
+        self.talk.warn(warning);
     }
 }
 
@@ -591,13 +574,11 @@ impl<S> std::fmt::Debug for OAuthTokenSession<S> {
             State::Discovering { .. } => "Discovering",
             State::Refreshing { .. } => "Refreshing",
             State::Writing { .. } => "Writing",
-            State::Unlocking { .. } => "Unlocking",
-            State::Done(_) => "Done",
+            State::Ended => self.talk.stage().unwrap_or("Ended"),
         };
         f.debug_struct("OAuthTokenSession")
-            .field("file", &self.file)
+            .field("file", self.talk.file())
             .field("state", &state)
-            .field("locked", &self.locked)
             .finish()
     }
 }

@@ -15,7 +15,8 @@ use crate::Timestamp;
 
 use super::error::{describe, SessionError};
 use super::io::{
-    lock_warning, CacheFile, IoAnswer, LockAnswer, Pending, SessionIo, SessionMachine,
+    lock_warning, unrecorded_attempt_warning, unsaved_refresh_warning, CacheFile, Conversation,
+    Heard, IoAnswer, LockAnswer, SessionIo, SessionMachine, Warned,
 };
 use super::Session;
 
@@ -94,7 +95,8 @@ pub struct TokenOutcome {
     pub warnings: Vec<String>,
 }
 
-enum State<S> {
+/// Where a [`TokenSession`] is, until its end (which its [`Conversation`] keeps).
+enum State {
     /// The first read is asked for.
     Reading,
     /// The lock is asked for; `cached` was read without it.
@@ -107,12 +109,14 @@ enum State<S> {
     Refreshing { refresher: Box<Refresher> },
     /// The refreshed token is being written.
     Writing { token: CachedToken },
-    /// Unlocking, then done.
-    Unlocking {
-        result: Result<TokenOutcome, SessionError<S>>,
-    },
-    /// Done; the result is given once.
-    Done(Option<Result<TokenOutcome, SessionError<S>>>),
+    /// Ended: see the conversation.
+    Ended,
+}
+
+impl Warned for TokenOutcome {
+    fn warnings(&mut self) -> &mut Vec<String> {
+        &mut self.warnings
+    }
 }
 
 /// The machine of a session's token: a valid access token, as the AWS CLI and its SDKs keep
@@ -136,12 +140,12 @@ enum State<S> {
 /// polls after [`Output::Done`] are [`MisuseError::Finished`].
 pub struct TokenSession<S> {
     input: TokenSessionInput,
-    file: CacheFile,
     seed: u64,
-    state: State<S>,
-    pending: Pending,
-    locked: bool,
-    warnings: Vec<String>,
+    state: State,
+    talk: Conversation<S, TokenOutcome>,
+    /// The refresh token and expiry of the token being refreshed: what a write that fails
+    /// leaves in the file.
+    previous: Option<(Option<crate::Secret>, Timestamp)>,
 }
 
 impl<S: std::fmt::Display> TokenSession<S> {
@@ -149,37 +153,29 @@ impl<S: std::fmt::Display> TokenSession<S> {
     /// `seed` seeds the retry jitter).
     pub fn new(input: TokenSessionInput, _now: Instant, _wall: OffsetDateTime, seed: u64) -> Self {
         let file = CacheFile::sso(input.session.token_key.clone());
-        let mut pending = Pending::default();
-        pending.ask(SessionIo::ReadToken(file.clone()));
+        let talk = Conversation::new(file.clone(), SessionIo::ReadToken(file));
         TokenSession {
             input,
-            file,
             seed,
             state: State::Reading,
-            pending,
-            locked: false,
-            warnings: Vec::new(),
+            talk,
+            previous: None,
         }
     }
 
     /// The token file.
     pub fn file(&self) -> &CacheFile {
-        &self.file
+        self.talk.file()
     }
 
     fn finish(&mut self, result: Result<(TokenSource, CachedToken), SessionError<S>>) {
         let result = result.map(|(source, token)| TokenOutcome {
             token,
             source,
-            warnings: std::mem::take(&mut self.warnings),
+            warnings: self.talk.take_warnings(),
         });
-        if self.locked {
-            self.locked = false;
-            self.pending.ask(SessionIo::Unlock(self.file.clone()));
-            self.state = State::Unlocking { result };
-        } else {
-            self.state = State::Done(Some(result));
-        }
+        self.state = State::Ended;
+        self.talk.finish(result);
     }
 
     fn not_logged_in(&self, reason: Option<String>) -> SessionError<S> {
@@ -201,38 +197,34 @@ impl<S: std::fmt::Display> TokenSession<S> {
     }
 
     /// The refresh machine's verdict, ended: the token to use, or the session's error.
-    fn refreshed(
-        &mut self,
-        outcome: Result<RefreshOutcome, crate::refresh::RefreshError>,
-    ) -> Option<Result<(TokenSource, CachedToken), SessionError<S>>> {
+    fn refreshed(&mut self, outcome: Result<RefreshOutcome, crate::refresh::RefreshError>) {
         match outcome {
-            Err(source) => Some(Err(SessionError::Expired {
+            Err(source) => self.finish(Err(SessionError::Expired {
                 session: describe(&self.input.session),
                 source,
             })),
             Ok(RefreshOutcome::Refreshed(token)) => {
-                self.pending.ask(SessionIo::WriteToken {
-                    file: self.file.clone(),
+                self.talk.ask(SessionIo::WriteToken {
+                    file: self.talk.file().clone(),
                     token: token.clone(),
                 });
                 self.state = State::Writing { token };
-                None
             }
             Ok(RefreshOutcome::RefreshFailed { token, failure, .. }) => {
                 let why = failure.to_string();
-                self.warnings.push(format!(
+                self.talk.warning(format!(
                     "token refresh failed ({why}); using the cached token until it expires"
                 ));
-                Some(Ok((TokenSource::RefreshFailed(why), token)))
+                self.finish(Ok((TokenSource::RefreshFailed(why), token)));
             }
-            Ok(other) => Some(Ok((TokenSource::Cached, other.token().clone()))),
+            Ok(other) => self.finish(Ok((TokenSource::Cached, other.token().clone()))),
         }
     }
 
     fn refresher(&mut self) -> Result<&mut Refresher, MisuseError> {
         match &mut self.state {
             State::Refreshing { refresher } => Ok(refresher),
-            State::Done(_) => Err(MisuseError::Finished),
+            _ if self.talk.has_ended() => Err(MisuseError::Finished),
             _ => Err(MisuseError::NoRequestOutstanding),
         }
     }
@@ -243,19 +235,16 @@ impl<S: std::fmt::Display> Machine for TokenSession<S> {
     type Output = Result<TokenOutcome, SessionError<S>>;
 
     fn poll_output(&mut self) -> Result<Output<SessionIo, Self::Output>, MisuseError> {
-        if let Some(io) = self.pending.poll()? {
-            return Ok(Output::Event(io));
+        if let Some(output) = self.talk.poll()? {
+            return Ok(output);
         }
         match &mut self.state {
-            State::Done(result) => result.take().map(Output::Done).ok_or(MisuseError::Finished),
             State::Refreshing { refresher } => match refresher.poll_output()? {
                 Output::Transmit(t) => Ok(Output::Transmit(t)),
                 Output::Timeout(at) => Ok(Output::Timeout(at)),
                 Output::Event(never) => match never {},
                 Output::Done(outcome) => {
-                    if let Some(result) = self.refreshed(outcome) {
-                        self.finish(result);
-                    }
+                    self.refreshed(outcome);
                     self.poll_output()
                 }
             },
@@ -298,11 +287,11 @@ impl<S: std::fmt::Display> SessionMachine<S> for TokenSession<S> {
         wall: OffsetDateTime,
         answer: IoAnswer<S>,
     ) -> Result<(), MisuseError> {
-        if matches!(self.state, State::Done(_)) {
-            return Err(MisuseError::Finished);
-        }
-        self.pending.answered()?;
-        let state = std::mem::replace(&mut self.state, State::Done(None));
+        let answer = match self.talk.hear(answer)? {
+            Heard::Answer(answer) => answer,
+            Heard::Ended => return Ok(()),
+        };
+        let state = std::mem::replace(&mut self.state, State::Ended);
         match (state, answer) {
             (State::Reading, IoAnswer::Token(read)) => match self.found(read) {
                 Err(e) => self.finish(Err(e)),
@@ -310,8 +299,8 @@ impl<S: std::fmt::Display> SessionMachine<S> for TokenSession<S> {
                     if self.input.policy.urgency(token.expires_at, wall) == Urgency::Fresh {
                         self.finish(Ok((TokenSource::Cached, token)));
                     } else {
-                        self.pending.ask(SessionIo::Lock {
-                            file: self.file.clone(),
+                        self.talk.ask(SessionIo::Lock {
+                            file: self.talk.file().clone(),
                             wait: self.input.lock_wait,
                         });
                         self.state = State::Locking { cached: token };
@@ -320,15 +309,16 @@ impl<S: std::fmt::Display> SessionMachine<S> for TokenSession<S> {
             },
             (State::Locking { cached }, IoAnswer::Lock(lock)) => match lock {
                 LockAnswer::Held { last_attempt } => {
-                    self.locked = true;
+                    self.talk.hold();
                     let last_attempt = last_attempt
                         .and_then(|s| OffsetDateTime::from_unix_timestamp(s).ok())
                         .map(Timestamp::from);
-                    self.pending.ask(SessionIo::ReadToken(self.file.clone()));
+                    self.talk
+                        .ask(SessionIo::ReadToken(self.talk.file().clone()));
                     self.state = State::ReadingAgain { last_attempt };
                 }
                 failed if cached.is_valid_at(wall) => {
-                    self.warnings.push(lock_warning(
+                    self.talk.warning(lock_warning(
                         &failed,
                         "session",
                         "using the cached token without refreshing",
@@ -343,6 +333,7 @@ impl<S: std::fmt::Display> SessionMachine<S> for TokenSession<S> {
                 match self.found(read) {
                     Err(e) => self.finish(Err(e)),
                     Ok(token) => {
+                        self.previous = Some((token.refresh_token.clone(), token.expires_at));
                         let input = self
                             .input
                             .session
@@ -352,8 +343,8 @@ impl<S: std::fmt::Display> SessionMachine<S> for TokenSession<S> {
                             .retry(self.input.retry.clone());
                         let mut refresher = Refresher::new(input, now, wall, self.seed);
                         if refresher.is_refreshing() {
-                            self.pending.ask(SessionIo::RecordAttempt {
-                                file: self.file.clone(),
+                            self.talk.ask(SessionIo::RecordAttempt {
+                                file: self.talk.file().clone(),
                                 at: wall.unix_timestamp(),
                             });
                             self.state = State::Recording {
@@ -361,12 +352,11 @@ impl<S: std::fmt::Display> SessionMachine<S> for TokenSession<S> {
                             };
                         } else {
                             // Decided at once: fresh again, not refreshable, throttled...
-                            let outcome = match refresher.poll_output()? {
-                                Output::Done(outcome) => outcome,
-                                _ => return Err(MisuseError::RequestOutstanding),
-                            };
-                            if let Some(result) = self.refreshed(outcome) {
-                                self.finish(result);
+                            match refresher.poll_output() {
+                                Ok(Output::Done(outcome)) => self.refreshed(outcome),
+                                _ => self.finish(Err(self.not_logged_in(Some(
+                                    "the refresh machine did not decide at once".to_owned(),
+                                )))),
                             }
                         }
                     }
@@ -374,43 +364,30 @@ impl<S: std::fmt::Display> SessionMachine<S> for TokenSession<S> {
             }
             (State::Recording { refresher }, IoAnswer::Written(recorded)) => {
                 if let Err(e) = recorded {
-                    self.warnings
-                        .push(format!("cannot record the refresh attempt ({e})"));
+                    self.talk.warning(unrecorded_attempt_warning(&e));
                 }
                 self.state = State::Refreshing { refresher };
             }
             (State::Writing { token }, IoAnswer::Written(saved)) => {
                 if let Err(e) = saved {
-                    self.warnings.push(format!(
-                        "the refreshed token could not be cached ({e}); the next command refreshes again"
-                    ));
+                    let (old_refresh, old_expiry) = self.previous.take().unzip();
+                    let rotated = old_refresh.is_some_and(|old| old != token.refresh_token);
+                    self.talk
+                        .warning(unsaved_refresh_warning(&e, rotated, old_expiry));
                 }
                 self.finish(Ok((TokenSource::Refreshed, token)));
-            }
-            (State::Unlocking { result }, IoAnswer::Unlocked) => {
-                self.state = State::Done(Some(result));
             }
             (state, _) => {
                 // Not the answer to what was asked: nothing changes.
                 self.state = state;
-                self.pending.awaiting_again();
-                return Err(MisuseError::RequestOutstanding);
+                return Err(self.talk.refuse());
             }
         }
         Ok(())
     }
 
     fn warn(&mut self, warning: String) {
-        let warnings = match &mut self.state {
-            State::Done(Some(Ok(outcome)))
-            | State::Unlocking {
-                result: Ok(outcome),
-            } => &mut outcome.warnings,
-            _ => &mut self.warnings,
-        };
-        if !warnings.contains(&warning) {
-            warnings.push(warning);
-        }
+        self.talk.warn(warning);
     }
 }
 
@@ -423,13 +400,11 @@ impl<S> std::fmt::Debug for TokenSession<S> {
             State::Recording { .. } => "Recording",
             State::Refreshing { .. } => "Refreshing",
             State::Writing { .. } => "Writing",
-            State::Unlocking { .. } => "Unlocking",
-            State::Done(_) => "Done",
+            State::Ended => self.talk.stage().unwrap_or("Ended"),
         };
         f.debug_struct("TokenSession")
-            .field("file", &self.file)
+            .field("file", self.talk.file())
             .field("state", &state)
-            .field("locked", &self.locked)
             .finish()
     }
 }
