@@ -189,6 +189,33 @@ fn cache_hit_makes_no_request_and_takes_no_lock<A: Adapter>() {
     assert!(emu.requests().is_empty(), "{:?}", emu.requests());
 }
 
+/// A cache hit resolves no endpoint: with endpoints that would be refused (plain HTTP to a host
+/// that is not loopback), the cached token and credentials are still given; only a request
+/// would need them.
+fn a_cache_hit_resolves_no_endpoint<A: Adapter>() {
+    let emu = approving_emulator();
+    let mut home = logged_in(&format!("suite-noresolve-{}", A::PROBE), &emu);
+    A::credentials(&home).expect("credentials cached");
+    for service in ["AWS_ENDPOINT_URL_SSO_OIDC", "AWS_ENDPOINT_URL_SSO"] {
+        home.env
+            .insert(service.to_owned(), "http://sso.example.com".to_owned());
+    }
+    assert_eq!(
+        A::token(&home, LOCK_WAIT).expect("token").source,
+        TokenSource::Cached
+    );
+    assert_eq!(
+        A::credentials(&home).expect("credentials").source,
+        CredentialsSource::Cached
+    );
+    // A refresh needs the endpoint: now it is refused.
+    expire_in(&home, time::Duration::minutes(5));
+    assert!(matches!(
+        A::token(&home, LOCK_WAIT),
+        Err(SessionError::Config(_))
+    ));
+}
+
 /// Inside the refresh window: one refresh, written back as the AWS CLI writes it.
 fn refresh_inside_the_window<A: Adapter>() {
     let emu = approving_emulator();
@@ -419,6 +446,10 @@ macro_rules! suite {
             #[test]
             fn cache_hit_makes_no_request_and_takes_no_lock() {
                 super::cache_hit_makes_no_request_and_takes_no_lock::<$adapter>();
+            }
+            #[test]
+            fn a_cache_hit_resolves_no_endpoint() {
+                super::a_cache_hit_resolves_no_endpoint::<$adapter>();
             }
             #[test]
             fn refresh_inside_the_window() {

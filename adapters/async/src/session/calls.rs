@@ -2,6 +2,7 @@
 //! [`Sessions::account_roles`]: the core's [`TokenSession`] and [`CredentialsSession`] driven
 //! over the caller's transport and timer, and the portal's lists with the session's token.
 
+use ssooidc_core::endpoint::Service;
 use ssooidc_core::portal::{AccountInfo, ListAccountRoles, ListAccounts, RoleInfo};
 use ssooidc_core::sessions::{
     CredentialsSession, CredentialsSessionInput, TokenSession, TokenSessionInput,
@@ -32,17 +33,19 @@ impl<T: HttpSend + Clone, R: Timer + Clone> Sessions<T, R> {
 
     /// [`token`](Self::token) of a resolved session.
     pub async fn token_for(&self, session: &Session) -> Result<SessionToken, SessionError> {
-        let endpoint = self.oidc_endpoint(session)?;
-        let client = self.client(endpoint.clone());
+        let endpoint = self
+            .settings
+            .endpoint_target(Service::SsoOidc, &session.region);
         let input = TokenSessionInput::new(session.clone(), endpoint)
             .policy(self.refresh_policy)
             .retry(self.retry())
             .lock_wait(self.refresh_lock_wait);
-        let timer = client.timer();
+        let timer = &self.timer;
         let mut machine = TokenSession::new(input, timer.now(), timer.now_utc(), random_seed());
         let mut files = SessionFiles::new(&self.cache, &self.cli_cache);
         let path = files.path(machine.file());
-        let outcome = drive_session(&client, &mut machine, &mut files, "CreateToken").await?;
+        let client = || Ok(self.client(self.oidc_endpoint(session)?));
+        let outcome = drive_session(&mut machine, &mut files, timer, client, "CreateToken").await?;
         Ok(SessionToken::new(outcome, path))
     }
 
@@ -64,20 +67,28 @@ impl<T: HttpSend + Clone, R: Timer + Clone> Sessions<T, R> {
         &self,
         session: &Session,
     ) -> Result<SessionCredentials, SessionError> {
-        let endpoint = self.oidc_endpoint(session)?;
-        let portal = self.settings.resolve_portal_endpoint(&session.region)?;
-        let client = self.client(endpoint.clone());
+        let endpoint = self
+            .settings
+            .endpoint_target(Service::SsoOidc, &session.region);
+        let portal = self.settings.endpoint_target(Service::Sso, &session.region);
         let input = CredentialsSessionInput::new(session.clone(), endpoint, portal)
             .policy(self.refresh_policy)
             .retry(self.retry())
             .lock_wait(self.refresh_lock_wait);
-        let timer = client.timer();
+        let timer = &self.timer;
         let mut machine =
             CredentialsSession::new(input, timer.now(), timer.now_utc(), random_seed())?;
         let mut files = SessionFiles::new(&self.cache, &self.cli_cache);
         let path = files.path(machine.file());
-        let outcome =
-            drive_session(&client, &mut machine, &mut files, "GetRoleCredentials").await?;
+        let client = || Ok(self.client(self.oidc_endpoint(session)?));
+        let outcome = drive_session(
+            &mut machine,
+            &mut files,
+            timer,
+            client,
+            "GetRoleCredentials",
+        )
+        .await?;
         Ok(SessionCredentials::new(outcome, path))
     }
 

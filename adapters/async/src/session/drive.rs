@@ -10,7 +10,7 @@
 
 use std::time::Duration;
 
-use ssooidc_core::machine::DriveError;
+use ssooidc_core::machine::{DriveError, Output, Primed};
 use ssooidc_core::sessions::{
     IoAnswer, SessionError as CoreSessionError, SessionIo, SessionMachine,
 };
@@ -21,12 +21,15 @@ use crate::client::Client;
 use crate::driver::{drive_with, OnEvent, Sleep};
 use crate::transport::{HttpSend, Timer};
 
-/// Runs a session machine to its end: files through `files`, requests through `client`.
-/// `operation` names the call in the error of a drive that stopped (cancelled, misused).
+/// Runs a session machine to its end: files through `files`, requests through the client
+/// `client` builds when the machine first wants the network (a cache hit builds none, and
+/// resolves no endpoint). `operation` names the call in the error of a drive that stopped
+/// (cancelled, misused).
 pub(crate) async fn drive_session<T, R, M, O>(
-    client: &Client<T, R>,
     machine: &mut M,
     files: &mut SessionFiles<'_>,
+    timer: &R,
+    client: impl FnOnce() -> Result<Client<T, R>, SessionError>,
     operation: &'static str,
 ) -> Result<O, SessionError>
 where
@@ -34,23 +37,49 @@ where
     R: Timer,
     M: SessionMachine<StoreError, Output = Result<O, CoreSessionError<StoreError>>>,
 {
-    drive_with(
-        client,
-        None,
-        machine,
-        None,
-        &mut Sleep,
-        &mut FileEvents(files),
-    )
-    .await
-    .map_err(|stop| SessionError::Call(stop.into_call_error(operation)))?
+    let stopped = |stop: DriveError| SessionError::Call(stop.into_call_error(operation));
+    let mut events = FileEvents(files);
+    // The files alone, until the machine is done or wants the network.
+    let first = loop {
+        match machine
+            .poll_output()
+            .map_err(DriveError::from)
+            .map_err(stopped)?
+        {
+            Output::Event(io) => events.answer(machine, io, timer).await.map_err(stopped)?,
+            Output::Done(result) => return result,
+            other => break other,
+        }
+    };
+    let client = client()?;
+    let mut primed = Primed::new(machine, first);
+    drive_with(&client, None, &mut primed, None, &mut Sleep, &mut events)
+        .await
+        .map_err(stopped)?
 }
 
 /// The file operations of a session machine, as its events.
 struct FileEvents<'f, 'a>(&'f mut SessionFiles<'a>);
 
-impl<M: SessionMachine<StoreError>, R: Timer> OnEvent<M, R> for FileEvents<'_, '_> {
-    async fn event(&mut self, machine: &mut M, io: SessionIo, timer: &R) -> Result<(), DriveError> {
+impl<'a, M: SessionMachine<StoreError>, R: Timer> OnEvent<Primed<'a, M>, R> for FileEvents<'_, '_> {
+    async fn event(
+        &mut self,
+        primed: &mut Primed<'a, M>,
+        io: SessionIo,
+        timer: &R,
+    ) -> Result<(), DriveError> {
+        self.answer(primed.machine(), io, timer).await
+    }
+}
+
+impl FileEvents<'_, '_> {
+    /// Does the file operation `io` and hands the machine the answer and the caches' warnings.
+    async fn answer<M: SessionMachine<StoreError>, R: Timer>(
+        &mut self,
+        machine: &mut M,
+        io: SessionIo,
+        timer: &R,
+    ) -> Result<(), DriveError> {
         let files = &mut *self.0;
         let answer = match io {
             SessionIo::Lock { file, wait } => {

@@ -135,8 +135,7 @@ impl<T: HttpSend + Clone, R: Timer + Clone> OAuthSessions<T, R> {
         login: &OAuthLogin,
         min_ttl: Duration,
     ) -> Result<OAuthToken, SessionError> {
-        let client = self.client(login)?;
-        let timer = client.timer();
+        let timer = &self.timer;
         let input = OAuthTokenInput::new(login.clone(), min_ttl)
             .policy(self.refresh_policy)
             .retry(self.retry.clone())
@@ -145,7 +144,8 @@ impl<T: HttpSend + Clone, R: Timer + Clone> OAuthSessions<T, R> {
             OAuthTokenSession::new(input, timer.now(), timer.now_utc(), random_seed());
         let mut files = SessionFiles::oauth(self.cache.dir());
         let path = files.path(machine.file());
-        let outcome = drive_session(&client, &mut machine, &mut files, TOKEN).await?;
+        let client = || Ok(self.client(login)?);
+        let outcome = drive_session(&mut machine, &mut files, timer, client, TOKEN).await?;
         Ok(OAuthToken::new(outcome, path))
     }
 

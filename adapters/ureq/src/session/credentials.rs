@@ -6,6 +6,7 @@
 
 use std::time::Instant;
 
+use ssooidc_core::endpoint::Service;
 use ssooidc_core::retry::RetryPolicy;
 use ssooidc_core::sessions::{CredentialsSession, CredentialsSessionInput};
 use ssooidc_files::SessionFiles;
@@ -49,11 +50,9 @@ impl Sessions {
         &self,
         session: &Session,
     ) -> Result<SessionCredentials, SessionError> {
-        let endpoint = self.http.resolve_endpoint_for_region(&session.region)?;
-        let portal = self
-            .http
-            .settings
-            .resolve_portal_endpoint(&session.region)?;
+        let settings = self.settings();
+        let endpoint = settings.endpoint_target(Service::SsoOidc, &session.region);
+        let portal = settings.endpoint_target(Service::Sso, &session.region);
         let input = CredentialsSessionInput::new(session.clone(), endpoint, portal)
             .policy(self.refresh_policy)
             .retry(RetryPolicy::new(self.settings().retry_config()))

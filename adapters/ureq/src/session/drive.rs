@@ -11,9 +11,8 @@
 use std::time::Instant;
 
 use ssooidc_core::cache::Lookup;
-use ssooidc_core::machine::{DriveError, Machine, MisuseError, Output, Wait};
+use ssooidc_core::machine::{DriveError, Output, Primed};
 use ssooidc_core::sessions::{IoAnswer, SessionError as CoreSessionError, SessionMachine};
-use ssooidc_core::transport::TransportError;
 use ssooidc_files::{SessionFiles, StoreError};
 use time::OffsetDateTime;
 
@@ -47,17 +46,14 @@ where
         }
     };
     let client = client()?;
-    let mut primed = Primed {
-        machine,
-        first: Some(first),
-    };
+    let mut primed = Primed::new(machine, first);
     let result = drive_with(
         &client,
         None,
         &mut primed,
         None,
         &mut Sleep,
-        |primed, io| answer(primed.machine, files, io),
+        |primed, io| answer(primed.machine(), files, io),
     );
     result.map_err(stopped)?
 }
@@ -81,48 +77,4 @@ fn answer<M: SessionMachine<StoreError>>(
     }
     machine.handle_io(Instant::now(), OffsetDateTime::now_utc(), answer)?;
     Ok(())
-}
-
-/// A machine whose first output was already polled: it is given again first.
-struct Primed<'a, M: Machine> {
-    machine: &'a mut M,
-    first: Option<Output<M::Event, M::Output>>,
-}
-
-impl<M: Machine> Machine for Primed<'_, M> {
-    type Event = M::Event;
-    type Output = M::Output;
-
-    fn poll_output(&mut self) -> Result<Output<M::Event, M::Output>, MisuseError> {
-        match self.first.take() {
-            Some(first) => Ok(first),
-            None => self.machine.poll_output(),
-        }
-    }
-
-    fn handle_response<B: AsRef<[u8]>>(
-        &mut self,
-        now: Instant,
-        wall: OffsetDateTime,
-        response: http::Response<B>,
-    ) -> Result<(), MisuseError> {
-        self.machine.handle_response(now, wall, response)
-    }
-
-    fn handle_transport_error(
-        &mut self,
-        now: Instant,
-        wall: OffsetDateTime,
-        error: TransportError,
-    ) -> Result<(), MisuseError> {
-        self.machine.handle_transport_error(now, wall, error)
-    }
-
-    fn handle_timeout(&mut self, now: Instant) -> Result<(), MisuseError> {
-        self.machine.handle_timeout(now)
-    }
-
-    fn waiting_for(&self) -> Wait {
-        self.machine.waiting_for()
-    }
 }

@@ -3,6 +3,7 @@
 
 use std::time::Instant;
 
+use ssooidc_core::endpoint::Service;
 use ssooidc_core::retry::RetryPolicy;
 use ssooidc_core::sessions::{TokenSession, TokenSessionInput};
 use ssooidc_files::SessionFiles;
@@ -29,7 +30,8 @@ impl Sessions {
 
     /// [`token`](Self::token) of a resolved session.
     pub fn token_for(&self, session: &Session) -> Result<SessionToken, SessionError> {
-        let endpoint = self.http.resolve_endpoint_for_region(&session.region)?;
+        let settings = self.settings();
+        let endpoint = settings.endpoint_target(Service::SsoOidc, &session.region);
         let input = TokenSessionInput::new(session.clone(), endpoint)
             .policy(self.refresh_policy)
             .retry(RetryPolicy::new(self.settings().retry_config()))

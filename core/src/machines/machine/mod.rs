@@ -26,6 +26,7 @@
 
 mod call;
 mod pages;
+mod primed;
 pub(crate) mod steps;
 
 use std::fmt;
@@ -35,6 +36,7 @@ use time::OffsetDateTime;
 
 pub use call::{Call, Decode};
 pub use pages::{Pages, MAX_PAGES};
+pub use primed::Primed;
 
 use crate::transport::TransportError;
 use crate::wire::Auth;

@@ -6,11 +6,11 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 use crate::cache::{CachedRoleCredentials, Lookup};
-use crate::endpoint::Endpoint;
 use crate::machine::{Call, Machine, MisuseError, Output, Wait};
 use crate::portal::{GetRoleCredentials, GetRoleCredentialsOutput};
 use crate::refresh::RefreshPolicy;
 use crate::retry::RetryPolicy;
+use crate::settings::EndpointTarget;
 use crate::transport::TransportError;
 
 use super::error::SessionError;
@@ -28,10 +28,12 @@ use crate::config::ConfigError;
 pub struct CredentialsSessionInput {
     /// The session, with the account and role ([`Session::role`]).
     pub session: Session,
-    /// The OIDC endpoint of the session's region (where the token's refresh goes).
-    pub endpoint: Endpoint,
-    /// The portal endpoint of the session's region (`GetRoleCredentials`).
-    pub portal: Endpoint,
+    /// The OIDC endpoint of the session's region (where the token's refresh goes), resolved
+    /// only when a request is to be made.
+    pub endpoint: EndpointTarget,
+    /// The portal endpoint of the session's region (`GetRoleCredentials`), resolved only when
+    /// the call is to be made.
+    pub portal: EndpointTarget,
     /// When the session's token is refreshed.
     pub policy: RefreshPolicy,
     /// How failed requests are retried.
@@ -43,11 +45,15 @@ pub struct CredentialsSessionInput {
 
 impl CredentialsSessionInput {
     /// The input for `session`'s role credentials, with the default policies.
-    pub fn new(session: Session, endpoint: Endpoint, portal: Endpoint) -> Self {
+    pub fn new(
+        session: Session,
+        endpoint: impl Into<EndpointTarget>,
+        portal: impl Into<EndpointTarget>,
+    ) -> Self {
         CredentialsSessionInput {
             session,
-            endpoint,
-            portal,
+            endpoint: endpoint.into(),
+            portal: portal.into(),
             policy: RefreshPolicy::default(),
             retry: RetryPolicy::default(),
             lock_wait: REFRESH_LOCK_WAIT,
@@ -294,17 +300,22 @@ impl<S: std::fmt::Display> Machine for CredentialsSession<S> {
                         self.account_id.clone(),
                         token.token.access_token,
                     );
-                    // The latest time given: the call starts now.
-                    let call = Call::new(
-                        &request,
-                        &self.input.portal,
-                        &self.input.retry,
-                        self.now,
-                        self.seed.rotate_left(17),
-                    );
-                    self.state = State::Fetching {
-                        call: Box::new(call),
-                    };
+                    match self.input.portal.resolve() {
+                        Ok(portal) => {
+                            // The latest time given: the call starts now.
+                            let call = Call::new(
+                                &request,
+                                &portal,
+                                &self.input.retry,
+                                self.now,
+                                self.seed.rotate_left(17),
+                            );
+                            self.state = State::Fetching {
+                                call: Box::new(call),
+                            };
+                        }
+                        Err(e) => self.finish(Err(SessionError::Config(e))),
+                    }
                     self.poll_output()
                 }
                 Output::Done(Err(e)) => {

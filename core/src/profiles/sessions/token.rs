@@ -6,10 +6,10 @@ use std::time::{Duration, Instant};
 use time::OffsetDateTime;
 
 use crate::cache::{CachedToken, Lookup};
-use crate::endpoint::Endpoint;
 use crate::machine::{Machine, MisuseError, Output, Wait};
 use crate::refresh::{RefreshOutcome, RefreshPolicy, Refresher, Urgency};
 use crate::retry::RetryPolicy;
+use crate::settings::EndpointTarget;
 use crate::transport::TransportError;
 use crate::Timestamp;
 
@@ -29,8 +29,9 @@ pub const REFRESH_LOCK_WAIT: Duration = Duration::from_secs(30);
 pub struct TokenSessionInput {
     /// The session.
     pub session: Session,
-    /// The OIDC endpoint of the session's region (where a refresh goes).
-    pub endpoint: Endpoint,
+    /// The OIDC endpoint of the session's region (where a refresh goes), resolved only when
+    /// a refresh is considered ([`Settings::endpoint_target`](crate::settings::Settings::endpoint_target)).
+    pub endpoint: EndpointTarget,
     /// When a token is refreshed.
     pub policy: RefreshPolicy,
     /// How a failed refresh request is retried.
@@ -41,10 +42,10 @@ pub struct TokenSessionInput {
 
 impl TokenSessionInput {
     /// The input for `session`, refreshing at `endpoint`, with the default policies.
-    pub fn new(session: Session, endpoint: Endpoint) -> Self {
+    pub fn new(session: Session, endpoint: impl Into<EndpointTarget>) -> Self {
         TokenSessionInput {
             session,
-            endpoint,
+            endpoint: endpoint.into(),
             policy: RefreshPolicy::default(),
             retry: RetryPolicy::default(),
             lock_wait: REFRESH_LOCK_WAIT,
@@ -333,11 +334,18 @@ impl<S: std::fmt::Display> SessionMachine<S> for TokenSession<S> {
                 match self.found(read) {
                     Err(e) => self.finish(Err(e)),
                     Ok(token) => {
+                        let endpoint = match self.input.endpoint.resolve() {
+                            Ok(endpoint) => endpoint,
+                            Err(e) => {
+                                self.finish(Err(SessionError::Config(e)));
+                                return Ok(());
+                            }
+                        };
                         self.previous = Some((token.refresh_token.clone(), token.expires_at));
                         let input = self
                             .input
                             .session
-                            .refresh_input(token, self.input.endpoint.clone())
+                            .refresh_input(token, endpoint)
                             .last_attempt(last_attempt)
                             .policy(self.input.policy)
                             .retry(self.input.retry.clone());

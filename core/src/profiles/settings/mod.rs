@@ -277,14 +277,23 @@ impl Settings {
         service: Service,
         params: &EndpointParams,
     ) -> Result<Endpoint, ConfigError> {
-        let endpoint = crate::endpoint::resolve_for(service, params).map_err(|e| match e {
-            crate::endpoint::EndpointError::MissingRegion => ConfigError::NoRegion,
-            other => ConfigError::Endpoint(other),
-        })?;
-        if !endpoint.is_https() && !endpoint.is_loopback() && !self.allow_insecure_http {
-            return Err(ConfigError::InsecureEndpoint(endpoint.url()));
+        resolve_checked(service, params, self.allow_insecure_http)
+    }
+
+    /// The endpoint of `service` for `region` by these settings, not resolved yet: resolving it
+    /// ([`EndpointTarget::resolve`]) gives what
+    /// [`resolve_service_endpoint`](Self::resolve_service_endpoint) gives, when (and only if) a
+    /// request is to be made. Taking it is cheap: a cache hit resolves nothing.
+    pub fn endpoint_target(&self, service: Service, region: &str) -> EndpointTarget {
+        let params = match service {
+            Service::Sso => self.portal_endpoint_params_for_region(region),
+            _ => self.endpoint_params_for_region(region),
+        };
+        EndpointTarget::Deferred {
+            service,
+            params,
+            allow_insecure_http: self.allow_insecure_http,
         }
-        Ok(endpoint)
     }
 
     /// The SSO portal's endpoint for `region`, checked as [`resolve_service_endpoint`](Self::resolve_service_endpoint) checks it.
@@ -298,5 +307,61 @@ impl Settings {
     /// The retry settings.
     pub fn retry_config(&self) -> RetryConfig {
         RetryConfig::new(self.retry_mode.value, self.max_attempts.value)
+    }
+}
+
+/// `params` resolved to an endpoint of `service`, plain HTTP to a host that is not a loopback
+/// address refused unless `allow_insecure_http`.
+fn resolve_checked(
+    service: Service,
+    params: &EndpointParams,
+    allow_insecure_http: bool,
+) -> Result<Endpoint, ConfigError> {
+    let endpoint = crate::endpoint::resolve_for(service, params).map_err(|e| match e {
+        crate::endpoint::EndpointError::MissingRegion => ConfigError::NoRegion,
+        other => ConfigError::Endpoint(other),
+    })?;
+    if !endpoint.is_https() && !endpoint.is_loopback() && !allow_insecure_http {
+        return Err(ConfigError::InsecureEndpoint(endpoint.url()));
+    }
+    Ok(endpoint)
+}
+
+/// Where a machine's requests go: an endpoint already resolved, or the settings to resolve one
+/// by ([`Settings::endpoint_target`]) when a request is about to be made, so that a machine that
+/// ends without a request (a cache hit) costs no resolution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum EndpointTarget {
+    /// This endpoint.
+    Resolved(Endpoint),
+    /// The endpoint of `service` by `params`, checked as the settings check it.
+    Deferred {
+        /// The service.
+        service: Service,
+        /// The rule set's inputs.
+        params: EndpointParams,
+        /// Whether plain HTTP to a host that is not a loopback address is allowed.
+        allow_insecure_http: bool,
+    },
+}
+
+impl EndpointTarget {
+    /// The endpoint.
+    pub fn resolve(&self) -> Result<Endpoint, ConfigError> {
+        match self {
+            EndpointTarget::Resolved(endpoint) => Ok(endpoint.clone()),
+            EndpointTarget::Deferred {
+                service,
+                params,
+                allow_insecure_http,
+            } => resolve_checked(*service, params, *allow_insecure_http),
+        }
+    }
+}
+
+impl From<Endpoint> for EndpointTarget {
+    fn from(endpoint: Endpoint) -> Self {
+        EndpointTarget::Resolved(endpoint)
     }
 }
