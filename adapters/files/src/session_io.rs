@@ -8,7 +8,6 @@
 //! own timer's sleeps instead and gives the outcome to [`SessionFiles::adopt`], so that both
 //! answer the machine alike.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use ssooidc_core::sessions::{CacheDirectory, CacheFile, IoAnswer, LockAnswer, SessionIo};
@@ -21,7 +20,8 @@ pub struct SessionFiles<'a> {
     sso: &'a CacheDir,
     cli: &'a CacheDir,
     oauth: &'a CacheDir,
-    locks: HashMap<CacheFile, CacheLock>,
+    /// The locks held (a drive holds one or two: the credentials' and the token's).
+    locks: Vec<(CacheFile, CacheLock)>,
 }
 
 impl<'a> SessionFiles<'a> {
@@ -32,7 +32,7 @@ impl<'a> SessionFiles<'a> {
             sso,
             cli,
             oauth: sso,
-            locks: HashMap::new(),
+            locks: Vec::new(),
         }
     }
 
@@ -42,7 +42,7 @@ impl<'a> SessionFiles<'a> {
             sso: dir,
             cli: dir,
             oauth: dir,
-            locks: HashMap::new(),
+            locks: Vec::new(),
         }
     }
 
@@ -69,7 +69,7 @@ impl<'a> SessionFiles<'a> {
                 IoAnswer::Lock(self.adopt(file, lock))
             }
             SessionIo::RecordAttempt { file, at } => {
-                IoAnswer::Written(match self.locks.get_mut(&file) {
+                IoAnswer::Written(match self.lock_of(&file) {
                     Some(lock) => lock.record_attempt(at),
                     // The machine records only in a lock it holds: nothing to record in.
                     None => Ok(()),
@@ -85,10 +85,18 @@ impl<'a> SessionFiles<'a> {
                 IoAnswer::Written(self.dir(&file).save(&file.key, &entry).map(drop))
             }
             SessionIo::Unlock(file) => {
-                self.locks.remove(&file);
+                self.locks.retain(|(held, _)| *held != file);
                 IoAnswer::Unlocked
             }
         }
+    }
+
+    /// The held lock of `file`.
+    fn lock_of(&mut self, file: &CacheFile) -> Option<&mut CacheLock> {
+        self.locks
+            .iter_mut()
+            .find(|(held, _)| held == file)
+            .map(|(_, lock)| lock)
     }
 
     /// The path of `file`.
@@ -119,7 +127,8 @@ impl<'a> SessionFiles<'a> {
         match lock {
             Ok(mut lock) => {
                 let last_attempt = lock.last_attempt();
-                self.locks.insert(file, lock);
+                self.locks.retain(|(held, _)| *held != file);
+                self.locks.push((file, lock));
                 LockAnswer::Held { last_attempt }
             }
             Err(StoreError::LockTimeout { path, waited }) => LockAnswer::TimedOut {
