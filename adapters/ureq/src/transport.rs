@@ -15,7 +15,9 @@ use ureq::unversioned::resolver::{DefaultResolver, ResolvedSocketAddrs, Resolver
 use ureq::unversioned::transport::{DefaultConnector, NextTimeout};
 
 use crate::config::{Config, ProxyConfig};
+use crate::environment::process_env_in_order;
 use crate::files::{read_bounded, Links};
+use ssooidc_core::proxy::{ProxyEnvironment, ProxyScheme, ProxyUrl};
 
 /// The largest CA bundle read: 8 MiB (a full public root store is about 250 KiB).
 pub const MAX_CA_BUNDLE_BYTES: u64 = 8 * 1024 * 1024;
@@ -25,6 +27,58 @@ pub const MAX_CA_BUNDLE_BYTES: u64 = 8 * 1024 * 1024;
 pub struct Transport {
     agent: ureq::Agent,
     user_agent: String,
+    proxies: Proxies,
+}
+
+/// Where the proxy of a request comes from. The agent itself has none: each request gets the
+/// one core's decision gives it ([`Transport::send`]).
+#[derive(Debug, Clone)]
+enum Proxies {
+    /// Every request directly.
+    None,
+    /// Every request through this one.
+    Fixed(ProxyUrl),
+    /// Each request through the proxy the environment gives its URL (botocore's rules).
+    Environment(ProxyEnvironment),
+}
+
+impl Proxies {
+    /// The proxy for a request to `uri`, or why the configured one cannot be used (an
+    /// environment variable that is no usable proxy URL: a failure of this request, not
+    /// retried, as botocore fails only the requests that would use it).
+    fn for_uri(&self, uri: &http::Uri) -> Result<Option<ProxyUrl>, TransportError> {
+        match self {
+            Proxies::None => Ok(None),
+            Proxies::Fixed(proxy) => Ok(Some(proxy.clone())),
+            Proxies::Environment(env) => {
+                let netloc = uri.authority().map(|a| a.as_str()).unwrap_or_default();
+                match env.proxy_for(uri.scheme_str().unwrap_or_default(), netloc) {
+                    None => Ok(None),
+                    Some(url) => ProxyUrl::parse(&url)
+                        .map(Some)
+                        .map_err(|e| TransportError::new(TransportErrorKind::Proxy, e.to_string())),
+                }
+            }
+        }
+    }
+}
+
+/// ureq's form of a proxy core has read.
+fn ureq_proxy(proxy: &ProxyUrl) -> Result<ureq::Proxy, ureq::Error> {
+    let protocol = match proxy.scheme() {
+        ProxyScheme::Https => ureq::ProxyProtocol::Https,
+        _ => ureq::ProxyProtocol::Http,
+    };
+    let mut builder = ureq::Proxy::builder(protocol)
+        .host(proxy.host())
+        .port(proxy.port());
+    if let Some(user) = proxy.username() {
+        builder = builder.username(user);
+    }
+    if let Some(password) = proxy.password() {
+        builder = builder.password(password.expose());
+    }
+    builder.build()
 }
 
 impl Transport {
@@ -47,12 +101,18 @@ impl Transport {
                 .max_idle_connections(0)
                 .max_idle_connections_per_host(0);
         }
-        builder = match &config.proxy {
-            ProxyConfig::FromEnvironment => builder,
-            ProxyConfig::Disabled => builder.proxy(None),
+        // The agent's own proxy stays unset (ureq would read the environment by its own
+        // rules): each request gets core's decision in `send`.
+        builder = builder.proxy(None);
+        let proxies = match &config.proxy {
+            ProxyConfig::FromEnvironment => {
+                Proxies::Environment(ProxyEnvironment::from_vars(process_env_in_order()))
+            }
+            ProxyConfig::Disabled => Proxies::None,
             ProxyConfig::Url(url) => {
-                let proxy = ureq::Proxy::new(url).map_err(|e| ConfigError::Proxy(e.to_string()))?;
-                builder.proxy(Some(proxy))
+                let proxy = ProxyUrl::parse(url)?;
+                ureq_proxy(&proxy).map_err(|e| ConfigError::Proxy(format!("{proxy}: {e}")))?;
+                Proxies::Fixed(proxy)
             }
         };
         if let Some(path) = settings.ca_bundle.as_ref().map(|s| &s.value) {
@@ -97,6 +157,7 @@ impl Transport {
                 LiteralFirstResolver::default(),
             ),
             user_agent,
+            proxies,
         })
     }
 
@@ -116,6 +177,18 @@ impl Transport {
         mut request: http::Request<Vec<u8>>,
     ) -> Result<http::Response<Vec<u8>>, TransportError> {
         self.set_user_agent(&mut request);
+        let proxy = self.proxies.for_uri(request.uri())?;
+        if let Some(proxy) = &proxy {
+            let through = ureq_proxy(proxy).map_err(|e| {
+                TransportError::new(TransportErrorKind::Proxy, format!("{proxy}: {e}"))
+            })?;
+            request = self
+                .agent
+                .configure_request(request)
+                .proxy(Some(through))
+                .build();
+        }
+        let classify = |e| classify(e, proxy.as_ref());
         let response = self.agent.run(request).map_err(classify)?;
         let (parts, mut body) = response.into_parts();
         let limit = MAX_RESPONSE_BODY_BYTES as u64 + 1;
@@ -165,8 +238,43 @@ fn literal_addr(uri: &http::Uri) -> Option<SocketAddr> {
 }
 
 /// ureq's error as a [`TransportError`]: the kind that drives retries, and ureq's message.
-fn classify(e: ureq::Error) -> TransportError {
+/// Through a proxy, a failure to connect (refused, unreachable, unknown host, no answer to
+/// `CONNECT` in time, `CONNECT` refused) is the proxy's: a [`TransportErrorKind::Proxy`]
+/// naming it (credentials masked), not retried; any other failure says it went through it.
+fn classify(e: ureq::Error, proxy: Option<&ProxyUrl>) -> TransportError {
     use TransportErrorKind as K;
+    if let Some(proxy) = proxy {
+        let connect = match &e {
+            ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => true,
+            ureq::Error::Timeout(ureq::Timeout::Connect | ureq::Timeout::Resolve) => true,
+            ureq::Error::Io(io) => matches!(
+                io.kind(),
+                ErrorKind::ConnectionRefused
+                    | ErrorKind::AddrNotAvailable
+                    | ErrorKind::NotFound
+                    | ErrorKind::HostUnreachable
+                    | ErrorKind::NetworkUnreachable
+            ),
+            _ => false,
+        };
+        if connect {
+            return TransportError::new(
+                K::Proxy,
+                format!("could not connect to the proxy {proxy}: {e}"),
+            );
+        }
+        if let ureq::Error::ConnectProxyFailed(why) = &e {
+            return TransportError::new(
+                K::Proxy,
+                format!("the proxy {proxy} did not open a tunnel: {why}"),
+            );
+        }
+        let plain = classify(e, None);
+        return TransportError::new(
+            plain.kind(),
+            format!("{} (through the proxy {proxy})", plain.message()),
+        );
+    }
     let kind = match &e {
         ureq::Error::Timeout(_) => K::Timeout,
         ureq::Error::HostNotFound | ureq::Error::ConnectionFailed => K::Connect,
@@ -233,6 +341,20 @@ mod tests {
         ));
         let ok = Config::new("us-east-1").proxy(ProxyConfig::Url("http://127.0.0.1:3128".into()));
         assert!(Transport::new(&ok).is_ok());
+    }
+
+    /// ureq without its SOCKS feature panics on a SOCKS proxy set in code (and connects around
+    /// one from the environment): refused when the client is built, naming it.
+    #[test]
+    fn a_socks_proxy_is_a_config_error_not_a_panic() {
+        let config = Config::new("us-east-1")
+            .proxy(ProxyConfig::Url("socks5://me:pw@127.0.0.1:1080".into()));
+        match Transport::new(&config) {
+            Err(ConfigError::Proxy(why)) => {
+                assert!(why.contains("socks5://***:***@127.0.0.1:1080"), "{why}")
+            }
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
