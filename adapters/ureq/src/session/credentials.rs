@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-use ssooidc_core::cache::CachedRoleCredentials;
+use ssooidc_core::cache::{CachedRoleCredentials, CachedUse};
 use ssooidc_core::portal::GetRoleCredentials;
 use time::OffsetDateTime;
 
@@ -21,6 +21,9 @@ pub enum CredentialsSource {
     Cached,
     /// The portal (`GetRoleCredentials`); written to the cache.
     Fetched,
+    /// The role-credential cache, inside the 15-minute window but with more than 10 minutes
+    /// left, because fetching new ones failed (the warning says why and when they expire).
+    CachedAfterFailedFetch,
 }
 
 /// Role credentials and where they came from.
@@ -64,8 +67,16 @@ impl Sessions {
     /// [`SessionCredentials::warnings`]. A cache directory that is not safe to use is still an
     /// error.
     ///
-    /// A token the portal refuses is [`SessionError::Unauthorized`]; an expired token that
-    /// cannot be refreshed is [`SessionError::Expired`].
+    /// Cached credentials inside the 15-minute window with more than 10 minutes left are kept
+    /// while new ones are fetched: when the fetch fails (the portal unreachable or failing,
+    /// the token refused or expired), they are returned with a warning naming the failure and
+    /// their expiry ([`CredentialsSource::CachedAfterFailedFetch`]), as botocore keeps
+    /// credentials whose advisory refresh failed
+    /// ([`CachedUse`](ssooidc_core::cache::CachedUse)). A configuration or cache problem is an
+    /// error all the same.
+    ///
+    /// Otherwise a token the portal refuses is [`SessionError::Unauthorized`]; an expired token
+    /// that cannot be refreshed is [`SessionError::Expired`].
     pub fn role_credentials(
         &self,
         selector: SessionSelector,
@@ -83,30 +94,42 @@ impl Sessions {
         let key = session.role_credentials_key()?;
         let path = self.cli_cache.path(&key);
         let mut warnings = Vec::new();
-        let cached =
-            |warnings: &mut Vec<String>| -> Result<Option<CachedRoleCredentials>, StoreError> {
-                Ok(match self.cli_cache.load::<CachedRoleCredentials>(&key)? {
-                    Lookup::Found(c) if c.is_fresh_at(OffsetDateTime::now_utc()) => {
+        // A fresh entry is used; one inside the window but with more than 10 minutes left is
+        // kept in case the fetch fails (core's `CachedUse`).
+        let cached = |warnings: &mut Vec<String>,
+                      kept: &mut Option<CachedRoleCredentials>|
+         -> Result<Option<CachedRoleCredentials>, StoreError> {
+            Ok(match self.cli_cache.load::<CachedRoleCredentials>(&key)? {
+                Lookup::Found(c) => match c.use_at(OffsetDateTime::now_utc()) {
+                    CachedUse::Use => {
                         remember_keys(&c);
                         Some(c)
                     }
-                    Lookup::Corrupt { path, error } => {
-                        warnings.push(format!(
-                            "ignoring unusable cached credentials {}: {error}",
-                            path.display()
-                        ));
+                    CachedUse::FetchOrKeep => {
+                        remember_keys(&c);
+                        *kept = Some(c);
                         None
                     }
                     _ => None,
-                })
-            };
+                },
+                Lookup::Corrupt { path, error } => {
+                    warnings.push(format!(
+                        "ignoring unusable cached credentials {}: {error}",
+                        path.display()
+                    ));
+                    None
+                }
+                _ => None,
+            })
+        };
         let found = |credentials, source, warnings| SessionCredentials {
             credentials,
             source,
             path: path.clone(),
             warnings,
         };
-        if let Some(c) = cached(&mut warnings)? {
+        let mut kept = None;
+        if let Some(c) = cached(&mut warnings, &mut kept)? {
             return Ok(found(c, CredentialsSource::Cached, warnings));
         }
 
@@ -123,20 +146,31 @@ impl Sessions {
         if lock.is_some() {
             // Someone may have fetched while we waited: read again under the lock.
             let mut again = Vec::new();
-            if let Some(c) = cached(&mut again)? {
+            if let Some(c) = cached(&mut again, &mut kept)? {
                 return Ok(found(c, CredentialsSource::Cached, warnings));
             }
         }
 
-        let token = self.token_for(session)?;
-        warnings.extend(token.warnings);
-        let input = GetRoleCredentials::new(role_name, account_id, token.token.access_token);
-        let answer = self
-            .portal_client(&session.region)?
-            .get_role_credentials(&input)
-            .map_err(|e| portal_error(session, e))?;
-        let entry = CachedRoleCredentials::from_portal(&answer.role_credentials, account_id);
-        remember_keys(&entry);
+        let fetched = self.fetch_role_credentials(session, account_id, role_name, &mut warnings);
+        let entry = match (fetched, kept) {
+            (Ok(entry), _) => entry,
+            // A configuration or cache problem is the user's to fix, whatever is cached.
+            (Err(e @ (SessionError::Config(_) | SessionError::Store(_))), _) | (Err(e), None) => {
+                return Err(e)
+            }
+            (Err(e), Some(kept)) => {
+                warnings.push(format!(
+                    "could not fetch new role credentials ({e}); using the cached ones, which \
+                     expire at {}",
+                    kept.expiration
+                ));
+                return Ok(found(
+                    kept,
+                    CredentialsSource::CachedAfterFailedFetch,
+                    warnings,
+                ));
+            }
+        };
         // The portal just gave them: they are good even when they cannot be cached.
         save_or_warn(
             &self.cli_cache,
@@ -147,5 +181,25 @@ impl Sessions {
         );
         drop(lock);
         Ok(found(entry, CredentialsSource::Fetched, warnings))
+    }
+
+    /// The session's token (refreshed when due), then `GetRoleCredentials` with it.
+    fn fetch_role_credentials(
+        &self,
+        session: &Session,
+        account_id: &str,
+        role_name: &str,
+        warnings: &mut Vec<String>,
+    ) -> Result<CachedRoleCredentials, SessionError> {
+        let token = self.token_for(session)?;
+        warnings.extend(token.warnings);
+        let input = GetRoleCredentials::new(role_name, account_id, token.token.access_token);
+        let answer = self
+            .portal_client(&session.region)?
+            .get_role_credentials(&input)
+            .map_err(|e| portal_error(session, e))?;
+        let entry = CachedRoleCredentials::from_portal(&answer.role_credentials, account_id);
+        remember_keys(&entry);
+        Ok(entry)
     }
 }
