@@ -12,7 +12,7 @@ use ssooidc_core::device::Event;
 use ssooidc_core::oauth::{
     plan, ClientAuth, OAuthClient, Plan, Provider, ProviderSource, Refreshed, Standard,
 };
-use ssooidc_core::refresh::{RefreshError, RefreshPolicy};
+use ssooidc_core::refresh::{RefreshError, RefreshPolicy, UnsavedRefresh};
 use ssooidc_core::Secret;
 use time::OffsetDateTime;
 
@@ -338,9 +338,14 @@ impl OAuthSessions {
                     .map_err(expired)?
                 {
                     Refreshed::New(tokens) => {
+                        let unsaved = UnsavedRefresh::after(
+                            cached.tokens.refresh_token.as_ref(),
+                            tokens.refresh_token.as_ref(),
+                            cached.tokens.expires_at,
+                        );
                         let mut entry = cached;
                         entry.tokens = tokens;
-                        Locked::New(entry)
+                        Locked::New(entry, unsaved)
                     }
                     Refreshed::Kept { tokens, failure } => {
                         let why = failure.map_or_else(

@@ -14,8 +14,10 @@
 //!    records the attempt (through [`Attempt::record`]) before it sends anything, so that "one
 //!    attempt a minute" holds across processes;
 //! 4. write a refreshed token back; when that fails the new token is returned anyway, with a
-//!    warning (it is good; the next command refreshes again). A failed refresh leaves a
-//!    still-valid token, with a warning.
+//!    warning saying what follows (core's [`UnsavedRefresh`]: the next command refreshes again
+//!    with the same refresh token, or, when the service replaced it, uses the cached token
+//!    until it expires and then needs a new login). A failed refresh leaves a still-valid
+//!    token, with a warning.
 //!
 //! Warnings go back to the caller (the CLI prints them), as do the cache's own (modes repaired).
 //!
@@ -30,6 +32,7 @@
 
 use std::time::Duration;
 
+use ssooidc_core::refresh::UnsavedRefresh;
 use ssooidc_core::Timestamp;
 use time::OffsetDateTime;
 
@@ -92,8 +95,8 @@ pub(crate) fn save_or_warn(
 pub(crate) enum Locked<T> {
     /// Nothing was sent (fresh again, not refreshable, throttled): the entry as it is.
     Kept(T),
-    /// New tokens, to be written back.
-    New(T),
+    /// New tokens, to be written back, and what follows if they cannot be.
+    New(T, UnsavedRefresh),
     /// The refresh failed and the entry is still valid: it is used, with the failure.
     Failed(T, String),
 }
@@ -193,13 +196,13 @@ where
     warnings.extend(dir.take_warnings());
     let done = match outcome {
         Locked::Kept(entry) => (entry, TokenSource::Cached),
-        Locked::New(entry) => {
-            // The new token is good even when it cannot be cached: use it, and say so.
+        Locked::New(entry, unsaved) => {
+            // The new token is good even when it cannot be cached: use it, and say what follows.
             save_or_warn(
                 dir,
                 save(&entry),
                 "the refreshed token",
-                "the next command refreshes again",
+                &unsaved.to_string(),
                 warnings,
             );
             (entry, TokenSource::Refreshed)

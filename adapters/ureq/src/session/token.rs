@@ -3,7 +3,7 @@
 use std::time::Instant;
 
 use ssooidc_core::cache::CachedToken;
-use ssooidc_core::refresh::{RefreshError, RefreshOutcome, Refresher, Urgency};
+use ssooidc_core::refresh::{RefreshError, RefreshOutcome, Refresher, UnsavedRefresh, Urgency};
 use time::OffsetDateTime;
 
 use super::locked::{refresh_locked, Entry, Locked};
@@ -73,6 +73,8 @@ impl Sessions {
             save: |token: &CachedToken| self.cache.save_token(&session.token_key, token).map(drop),
         };
         let (token, source) = refresh_locked(entry, cached, &mut warnings, |cached, attempt| {
+            let (cached_refresh, cached_expires_at) =
+                (cached.refresh_token.clone(), Some(cached.expires_at));
             let endpoint = self.http.resolve_endpoint_for_region(&session.region)?;
             let input = session
                 .refresh_input(cached, endpoint)
@@ -98,7 +100,14 @@ impl Sessions {
                 source,
             })?;
             Ok(match outcome {
-                RefreshOutcome::Refreshed(token) => Locked::New(token),
+                RefreshOutcome::Refreshed(token) => {
+                    let unsaved = UnsavedRefresh::after(
+                        cached_refresh.as_ref(),
+                        token.refresh_token.as_ref(),
+                        cached_expires_at,
+                    );
+                    Locked::New(token, unsaved)
+                }
                 RefreshOutcome::RefreshFailed { token, failure, .. } => {
                     Locked::Failed(token, failure.to_string())
                 }
