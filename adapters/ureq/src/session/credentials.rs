@@ -72,7 +72,7 @@ impl Sessions {
     /// the token refused or expired), they are returned with a warning naming the failure and
     /// their expiry ([`CredentialsSource::CachedAfterFailedFetch`]), as botocore keeps
     /// credentials whose advisory refresh failed
-    /// ([`CachedUse`](ssooidc_core::cache::CachedUse)). A configuration or cache problem is an
+    /// ([`ssooidc_core::cache::CachedUse`]). A configuration or cache problem is an
     /// error all the same.
     ///
     /// Otherwise a token the portal refuses is [`SessionError::Unauthorized`]; an expired token
