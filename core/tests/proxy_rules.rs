@@ -69,7 +69,7 @@ fn every_case_matches_botocore_or_is_a_listed_difference() {
     assert!(fixture.cases.len() >= 30, "the fixture lost its cases");
     let mut failures = Vec::new();
     for case in &fixture.cases {
-        let env = ProxyEnvironment::from_vars(case.env.iter().map(|(k, v)| (k, v)));
+        let env = ProxyEnvironment::from_vars(&case.env);
         let exception = EXCEPTIONS.iter().find(|(name, ..)| *name == case.name);
         for (url, botocore) in &case.expected {
             let expected = match exception {

@@ -7,7 +7,7 @@
 //!
 //! ```
 //! use ssooidc_core::proxy::ProxyEnvironment;
-//! let env = ProxyEnvironment::from_vars([
+//! let env = ProxyEnvironment::from_vars(&[
 //!     ("HTTPS_PROXY", "proxy.corp:3128"),
 //!     ("HTTP_PROXY", "http://plain.corp:8080"),
 //!     ("NO_PROXY", "localhost,.internal,127.0.0.0/8"),
@@ -60,18 +60,12 @@ impl ProxyEnvironment {
     /// `https_proxy` wins over `HTTPS_PROXY` and an empty `https_proxy` removes it. When
     /// `REQUEST_METHOD` is set (a CGI script), an upper-case `HTTP_PROXY` is ignored
     /// (CVE-2016-1000110).
-    pub fn from_vars<I, K, V>(vars: I) -> Self
-    where
-        I: IntoIterator<Item = (K, V)>,
-        K: AsRef<str>,
-        V: AsRef<str>,
-    {
-        let vars: Vec<(K, V)> = vars.into_iter().collect();
+    pub fn from_vars<K: AsRef<str>, V: AsRef<str>>(vars: &[(K, V)]) -> Self {
         let mut env = ProxyEnvironment::default();
-        for (name, value) in &vars {
-            let (name, value) = (name.as_ref().to_ascii_lowercase(), value.as_ref());
-            if !value.is_empty() {
-                if let Some(slot) = env.slot(&name) {
+        for (name, value) in vars {
+            let value = value.as_ref();
+            if let Some(slot) = env.slot(&name.as_ref().to_ascii_lowercase()) {
+                if !value.is_empty() {
                     *slot = Some(value.to_owned());
                 }
             }
@@ -82,7 +76,7 @@ impl ProxyEnvironment {
         {
             env.http = None;
         }
-        for (name, value) in &vars {
+        for (name, value) in vars {
             let (name, value) = (name.as_ref(), value.as_ref());
             if name.ends_with("_proxy") {
                 if let Some(slot) = env.slot(&name.to_ascii_lowercase()) {
@@ -105,18 +99,22 @@ impl ProxyEnvironment {
 
     /// The proxy URL for a request to `scheme://netloc` (`netloc` as the URL writes it: the
     /// host, with its port if the URL has one), or `None` to connect directly: the proxy of
-    /// the URL's scheme unless `NO_PROXY` covers the host, with `http://` put before a URL
-    /// that has no scheme, as botocore does. The URL is not checked here: see
-    /// [`ProxyUrl::parse`].
+    /// the URL's scheme ([`proxy_url`](Self::proxy_url)) unless `NO_PROXY` covers the host
+    /// ([`bypasses`](Self::bypasses)). The URL is not checked here: see [`ProxyUrl::parse`].
     pub fn proxy_for(&self, scheme: &str, netloc: &str) -> Option<String> {
+        let proxy = self.proxy_url(scheme)?;
+        (!self.bypasses(netloc)).then_some(proxy)
+    }
+
+    /// The proxy of `scheme` (`http` or `https`), whatever the host: its variable's value, with
+    /// `http://` put before one that has no scheme (`//host` gets `http:`), as botocore's
+    /// `ProxyConfiguration` does; `None` when the variable is not set.
+    pub fn proxy_url(&self, scheme: &str) -> Option<String> {
         let proxy = match scheme.to_ascii_lowercase().as_str() {
             "http" => self.http.as_deref()?,
             "https" => self.https.as_deref()?,
             _ => return None,
         };
-        if self.bypasses(netloc) {
-            return None;
-        }
         Some(
             if proxy.starts_with("http:") || proxy.starts_with("https:") {
                 proxy.to_owned()
@@ -139,29 +137,29 @@ impl ProxyEnvironment {
         if no_proxy == "*" {
             return true;
         }
-        let host = netloc.to_lowercase();
-        let host_only = split_port(&host);
+        // ASCII case: a URL's host is ASCII (urllib's `lower()` differs only on characters no
+        // host has), and Unicode case tables would cost the binary more than they give.
+        let host_only = split_port(netloc);
         let literal = host_ip(host_only);
         no_proxy.split(',').any(|entry| {
-            let name = entry.trim().trim_start_matches('.').to_lowercase();
-            if name.is_empty() {
-                return false;
-            }
-            if host_only == name || host == name {
-                return true;
-            }
-            let suffix = format!(".{name}");
-            if host_only.ends_with(&suffix) || host.ends_with(&suffix) {
-                return true;
-            }
-            match literal {
-                Some(ip) => name
-                    .parse::<IpAddr>()
-                    .map(|entry| entry == ip)
-                    .unwrap_or_else(|_| in_cidr(ip, &name)),
-                None => false,
-            }
+            let name = entry.trim().trim_start_matches('.');
+            !name.is_empty()
+                && (covers(host_only, name)
+                    || covers(netloc, name)
+                    || literal.is_some_and(|ip| {
+                        name.parse::<IpAddr>()
+                            .map_or_else(|_| in_cidr(ip, name), |entry| entry == ip)
+                    }))
         })
+    }
+}
+
+/// Whether `name` covers `host`: the same, or `host` ends in `.` and `name` (in any ASCII case).
+fn covers(host: &str, name: &str) -> bool {
+    let (host, name) = (host.as_bytes(), name.as_bytes());
+    match host.len().checked_sub(name.len()) {
+        Some(cut) => host[cut..].eq_ignore_ascii_case(name) && (cut == 0 || host[cut - 1] == b'.'),
+        None => false,
     }
 }
 
@@ -219,132 +217,69 @@ pub enum ProxyScheme {
     Https,
 }
 
-/// A usable proxy URL: `http://` or `https://`, a host, a port (80 or 443 when the URL has
-/// none, as urllib3 defaults them) and maybe credentials. `Debug` and [`Display`](fmt::Display)
-/// show the URL as given with the credentials masked, as botocore's `mask_proxy_url` does
-/// (`http://***:***@proxy:3128`).
+/// A proxy URL a transport can be given: `http://` or `https://` and a host, as given, with
+/// [`Debug`] and [`Display`](fmt::Display) showing it with its credentials masked, as
+/// botocore's `mask_proxy_url` does (`http://***:***@proxy:3128`). The host and port syntax
+/// is the transport's to check (the ureq adapter's `ureq::Proxy` reads the URL, 80 or 443
+/// when it has no port, as urllib3 defaults them).
 #[derive(Clone, PartialEq, Eq)]
 pub struct ProxyUrl {
     scheme: ProxyScheme,
-    host: String,
-    port: u16,
-    username: Option<String>,
-    password: Option<Secret>,
     /// The URL as given, credentials masked: what messages show.
     shown: String,
+    /// The URL as given, credentials and all: what a transport is handed.
+    url: Secret,
+}
+
+/// A [`ConfigError::Proxy`] naming `url` (credentials masked) and what is wrong with it.
+fn proxy_error(url: &str, why: &str) -> ConfigError {
+    ConfigError::Proxy(format!("{}: {why}", mask_userinfo(url)))
 }
 
 impl ProxyUrl {
     /// Reads a proxy URL (as [`ProxyEnvironment::proxy_for`] gives it, or as configured):
-    /// `http` or `https`, then `[user[:password]@]host[:port]`, the user and password
-    /// percent-decoded, any path ignored. Anything else (another scheme such as `socks5`,
-    /// which botocore does not support either; no host; a port that is not a number) is a
-    /// [`ConfigError::Proxy`] naming the URL with its credentials masked.
+    /// `http` or `https`, then `[user[:password]@]host[:port]`, any path ignored. Another
+    /// scheme (`socks5://`, which botocore does not support either and turns into
+    /// `http://socks5://...`) or no host is a [`ConfigError::Proxy`] naming the URL with its
+    /// credentials masked.
     pub fn parse(url: &str) -> Result<Self, ConfigError> {
-        let bad = |why: &str| ConfigError::Proxy(format!("{}: {why}", mask_userinfo(url)));
         let (scheme, rest) = url
             .split_once("://")
-            .ok_or_else(|| bad("not a URL (no scheme)"))?;
+            .ok_or_else(|| proxy_error(url, "not a URL (no scheme)"))?;
         let scheme = match scheme {
             // `http://socks5://host`: botocore put `http://` before a scheme it does not know.
-            "http" | "https" if rest.contains("://") => {
-                return Err(bad("only http:// and https:// proxies are supported"))
+            "http" if !rest.contains("://") => ProxyScheme::Http,
+            "https" if !rest.contains("://") => ProxyScheme::Https,
+            _ => {
+                return Err(proxy_error(
+                    url,
+                    "only http:// and https:// proxies are supported",
+                ))
             }
-            "http" => ProxyScheme::Http,
-            "https" => ProxyScheme::Https,
-            _ => return Err(bad("only http:// and https:// proxies are supported")),
         };
         let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        let (userinfo, hostport) = match authority.rsplit_once('@') {
-            Some((userinfo, hostport)) => (Some(userinfo), hostport),
-            None => (None, authority),
-        };
-        let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
-            let (inside, after) = v6
-                .split_once(']')
-                .ok_or_else(|| bad("an IPv6 host without its closing bracket"))?;
-            inside
-                .parse::<core::net::Ipv6Addr>()
-                .map_err(|_| bad("not an IPv6 address in the brackets"))?;
-            let port = match after {
-                "" => None,
-                p => Some(
-                    p.strip_prefix(':')
-                        .ok_or_else(|| bad("text after the host"))?,
-                ),
-            };
-            (&hostport[..inside.len() + 2], port)
-        } else {
-            match hostport.split_once(':') {
-                Some((h, p)) => (h, Some(p)),
-                None => (hostport, None),
-            }
-        };
-        let host_ok = !host.is_empty()
-            && (host.starts_with('[')
-                || host
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-._".contains(&b)));
-        if !host_ok {
-            return Err(bad("no valid host"));
+        let host = authority
+            .rsplit_once('@')
+            .map_or(authority, |(_, host)| host);
+        if host.is_empty() || host.starts_with(':') {
+            return Err(proxy_error(url, "no host"));
         }
-        let port = match port {
-            None | Some("") => match scheme {
-                ProxyScheme::Http => 80,
-                ProxyScheme::Https => 443,
-            },
-            // Digits only: Rust would read `+80` as 80.
-            Some(p) => Some(p)
-                .filter(|p| p.bytes().all(|b| b.is_ascii_digit()))
-                .and_then(|p| p.parse::<u16>().ok())
-                .filter(|p| *p != 0)
-                .ok_or_else(|| bad("the port is not a number from 1 to 65535"))?,
-        };
-        let decode = |s: &str| {
-            String::from_utf8(crate::base::percent::decode(s.as_bytes(), false))
-                .ok()
-                .ok_or_else(|| bad("the user or password is not valid percent-encoded UTF-8"))
-        };
-        let (username, password) = match userinfo {
-            None => (None, None),
-            Some(info) => match info.split_once(':') {
-                Some((u, p)) => (Some(decode(u)?), Some(Secret::new(decode(p)?))),
-                None => (Some(decode(info)?), None),
-            },
-        };
         Ok(ProxyUrl {
             scheme,
-            host: host.to_owned(),
-            port,
-            username,
-            password,
             shown: mask_userinfo(url),
+            url: Secret::new(url),
         })
+    }
+
+    /// The URL as given, credentials included: for the transport, never for a message (use
+    /// [`Display`](fmt::Display)).
+    pub fn url(&self) -> &Secret {
+        &self.url
     }
 
     /// `http` or `https`.
     pub fn scheme(&self) -> ProxyScheme {
         self.scheme
-    }
-
-    /// The host, an IPv6 address in brackets.
-    pub fn host(&self) -> &str {
-        &self.host
-    }
-
-    /// The port.
-    pub fn port(&self) -> u16 {
-        self.port
-    }
-
-    /// The user, percent-decoded.
-    pub fn username(&self) -> Option<&str> {
-        self.username.as_deref()
-    }
-
-    /// The password, percent-decoded.
-    pub fn password(&self) -> Option<&Secret> {
-        self.password.as_ref()
     }
 }
 
@@ -396,28 +331,25 @@ mod tests {
     #[test]
     fn proxy_urls_are_checked_and_their_credentials_masked() {
         let p = ProxyUrl::parse("http://me:p%40ss@proxy.corp:3128/").unwrap();
-        assert_eq!(p.host(), "proxy.corp");
-        assert_eq!(p.port(), 3128);
-        assert_eq!(p.username(), Some("me"));
-        assert_eq!(p.password().map(Secret::expose), Some("p@ss"));
+        assert_eq!(p.scheme(), ProxyScheme::Http);
         assert_eq!(p.to_string(), "http://***:***@proxy.corp:3128/");
-        assert!(!format!("{p:?}").contains("p@ss"));
-        let v6 = ProxyUrl::parse("https://[::1]").unwrap();
-        assert_eq!((v6.host(), v6.port()), ("[::1]", 443));
-        let plain = ProxyUrl::parse("http://proxy").unwrap();
-        assert_eq!((plain.host(), plain.port()), ("proxy", 80));
-        assert_eq!(plain.to_string(), "http://proxy");
+        assert_eq!(p.url().expose(), "http://me:p%40ss@proxy.corp:3128/");
+        assert!(!format!("{p:?}").contains("p%40ss"));
+        assert_eq!(
+            ProxyUrl::parse("https://[::1]").unwrap().scheme(),
+            ProxyScheme::Https
+        );
+        assert_eq!(
+            ProxyUrl::parse("http://me@proxy").unwrap().to_string(),
+            "http://***@proxy"
+        );
         for bad in [
             "socks5://proxy:1080",
             "http://",
-            "http://proxy:x",
-            "http://proxy:0",
-            "http://proxy:70000",
-            "http://proxy:+80",
+            "http://me:pw@",
+            "http://:3128",
             "http://socks5://proxy:1080",
             "http://HTTP://proxy:3128",
-            "http://[::1",
-            "http://pro xy:80",
             "proxy:80",
         ] {
             assert!(
@@ -429,14 +361,14 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(
-            !err.contains("secret") && err.contains("***@proxy:1080"),
+            !err.contains("secret") && err.contains("***:***@proxy:1080"),
             "{err}"
         );
     }
 
     #[test]
     fn debug_masks_proxy_credentials() {
-        let env = ProxyEnvironment::from_vars([("HTTPS_PROXY", "http://me:secret@proxy:3128")]);
+        let env = ProxyEnvironment::from_vars(&[("HTTPS_PROXY", "http://me:secret@proxy:3128")]);
         let shown = format!("{env:?}");
         assert!(
             !shown.contains("secret") && !shown.contains("me:"),

@@ -126,7 +126,7 @@ fn a_proxy_that_refuses_the_tunnel_is_named_and_not_retried() {
     assert_eq!(out.code, Some(255), "{out:?}");
     assert!(
         out.stderr
-            .contains(&format!("the proxy {url} did not open a tunnel")),
+            .contains(&format!("could not connect to the proxy {url}")),
         "{}",
         out.stderr
     );
