@@ -433,16 +433,17 @@ fn portal_fails_with_cached(cached: CachedRoleCredentials) -> CredentialsSession
 }
 
 #[test]
-fn a_portal_failure_falls_back_to_cached_credentials_that_have_not_expired() {
-    let cached = credentials(time::Duration::minutes(10));
+fn a_portal_failure_falls_back_to_cached_credentials_with_more_than_ten_minutes_left() {
+    let cached = credentials(time::Duration::minutes(12));
     let mut m = portal_fails_with_cached(cached.clone());
     let got = done(&mut m).unwrap();
-    assert_eq!(got.source, CredentialsSource::CachedAfterFailure);
+    assert_eq!(got.source, CredentialsSource::CachedAfterFailedFetch);
     assert_eq!(got.credentials, cached);
     assert_eq!(got.warnings.len(), 1, "{:?}", got.warnings);
     assert!(
-        got.warnings[0].starts_with("could not get new credentials (")
-            && got.warnings[0].contains("using the cached ones, which expire at 2026-01-15"),
+        got.warnings[0].starts_with("could not fetch new role credentials (")
+            && got.warnings[0]
+                .contains("using the cached ones, which expire at 2026-01-15T12:12:00Z"),
         "{:?}",
         got.warnings
     );
@@ -452,10 +453,16 @@ fn a_portal_failure_falls_back_to_cached_credentials_that_have_not_expired() {
     );
 }
 
+/// Ten minutes left or less (botocore's mandatory period), or expired: the failure is the answer.
 #[test]
-fn a_portal_failure_with_expired_cached_credentials_is_the_error() {
-    let mut m = portal_fails_with_cached(credentials(-time::Duration::minutes(1)));
-    assert!(matches!(done(&mut m), Err(SessionError::Call(_))));
+fn a_portal_failure_with_ten_minutes_left_or_less_is_the_error() {
+    for left in [10, 5, -1] {
+        let mut m = portal_fails_with_cached(credentials(time::Duration::minutes(left)));
+        assert!(
+            matches!(done(&mut m), Err(SessionError::Call(_))),
+            "{left} minutes"
+        );
+    }
 }
 
 #[test]
@@ -721,10 +728,10 @@ fn an_unsaved_refresh_says_what_happens_next() {
     let rotated = unsaved_refresh_warning(REFRESHED);
     assert!(
         rotated.contains("No space left on device")
-            && rotated.contains("the next refresh will fail")
+            && rotated.contains("the refresh token the service has just replaced")
             && rotated.contains("until it expires at 2026-01-15T12:05:00Z")
-            && rotated.contains("then a new login is needed")
-            && !rotated.contains("the next command refreshes again"),
+            && rotated.contains("need a new login")
+            && !rotated.contains("refreshes it again"),
         "{rotated}"
     );
     // No new refresh token: the one in the file still works.
@@ -732,7 +739,7 @@ fn an_unsaved_refresh_says_what_happens_next() {
         r#"{"accessToken":"new-at","expiresIn":3600,"tokenType":"Bearer"}"#,
     );
     assert!(
-        kept.contains("the next command refreshes again") && !kept.contains("will fail"),
+        kept.contains("the next command refreshes it again") && !kept.contains("replaced"),
         "{kept}"
     );
 }

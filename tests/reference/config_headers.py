@@ -255,24 +255,9 @@ def generate():
     if result["botocore"] != BOTOCORE_VERSION:
         sys.exit(f"expected botocore {BOTOCORE_VERSION}: rerun setup.sh")
     cases = [dict(c, expected=expected) for c, expected in zip(CASES, result["results"])]
-    return dump({"generator": GENERATOR, "botocore": BOTOCORE_VERSION,
+    from fixture_file import one_line_per_case
+    return one_line_per_case({"generator": GENERATOR, "botocore": BOTOCORE_VERSION,
                  "python": result["python"], "cases": cases})
-
-
-def dump(document):
-    """Deterministic and compact: one line per case, so a diff names the case."""
-    def one(value):
-        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-
-    lines = ["{"]
-    for key in ("generator", "botocore", "python"):
-        lines.append(f" {one(key)}:{one(document[key])},")
-    lines.append(' "cases":[')
-    cases = document["cases"]
-    lines.extend(f"  {one(c)}{',' if i + 1 < len(cases) else ''}" for i, c in enumerate(cases))
-    lines.append(" ]")
-    lines.append("}")
-    return "\n".join(lines) + "\n"
 
 
 def main():

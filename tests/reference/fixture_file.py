@@ -1,9 +1,10 @@
 """Writing a generated fixture, or checking the committed one against a fresh run: the last
-step the generators in this folder share (settings_matrix.py, wire_fixtures.py,
+step the generators in this folder share (settings_matrix.py, wire_fixtures.py, proxy_rules.py,
 config_headers.py): finding the pinned botocore, the command line, and the last step."""
 
 import argparse
 import difflib
+import json
 import os
 import subprocess
 import sys
@@ -25,6 +26,23 @@ def find_python(repo_root, botocore_version):
             return python
     sys.exit(f"no Python with botocore {botocore_version} (tried {', '.join(candidates)}): "
              "run `bash tests/reference/setup.sh`")
+
+
+def one_line_per_case(document):
+    """A fixture's text, deterministic and compact: `generator`, `botocore` and `python`, then
+    `cases`, one line per case (keys sorted), so a diff names the case."""
+    def one(value):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+    lines = ["{"]
+    for key in ("generator", "botocore", "python"):
+        lines.append(f" {one(key)}:{one(document[key])},")
+    lines.append(' "cases":[')
+    cases = document["cases"]
+    lines.extend(f"  {one(c)}{',' if i + 1 < len(cases) else ''}" for i, c in enumerate(cases))
+    lines.append(" ]")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
 
 
 def write_or_check(output, text, *, repo_root, generator, check, counts):

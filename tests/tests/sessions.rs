@@ -908,6 +908,14 @@ fn oauth_a_refreshed_token_that_cannot_be_written_back_is_returned_with_a_warnin
     assert_eq!(got.source, TokenSource::Refreshed);
     assert_eq!(got.entry.tokens.access_token.expose(), "new-access");
     assert_unsaved_warning(&got.warnings);
+    // The answer replaced the refresh token: the warning says so (the OAuth store too).
+    assert!(
+        got.warnings
+            .iter()
+            .any(|w| w.contains("the refresh token the service has just replaced")),
+        "{:?}",
+        got.warnings
+    );
 }
 
 #[test]
@@ -937,6 +945,53 @@ fn a_refreshed_token_that_cannot_be_written_back_is_returned_with_a_warning() {
     assert_eq!(got.source, TokenSource::Refreshed);
     assert_eq!(got.token.access_token.expose(), "new-access");
     assert_unsaved_warning(&got.warnings);
+}
+
+/// Issue 27: a refresh that succeeded at the service but could not be written says what really
+/// follows. The answer replaced the refresh token: the cache keeps the replaced one, which a
+/// revoking service refuses, so the cached token serves until its expiry, named, and then a new
+/// login is needed. An answer that kept the refresh token (none in it): the next command
+/// refreshes again with the same one. (It said "the next command refreshes again" for both.)
+#[test]
+fn an_unwritten_refresh_says_what_follows() {
+    let emu = approving_emulator();
+    for (answer, expected) in [
+        (
+            r#"{"accessToken":"new-access","expiresIn":3600,"tokenType":"Bearer","refreshToken":"new-refresh"}"#,
+            "the refresh token the service has just replaced",
+        ),
+        (
+            r#"{"accessToken":"new-access","expiresIn":3600,"tokenType":"Bearer"}"#,
+            "the next command refreshes it again with the same refresh token",
+        ),
+    ] {
+        let mut home = Home::with_standard_config("aws-unwritten-says", &emu);
+        login(&home);
+        let cached = set_expiry(&home, MY_SSO_TOKEN_KEY, time::Duration::minutes(5));
+        let path = home.cache_file(MY_SSO_TOKEN_KEY);
+        let (url, count) = token_endpoint(
+            move |_| plant_directory(&path),
+            move |_| (200, answer.to_owned()),
+        );
+        home.env
+            .insert("AWS_ENDPOINT_URL_SSO_OIDC".to_owned(), url.clone());
+        let got = home.sessions().token(dev()).expect("the refreshed token");
+        assert_eq!(requests(&count), 1);
+        assert_unsaved_warning(&got.warnings);
+        let warning = got
+            .warnings
+            .iter()
+            .find(|w| w.contains("could not be cached"))
+            .unwrap();
+        assert!(warning.contains(expected), "{warning}");
+        if expected.contains("replaced") {
+            assert!(
+                warning.contains(&format!("until it expires at {}", cached.expires_at))
+                    && warning.contains("need a new login"),
+                "{warning}"
+            );
+        }
+    }
 }
 
 /// The OAuth store's tokens, read from the cache or refreshed, join the secrets redacted by

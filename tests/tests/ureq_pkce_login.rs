@@ -456,6 +456,38 @@ fn a_legacy_profile_always_uses_the_device_flow() {
     assert_eq!(authorization_code_requests(&emu), 0);
 }
 
+/// Issue 27: `UnauthorizedClientException` from the exchange refuses the client, as
+/// `InvalidClientException` does: a cached registration is replaced once (a new registration,
+/// a new authorize URL) and the login succeeds, where it used to fail with the call's error.
+#[test]
+fn an_unauthorized_cached_client_at_the_exchange_is_replaced_and_the_login_succeeds() {
+    let emu = approving();
+    let home = Home::with_standard_config("pkce-unauthorized", &emu);
+    login_with(&home, browser_login_options(), &mut Browser::following()).expect("first login");
+    let cached = registration(&home);
+    emu.clear_requests();
+    emu.inject("CreateToken#1=UnauthorizedClientException".parse().unwrap());
+    let mut browser = Browser::following();
+    let mut events = Vec::new();
+    home.sessions()
+        .login(dev(), browser_login_options(), |event| {
+            events.push(event.clone());
+            browser.on_event(event);
+        })
+        .expect("the login starts over and succeeds");
+    assert!(
+        events.iter().any(|e| matches!(
+            e,
+            Event::StartingOver(ssooidc_core::device::StartOver::RegistrationRejected(r))
+                if r.code() == Some(ssooidc_core::ErrorCode::UnauthorizedClient)
+        )),
+        "{events:?}"
+    );
+    assert_eq!(browser.urls.len(), 2, "a new authorize URL");
+    assert_eq!(requests_to(&emu, Target::RegisterClient).len(), 1);
+    assert_ne!(registration(&home).client_id, cached.client_id);
+}
+
 #[test]
 fn a_cached_registration_the_service_no_longer_accepts_is_replaced_and_the_login_succeeds() {
     let emu = std::sync::Arc::new(approving());

@@ -399,3 +399,51 @@ fn credentials_survive_a_cache_that_cannot_be_locked_or_written() {
     check(&file, "could not be cached");
     assert_eq!(s.requests(Target::GetRoleCredentials), 2);
 }
+
+/// Issue 27: cached credentials inside the 15-minute window but with more than 10 minutes left
+/// are kept while new ones are fetched: when the portal fails, they are printed with a warning
+/// naming the failure and their expiry (botocore keeps credentials whose advisory refresh
+/// failed). With 10 minutes or less left, the failure is the answer.
+#[test]
+fn a_failing_portal_inside_the_window_falls_back_to_the_cached_credentials() {
+    let s = Sandbox::new("fallback");
+    s.login();
+    let first: Value = serde_json::from_str(&s.ok(&["credentials", "--profile", "dev"])).unwrap();
+    let file = s.credentials_file();
+    let set_left = |minutes: i64| {
+        let mut cached: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+        let expiry = time::OffsetDateTime::now_utc() + time::Duration::minutes(minutes);
+        cached["Credentials"]["Expiration"] = format_timestamp(expiry).into();
+        std::fs::write(&file, cached.to_string()).unwrap();
+        format_timestamp(expiry)
+    };
+    s.emu.inject("GetRoleCredentials=close".parse().unwrap());
+
+    let expiry = set_left(12);
+    let out = s.run(&["credentials", "--profile", "dev"]);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let json: Value = serde_json::from_str(&stdout).expect(&stdout);
+    assert_eq!(json["AccessKeyId"], first["AccessKeyId"]);
+    assert_eq!(json["Expiration"], expiry.as_str());
+    let warning = stderr
+        .lines()
+        .find(|l| l.starts_with("warning: could not fetch new role credentials"))
+        .unwrap_or_else(|| panic!("no warning: {stderr}"));
+    assert!(
+        warning.contains("GetRoleCredentials") && warning.contains(&format!("expire at {expiry}")),
+        "{warning}"
+    );
+    assert!(!stderr.contains(first["SecretAccessKey"].as_str().unwrap()));
+
+    set_left(9);
+    let out = s.run(&["credentials", "--profile", "dev"]);
+    assert_eq!(out.status.code(), Some(255), "{}", text(&out.stderr));
+    assert!(out.stdout.is_empty());
+
+    // With the portal back, the entry inside the window is replaced.
+    s.emu.clear_faults();
+    set_left(12);
+    let fetched: Value = serde_json::from_str(&s.ok(&["credentials", "--profile", "dev"])).unwrap();
+    assert_ne!(fetched["Expiration"], expiry.as_str());
+}

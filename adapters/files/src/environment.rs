@@ -25,12 +25,18 @@ pub fn process_env() -> HashMap<String, String> {
     env_from_vars(std::env::vars_os(), cfg!(windows))
 }
 
-/// The variables that `vars` holds as a map: UTF-8 names and values only, names upper-cased
-/// when `windows`.
-fn env_from_vars(
+/// [`process_env`] in the environment's own order, which the proxy variables need (urllib reads
+/// them in that order: see [`ssooidc_core::proxy::ProxyEnvironment::from_vars`]).
+pub fn process_env_in_order() -> Vec<(String, String)> {
+    env_from_vars(std::env::vars_os(), cfg!(windows))
+}
+
+/// The variables that `vars` holds, in order (in a map or a list): UTF-8 names and values only,
+/// names upper-cased when `windows`.
+fn env_from_vars<C: FromIterator<(String, String)>>(
     vars: impl IntoIterator<Item = (std::ffi::OsString, std::ffi::OsString)>,
     windows: bool,
-) -> HashMap<String, String> {
+) -> C {
     vars.into_iter()
         .filter_map(|(k, v)| {
             let k = k.into_string().ok()?;
@@ -246,12 +252,12 @@ mod tests {
             [("aws_profile", "dev"), ("Path", "p"), ("HOME", "/h")]
                 .map(|(k, v)| (k.into(), v.into()))
         };
-        let windows = env_from_vars(vars(), true);
+        let windows: HashMap<_, _> = env_from_vars(vars(), true);
         assert_eq!(windows.get("AWS_PROFILE").map(String::as_str), Some("dev"));
         assert_eq!(windows.get("PATH").map(String::as_str), Some("p"));
         assert_eq!(windows.get("HOME").map(String::as_str), Some("/h"));
         assert!(!windows.contains_key("aws_profile"));
-        let unix = env_from_vars(vars(), false);
+        let unix: HashMap<_, _> = env_from_vars(vars(), false);
         assert_eq!(unix.get("aws_profile").map(String::as_str), Some("dev"));
         assert!(
             !unix.contains_key("AWS_PROFILE"),

@@ -18,13 +18,15 @@ use crate::environment::Environment;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ProxyConfig {
-    /// `HTTPS_PROXY` / `https_proxy` / `ALL_PROXY` / `HTTP_PROXY`, honouring `NO_PROXY` (the
-    /// default).
+    /// The environment's, as botocore picks it (the default): `HTTPS_PROXY` / `https_proxy`
+    /// for `https://` URLs, `HTTP_PROXY` / `http_proxy` for `http://` ones, honouring
+    /// `NO_PROXY` (see [`ssooidc_core::proxy`]). Read when the client is built.
     #[default]
     FromEnvironment,
     /// No proxy.
     Disabled,
-    /// This proxy URL (`http://host:port`, `socks5://host:port`...).
+    /// This proxy for every request (`http://host:port` or `https://host:port`, with
+    /// `user:password@` if it needs them); `NO_PROXY` is not read.
     Url(String),
 }
 

@@ -224,6 +224,88 @@ pub enum RefreshError {
     },
 }
 
+/// What follows a refresh that succeeded at the service but whose answer could not be written
+/// to the cache (a full disk): the cache still holds the entry from before the refresh, and the
+/// new access token dies with the process that got it. Which case it is depends on the answer's
+/// refresh token ([`UnsavedRefresh::after`]); [`Display`](std::fmt::Display) says it for the
+/// user, after "could not be cached".
+///
+/// ```
+/// use ssooidc_core::refresh::UnsavedRefresh;
+/// use ssooidc_core::{Secret, Timestamp};
+/// let expiry = Timestamp::from(time::macros::datetime!(2026-01-15 18:30 UTC));
+/// let (old, new) = (Secret::new("old-refresh"), Secret::new("new-refresh"));
+/// let kept = UnsavedRefresh::after(Some(&old), Some(&old), Some(expiry));
+/// assert_eq!(kept, UnsavedRefresh::RefreshesAgain);
+/// let replaced = UnsavedRefresh::after(Some(&old), Some(&new), Some(expiry));
+/// assert_eq!(
+///     replaced,
+///     UnsavedRefresh::RefreshTokenReplaced { cached_expires_at: Some(expiry) }
+/// );
+/// assert!(replaced.to_string().contains("until it expires at 2026-01-15T18:30:00Z"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UnsavedRefresh {
+    /// The answer kept the refresh token (it had none, or the same): the cached one is still
+    /// the one to use, and the next command refreshes with it again.
+    RefreshesAgain,
+    /// The answer carried a new refresh token: the service has replaced the cached one. A
+    /// service that revokes a replaced refresh token (`InvalidGrantException`; the emulator
+    /// does, RFC 6749 §6 allows it) refuses the next commands' refreshes with it: they use the
+    /// cached access token until it expires at `cached_expires_at` (each refresh failing, with
+    /// a warning), and then the user must log in again.
+    RefreshTokenReplaced {
+        /// When the cached access token expires (`None`: its entry does not say).
+        cached_expires_at: Option<Timestamp>,
+    },
+}
+
+impl UnsavedRefresh {
+    /// The case of a refresh whose answer was not written: `cached_refresh` is the refresh
+    /// token in the cache (the one the refresh was made with), `written_refresh` the one the
+    /// unwritten entry holds (the answer's, or the cached one kept when the answer had none),
+    /// `cached_expires_at` the cached access token's expiry.
+    pub fn after(
+        cached_refresh: Option<&crate::Secret>,
+        written_refresh: Option<&crate::Secret>,
+        cached_expires_at: Option<Timestamp>,
+    ) -> Self {
+        let same = match (cached_refresh, written_refresh) {
+            (_, None) => true,
+            (Some(old), Some(new)) => old.expose() == new.expose(),
+            (None, Some(_)) => false,
+        };
+        if same {
+            UnsavedRefresh::RefreshesAgain
+        } else {
+            UnsavedRefresh::RefreshTokenReplaced { cached_expires_at }
+        }
+    }
+}
+
+impl std::fmt::Display for UnsavedRefresh {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            UnsavedRefresh::RefreshesAgain => f.write_str(
+                "the cache keeps the previous token, and the next command refreshes it again \
+                 with the same refresh token",
+            ),
+            UnsavedRefresh::RefreshTokenReplaced { cached_expires_at } => {
+                f.write_str(
+                    "the cache keeps the previous token and the refresh token the service has \
+                     just replaced, which a service that revokes replaced refresh tokens \
+                     refuses: the next commands then use the cached token until it expires",
+                )?;
+                if let Some(at) = cached_expires_at {
+                    write!(f, " at {at}")?;
+                }
+                f.write_str(", and after that need a new login")
+            }
+        }
+    }
+}
+
 /// What a [`Refresher`] starts from.
 #[derive(Debug, Clone)]
 #[non_exhaustive]

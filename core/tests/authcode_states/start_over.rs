@@ -272,3 +272,43 @@ fn debug_shows_neither_pair_of_secrets() {
     let shown = format!("{:?}", s.flow);
     assert!(!shown.contains(SPARE_STATE) && !shown.contains(SPARE_VERIFIER));
 }
+
+/// Issue 27: `UnauthorizedClientException` from the exchange means what `unauthorized_client`
+/// from the browser means (RFC 6749 §5.2: this client may not use this grant; the model: "the
+/// client is not currently authorized to make the request"): the registration, not the user's
+/// approval, is refused. A cached one is replaced once, as for `InvalidClientException`; a
+/// second refusal, or one of a registration the flow made, is `RegistrationRejected`.
+#[test]
+fn an_unauthorized_client_at_the_exchange_replaces_a_cached_registration_once() {
+    let mut s = cached();
+    assert_eq!(s.approve(), CallbackReply::Accepted);
+    assert_eq!(s.transmit_json("/token")["clientId"], "cached-cid");
+    s.respond(common::error(ErrorCode::UnauthorizedClient));
+    assert_eq!(
+        starting_over(&mut s).code(),
+        Some(ErrorCode::UnauthorizedClient)
+    );
+    let url = registered_anew(&mut s);
+    assert!(url.contains(&format!("&state={SPARE_STATE}&")), "{url}");
+    assert_eq!(
+        s.callback(&format!("/oauth/callback?code={CODE}&state={SPARE_STATE}")),
+        CallbackReply::Accepted
+    );
+    assert_eq!(s.transmit_json("/token")["clientId"], "cid");
+    s.respond(common::error(ErrorCode::UnauthorizedClient));
+    let error = s.error();
+    assert!(
+        matches!(error, AuthCodeError::RegistrationRejected(ref e) if e.code() == Some(ErrorCode::UnauthorizedClient)),
+        "{error:?}"
+    );
+
+    // A registration this flow made: no start over.
+    let mut s = Scenario::new();
+    s.enter_exchange();
+    s.respond(common::error(ErrorCode::UnauthorizedClient));
+    let error = s.error();
+    assert!(
+        matches!(error, AuthCodeError::RegistrationRejected(_)),
+        "{error:?}"
+    );
+}

@@ -9,6 +9,7 @@ mod common;
 
 mod cache_dir;
 mod process;
+mod proxies;
 mod read_files;
 mod servers;
 mod terminal;

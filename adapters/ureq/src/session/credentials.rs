@@ -31,9 +31,11 @@ impl Sessions {
     /// process, a read-only cache, an unusable lock file) they are fetched without it, and
     /// credentials that cannot be written back are returned anyway; each with a warning in
     /// [`SessionCredentials::warnings`]. When new credentials cannot be had (the portal is down,
-    /// the token cannot be refreshed) while the cached ones have not expired yet, those are
-    /// returned ([`CredentialsSource::CachedAfterFailure`](super::CredentialsSource)), with a
-    /// warning. A cache directory that is not safe to use is still an error.
+    /// the token cannot be refreshed) while the cached ones are inside the 15-minute window with
+    /// more than 10 minutes left (botocore's advisory period), those are returned
+    /// ([`CredentialsSource::CachedAfterFailedFetch`](super::CredentialsSource)), with a warning
+    /// naming the failure and their expiry. A cache directory that is not safe to use is still
+    /// an error.
     ///
     /// A token the portal refuses is [`SessionError::Unauthorized`]; an expired token that
     /// cannot be refreshed is [`SessionError::Expired`].

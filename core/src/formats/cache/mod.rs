@@ -30,7 +30,8 @@ pub use keys::{
 };
 pub use oauth::{oauth_cache_key, OAuthCacheEntry};
 pub use role_credentials::{
-    CachedRoleCredentials, ROLE_CREDENTIALS_EXPIRY_WINDOW, SSO_PROVIDER_TYPE,
+    CachedRoleCredentials, CachedUse, ROLE_CREDENTIALS_EXPIRY_WINDOW,
+    ROLE_CREDENTIALS_MANDATORY_WINDOW, SSO_PROVIDER_TYPE,
 };
 pub use token::CachedToken;
 

@@ -15,6 +15,28 @@ use crate::{Secret, Timestamp};
 /// `CachedCredentialFetcher.DEFAULT_EXPIRY_WINDOW_SECONDS`.
 pub const ROLE_CREDENTIALS_EXPIRY_WINDOW: time::Duration = time::Duration::minutes(15);
 
+/// With this much left or less, cached credentials are not handed out when fetching new ones
+/// failed: 10 minutes, botocore's `_DEFAULT_MANDATORY_REFRESH_TIMEOUT` (between 15 and 10
+/// minutes botocore's `RefreshableCredentials` refreshes in its *advisory* period, where a
+/// failure is logged and the current credentials kept; from 10 minutes on the refresh is
+/// *mandatory* and its failure raised).
+pub const ROLE_CREDENTIALS_MANDATORY_WINDOW: time::Duration = time::Duration::minutes(10);
+
+/// What to do with a cached entry at some instant ([`CachedRoleCredentials::use_at`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum CachedUse {
+    /// More than [`ROLE_CREDENTIALS_EXPIRY_WINDOW`] left: use it, no request.
+    Use,
+    /// Inside the expiry window but more than [`ROLE_CREDENTIALS_MANDATORY_WINDOW`] left: fetch
+    /// new credentials, and if that fails, use these with a warning (botocore's advisory
+    /// refresh period).
+    FetchOrKeep,
+    /// [`ROLE_CREDENTIALS_MANDATORY_WINDOW`] left or less, or expired: fetch; a failure is the
+    /// answer.
+    Fetch,
+}
+
 /// `ProviderType` of the entries the SSO credential provider writes; `aws sso logout` deletes
 /// exactly the files that have it.
 pub const SSO_PROVIDER_TYPE: &str = "sso";
@@ -51,6 +73,21 @@ impl CachedRoleCredentials {
     /// [`ROLE_CREDENTIALS_EXPIRY_WINDOW`] left (exactly 15 minutes left is still fresh).
     pub fn is_fresh_at(&self, now: OffsetDateTime) -> bool {
         self.expiration - now >= ROLE_CREDENTIALS_EXPIRY_WINDOW
+    }
+
+    /// What to do with this entry at `now`: use it, fetch new credentials and keep these if
+    /// the fetch fails, or fetch. The AWS CLI fetches as soon as the entry is inside the
+    /// 15-minute window and fails with the portal; this keeps botocore's own in-process rule
+    /// ([`ROLE_CREDENTIALS_MANDATORY_WINDOW`]) across processes instead.
+    pub fn use_at(&self, now: OffsetDateTime) -> CachedUse {
+        let left = self.expiration - now;
+        if left >= ROLE_CREDENTIALS_EXPIRY_WINDOW {
+            CachedUse::Use
+        } else if left > ROLE_CREDENTIALS_MANDATORY_WINDOW {
+            CachedUse::FetchOrKeep
+        } else {
+            CachedUse::Fetch
+        }
     }
 
     /// Whether `aws sso logout` deletes this entry: its `ProviderType` is `sso`.
@@ -187,6 +224,32 @@ mod tests {
         assert!(entry.is_fresh_at(datetime!(2026-01-15 18:45:00 UTC)));
         assert!(!entry.is_fresh_at(datetime!(2026-01-15 18:45:01 UTC)));
         assert!(!entry.is_fresh_at(datetime!(2026-01-15 20:00 UTC)));
+    }
+
+    #[test]
+    fn inside_the_window_more_than_ten_minutes_left_is_kept_if_the_fetch_fails() {
+        let entry = CachedRoleCredentials::from_json(FILE.as_bytes()).unwrap();
+        assert_eq!(
+            entry.use_at(datetime!(2026-01-15 18:45:00 UTC)),
+            CachedUse::Use
+        );
+        assert_eq!(
+            entry.use_at(datetime!(2026-01-15 18:45:01 UTC)),
+            CachedUse::FetchOrKeep
+        );
+        assert_eq!(
+            entry.use_at(datetime!(2026-01-15 18:49:59 UTC)),
+            CachedUse::FetchOrKeep
+        );
+        assert_eq!(
+            entry.use_at(datetime!(2026-01-15 18:50:00 UTC)),
+            CachedUse::Fetch,
+            "exactly 10 minutes left is the mandatory period"
+        );
+        assert_eq!(
+            entry.use_at(datetime!(2026-01-15 20:00 UTC)),
+            CachedUse::Fetch
+        );
     }
 
     #[test]

@@ -76,9 +76,9 @@
 //!
 //!   Starting over, once (StartOver::RegistrationRejected):
 //!     Exchange: InvalidClientException ─┐  registration from the cache, not started over
-//!     Authorize: error=invalid_client   ├─ yet, spare secrets given ⇒ Event::StartingOver,
-//!            or error=unauthorized_client┘  the spare verifier and state replace the spent
-//!                                           ones ──▶ Register ──200──▶ Event::Registered,
+//!          or UnauthorizedClientException│  yet, spare secrets given ⇒ Event::StartingOver,
+//!     Authorize: error=invalid_client   │  the spare verifier and state replace the spent
+//!            or error=unauthorized_client┘  ones ──▶ Register ──200──▶ Event::Registered,
 //!                                           Event::Authorize (new URL, new deadline)
 //!     the same after starting over, or for a registration this flow made
 //!                                       ──▶ Done(RegistrationRejected)
@@ -105,8 +105,12 @@
 //!   malformed answers and transient transport failures are retried up to
 //!   [`AuthCodeConfig::max_retries`] times with the device flow's backoff; anything else ⇒
 //!   [`AuthCodeError::Call`].
-//! - A rejected registration: `InvalidClientException` from the exchange, or the browser back
-//!   with `error=invalid_client` or `unauthorized_client`. When the registration came from the
+//! - A rejected registration: `InvalidClientException` or `UnauthorizedClientException` from
+//!   the exchange, or the browser back with `error=invalid_client` or `unauthorized_client`
+//!   (both codes refuse the client, not the user's approval: RFC 6749 §5.2's
+//!   `unauthorized_client` is a client not authorized for this grant, and the service's model
+//!   says "the client is not currently authorized to make the request"; the AWS CLI starts
+//!   over for neither, it fails). When the registration came from the
 //!   cache, the flow registers a new client once ([`Event::StartingOver`] with
 //!   [`StartOver::RegistrationRejected`](crate::device::StartOver::RegistrationRejected), then
 //!   [`Event::Registered`] and a new [`Event::Authorize`]), with the secrets the caller gave

@@ -85,8 +85,9 @@ pub enum AuthCodeError {
         /// The `expiresIn` the service sent.
         expires_in: Option<i32>,
     },
-    /// The service rejected the client registration (`InvalidClientException` from
-    /// `CreateToken`, or the browser came back with `error=invalid_client` or
+    /// The service rejected the client registration (`InvalidClientException` or
+    /// `UnauthorizedClientException` from `CreateToken`, or the browser came back with
+    /// `error=invalid_client` or
     /// `unauthorized_client`) when it was one this flow had just registered: a rejected cached
     /// registration is replaced once ([`StartOver::RegistrationRejected`]), and the new one was
     /// rejected too, or there was none in the cache.
@@ -98,7 +99,8 @@ pub enum AuthCodeError {
     #[error("the authorize URL cannot be opened: {0}")]
     AuthorizeUrl(BrowserUrlError),
     /// A call failed for good: `RegisterClient` or `CreateToken` refused (`invalid_grant`,
-    /// `invalid_client`...), retryable failures that went on longer than
+    /// `access_denied`, `invalid_client` of a cached registration when no spare secrets were
+    /// given...), retryable failures that went on longer than
     /// [`max_retries`](super::AuthCodeConfig::max_retries), or a request that could not be built.
     #[error(transparent)]
     Call(CallError),

@@ -158,7 +158,13 @@ impl AuthCodeFlow {
             Some(expired @ ServiceError::ExpiredToken { .. }) => {
                 return self.finish(Err(AuthCodeError::Expired(expired.clone())));
             }
-            Some(rejected @ ServiceError::InvalidClient { .. }) => {
+            // Both refuse the registration, not the user's approval: `UnauthorizedClient` is
+            // the exchange's form of the browser's `unauthorized_client` (RFC 6749 §5.2: this
+            // client may not use this grant).
+            Some(
+                rejected @ (ServiceError::InvalidClient { .. }
+                | ServiceError::UnauthorizedClient { .. }),
+            ) => {
                 let rejected = rejected.clone();
                 let as_it_came = match result {
                     Err(error) => AuthCodeError::Call(error),
@@ -189,9 +195,9 @@ impl AuthCodeFlow {
         }
     }
 
-    /// The service rejected the registration in use (`rejected`: `InvalidClientException`, or
-    /// the browser's `invalid_client` / `unauthorized_client` as the service error of the same
-    /// meaning). A cached registration is replaced once, when spare secrets are there: the flow
+    /// The service rejected the registration in use (`rejected`: `InvalidClientException` or
+    /// `UnauthorizedClientException` from the exchange, or the browser's `invalid_client` /
+    /// `unauthorized_client` as the service error of the same meaning). A cached registration is replaced once, when spare secrets are there: the flow
     /// registers anew ([`StartOver::RegistrationRejected`]), and the next authorize URL carries
     /// the spare verifier's challenge and `state`. A registration this flow made, or a second
     /// rejection, ends the flow with [`AuthCodeError::RegistrationRejected`]; a cached one

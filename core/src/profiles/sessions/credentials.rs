@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use time::OffsetDateTime;
 
-use crate::cache::{CachedRoleCredentials, Lookup};
+use crate::cache::{CachedRoleCredentials, CachedUse, Lookup};
 use crate::machine::{Call, Machine, MisuseError, Output, Wait};
 use crate::portal::{GetRoleCredentials, GetRoleCredentialsOutput};
 use crate::refresh::RefreshPolicy;
@@ -87,9 +87,9 @@ pub enum CredentialsSource {
     Cached,
     /// The portal (`GetRoleCredentials`); written to the cache.
     Fetched,
-    /// The cache, with less than 15 minutes left, because new ones could not be had (the
-    /// warning says why).
-    CachedAfterFailure,
+    /// The cache, inside the 15-minute window but with more than 10 minutes left, because
+    /// fetching new ones failed (the warning says why and when they expire).
+    CachedAfterFailedFetch,
 }
 
 /// Role credentials and where they came from.
@@ -142,9 +142,11 @@ impl Warned for CredentialsOutcome {
 /// 4. Write the answer back; credentials that cannot be written are used anyway, with a
 ///    warning. Then unlock.
 ///
-/// When step 3 fails while the cached credentials are still valid (inside the 15-minute window,
-/// not expired), they are used, with a warning that says until when: nothing a program could
-/// use is lost to a portal that is down or a session that cannot be refreshed just now.
+/// When step 3 fails while the cached credentials are inside the 15-minute window but have more
+/// than 10 minutes left ([`CachedUse::FetchOrKeep`]: botocore's advisory refresh period, where a
+/// failed refresh keeps the credentials), they are used, with a warning that names the failure
+/// and their expiry; with 10 minutes or less the failure is the answer, as in botocore's
+/// mandatory period. A configuration or cache problem is an error all the same.
 ///
 /// It speaks the protocol of [`TokenSession`]: file operations as events, the token's refresh
 /// and the portal's call as requests, the result given once.
@@ -199,13 +201,16 @@ impl<S: std::fmt::Display> CredentialsSession<S> {
     ) {
         let wall = self.wall;
         let result = match result {
+            // A configuration or cache problem is the user's to fix, whatever is cached.
+            Err(e @ (SessionError::Config(_) | SessionError::Store(_))) => Err(e),
             Err(e) => match self.stale.take() {
-                Some(stale) if stale.expiration > wall => {
+                Some(stale) if stale.use_at(wall) == CachedUse::FetchOrKeep => {
                     self.talk.warning(format!(
-                        "could not get new credentials ({e}); using the cached ones, which expire at {}",
+                        "could not fetch new role credentials ({e}); using the cached ones, which \
+                         expire at {}",
                         stale.expiration
                     ));
-                    Ok((CredentialsSource::CachedAfterFailure, stale))
+                    Ok((CredentialsSource::CachedAfterFailedFetch, stale))
                 }
                 _ => Err(e),
             },
@@ -229,11 +234,14 @@ impl<S: std::fmt::Display> CredentialsSession<S> {
         warn: bool,
     ) -> Option<CachedRoleCredentials> {
         match read {
-            Lookup::Found(c) if c.is_fresh_at(wall) => Some(c),
-            Lookup::Found(c) => {
-                self.stale = (c.expiration > wall).then_some(c);
-                None
-            }
+            Lookup::Found(c) => match c.use_at(wall) {
+                CachedUse::Use => Some(c),
+                CachedUse::FetchOrKeep => {
+                    self.stale = Some(c);
+                    None
+                }
+                _ => None,
+            },
             Lookup::Corrupt { path, error } => {
                 if warn {
                     self.talk.warning(format!(

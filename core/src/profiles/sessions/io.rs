@@ -189,31 +189,13 @@ pub(crate) fn lock_warning<S: std::fmt::Display>(
     }
 }
 
-/// The warning for a refreshed token that could not be written back (`error`). What happens
-/// next depends on whether the service replaced the refresh token (`rotated`): if it did, the
-/// one in the file is spent, so the next refresh will fail; the access token in the file (valid
-/// until `old_expiry`) is used meanwhile, and after that a new login is needed. If it did not,
-/// the next command simply refreshes again.
+/// The warning for a refreshed token that could not be written back (`error`), saying what
+/// follows ([`UnsavedRefresh`](crate::refresh::UnsavedRefresh)).
 pub(crate) fn unsaved_refresh_warning(
     error: &impl std::fmt::Display,
-    rotated: bool,
-    old_expiry: Option<crate::Timestamp>,
+    follows: &crate::refresh::UnsavedRefresh,
 ) -> String {
-    if rotated {
-        let until = old_expiry.map_or_else(
-            || "until it expires".to_owned(),
-            |at| format!("until it expires at {at}"),
-        );
-        format!(
-            "the refreshed token could not be cached ({error}); the service has replaced the cached \
-             refresh token, so the next refresh will fail: the cached access token stays usable {until}, \
-             then a new login is needed"
-        )
-    } else {
-        format!(
-            "the refreshed token could not be cached ({error}); the next command refreshes again"
-        )
-    }
+    format!("the refreshed token could not be cached ({error}); {follows}")
 }
 
 /// The warning for a refresh attempt that could not be recorded in the lock file.

@@ -11,7 +11,7 @@ use crate::config::ConfigError;
 use crate::formats::oauth::{ClientAuth, OAuthClient, Provider, ProviderSource};
 use crate::grants::oauth::{plan, Discovery, Plan, Refresh, Refreshed};
 use crate::machine::{Machine, MisuseError, Output, Wait};
-use crate::refresh::{RefreshError, RefreshPolicy};
+use crate::refresh::{RefreshError, RefreshPolicy, UnsavedRefresh};
 use crate::retry::RetryPolicy;
 use crate::transport::TransportError;
 use crate::{Secret, Timestamp};
@@ -544,10 +544,12 @@ impl<S: std::fmt::Display> SessionMachine<S> for OAuthTokenSession<S> {
             }
             (State::Writing { entry, old }, IoAnswer::Written(saved)) => {
                 if let Err(e) = saved {
-                    let rotated = old.tokens.refresh_token.is_some()
-                        && old.tokens.refresh_token != entry.tokens.refresh_token;
-                    self.talk
-                        .warning(unsaved_refresh_warning(&e, rotated, old.tokens.expires_at));
+                    let follows = UnsavedRefresh::after(
+                        old.tokens.refresh_token.as_ref(),
+                        entry.tokens.refresh_token.as_ref(),
+                        old.tokens.expires_at,
+                    );
+                    self.talk.warning(unsaved_refresh_warning(&e, &follows));
                 }
                 self.finish(Ok((TokenSource::Refreshed, entry)));
             }

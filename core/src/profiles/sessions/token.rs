@@ -7,7 +7,7 @@ use time::OffsetDateTime;
 
 use crate::cache::{CachedToken, Lookup};
 use crate::machine::{Machine, MisuseError, Output, Wait};
-use crate::refresh::{RefreshOutcome, RefreshPolicy, Refresher, Urgency};
+use crate::refresh::{RefreshOutcome, RefreshPolicy, Refresher, UnsavedRefresh, Urgency};
 use crate::retry::RetryPolicy;
 use crate::settings::EndpointTarget;
 use crate::transport::TransportError;
@@ -379,9 +379,12 @@ impl<S: std::fmt::Display> SessionMachine<S> for TokenSession<S> {
             (State::Writing { token }, IoAnswer::Written(saved)) => {
                 if let Err(e) = saved {
                     let (old_refresh, old_expiry) = self.previous.take().unzip();
-                    let rotated = old_refresh.is_some_and(|old| old != token.refresh_token);
-                    self.talk
-                        .warning(unsaved_refresh_warning(&e, rotated, old_expiry));
+                    let follows = UnsavedRefresh::after(
+                        old_refresh.flatten().as_ref(),
+                        token.refresh_token.as_ref(),
+                        old_expiry,
+                    );
+                    self.talk.warning(unsaved_refresh_warning(&e, &follows));
                 }
                 self.finish(Ok((TokenSource::Refreshed, token)));
             }
