@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use proptest::prelude::*;
-use ssooidc_core::config::{AwsConfig, ConfigEditor, IniValue, SectionRef};
+use ssooidc_core::config::{AwsConfig, ConfigEditor, DiffLine, IniValue, SectionRef};
 
 /// Profile names (a space, a quote: headers that must be quoted) and sso-session names.
 const PROFILES: &[&str] = &["default", "dev", "my dev", "a\"b", "prod"];
@@ -216,6 +216,12 @@ proptest! {
                 }
             }
         }
+        // The diff is the two texts, line by line.
+        let diff = editor.diff();
+        let side = |keep: fn(&DiffLine) -> Option<&String>| diff.iter().filter_map(keep).cloned().collect::<Vec<_>>();
+        let lines = |t: &str| t.lines().map(str::to_owned).collect::<Vec<_>>();
+        prop_assert_eq!(side(|l| match l { DiffLine::Same(t) | DiffLine::Removed(t) => Some(t), _ => None }), lines(&text));
+        prop_assert_eq!(side(|l| match l { DiffLine::Same(t) | DiffLine::Added(t) => Some(t), _ => None }), lines(&editor.text()));
         let out = editor.finish().unwrap();
         // parse(edit(x)) is the settings asked for.
         let parsed = AwsConfig::parse(&out).unwrap();

@@ -266,6 +266,72 @@ pub enum ConfigureCommand {
     /// Each setting in effect (profile, credentials, region, endpoint, retries...), its value
     /// (secrets masked) and where it comes from, as `aws configure list` shows them.
     List,
+    /// The AWS CLI's `configure sso` wizard: an sso-session, a login, an account and a role,
+    /// written as a profile (--profile names it). Every question has a flag; with no terminal
+    /// the flags and defaults are all there is.
+    Sso(ConfigureSsoArgs),
+    /// A profile for every account and role an sso-session reaches, kept up to date; hand-written
+    /// profiles are never changed.
+    Populate(PopulateArgs),
+}
+
+/// `configure sso`. The profile's region is `--region`.
+#[derive(Debug, Args)]
+pub struct ConfigureSsoArgs {
+    /// The [sso-session NAME] to use or create.
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+    /// A new session's access-portal URL.
+    #[arg(long, value_name = "URL")]
+    pub start_url: Option<String>,
+    /// A new session's IAM Identity Center region.
+    #[arg(long, value_name = "REGION")]
+    pub sso_region: Option<String>,
+    /// A new session's registration scopes, comma-separated (default sso:account:access).
+    #[arg(long, value_name = "SCOPES")]
+    pub registration_scopes: Option<String>,
+    /// The account (asked when there are several and no flag).
+    #[arg(long, value_name = "ID")]
+    pub account_id: Option<String>,
+    /// The role (asked when there are several and no flag).
+    #[arg(long, value_name = "ROLE")]
+    pub role_name: Option<String>,
+    /// The profile's default output format: json, text, table, yaml or yaml-stream.
+    #[arg(long, value_name = "FORMAT")]
+    pub output: Option<String>,
+    /// The login, as for `login`.
+    #[command(flatten)]
+    pub login: LoginFlowArgs,
+}
+
+/// How to log in (`configure sso`).
+#[derive(Debug, Args)]
+pub struct LoginFlowArgs {
+    /// Use the device-code flow instead of the browser login.
+    #[arg(long)]
+    pub use_device_code: bool,
+    /// Do not open a browser; print the URL (and the code).
+    #[arg(long)]
+    pub no_browser: bool,
+}
+
+/// `configure populate`. The profiles' region is `--region`.
+#[derive(Debug, Args)]
+pub struct PopulateArgs {
+    /// The [sso-session NAME] whose accounts and roles get profiles (logged in).
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: String,
+    /// How profiles are named: {account_id}, {account_name}, {role_name}, {session}; names
+    /// are made valid (letters, digits, -_.+@=,) and unique (-2, -3...).
+    #[arg(long, value_name = "TEMPLATE", default_value = ssooidc_core::populate::DEFAULT_TEMPLATE)]
+    pub profile_name_template: String,
+    /// Remove the profiles this command made earlier (marked `ssooidc_populated = true`) whose
+    /// account and role the session no longer reaches.
+    #[arg(long)]
+    pub prune: bool,
+    /// Print the changes as a diff and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `register-client`.

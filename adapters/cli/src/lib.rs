@@ -53,8 +53,18 @@ fn exit_code(code: i32) -> ExitCode {
 }
 
 fn run(cli: Cli, env: &HashMap<String, String>) -> Result<(), Failure> {
-    let Cli { global, command } = cli;
+    let Cli {
+        mut global,
+        command,
+    } = cli;
     let debug = global.debug;
+    // `configure sso` and `populate` write profiles: --profile names the one to write.
+    let profile_to_write = match &command {
+        Command::Configure(ConfigureCommand::Sso(_) | ConfigureCommand::Populate(_)) => {
+            global.profile.take()
+        }
+        _ => None,
+    };
     // Every command but the demo (which makes its own environment) reads the user's.
     let context = || Context::new(global, env);
     match command {
@@ -75,6 +85,12 @@ fn run(cli: Cli, env: &HashMap<String, String>) -> Result<(), Failure> {
         Command::Logout(args) => commands::sessions::logout(&context()?, args),
         Command::Sessions => commands::sessions::list(&context()?),
         Command::Configure(ConfigureCommand::List) => commands::configure::list(&context()?),
+        Command::Configure(ConfigureCommand::Sso(args)) => {
+            commands::profiles::configure_sso(&context()?, args, profile_to_write, env)
+        }
+        Command::Configure(ConfigureCommand::Populate(args)) => {
+            commands::profiles::populate(&context()?, args)
+        }
         Command::Oauth(OauthCommand::Login(args)) => commands::oauth::login(&context()?, args, env),
         Command::Oauth(OauthCommand::Token(args)) => commands::oauth::token(&context()?, args),
         Command::Oauth(OauthCommand::Logout(args)) => commands::oauth::logout(&context()?, args),

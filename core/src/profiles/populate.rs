@@ -222,9 +222,8 @@ impl Plan {
         self.add.is_empty() && self.update.is_empty() && self.remove.is_empty()
     }
 
-    /// Applies the plan to config text (see [`ConfigEditor`]: nothing else changes).
-    pub fn apply(&self, text: &str) -> Result<String, EditError> {
-        let mut editor = ConfigEditor::new(text)?;
+    /// Applies the plan with `editor` (see [`ConfigEditor`]: nothing else changes).
+    pub fn apply(&self, editor: &mut ConfigEditor) -> Result<(), EditError> {
         for name in &self.remove {
             editor.remove_section(&SectionRef::Profile(name));
         }
@@ -236,7 +235,7 @@ impl Plan {
                 editor.set(&SectionRef::Profile(&profile.name), key, value)?;
             }
         }
-        editor.finish()
+        Ok(())
     }
 }
 
@@ -401,7 +400,9 @@ mod tests {
             ["old"],
             "not the other session's, not the hand-written"
         );
-        let out = plan2.apply(text).unwrap();
+        let mut editor = ConfigEditor::new(text).unwrap();
+        plan2.apply(&mut editor).unwrap();
+        let out = editor.finish().unwrap();
         assert!(out.starts_with(
             "[profile mine]\nsso_session = corp\nsso_account_id = 1\nsso_role_name = Admin\n[profile Read-1]\nregion = x\n[profile other-session]"
         ));

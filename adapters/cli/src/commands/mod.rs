@@ -7,5 +7,6 @@ pub mod demo;
 pub mod login;
 pub mod low_level;
 pub mod oauth;
+pub mod profiles;
 pub mod sessions;
 pub mod token;

@@ -130,8 +130,18 @@ pub enum EditError {
 pub struct ConfigEditor {
     /// The text's lines, each with its line ending (the last may have none).
     lines: Vec<String>,
+    /// For each line, the index of the original line it is unchanged from (`None`: new or
+    /// changed), for [`ConfigEditor::diff`]: lines are only ever removed or inserted, never
+    /// moved, so these indices increase.
+    origin: Vec<Option<usize>>,
+    /// The lines of the text the editor started from.
+    original: Vec<String>,
     /// The line ending of new lines.
     eol: &'static str,
+    /// Where the sections are, when known (`None` after an edit that moved lines; appending to
+    /// the last section or adding one keeps it, so that adding many profiles does not read
+    /// the whole text again for each setting).
+    spans: Option<Vec<SectionSpan>>,
 }
 
 /// Checks a key: lower-case ASCII letters, digits and `_`, not empty.
@@ -173,15 +183,69 @@ impl ConfigEditor {
             Some(i) if text[..i].ends_with('\r') => "\r\n",
             _ => "\n",
         };
+        let lines: Vec<String> = text.split_inclusive('\n').map(str::to_owned).collect();
         Ok(ConfigEditor {
-            lines: text.split_inclusive('\n').map(str::to_owned).collect(),
+            origin: (0..lines.len()).map(Some).collect(),
+            original: lines.clone(),
+            lines,
             eol,
+            spans: None,
         })
     }
 
     /// The text as it is now.
     pub fn text(&self) -> String {
         self.lines.concat()
+    }
+
+    /// The changes so far, line by line: every line of the text as it is now, with the lines of
+    /// the original that are gone in their places.
+    pub fn diff(&self) -> Vec<DiffLine> {
+        let shown = |line: &str| {
+            line.trim_end_matches('\n')
+                .trim_end_matches('\r')
+                .to_owned()
+        };
+        // Between two unchanged lines: what went, then what came.
+        let mut out = Vec::new();
+        let mut added = Vec::new();
+        let mut next = 0;
+        for (line, origin) in self.lines.iter().zip(&self.origin) {
+            match origin {
+                Some(i) => {
+                    out.extend(
+                        self.original[next..*i]
+                            .iter()
+                            .map(|l| DiffLine::Removed(shown(l))),
+                    );
+                    out.append(&mut added);
+                    out.push(DiffLine::Same(shown(line)));
+                    next = i + 1;
+                }
+                None => added.push(DiffLine::Added(shown(line))),
+            }
+        }
+        out.extend(
+            self.original[next..]
+                .iter()
+                .map(|l| DiffLine::Removed(shown(l))),
+        );
+        out.append(&mut added);
+        out
+    }
+
+    /// Inserts new lines at `at`.
+    fn insert(&mut self, at: usize, lines: &[String]) {
+        self.spans = None;
+        self.lines.splice(at..at, lines.iter().cloned());
+        self.origin.splice(at..at, lines.iter().map(|_| None));
+    }
+
+    /// Removes lines.
+    fn remove(&mut self, range: std::ops::Range<usize>) {
+        self.spans = None;
+        self.lines.drain(range.clone());
+        self.origin.drain(range);
     }
 
     /// The text as it is now, checked once more to read as a config file.
@@ -192,17 +256,28 @@ impl ConfigEditor {
     }
 
     /// Where the sections are now (the text always parses: it did, and every edit keeps it so).
-    fn spans(&self) -> Vec<SectionSpan> {
-        ini::spans(&self.text()).unwrap_or_default()
+    fn spans(&mut self) -> &[SectionSpan] {
+        if self.spans.is_none() {
+            self.spans = Some(ini::spans(&self.text()).unwrap_or_default());
+        }
+        self.spans.as_deref().unwrap_or_default()
     }
 
-    /// The span botocore reads for `section`: the last header that names it.
-    fn find(&self, section: &SectionRef<'_>) -> Option<SectionSpan> {
-        self.spans().into_iter().rev().find(|s| section.is(&s.name))
+    /// The span botocore reads for `section` (the last header that names it), and whether it
+    /// is the file's last section.
+    fn find(&mut self, section: &SectionRef<'_>) -> Option<(SectionSpan, bool)> {
+        let spans = self.spans();
+        let last = spans.len().checked_sub(1);
+        spans
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|(_, s)| section.is(&s.name))
+            .map(|(i, s)| (s.clone(), Some(i) == last))
     }
 
     /// Whether the section exists.
-    pub fn has_section(&self, section: &SectionRef<'_>) -> bool {
+    pub fn has_section(&mut self, section: &SectionRef<'_>) -> bool {
         self.find(section).is_some()
     }
 
@@ -211,6 +286,7 @@ impl ConfigEditor {
         if let Some(line) = self.lines.get_mut(i) {
             if !line.ends_with('\n') {
                 line.push_str(self.eol);
+                self.origin[i] = None;
             }
         }
     }
@@ -225,17 +301,30 @@ impl ConfigEditor {
     ) -> Result<(), EditError> {
         check_key(key)?;
         check_value(key, value)?;
-        let Some(span) = self.find(section) else {
+        let Some((span, is_last)) = self.find(section) else {
             let header = section.header()?;
+            let known = self.spans.take();
             let last = self.lines.len().checked_sub(1);
+            let mut new = Vec::new();
             if let Some(last) = last {
                 self.terminate(last);
                 if !self.lines[last].trim().is_empty() {
-                    self.lines.push(self.eol.to_owned());
+                    new.push(self.eol.to_owned());
                 }
             }
-            self.lines.push(format!("[{header}]{}", self.eol));
-            self.lines.push(format!("{key} = {value}{}", self.eol));
+            new.push(format!("[{header}]{}", self.eol));
+            new.push(format!("{key} = {value}{}", self.eol));
+            self.insert(self.lines.len(), &new);
+            // Appended: every other section is where it was.
+            if let Some(mut spans) = known {
+                let at = self.lines.len() - 2;
+                spans.push(SectionSpan {
+                    name: header,
+                    header: at,
+                    keys: vec![(key.to_owned(), at + 1, at + 1)],
+                });
+                self.spans = Some(spans);
+            }
             return Ok(());
         };
         if let Some((_, first, last)) = span.keys.iter().find(|(k, _, _)| k == key) {
@@ -257,26 +346,36 @@ impl ConfigEditor {
                 return Ok(());
             }
             let new = format!("{}{value}{ending}", &line[..start]);
-            self.lines.splice(first..=last, [new]);
+            self.remove(first..last + 1);
+            self.insert(first, &[new]);
             return Ok(());
         }
         let after = span.keys.last().map_or(span.header, |(_, _, last)| *last);
         self.terminate(after);
-        self.lines
-            .insert(after + 1, format!("{key} = {value}{}", self.eol));
+        let known = self.spans.take();
+        let new = format!("{key} = {value}{}", self.eol);
+        self.insert(after + 1, &[new]);
+        // A key added to the last section: only the lines after it moved, and no section is
+        // there.
+        if let (Some(mut spans), true) = (known, is_last) {
+            if let Some(last) = spans.last_mut() {
+                last.keys.push((key.to_owned(), after + 1, after + 1));
+                self.spans = Some(spans);
+            }
+        }
         Ok(())
     }
 
     /// Removes `key` from `section` (its continuation and nested lines with it); whether it was
     /// there.
     pub fn remove_key(&mut self, section: &SectionRef<'_>, key: &str) -> bool {
-        let Some(span) = self.find(section) else {
+        let Some((span, _)) = self.find(section) else {
             return false;
         };
         let Some((_, first, last)) = span.keys.iter().find(|(k, _, _)| k == key) else {
             return false;
         };
-        self.lines.drain(*first..=*last);
+        self.remove(*first..*last + 1);
         true
     }
 
@@ -287,7 +386,7 @@ impl ConfigEditor {
     /// whether there was one.
     pub fn remove_section(&mut self, section: &SectionRef<'_>) -> bool {
         let mut removed = false;
-        while let Some(span) = self.find(section) {
+        while let Some((span, _)) = self.find(section) {
             let last = span.keys.last().map_or(span.header, |(_, _, last)| *last);
             let mut end = last + 1;
             while self.lines.get(end).is_some_and(|l| l.trim().is_empty()) {
@@ -300,11 +399,22 @@ impl ConfigEditor {
                     start -= 1;
                 }
             }
-            self.lines.drain(start..end);
+            self.remove(start..end);
             removed = true;
         }
         removed
     }
+}
+
+/// One line of [`ConfigEditor::diff`], without its line ending.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DiffLine {
+    /// In both texts.
+    Same(String),
+    /// Only in the text the editor started from.
+    Removed(String),
+    /// Only in the text as it is now.
+    Added(String),
 }
 
 #[cfg(test)]
@@ -458,6 +568,32 @@ mod tests {
                 assert!(!e.remove_key(&SectionRef::Profile("a"), "zz"));
             }),
             text
+        );
+    }
+
+    #[test]
+    fn the_diff_shows_each_change_in_place() {
+        let mut e =
+            ConfigEditor::new("[profile a]\nk = 1\n\n[profile dev]\nregion = x\n# c\n").unwrap();
+        e.set(&DEV, "region", "y").unwrap();
+        assert!(e.remove_section(&SectionRef::Profile("a")));
+        e.set(&SectionRef::Profile("b"), "k", "2").unwrap();
+        use DiffLine::*;
+        let s = |t: &str| t.to_owned();
+        assert_eq!(
+            e.diff(),
+            [
+                Removed(s("[profile a]")),
+                Removed(s("k = 1")),
+                Removed(s("")),
+                Same(s("[profile dev]")),
+                Removed(s("region = x")),
+                Added(s("region = y")),
+                Same(s("# c")),
+                Added(s("")),
+                Added(s("[profile b]")),
+                Added(s("k = 2")),
+            ]
         );
     }
 

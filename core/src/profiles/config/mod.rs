@@ -28,7 +28,7 @@ pub use crate::formats::ini;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-pub use edit::{ConfigEditor, EditError, SectionRef};
+pub use edit::{ConfigEditor, DiffLine, EditError, SectionRef};
 pub use error::{ConfigError, FileProblem, ProcessProblem};
 pub use ini::{IniError, IniSection, IniValue};
 
