@@ -381,3 +381,123 @@ fn populate_makes_a_profile_for_each_of_600_roles_paginated_and_throttled_and_pr
         written.replace("[profile gone]\r\nsso_session = corp\r\nsso_account_id = 999999999999\r\nsso_role_name = Old\r\nssooidc_populated = true\r\n\r\n", "")
     );
 }
+
+/// The config file `configure sso` and `configure populate` write below, committed: botocore's
+/// reading of it is `written_profiles.json` next to it (`tests/reference/written_profiles.py`).
+const WRITTEN: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../core/tests/fixtures/botocore/written_profiles.config"
+);
+const READ_BY_BOTOCORE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../core/tests/fixtures/botocore/written_profiles.json"
+);
+/// The emulator's address in the committed file (it changes with every run).
+const START_HOST: &str = "http://127.0.0.1:4599";
+
+#[test]
+fn botocore_reads_every_profile_the_commands_write_as_ssooidc_does() {
+    let emu = emulator(Config::default().accounts(vec![
+        PortalAccount::new(
+            "111122223333",
+            "Development",
+            ["ReadOnly", "AdministratorAccess"],
+        ),
+        PortalAccount::new(
+            "210987654321",
+            "Prod / EU (ünïcode)",
+            ["Admin", "Billing+Audit"],
+        ),
+        PortalAccount::new("333344445555", "Development", ["ReadOnly"]),
+    ]));
+    let home = Home::new("botocore", HAND_WRITTEN);
+    let start_url = format!("{}/start", emu.base_url());
+    ok(&home.run(
+        &emu,
+        &[
+            "configure",
+            "sso",
+            "--profile",
+            "admin",
+            "--sso-session",
+            "corp sso",
+            "--start-url",
+            &start_url,
+            "--sso-region",
+            "eu-west-1",
+            "--account-id",
+            "111122223333",
+            "--role-name",
+            "AdministratorAccess",
+            "--region",
+            "eu-central-1",
+            "--output",
+            "json",
+            "--use-device-code",
+            "--no-browser",
+        ],
+    ));
+    ok(&home.run(
+        &emu,
+        &[
+            "configure",
+            "populate",
+            "--sso-session",
+            "corp sso",
+            "--region",
+            "us-west-2",
+            "--profile-name-template",
+            "{session}-{account_name}-{role_name}",
+        ],
+    ));
+    let written = home.config().replace(emu.base_url(), START_HOST);
+    if std::env::var_os("SSOOIDC_UPDATE_FIXTURES").is_some() {
+        std::fs::write(WRITTEN, &written).unwrap();
+    }
+    assert_eq!(
+        written,
+        std::fs::read_to_string(WRITTEN).unwrap(),
+        "the committed file is what the commands write (SSOOIDC_UPDATE_FIXTURES=1 rewrites it; then rerun tests/reference/written_profiles.py)"
+    );
+
+    // botocore's reading of every profile, and this project's.
+    let botocore: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(READ_BY_BOTOCORE).unwrap()).unwrap();
+    let config = AwsConfig::parse(&written).unwrap();
+    let profiles = botocore["profiles"].as_object().unwrap();
+    assert_eq!(
+        profiles.keys().collect::<Vec<_>>(),
+        config.profiles.keys().collect::<Vec<_>>(),
+        "the same profiles"
+    );
+    let mut sso = 0;
+    for (name, expected) in profiles {
+        let region = config.profiles[name].get("region");
+        assert_eq!(expected["region"].as_str(), region, "{name}");
+        let Some(expected) = expected.get("sso") else {
+            assert!(config.sso_profile(name).is_err(), "{name}");
+            continue;
+        };
+        sso += 1;
+        let ours = config.sso_profile(name).unwrap();
+        let session = ours.session.as_ref().unwrap();
+        assert_eq!(expected["sso_session"], session.name.as_str(), "{name}");
+        assert_eq!(expected["sso_start_url"], ours.start_url.as_str(), "{name}");
+        assert_eq!(expected["sso_region"], ours.region.as_str(), "{name}");
+        assert_eq!(
+            expected["sso_account_id"].as_str(),
+            ours.account_id.as_deref(),
+            "{name}"
+        );
+        assert_eq!(
+            expected["sso_role_name"].as_str(),
+            ours.role_name.as_deref(),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        sso,
+        1 + 4,
+        "configure sso's profile and populate's four (of five pairs, one was covered)"
+    );
+}

@@ -161,12 +161,12 @@ impl NameTemplate {
 
 /// `name` as a profile name that needs no quoting anywhere (a header, a shell, `--profile`):
 /// ASCII letters, digits and `-_.+@=,`; every run of other characters (spaces, slashes,
-/// quotes, control characters, non-ASCII) becomes one `-`, and `-` at the ends goes. An empty
-/// result is `profile`.
+/// quotes, control characters, non-ASCII) becomes one `-`, runs of `-` become one, and `-` at
+/// the ends goes. An empty result is `profile`.
 pub fn valid_profile_name(name: &str) -> String {
     let mut out = String::with_capacity(name.len());
     for c in name.chars() {
-        if c.is_ascii_alphanumeric() || "-_.+@=,".contains(c) {
+        if c != '-' && (c.is_ascii_alphanumeric() || "_.+@=,".contains(c)) {
             out.push(c);
         } else if !out.ends_with('-') {
             out.push('-');
@@ -357,6 +357,7 @@ mod tests {
             Err(TemplateError::NotDistinct)
         );
         assert_eq!(valid_profile_name(" \"'\n"), "profile");
+        assert_eq!(valid_profile_name("a (b)-c--d"), "a-b-c-d");
         assert_eq!(
             NameTemplate::default().render(&target("123", Some("n"), "Role"), "s"),
             "Role-123"
