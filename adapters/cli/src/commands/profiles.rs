@@ -279,7 +279,14 @@ pub fn configure_sso(
     let sessions = with_session.sessions()?;
     let selector = SessionSelector::SsoSession(session.clone());
     let login = |sessions: &Sessions| -> Result<(), Failure> {
-        let options = super::login::login_options(env).use_device_code(args.login.use_device_code);
+        let use_device_code = super::login::fit_flow(
+            sessions,
+            &selector,
+            env,
+            args.login.use_device_code,
+            args.login.use_browser_login,
+        );
+        let options = super::login::login_options(env).use_device_code(use_device_code);
         let result = super::login::login(
             sessions,
             selector.clone(),
