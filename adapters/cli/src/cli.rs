@@ -150,6 +150,50 @@ pub enum Command {
     /// the device flow, print a cached token (refreshed when due), log out.
     #[command(subcommand)]
     Oauth(OauthCommand),
+    /// Print a completion script for a shell (profile and sso-session names complete from the
+    /// config file).
+    Completion(CompletionArgs),
+    /// The profile or sso-session names of the config file, for the completion scripts.
+    #[command(name = "__names", hide = true)]
+    Names(NamesArgs),
+}
+
+/// `completion`.
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// The shells `completion` writes for.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Shell {
+    /// bash (source the output).
+    Bash,
+    /// zsh (through bashcompinit).
+    Zsh,
+    /// fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
+}
+
+/// `__names`.
+#[derive(Debug, Args)]
+pub struct NamesArgs {
+    /// Which names.
+    #[arg(value_enum)]
+    pub kind: NamesKind,
+}
+
+/// What `__names` lists.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum NamesKind {
+    /// Profile names.
+    Profiles,
+    /// sso-session names.
+    SsoSessions,
 }
 
 /// `oauth`.

@@ -94,5 +94,7 @@ fn run(cli: Cli, env: &HashMap<String, String>) -> Result<(), Failure> {
         Command::Oauth(OauthCommand::Login(args)) => commands::oauth::login(&context()?, args, env),
         Command::Oauth(OauthCommand::Token(args)) => commands::oauth::token(&context()?, args),
         Command::Oauth(OauthCommand::Logout(args)) => commands::oauth::logout(&context()?, args),
+        Command::Completion(args) => commands::completion::completion(args),
+        Command::Names(args) => commands::completion::names(args, env),
     }
 }

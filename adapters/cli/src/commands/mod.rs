@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub mod assignments;
+pub mod completion;
 pub mod configure;
 pub mod credentials;
 pub mod demo;
