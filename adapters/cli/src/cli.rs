@@ -348,17 +348,21 @@ pub struct ConfigureSsoArgs {
     pub login: LoginFlowArgs,
 }
 
-/// How to log in (`configure sso`).
+/// How to log in (`login`, `configure sso`).
 #[derive(Debug, Args)]
 pub struct LoginFlowArgs {
-    /// Use the device-code flow instead of the browser login (chosen by itself over SSH with
-    /// no display, or with no display and no BROWSER).
+    /// Use the device-code flow (a code to confirm in a browser on any device) instead of the
+    /// browser login an sso-session uses by default (authorization code with PKCE: the browser
+    /// must run on this machine). Legacy profiles always use the device-code flow. Chosen by
+    /// itself, with a note, where the browser login cannot work: over SSH with no display, or
+    /// with no display and no BROWSER.
     #[arg(long, conflicts_with = "use_browser_login")]
     pub use_device_code: bool,
     /// Use the browser login even where the device login would be chosen by itself.
     #[arg(long)]
     pub use_browser_login: bool,
-    /// Do not open a browser; print the URL (and the code).
+    /// Do not open a browser; print the URL (and the code). The flow stays the same: the
+    /// browser login still needs a browser on this machine.
     #[arg(long)]
     pub no_browser: bool,
 }
@@ -510,20 +514,9 @@ pub struct LoginArgs {
     /// Log in to this access-portal URL without a config file (needs --region).
     #[arg(long, value_name = "URL", conflicts_with = "sso_session")]
     pub start_url: Option<String>,
-    /// Use the device-code flow (a code to confirm in a browser on any device) instead of the
-    /// browser login an sso-session uses by default (authorization code with PKCE: the browser
-    /// must run on this machine). Legacy profiles always use the device-code flow. Chosen by
-    /// itself, with a note, where the browser login cannot work: over SSH with no display, or
-    /// with no display and no BROWSER.
-    #[arg(long, conflicts_with = "use_browser_login")]
-    pub use_device_code: bool,
-    /// Use the browser login even where the device login would be chosen by itself.
-    #[arg(long)]
-    pub use_browser_login: bool,
-    /// Do not open a browser; print the URL (and the code). The flow stays the same: the
-    /// browser login still needs a browser on this machine.
-    #[arg(long)]
-    pub no_browser: bool,
+    /// Which login, and whether a browser is opened.
+    #[command(flatten)]
+    pub flow: LoginFlowArgs,
 }
 
 /// `demo`.

@@ -36,13 +36,13 @@ pub fn run(ctx: &Context, args: LoginArgs, env: &HashMap<String, String>) -> Res
         &sessions,
         &selector,
         env,
-        args.use_device_code,
-        args.use_browser_login,
+        args.flow.use_device_code,
+        args.flow.use_browser_login,
     );
     let result = login(
         &sessions,
         selector,
-        args.no_browser,
+        args.flow.no_browser,
         env,
         login_options(env).use_device_code(use_device_code),
         None,
