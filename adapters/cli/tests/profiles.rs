@@ -209,7 +209,7 @@ fn configure_sso_under_a_terminal_asks_in_the_aws_cli_order() {
     let shown = text(&reader.join().unwrap());
     assert_eq!(status.code(), Some(0), "{shown}");
     let order = [
-        "SSO session name [None]: ",
+        "SSO session name: ",
         "SSO start URL [None]: ",
         "SSO region [None]: ",
         "SSO registration scopes [sso:account:access]: ",

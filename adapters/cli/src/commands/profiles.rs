@@ -53,7 +53,11 @@ fn write_config(path: &Path, text: &str) -> Result<(), Failure> {
     } else {
         dir
     };
-    CacheDir::new(dir).replace_file(name, text.as_bytes())?;
+    let dir = CacheDir::new(dir);
+    let written = dir.replace_file(name, text.as_bytes());
+    // A mode of the directory repaired, said whether or not the write went through.
+    ui::warnings(&dir.take_warnings());
+    written?;
     Ok(())
 }
 
@@ -89,8 +93,11 @@ impl Asker {
         if !self.interactive {
             return Ok(default.map(str::to_owned));
         }
+        // The AWS CLI's `prompt [current]: `; its session name, required here, is asked
+        // as `configure sso-session` asks it: `SSO session name: `.
         let shown = match default {
             Some(d) => text!("{} [{}]: ", prompt, Text::value(d)),
+            None if flag == "--sso-session" => text!("{}: ", prompt),
             None => text!("{} [None]: ", prompt),
         };
         let answer = read_answer(&shown)?.ok_or_else(|| {
