@@ -346,8 +346,14 @@ impl ConfigEditor {
                 return Ok(());
             }
             let new = format!("{}{value}{ending}", &line[..start]);
-            self.remove(first..last + 1);
-            self.insert(first, &[new]);
+            if first == last {
+                // One line for one: every section stays where it is.
+                self.lines[first] = new;
+                self.origin[first] = None;
+            } else {
+                self.remove(first..last + 1);
+                self.insert(first, &[new]);
+            }
             return Ok(());
         }
         let after = span.keys.last().map_or(span.header, |(_, _, last)| *last);
