@@ -58,13 +58,15 @@ fn run(cli: Cli, env: &HashMap<String, String>) -> Result<(), Failure> {
         command,
     } = cli;
     let debug = global.debug;
-    // `configure sso` and `populate` write profiles: --profile names the one to write.
-    let profile_to_write = match &command {
+    // `configure sso` and `populate` write profiles: the profile named is the one to write,
+    // not one to read.
+    let (profile_to_write, env) = match &command {
         Command::Configure(ConfigureCommand::Sso(_) | ConfigureCommand::Populate(_)) => {
-            global.profile.take()
+            commands::profiles::profile_to_write(&mut global, env)
         }
-        _ => None,
+        _ => (None, std::borrow::Cow::Borrowed(env)),
     };
+    let env = env.as_ref();
     // Every command but the demo (which makes its own environment) reads the user's.
     let context = || Context::new(global, env);
     match command {

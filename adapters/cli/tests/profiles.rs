@@ -132,6 +132,31 @@ fn configure_sso_with_flags_only_and_no_terminal_writes_the_aws_cli_sections_and
     ok(&creds);
     assert!(text(&creds.stdout).contains("\"AccessKeyId\""));
 
+    // AWS_PROFILE names the profile to write, as with the AWS CLI (it need not exist yet).
+    let mut c = Command::new(BIN);
+    home.env(&mut c, &emu);
+    let out = c
+        .env("AWS_PROFILE", "from-env")
+        .stdin(Stdio::null())
+        .args([
+            "configure",
+            "sso",
+            "--sso-session",
+            "corp",
+            "--account-id",
+            "444455556666",
+            "--role-name",
+            "ReadOnly",
+        ])
+        .output()
+        .unwrap();
+    ok(&out);
+    let config = AwsConfig::parse(&home.config()).unwrap();
+    assert_eq!(
+        config.profiles["from-env"].get("sso_account_id"),
+        Some("444455556666")
+    );
+
     // Without a terminal, what is missing is named with its flag; nothing is written.
     let before = home.config();
     let out = home.run(
