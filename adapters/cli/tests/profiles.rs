@@ -526,3 +526,35 @@ fn botocore_reads_every_profile_the_commands_write_as_ssooidc_does() {
         "configure sso's profile and populate's four (of five pairs, one was covered)"
     );
 }
+
+#[test]
+fn a_refused_login_writes_nothing() {
+    let emu = Emulator::start(
+        Config::default()
+            .second(Duration::from_millis(10))
+            .expires_in(60_000)
+            .approval(Approval::DenyAfterPolls(0)),
+    )
+    .unwrap();
+    let home = Home::new("sso-denied", HAND_WRITTEN);
+    let start_url = format!("{}/start", emu.base_url());
+    let out = home.run(
+        &emu,
+        &[
+            "configure",
+            "sso",
+            "--profile",
+            "admin",
+            "--sso-session",
+            "corp",
+            "--start-url",
+            &start_url,
+            "--sso-region",
+            "us-east-1",
+            "--use-device-code",
+            "--no-browser",
+        ],
+    );
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(home.config(), HAND_WRITTEN, "not even the new sso-session");
+}
