@@ -214,6 +214,9 @@ pub struct Plan {
     pub stale: Vec<String>,
     /// Account and role pairs a profile already covers (by hand or made earlier).
     pub kept: usize,
+    /// Account and role pairs the portal named so that no profile can hold them as they are
+    /// (a control character, spaces around the value), with why; left out.
+    pub skipped: Vec<(Reachable, EditError)>,
 }
 
 impl Plan {
@@ -264,8 +267,27 @@ pub fn plan(
         section.get(MARKER_KEY) == Some(MARKER_VALUE) && section.get("sso_session") == Some(session)
     };
     let mut seen = BTreeSet::new();
+    let mut scratch = ConfigEditor::new("")?;
     for target in reachable {
         if !seen.insert((&target.account_id, &target.role_name)) {
+            continue;
+        }
+        // What the portal says goes into the file as values: only what reads back the same.
+        let writable = scratch
+            .set(
+                &SectionRef::Profile("x"),
+                "sso_account_id",
+                &target.account_id,
+            )
+            .and_then(|()| {
+                scratch.set(
+                    &SectionRef::Profile("x"),
+                    "sso_role_name",
+                    &target.role_name,
+                )
+            });
+        if let Err(e) = writable {
+            plan.skipped.push((target.clone(), e));
             continue;
         }
         let covering: Vec<_> = config
@@ -309,7 +331,7 @@ pub fn plan(
     }
     // A name is only valid when the editor can write it (checked once here, not halfway).
     for profile in &plan.add {
-        ConfigEditor::new("")?.set(&SectionRef::Profile(&profile.name), "region", "x")?;
+        scratch.set(&SectionRef::Profile(&profile.name), "region", "x")?;
     }
     Ok(plan)
 }
@@ -362,6 +384,29 @@ mod tests {
             NameTemplate::default().render(&target("123", Some("n"), "Role"), "s"),
             "Role-123"
         );
+    }
+
+    #[test]
+    fn what_no_profile_can_hold_is_left_out_and_said() {
+        let config = AwsConfig::parse("").unwrap();
+        let reachable = [
+            target("1", None, "Good"),
+            target("1", None, "Bad\nRole"),
+            target(" 2", None, "Good"),
+        ];
+        let plan = plan(
+            &config,
+            "s",
+            &reachable,
+            &NameTemplate::default(),
+            None,
+            false,
+        )
+        .unwrap();
+        assert_eq!(plan.add.len(), 1);
+        assert_eq!(plan.add[0].name, "Good-1");
+        assert_eq!(plan.skipped.len(), 2);
+        assert!(matches!(plan.skipped[0].1, EditError::BadValue { .. }));
     }
 
     #[test]

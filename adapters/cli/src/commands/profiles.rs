@@ -559,6 +559,14 @@ pub fn populate(ctx: &Context, args: PopulateArgs) -> Result<(), Failure> {
         Text::value(&args.sso_session),
         plan.kept
     ));
+    for (target, why) in &plan.skipped {
+        ui::warning(&text!(
+            "no profile for the role {} of the account {}: {}",
+            Text::value(format!("{:?}", target.role_name)),
+            Text::value(format!("{:?}", target.account_id)),
+            Text::value(why)
+        ));
+    }
     if !plan.stale.is_empty() {
         ui::note(&text!(
             "{} profiles made earlier are no longer reachable; --prune removes them: {}",
