@@ -318,6 +318,9 @@ def main():
         discovery.append(prefix + framed(404, [], "not found"))
     write("oauth_discovery", discovery)
     write("config_parse", CONFIGS)
+    # The config text, NUL, then edits of three bytes: (what, section, key and value).
+    edits = bytes([0, 0x81, 0x00, 0, 0x82, 0x11, 1, 0x81, 0x20, 2, 0x01, 0x00, 0, 0x83, 0x44])
+    write("config_edit", [c.encode() + b"\0" + edits for c in CONFIGS] + [c.replace("\n", "\r\n").encode() + b"\0" + edits[:6] for c in CONFIGS[:2]])
     write("cache_files", TOKENS + OAUTH_CACHE)
     write("timestamp", TIMESTAMPS)
     write("terminal_text", TERMINAL_TEXTS)

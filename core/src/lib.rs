@@ -58,7 +58,7 @@ pub use calls::{call, retry, transport};
 pub use formats::{browser, cache, endpoint, error, operations, portal, registration, sigv4, wire};
 pub use grants::{authcode, device, grant, login, refresh};
 pub use machines::machine;
-pub use profiles::{config, proxy, sessions, settings};
+pub use profiles::{config, populate, proxy, sessions, settings};
 
 // The standard OAuth 2.0 wire (`formats/oauth`) and machines (`grants/oauth`) in one module.
 pub mod oauth {

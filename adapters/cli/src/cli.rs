@@ -150,6 +150,50 @@ pub enum Command {
     /// the device flow, print a cached token (refreshed when due), log out.
     #[command(subcommand)]
     Oauth(OauthCommand),
+    /// Print a completion script for a shell (profile and sso-session names complete from the
+    /// config file).
+    Completion(CompletionArgs),
+    /// The profile or sso-session names of the config file, for the completion scripts.
+    #[command(name = "__names", hide = true)]
+    Names(NamesArgs),
+}
+
+/// `completion`.
+#[derive(Debug, Args)]
+pub struct CompletionArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// The shells `completion` writes for.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Shell {
+    /// bash (source the output).
+    Bash,
+    /// zsh (through bashcompinit).
+    Zsh,
+    /// fish.
+    Fish,
+    /// PowerShell.
+    Powershell,
+}
+
+/// `__names`.
+#[derive(Debug, Args)]
+pub struct NamesArgs {
+    /// Which names.
+    #[arg(value_enum)]
+    pub kind: NamesKind,
+}
+
+/// What `__names` lists.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum NamesKind {
+    /// Profile names.
+    Profiles,
+    /// sso-session names.
+    SsoSessions,
 }
 
 /// `oauth`.
@@ -266,6 +310,80 @@ pub enum ConfigureCommand {
     /// Each setting in effect (profile, credentials, region, endpoint, retries...), its value
     /// (secrets masked) and where it comes from, as `aws configure list` shows them.
     List,
+    /// The AWS CLI's `configure sso` wizard: an sso-session, a login, an account and a role,
+    /// written as a profile (--profile names it). Every question has a flag; with no terminal
+    /// the flags and defaults are all there is.
+    Sso(ConfigureSsoArgs),
+    /// A profile for every account and role an sso-session reaches, kept up to date; hand-written
+    /// profiles are never changed.
+    Populate(PopulateArgs),
+}
+
+/// `configure sso`. The profile's region is `--region`.
+#[derive(Debug, Args)]
+pub struct ConfigureSsoArgs {
+    /// The [sso-session NAME] to use or create.
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: Option<String>,
+    /// A new session's access-portal URL.
+    #[arg(long, value_name = "URL")]
+    pub start_url: Option<String>,
+    /// A new session's IAM Identity Center region.
+    #[arg(long, value_name = "REGION")]
+    pub sso_region: Option<String>,
+    /// A new session's registration scopes, comma-separated (default sso:account:access).
+    #[arg(long, value_name = "SCOPES")]
+    pub registration_scopes: Option<String>,
+    /// The account (asked when there are several and no flag).
+    #[arg(long, value_name = "ID")]
+    pub account_id: Option<String>,
+    /// The role (asked when there are several and no flag).
+    #[arg(long, value_name = "ROLE")]
+    pub role_name: Option<String>,
+    /// The profile's default output format: json, text, table, yaml or yaml-stream.
+    #[arg(long, value_name = "FORMAT")]
+    pub output: Option<String>,
+    /// The login, as for `login`.
+    #[command(flatten)]
+    pub login: LoginFlowArgs,
+}
+
+/// How to log in (`login`, `configure sso`).
+#[derive(Debug, Args)]
+pub struct LoginFlowArgs {
+    /// Use the device-code flow (a code to confirm in a browser on any device) instead of the
+    /// browser login an sso-session uses by default (authorization code with PKCE: the browser
+    /// must run on this machine). Legacy profiles always use the device-code flow. Chosen by
+    /// itself, with a note, where the browser login cannot work: over SSH with no display, or
+    /// with no display and no BROWSER.
+    #[arg(long, conflicts_with = "use_browser_login")]
+    pub use_device_code: bool,
+    /// Use the browser login even where the device login would be chosen by itself.
+    #[arg(long)]
+    pub use_browser_login: bool,
+    /// Do not open a browser; print the URL (and the code). The flow stays the same: the
+    /// browser login still needs a browser on this machine.
+    #[arg(long)]
+    pub no_browser: bool,
+}
+
+/// `configure populate`. The profiles' region is `--region`.
+#[derive(Debug, Args)]
+pub struct PopulateArgs {
+    /// The [sso-session NAME] whose accounts and roles get profiles (logged in).
+    #[arg(long, value_name = "NAME")]
+    pub sso_session: String,
+    /// How profiles are named: {account_id}, {account_name}, {role_name}, {session}; names
+    /// are made valid (letters, digits, -_.+@=,) and unique (-2, -3...).
+    #[arg(long, value_name = "TEMPLATE", default_value = ssooidc_core::populate::DEFAULT_TEMPLATE)]
+    pub profile_name_template: String,
+    /// Remove the profiles this command made earlier (marked `ssooidc_populated = true`) whose
+    /// account and role the session no longer reaches.
+    #[arg(long)]
+    pub prune: bool,
+    /// Print the changes as a diff and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
 }
 
 /// `register-client`.
@@ -396,15 +514,9 @@ pub struct LoginArgs {
     /// Log in to this access-portal URL without a config file (needs --region).
     #[arg(long, value_name = "URL", conflicts_with = "sso_session")]
     pub start_url: Option<String>,
-    /// Use the device-code flow (a code to confirm in a browser on any device) instead of the
-    /// browser login an sso-session uses by default (authorization code with PKCE: the browser
-    /// must run on this machine). Legacy profiles always use the device-code flow.
-    #[arg(long)]
-    pub use_device_code: bool,
-    /// Do not open a browser; print the URL (and the code). The flow stays the same: the
-    /// browser login still needs a browser on this machine.
-    #[arg(long)]
-    pub no_browser: bool,
+    /// Which login, and whether a browser is opened.
+    #[command(flatten)]
+    pub flow: LoginFlowArgs,
 }
 
 /// `demo`.

@@ -32,6 +32,18 @@ impl Context {
         })
     }
 
+    /// This context with `config` in place of the config file's (a session about to be written:
+    /// `configure sso` logs in to it first).
+    pub fn with_config(&self, config: ssooidc_ureq::core::config::AwsConfig) -> Context {
+        let mut environment = self.environment.clone();
+        environment.config = config;
+        Context {
+            environment,
+            settings: self.settings.clone(),
+            debug: self.debug.clone(),
+        }
+    }
+
     /// A client for the low-level commands: the resolved region and endpoint.
     pub fn client(&self) -> Result<Client, Failure> {
         let client = Client::new(Config::from_settings(self.settings.clone()))?

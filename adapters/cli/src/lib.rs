@@ -53,8 +53,20 @@ fn exit_code(code: i32) -> ExitCode {
 }
 
 fn run(cli: Cli, env: &HashMap<String, String>) -> Result<(), Failure> {
-    let Cli { global, command } = cli;
+    let Cli {
+        mut global,
+        command,
+    } = cli;
     let debug = global.debug;
+    // `configure sso` and `populate` write profiles: the profile named is the one to write,
+    // not one to read.
+    let (profile_to_write, env) = match &command {
+        Command::Configure(ConfigureCommand::Sso(_) | ConfigureCommand::Populate(_)) => {
+            commands::profiles::profile_to_write(&mut global, env)
+        }
+        _ => (None, std::borrow::Cow::Borrowed(env)),
+    };
+    let env = env.as_ref();
     // Every command but the demo (which makes its own environment) reads the user's.
     let context = || Context::new(global, env);
     match command {
@@ -75,8 +87,16 @@ fn run(cli: Cli, env: &HashMap<String, String>) -> Result<(), Failure> {
         Command::Logout(args) => commands::sessions::logout(&context()?, args),
         Command::Sessions => commands::sessions::list(&context()?),
         Command::Configure(ConfigureCommand::List) => commands::configure::list(&context()?),
+        Command::Configure(ConfigureCommand::Sso(args)) => {
+            commands::profiles::configure_sso(&context()?, args, profile_to_write, env)
+        }
+        Command::Configure(ConfigureCommand::Populate(args)) => {
+            commands::profiles::populate(&context()?, args)
+        }
         Command::Oauth(OauthCommand::Login(args)) => commands::oauth::login(&context()?, args, env),
         Command::Oauth(OauthCommand::Token(args)) => commands::oauth::token(&context()?, args),
         Command::Oauth(OauthCommand::Logout(args)) => commands::oauth::logout(&context()?, args),
+        Command::Completion(args) => commands::completion::completion(args),
+        Command::Names(args) => commands::completion::names(args, env),
     }
 }

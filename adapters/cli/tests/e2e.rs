@@ -928,7 +928,13 @@ fn no_browser_prints_the_url_and_the_browser_login_waits_for_it() {
     let login = WaitingLogin::start(
         &home,
         &emu,
-        &["login", "--sso-session", "dev", "--no-browser"],
+        &[
+            "login",
+            "--sso-session",
+            "dev",
+            "--no-browser",
+            "--use-browser-login",
+        ],
     );
     follow(&login.url());
     let (code, stdout, shown) = login.finish();
@@ -955,7 +961,13 @@ fn no_browser_prints_the_url_and_the_browser_login_waits_for_it() {
 fn ctrl_c_while_waiting_for_the_browser_exits_130_and_leaves_the_caches_as_they_were() {
     let emu = emulator(Approval::ApproveAfterPolls(0));
     let home = Home::new("pkce-ctrlc", &emu);
-    let args = ["login", "--sso-session", "dev", "--no-browser"];
+    let args = [
+        "login",
+        "--sso-session",
+        "dev",
+        "--no-browser",
+        "--use-browser-login",
+    ];
     let first = WaitingLogin::start(&home, &emu, &args);
     follow(&first.url());
     assert_eq!(first.finish().0, Some(0));
@@ -1010,7 +1022,13 @@ fn refused_and_forged_browser_logins_fail_as_the_aws_cli() {
     let login = WaitingLogin::start(
         &home,
         &emu,
-        &["login", "--sso-session", "dev", "--no-browser"],
+        &[
+            "login",
+            "--sso-session",
+            "dev",
+            "--no-browser",
+            "--use-browser-login",
+        ],
     );
     let visit = follow(&login.url());
     assert!(visit.callback.unwrap().body.contains("Login failed"));
@@ -1018,9 +1036,14 @@ fn refused_and_forged_browser_logins_fail_as_the_aws_cli() {
     let key = ssooidc_core::cache::token_cache_key("dev");
     assert!(!home.cache_dir().join(format!("{key}.json")).exists());
 
-    // No display and no BROWSER: the URL is printed, as with --no-browser.
+    // The browser login forced with no display and no BROWSER: the URL is printed, as with
+    // --no-browser.
     emu.set_approval(Approval::ApproveAfterPolls(0));
-    let login = WaitingLogin::start(&home, &emu, &["login", "--sso-session", "dev"]);
+    let login = WaitingLogin::start(
+        &home,
+        &emu,
+        &["login", "--sso-session", "dev", "--use-browser-login"],
+    );
     assert!(
         login
             .shown
@@ -1109,7 +1132,14 @@ fn the_debug_log_of_a_browser_login_shows_no_code_verifier_or_token() {
     let login = WaitingLogin::start(
         &home,
         &emu,
-        &["--debug", "login", "--sso-session", "dev", "--no-browser"],
+        &[
+            "--debug",
+            "login",
+            "--sso-session",
+            "dev",
+            "--no-browser",
+            "--use-browser-login",
+        ],
     );
     follow(&login.url());
     let (code, _, stderr) = login.finish();
@@ -1143,4 +1173,68 @@ fn the_debug_log_of_a_browser_login_shows_no_code_verifier_or_token() {
             "a secret in the debug log: {secret}"
         );
     }
+}
+
+#[test]
+fn over_ssh_without_a_display_the_device_login_is_chosen_and_said_and_a_flag_forces_the_browser() {
+    let emu = emulator(Approval::ApproveAfterPolls(0));
+    let home = Home::new("ssh-fit", &emu);
+    let mut c = home.command(&emu);
+    c.env("SSH_CONNECTION", "192.0.2.1 50000 192.0.2.2 22");
+    let out = run(c, &["login", "--sso-session", "dev", "--no-browser"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    let notes: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("Using the device login"))
+        .collect();
+    assert_eq!(notes.len(), 1, "one line says why: {stderr}");
+    assert!(
+        notes[0].contains("remote shell") && notes[0].contains("--use-browser-login"),
+        "{stderr}"
+    );
+    assert_eq!(authorization_code_requests(&emu), 0, "no browser login");
+    assert!(emu
+        .requests()
+        .iter()
+        .any(|r| r.target == ssooidc_emulator::Target::StartDeviceAuthorization));
+
+    // With a display (X forwarding) the browser login stays, and nothing is said.
+    let mut c = home.command(&emu);
+    c.env("SSH_CONNECTION", "192.0.2.1 50000 192.0.2.2 22")
+        .env("DISPLAY", "localhost:10.0");
+    let login = {
+        let mut child = c
+            .args(["login", "--sso-session", "dev", "--no-browser"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (shown, rest) = wait_for_stderr(&mut child, "/authorize?");
+        WaitingLogin { child, shown, rest }
+    };
+    follow(&login.url());
+    let (code, _, stderr) = login.finish();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(!stderr.contains("Using the device login"), "{stderr}");
+
+    // --use-browser-login over SSH: the browser login, as asked.
+    let mut c = home.command(&emu);
+    c.env("SSH_TTY", "/dev/pts/0");
+    let login = {
+        let mut child = c
+            .args([
+                "login",
+                "--sso-session",
+                "dev",
+                "--no-browser",
+                "--use-browser-login",
+            ])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let (shown, rest) = wait_for_stderr(&mut child, "/authorize?");
+        WaitingLogin { child, shown, rest }
+    };
+    follow(&login.url());
+    assert_eq!(login.finish().0, Some(0));
 }

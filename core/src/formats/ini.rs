@@ -140,7 +140,7 @@ const DEFAULTS_SECTION: &str = "DEFAULT";
 /// The name of a header line (already trimmed), as configparser's `\[(?P<header>.+)\]` finds
 /// it at the start of the line: from after the `[` to the line's last `]`, at least one
 /// character, untrimmed. `None` for a line that is not a header.
-fn header_name(trimmed: &str) -> Option<&str> {
+pub(crate) fn header_name(trimmed: &str) -> Option<&str> {
     let rest = trimmed.strip_prefix('[')?;
     let end = rest.rfind(']')?;
     (end > 0).then(|| &rest[..end])
@@ -164,9 +164,38 @@ pub fn parse(text: &str) -> Result<BTreeMap<String, IniSection>, IniError> {
     Ok(sections)
 }
 
+/// Where one section of the text is, for an editor that changes it in place: 0-based line
+/// indices (the lines of `str::lines`, a BOM on the first line kept).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct SectionSpan {
+    /// The header's name, as a key of [`parse`]'s map.
+    pub(crate) name: String,
+    /// The header line.
+    pub(crate) header: usize,
+    /// Each setting: its key, its first line and its last line (the last continuation or
+    /// nested line; comments and blank lines between them included).
+    pub(crate) keys: Vec<(String, usize, usize)>,
+}
+
+/// The sections of `text` in the order they appear, with where each setting is; the text's
+/// syntax errors as [`parse`] finds them.
+pub(crate) fn spans(text: &str) -> Result<Vec<SectionSpan>, IniError> {
+    let mut spans = Vec::new();
+    parse_sections_into(text, Some(&mut spans))?;
+    Ok(spans)
+}
+
 /// The sections as written, `[DEFAULT]` among them (it may appear more than once, its keys
 /// adding up; a key set twice in it is an error as in any section).
 fn parse_sections(text: &str) -> Result<BTreeMap<String, IniSection>, IniError> {
+    parse_sections_into(text, None)
+}
+
+/// [`parse_sections`], recording where each section and setting is in `layout` when given.
+fn parse_sections_into(
+    text: &str,
+    mut layout: Option<&mut Vec<SectionSpan>>,
+) -> Result<BTreeMap<String, IniSection>, IniError> {
     let mut sections: BTreeMap<String, IniSection> = BTreeMap::new();
     let mut current: Option<String> = None;
     // The key whose value continuation lines extend, with the lines gathered so far.
@@ -194,6 +223,7 @@ fn parse_sections(text: &str) -> Result<BTreeMap<String, IniSection>, IniError> 
         }
         // Anything else ends a multi-line value.
         if let Some(done) = pending.take() {
+            record(layout.as_deref_mut(), &done);
             store(&mut sections, current.as_deref(), done)?;
         }
         if trimmed.starts_with('[') {
@@ -219,6 +249,13 @@ fn parse_sections(text: &str) -> Result<BTreeMap<String, IniSection>, IniError> 
                     );
                 }
             }
+            if let Some(layout) = layout.as_deref_mut() {
+                layout.push(SectionSpan {
+                    name: name.to_owned(),
+                    header: idx,
+                    keys: Vec::new(),
+                });
+            }
             current = Some(name.to_owned());
             continue;
         }
@@ -241,9 +278,18 @@ fn parse_sections(text: &str) -> Result<BTreeMap<String, IniSection>, IniError> 
         pending = Some((key, line_no, lines));
     }
     if let Some(done) = pending.take() {
+        record(layout, &done);
         store(&mut sections, current.as_deref(), done)?;
     }
     Ok(sections)
+}
+
+/// Notes where a finished setting is in the last section of `layout`.
+fn record(layout: Option<&mut Vec<SectionSpan>>, (key, line, lines): &PendingValue) {
+    if let Some(section) = layout.and_then(|l| l.last_mut()) {
+        let last = lines.last().map_or(*line, |(l, _)| *l).max(*line);
+        section.keys.push((key.clone(), line - 1, last - 1));
+    }
 }
 
 fn store(

@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use ssooidc_core::browser::BrowserUrl;
+use ssooidc_core::sessions::{FlowRequest, Host, LoginFlow};
 use ssooidc_ureq::device::{LoginError, LoginOptions};
 use ssooidc_ureq::session::{LoginResult, SessionError, SessionSelector, Sessions};
 use ssooidc_ureq::{AuthCodeError, CancelToken, Event};
@@ -30,12 +31,20 @@ pub fn run(ctx: &Context, args: LoginArgs, env: &HashMap<String, String>) -> Res
         }
         _ => ctx.selector(&args.session),
     };
-    let result = login(
-        &ctx.sessions()?,
-        selector,
-        args.no_browser,
+    let sessions = ctx.sessions()?;
+    let use_device_code = fit_flow(
+        &sessions,
+        &selector,
         env,
-        login_options(env).use_device_code(args.use_device_code),
+        args.flow.use_device_code,
+        args.flow.use_browser_login,
+    );
+    let result = login(
+        &sessions,
+        selector,
+        args.flow.no_browser,
+        env,
+        login_options(env).use_device_code(use_device_code),
         None,
     )?;
     ui::warnings(&result.warnings);
@@ -51,6 +60,45 @@ pub fn run(ctx: &Context, args: LoginArgs, env: &HashMap<String, String>) -> Res
         ui::safe_path(&result.token_path)
     ));
     Ok(())
+}
+
+/// What this host offers a browser login, from the environment and the platform.
+pub fn host(env: &HashMap<String, String>) -> Host {
+    let set = |k: &str| env.get(k).is_some_and(|v| !v.is_empty());
+    Host {
+        remote_shell: set("SSH_CONNECTION") || set("SSH_TTY"),
+        display: set("DISPLAY") || set("WAYLAND_DISPLAY"),
+        browser_command: set("BROWSER"),
+        desktop_platform: cfg!(any(target_os = "macos", windows)),
+    }
+}
+
+/// Whether to use the device login: the flags, or else the login that fits the host (core's
+/// `LoginFlow::fit`), said in one line when the device login is chosen by itself.
+pub fn fit_flow(
+    sessions: &Sessions,
+    selector: &SessionSelector,
+    env: &HashMap<String, String>,
+    use_device_code: bool,
+    use_browser_login: bool,
+) -> bool {
+    let request = match (use_device_code, use_browser_login) {
+        (true, _) => FlowRequest::DeviceCode,
+        (_, true) => FlowRequest::Browser,
+        _ => FlowRequest::Auto,
+    };
+    // An unknown session fails in the login itself, with its own message.
+    let Ok(session) = sessions.session(selector.clone()) else {
+        return use_device_code;
+    };
+    let (flow, because) = LoginFlow::fit(session.session_name.is_some(), request, host(env));
+    if let Some(because) = because {
+        ui::note(&text!(
+            "Using the device login: {} (--use-browser-login to use the browser login anyway).",
+            Text::value(because)
+        ));
+    }
+    flow == LoginFlow::DeviceCode
 }
 
 /// The testing knob `SSOOIDC_PROTOCOL_SECOND_MS` (only in builds with the `testing` feature,

@@ -167,10 +167,58 @@ impl CacheDir {
         self.check_dir()?;
         self.ensure_dir()?;
         self.remove_stale_temp_files();
-        let target = self.path(key);
-        let (temp, mut file) = self.create_temp(key)?;
+        self.replace(&format!("{key}.json"), bytes, None)
+    }
+
+    /// Replaces the file `name` of the directory (a configuration file: `~/.aws/config`) with
+    /// `bytes` as [`CacheDir::write_atomic`] replaces a cache file, keeping the mode of the file
+    /// it replaces (a new file is 0600, as the AWS CLI creates it). A symbolic link, a FIFO or
+    /// anything but a regular file of that name is refused ([`StoreError::File`]) and left as it
+    /// is; the directory is checked as a cache directory is.
+    pub fn replace_file(&self, name: &str, bytes: &[u8]) -> Result<PathBuf, StoreError> {
+        let target = self.dir.join(name);
+        if name.is_empty() || name.contains(['/', '\\']) || name.starts_with('.') {
+            return Err(io_err(&target)(std::io::Error::other(
+                "not a plain file name",
+            )));
+        }
+        self.check_dir()?;
+        self.ensure_dir()?;
+        let mode = match files::open_regular(&target, Links::Refuse) {
+            Ok(None) => None,
+            Ok(Some(file)) => {
+                #[cfg(unix)]
+                {
+                    use std::os::unix::fs::MetadataExt;
+                    Some(file.metadata().map_err(io_err(&target))?.mode() & 0o7777)
+                }
+                #[cfg(not(unix))]
+                {
+                    drop(file);
+                    None
+                }
+            }
+            Err(problem) => return Err(file_err(&target)(problem)),
+        };
+        self.sweep(|temp| temp == name);
+        self.replace(name, bytes, mode)
+    }
+
+    /// Writes `bytes` to a locked temporary file, gives it `mode` (Unix), renames it over the
+    /// file `name`, and makes that durable.
+    fn replace(&self, name: &str, bytes: &[u8], mode: Option<u32>) -> Result<PathBuf, StoreError> {
+        let target = self.dir.join(name);
+        let (temp, mut file) = self.create_temp(name)?;
         let result = (|| {
             file.write_all(bytes).map_err(io_err(&temp))?;
+            #[cfg(unix)]
+            if let Some(mode) = mode {
+                use std::os::unix::fs::PermissionsExt;
+                file.set_permissions(fs::Permissions::from_mode(mode))
+                    .map_err(io_err(&temp))?;
+            }
+            #[cfg(not(unix))]
+            let _ = mode;
             file.sync_all().map_err(io_err(&temp))?;
             retry_transient(|| fs::rename(&temp, &target), RENAME_ATTEMPTS)
                 .map_err(io_err(&target))?;
@@ -192,14 +240,14 @@ impl CacheDir {
         result
     }
 
-    /// A new, locked temporary file for `key`. Locking it tells a sweeping process that its
+    /// A new, locked temporary file for the file `name`. Locking it tells a sweeping process that its
     /// writer is alive; a sweeper that got in between creation and locking has removed it,
     /// which the identity check sees, and another name is tried.
-    fn create_temp(&self, key: &str) -> Result<(PathBuf, File), StoreError> {
+    fn create_temp(&self, name: &str) -> Result<(PathBuf, File), StoreError> {
         let mut last = None;
         for _ in 0..8 {
             let temp = self.dir.join(format!(
-                ".{key}.json.{}.{}.tmp",
+                ".{name}.{}.{}.tmp",
                 std::process::id(),
                 TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
             ));
@@ -229,6 +277,11 @@ impl CacheDir {
     /// that died: regular files whose lock is free. Best effort: a file it cannot open or
     /// remove stays. Every write and removal does it first; returns how many went.
     pub fn remove_stale_temp_files(&self) -> usize {
+        self.sweep(|target| target.ends_with(".json"))
+    }
+
+    /// Removes the temporary files of dead writers whose target file's name `is_ours`.
+    fn sweep(&self, is_ours: impl Fn(&str) -> bool) -> usize {
         let mut removed = 0;
         if self.check_dir().is_err() {
             return removed;
@@ -238,7 +291,7 @@ impl CacheDir {
         };
         for entry in entries.flatten() {
             let name = entry.file_name();
-            if !name.to_str().is_some_and(is_temp_name) {
+            if !name.to_str().and_then(temp_target).is_some_and(&is_ours) {
                 continue;
             }
             let path = entry.path();
@@ -262,16 +315,21 @@ pub(super) struct RawFile {
 }
 
 /// Whether `name` is a temporary file of [`CacheDir::write_atomic`]: `.<key>.json.<pid>.<n>.tmp`.
+#[cfg(test)]
 fn is_temp_name(name: &str) -> bool {
-    let Some(rest) = name.strip_prefix('.').and_then(|n| n.strip_suffix(".tmp")) else {
-        return false;
-    };
+    temp_target(name).is_some_and(|target| target.ends_with(".json"))
+}
+
+/// The file a temporary file `.<name>.<pid>.<n>.tmp` of [`CacheDir::replace`] was to replace.
+fn temp_target(name: &str) -> Option<&str> {
+    let rest = name.strip_prefix('.')?.strip_suffix(".tmp")?;
     let mut parts = rest.rsplitn(3, '.');
     let digits =
         |p: Option<&str>| p.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
-    digits(parts.next())
-        && digits(parts.next())
-        && parts.next().is_some_and(|k| k.ends_with(".json"))
+    (digits(parts.next()) && digits(parts.next()))
+        .then(|| parts.next())
+        .flatten()
+        .filter(|target| !target.is_empty())
 }
 
 /// How often a rename that failed for a moment is tried ([`retry_transient`]).
@@ -446,6 +504,63 @@ mod tests {
         drop(writer);
         assert!(cache.remove("none").is_ok_and(|removed| !removed));
         assert!(!live.exists(), "removed once its writer is gone");
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_config_file_is_replaced_whole_keeping_its_mode_and_links_and_fifos_are_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o7777;
+        let dir = temp_dir("replace");
+        let home = CacheDir::new(&dir);
+        // A new file is 0600, as the AWS CLI creates it.
+        let path = home.replace_file("config", b"[default]\n").unwrap();
+        assert_eq!(path, dir.join("config"));
+        assert_eq!(mode(&path), 0o600);
+        // An existing one keeps its mode.
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).unwrap();
+        let stale = dir.join(".config.999999.0.tmp");
+        fs::write(&stale, b"left by a writer that died").unwrap();
+        home.replace_file("config", b"[profile dev]\n").unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"[profile dev]\n");
+        assert_eq!(mode(&path), 0o640);
+        assert!(!stale.exists(), "a dead writer's temporary file is swept");
+        let mut names: Vec<_> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["config"]);
+        // A link in its place is refused, and what it points at is untouched.
+        let elsewhere = dir.join("elsewhere");
+        fs::write(&elsewhere, b"theirs").unwrap();
+        std::os::unix::fs::symlink(&elsewhere, dir.join("linked")).unwrap();
+        assert!(matches!(
+            home.replace_file("linked", b"x"),
+            Err(StoreError::File {
+                problem: FileProblem::SymbolicLink,
+                ..
+            })
+        ));
+        assert_eq!(fs::read(&elsewhere).unwrap(), b"theirs");
+        assert!(fs::symlink_metadata(dir.join("linked"))
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        // A FIFO is refused without waiting on it.
+        let made = std::process::Command::new("mkfifo")
+            .arg(dir.join("fifo"))
+            .status();
+        assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+        assert!(matches!(
+            home.replace_file("fifo", b"x"),
+            Err(StoreError::File {
+                problem: FileProblem::NotRegularFile,
+                ..
+            })
+        ));
+        assert!(home.replace_file("../config", b"x").is_err());
         fs::remove_dir_all(dir).unwrap();
     }
 

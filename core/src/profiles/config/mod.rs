@@ -1,5 +1,5 @@
-//! `~/.aws/config` (spec 6.1): parsing from text, and `[sso-session]` and profile resolution
-//! with botocore's merge rule.
+//! `~/.aws/config` (spec 6.1): parsing from text, `[sso-session]` and profile resolution
+//! with botocore's merge rule, and editing that keeps every other byte ([`ConfigEditor`]).
 //!
 //! ```
 //! use ssooidc_core::config::{AwsConfig, SsoProfile};
@@ -21,12 +21,14 @@
 //! assert_eq!(profile.registration_scopes, ["sso:account:access"]);
 //! ```
 
+mod edit;
 mod error;
 pub use crate::formats::ini;
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
+pub use edit::{ConfigEditor, DiffLine, EditError, SectionRef};
 pub use error::{ConfigError, FileProblem, ProcessProblem};
 pub use ini::{IniError, IniSection, IniValue};
 

@@ -96,6 +96,90 @@ impl LoginFlow {
     }
 }
 
+/// Which login the person asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FlowRequest {
+    /// None: the one that fits the host ([`LoginFlow::fit`]).
+    #[default]
+    Auto,
+    /// The device login (`--use-device-code`).
+    DeviceCode,
+    /// The browser login (`--use-browser-login`), wherever it runs.
+    Browser,
+}
+
+/// What the host offers a browser login, as the adapter finds it (the environment, the
+/// platform).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Host {
+    /// A remote shell: `SSH_CONNECTION` or `SSH_TTY` is set.
+    pub remote_shell: bool,
+    /// A graphical display: `DISPLAY` or `WAYLAND_DISPLAY` is set.
+    pub display: bool,
+    /// A browser command is named: `BROWSER` is set.
+    pub browser_command: bool,
+    /// The platform opens a browser without a display variable (macOS, Windows).
+    pub desktop_platform: bool,
+}
+
+/// Why [`LoginFlow::fit`] chose the device login on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DeviceBecause {
+    /// A remote shell with no display: a browser on the person's own machine cannot come back
+    /// to `127.0.0.1` on this one.
+    RemoteWithoutDisplay,
+    /// No display and no browser command (a server, a container).
+    NoBrowser,
+}
+
+impl std::fmt::Display for DeviceBecause {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            DeviceBecause::RemoteWithoutDisplay => {
+                "this is a remote shell with no display, where the browser login cannot come back to this machine"
+            }
+            DeviceBecause::NoBrowser => "there is no display and no BROWSER to open the browser login in",
+        })
+    }
+}
+
+impl LoginFlow {
+    /// The login that fits the host: what was asked for, or else the AWS CLI's choice
+    /// ([`LoginFlow::choose`]) unless the browser login cannot work here (a remote shell with
+    /// no display; no display and no `BROWSER` on a platform that needs one), where the device
+    /// login is chosen and the reason given. A legacy profile always uses the device login.
+    ///
+    /// ```
+    /// use ssooidc_core::sessions::{DeviceBecause, FlowRequest, Host, LoginFlow};
+    /// let ssh = Host { remote_shell: true, ..Host::default() };
+    /// assert_eq!(LoginFlow::fit(true, FlowRequest::Auto, ssh), (LoginFlow::DeviceCode, Some(DeviceBecause::RemoteWithoutDisplay)));
+    /// assert_eq!(LoginFlow::fit(true, FlowRequest::Browser, ssh), (LoginFlow::AuthorizationCode, None));
+    /// let desktop = Host { display: true, ..Host::default() };
+    /// assert_eq!(LoginFlow::fit(true, FlowRequest::Auto, desktop), (LoginFlow::AuthorizationCode, None));
+    /// ```
+    pub fn fit(
+        is_sso_session: bool,
+        request: FlowRequest,
+        host: Host,
+    ) -> (LoginFlow, Option<DeviceBecause>) {
+        match request {
+            _ if !is_sso_session => (LoginFlow::DeviceCode, None),
+            FlowRequest::DeviceCode => (LoginFlow::DeviceCode, None),
+            FlowRequest::Browser => (LoginFlow::AuthorizationCode, None),
+            FlowRequest::Auto if host.browser_command => (LoginFlow::AuthorizationCode, None),
+            FlowRequest::Auto if host.remote_shell && !host.display => (
+                LoginFlow::DeviceCode,
+                Some(DeviceBecause::RemoteWithoutDisplay),
+            ),
+            FlowRequest::Auto if !host.display && !host.desktop_platform => {
+                (LoginFlow::DeviceCode, Some(DeviceBecause::NoBrowser))
+            }
+            FlowRequest::Auto => (LoginFlow::AuthorizationCode, None),
+        }
+    }
+}
+
 /// Everything the caches and the flows need to know about one session, resolved from the
 /// config.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -285,6 +369,76 @@ impl Session {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_login_fits_the_host() {
+        use super::{
+            DeviceBecause::*,
+            FlowRequest,
+            FlowRequest::{Auto, Browser},
+            Host, LoginFlow,
+        };
+        const DEVICE: LoginFlow = LoginFlow::DeviceCode;
+        const BROWSER: LoginFlow = LoginFlow::AuthorizationCode;
+        let host = |remote_shell, display, browser_command, desktop_platform| Host {
+            remote_shell,
+            display,
+            browser_command,
+            desktop_platform,
+        };
+        // (sso-session, request, host) -> flow, reason
+        let table = [
+            (true, Auto, host(false, true, false, false), BROWSER, None),
+            (true, Auto, host(false, false, false, true), BROWSER, None),
+            (
+                true,
+                Auto,
+                host(true, false, false, false),
+                DEVICE,
+                Some(RemoteWithoutDisplay),
+            ),
+            (
+                true,
+                Auto,
+                host(true, false, false, true),
+                DEVICE,
+                Some(RemoteWithoutDisplay),
+            ),
+            (true, Auto, host(true, true, false, false), BROWSER, None),
+            (true, Auto, host(true, false, true, false), BROWSER, None),
+            (
+                true,
+                Auto,
+                host(false, false, false, false),
+                DEVICE,
+                Some(NoBrowser),
+            ),
+            (true, Auto, host(false, false, true, false), BROWSER, None),
+            (
+                true,
+                Browser,
+                host(true, false, false, false),
+                BROWSER,
+                None,
+            ),
+            (
+                true,
+                FlowRequest::DeviceCode,
+                host(false, true, false, true),
+                DEVICE,
+                None,
+            ),
+            (false, Browser, host(false, true, false, true), DEVICE, None),
+            (false, Auto, host(false, true, false, true), DEVICE, None),
+        ];
+        for (sso, request, h, flow, why) in table {
+            assert_eq!(
+                super::LoginFlow::fit(sso, request, h),
+                (flow, why),
+                "{sso} {request:?} {h:?}"
+            );
+        }
+    }
+
     use super::*;
 
     const CONFIG: &str = "[profile dev]\nsso_session = my-sso\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\n\n[sso-session my-sso]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n\n[profile legacy]\nsso_start_url = https://d-1234567890.awsapps.com/start\nsso_region = us-east-1\n";
