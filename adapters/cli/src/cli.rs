@@ -266,6 +266,25 @@ pub enum ConfigureCommand {
     /// Each setting in effect (profile, credentials, region, endpoint, retries...), its value
     /// (secrets masked) and where it comes from, as `aws configure list` shows them.
     List,
+    /// Print the profile's credentials (its SSO role's, its credential_process's or static
+    /// keys) as `aws configure export-credentials` prints them.
+    ExportCredentials(ExportCredentialsArgs),
+}
+
+/// `configure export-credentials`.
+#[derive(Debug, Args)]
+pub struct ExportCredentialsArgs {
+    /// `process` (the credential_process JSON), `env` (export lines), `env-no-export`,
+    /// `powershell`, `windows-cmd` or `fish`.
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        default_value = "process",
+        value_parser = clap::builder::PossibleValuesParser::new(
+            ssooidc_core::settings::ExportFormat::ALL.map(|f| f.name())
+        )
+    )]
+    pub format: String,
 }
 
 /// `register-client`.

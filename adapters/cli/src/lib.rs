@@ -75,6 +75,9 @@ fn run(cli: Cli, env: &HashMap<String, String>) -> Result<(), Failure> {
         Command::Logout(args) => commands::sessions::logout(&context()?, args),
         Command::Sessions => commands::sessions::list(&context()?),
         Command::Configure(ConfigureCommand::List) => commands::configure::list(&context()?),
+        Command::Configure(ConfigureCommand::ExportCredentials(args)) => {
+            commands::export_credentials::run(&context()?, args)
+        }
         Command::Oauth(OauthCommand::Login(args)) => commands::oauth::login(&context()?, args, env),
         Command::Oauth(OauthCommand::Token(args)) => commands::oauth::token(&context()?, args),
         Command::Oauth(OauthCommand::Logout(args)) => commands::oauth::logout(&context()?, args),

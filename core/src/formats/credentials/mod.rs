@@ -5,7 +5,7 @@
 
 mod export;
 
-pub use export::ExportError;
+pub use export::{ExportError, ExportFormat};
 
 use std::fmt;
 

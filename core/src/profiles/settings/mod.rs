@@ -31,8 +31,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use crate::formats::credentials::{
-    parse_process_output, ExportError, ProcessCredentials, ProcessOutputError, StaticKeys,
-    MAX_PROCESS_OUTPUT_BYTES,
+    parse_process_output, ExportError, ExportFormat, ProcessCredentials, ProcessOutputError,
+    StaticKeys, MAX_PROCESS_OUTPUT_BYTES,
 };
 pub use credentials::CredentialSource;
 pub use files::{
