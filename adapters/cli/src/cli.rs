@@ -134,6 +134,9 @@ pub enum Command {
     /// Print AWS credentials for the profile's sso_account_id and sso_role_name, as a
     /// credential_process prints them; reuses the AWS CLI's cache (~/.aws/cli/cache).
     Credentials(CredentialsArgs),
+    /// Run a command with the profile's AWS credentials in its environment (or, with
+    /// --server, a local endpoint that keeps them fresh).
+    Exec(ExecArgs),
     /// List the AWS accounts the SSO session can reach.
     Accounts(AccountsArgs),
     /// List the roles the SSO session can take in an account.
@@ -495,6 +498,24 @@ pub enum CredentialsFormat {
     Json,
     /// KEY=value lines.
     Env,
+}
+
+/// `exec`.
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Run even inside another `ssooidc exec` (SSOOIDC_PROFILE is set), replacing its
+    /// credentials.
+    #[arg(long)]
+    pub allow_nested: bool,
+    /// The command and its arguments (after `--`).
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "COMMAND",
+        value_parser = clap::value_parser!(std::ffi::OsString)
+    )]
+    pub command: Vec<std::ffi::OsString>,
 }
 
 /// `accounts`.

@@ -70,6 +70,7 @@ fn run(cli: Cli, env: &HashMap<String, String>) -> Result<(), Failure> {
         }
         Command::Token(args) => commands::token::run(&context()?, args),
         Command::Credentials(args) => commands::credentials::run(&context()?, args),
+        Command::Exec(args) => commands::exec::run(&context()?, args, env),
         Command::Accounts(args) => commands::assignments::accounts(&context()?, args),
         Command::Roles(args) => commands::assignments::roles(&context()?, args),
         Command::Logout(args) => commands::sessions::logout(&context()?, args),

@@ -4,6 +4,7 @@ pub mod assignments;
 pub mod configure;
 pub mod credentials;
 pub mod demo;
+pub mod exec;
 pub mod export_credentials;
 pub mod login;
 pub mod low_level;

@@ -160,28 +160,34 @@ impl ProcessCredentials {
         expiration: Option<String>,
         line: impl Fn(&mut String, &str, &str),
     ) -> Result<String, ExportError> {
-        let variables = [
-            ("AWS_ACCESS_KEY_ID", Some(self.keys.access_key_id.as_str())),
-            (
-                "AWS_SECRET_ACCESS_KEY",
-                Some(self.keys.secret_access_key.expose()),
-            ),
-            (
-                "AWS_SESSION_TOKEN",
-                self.keys.session_token.as_ref().map(|t| t.expose()),
-            ),
-            ("AWS_CREDENTIAL_EXPIRATION", expiration.as_deref()),
-        ];
         let mut out = String::new();
-        for (variable, value) in variables {
-            let Some(value) = value else { continue };
+        for (variable, value) in self.variables(expiration) {
             if value.is_empty() || !value.bytes().all(is_safe) {
                 return Err(ExportError::UnsafeValue { variable });
             }
-            line(&mut out, variable, value);
+            line(&mut out, variable, &value);
             out.push('\n');
         }
         Ok(out)
+    }
+
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, and `AWS_SESSION_TOKEN` and
+    /// `AWS_CREDENTIAL_EXPIRATION` (written as `expiration`) when there are, in this order.
+    pub(super) fn variables(&self, expiration: Option<String>) -> Vec<(&'static str, String)> {
+        let mut variables = vec![
+            ("AWS_ACCESS_KEY_ID", self.keys.access_key_id.clone()),
+            (
+                "AWS_SECRET_ACCESS_KEY",
+                self.keys.secret_access_key.expose().to_owned(),
+            ),
+        ];
+        if let Some(token) = &self.keys.session_token {
+            variables.push(("AWS_SESSION_TOKEN", token.expose().to_owned()));
+        }
+        if let Some(expiration) = expiration {
+            variables.push(("AWS_CREDENTIAL_EXPIRATION", expiration));
+        }
+        variables
     }
 }
 
@@ -234,7 +240,7 @@ impl ExportFormat {
 
 /// A UTC time as Python's `datetime.isoformat()` writes the AWS CLI's expiry times (whole
 /// seconds, as every expiry it reads has them): `2026-01-15T19:00:00+00:00`.
-fn isoformat(t: crate::Timestamp) -> String {
+pub(super) fn isoformat(t: crate::Timestamp) -> String {
     let mut text = format_timestamp(t);
     text.pop(); // the `Z`
     text.push_str("+00:00");

@@ -4,8 +4,10 @@
 //! credentials come from is the settings resolver's (`settings::CredentialSource`).
 
 mod export;
+mod handoff;
 
 pub use export::{ExportError, ExportFormat};
+pub use handoff::{child_environment, Handoff, CONFLICTING_VARIABLES, PROFILE_VARIABLE};
 
 use std::fmt;
 

@@ -31,8 +31,9 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use crate::formats::credentials::{
-    parse_process_output, ExportError, ExportFormat, ProcessCredentials, ProcessOutputError,
-    StaticKeys, MAX_PROCESS_OUTPUT_BYTES,
+    child_environment, parse_process_output, ExportError, ExportFormat, Handoff,
+    ProcessCredentials, ProcessOutputError, StaticKeys, CONFLICTING_VARIABLES,
+    MAX_PROCESS_OUTPUT_BYTES, PROFILE_VARIABLE,
 };
 pub use credentials::CredentialSource;
 pub use files::{
