@@ -99,6 +99,35 @@ pub struct GlobalArgs {
 }
 
 impl GlobalArgs {
+    /// These options as they are typed, for a helper process of this one (`exec --server`).
+    pub fn to_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        let mut option = |name: &str, value: Option<String>| {
+            if let Some(value) = value {
+                args.push(format!("--{name}={value}"));
+            }
+        };
+        option("region", self.region.clone());
+        option(
+            "endpoint-url",
+            self.endpoint_url.as_ref().map(|u| u.0.clone()),
+        );
+        option("profile", self.profile.clone());
+        option("ca-bundle", self.ca_bundle.clone());
+        option(
+            "cli-connect-timeout",
+            self.cli_connect_timeout.map(|t| t.to_string()),
+        );
+        option(
+            "cli-read-timeout",
+            self.cli_read_timeout.map(|t| t.to_string()),
+        );
+        if self.debug {
+            args.push("--debug".to_owned());
+        }
+        args
+    }
+
     /// The explicit values these options give the settings resolver. A timeout of `0`, or of
     /// more than a year, is no limit.
     pub fn explicit(&self) -> ssooidc_ureq::Explicit {
@@ -137,6 +166,9 @@ pub enum Command {
     /// Run a command with the profile's AWS credentials in its environment (or, with
     /// --server, a local endpoint that keeps them fresh).
     Exec(ExecArgs),
+    /// Serve the profile's credentials on 127.0.0.1 to the AWS SDKs, as a container
+    /// credentials endpoint, until interrupted; prints the two variables that point to it.
+    Serve(ServeArgs),
     /// List the AWS accounts the SSO session can reach.
     Accounts(AccountsArgs),
     /// List the roles the SSO session can take in an account.
@@ -503,6 +535,11 @@ pub enum CredentialsFormat {
 /// `exec`.
 #[derive(Debug, Args)]
 pub struct ExecArgs {
+    /// Give the command a local credentials endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI and
+    /// AWS_CONTAINER_AUTHORIZATION_TOKEN) instead of the keys: the SDKs ask it for fresh
+    /// credentials whenever theirs come close to expiry, for as long as the SSO session lasts.
+    #[arg(long)]
+    pub server: bool,
     /// Run even inside another `ssooidc exec` (SSOOIDC_PROFILE is set), replacing its
     /// credentials.
     #[arg(long)]
@@ -516,6 +553,18 @@ pub struct ExecArgs {
         value_parser = clap::value_parser!(std::ffi::OsString)
     )]
     pub command: Vec<std::ffi::OsString>,
+}
+
+/// `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The port on 127.0.0.1 (default: a free one).
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    pub port: u16,
+    /// `exec --server`'s helper: serve until the process with this id is no longer this
+    /// one's parent.
+    #[arg(long, hide = true, value_name = "PID")]
+    pub until_parent_exits: Option<u32>,
 }
 
 /// `accounts`.

@@ -55,6 +55,7 @@ fn exit_code(code: i32) -> ExitCode {
 fn run(cli: Cli, env: &HashMap<String, String>) -> Result<(), Failure> {
     let Cli { global, command } = cli;
     let debug = global.debug;
+    let global_args = global.to_args();
     // Every command but the demo (which makes its own environment) reads the user's.
     let context = || Context::new(global, env);
     match command {
@@ -70,7 +71,8 @@ fn run(cli: Cli, env: &HashMap<String, String>) -> Result<(), Failure> {
         }
         Command::Token(args) => commands::token::run(&context()?, args),
         Command::Credentials(args) => commands::credentials::run(&context()?, args),
-        Command::Exec(args) => commands::exec::run(&context()?, args, env),
+        Command::Exec(args) => commands::exec::run(&context()?, args, env, &global_args),
+        Command::Serve(args) => commands::serve::run(&context()?, args, env),
         Command::Accounts(args) => commands::assignments::accounts(&context()?, args),
         Command::Roles(args) => commands::assignments::roles(&context()?, args),
         Command::Logout(args) => commands::sessions::logout(&context()?, args),

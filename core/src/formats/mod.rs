@@ -6,6 +6,7 @@
 pub mod authorization;
 pub mod browser;
 pub mod cache;
+pub mod container;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;

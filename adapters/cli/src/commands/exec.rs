@@ -28,8 +28,17 @@ pub const NOT_FOUND: i32 = 127;
 pub const NOT_EXECUTABLE: i32 = 126;
 
 /// `exec`.
-pub fn run(ctx: &Context, args: ExecArgs, env: &HashMap<String, String>) -> Result<(), Failure> {
+pub fn run(
+    ctx: &Context,
+    args: ExecArgs,
+    env: &HashMap<String, String>,
+    global_args: &[String],
+) -> Result<(), Failure> {
     refuse_nesting(env, args.allow_nested)?;
+    if args.server {
+        let variables = crate::commands::serve::for_exec(ctx, env, global_args)?;
+        return run_command(&args.command, &variables);
+    }
     let profile = ctx.settings.profile.value.clone();
     let region = ctx.settings.region.as_ref().map(|r| r.value.clone());
     let source = ProfileCredentials::of(ctx)?;

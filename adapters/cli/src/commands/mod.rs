@@ -10,5 +10,6 @@ pub mod login;
 pub mod low_level;
 pub mod oauth;
 pub mod profile_credentials;
+pub mod serve;
 pub mod sessions;
 pub mod token;
