@@ -56,7 +56,8 @@ mod profiles;
 pub use base::{percent, text};
 pub use calls::{call, retry, transport};
 pub use formats::{
-    browser, cache, container, endpoint, error, operations, portal, registration, sigv4, wire,
+    browser, cache, container, endpoint, error, federation, operations, portal, registration,
+    sigv4, wire,
 };
 pub use grants::{authcode, device, grant, login, refresh};
 pub use machines::machine;

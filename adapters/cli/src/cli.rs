@@ -169,6 +169,9 @@ pub enum Command {
     /// Serve the profile's credentials on 127.0.0.1 to the AWS SDKs, as a container
     /// credentials endpoint, until interrupted; prints the two variables that point to it.
     Serve(ServeArgs),
+    /// Open the AWS console signed in with the profile's credentials (or print the sign-in
+    /// URL), through the sign-in federation endpoint of its partition.
+    Console(ConsoleArgs),
     /// List the AWS accounts the SSO session can reach.
     Accounts(AccountsArgs),
     /// List the roles the SSO session can take in an account.
@@ -565,6 +568,22 @@ pub struct ServeArgs {
     /// one's parent.
     #[arg(long, hide = true, value_name = "PID")]
     pub until_parent_exits: Option<u32>,
+}
+
+/// `console`.
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    /// Where the browser goes once signed in (an https URL). Default: the console's home in
+    /// the profile's region.
+    #[arg(long, value_name = "URL", conflicts_with = "service")]
+    pub destination: Option<String>,
+    /// Go to this service's console (s3, ec2, cloudwatch, ...) in the profile's region.
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+    /// Print the sign-in URL instead of opening a browser (it signs in whoever opens it within
+    /// 15 minutes).
+    #[arg(long)]
+    pub print: bool,
 }
 
 /// `accounts`.

@@ -73,6 +73,7 @@ fn run(cli: Cli, env: &HashMap<String, String>) -> Result<(), Failure> {
         Command::Credentials(args) => commands::credentials::run(&context()?, args),
         Command::Exec(args) => commands::exec::run(&context()?, args, env, &global_args),
         Command::Serve(args) => commands::serve::run(&context()?, args, env),
+        Command::Console(args) => commands::console::run(&context()?, args, env),
         Command::Accounts(args) => commands::assignments::accounts(&context()?, args),
         Command::Roles(args) => commands::assignments::roles(&context()?, args),
         Command::Logout(args) => commands::sessions::logout(&context()?, args),

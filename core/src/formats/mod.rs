@@ -10,6 +10,7 @@ pub mod container;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+pub mod federation;
 pub mod file;
 pub mod ini;
 pub mod oauth;

@@ -2,6 +2,7 @@
 
 pub mod assignments;
 pub mod configure;
+pub mod console;
 pub mod credentials;
 pub mod demo;
 pub mod exec;
