@@ -489,9 +489,26 @@ pub struct TokenArgs {
     /// The session.
     #[command(flatten)]
     pub session: SessionArgs,
+    /// Logging in when the session cannot be refreshed.
+    #[command(flatten)]
+    pub auto_login: AutoLoginArgs,
     /// `text`: the token alone; `json`: {"accessToken": ..., "expiresAt": ...}.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
+}
+
+/// `--login`, for the commands that need a usable SSO session.
+#[derive(Debug, Args, Clone, Default)]
+pub struct AutoLoginArgs {
+    /// When the SSO session cannot be refreshed, log in and go on (also the profile's
+    /// `sso_auto_login = true`). However many processes need it at once, one logs in and the
+    /// others wait for it (and fail with it).
+    #[arg(long)]
+    pub login: bool,
+    /// The login --login starts uses the device-code flow (a code to confirm in a browser on
+    /// any device) instead of the browser login.
+    #[arg(long)]
+    pub use_device_code: bool,
 }
 
 /// `logout`.
@@ -509,6 +526,9 @@ pub struct CredentialsArgs {
     /// The session (or `--profile`).
     #[command(flatten)]
     pub session: SessionArgs,
+    /// Logging in when the session cannot be refreshed.
+    #[command(flatten)]
+    pub auto_login: AutoLoginArgs,
     /// The account (default: the profile's sso_account_id).
     #[arg(long, value_name = "ID")]
     pub account_id: Option<String>,
@@ -547,6 +567,9 @@ pub struct ExecArgs {
     /// credentials.
     #[arg(long)]
     pub allow_nested: bool,
+    /// Logging in when the session cannot be refreshed.
+    #[command(flatten)]
+    pub auto_login: AutoLoginArgs,
     /// The command and its arguments (after `--`).
     #[arg(
         required = true,
@@ -564,6 +587,10 @@ pub struct ServeArgs {
     /// The port on 127.0.0.1 (default: a free one).
     #[arg(long, value_name = "PORT", default_value_t = 0)]
     pub port: u16,
+    /// Logging in when the session cannot be refreshed (at the start, or when the session
+    /// ends while serving).
+    #[command(flatten)]
+    pub auto_login: AutoLoginArgs,
     /// `exec --server`'s helper: serve until the process with this id is no longer this
     /// one's parent.
     #[arg(long, hide = true, value_name = "PID")]

@@ -69,8 +69,8 @@ fn run(cli: Cli, env: &HashMap<String, String>) -> Result<(), Failure> {
         Command::CreateTokenWithIam(args) => {
             commands::low_level::create_token_with_iam(&context()?, args)
         }
-        Command::Token(args) => commands::token::run(&context()?, args),
-        Command::Credentials(args) => commands::credentials::run(&context()?, args),
+        Command::Token(args) => commands::token::run(&context()?, args, env),
+        Command::Credentials(args) => commands::credentials::run(&context()?, args, env),
         Command::Exec(args) => commands::exec::run(&context()?, args, env, &global_args),
         Command::Serve(args) => commands::serve::run(&context()?, args, env),
         Command::Console(args) => commands::console::run(&context()?, args, env),

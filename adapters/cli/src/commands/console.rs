@@ -45,7 +45,9 @@ pub fn run(ctx: &Context, args: ConsoleArgs, env: &HashMap<String, String>) -> R
     // An SSO role's credentials are the partition of its session's region; the console sends
     // the browser back to its access portal when the console session ends.
     let (credentials_region, issuer) = match &source {
-        ProfileCredentials::Sso { sessions, selector } => {
+        ProfileCredentials::Sso {
+            sessions, selector, ..
+        } => {
             let session = sessions
                 .session(selector.clone())
                 .map_err(|e| Failure::session(e, selector))?;

@@ -15,6 +15,7 @@ use std::process::Command;
 use ssooidc_core::settings::{child_environment, Handoff, CONFLICTING_VARIABLES, PROFILE_VARIABLE};
 
 use crate::cli::ExecArgs;
+use crate::commands::auto_login::AutoLogin;
 use crate::commands::profile_credentials::ProfileCredentials;
 use crate::context::Context;
 use crate::exit::{Failure, CONFIG};
@@ -36,12 +37,13 @@ pub fn run(
 ) -> Result<(), Failure> {
     refuse_nesting(env, args.allow_nested)?;
     if args.server {
-        let variables = crate::commands::serve::for_exec(ctx, env, global_args)?;
+        let variables = crate::commands::serve::for_exec(ctx, &args.auto_login, env, global_args)?;
         return run_command(&args.command, &variables);
     }
     let profile = ctx.settings.profile.value.clone();
     let region = ctx.settings.region.as_ref().map(|r| r.value.clone());
-    let source = ProfileCredentials::of(ctx)?;
+    let auto_login = AutoLogin::new(ctx, &args.auto_login, env);
+    let source = ProfileCredentials::of(ctx)?.with_auto_login(auto_login);
     let fetched = source.fetch()?;
     ui::warnings(&fetched.warnings);
     let variables = child_environment(

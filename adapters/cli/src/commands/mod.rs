@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub mod assignments;
+pub mod auto_login;
 pub mod configure;
 pub mod console;
 pub mod credentials;

@@ -11,6 +11,7 @@ use ssooidc_ureq::credentials::{run_credential_process, DEFAULT_CREDENTIAL_PROCE
 use ssooidc_ureq::session::{SessionSelector, Sessions};
 use time::OffsetDateTime;
 
+use crate::commands::auto_login::{with_login, AutoLogin};
 use crate::context::Context;
 use crate::exit::Failure;
 
@@ -22,6 +23,8 @@ pub enum ProfileCredentials {
         sessions: Box<Sessions>,
         /// The profile.
         selector: SessionSelector,
+        /// How to log in when the session cannot be refreshed, when the command may.
+        auto_login: Option<AutoLogin>,
     },
     /// Anything else the resolver found (or the reason there is nothing).
     Resolved {
@@ -53,6 +56,7 @@ impl ProfileCredentials {
             }) => ProfileCredentials::Sso {
                 sessions: Box::new(ctx.sessions()?),
                 selector: SessionSelector::Profile(profile),
+                auto_login: None,
             },
             other => ProfileCredentials::Resolved {
                 source: other.clone(),
@@ -61,15 +65,28 @@ impl ProfileCredentials {
         })
     }
 
+    /// Logs in with `auto_login` when the SSO session cannot be refreshed (see
+    /// [`AutoLogin`]).
+    pub fn with_auto_login(mut self, login: Option<AutoLogin>) -> Self {
+        if let ProfileCredentials::Sso { auto_login, .. } = &mut self {
+            *auto_login = login;
+        }
+        self
+    }
+
     /// The credentials now: an SSO role's with more than 15 minutes left (cached, or fetched
     /// with the session's token), a `credential_process`'s output (run now), or the static
     /// keys.
     pub fn fetch(&self) -> Result<Fetched, Failure> {
         match self {
-            ProfileCredentials::Sso { sessions, selector } => {
-                let got = sessions
-                    .role_credentials(selector.clone())
-                    .map_err(|e| Failure::session(e, selector))?;
+            ProfileCredentials::Sso {
+                sessions,
+                selector,
+                auto_login,
+            } => {
+                let got = with_login(auto_login.as_ref(), sessions, selector, || {
+                    sessions.role_credentials(selector.clone())
+                })?;
                 Ok(Fetched {
                     credentials: got.credentials.to_process_credentials(),
                     warnings: got.warnings,

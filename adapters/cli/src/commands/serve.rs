@@ -30,7 +30,8 @@ use ssooidc_core::settings::ProcessCredentials;
 use ssooidc_core::Secret;
 use time::OffsetDateTime;
 
-use crate::cli::ServeArgs;
+use crate::cli::{AutoLoginArgs, ServeArgs};
+use crate::commands::auto_login::AutoLogin;
 use crate::commands::profile_credentials::ProfileCredentials;
 use crate::context::Context;
 use crate::exit::Failure;
@@ -225,9 +226,12 @@ fn variables_text(endpoint: &Endpoint) -> String {
 
 /// The provider of the context's profile, checked once: credentials are had now (a session
 /// that cannot give them fails before anything is served) and can be served.
-fn checked_provider(ctx: &Context) -> Result<Arc<Provider>, Failure> {
+fn checked_provider(
+    ctx: &Context,
+    auto_login: Option<AutoLogin>,
+) -> Result<Arc<Provider>, Failure> {
     let provider = Arc::new(Provider {
-        source: ProfileCredentials::of(ctx)?,
+        source: ProfileCredentials::of(ctx)?.with_auto_login(auto_login),
         last: Mutex::new(None),
     });
     provider.answer()?;
@@ -237,7 +241,18 @@ fn checked_provider(ctx: &Context) -> Result<Arc<Provider>, Failure> {
 /// `serve`: prints the endpoint's variables, then serves until interrupted (or, for
 /// `exec --server`'s helper, until the process that started it is gone).
 pub fn run(ctx: &Context, args: ServeArgs, env: &HashMap<String, String>) -> Result<(), Failure> {
-    let provider = checked_provider(ctx)?;
+    // Ctrl-C is handled first, so that a login started while serving cannot take it over:
+    // the standalone endpoint stops (a login in progress ends with the process, which
+    // releases its lock); `exec --server`'s helper leaves it to the command.
+    let (stop, stopped) = std::sync::mpsc::channel::<()>();
+    let helper = args.until_parent_exits.is_some();
+    let _ = ctrlc::set_handler(move || {
+        if !helper {
+            let _ = stop.send(());
+        }
+    });
+    let auto_login = AutoLogin::new(ctx, &args.auto_login, env);
+    let provider = checked_provider(ctx, auto_login)?;
     let endpoint = Endpoint::bind(args.port, env)?;
     ui::write_stdout(&variables_text(&endpoint))?;
     let serving = std::thread::Builder::new()
@@ -247,10 +262,6 @@ pub fn run(ctx: &Context, args: ServeArgs, env: &HashMap<String, String>) -> Res
     match args.until_parent_exits {
         Some(parent) => wait_for_parent(parent),
         None => {
-            let (stop, stopped) = std::sync::mpsc::channel::<()>();
-            let _ = ctrlc::set_handler(move || {
-                let _ = stop.send(());
-            });
             let _ = stopped.recv();
         }
     }
@@ -261,8 +272,8 @@ pub fn run(ctx: &Context, args: ServeArgs, env: &HashMap<String, String>) -> Res
 /// Returns once this process's parent is no longer `parent`.
 #[cfg(unix)]
 fn wait_for_parent(parent: u32) {
-    // Ctrl-C at the terminal is the command's to handle; this helper ends with it.
-    let _ = ctrlc::set_handler(|| {});
+    // Ctrl-C at the terminal is the command's to handle (this helper ignores it: see `run`);
+    // the helper ends with the command.
     while std::os::unix::process::parent_id() == parent {
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -276,10 +287,11 @@ fn wait_for_parent(_parent: u32) {}
 /// command ends.
 pub fn for_exec(
     ctx: &Context,
+    auto_login: &AutoLoginArgs,
     env: &HashMap<String, String>,
     global_args: &[String],
 ) -> Result<Vec<(&'static str, String)>, Failure> {
-    let (url, token) = start_for_exec(ctx, env, global_args)?;
+    let (url, token) = start_for_exec(ctx, auto_login, env, global_args)?;
     Ok(ssooidc_core::settings::child_environment(
         ssooidc_core::settings::Handoff::Endpoint {
             url: &url,
@@ -295,22 +307,36 @@ pub fn for_exec(
 /// there, and its exit code is this command's.
 #[cfg(unix)]
 fn start_for_exec(
-    _ctx: &Context,
-    _env: &HashMap<String, String>,
+    ctx: &Context,
+    auto_login: &AutoLoginArgs,
+    env: &HashMap<String, String>,
     global_args: &[String],
 ) -> Result<(String, Secret), Failure> {
     use std::io::BufRead;
     use std::process::{Command, Stdio};
 
+    // A login the session needs now happens here, in the foreground (Ctrl-C cancels it);
+    // the helper logs in itself when the session ends while it serves.
+    if let Some(login) = AutoLogin::new(ctx, auto_login, env) {
+        ProfileCredentials::of(ctx)?
+            .with_auto_login(Some(login))
+            .fetch()?;
+    }
+    let mut helper_args = vec!["serve".to_owned()];
+    if auto_login.login {
+        helper_args.push("--login".to_owned());
+    }
+    if auto_login.use_device_code {
+        helper_args.push("--use-device-code".to_owned());
+    }
+    helper_args.push("--until-parent-exits".to_owned());
+    helper_args.push(std::process::id().to_string());
+
     let exe = std::env::current_exe()
         .map_err(|e| Failure::other(text!("cannot find ssooidc itself: {}", Text::value(e))))?;
     let mut helper = Command::new(exe)
         .args(global_args)
-        .args([
-            "serve",
-            "--until-parent-exits",
-            &std::process::id().to_string(),
-        ])
+        .args(&helper_args)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -353,10 +379,11 @@ fn start_for_exec(
 #[cfg(not(unix))]
 fn start_for_exec(
     ctx: &Context,
+    auto_login: &AutoLoginArgs,
     env: &HashMap<String, String>,
     _global_args: &[String],
 ) -> Result<(String, Secret), Failure> {
-    let provider = checked_provider(ctx)?;
+    let provider = checked_provider(ctx, AutoLogin::new(ctx, auto_login, env))?;
     let endpoint = Endpoint::bind(0, env)?;
     let (url, token) = (endpoint.url.clone(), endpoint.token.clone());
     std::thread::Builder::new()
