@@ -20,7 +20,7 @@ written by the AWS CLI's `isoformat()`.
 
 AWS_CLI_SOURCE is the checkout's folder (or the exportcreds.py file itself). The output is
 core/tests/fixtures/aws_cli/export_credentials.json, read by core/tests/export_credentials.rs
-and adapters/cli/tests/export.rs. README.md next to this file explains it.
+and adapters/cli/tests/handoff/export.rs. README.md next to this file explains it.
 """
 
 import hashlib

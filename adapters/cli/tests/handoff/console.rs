@@ -1,89 +1,27 @@
 //! End to end: `ssooidc console` against the emulator's portal and federation endpoint: the
 //! sign-in URL printed or handed to the browser, the emulator's `login` accepting it; and a
 //! federation endpoint that answers garbage.
-#![cfg(unix)]
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
-use ssooidc_emulator::{Approval, Config, Emulator, RunningEmulator, Target};
+use ssooidc_emulator::Target;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ssooidc");
+use super::common::{emulator_config, sso_session, text, Home};
 
-struct Home {
-    dir: PathBuf,
-    emu: RunningEmulator,
-}
-
-impl Home {
-    fn new(name: &str) -> Home {
-        let emu = Emulator::start(
-            Config::default()
-                .second(Duration::from_millis(10))
-                .approval(Approval::ApproveAfterPolls(0)),
+/// A HOME with the SSO profile `dev` (region eu-west-3) logged in, and a profile `static`
+/// with long-term keys.
+fn home(name: &str) -> Home {
+    let home = Home::new(name, emulator_config(), |start| {
+        format!(
+            "[profile dev]\nsso_session = dev\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\nregion = eu-west-3\n\n{}\n\
+             [profile static]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = secret\n",
+            sso_session(start)
         )
-        .unwrap();
-        let dir =
-            std::env::temp_dir().join(format!("ssooidc-console-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join(".aws")).unwrap();
-        let start = format!("{}/start", emu.base_url());
-        std::fs::write(
-            dir.join(".aws/config"),
-            format!(
-                "[profile dev]\nsso_session = dev\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\nregion = eu-west-3\n\n\
-                 [sso-session dev]\nsso_start_url = {start}\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n\n\
-                 [profile static]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = secret\n"
-            ),
-        )
-        .unwrap();
-        let home = Home { dir, emu };
-        let login = home.run(&[
-            "login",
-            "--use-device-code",
-            "--profile",
-            "dev",
-            "--no-browser",
-        ]);
-        assert_eq!(login.status.code(), Some(0), "{}", text(&login.stderr));
-        home
-    }
-
-    fn command(&self) -> Command {
-        let mut c = Command::new(BIN);
-        c.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", &self.dir)
-            .env("AWS_ENDPOINT_URL", self.emu.base_url())
-            .env("SSOOIDC_PROTOCOL_SECOND_MS", "10")
-            .stdin(Stdio::null());
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command().args(args).output().unwrap()
-    }
-
-    fn count(&self, target: Target) -> usize {
-        self.emu
-            .requests()
-            .iter()
-            .filter(|r| r.target == target)
-            .count()
-    }
-}
-
-impl Drop for Home {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    });
+    home.login("dev");
+    home
 }
 
 fn decode(s: &str) -> String {
@@ -136,7 +74,7 @@ fn get(url: &str) -> (u16, Option<String>) {
 
 #[test]
 fn print_gives_a_sign_in_url_the_federation_endpoint_accepts() {
-    let home = Home::new("print");
+    let home = home("print");
     let out = home.run(&["console", "--profile", "dev", "--print"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let url = text(&out.stdout).trim().to_owned();
@@ -166,7 +104,7 @@ fn print_gives_a_sign_in_url_the_federation_endpoint_accepts() {
 
 #[test]
 fn the_browser_is_opened_on_a_service_or_a_destination() {
-    let home = Home::new("browser");
+    let home = home("browser");
     let urls = home.dir.join("opened");
     let script = home.dir.join("browser.sh");
     std::fs::write(
@@ -212,7 +150,7 @@ fn the_browser_is_opened_on_a_service_or_a_destination() {
 
 #[test]
 fn bad_options_and_long_term_keys_are_refused_before_any_request() {
-    let home = Home::new("bad");
+    let home = home("bad");
     let before = home.count(Target::GetRoleCredentials);
     for (args, code) in [
         (&["--destination", "http://evil.example/"][..], 252),
@@ -258,7 +196,7 @@ fn garbage_endpoint(answer: &'static str) -> String {
 
 #[test]
 fn a_federation_endpoint_that_answers_garbage_is_a_clean_error() {
-    let home = Home::new("garbage");
+    let home = home("garbage");
     let credentials = text(&home.run(&["credentials", "--profile", "dev"]).stdout);
     let secret: serde_json::Value = serde_json::from_str(&credentials).unwrap();
     let secret = secret["SecretAccessKey"].as_str().unwrap().to_owned();

@@ -1,80 +1,25 @@
 //! End to end: `ssooidc exec` runs a command with the profile's credentials, the built binary
 //! in a fresh process with a temporary HOME, against the emulator's portal.
-#![cfg(unix)]
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
-use std::time::Duration;
 
 use serde_json::Value;
-use ssooidc_emulator::{Approval, Config, Emulator, RunningEmulator};
 
-const BIN: &str = env!("CARGO_BIN_EXE_ssooidc");
+use super::common::{emulator_config, sso_session, text, Home, BIN};
 
-struct Home {
-    dir: PathBuf,
-    emu: RunningEmulator,
-}
-
-impl Home {
-    fn new(name: &str) -> Home {
-        let emu = Emulator::start(
-            Config::default()
-                .second(Duration::from_millis(10))
-                .approval(Approval::ApproveAfterPolls(0)),
+/// A HOME with the SSO profiles `dev` (region eu-west-3) and `noregion`, logged in.
+fn home(name: &str) -> Home {
+    let home = Home::new(name, emulator_config(), |start| {
+        format!(
+            "[profile dev]\nsso_session = dev\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\nregion = eu-west-3\n\n\
+             [profile noregion]\nsso_session = dev\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\n\n{}",
+            sso_session(start)
         )
-        .unwrap();
-        let dir = std::env::temp_dir().join(format!("ssooidc-exec-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join(".aws")).unwrap();
-        let start = format!("{}/start", emu.base_url());
-        std::fs::write(
-            dir.join(".aws/config"),
-            format!(
-                "[profile dev]\nsso_session = dev\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\nregion = eu-west-3\n\n\
-                 [profile noregion]\nsso_session = dev\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\n\n\
-                 [sso-session dev]\nsso_start_url = {start}\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n"
-            ),
-        )
-        .unwrap();
-        let home = Home { dir, emu };
-        let login = home.run(&[
-            "login",
-            "--use-device-code",
-            "--profile",
-            "dev",
-            "--no-browser",
-        ]);
-        assert_eq!(login.status.code(), Some(0), "{}", text(&login.stderr));
-        home
-    }
-
-    fn command(&self) -> Command {
-        let mut c = Command::new(BIN);
-        c.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", &self.dir)
-            .env("AWS_ENDPOINT_URL", self.emu.base_url())
-            .env("SSOOIDC_PROTOCOL_SECOND_MS", "10")
-            .stdin(Stdio::null());
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command().args(args).output().unwrap()
-    }
-}
-
-impl Drop for Home {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+    });
+    home.login("dev");
+    home
 }
 
 /// `env -0` of a child, as a map.
@@ -94,7 +39,7 @@ fn environment(out: &Output) -> HashMap<String, String> {
 #[test]
 fn the_command_gets_the_roles_credentials_region_and_profile_and_none_of_the_conflicting_variables()
 {
-    let home = Home::new("env");
+    let home = home("env");
     let out = home
         .command()
         .env("AWS_PROFILE", "dev")
@@ -142,7 +87,7 @@ fn the_command_gets_the_roles_credentials_region_and_profile_and_none_of_the_con
 
 #[test]
 fn the_exit_status_is_the_commands() {
-    let home = Home::new("status");
+    let home = home("status");
     for code in [0, 1, 42, 255] {
         let out = home.run(&[
             "exec",
@@ -172,7 +117,7 @@ fn the_exit_status_is_the_commands() {
 
 #[test]
 fn a_missing_command_exits_127_and_one_that_cannot_run_126() {
-    let home = Home::new("missing");
+    let home = home("missing");
     let out = home.run(&["exec", "--profile", "dev", "--", "no-such-command-ssooidc"]);
     assert_eq!(out.status.code(), Some(127));
     assert!(
@@ -190,7 +135,7 @@ fn a_missing_command_exits_127_and_one_that_cannot_run_126() {
 
 #[test]
 fn exec_inside_exec_is_refused_unless_allowed() {
-    let home = Home::new("nested");
+    let home = home("nested");
     let out = home.run(&[
         "exec",
         "--profile",
@@ -230,7 +175,7 @@ fn exec_inside_exec_is_refused_unless_allowed() {
 
 #[test]
 fn signals_reach_the_command() {
-    let home = Home::new("signals");
+    let home = home("signals");
     let mut child = home
         .command()
         .args([
@@ -263,7 +208,7 @@ fn signals_reach_the_command() {
 
 #[test]
 fn an_expired_session_fails_before_the_command_runs() {
-    let home = Home::new("expired");
+    let home = home("expired");
     let out = home.run(&["logout"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let marker = home.dir.join("ran");

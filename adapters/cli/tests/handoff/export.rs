@@ -4,15 +4,12 @@
 //! credentials come from a `credential_process`, from the credentials file, from the
 //! environment, and from an SSO role at the emulator.
 
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
-use std::time::Duration;
-
 use serde_json::Value;
-use ssooidc_emulator::{Approval, Config, Emulator, RunningEmulator};
 
-const BIN: &str = env!("CARGO_BIN_EXE_ssooidc");
-const FIXTURE: &str = include_str!("../../../core/tests/fixtures/aws_cli/export_credentials.json");
+use super::common::{emulator_config, sso_session, text, Home};
+
+const FIXTURE: &str =
+    include_str!("../../../../core/tests/fixtures/aws_cli/export_credentials.json");
 const FORMATS: [&str; 6] = [
     "process",
     "env",
@@ -22,80 +19,47 @@ const FORMATS: [&str; 6] = [
     "fish",
 ];
 
-struct Home {
-    dir: PathBuf,
-    emu: RunningEmulator,
-}
-
-impl Home {
-    fn new(name: &str) -> Home {
-        let emu = Emulator::start(
-            Config::default()
-                .second(Duration::from_millis(10))
-                .approval(Approval::ApproveAfterPolls(0)),
+/// A HOME with the SSO profile `dev`, a profile `none` without credentials, and for each
+/// case of the fixture a profile of its name: a `credential_process` that prints the case's
+/// output, or keys in the credentials file.
+fn home(name: &str) -> Home {
+    let home = Home::new(name, emulator_config(), |start| {
+        format!(
+            "[profile dev]\nsso_session = dev\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\n\n{}\n[profile none]\nregion = us-east-1\n",
+            sso_session(start)
         )
-        .unwrap();
-        let dir =
-            std::env::temp_dir().join(format!("ssooidc-export-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join(".aws")).unwrap();
-        let start = format!("{}/start", emu.base_url());
-        let mut config = format!(
-            "[profile dev]\nsso_session = dev\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\n\n\
-             [sso-session dev]\nsso_start_url = {start}\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n\n\
-             [profile none]\nregion = us-east-1\n"
-        );
-        let mut credentials = String::new();
-        for case in cases() {
-            let name = case["name"].as_str().unwrap();
-            match case["source"].as_str().unwrap() {
-                "process" => {
-                    let out = dir.join(format!("{name}.json"));
-                    std::fs::write(&out, case["input"].as_str().unwrap()).unwrap();
-                    config.push_str(&format!(
-                        "[profile {name}]\ncredential_process = cat {}\n",
-                        out.display()
-                    ));
-                }
-                "static" => {
-                    let input = &case["input"];
-                    credentials.push_str(&format!(
-                        "[{name}]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
-                        input["access_key_id"].as_str().unwrap(),
-                        input["secret_access_key"].as_str().unwrap()
-                    ));
-                    if let Some(token) = input["session_token"].as_str() {
-                        credentials.push_str(&format!("aws_session_token = {token}\n"));
-                    }
-                }
-                _ => {}
+    });
+    let config_path = home.dir.join(".aws/config");
+    let mut config = std::fs::read_to_string(&config_path).unwrap();
+    let mut credentials = String::new();
+    for case in cases() {
+        let name = case["name"].as_str().unwrap();
+        match case["source"].as_str().unwrap() {
+            "process" => {
+                let out = home.dir.join(format!("{name}.json"));
+                std::fs::write(&out, case["input"].as_str().unwrap()).unwrap();
+                config.push_str(&format!(
+                    "[profile {name}]\ncredential_process = cat {}\n",
+                    out.display()
+                ));
             }
+            "static" => {
+                let input = &case["input"];
+                credentials.push_str(&format!(
+                    "[{name}]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+                    input["access_key_id"].as_str().unwrap(),
+                    input["secret_access_key"].as_str().unwrap()
+                ));
+                if let Some(token) = input["session_token"].as_str() {
+                    credentials.push_str(&format!("aws_session_token = {token}\n"));
+                }
+            }
+            _ => {}
         }
-        std::fs::write(dir.join(".aws/config"), config).unwrap();
-        std::fs::write(dir.join(".aws/credentials"), credentials).unwrap();
-        Home { dir, emu }
     }
-
-    fn command(&self) -> Command {
-        let mut c = Command::new(BIN);
-        c.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", &self.dir)
-            .env("AWS_ENDPOINT_URL", self.emu.base_url())
-            .env("SSOOIDC_PROTOCOL_SECOND_MS", "10")
-            .stdin(Stdio::null());
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command().args(args).output().unwrap()
-    }
-}
-
-impl Drop for Home {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
+    std::fs::write(&config_path, config).unwrap();
+    std::fs::write(home.dir.join(".aws/credentials"), credentials).unwrap();
+    home
 }
 
 fn cases() -> Vec<Value> {
@@ -103,13 +67,9 @@ fn cases() -> Vec<Value> {
     fixture["cases"].as_array().unwrap().clone()
 }
 
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
 #[test]
 fn process_and_static_profiles_print_what_the_aws_cli_prints() {
-    let home = Home::new("fixture");
+    let home = home("fixture");
     let mut compared = 0;
     for case in cases() {
         let name = case["name"].as_str().unwrap();
@@ -152,7 +112,7 @@ fn process_and_static_profiles_print_what_the_aws_cli_prints() {
 
 #[test]
 fn environment_keys_are_exported_when_no_profile_is_named() {
-    let home = Home::new("env");
+    let home = home("env");
     let out = home
         .command()
         .env("AWS_ACCESS_KEY_ID", "ASIAEXAMPLEENV")
@@ -177,15 +137,8 @@ fn environment_keys_are_exported_when_no_profile_is_named() {
 
 #[test]
 fn an_sso_profile_exports_its_role_credentials_with_the_aws_clis_expiry_text() {
-    let home = Home::new("sso");
-    let login = home.run(&[
-        "login",
-        "--use-device-code",
-        "--profile",
-        "dev",
-        "--no-browser",
-    ]);
-    assert_eq!(login.status.code(), Some(0), "{}", text(&login.stderr));
+    let home = home("sso");
+    home.login("dev");
     let process = home.run(&["configure", "export-credentials", "--profile", "dev"]);
     assert_eq!(process.status.code(), Some(0), "{}", text(&process.stderr));
     let exported: Value = serde_json::from_slice(&process.stdout).unwrap();
@@ -226,7 +179,7 @@ fn an_sso_profile_exports_its_role_credentials_with_the_aws_clis_expiry_text() {
 
 #[test]
 fn values_a_shell_would_run_are_refused_and_the_json_is_escaped_as_the_aws_clis() {
-    let home = Home::new("odd");
+    let home = home("odd");
     let case = cases()
         .into_iter()
         .find(|c| c["name"] == "unusual-characters")
@@ -261,7 +214,7 @@ fn values_a_shell_would_run_are_refused_and_the_json_is_escaped_as_the_aws_clis(
 
 #[test]
 fn no_credentials_and_bad_formats_exit_as_the_aws_cli() {
-    let home = Home::new("none");
+    let home = home("none");
     let out = home.run(&["configure", "export-credentials", "--profile", "none"]);
     assert_eq!(out.status.code(), Some(253), "{}", text(&out.stderr));
     assert!(out.stdout.is_empty());

@@ -2,93 +2,35 @@
 //! endpoint: botocore as the command reads its credentials from it and reads refreshed ones
 //! once the first come close to expiry; requests without the token, with a huge head, or too
 //! slow, and one connection too many, are answered and closed without holding anything up.
-#![cfg(unix)]
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use ssooidc_emulator::{Approval, Config, Emulator, RunningEmulator, Target};
+use ssooidc_emulator::Target;
 
-const BIN: &str = env!("CARGO_BIN_EXE_ssooidc");
+use super::common::{emulator_config, sso_session, text, Home};
 
-struct Home {
-    dir: PathBuf,
-    emu: RunningEmulator,
-}
-
-impl Home {
-    /// A HOME with the SSO profile `dev` logged in, at an emulator whose role credentials
-    /// live `role_lifetime` seconds, and a profile `static` with long-term keys.
-    fn new(name: &str, role_lifetime: u32) -> Home {
-        let emu = Emulator::start(
-            Config::default()
-                .second(Duration::from_millis(10))
-                .approval(Approval::ApproveAfterPolls(0))
-                .role_credentials_lifetime(role_lifetime),
-        )
-        .unwrap();
-        let dir = std::env::temp_dir().join(format!("ssooidc-serve-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(dir.join(".aws")).unwrap();
-        let start = format!("{}/start", emu.base_url());
-        std::fs::write(
-            dir.join(".aws/config"),
+/// A HOME with the SSO profile `dev` logged in, at an emulator whose role credentials live
+/// `role_lifetime` seconds, and a profile `static` with long-term keys.
+fn home(name: &str, role_lifetime: u32) -> Home {
+    let home = Home::new(
+        name,
+        emulator_config().role_credentials_lifetime(role_lifetime),
+        |start| {
             format!(
-                "[profile dev]\nsso_session = dev\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\nregion = eu-west-3\n\n\
-                 [sso-session dev]\nsso_start_url = {start}\nsso_region = us-east-1\nsso_registration_scopes = sso:account:access\n\n\
-                 [profile static]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = secret\n"
-            ),
-        )
-        .unwrap();
-        let home = Home { dir, emu };
-        let login = home.run(&[
-            "login",
-            "--use-device-code",
-            "--profile",
-            "dev",
-            "--no-browser",
-        ]);
-        assert_eq!(login.status.code(), Some(0), "{}", text(&login.stderr));
-        home
-    }
-
-    fn command(&self) -> Command {
-        let mut c = Command::new(BIN);
-        c.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("HOME", &self.dir)
-            .env("AWS_ENDPOINT_URL", self.emu.base_url())
-            .env("SSOOIDC_PROTOCOL_SECOND_MS", "10")
-            .stdin(Stdio::null());
-        c
-    }
-
-    fn run(&self, args: &[&str]) -> Output {
-        self.command().args(args).output().unwrap()
-    }
-
-    fn role_credentials_requests(&self) -> usize {
-        self.emu
-            .requests()
-            .iter()
-            .filter(|r| r.target == Target::GetRoleCredentials)
-            .count()
-    }
-}
-
-impl Drop for Home {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
+                "[profile dev]\nsso_session = dev\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\nregion = eu-west-3\n\n{}\n\
+                 [profile static]\naws_access_key_id = AKIAEXAMPLE\naws_secret_access_key = secret\n",
+                sso_session(start)
+            )
+        },
+    );
+    home.login("dev");
+    home
 }
 
 /// The reference venv's Python with botocore (`bash tests/reference/setup.sh`). CI makes it;
@@ -144,7 +86,7 @@ fn botocore_reads_credentials_from_the_endpoint_and_refreshed_ones_near_expiry()
     let Some(python) = botocore_python() else {
         return;
     };
-    let home = Home::new("botocore", 903);
+    let home = home("botocore", 903);
     let started = Instant::now();
     let out = home
         .command()
@@ -169,7 +111,7 @@ fn botocore_reads_credentials_from_the_endpoint_and_refreshed_ones_near_expiry()
         "botocore got new credentials after the refresh"
     );
     // The first from the start-up check, the second when botocore asked again.
-    assert_eq!(home.role_credentials_requests(), 2);
+    assert_eq!(home.count(Target::GetRoleCredentials), 2);
     // The credentials are those of the AWS CLI's cache now: the portal's last answer.
     let cached: Value =
         serde_json::from_slice(&home.run(&["credentials", "--profile", "dev"]).stdout).unwrap();
@@ -256,7 +198,7 @@ fn answer(s: &mut TcpStream) -> (u16, String) {
 
 #[test]
 fn only_requests_with_the_token_get_credentials() {
-    let home = Home::new("token", 3600);
+    let home = home("token", 3600);
     let serving = Serving::start(&home, 5_000);
     assert_eq!(serving.token.len(), 64);
     assert!(serving.token.bytes().all(|b| b.is_ascii_hexdigit()));
@@ -290,7 +232,7 @@ fn only_requests_with_the_token_get_credentials() {
 
 #[test]
 fn a_huge_head_a_slow_client_and_too_many_connections_are_cut_off() {
-    let home = Home::new("limits", 3600);
+    let home = home("limits", 3600);
     let serving = Serving::start(&home, 1_500);
     // A head of 64 KiB: 431, without reading it all.
     let huge = format!(
@@ -323,7 +265,7 @@ fn a_huge_head_a_slow_client_and_too_many_connections_are_cut_off() {
 
 #[test]
 fn exec_server_gives_the_endpoint_instead_of_keys_and_it_ends_with_the_command() {
-    let home = Home::new("exec", 3600);
+    let home = home("exec", 3600);
     let out = home.run(&["exec", "--server", "--profile", "dev", "--", "env", "-0"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let env: HashMap<String, String> = out
@@ -366,7 +308,7 @@ fn exec_server_gives_the_endpoint_instead_of_keys_and_it_ends_with_the_command()
 
 #[test]
 fn exec_server_refuses_long_term_keys_and_an_expired_session_before_running_anything() {
-    let home = Home::new("refuse", 3600);
+    let home = home("refuse", 3600);
     let marker = home.dir.join("ran");
     let touch = ["--", "touch", marker.to_str().unwrap()];
     let out = home
