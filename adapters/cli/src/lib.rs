@@ -80,7 +80,7 @@ fn run(cli: Cli, env: &HashMap<String, String>) -> Result<(), Failure> {
         Command::Sessions => commands::sessions::list(&context()?),
         Command::Configure(ConfigureCommand::List) => commands::configure::list(&context()?),
         Command::Configure(ConfigureCommand::ExportCredentials(args)) => {
-            commands::export_credentials::run(&context()?, args)
+            commands::export_credentials::run(&context()?, args, env)
         }
         Command::Oauth(OauthCommand::Login(args)) => commands::oauth::login(&context()?, args, env),
         Command::Oauth(OauthCommand::Token(args)) => commands::oauth::token(&context()?, args),

@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use super::common::{emulator_config, sso_session, text, Home};
+use super::common::{emulator_config, sso_session, text, Home, BIN};
 
 const FIXTURE: &str =
     include_str!("../../../../core/tests/fixtures/aws_cli/export_credentials.json");
@@ -57,6 +57,9 @@ fn home(name: &str) -> Home {
             _ => {}
         }
     }
+    config.push_str(&format!(
+        "[profile loop]\ncredential_process = {BIN} configure export-credentials --profile loop\n"
+    ));
     std::fs::write(&config_path, config).unwrap();
     std::fs::write(home.dir.join(".aws/credentials"), credentials).unwrap();
     home
@@ -234,5 +237,31 @@ fn no_credentials_and_bad_formats_exit_as_the_aws_cli() {
         text(&out.stderr).contains("ssooidc login"),
         "{}",
         text(&out.stderr)
+    );
+}
+
+#[test]
+fn a_profile_that_exports_itself_is_refused_not_run_forever() {
+    let home = home("loop");
+    let out = home.run(&["configure", "export-credentials", "--profile", "loop"]);
+    let err = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(253), "{err}");
+    assert!(
+        err.contains(
+            "Credential process resolution detected an infinite loop, profile cycle: loop -> loop"
+        ),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+    // A chain handed down by the AWS CLI counts too.
+    let out = home
+        .command()
+        .env("_AWS_CLI_PROFILE_CHAIN", "a,b,c,d")
+        .args(["configure", "export-credentials", "--profile", "static"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(253));
+    assert!(
+        text(&out.stderr).contains("Maximum recursive credential process resolution reached (4).")
     );
 }

@@ -31,9 +31,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use crate::formats::credentials::{
-    child_environment, parse_process_output, ExportError, ExportFormat, Handoff,
-    ProcessCredentials, ProcessOutputError, StaticKeys, CONFLICTING_VARIABLES,
-    MAX_PROCESS_OUTPUT_BYTES, PROFILE_VARIABLE,
+    child_environment, next_profile_chain, parse_process_output, ExportError, ExportFormat,
+    Handoff, ProcessCredentials, ProcessOutputError, ProfileChainError, StaticKeys,
+    CONFLICTING_VARIABLES, MAX_PROCESS_OUTPUT_BYTES, MAX_PROFILE_CHAIN, PROFILE_CHAIN_VARIABLE,
+    PROFILE_VARIABLE,
 };
 pub use credentials::CredentialSource;
 pub use files::{
