@@ -46,6 +46,12 @@ pub fn next_profile_chain(
         return Err(ProfileChainError::Cycle(seen));
     }
     seen.push(profile.to_owned());
+    // Python writes a row of one empty field as `""`: an empty text is a row of none.
+    if let [only] = seen.as_slice() {
+        if only.is_empty() {
+            return Ok("\"\"".to_owned());
+        }
+    }
     Ok(seen.iter().map(|p| quote(p)).collect::<Vec<_>>().join(","))
 }
 
@@ -99,6 +105,10 @@ mod tests {
             next_profile_chain(Some("a,b,c,d"), "e").unwrap_err().to_string(),
             "Maximum recursive credential process resolution reached (4).\nProfiles seen: a -> b -> c -> d"
         );
+        // A profile named "" (`[profile ""]`), as Python's csv writes and reads it.
+        assert_eq!(next_profile_chain(None, "").unwrap(), "\"\"");
+        assert!(next_profile_chain(Some("\"\""), "").is_err());
+        assert_eq!(next_profile_chain(Some("\"\""), "b").unwrap(), ",b");
         let odd = next_profile_chain(Some("x"), "a \"quoted\", name").unwrap();
         assert_eq!(odd, "x,\"a \"\"quoted\"\", name\"");
         assert_eq!(parse_row(&odd), ["x", "a \"quoted\", name"]);
