@@ -100,8 +100,9 @@ impl AutoLogin {
         let mut options = login_options(&self.env);
         options.use_device_code = self.use_device_code;
         login(sessions, selector.clone(), false, &self.env, options, None)?;
-        // Completed: the record no longer holds anyone back.
-        lock.record_attempt(0)?;
+        // Completed: the record no longer holds anyone back. (Best effort: the token is had;
+        // a record left behind only matters to a process that finds no valid token.)
+        let _ = lock.record_attempt(0);
         Ok(())
     }
 }
