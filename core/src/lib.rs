@@ -55,7 +55,10 @@ mod profiles;
 
 pub use base::{percent, text};
 pub use calls::{call, retry, transport};
-pub use formats::{browser, cache, endpoint, error, operations, portal, registration, sigv4, wire};
+pub use formats::{
+    browser, cache, container, endpoint, error, federation, operations, portal, registration,
+    sigv4, wire,
+};
 pub use grants::{authcode, device, grant, login, refresh};
 pub use machines::machine;
 pub use profiles::{config, populate, proxy, sessions, settings};

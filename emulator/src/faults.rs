@@ -68,6 +68,11 @@ pub enum Target {
     Logout,
     /// The standard mode's discovery documents (`GET /.well-known/...`).
     Discovery,
+    /// The sign-in federation endpoint's `GET /federation?Action=getSigninToken`.
+    GetSigninToken,
+    /// The sign-in federation endpoint's `GET /federation?Action=login` (and any other
+    /// action).
+    FederationLogin,
     /// In a rule: every request. As a request's target: a path the emulator does not serve.
     Any,
 }
@@ -87,6 +92,8 @@ impl Target {
             Target::ListAccountRoles => "ListAccountRoles",
             Target::Logout => "Logout",
             Target::Discovery => "Discovery",
+            Target::GetSigninToken => "GetSigninToken",
+            Target::FederationLogin => "FederationLogin",
             Target::Any => "*",
         }
     }
@@ -117,6 +124,8 @@ impl FromStr for Target {
             Target::ListAccountRoles,
             Target::Logout,
             Target::Discovery,
+            Target::GetSigninToken,
+            Target::FederationLogin,
             Target::Any,
         ];
         all.into_iter()
@@ -125,7 +134,8 @@ impl FromStr for Target {
                 format!(
                     "unknown fault target {s:?}: expected RegisterClient, StartDeviceAuthorization, \
                      CreateToken, CreateTokenWithIAM, Authorize, Device, GetRoleCredentials, \
-                     ListAccounts, ListAccountRoles, Logout, Discovery or *"
+                     ListAccounts, ListAccountRoles, Logout, Discovery, GetSigninToken, \
+                     FederationLogin or *"
                 )
             })
     }

@@ -99,6 +99,35 @@ pub struct GlobalArgs {
 }
 
 impl GlobalArgs {
+    /// These options as they are typed, for a helper process of this one (`exec --server`).
+    pub fn to_args(&self) -> Vec<String> {
+        let mut args = Vec::new();
+        let mut option = |name: &str, value: Option<String>| {
+            if let Some(value) = value {
+                args.push(format!("--{name}={value}"));
+            }
+        };
+        option("region", self.region.clone());
+        option(
+            "endpoint-url",
+            self.endpoint_url.as_ref().map(|u| u.0.clone()),
+        );
+        option("profile", self.profile.clone());
+        option("ca-bundle", self.ca_bundle.clone());
+        option(
+            "cli-connect-timeout",
+            self.cli_connect_timeout.map(|t| t.to_string()),
+        );
+        option(
+            "cli-read-timeout",
+            self.cli_read_timeout.map(|t| t.to_string()),
+        );
+        if self.debug {
+            args.push("--debug".to_owned());
+        }
+        args
+    }
+
     /// The explicit values these options give the settings resolver. A timeout of `0`, or of
     /// more than a year, is no limit.
     pub fn explicit(&self) -> ssooidc_ureq::Explicit {
@@ -134,6 +163,15 @@ pub enum Command {
     /// Print AWS credentials for the profile's sso_account_id and sso_role_name, as a
     /// credential_process prints them; reuses the AWS CLI's cache (~/.aws/cli/cache).
     Credentials(CredentialsArgs),
+    /// Run a command with the profile's AWS credentials in its environment (or, with
+    /// --server, a local endpoint that keeps them fresh).
+    Exec(ExecArgs),
+    /// Serve the profile's credentials on 127.0.0.1 to the AWS SDKs, as a container
+    /// credentials endpoint, until interrupted; prints the two variables that point to it.
+    Serve(ServeArgs),
+    /// Open the AWS console signed in with the profile's credentials (or print the sign-in
+    /// URL), through the sign-in federation endpoint of its partition.
+    Console(ConsoleArgs),
     /// List the AWS accounts the SSO session can reach.
     Accounts(AccountsArgs),
     /// List the roles the SSO session can take in an account.
@@ -317,6 +355,9 @@ pub enum ConfigureCommand {
     /// A profile for every account and role an sso-session reaches, kept up to date; hand-written
     /// profiles are never changed.
     Populate(PopulateArgs),
+    /// Print the profile's credentials (its SSO role's, its credential_process's or static
+    /// keys) as `aws configure export-credentials` prints them.
+    ExportCredentials(ExportCredentialsArgs),
 }
 
 /// `configure sso`. The profile's region is `--region`.
@@ -384,6 +425,22 @@ pub struct PopulateArgs {
     /// Print the changes as a diff and write nothing.
     #[arg(long)]
     pub dry_run: bool,
+}
+
+/// `configure export-credentials`.
+#[derive(Debug, Args)]
+pub struct ExportCredentialsArgs {
+    /// `process` (the credential_process JSON), `env` (export lines), `env-no-export`,
+    /// `powershell`, `windows-cmd` or `fish`.
+    #[arg(
+        long,
+        value_name = "FORMAT",
+        default_value = "process",
+        value_parser = clap::builder::PossibleValuesParser::new(
+            ssooidc_core::settings::ExportFormat::ALL.map(|f| f.name())
+        )
+    )]
+    pub format: String,
 }
 
 /// `register-client`.
@@ -544,9 +601,26 @@ pub struct TokenArgs {
     /// The session.
     #[command(flatten)]
     pub session: SessionArgs,
+    /// Logging in when the session cannot be refreshed.
+    #[command(flatten)]
+    pub auto_login: AutoLoginArgs,
     /// `text`: the token alone; `json`: {"accessToken": ..., "expiresAt": ...}.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text)]
     pub output: OutputFormat,
+}
+
+/// `--login`, for the commands that need a usable SSO session.
+#[derive(Debug, Args, Clone, Default)]
+pub struct AutoLoginArgs {
+    /// When the SSO session cannot be refreshed, log in and go on (also the profile's
+    /// `sso_auto_login = true`). However many processes need it at once, one logs in and the
+    /// others wait for it (and fail with it).
+    #[arg(long)]
+    pub login: bool,
+    /// The login --login starts uses the device-code flow (a code to confirm in a browser on
+    /// any device) instead of the browser login.
+    #[arg(long)]
+    pub use_device_code: bool,
 }
 
 /// `logout`.
@@ -564,6 +638,9 @@ pub struct CredentialsArgs {
     /// The session (or `--profile`).
     #[command(flatten)]
     pub session: SessionArgs,
+    /// Logging in when the session cannot be refreshed.
+    #[command(flatten)]
+    pub auto_login: AutoLoginArgs,
     /// The account (default: the profile's sso_account_id).
     #[arg(long, value_name = "ID")]
     pub account_id: Option<String>,
@@ -588,6 +665,64 @@ pub enum CredentialsFormat {
     Json,
     /// KEY=value lines.
     Env,
+}
+
+/// `exec`.
+#[derive(Debug, Args)]
+pub struct ExecArgs {
+    /// Give the command a local credentials endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI and
+    /// AWS_CONTAINER_AUTHORIZATION_TOKEN) instead of the keys: the SDKs ask it for fresh
+    /// credentials whenever theirs come close to expiry, for as long as the SSO session lasts.
+    #[arg(long)]
+    pub server: bool,
+    /// Run even inside another `ssooidc exec` (SSOOIDC_PROFILE is set), replacing its
+    /// credentials.
+    #[arg(long)]
+    pub allow_nested: bool,
+    /// Logging in when the session cannot be refreshed.
+    #[command(flatten)]
+    pub auto_login: AutoLoginArgs,
+    /// The command and its arguments (after `--`).
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "COMMAND",
+        value_parser = clap::value_parser!(std::ffi::OsString)
+    )]
+    pub command: Vec<std::ffi::OsString>,
+}
+
+/// `serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The port on 127.0.0.1 (default: a free one).
+    #[arg(long, value_name = "PORT", default_value_t = 0)]
+    pub port: u16,
+    /// Logging in when the session cannot be refreshed (at the start, or when the session
+    /// ends while serving).
+    #[command(flatten)]
+    pub auto_login: AutoLoginArgs,
+    /// `exec --server`'s helper: serve until the process with this id is no longer this
+    /// one's parent.
+    #[arg(long, hide = true, value_name = "PID")]
+    pub until_parent_exits: Option<u32>,
+}
+
+/// `console`.
+#[derive(Debug, Args)]
+pub struct ConsoleArgs {
+    /// Where the browser goes once signed in (an https URL). Default: the console's home in
+    /// the profile's region.
+    #[arg(long, value_name = "URL", conflicts_with = "service")]
+    pub destination: Option<String>,
+    /// Go to this service's console (s3, ec2, cloudwatch, ...) in the profile's region.
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+    /// Print the sign-in URL instead of opening a browser (it signs in whoever opens it within
+    /// 15 minutes).
+    #[arg(long)]
+    pub print: bool,
 }
 
 /// `accounts`.

@@ -67,6 +67,7 @@ fn run(cli: Cli, env: &HashMap<String, String>) -> Result<(), Failure> {
         _ => (None, std::borrow::Cow::Borrowed(env)),
     };
     let env = env.as_ref();
+    let global_args = global.to_args();
     // Every command but the demo (which makes its own environment) reads the user's.
     let context = || Context::new(global, env);
     match command {
@@ -80,8 +81,11 @@ fn run(cli: Cli, env: &HashMap<String, String>) -> Result<(), Failure> {
         Command::CreateTokenWithIam(args) => {
             commands::low_level::create_token_with_iam(&context()?, args)
         }
-        Command::Token(args) => commands::token::run(&context()?, args),
-        Command::Credentials(args) => commands::credentials::run(&context()?, args),
+        Command::Token(args) => commands::token::run(&context()?, args, env),
+        Command::Credentials(args) => commands::credentials::run(&context()?, args, env),
+        Command::Exec(args) => commands::exec::run(&context()?, args, env, &global_args),
+        Command::Serve(args) => commands::serve::run(&context()?, args, env),
+        Command::Console(args) => commands::console::run(&context()?, args, env),
         Command::Accounts(args) => commands::assignments::accounts(&context()?, args),
         Command::Roles(args) => commands::assignments::roles(&context()?, args),
         Command::Logout(args) => commands::sessions::logout(&context()?, args),
@@ -92,6 +96,9 @@ fn run(cli: Cli, env: &HashMap<String, String>) -> Result<(), Failure> {
         }
         Command::Configure(ConfigureCommand::Populate(args)) => {
             commands::profiles::populate(&context()?, args)
+        }
+        Command::Configure(ConfigureCommand::ExportCredentials(args)) => {
+            commands::export_credentials::run(&context()?, args, env)
         }
         Command::Oauth(OauthCommand::Login(args)) => commands::oauth::login(&context()?, args, env),
         Command::Oauth(OauthCommand::Token(args)) => commands::oauth::token(&context()?, args),

@@ -78,6 +78,15 @@ impl<'de> Deserialize<'de> for Secret {
     }
 }
 
+/// Whether `a` and `b` are equal, in a time that depends only on their lengths (the length of
+/// a state or of a bearer token is no secret).
+pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,9 +6,11 @@
 pub mod authorization;
 pub mod browser;
 pub mod cache;
+pub mod container;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+pub mod federation;
 pub mod file;
 pub mod ini;
 pub mod oauth;

@@ -31,6 +31,8 @@ pub(super) enum Route {
     OAuthMetadata,
     OAuthDeviceAuthorization,
     OAuthToken,
+    GetSigninToken,
+    FederationLogin,
     NotFound,
 }
 
@@ -63,6 +65,18 @@ impl Route {
             }
             super::oauth::DEVICE_AUTHORIZATION_PATH if post => Route::OAuthDeviceAuthorization,
             super::oauth::TOKEN_PATH if post => Route::OAuthToken,
+            "/federation" if get => {
+                let action = query.and_then(|q| {
+                    form_urlencoded::parse(q.as_bytes())
+                        .find(|(k, _)| k == "Action")
+                        .map(|(_, v)| v.into_owned())
+                });
+                if action.as_deref() == Some("getSigninToken") {
+                    Route::GetSigninToken
+                } else {
+                    Route::FederationLogin
+                }
+            }
             _ => PortalRoute::of(method, path).map_or(Route::NotFound, Route::Portal),
         }
     }
@@ -80,6 +94,8 @@ impl Route {
             Route::OAuthMetadata => Target::Discovery,
             Route::OAuthDeviceAuthorization => Target::StartDeviceAuthorization,
             Route::OAuthToken => Target::CreateToken,
+            Route::GetSigninToken => Target::GetSigninToken,
+            Route::FederationLogin => Target::FederationLogin,
             Route::NotFound => Target::Any,
         }
     }
@@ -130,6 +146,7 @@ pub(super) fn dispatch(
             super::oauth::post(shared, Endpoint::DeviceAuthorization, parts, &body, now)
         }
         Route::OAuthToken => super::oauth::post(shared, Endpoint::Token, parts, &body, now),
+        Route::GetSigninToken | Route::FederationLogin => federation(shared, route, parts, now),
         Route::NotFound => encoding::unknown_operation(shared, parts),
     }
 }
@@ -247,4 +264,48 @@ pub(super) fn base_url(shared: &Shared, parts: &http::request::Parts) -> String 
         .and_then(|h| h.to_str().ok())
         .filter(|h| !h.is_empty() && h.parse::<http::uri::Authority>().is_ok())
         .map_or_else(|| shared.local_base.clone(), |h| format!("http://{h}"))
+}
+
+/// The sign-in federation endpoint: a sign-in token as JSON, or the browser redirected to its
+/// destination; `400` for anything it does not accept.
+fn federation(
+    shared: &Shared,
+    route: Route,
+    parts: &http::request::Parts,
+    now: Now,
+) -> Response<Vec<u8>> {
+    let query: Vec<(String, String)> =
+        form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    let param = |name: &str| {
+        query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let refused = || {
+        let mut r = Response::new(b"Bad Request".to_vec());
+        *r.status_mut() = http::StatusCode::BAD_REQUEST;
+        r
+    };
+    if route == Route::GetSigninToken {
+        let token = lock(&shared.service).get_signin_token(param("Session"), now);
+        return token.map_or_else(refused, |t| {
+            encoding::json(&serde_json::json!({ "SigninToken": t }))
+        });
+    }
+    let valid = param("Action") == Some("login")
+        && lock(&shared.service).signin_token_valid(param("SigninToken"), now);
+    match param("Destination").filter(|_| valid) {
+        Some(destination) => {
+            let mut r = Response::new(Vec::new());
+            *r.status_mut() = http::StatusCode::FOUND;
+            if let Ok(location) = http::HeaderValue::from_str(destination) {
+                r.headers_mut().insert(http::header::LOCATION, location);
+            }
+            r
+        }
+        None => refused(),
+    }
 }

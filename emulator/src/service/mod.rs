@@ -17,6 +17,7 @@
 
 mod authorization_code;
 mod device;
+mod federation;
 mod iam;
 mod oauth;
 mod portal;
@@ -33,6 +34,7 @@ use crate::ids::Ids;
 
 pub(crate) use authorization_code::{AuthorizeOutcome, AuthorizeQuery};
 pub(crate) use device::{DeviceStatus, DeviceView};
+use federation::IssuedRole;
 pub(crate) use oauth::Presented;
 pub use oauth::{OAuthClientConfig, OAuthMode, OAuthQuirks};
 pub(crate) use portal::PortalCall;
@@ -92,6 +94,8 @@ pub(crate) struct Service {
     consents: HashMap<String, Consent>,
     refresh: HashMap<String, RefreshGrant>,
     access: HashMap<String, AccessGrant>,
+    roles: HashMap<String, IssuedRole>,
+    signin_tokens: HashMap<String, i64>,
 }
 
 impl Service {
@@ -106,6 +110,8 @@ impl Service {
             consents: HashMap::new(),
             refresh: HashMap::new(),
             access: HashMap::new(),
+            roles: HashMap::new(),
+            signin_tokens: HashMap::new(),
         };
         service.register_oauth_clients();
         service

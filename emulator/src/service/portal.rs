@@ -112,16 +112,25 @@ impl Service {
         let expires = now
             .epoch
             .saturating_add(i64::from(self.cfg.role_credentials_lifetime));
-        Ok(GetRoleCredentialsOutput {
-            role_credentials: RoleCredentials {
-                access_key_id: format!("ASIA{key_id}"),
-                secret_access_key: Secret::new(STANDARD.encode(self.ids.bytes(30))),
-                session_token: Secret::new(format!(
-                    "IQoJb3JpZ2luX2Vj{}",
-                    STANDARD.encode(self.ids.bytes(300))
-                )),
-                expiration: expires.saturating_mul(1000),
+        let credentials = RoleCredentials {
+            access_key_id: format!("ASIA{key_id}"),
+            secret_access_key: Secret::new(STANDARD.encode(self.ids.bytes(30))),
+            session_token: Secret::new(format!(
+                "IQoJb3JpZ2luX2Vj{}",
+                STANDARD.encode(self.ids.bytes(300))
+            )),
+            expiration: expires.saturating_mul(1000),
+        };
+        self.remember_role(
+            credentials.access_key_id.clone(),
+            super::IssuedRole {
+                secret_access_key: credentials.secret_access_key.expose().to_owned(),
+                session_token: credentials.session_token.expose().to_owned(),
+                expires_epoch: expires,
             },
+        );
+        Ok(GetRoleCredentialsOutput {
+            role_credentials: credentials,
         })
     }
 

@@ -5,23 +5,31 @@
 //! due. So `credential_process = ssooidc credentials --profile dev` gives any tool that reads
 //! `~/.aws/config` the profile's credentials.
 
+use std::collections::HashMap;
+
 use crate::cli::{CredentialsArgs, CredentialsFormat};
+use crate::commands::auto_login::{with_login, AutoLogin};
 use crate::context::Context;
 use crate::exit::Failure;
 use crate::text::Text;
 use crate::ui;
 
 /// `credentials`.
-pub fn run(ctx: &Context, args: CredentialsArgs) -> Result<(), Failure> {
+pub fn run(
+    ctx: &Context,
+    args: CredentialsArgs,
+    env: &HashMap<String, String>,
+) -> Result<(), Failure> {
     let selector = ctx.selector(&args.session);
     let sessions = ctx.sessions()?;
     let session = sessions
         .session(selector.clone())
         .map_err(|e| Failure::session(e, &selector))?
         .with_role(args.account_id, args.role_name);
-    let got = sessions
-        .role_credentials_for(&session)
-        .map_err(|e| Failure::session(e, &selector))?;
+    let auto_login = AutoLogin::new(ctx, &args.auto_login, env);
+    let got = with_login(auto_login.as_ref(), &sessions, &selector, || {
+        sessions.role_credentials_for(&session)
+    })?;
     ui::warnings(&got.warnings);
     let credentials = got.credentials.to_process_credentials();
     let text = match (args.export, args.output) {

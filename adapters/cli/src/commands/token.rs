@@ -1,21 +1,25 @@
 //! `token`: a valid access token for scripts and credential helpers. A cache hit reads one file
 //! and makes no request.
 
+use std::collections::HashMap;
+
 use ssooidc_core::cache::format_timestamp;
 
 use crate::cli::{OutputFormat, TokenArgs};
+use crate::commands::auto_login::{with_login, AutoLogin};
 use crate::context::Context;
 use crate::exit::Failure;
 use crate::text::Text;
 use crate::ui;
 
 /// `token`.
-pub fn run(ctx: &Context, args: TokenArgs) -> Result<(), Failure> {
+pub fn run(ctx: &Context, args: TokenArgs, env: &HashMap<String, String>) -> Result<(), Failure> {
     let selector = ctx.selector(&args.session);
-    let got = ctx
-        .sessions()?
-        .token(selector.clone())
-        .map_err(|e| Failure::session(e, &selector))?;
+    let sessions = ctx.sessions()?;
+    let auto_login = AutoLogin::new(ctx, &args.auto_login, env);
+    let got = with_login(auto_login.as_ref(), &sessions, &selector, || {
+        sessions.token(selector.clone())
+    })?;
     ui::warnings(&got.warnings);
     // The token comes from a file: shown sanitised like any other file string (a real token
     // has no control characters, so it is printed as it is).

@@ -1,7 +1,7 @@
-//! Handing AWS credentials to other programs, as `aws configure export-credentials` prints them:
-//! the `credential_process` JSON (`--format process`), shell `export` lines (`env`) and
-//! `KEY=value` lines (`env-no-export`, what `.env` files hold). [`parse_process_output`]
-//! reads the first form back.
+//! Handing AWS credentials to other programs: the `credential_process` JSON, shell `export`
+//! lines and `KEY=value` lines (what `.env` files hold), and every format of
+//! `aws configure export-credentials --format` byte for byte ([`ExportFormat`],
+//! [`ProcessCredentials::export`]). [`parse_process_output`] reads the JSON back.
 //!
 //! [`parse_process_output`]: super::parse_process_output
 
@@ -88,35 +88,181 @@ impl ProcessCredentials {
     /// );
     /// ```
     pub fn to_variables(&self, export: bool) -> Result<String, ExportError> {
-        let expiration = self.expiration.map(format_timestamp);
-        let variables = [
-            ("AWS_ACCESS_KEY_ID", Some(self.keys.access_key_id.as_str())),
-            (
-                "AWS_SECRET_ACCESS_KEY",
-                Some(self.keys.secret_access_key.expose()),
-            ),
-            (
-                "AWS_SESSION_TOKEN",
-                self.keys.session_token.as_ref().map(|t| t.expose()),
-            ),
-            ("AWS_CREDENTIAL_EXPIRATION", expiration.as_deref()),
-        ];
+        let line = if export {
+            |out: &mut String, name: &str, value: &str| {
+                out.push_str("export ");
+                out.push_str(name);
+                out.push('=');
+                out.push_str(value);
+            }
+        } else {
+            |out: &mut String, name: &str, value: &str| {
+                out.push_str(name);
+                out.push('=');
+                out.push_str(value);
+            }
+        };
+        self.lines(self.expiration.map(format_timestamp), line)
+    }
+
+    /// The credentials as `aws configure export-credentials --format FORMAT` prints them, byte
+    /// for byte: the same members and variables, in the same order, with the same layout, and
+    /// `Expiration` as Python's `datetime.isoformat()` writes the AWS CLI's UTC expiry
+    /// (`2026-01-15T19:00:00+00:00`). The line formats refuse a value that could not be printed
+    /// safely unquoted ([`ExportError`]), where the AWS CLI prints it as it is.
+    ///
+    /// ```
+    /// use ssooidc_core::settings::{ExportFormat, ProcessCredentials, StaticKeys};
+    /// let creds = ProcessCredentials::new(
+    ///     StaticKeys::new("ASIAEXAMPLE", "secret").with_session_token("token"),
+    ///     Some(time::macros::datetime!(2026-01-15 19:00 UTC).into()),
+    /// );
+    /// assert_eq!(
+    ///     creds.export(ExportFormat::Powershell).unwrap(),
+    ///     "$Env:AWS_ACCESS_KEY_ID=\"ASIAEXAMPLE\"\n$Env:AWS_SECRET_ACCESS_KEY=\"secret\"\n\
+    ///      $Env:AWS_SESSION_TOKEN=\"token\"\n$Env:AWS_CREDENTIAL_EXPIRATION=\"2026-01-15T19:00:00+00:00\"\n"
+    /// );
+    /// ```
+    pub fn export(&self, format: ExportFormat) -> Result<String, ExportError> {
+        let expiration = self.expiration.map(isoformat);
+        let (before, between, after) = match format {
+            ExportFormat::Process => {
+                let output = ProcessOutput {
+                    version: 1,
+                    access_key_id: &self.keys.access_key_id,
+                    secret_access_key: self.keys.secret_access_key.expose(),
+                    session_token: self.keys.session_token.as_ref().map(|t| t.expose()),
+                    expiration,
+                };
+                // Serialising a struct of strings cannot fail.
+                let text = serde_json::to_string_pretty(&output).unwrap_or_default();
+                return Ok(format!("{}\n", ascii_json(&text)));
+            }
+            ExportFormat::Env => ("export ", "=", ""),
+            ExportFormat::EnvNoExport => ("", "=", ""),
+            ExportFormat::Powershell => ("$Env:", "=\"", "\""),
+            ExportFormat::WindowsCmd => ("set ", "=", ""),
+            ExportFormat::Fish => ("set -gx ", " \"", "\""),
+        };
+        self.lines(expiration, |out, name, value| {
+            out.push_str(before);
+            out.push_str(name);
+            out.push_str(between);
+            out.push_str(value);
+            out.push_str(after);
+        })
+    }
+
+    /// One line per variable that has a value, each made by `line` (without its line break),
+    /// every value checked to be printable unquoted.
+    fn lines(
+        &self,
+        expiration: Option<String>,
+        line: impl Fn(&mut String, &str, &str),
+    ) -> Result<String, ExportError> {
         let mut out = String::new();
-        for (variable, value) in variables {
-            let Some(value) = value else { continue };
+        for (variable, value) in self.variables(expiration) {
             if value.is_empty() || !value.bytes().all(is_safe) {
                 return Err(ExportError::UnsafeValue { variable });
             }
-            if export {
-                out.push_str("export ");
-            }
-            out.push_str(variable);
-            out.push('=');
-            out.push_str(value);
+            line(&mut out, variable, &value);
             out.push('\n');
         }
         Ok(out)
     }
+
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, and `AWS_SESSION_TOKEN` and
+    /// `AWS_CREDENTIAL_EXPIRATION` (written as `expiration`) when there are, in this order.
+    pub(super) fn variables(&self, expiration: Option<String>) -> Vec<(&'static str, String)> {
+        let mut variables = vec![
+            ("AWS_ACCESS_KEY_ID", self.keys.access_key_id.clone()),
+            (
+                "AWS_SECRET_ACCESS_KEY",
+                self.keys.secret_access_key.expose().to_owned(),
+            ),
+        ];
+        if let Some(token) = &self.keys.session_token {
+            variables.push(("AWS_SESSION_TOKEN", token.expose().to_owned()));
+        }
+        if let Some(expiration) = expiration {
+            variables.push(("AWS_CREDENTIAL_EXPIRATION", expiration));
+        }
+        variables
+    }
+}
+
+/// The formats of `aws configure export-credentials --format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ExportFormat {
+    /// `process`: the `credential_process` JSON (the AWS CLI's default).
+    Process,
+    /// `env`: `export AWS_ACCESS_KEY_ID=...` lines for a POSIX shell.
+    Env,
+    /// `env-no-export`: `AWS_ACCESS_KEY_ID=...` lines.
+    EnvNoExport,
+    /// `powershell`: `$Env:AWS_ACCESS_KEY_ID="..."` lines.
+    Powershell,
+    /// `windows-cmd`: `set AWS_ACCESS_KEY_ID=...` lines.
+    WindowsCmd,
+    /// `fish`: `set -gx AWS_ACCESS_KEY_ID "..."` lines.
+    Fish,
+}
+
+impl ExportFormat {
+    /// Every format, in the order the AWS CLI lists them.
+    pub const ALL: [ExportFormat; 6] = [
+        ExportFormat::Process,
+        ExportFormat::Env,
+        ExportFormat::EnvNoExport,
+        ExportFormat::Powershell,
+        ExportFormat::WindowsCmd,
+        ExportFormat::Fish,
+    ];
+
+    /// The format's name for `--format`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ExportFormat::Process => "process",
+            ExportFormat::Env => "env",
+            ExportFormat::EnvNoExport => "env-no-export",
+            ExportFormat::Powershell => "powershell",
+            ExportFormat::WindowsCmd => "windows-cmd",
+            ExportFormat::Fish => "fish",
+        }
+    }
+
+    /// The format named `name` (exactly, as the AWS CLI's choices are matched).
+    pub fn from_name(name: &str) -> Option<ExportFormat> {
+        ExportFormat::ALL.into_iter().find(|f| f.name() == name)
+    }
+}
+
+/// A UTC time as Python's `datetime.isoformat()` writes the AWS CLI's expiry times (whole
+/// seconds, as every expiry it reads has them): `2026-01-15T19:00:00+00:00`.
+pub(super) fn isoformat(t: crate::Timestamp) -> String {
+    let mut text = format_timestamp(t);
+    text.pop(); // the `Z`
+    text.push_str("+00:00");
+    text
+}
+
+/// JSON with every character outside ASCII written as a `\uXXXX` escape (UTF-16 surrogates
+/// beyond the first plane), as Python's `json.dumps` writes it by default. Outside strings JSON
+/// has only ASCII, so escaping the whole text escapes exactly the strings' characters.
+fn ascii_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    out
 }
 
 /// The characters a value may hold to be printed unquoted: base64 and timestamps.

@@ -3,9 +3,13 @@
 //! credentials written out again (`credential_process` JSON, shell and `.env` lines). Where
 //! credentials come from is the settings resolver's (`settings::CredentialSource`).
 
+mod chain;
 mod export;
+mod handoff;
 
-pub use export::ExportError;
+pub use chain::{next_profile_chain, ProfileChainError, MAX_PROFILE_CHAIN, PROFILE_CHAIN_VARIABLE};
+pub use export::{ExportError, ExportFormat};
+pub use handoff::{child_environment, Handoff, CONFLICTING_VARIABLES, PROFILE_VARIABLE};
 
 use std::fmt;
 

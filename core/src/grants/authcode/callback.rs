@@ -70,14 +70,7 @@ fn decode(s: &str) -> String {
     crate::percent::decode_lossy(s.as_bytes(), true)
 }
 
-/// Whether `a` and `b` are equal, in a time that depends only on their lengths (a state's
-/// length is no secret).
-pub(crate) fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
+pub(crate) use crate::base::secret::constant_time_eq;
 
 /// What the flow made of a request on the loopback listener, and so which page the browser
 /// gets. Every page tells the person to return to the terminal.

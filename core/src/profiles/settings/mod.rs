@@ -31,8 +31,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 pub use crate::formats::credentials::{
-    parse_process_output, ExportError, ProcessCredentials, ProcessOutputError, StaticKeys,
-    MAX_PROCESS_OUTPUT_BYTES,
+    child_environment, next_profile_chain, parse_process_output, ExportError, ExportFormat,
+    Handoff, ProcessCredentials, ProcessOutputError, ProfileChainError, StaticKeys,
+    CONFLICTING_VARIABLES, MAX_PROCESS_OUTPUT_BYTES, MAX_PROFILE_CHAIN, PROFILE_CHAIN_VARIABLE,
+    PROFILE_VARIABLE,
 };
 pub use credentials::CredentialSource;
 pub use files::{
@@ -174,6 +176,10 @@ pub struct Settings {
     /// The configured endpoint URL of the SSO portal (service key `sso`:
     /// `AWS_ENDPOINT_URL_SSO`, `sso` in the `[services]` section), when one is.
     pub portal_endpoint_url: Option<Setting<String>>,
+    /// The configured endpoint URL of the AWS sign-in service, whose federation endpoint
+    /// (`/federation`) `ssooidc console` uses (`AWS_ENDPOINT_URL_SIGNIN`, `signin` in the
+    /// `[services]` section, or the global ones), when one is; otherwise the partition's.
+    pub signin_endpoint_url: Option<Setting<String>>,
     /// Use the FIPS endpoint.
     pub use_fips: Setting<bool>,
     /// Use the dual-stack endpoint.
@@ -205,6 +211,7 @@ impl Default for Settings {
             region: None,
             endpoint_url: None,
             portal_endpoint_url: None,
+            signin_endpoint_url: None,
             use_fips: Setting::default_value(false),
             use_dual_stack: Setting::default_value(false),
             ca_bundle: None,
@@ -301,6 +308,29 @@ impl Settings {
         self.resolve_service_endpoint(
             Service::Sso,
             &self.portal_endpoint_params_for_region(region),
+        )
+    }
+
+    /// The configured endpoint of the AWS sign-in service, when one is
+    /// ([`signin_endpoint_url`](Self::signin_endpoint_url)), checked as
+    /// [`resolve_service_endpoint`](Self::resolve_service_endpoint) checks an endpoint: `https`,
+    /// or `http` to a loopback address unless [`allow_insecure_http`](Self::allow_insecure_http).
+    /// Its federation endpoint is its URL followed by
+    /// [`FEDERATION_PATH`](crate::federation::FEDERATION_PATH); without one, the partition's
+    /// ([`Console::federation_url`](crate::federation::Console::federation_url)).
+    pub fn signin_endpoint(&self) -> Option<Result<Endpoint, ConfigError>> {
+        let url = self.signin_endpoint_url.as_ref()?;
+        Some(
+            Endpoint::parse(&url.value)
+                .map_err(ConfigError::Endpoint)
+                .and_then(|endpoint| {
+                    if !endpoint.is_https() && !endpoint.is_loopback() && !self.allow_insecure_http
+                    {
+                        Err(ConfigError::InsecureEndpoint(endpoint.url()))
+                    } else {
+                        Ok(endpoint)
+                    }
+                }),
         )
     }
 

@@ -104,15 +104,16 @@ pub fn resolve(inputs: &Inputs<'_>) -> Result<Settings, ConfigError> {
         "ignore_configured_endpoint_urls",
     )
     .value;
-    let endpoint_for = |service: Service| -> Result<Option<Setting<String>>, ConfigError> {
-        match explicit_value(&explicit.endpoint_url) {
+    let endpoint_for =
+        |(env_var, key): (&'static str, &str)| match explicit_value(&explicit.endpoint_url) {
             Some(url) => Ok(Some(url)),
             None if ignore_configured => Ok(None),
-            None => configured_endpoint(env, config, &view, service),
-        }
-    };
-    let endpoint_url = endpoint_for(Service::SsoOidc)?;
-    let portal_endpoint_url = endpoint_for(Service::Sso)?;
+            None => configured_endpoint(env, config, &view, env_var, key),
+        };
+    let service = |s: Service| (s.endpoint_env(), s.config_key());
+    let endpoint_url = endpoint_for(service(Service::SsoOidc))?;
+    let portal_endpoint_url = endpoint_for(service(Service::Sso))?;
+    let signin_endpoint_url = endpoint_for(SIGNIN_ENDPOINT)?;
 
     let ca_bundle = explicit_value(&explicit.ca_bundle)
         .or_else(|| env_or_profile("AWS_CA_BUNDLE", "ca_bundle"))
@@ -148,6 +149,7 @@ pub fn resolve(inputs: &Inputs<'_>) -> Result<Settings, ConfigError> {
         region,
         endpoint_url,
         portal_endpoint_url,
+        signin_endpoint_url,
         use_fips: flag("AWS_USE_FIPS_ENDPOINT", "use_fips_endpoint"),
         use_dual_stack: flag("AWS_USE_DUALSTACK_ENDPOINT", "use_dualstack_endpoint"),
         ca_bundle,
@@ -207,14 +209,20 @@ fn timeout(explicit: Option<Duration>) -> Setting<Option<Duration>> {
     }
 }
 
-/// Steps 2 to 5 of the configured-endpoint precedence for `service`.
+/// The configured-endpoint names of the AWS sign-in service (its federation endpoint, for
+/// `ssooidc console`): `AWS_ENDPOINT_URL_SIGNIN`, `signin` in a `[services]` section.
+pub(super) const SIGNIN_ENDPOINT: (&str, &str) = ("AWS_ENDPOINT_URL_SIGNIN", "signin");
+
+/// Steps 2 to 5 of the configured-endpoint precedence for the service whose variable is
+/// `service_env` and whose `[services]` key is `service_key`.
 fn configured_endpoint(
     env: &std::collections::HashMap<String, String>,
     config: &crate::config::AwsConfig,
     view: &Profile<'_>,
-    service: Service,
+    service_env: &'static str,
+    service_key: &str,
 ) -> Result<Option<Setting<String>>, ConfigError> {
-    for var in [service.endpoint_env(), "AWS_ENDPOINT_URL"] {
+    for var in [service_env, "AWS_ENDPOINT_URL"] {
         if let Some(url) = env_value(env, var) {
             return Ok(Some(Setting::new(url.to_owned(), Source::Environment(var))));
         }
@@ -227,7 +235,7 @@ fn configured_endpoint(
                 profile: view.name.to_owned(),
                 name: name.to_owned(),
             })?;
-        if let Some(IniValue::Nested(service)) = section.values.get(service.config_key()) {
+        if let Some(IniValue::Nested(service)) = section.values.get(service_key) {
             if let Some(url) = service
                 .get("endpoint_url")
                 .map(|u| u.trim())
