@@ -145,7 +145,13 @@ impl Sessions {
 
     /// The HTTP client of a session: its `sso_region`'s endpoint (or the configured one).
     pub fn client(&self, session: &Session) -> Result<Client, SessionError> {
-        let endpoint = self.http.resolve_endpoint_for_region(&session.region)?;
+        self.client_in(&session.region)
+    }
+
+    /// The HTTP client of `region` (a session's `sso_region`): its OIDC endpoint (or the
+    /// configured one).
+    pub(crate) fn client_in(&self, region: &str) -> Result<Client, SessionError> {
+        let endpoint = self.http.resolve_endpoint_for_region(region)?;
         self.logging(Client::with_endpoint(self.http.clone(), endpoint)?)
     }
 

@@ -25,14 +25,21 @@ impl Sessions {
     /// returned too, with a warning. Warnings of the cache (modes repaired) come along. Every
     /// rule is the core's [`TokenSession`]; this does its file I/O and HTTP.
     pub fn token(&self, selector: SessionSelector) -> Result<SessionToken, SessionError> {
-        self.token_for(&self.session(selector)?)
+        self.token_of(self.session(selector)?)
     }
 
     /// [`token`](Self::token) of a resolved session.
     pub fn token_for(&self, session: &Session) -> Result<SessionToken, SessionError> {
+        self.token_of(session.clone())
+    }
+
+    /// [`token`](Self::token) of a resolved session the machine may own (no copy on the
+    /// cache-hit path).
+    fn token_of(&self, session: Session) -> Result<SessionToken, SessionError> {
         let settings = self.settings();
         let endpoint = settings.endpoint_target(Service::SsoOidc, &session.region);
-        let input = TokenSessionInput::new(session.clone(), endpoint)
+        let client_region = session.region.clone();
+        let input = TokenSessionInput::new(session, endpoint)
             .policy(self.refresh_policy)
             .retry(RetryPolicy::new(self.settings().retry_config()))
             .lock_wait(self.refresh_lock_wait);
@@ -47,7 +54,7 @@ impl Sessions {
         let outcome = drive_session(
             &mut machine,
             &mut files,
-            || self.client(session),
+            || self.client_in(&client_region),
             "CreateToken",
         )?;
         // A refreshed token too (also remembered from the answer's body on the way in).
