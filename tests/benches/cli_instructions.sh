@@ -4,14 +4,25 @@
 # time, the count is the same on a busy machine and an idle one, so two builds (say, the last
 # release and the working tree) can be compared exactly.
 #
-#   tests/benches/cli_instructions.sh [BINARY...]
+#   tests/benches/cli_instructions.sh [--check MAX_RATIO] [BINARY...]
 #
-# With no argument it builds and measures target/release/ssooidc. The HOME it runs in is the
+# With no binary it builds and measures target/release/ssooidc. The HOME it runs in is the
 # one the criterion benchmark (adapters/cli/benches/token.rs) uses: a config with an sso-session
 # profile, a token valid for 10 hours and role credentials valid for 10 hours, made in a new
-# temporary directory that is removed at the end. `true` is measured too, as the floor: what
-# starting any process costs.
+# temporary directory that is removed at the end. Two floors are measured in the same run:
+# `true` (what starting any process costs) and a Rust hello world built here in release (what
+# starting a Rust program costs); each command's ratio to both is printed.
+#
+# --check MAX_RATIO (CI): exit 1 when a binary's stripped size passes 5,000,000 bytes, or a
+# cache hit passes MAX_RATIO times the hello world. The counts are deterministic for a binary,
+# so the check cannot flake.
 set -euo pipefail
+
+max_ratio=""
+if [[ ${1:-} == --check ]]; then
+    max_ratio=${2:?--check needs a ratio}
+    shift 2
+fi
 
 if ! command -v valgrind >/dev/null 2>&1; then
     echo "valgrind is needed (Debian: apt-get install valgrind)" >&2
@@ -26,6 +37,9 @@ fi
 
 home=$(mktemp -d)
 trap 'rm -rf "$home"' EXIT
+
+# The hello world floor: `cargo new`'s program, built in release with this toolchain.
+(cd "$home" && cargo new -q --vcs none hello && cd hello && cargo build -q --release) >&2
 mkdir -p "$home/.aws/sso/cache" "$home/.aws/cli/cache"
 chmod 700 "$home/.aws/sso/cache" "$home/.aws/cli/cache"
 cat >"$home/.aws/config" <<'EOF'
@@ -59,9 +73,16 @@ count() {
 }
 
 floor=$(count /bin/true)
-echo "| binary | command | instructions | ratio to \`true\` ($floor) |"
-echo "|---|---|---|---|"
+hello=$(count "$home/hello/target/release/hello")
+failed=0
+echo "| binary | command | instructions | ratio to \`true\` ($floor) | ratio to a hello world ($hello) |"
+echo "|---|---|---|---|---|"
 for bin in "$@"; do
+    size=$(stat -c %s "$bin")
+    if [[ -n $max_ratio && $size -gt 5000000 ]]; then
+        echo "$bin: $size bytes, over the 5,000,000-byte limit" >&2
+        failed=1
+    fi
     for command in token credentials; do
         out=$(HOME=$home "$bin" "$command" --profile dev) || {
             echo "$bin $command failed" >&2
@@ -69,6 +90,12 @@ for bin in "$@"; do
         }
         [[ -n $out ]] || { echo "$bin $command printed nothing" >&2; exit 1; }
         n=$(count "$bin" "$command" --profile dev)
-        echo "| $bin | $command | $n | $(awk -v n="$n" -v f="$floor" 'BEGIN { printf "%.1fx", n / f }') |"
+        ratio=$(awk -v n="$n" -v f="$hello" 'BEGIN { printf "%.2f", n / f }')
+        echo "| $bin | $command | $n | $(awk -v n="$n" -v f="$floor" 'BEGIN { printf "%.1fx", n / f }') | ${ratio}x |"
+        if [[ -n $max_ratio ]] && awk -v r="$ratio" -v m="$max_ratio" 'BEGIN { exit !(r > m) }'; then
+            echo "$bin $command: ${ratio}x a hello world, over the ${max_ratio}x limit" >&2
+            failed=1
+        fi
     done
 done
+exit $failed
