@@ -231,7 +231,8 @@ pub enum Command {
     Logout(LogoutArgs),
     /// List cached sessions and when their tokens expire.
     Sessions,
-    /// Show the settings in effect and where each comes from.
+    /// The settings in effect (list), profiles set up for you (sso, populate), a profile's
+    /// credentials as other tools take them (export-credentials).
     #[command(subcommand)]
     Configure(ConfigureCommand),
     /// Any OAuth 2.0 provider (Keycloak, Okta, Auth0, Entra ID, Google, GitHub...): log in with
