@@ -453,6 +453,16 @@ impl Refresher {
         }
     }
 
+    /// What follows if `fresh`, the token this machine refreshed, cannot be written back: the
+    /// cache keeps the token this machine started from ([`UnsavedRefresh::after`]).
+    pub fn unsaved(&self, fresh: &CachedToken) -> UnsavedRefresh {
+        UnsavedRefresh::after(
+            self.token.refresh_token.as_ref(),
+            fresh.refresh_token.as_ref(),
+            Some(self.token.expires_at),
+        )
+    }
+
     /// Whether a refresh request will be (or was) sent.
     pub fn is_refreshing(&self) -> bool {
         matches!(self.state, State::Calling { .. })

@@ -109,7 +109,10 @@ enum State {
     /// The refresh request (and its retries).
     Refreshing { refresher: Box<Refresher> },
     /// The refreshed token is being written.
-    Writing { token: CachedToken },
+    Writing {
+        token: CachedToken,
+        follows: UnsavedRefresh,
+    },
     /// Ended: see the conversation.
     Ended,
 }
@@ -144,9 +147,6 @@ pub struct TokenSession<S> {
     seed: u64,
     state: State,
     talk: Conversation<S, TokenOutcome>,
-    /// The refresh token and expiry of the token being refreshed: what a write that fails
-    /// leaves in the file.
-    previous: Option<(Option<crate::Secret>, Timestamp)>,
 }
 
 impl<S: std::fmt::Display> TokenSession<S> {
@@ -160,7 +160,6 @@ impl<S: std::fmt::Display> TokenSession<S> {
             seed,
             state: State::Reading,
             talk,
-            previous: None,
         }
     }
 
@@ -197,8 +196,13 @@ impl<S: std::fmt::Display> TokenSession<S> {
         }
     }
 
-    /// The refresh machine's verdict, ended: the token to use, or the session's error.
-    fn refreshed(&mut self, outcome: Result<RefreshOutcome, crate::refresh::RefreshError>) {
+    /// The refresh machine's verdict, ended: the token to use, or the session's error;
+    /// `follows`: what an unwritten refreshed token leaves ([`Refresher::unsaved`]).
+    fn refreshed(
+        &mut self,
+        outcome: Result<RefreshOutcome, crate::refresh::RefreshError>,
+        follows: Option<UnsavedRefresh>,
+    ) {
         match outcome {
             Err(source) => self.finish(Err(SessionError::Expired {
                 session: describe(&self.input.session),
@@ -209,7 +213,8 @@ impl<S: std::fmt::Display> TokenSession<S> {
                     file: self.talk.file().clone(),
                     token: token.clone(),
                 });
-                self.state = State::Writing { token };
+                let follows = follows.unwrap_or(UnsavedRefresh::RefreshesAgain);
+                self.state = State::Writing { token, follows };
             }
             Ok(RefreshOutcome::RefreshFailed { token, failure, .. }) => {
                 let why = failure.to_string();
@@ -245,7 +250,11 @@ impl<S: std::fmt::Display> Machine for TokenSession<S> {
                 Output::Timeout(at) => Ok(Output::Timeout(at)),
                 Output::Event(never) => match never {},
                 Output::Done(outcome) => {
-                    self.refreshed(outcome);
+                    let follows = match &outcome {
+                        Ok(RefreshOutcome::Refreshed(token)) => Some(refresher.unsaved(token)),
+                        _ => None,
+                    };
+                    self.refreshed(outcome, follows);
                     self.poll_output()
                 }
             },
@@ -341,7 +350,6 @@ impl<S: std::fmt::Display> SessionMachine<S> for TokenSession<S> {
                                 return Ok(());
                             }
                         };
-                        self.previous = Some((token.refresh_token.clone(), token.expires_at));
                         let input = self
                             .input
                             .session
@@ -361,7 +369,7 @@ impl<S: std::fmt::Display> SessionMachine<S> for TokenSession<S> {
                         } else {
                             // Decided at once: fresh again, not refreshable, throttled...
                             match refresher.poll_output() {
-                                Ok(Output::Done(outcome)) => self.refreshed(outcome),
+                                Ok(Output::Done(outcome)) => self.refreshed(outcome, None),
                                 _ => self.finish(Err(self.not_logged_in(Some(
                                     "the refresh machine did not decide at once".to_owned(),
                                 )))),
@@ -376,14 +384,8 @@ impl<S: std::fmt::Display> SessionMachine<S> for TokenSession<S> {
                 }
                 self.state = State::Refreshing { refresher };
             }
-            (State::Writing { token }, IoAnswer::Written(saved)) => {
+            (State::Writing { token, follows }, IoAnswer::Written(saved)) => {
                 if let Err(e) = saved {
-                    let (old_refresh, old_expiry) = self.previous.take().unzip();
-                    let follows = UnsavedRefresh::after(
-                        old_refresh.flatten().as_ref(),
-                        token.refresh_token.as_ref(),
-                        old_expiry,
-                    );
                     self.talk.warning(unsaved_refresh_warning(&e, &follows));
                 }
                 self.finish(Ok((TokenSource::Refreshed, token)));
