@@ -20,9 +20,11 @@ pub struct Context {
 }
 
 impl Context {
-    /// Reads the environment and the files, and resolves the settings with the global options.
-    pub fn new(global: GlobalArgs, env: &HashMap<String, String>) -> Result<Self, Failure> {
-        let environment = Environment::from_env(env.clone())?;
+    /// Reads the files `env` (this process's environment) points at, and resolves the settings
+    /// with the global options. The commands read the environment from here
+    /// (`environment.env`): one map, never copied on the way to a cache hit.
+    pub fn new(global: GlobalArgs, env: HashMap<String, String>) -> Result<Self, Failure> {
+        let environment = Environment::from_env(env)?;
         let settings = environment.settings(&global.explicit())?;
         let debug = global.debug.then(|| DebugSink::new(crate::ui::debug_line));
         Ok(Context {
@@ -54,15 +56,27 @@ impl Context {
         })
     }
 
-    /// The session store.
+    /// The session store (over a copy of the environment and settings).
     pub fn sessions(&self) -> Result<Sessions, Failure> {
-        let mut sessions =
-            Sessions::with_settings(self.environment.clone(), self.settings.clone())?;
-        sessions.debug.clone_from(&self.debug);
-        sessions.cache = sessions
-            .cache
-            .clone()
-            .on_lock_wait(crate::ui::show_lock_wait);
+        Context {
+            environment: self.environment.clone(),
+            settings: self.settings.clone(),
+            debug: self.debug.clone(),
+        }
+        .into_sessions()
+    }
+
+    /// The session store, made of this context without copying it (`token` and `credentials`:
+    /// a cache hit needs nothing else).
+    pub fn into_sessions(self) -> Result<Sessions, Failure> {
+        let Context {
+            environment,
+            settings,
+            debug,
+        } = self;
+        let mut sessions = Sessions::with_settings(environment, settings)?;
+        sessions.debug = debug;
+        sessions.cache = sessions.cache.on_lock_wait(crate::ui::show_lock_wait);
         sessions.wait_notice = Some(WaitNotice::new(crate::ui::show_retry_wait));
         Ok(sessions)
     }

@@ -40,8 +40,7 @@ pub fn main() -> ExitCode {
         // the rendering is the plain text `print` would write.)
         Err(e) => return finish(ui::write_stdout(&e.render().to_string())),
     };
-    let env: HashMap<String, String> = ssooidc_ureq::environment::process_env();
-    finish(run(cli, &env))
+    finish(run(cli, ssooidc_ureq::environment::process_env()))
 }
 
 /// `token` and `credentials` parsed without the rest of the command tree ([`cli::HotCli`]),
@@ -81,7 +80,7 @@ fn exit_code(code: i32) -> ExitCode {
     ExitCode::from(u8::try_from(code).unwrap_or(255))
 }
 
-fn run(cli: Cli, env: &HashMap<String, String>) -> Result<(), Failure> {
+fn run(cli: Cli, env: HashMap<String, String>) -> Result<(), Failure> {
     let Cli {
         mut global,
         command,
@@ -93,47 +92,80 @@ fn run(cli: Cli, env: &HashMap<String, String>) -> Result<(), Failure> {
         Command::Configure(ConfigureCommand::Sso(_) | ConfigureCommand::Populate(_)) => {
             commands::profiles::profile_to_write(&mut global, env)
         }
-        _ => (None, std::borrow::Cow::Borrowed(env)),
+        _ => (None, env),
     };
-    let env = env.as_ref();
-    let global_args = global.to_args();
-    // Every command but the demo (which makes its own environment) reads the user's.
-    let context = || Context::new(global, env);
+    let global_args = match &command {
+        Command::Exec(_) => global.to_args(),
+        _ => Vec::new(),
+    };
+    // Every command but the demo (which makes its own environment) and the completion scripts
+    // reads the user's environment and files, through the context: `$ctx`, and `$env` the
+    // environment it keeps (the one copy of it).
+    macro_rules! with_context {
+        (|$ctx:ident, $env:ident| $body:expr) => {{
+            let $ctx = Context::new(global, env)?;
+            let $env = &$ctx.environment.env;
+            $body
+        }};
+        (|$ctx:ident| $body:expr) => {{
+            let $ctx = Context::new(global, env)?;
+            $body
+        }};
+    }
     match command {
-        Command::Demo(args) => commands::demo::run(debug, args, env),
-        Command::Login(args) => commands::login::run(&context()?, args, env),
-        Command::RegisterClient(args) => commands::low_level::register_client(&context()?, args),
+        Command::Demo(args) => commands::demo::run(debug, args, &env),
+        Command::Completion(args) => commands::completion::completion(args),
+        Command::Names(args) => commands::completion::names(args, &env),
+        // Given the context itself: a cache hit copies nothing.
+        Command::Token(args) => with_context!(|ctx| commands::token::run(ctx, args)),
+        Command::Credentials(args) => with_context!(|ctx| commands::credentials::run(ctx, args)),
+        Command::Login(args) => with_context!(|ctx, env| commands::login::run(&ctx, args, env)),
+        Command::RegisterClient(args) => {
+            with_context!(|ctx| commands::low_level::register_client(&ctx, args))
+        }
         Command::StartDeviceAuthorization(args) => {
-            commands::low_level::start_device_authorization(&context()?, args)
+            with_context!(|ctx| commands::low_level::start_device_authorization(&ctx, args))
         }
-        Command::CreateToken(args) => commands::low_level::create_token(&context()?, args),
+        Command::CreateToken(args) => {
+            with_context!(|ctx| commands::low_level::create_token(&ctx, args))
+        }
         Command::CreateTokenWithIam(args) => {
-            commands::low_level::create_token_with_iam(&context()?, args)
+            with_context!(|ctx| commands::low_level::create_token_with_iam(&ctx, args))
         }
-        Command::Token(args) => commands::token::run(&context()?, args, env),
-        Command::Credentials(args) => commands::credentials::run(&context()?, args, env),
-        Command::Exec(args) => commands::exec::run(&context()?, args, env, &global_args),
-        Command::Serve(args) => commands::serve::run(&context()?, args, env),
-        Command::Console(args) => commands::console::run(&context()?, args, env),
-        Command::Accounts(args) => commands::assignments::accounts(&context()?, args),
-        Command::Roles(args) => commands::assignments::roles(&context()?, args),
-        Command::Logout(args) => commands::sessions::logout(&context()?, args),
-        Command::Sessions => commands::sessions::list(&context()?),
-        Command::Configure(ConfigureCommand::List) => commands::configure::list(&context()?),
-        Command::Configure(ConfigureCommand::Sso(args)) => {
-            commands::profiles::configure_sso(&context()?, args, profile_to_write, env)
+        Command::Exec(args) => {
+            with_context!(|ctx, env| commands::exec::run(&ctx, args, env, &global_args))
         }
+        Command::Serve(args) => with_context!(|ctx, env| commands::serve::run(&ctx, args, env)),
+        Command::Console(args) => {
+            with_context!(|ctx, env| commands::console::run(&ctx, args, env))
+        }
+        Command::Accounts(args) => {
+            with_context!(|ctx| commands::assignments::accounts(&ctx, args))
+        }
+        Command::Roles(args) => with_context!(|ctx| commands::assignments::roles(&ctx, args)),
+        Command::Logout(args) => with_context!(|ctx| commands::sessions::logout(&ctx, args)),
+        Command::Sessions => with_context!(|ctx| commands::sessions::list(&ctx)),
+        Command::Configure(ConfigureCommand::List) => {
+            with_context!(|ctx| commands::configure::list(&ctx))
+        }
+        Command::Configure(ConfigureCommand::Sso(args)) => with_context!(|ctx, env| {
+            commands::profiles::configure_sso(&ctx, args, profile_to_write, env)
+        }),
         Command::Configure(ConfigureCommand::Populate(args)) => {
-            commands::profiles::populate(&context()?, args)
+            with_context!(|ctx| commands::profiles::populate(&ctx, args))
         }
         Command::Configure(ConfigureCommand::ExportCredentials(args)) => {
-            commands::export_credentials::run(&context()?, args, env)
+            with_context!(|ctx, env| commands::export_credentials::run(&ctx, args, env))
         }
-        Command::Oauth(OauthCommand::Login(args)) => commands::oauth::login(&context()?, args, env),
-        Command::Oauth(OauthCommand::Token(args)) => commands::oauth::token(&context()?, args),
-        Command::Oauth(OauthCommand::Logout(args)) => commands::oauth::logout(&context()?, args),
-        Command::Completion(args) => commands::completion::completion(args),
-        Command::Names(args) => commands::completion::names(args, env),
+        Command::Oauth(OauthCommand::Login(args)) => {
+            with_context!(|ctx, env| commands::oauth::login(&ctx, args, env))
+        }
+        Command::Oauth(OauthCommand::Token(args)) => {
+            with_context!(|ctx| commands::oauth::token(&ctx, args))
+        }
+        Command::Oauth(OauthCommand::Logout(args)) => {
+            with_context!(|ctx| commands::oauth::logout(&ctx, args))
+        }
     }
 }
 

@@ -47,7 +47,7 @@ pub struct AutoLogin {
 
 impl AutoLogin {
     /// `Some` when `--login` is given, or the profile has `sso_auto_login = true`.
-    pub fn new(ctx: &Context, args: &AutoLoginArgs, env: &HashMap<String, String>) -> Option<Self> {
+    pub fn new(ctx: &Context, args: &AutoLoginArgs) -> Option<Self> {
         let setting = ctx
             .environment
             .config
@@ -57,7 +57,7 @@ impl AutoLogin {
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
         (args.login || setting).then(|| AutoLogin {
             use_device_code: args.use_device_code,
-            env: env.clone(),
+            env: ctx.environment.env.clone(),
         })
     }
 

@@ -5,8 +5,6 @@
 //! due. So `credential_process = ssooidc credentials --profile dev` gives any tool that reads
 //! `~/.aws/config` the profile's credentials.
 
-use std::collections::HashMap;
-
 use crate::cli::{CredentialsArgs, CredentialsFormat};
 use crate::commands::auto_login::{with_login, AutoLogin};
 use crate::context::Context;
@@ -15,18 +13,14 @@ use crate::text::Text;
 use crate::ui;
 
 /// `credentials`.
-pub fn run(
-    ctx: &Context,
-    args: CredentialsArgs,
-    env: &HashMap<String, String>,
-) -> Result<(), Failure> {
+pub fn run(ctx: Context, args: CredentialsArgs) -> Result<(), Failure> {
     let selector = ctx.selector(&args.session);
-    let sessions = ctx.sessions()?;
+    let auto_login = AutoLogin::new(&ctx, &args.auto_login);
+    let sessions = ctx.into_sessions()?;
     let session = sessions
         .session(selector.clone())
         .map_err(|e| Failure::session(e, &selector))?
         .with_role(args.account_id, args.role_name);
-    let auto_login = AutoLogin::new(ctx, &args.auto_login, env);
     let got = with_login(auto_login.as_ref(), &sessions, &selector, || {
         sessions.role_credentials_for(&session)
     })?;

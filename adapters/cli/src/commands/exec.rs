@@ -37,12 +37,12 @@ pub fn run(
 ) -> Result<(), Failure> {
     refuse_nesting(env, args.allow_nested)?;
     if args.server {
-        let variables = crate::commands::serve::for_exec(ctx, &args.auto_login, env, global_args)?;
+        let variables = crate::commands::serve::for_exec(ctx, &args.auto_login, global_args)?;
         return run_command(&args.command, &variables);
     }
     let profile = ctx.settings.profile.value.clone();
     let region = ctx.settings.region.as_ref().map(|r| r.value.clone());
-    let auto_login = AutoLogin::new(ctx, &args.auto_login, env);
+    let auto_login = AutoLogin::new(ctx, &args.auto_login);
     let source = ProfileCredentials::of(ctx)?.with_auto_login(auto_login);
     let fetched = source.fetch()?;
     ui::warnings(&fetched.warnings);

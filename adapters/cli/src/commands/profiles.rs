@@ -3,7 +3,6 @@
 //! core's `ConfigEditor` (nothing but what they set changes) and write it with the cache's
 //! atomic write (`CacheDir::replace_file`: its mode kept, a link or FIFO refused).
 
-use std::borrow::Cow;
 use std::collections::HashMap;
 use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -32,24 +31,20 @@ const OUTPUT_FORMATS: &[&str] = &["json", "text", "table", "yaml", "yaml-stream"
 /// The profile a command that writes one is to write (`--profile`, else `AWS_PROFILE`, else
 /// `AWS_DEFAULT_PROFILE`, as the AWS CLI's `configure sso` takes it), and the environment to
 /// read the settings with, without it: the profile need not exist yet.
-pub fn profile_to_write<'a>(
+pub fn profile_to_write(
     global: &mut GlobalArgs,
-    env: &'a HashMap<String, String>,
-) -> (Option<String>, Cow<'a, HashMap<String, String>>) {
+    mut env: HashMap<String, String>,
+) -> (Option<String>, HashMap<String, String>) {
     let from_env = ["AWS_PROFILE", "AWS_DEFAULT_PROFILE"];
     let named = global.profile.take().or_else(|| {
         from_env
             .iter()
             .find_map(|k| env.get(*k).filter(|v| !v.is_empty()).cloned())
     });
-    if !from_env.iter().any(|k| env.contains_key(*k)) {
-        return (named, Cow::Borrowed(env));
-    }
-    let mut without = env.clone();
     for k in from_env {
-        without.remove(k);
+        env.remove(k);
     }
-    (named, Cow::Owned(without))
+    (named, env)
 }
 
 /// The config file: where it is and its text (empty when there is none).

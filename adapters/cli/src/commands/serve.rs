@@ -251,7 +251,7 @@ pub fn run(ctx: &Context, args: ServeArgs, env: &HashMap<String, String>) -> Res
             let _ = stop.send(());
         }
     });
-    let auto_login = AutoLogin::new(ctx, &args.auto_login, env);
+    let auto_login = AutoLogin::new(ctx, &args.auto_login);
     let provider = checked_provider(ctx, auto_login)?;
     let endpoint = Endpoint::bind(args.port, env)?;
     ui::write_stdout(&variables_text(&endpoint))?;
@@ -288,10 +288,9 @@ fn wait_for_parent(_parent: u32) {}
 pub fn for_exec(
     ctx: &Context,
     auto_login: &AutoLoginArgs,
-    env: &HashMap<String, String>,
     global_args: &[String],
 ) -> Result<Vec<(&'static str, String)>, Failure> {
-    let (url, token) = start_for_exec(ctx, auto_login, env, global_args)?;
+    let (url, token) = start_for_exec(ctx, auto_login, global_args)?;
     Ok(ssooidc_core::settings::child_environment(
         ssooidc_core::settings::Handoff::Endpoint {
             url: &url,
@@ -309,7 +308,6 @@ pub fn for_exec(
 fn start_for_exec(
     ctx: &Context,
     auto_login: &AutoLoginArgs,
-    env: &HashMap<String, String>,
     global_args: &[String],
 ) -> Result<(String, Secret), Failure> {
     use std::io::BufRead;
@@ -317,7 +315,7 @@ fn start_for_exec(
 
     // A login the session needs now happens here, in the foreground (Ctrl-C cancels it);
     // the helper logs in itself when the session ends while it serves.
-    if let Some(login) = AutoLogin::new(ctx, auto_login, env) {
+    if let Some(login) = AutoLogin::new(ctx, auto_login) {
         ProfileCredentials::of(ctx)?
             .with_auto_login(Some(login))
             .fetch()?;
@@ -380,11 +378,10 @@ fn start_for_exec(
 fn start_for_exec(
     ctx: &Context,
     auto_login: &AutoLoginArgs,
-    env: &HashMap<String, String>,
     _global_args: &[String],
 ) -> Result<(String, Secret), Failure> {
-    let provider = checked_provider(ctx, AutoLogin::new(ctx, auto_login, env))?;
-    let endpoint = Endpoint::bind(0, env)?;
+    let provider = checked_provider(ctx, AutoLogin::new(ctx, auto_login))?;
+    let endpoint = Endpoint::bind(0, &ctx.environment.env)?;
     let (url, token) = (endpoint.url.clone(), endpoint.token.clone());
     std::thread::Builder::new()
         .name("credentials-endpoint".into())

@@ -1,8 +1,6 @@
 //! `token`: a valid access token for scripts and credential helpers. A cache hit reads one file
 //! and makes no request.
 
-use std::collections::HashMap;
-
 use ssooidc_core::cache::format_timestamp;
 
 use crate::cli::{OutputFormat, TokenArgs};
@@ -13,10 +11,10 @@ use crate::text::Text;
 use crate::ui;
 
 /// `token`.
-pub fn run(ctx: &Context, args: TokenArgs, env: &HashMap<String, String>) -> Result<(), Failure> {
+pub fn run(ctx: Context, args: TokenArgs) -> Result<(), Failure> {
     let selector = ctx.selector(&args.session);
-    let sessions = ctx.sessions()?;
-    let auto_login = AutoLogin::new(ctx, &args.auto_login, env);
+    let auto_login = AutoLogin::new(&ctx, &args.auto_login);
+    let sessions = ctx.into_sessions()?;
     let got = with_login(auto_login.as_ref(), &sessions, &selector, || {
         sessions.token(selector.clone())
     })?;
