@@ -27,56 +27,6 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The two commands a `credential_process` and a shell prompt run on every call, `token` and
-/// `credentials`, parsed without the rest of the command tree: building every command's
-/// arguments costs more than the cache hit itself. The arguments are the full parser's own
-/// (`GlobalArgs`, `TokenArgs`, `CredentialsArgs`), so what parses here parses the same there;
-/// anything that does not parse here (a help request, a mistake, another command) goes to the
-/// full parser, which words every help text and error ([`crate::main`]).
-#[derive(Debug, Parser)]
-#[command(
-    name = "ssooidc",
-    version,
-    propagate_version = true,
-    max_term_width = 100
-)]
-pub struct HotCli {
-    /// Options every command takes.
-    #[command(flatten)]
-    pub global: GlobalArgs,
-    /// The command.
-    #[command(subcommand)]
-    pub command: HotCommand,
-}
-
-/// `ssooidc --version` alone, answered without building the command tree (the same name and
-/// version as [`Cli`], so the same line).
-#[derive(Debug, Parser)]
-#[command(name = "ssooidc", version)]
-pub struct VersionCli {}
-
-/// `token` or `credentials` (see [`Command`] for what each does).
-#[derive(Debug, Subcommand)]
-pub enum HotCommand {
-    /// [`Command::Token`].
-    Token(TokenArgs),
-    /// [`Command::Credentials`].
-    Credentials(CredentialsArgs),
-}
-
-impl HotCli {
-    /// The full command line this one is.
-    pub fn into_cli(self) -> Cli {
-        Cli {
-            global: self.global,
-            command: match self.command {
-                HotCommand::Token(args) => Command::Token(args),
-                HotCommand::Credentials(args) => Command::Credentials(args),
-            },
-        }
-    }
-}
-
 /// `--endpoint-url` as typed. A URL may carry a password (`https://user:pass@host`, refused
 /// later by the settings without repeating it): `Debug` shows the URL with the password
 /// replaced by `<redacted>`.

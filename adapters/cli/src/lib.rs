@@ -6,6 +6,7 @@ pub mod cli;
 pub mod commands;
 pub mod context;
 pub mod exit;
+pub mod hot;
 pub mod text;
 pub mod ui;
 
@@ -21,46 +22,22 @@ use exit::Failure;
 /// Runs the command line of this process and returns its exit code.
 pub fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    let parsed = match hot_parse(&args) {
-        Some(cli) => Ok(cli),
-        None if is_version_request(&args) => match cli::VersionCli::try_parse_from(&args) {
-            Ok(_) => Cli::try_parse_from(&args),
-            Err(e) => Err(e),
-        },
-        None => Cli::try_parse_from(&args),
-    };
-    let cli = match parsed {
+    // `--help` and `--version` are results on stdout like any other: a reader that went away is
+    // a broken pipe (141), not a success.
+    if let Some(text) = hot::answer(&args) {
+        return finish(ui::write_stdout(text));
+    }
+    let cli = match hot::parse(&args).map_or_else(|| Cli::try_parse_from(&args), Ok) {
         Ok(cli) => cli,
         Err(e) if e.use_stderr() => {
             let _ = e.print();
             return exit_code(exit::USAGE);
         }
-        // `--help` and `--version` are results on stdout like any other: a reader that went
-        // away is a broken pipe (141), not a success. (Built without clap's `color` feature,
-        // the rendering is the plain text `print` would write.)
+        // (Built without clap's `color` feature, the rendering is the plain text `print` would
+        // write.)
         Err(e) => return finish(ui::write_stdout(&e.render().to_string())),
     };
     finish(run(cli, ssooidc_ureq::environment::process_env()))
-}
-
-/// `token` and `credentials` parsed without the rest of the command tree ([`cli::HotCli`]),
-/// when the line is one of them and parses; `None` sends everything else (help, versions,
-/// mistakes, the other commands) to the full parser.
-fn hot_parse(args: &[std::ffi::OsString]) -> Option<Cli> {
-    let words = || args.iter().skip(1).map(|a| a.to_str().unwrap_or(""));
-    let hot = words().any(|a| a == "token" || a == "credentials");
-    let asks_help = words().any(|a| matches!(a, "help" | "-h" | "--help" | "-V" | "--version"));
-    if !hot || asks_help {
-        return None;
-    }
-    cli::HotCli::try_parse_from(args)
-        .ok()
-        .map(cli::HotCli::into_cli)
-}
-
-/// `ssooidc --version` (or `-V`) and nothing else: answered by [`cli::VersionCli`].
-fn is_version_request(args: &[std::ffi::OsString]) -> bool {
-    args.len() == 2 && (args[1] == "--version" || args[1] == "-V")
 }
 
 /// The exit code of a command's outcome, its failure's message on stderr.
@@ -165,71 +142,6 @@ fn run(cli: Cli, env: HashMap<String, String>) -> Result<(), Failure> {
         }
         Command::Oauth(OauthCommand::Logout(args)) => {
             with_context!(|ctx| commands::oauth::logout(&ctx, args))
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn args(line: &str) -> Vec<std::ffi::OsString> {
-        std::iter::once("ssooidc")
-            .chain(line.split_whitespace())
-            .map(Into::into)
-            .collect()
-    }
-
-    /// Every line the hot path takes parses to what the full parser gives.
-    #[test]
-    fn the_hot_path_parses_token_and_credentials_as_the_full_parser_does() {
-        for line in [
-            "token",
-            "token --profile dev",
-            "--profile dev token",
-            "token --sso-session corp --login",
-            "--debug --region eu-west-1 credentials --profile dev",
-            "credentials --profile dev --account-id 111122223333 --role-name ReadOnly",
-            "credentials --profile dev --export",
-            "credentials --profile dev --output env",
-            "--profile token credentials",
-            "--endpoint-url http://127.0.0.1:4566 token --profile dev",
-        ] {
-            let hot = hot_parse(&args(line)).unwrap_or_else(|| panic!("hot path: {line}"));
-            let full = Cli::try_parse_from(args(line)).expect(line);
-            assert_eq!(format!("{hot:?}"), format!("{full:?}"), "{line}");
-        }
-    }
-
-    /// `--version` alone is answered with the full parser's words.
-    #[test]
-    fn the_version_alone_is_the_full_parsers_line() {
-        for line in ["--version", "-V"] {
-            assert!(is_version_request(&args(line)));
-            let quick = cli::VersionCli::try_parse_from(args(line)).unwrap_err();
-            let full = Cli::try_parse_from(args(line)).unwrap_err();
-            assert_eq!(quick.kind(), clap::error::ErrorKind::DisplayVersion);
-            assert_eq!(quick.render().to_string(), full.render().to_string());
-        }
-        assert!(!is_version_request(&args("token --version")));
-    }
-
-    /// Help, versions, mistakes and the other commands go to the full parser, which words them.
-    #[test]
-    fn the_hot_path_leaves_everything_else_to_the_full_parser() {
-        for line in [
-            "token --help",
-            "help token",
-            "credentials -h",
-            "--version",
-            "token -V",
-            "token --no-such-option",
-            "credentials --output nonsense",
-            "login --profile dev",
-            "accounts --profile token",
-            "tokne",
-        ] {
-            assert!(hot_parse(&args(line)).is_none(), "{line}");
         }
     }
 }
