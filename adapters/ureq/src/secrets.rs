@@ -9,28 +9,69 @@
 //!
 //! It is one set per process (at most
 //! [`MAX_SECRET_VALUES`](ssooidc_core::wire::MAX_SECRET_VALUES) spellings, the oldest forgotten
-//! first), holding copies of secrets the process held anyway.
+//! first), holding copies of secrets the process held anyway. A secret [`remember`]ed is
+//! spelled out (raw, JSON-escaped, form- and URL-encoded, as a terminal shows it) only when
+//! something is redacted or remembered from a body or headers, or when
+//! [`MAX_PENDING`] are waiting: a cache hit remembers the secrets it reads and usually prints
+//! nothing that needs them (spelling out a role's session token costs more than reading it).
 //!
 //! [`DebugSink::log`]: crate::DebugSink::log
 
 use std::borrow::Cow;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use ssooidc_core::wire::SecretValues;
 use ssooidc_core::Secret;
 
-static HELD: Mutex<SecretValues> = Mutex::new(SecretValues::new());
+/// At most this many secrets wait to be spelled out ([`remember`]).
+pub const MAX_PENDING: usize = 16;
 
-fn with_held<T>(f: impl FnOnce(&mut SecretValues) -> T) -> T {
+/// The remembered secrets.
+struct Held {
+    /// Every spelling of the secrets remembered before `pending`.
+    values: SecretValues,
+    /// Secrets remembered since, in order, not spelled out yet.
+    pending: Vec<String>,
+}
+
+impl Held {
+    /// Spells out the pending secrets, in the order they came.
+    fn spell_out(&mut self) {
+        for value in self.pending.drain(..) {
+            self.values.insert(&value);
+        }
+    }
+}
+
+static HELD: Mutex<Held> = Mutex::new(Held {
+    values: SecretValues::new(),
+    pending: Vec::new(),
+});
+
+fn lock() -> MutexGuard<'static, Held> {
     // A panic elsewhere while the lock was held leaves a usable set.
-    let mut held = HELD.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    f(&mut held)
+    HELD.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// `f` over every spelling of every secret remembered so far.
+fn with_held<T>(f: impl FnOnce(&mut SecretValues) -> T) -> T {
+    let mut held = lock();
+    held.spell_out();
+    f(&mut held.values)
 }
 
 /// Remembers a secret (ignored when shorter than
 /// [`MIN_SECRET_LEN`](ssooidc_core::wire::MIN_SECRET_LEN)).
 pub fn remember(secret: &Secret) {
-    with_held(|held| held.insert(secret.expose()));
+    let value = secret.expose();
+    let mut held = lock();
+    if held.pending.iter().any(|pending| pending == value) {
+        return;
+    }
+    if held.pending.len() >= MAX_PENDING {
+        held.spell_out();
+    }
+    held.pending.push(value.to_owned());
 }
 
 /// Remembers the values of the sensitive members of a request or response body, JSON or
@@ -72,6 +113,28 @@ mod tests {
             "error: <redacted> is not valid for <redacted>; kept-value-1"
         );
         assert!(matches!(redact("nothing secret here"), Cow::Borrowed(_)));
+    }
+
+    /// Secrets remembered one after another wait in a bounded list, and each is redacted in
+    /// every spelling when something is.
+    #[test]
+    fn remembered_secrets_wait_in_a_bounded_list() {
+        let secrets: Vec<String> = (0..=2 * MAX_PENDING)
+            .map(|i| format!("pending-secret/{i}+value"))
+            .collect();
+        for secret in &secrets {
+            remember(&Secret::new(secret.clone()));
+            remember(&Secret::new(secret.clone()));
+            assert!(lock().pending.len() <= MAX_PENDING);
+        }
+        for secret in &secrets {
+            let form = secret.replace('/', "%2F").replace('+', "%2B");
+            let json = serde_json::to_string(secret).unwrap();
+            assert_eq!(
+                redact(&format!("{secret} {form} {json}")),
+                "<redacted> <redacted> \"<redacted>\""
+            );
+        }
     }
 
     #[test]
