@@ -100,3 +100,11 @@ impl Context {
         }
     }
 }
+
+/// The last use of the session store of a command whose process ends next (`token` and
+/// `credentials`): the system takes its memory back at the exit, at once, instead of the
+/// program freeing its maps and strings one by one (about 2% of a cache hit). Nothing in it
+/// has work to do when dropped (no lock is held by the store itself).
+pub fn end_of_process(sessions: Sessions) {
+    std::mem::forget(sessions);
+}

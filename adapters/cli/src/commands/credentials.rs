@@ -7,7 +7,7 @@
 
 use crate::cli::{CredentialsArgs, CredentialsFormat};
 use crate::commands::auto_login::{with_login, AutoLogin};
-use crate::context::Context;
+use crate::context::{end_of_process, Context};
 use crate::exit::Failure;
 use crate::text::Text;
 use crate::ui;
@@ -33,5 +33,7 @@ pub fn run(ctx: Context, args: CredentialsArgs) -> Result<(), Failure> {
     }
     .map_err(|e| Failure::other(Text::value(e)))?;
     // As it is: the credential_process JSON or the lines, made by core for a parser.
-    ui::write_stdout(&text)
+    ui::write_stdout(&text)?;
+    end_of_process(sessions);
+    Ok(())
 }

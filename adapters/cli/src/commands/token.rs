@@ -5,7 +5,7 @@ use ssooidc_core::cache::format_timestamp;
 
 use crate::cli::{OutputFormat, TokenArgs};
 use crate::commands::auto_login::{with_login, AutoLogin};
-use crate::context::Context;
+use crate::context::{end_of_process, Context};
 use crate::exit::Failure;
 use crate::text::Text;
 use crate::ui;
@@ -33,5 +33,6 @@ pub fn run(ctx: Context, args: TokenArgs) -> Result<(), Failure> {
             ui::show_json(&value.to_string())?;
         }
     }
+    end_of_process(sessions);
     Ok(())
 }
