@@ -59,7 +59,7 @@ impl<T: HttpSend + Clone, R: Timer + Clone> Sessions<T, R> {
         }
         let (input, warning) = session.login_input(
             endpoint,
-            self.cache.load_registration(&session.registration_key)?,
+            self.cache.load_registration(&session.registration_key())?,
             timer.now_utc(),
         );
         warnings.extend(warning);
@@ -82,7 +82,10 @@ impl<T: HttpSend + Clone, R: Timer + Clone> Sessions<T, R> {
             return Err(SessionError::Login(LoginError::Cancelled));
         }
         let registration_path = match &new_registration {
-            Some(r) => Some(self.cache.save_registration(&session.registration_key, r)?),
+            Some(r) => Some(
+                self.cache
+                    .save_registration(&session.registration_key(), r)?,
+            ),
             None => None,
         };
         let entry = session.cache_entry(result?);

@@ -159,7 +159,7 @@ pub fn login(
             let path = sessions
                 .session(selector.clone())
                 .ok()
-                .map(|session| sessions.cache.path(&session.registration_key));
+                .map(|session| sessions.cache.path(&session.registration_key()));
             let mut failure = Failure::session(e, &selector);
             if let Some(path) = path {
                 failure

@@ -51,7 +51,7 @@ impl Sessions {
         }
         let (input, warning) = session.login_input(
             client.endpoint().clone(),
-            self.cache.load_registration(&session.registration_key)?,
+            self.cache.load_registration(&session.registration_key())?,
             OffsetDateTime::now_utc(),
         );
         warnings.extend(warning);
@@ -74,7 +74,10 @@ impl Sessions {
             return Err(SessionError::Login(LoginError::Cancelled));
         }
         let registration_path = match &new_registration {
-            Some(r) => Some(self.cache.save_registration(&session.registration_key, r)?),
+            Some(r) => Some(
+                self.cache
+                    .save_registration(&session.registration_key(), r)?,
+            ),
             None => None,
         };
         let entry = session.cache_entry(result?);

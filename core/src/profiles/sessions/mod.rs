@@ -201,8 +201,6 @@ pub struct Session {
     pub role_name: Option<String>,
     /// The token cache key.
     pub token_key: String,
-    /// The registration cache key.
-    pub registration_key: String,
 }
 
 impl Session {
@@ -241,12 +239,6 @@ impl Session {
             ),
         };
         let token_key = token_cache_key(session_name.as_deref().unwrap_or(&start_url));
-        let registration_key = registration_cache_key(
-            &start_url,
-            &region,
-            (!scopes.is_empty()).then_some(scopes.as_slice()),
-            session_name.as_deref(),
-        );
         Ok(Session {
             selector,
             start_url,
@@ -256,8 +248,18 @@ impl Session {
             account_id,
             role_name,
             token_key,
-            registration_key,
         })
+    }
+
+    /// The registration cache key (made when asked: only a refresh or a login reads the
+    /// registration, and making the key costs a JSON document and a SHA-1).
+    pub fn registration_key(&self) -> String {
+        registration_cache_key(
+            &self.start_url,
+            &self.region,
+            (!self.scopes.is_empty()).then_some(self.scopes.as_slice()),
+            self.session_name.as_deref(),
+        )
     }
 
     /// Sets the account and role of role credentials, over the profile's `sso_account_id` and
@@ -449,7 +451,7 @@ mod tests {
         let dev = Session::resolve(SessionSelector::Profile("dev".into()), &config).unwrap();
         assert_eq!(dev.token_key, "0ad374308c5a4e22f723adf10145eafad7c4031c");
         assert_eq!(
-            dev.registration_key,
+            dev.registration_key(),
             "a8343d65418848d0bc13a5f25cbb32508ceec5d1"
         );
         assert_eq!(
@@ -460,7 +462,7 @@ mod tests {
         let legacy = Session::resolve(SessionSelector::Profile("legacy".into()), &config).unwrap();
         assert_eq!(legacy.token_key, "7487b5b67d5fa1132cf33fa93ae51ef38cc37752");
         assert_eq!(
-            legacy.registration_key,
+            legacy.registration_key(),
             "365414a68be7c9bfc776c660981dbdbd942acea4"
         );
         assert_eq!(
