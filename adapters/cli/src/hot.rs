@@ -25,6 +25,8 @@ pub const VERSION: &str = concat!("ssooidc ", env!("CARGO_PKG_VERSION"), "\n");
 /// `ssooidc --help` (and `ssooidc help`): the full parser's long help, as it renders it when the
 /// program's file is named `ssooidc`. A test compares it with clap's rendering; after a change of
 /// a top-level help text, `SSOOIDC_BLESS=1 cargo test -p ssooidc-cli help_texts` writes it anew.
+/// (clap is built without its `wrap_help` feature: its rendering does not depend on the
+/// terminal, so the test's is the user's.)
 pub const LONG_HELP: &str = include_str!("help/long.txt");
 
 /// `ssooidc -h`: the full parser's short help (see [`LONG_HELP`]).
