@@ -20,7 +20,12 @@ use exit::Failure;
 
 /// Runs the command line of this process and returns its exit code.
 pub fn main() -> ExitCode {
-    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    main_with_args(std::env::args_os().collect())
+}
+
+/// Runs the command line `args` (the program's name first), in this process's environment, as
+/// the `ssooidc` binary runs its own: what a test harness embeds to run the real command.
+pub fn main_with_args(args: Vec<std::ffi::OsString>) -> ExitCode {
     let parsed = match hot_parse(&args) {
         Some(cli) => Ok(cli),
         None if is_version_request(&args) => match cli::VersionCli::try_parse_from(&args) {
