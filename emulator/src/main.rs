@@ -158,8 +158,9 @@ const FAULT_HELP: &str = "\
 Fault rules (--fault), syntax TARGET[#N[+]]=ACTION:
   TARGET  RegisterClient | StartDeviceAuthorization | CreateToken | CreateTokenWithIAM |
           Authorize | Device | GetRoleCredentials | ListAccounts | ListAccountRoles | Logout |
-          Discovery | GetSigninToken | FederationLogin | *   (case-insensitive; the standard mode's device and token endpoints
-          count as StartDeviceAuthorization and CreateToken)
+          Discovery | GetSigninToken | FederationLogin | GetCallerIdentity | *   (case-insensitive;
+          the standard mode's device and token endpoints count as StartDeviceAuthorization and
+          CreateToken)
   #N      only the N-th request to TARGET (1-based); #N+ the N-th and all later; none: every
   ACTION  an error shape name (SlowDownException, AuthorizationPendingException,
           InternalServerException, ...): that error, encoded as the service does
