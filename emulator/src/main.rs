@@ -18,7 +18,9 @@ use ssooidc_emulator::{
 /// Prints its base URL on the first line of stdout, then serves until Ctrl-C. Point a client at
 /// it with AWS_ENDPOINT_URL_SSO_OIDC=<base URL> (or --endpoint-url), and the portal's
 /// (GetRoleCredentials, ListAccounts, ListAccountRoles, Logout) with AWS_ENDPOINT_URL_SSO=<base
-/// URL>. People approve device codes at <base URL>/device.
+/// URL>. The role credentials it issues also work on its sign-in federation endpoint
+/// (AWS_ENDPOINT_URL_SIGNIN) and STS GetCallerIdentity, signature verified
+/// (AWS_ENDPOINT_URL_STS). People approve device codes at <base URL>/device.
 ///
 /// All lifetimes and intervals are protocol seconds (the numbers on the wire); --second sets how
 /// long one of them really lasts.
