@@ -28,9 +28,11 @@
 //! - The profile is the SDK's: the builder's [`profile_name`](SsoProviderBuilder::profile_name),
 //!   else `AWS_PROFILE`, else `default`; every other setting (regions, endpoints,
 //!   `AWS_CONFIG_FILE`, `ca_bundle`, proxies) is resolved as the AWS CLI resolves it.
-//! - Failures are the SDK's error kinds: a configuration problem is
-//!   `CredentialsError::InvalidConfiguration`, anything else `ProviderError`, with a
-//!   message that says how to log in when a login is what is missing.
+//! - Failures are the SDK's error kinds: a profile this provider does not serve (none of that
+//!   name, or no SSO settings) is `CredentialsError::CredentialsNotLoaded`, so that a
+//!   `CredentialsProviderChain` goes on to its next provider; a broken configuration is
+//!   `InvalidConfiguration`; anything else `ProviderError`, with a message that says how to
+//!   log in when a login is what is missing.
 //! - A login on demand ([`SsoProviderBuilder::login`]) holds the session's login lock, so that
 //!   any number of providers, in one process or many, and `ssooidc --login` commands start
 //!   one login between them.

@@ -10,6 +10,7 @@ use aws_credential_types::provider::error::{CredentialsError, TokenError};
 use aws_credential_types::provider::token::ProvideToken;
 use aws_credential_types::provider::{future, ProvideCredentials};
 use aws_credential_types::{Credentials, Token};
+use ssooidc_async::core::config::ConfigError;
 use ssooidc_async::core::settings::Explicit;
 use ssooidc_async::session::{SessionError, SessionSelector, Sessions};
 use ssooidc_async::{LoginOptions, TokioTimer};
@@ -180,25 +181,43 @@ enum ProviderError {
     Http(HttpSetupError),
 }
 
+/// Which of the SDK's error kinds a failure is.
+enum Kind {
+    /// The profile is not one this provider serves (no such profile, no SSO settings): a
+    /// provider chain goes on to its next provider.
+    NotLoaded,
+    /// The configuration is broken.
+    InvalidConfiguration,
+    /// Anything else: no login, a refused token, the network, the cache.
+    Provider,
+}
+
 impl ProviderError {
-    fn is_configuration(&self) -> bool {
-        matches!(self, ProviderError::Session(SessionError::Config(_)))
-            || matches!(self, ProviderError::Http(_))
+    fn kind(&self) -> Kind {
+        match self {
+            ProviderError::Session(SessionError::Config(
+                ConfigError::ProfileNotFound(_) | ConfigError::NotSso(_),
+            )) => Kind::NotLoaded,
+            ProviderError::Session(SessionError::Config(_)) | ProviderError::Http(_) => {
+                Kind::InvalidConfiguration
+            }
+            _ => Kind::Provider,
+        }
     }
 
     fn into_credentials_error(self) -> CredentialsError {
-        if self.is_configuration() {
-            CredentialsError::invalid_configuration(self)
-        } else {
-            CredentialsError::provider_error(self)
+        match self.kind() {
+            Kind::NotLoaded => CredentialsError::not_loaded(self),
+            Kind::InvalidConfiguration => CredentialsError::invalid_configuration(self),
+            Kind::Provider => CredentialsError::provider_error(self),
         }
     }
 
     fn into_token_error(self) -> TokenError {
-        if self.is_configuration() {
-            TokenError::invalid_configuration(self)
-        } else {
-            TokenError::provider_error(self)
+        match self.kind() {
+            Kind::NotLoaded => TokenError::not_loaded(self),
+            Kind::InvalidConfiguration => TokenError::invalid_configuration(self),
+            Kind::Provider => TokenError::provider_error(self),
         }
     }
 }

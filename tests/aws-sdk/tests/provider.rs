@@ -185,21 +185,61 @@ fn without_a_callback_a_missing_login_is_the_sdks_provider_error_and_says_how_to
 }
 
 #[test]
-fn a_configuration_problem_is_the_sdks_invalid_configuration_error() {
+fn a_broken_configuration_is_the_sdks_invalid_configuration_error() {
     let emu = emulator(Approval::ApproveAfterPolls(1));
-    let home = Home::with_standard_config("sdk-bad-profile", &emu);
+    let home = Home::new("sdk-bad-config", Some(&emu));
+    home.write_config(
+        "[profile dev]\nsso_session = missing\nsso_account_id = 111122223333\nsso_role_name = ReadOnly\n",
+    );
     runtime().block_on(async {
         let error = provider(&home.env)
-            .profile_name("nope")
             .build()
             .provide_credentials()
             .await
-            .expect_err("no such profile");
+            .expect_err("no such sso-session");
         assert!(
             matches!(error, CredentialsError::InvalidConfiguration(_)),
             "{error:?}"
         );
     });
+}
+
+#[test]
+fn a_profile_without_sso_is_not_loaded_so_a_provider_chain_goes_on() {
+    let emu = emulator(Approval::ApproveAfterPolls(1));
+    let home = Home::new("sdk-chain", Some(&emu));
+    home.write_config(&format!(
+        "{}\n[profile plain-keys]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = s\n",
+        standard_config()
+    ));
+    runtime().block_on(async {
+        for profile in ["nope", "plain-keys"] {
+            let error = provider(&home.env)
+                .profile_name(profile)
+                .build()
+                .provide_credentials()
+                .await
+                .expect_err("not an SSO profile");
+            assert!(
+                matches!(error, CredentialsError::CredentialsNotLoaded(_)),
+                "{profile}: {error:?}"
+            );
+        }
+        let chain = aws_config::meta::credentials::CredentialsProviderChain::first_try(
+            "ssooidc",
+            provider(&home.env).profile_name("nope").build(),
+        )
+        .or_else(
+            "static",
+            aws_credential_types::Credentials::new("AKIDSTATIC", "secret", None, None, "test"),
+        );
+        let credentials = chain
+            .provide_credentials()
+            .await
+            .expect("the next provider's");
+        assert_eq!(credentials.access_key_id(), "AKIDSTATIC");
+    });
+    assert!(emu.requests().is_empty(), "{:?}", emu.requests());
 }
 
 #[test]
