@@ -1,19 +1,17 @@
 //! `--login` (and the profile setting `sso_auto_login = true`): when the SSO session cannot be
 //! refreshed (never logged in, expired past its refresh, refused by the portal), log in and go
 //! on, with exactly one login however many processes need it at once — `ssooidc` commands and
-//! programs using the AWS SDK provider (`ssooidc-aws-sdk`) alike. The steps and the rule are
-//! the core's (`ssooidc_core::sessions::login_turn`, whose module says why): the lock of
+//! programs using the AWS SDK provider (`ssooidc-aws-sdk`) alike. The steps are the blocking
+//! sessions' (`Sessions::login_once_with`), the rule the core's
+//! (`ssooidc_core::sessions::login_turn`, whose module says why): the lock of
 //! `Session::login_lock_key`, held while deciding and logging in; a process that waited for
 //! another's login, or finds one that did not complete moments ago, fails instead of starting
 //! another. The wait is bounded by the login wait (15 minutes), so nobody hangs.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
-use ssooidc_core::sessions::{login_turn, LoginTurn, AUTO_LOGIN_SETTING};
+use ssooidc_core::sessions::AUTO_LOGIN_SETTING;
 use ssooidc_ureq::session::{SessionError, SessionSelector, Sessions};
-use ssooidc_ureq::store::StoreError;
-use time::OffsetDateTime;
 
 use crate::cli::AutoLoginArgs;
 use crate::commands::login::{login, login_options};
@@ -45,46 +43,39 @@ impl AutoLogin {
         })
     }
 
-    /// Logs in, unless another process is doing it (then its outcome is this one's).
+    /// Logs in, unless another process is doing it (then its outcome is this one's): the
+    /// blocking sessions' `login_once_with`, with this command's login and terminal.
     fn login_once(&self, sessions: &Sessions, selector: &SessionSelector) -> Result<(), Failure> {
-        let session_failure = |e| Failure::session(e, selector);
-        let session = sessions
-            .session(selector.clone())
-            .map_err(session_failure)?;
-        let key = session.login_lock_key();
-        let (mut lock, waited) = match sessions.cache.lock(&key, Duration::ZERO) {
-            Ok(lock) => (lock, false),
-            Err(StoreError::LockTimeout { .. }) => {
-                (sessions.cache.lock(&key, sessions.login_lock_wait)?, true)
-            }
-            Err(e) => return Err(e.into()),
-        };
-        // Another process may have logged in since this one found the session unusable.
-        let now = OffsetDateTime::now_utc().unix_timestamp();
-        match sessions.token(selector.clone()) {
-            Ok(_) => return Ok(()),
-            Err(e) if e.needs_login() => {
-                if login_turn(waited, lock.last_attempt(), now) == LoginTurn::AnotherLoginFailed {
-                    let elsewhere = SessionError::LoginFailedElsewhere {
-                        session: ssooidc_core::sessions::describe(&session),
-                    };
-                    return Err(session_failure(elsewhere));
-                }
-            }
-            Err(e) => return Err(session_failure(e)),
-        }
-        lock.record_attempt(now)?;
-        crate::ui::note(&text!(
-            "The SSO session of {} cannot be refreshed: logging in.",
-            Text::value(selector.as_flags())
-        ));
-        let mut options = login_options(&self.env);
-        options.use_device_code = self.use_device_code;
-        login(sessions, selector.clone(), false, &self.env, options, None)?;
-        // Completed: the record no longer holds anyone back. (Best effort: the token is had;
-        // a record left behind only matters to a process that finds no valid token.)
-        let _ = lock.record_attempt(0);
-        Ok(())
+        sessions
+            .login_once_with(selector.clone(), || {
+                crate::ui::note(&text!(
+                    "The SSO session of {} cannot be refreshed: logging in.",
+                    Text::value(selector.as_flags())
+                ));
+                let mut options = login_options(&self.env);
+                options.use_device_code = self.use_device_code;
+                login(sessions, selector.clone(), false, &self.env, options, None)
+                    .map(|_| ())
+                    .map_err(OnceError::Login)
+            })
+            .map(|_| ())
+            .map_err(|e| match e {
+                OnceError::Session(e) => Failure::session(e, selector),
+                OnceError::Login(failure) => failure,
+            })
+    }
+}
+
+/// What can go wrong in [`AutoLogin::login_once`]: the session's (with the advice
+/// [`Failure::session`] gives it), or this command's login.
+enum OnceError {
+    Session(SessionError),
+    Login(Failure),
+}
+
+impl From<SessionError> for OnceError {
+    fn from(e: SessionError) -> Self {
+        OnceError::Session(e)
     }
 }
 
