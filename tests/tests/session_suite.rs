@@ -58,42 +58,39 @@ impl Adapter for Blocking {
     }
 
     fn tokens_at_once(home: &Home, n: usize) -> Vec<Result<SessionToken, SessionError>> {
-        let barrier = Arc::new(std::sync::Barrier::new(n));
-        let threads: Vec<_> = (0..n)
-            .map(|_| {
-                let sessions = home.sessions();
-                let barrier = Arc::clone(&barrier);
-                std::thread::spawn(move || {
-                    barrier.wait();
-                    sessions.token(dev())
-                })
-            })
-            .collect();
-        threads
-            .into_iter()
-            .map(|t| t.join().expect("a caller panicked"))
-            .collect()
+        threads_at_once(home, n, |sessions| sessions.token(dev()))
     }
 
     fn logins_once_at_once(home: &Home, n: usize) -> Vec<Result<bool, SessionError>> {
-        let barrier = Arc::new(std::sync::Barrier::new(n));
-        let threads: Vec<_> = (0..n)
-            .map(|_| {
-                let sessions = home.sessions();
-                let barrier = Arc::clone(&barrier);
-                std::thread::spawn(move || {
-                    barrier.wait();
-                    sessions
-                        .login_once(dev(), login_options(), |_| {})
-                        .map(|r| r.is_some())
-                })
-            })
-            .collect();
-        threads
-            .into_iter()
-            .map(|t| t.join().expect("a caller panicked"))
-            .collect()
+        threads_at_once(home, n, |sessions| {
+            sessions
+                .login_once(dev(), login_options(), |_| {})
+                .map(|r| r.is_some())
+        })
     }
+}
+
+/// `call` on `n` threads at once, each with its own blocking `Sessions`.
+fn threads_at_once<T: Send + 'static>(
+    home: &Home,
+    n: usize,
+    call: fn(ssooidc_ureq::session::Sessions) -> T,
+) -> Vec<T> {
+    let barrier = Arc::new(std::sync::Barrier::new(n));
+    let threads: Vec<_> = (0..n)
+        .map(|_| {
+            let sessions = home.sessions();
+            let barrier = Arc::clone(&barrier);
+            std::thread::spawn(move || {
+                barrier.wait();
+                call(sessions)
+            })
+        })
+        .collect();
+    threads
+        .into_iter()
+        .map(|t| t.join().expect("a caller panicked"))
+        .collect()
 }
 
 struct Async;
@@ -135,59 +132,51 @@ impl Adapter for Async {
     /// `n` tasks on one thread: a wait for the lock must yield to the others, or the task
     /// holding it could never finish.
     fn tokens_at_once(home: &Home, n: usize) -> Vec<Result<SessionToken, SessionError>> {
-        let sessions = async_sessions(home);
-        runtime().block_on(async {
-            let local = tokio::task::LocalSet::new();
-            local
-                .run_until(async {
-                    let tasks: Vec<_> = (0..n)
-                        .map(|_| {
-                            let sessions = sessions.clone();
-                            tokio::task::spawn_local(async move { sessions.token(dev()).await })
-                        })
-                        .collect();
-                    let mut results = Vec::new();
-                    for task in tasks {
-                        results.push(task.await.expect("a task panicked"));
-                    }
-                    results
-                })
-                .await
-        })
+        tasks_at_once(
+            home,
+            n,
+            |sessions| async move { sessions.token(dev()).await },
+        )
     }
 
     /// `n` tasks on one thread: the wait for the login lock must yield to the one logging in.
     fn logins_once_at_once(home: &Home, n: usize) -> Vec<Result<bool, SessionError>> {
-        let sessions = async_sessions(home);
-        runtime().block_on(async {
-            let local = tokio::task::LocalSet::new();
-            local
-                .run_until(async {
-                    let tasks: Vec<_> = (0..n)
-                        .map(|_| {
-                            let sessions = sessions.clone();
-                            tokio::task::spawn_local(async move {
-                                sessions
-                                    .login_once(
-                                        dev(),
-                                        login_options(),
-                                        None::<ssooidc_async::TokioCallbackListener>,
-                                        |_| {},
-                                    )
-                                    .await
-                                    .map(|r| r.is_some())
-                            })
-                        })
-                        .collect();
-                    let mut results = Vec::new();
-                    for task in tasks {
-                        results.push(task.await.expect("a task panicked"));
-                    }
-                    results
-                })
+        tasks_at_once(home, n, |sessions| async move {
+            sessions
+                .login_once(
+                    dev(),
+                    login_options(),
+                    None::<ssooidc_async::TokioCallbackListener>,
+                    |_| {},
+                )
                 .await
+                .map(|r| r.is_some())
         })
     }
+}
+
+/// `call` in `n` tasks on one thread, each with a clone of one async `Sessions`.
+fn tasks_at_once<T: 'static, F: std::future::Future<Output = T> + 'static>(
+    home: &Home,
+    n: usize,
+    call: fn(AsyncSessions) -> F,
+) -> Vec<T> {
+    let sessions = async_sessions(home);
+    runtime().block_on(async {
+        let local = tokio::task::LocalSet::new();
+        local
+            .run_until(async {
+                let tasks: Vec<_> = (0..n)
+                    .map(|_| tokio::task::spawn_local(call(sessions.clone())))
+                    .collect();
+                let mut results = Vec::new();
+                for task in tasks {
+                    results.push(task.await.expect("a task panicked"));
+                }
+                results
+            })
+            .await
+    })
 }
 
 fn approving_emulator() -> RunningEmulator {

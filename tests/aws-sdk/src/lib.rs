@@ -10,6 +10,11 @@ use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::ProvideCredentials;
 use aws_sdk_sts::operation::get_caller_identity::GetCallerIdentityOutput;
 use ssooidc_aws_sdk::{LoginPrompt, SsoProvider, SsoProviderBuilder};
+use ssooidc_core::cache::CachedToken;
+use ssooidc_emulator::{RunningEmulator, Target};
+use ssooidc_tests::{Home, MY_SSO_TOKEN_KEY};
+use ssooidc_ureq::session::SessionSelector;
+use time::OffsetDateTime;
 
 /// The account and role of the tests' `dev` profile (`ssooidc_tests::standard_config`).
 pub const ACCOUNT: &str = "111122223333";
@@ -54,4 +59,37 @@ pub fn provider(env: &HashMap<String, String>) -> SsoProviderBuilder {
 /// The one line a prompt is printed as by the probe.
 pub fn prompt_line(prompt: &LoginPrompt) -> String {
     format!("prompt={}", prompt.url())
+}
+
+/// A home with the standard config (`ssooidc_tests::standard_config`), logged in by the
+/// blocking adapter with the device code, the login's requests forgotten.
+pub fn logged_in(label: &str, emu: &RunningEmulator) -> Home {
+    let home = Home::with_standard_config(label, emu);
+    home.sessions()
+        .login(
+            SessionSelector::Profile("dev".into()),
+            ssooidc_tests::login_options(),
+            |_| {},
+        )
+        .expect("login");
+    emu.clear_requests();
+    home
+}
+
+/// The cached token of the `dev` profile's session.
+pub fn read_token(home: &Home) -> CachedToken {
+    let bytes = std::fs::read(home.cache_file(MY_SSO_TOKEN_KEY)).expect("token file");
+    CachedToken::from_json(&bytes).expect("token")
+}
+
+/// Sets the cached token to expire `from_now` from now.
+pub fn expire_in(home: &Home, from_now: time::Duration) {
+    let mut token = read_token(home);
+    token.expires_at = (OffsetDateTime::now_utc() + from_now).into();
+    std::fs::write(home.cache_file(MY_SSO_TOKEN_KEY), token.to_json()).expect("write token");
+}
+
+/// How many requests the emulator saw for `target`.
+pub fn count(emu: &RunningEmulator, target: Target) -> usize {
+    ssooidc_tests::requests_to(emu, target).len()
 }

@@ -7,10 +7,9 @@
 
 use std::process::{Child, Command, Output, Stdio};
 
-use ssooidc_core::cache::CachedToken;
+use ssooidc_aws_sdk_tests::{count, expire_in, logged_in};
 use ssooidc_emulator::{Approval, RunningEmulator, Target};
 use ssooidc_tests::*;
-use time::OffsetDateTime;
 
 const PROBE: &str = env!("CARGO_BIN_EXE_sdk_probe");
 
@@ -53,10 +52,6 @@ fn assert_success(out: &Output) {
     );
 }
 
-fn count(emu: &RunningEmulator, target: Target) -> usize {
-    requests_to(emu, target).len()
-}
-
 #[test]
 fn providers_and_ssooidc_commands_in_many_processes_start_one_login() {
     let emu = start(emulator_config().approval(Approval::ApproveAfterPolls(1)));
@@ -97,19 +92,8 @@ fn providers_and_ssooidc_commands_in_many_processes_start_one_login() {
 #[test]
 fn providers_in_many_processes_refresh_once() {
     let emu = start(emulator_config().approval(Approval::ApproveAfterPolls(1)));
-    let home = Home::with_standard_config("sdk-procs-refresh", &emu);
-    home.sessions()
-        .login(
-            ssooidc_ureq::session::SessionSelector::Profile("dev".into()),
-            login_options(),
-            |_| {},
-        )
-        .expect("login");
-    let path = home.cache_file(MY_SSO_TOKEN_KEY);
-    let mut token = CachedToken::from_json(&std::fs::read(&path).unwrap()).unwrap();
-    token.expires_at = (OffsetDateTime::now_utc() + time::Duration::minutes(5)).into();
-    std::fs::write(&path, token.to_json()).unwrap();
-    emu.clear_requests();
+    let home = logged_in("sdk-procs-refresh", &emu);
+    expire_in(&home, time::Duration::minutes(5));
     let children: Vec<Child> = (0..8)
         .map(|_| probe(&home, &emu, &["provider"]).spawn().expect("spawn"))
         .collect();
@@ -139,15 +123,7 @@ fn the_sdk_as_the_command_of_exec_server_signs_with_the_endpoints_credentials_an
             .approval(Approval::ApproveAfterPolls(1))
             .role_credentials_lifetime(903),
     );
-    let home = Home::with_standard_config("sdk-exec-server", &emu);
-    home.sessions()
-        .login(
-            ssooidc_ureq::session::SessionSelector::Profile("dev".into()),
-            login_options(),
-            |_| {},
-        )
-        .expect("login");
-    emu.clear_requests();
+    let home = logged_in("sdk-exec-server", &emu);
     // The second call, 4 s later, finds fewer than 900 s left on the first credentials: the
     // endpoint gives new ones.
     let out = probe(

@@ -11,8 +11,9 @@ use aws_credential_types::provider::error::CredentialsError;
 use aws_credential_types::provider::token::ProvideToken;
 use aws_credential_types::provider::ProvideCredentials;
 use ssooidc_aws_sdk::LoginPrompt;
-use ssooidc_aws_sdk_tests::{caller_identity, provider, sdk_config, ACCOUNT, ROLE};
-use ssooidc_core::cache::CachedToken;
+use ssooidc_aws_sdk_tests::{
+    caller_identity, count, expire_in, logged_in, provider, read_token, sdk_config, ACCOUNT, ROLE,
+};
 use ssooidc_emulator::{Approval, RunningEmulator, Target};
 use ssooidc_tests::*;
 use time::OffsetDateTime;
@@ -27,37 +28,6 @@ fn runtime() -> tokio::runtime::Runtime {
 
 fn emulator(approval: Approval) -> RunningEmulator {
     start(emulator_config().approval(approval))
-}
-
-/// A home with the standard config, logged in by the blocking adapter, the login's requests
-/// forgotten.
-fn logged_in(label: &str, emu: &RunningEmulator) -> Home {
-    let home = Home::with_standard_config(label, emu);
-    home.sessions()
-        .login(
-            ssooidc_ureq::session::SessionSelector::Profile("dev".into()),
-            login_options(),
-            |_| {},
-        )
-        .expect("login");
-    emu.clear_requests();
-    home
-}
-
-fn read_token(home: &Home) -> CachedToken {
-    let bytes = std::fs::read(home.cache_file(MY_SSO_TOKEN_KEY)).expect("token file");
-    CachedToken::from_json(&bytes).expect("token")
-}
-
-/// Sets the cached token to expire `from_now` from now.
-fn expire_in(home: &Home, from_now: time::Duration) {
-    let mut token = read_token(home);
-    token.expires_at = (OffsetDateTime::now_utc() + from_now).into();
-    std::fs::write(home.cache_file(MY_SSO_TOKEN_KEY), token.to_json()).expect("write token");
-}
-
-fn count(emu: &RunningEmulator, target: Target) -> usize {
-    requests_to(emu, target).len()
 }
 
 /// A login callback that keeps the prompts it is shown.
