@@ -14,7 +14,11 @@
 //!     .login(|prompt| eprintln!("{prompt}")) // "To sign in to sso-session corp, open https://..."
 //!     .build();
 //! # let _ = provider;
-//! // aws_config::from_env().credentials_provider(provider).load().await
+//! // aws_config::from_env()
+//! //     .credentials_provider(provider)
+//! //     .identity_cache(IdentityCache::lazy().load_timeout(ssooidc_aws_sdk::LOGIN_WAIT).build())
+//! //     .load()
+//! //     .await
 //! # }
 //! ```
 //!
@@ -35,7 +39,8 @@
 //!   log in when a login is what is missing.
 //! - A login on demand ([`SsoProviderBuilder::login`]) holds the session's login lock, so that
 //!   any number of providers, in one process or many, and `ssooidc --login` commands start
-//!   one login between them.
+//!   one login between them. It runs in a task of its own: a caller that stops waiting (the
+//!   SDK's identity cache timing out its load: see [`LOGIN_WAIT`]) does not cancel it.
 //!
 //! Requests go through reqwest (rustls, the platform's roots) on the tokio runtime the SDK
 //! runs on. Secrets never appear in `Debug` output or errors.
@@ -45,6 +50,17 @@
 mod http;
 mod login;
 mod provider;
+
+use std::time::Duration;
+
+/// How long a call may have to wait for a login on demand: another process's login is waited
+/// for up to 15 minutes (the login lock's wait), and this is a minute more. With a login
+/// callback, give the SDK's identity cache this load timeout —
+/// `aws_config::identity::IdentityCache::lazy().load_timeout(LOGIN_WAIT).build()` — since its
+/// default (about 22 seconds) gives up on a login the user is still approving. The login goes
+/// on even then (it runs in a task of its own), and the next call uses its token without a
+/// second login.
+pub const LOGIN_WAIT: Duration = Duration::from_secs(16 * 60);
 
 pub use login::LoginPrompt;
 pub use provider::{SsoProvider, SsoProviderBuilder, PROVIDER_NAME};

@@ -1,13 +1,17 @@
 //! The login on demand: what the program's callback is shown ([`LoginPrompt`]) and how the
 //! provider logs in once for every process ([`Sessions::login_once`]).
 
+use std::collections::HashMap;
 use std::fmt;
-use std::sync::Arc;
+use std::future::Future;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tokio::sync::watch;
 
 use ssooidc_async::core::device::Event;
 use ssooidc_async::core::sessions::describe;
 use ssooidc_async::session::{Session, SessionError, SessionSelector, Sessions};
-use ssooidc_async::{LoginOptions, TokioCallbackListener, TokioTimer};
+use ssooidc_async::{LoginError, LoginOptions, TokioCallbackListener, TokioTimer};
 
 /// What the user must do to log in, given to the program's login callback
 /// ([`SsoProviderBuilder::login`](crate::SsoProviderBuilder::login)) once per login. The
@@ -125,4 +129,54 @@ pub(crate) async fn login_once(
         .login_once(selector, options, listener, on_event)
         .await
         .map(|_| ())
+}
+
+/// How a login ended, shared by everyone who waited for it.
+pub(crate) type LoginOutcome = Result<(), Arc<SessionError>>;
+
+/// The logins of one provider (and its clones), one per session at a time, each in a task of
+/// its own: a caller that stops waiting — the SDK's identity cache timing out its load, a
+/// dropped future — does not cancel the login the user may be approving, and every caller
+/// that needs the same session waits for the same login, whose token the next call uses.
+#[derive(Default)]
+pub(crate) struct SharedLogins {
+    running: Mutex<HashMap<String, watch::Receiver<Option<LoginOutcome>>>>,
+}
+
+impl SharedLogins {
+    /// Waits for the login of `session` (a key naming it) that is running, or starts `login`
+    /// in a task of its own (on the current tokio runtime) and waits for it.
+    pub(crate) async fn wait(
+        &self,
+        session: String,
+        login: impl Future<Output = Result<(), SessionError>> + Send + 'static,
+    ) -> LoginOutcome {
+        let mut outcome = {
+            let mut running = self.running.lock().unwrap_or_else(PoisonError::into_inner);
+            match running.get(&session) {
+                Some(rx) if rx.borrow().is_none() && rx.has_changed().is_ok() => rx.clone(),
+                _ => {
+                    let (tx, rx) = watch::channel(None);
+                    tokio::spawn(async move {
+                        let result = login.await.map_err(Arc::new);
+                        let _ = tx.send(Some(result));
+                    });
+                    running.insert(session, rx.clone());
+                    rx
+                }
+            }
+        };
+        loop {
+            if let Some(result) = outcome.borrow_and_update().clone() {
+                return result;
+            }
+            if outcome.changed().await.is_err() {
+                // The task ended without an outcome (its runtime shut down, or it panicked).
+                return outcome
+                    .borrow()
+                    .clone()
+                    .unwrap_or_else(|| Err(Arc::new(SessionError::Login(LoginError::Cancelled))));
+            }
+        }
+    }
 }

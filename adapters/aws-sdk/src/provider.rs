@@ -17,7 +17,7 @@ use ssooidc_async::{LoginOptions, TokioTimer};
 use ssooidc_files::Environment;
 
 use crate::http::{self, HttpSetupError};
-use crate::login::{login_once, LoginCallback, LoginPrompt};
+use crate::login::{login_once, LoginCallback, LoginPrompt, SharedLogins};
 
 /// The name the credentials carry as their provider (`Credentials::provider_name` is shown in
 /// the SDK's `Debug` of them and its logs).
@@ -61,6 +61,8 @@ struct Inner {
     http: Option<reqwest::Client>,
     /// The sessions, made on first use (configuration read once, as the SDK's providers do).
     sessions: Mutex<Option<AsyncSessions>>,
+    /// The logins on demand running for this provider and its clones.
+    logins: SharedLogins,
 }
 
 impl fmt::Debug for SsoProvider {
@@ -164,6 +166,7 @@ impl SsoProviderBuilder {
                 options: self.options,
                 http: self.http,
                 sessions: Mutex::new(None),
+                logins: SharedLogins::default(),
             }),
         }
     }
@@ -172,13 +175,23 @@ impl SsoProviderBuilder {
 /// Why the provider gave nothing; the `source` of the SDK's error.
 #[derive(Debug, thiserror::Error)]
 enum ProviderError {
-    /// The session needs a login and the program gave no login callback.
+    /// The session needs a login and the program gave no login callback, or another process's
+    /// login did not complete.
     #[error("{source}; run `aws sso login {flags}` or `ssooidc login {flags}` to log in")]
-    NeedsLogin { source: SessionError, flags: String },
+    NeedsLogin {
+        source: Arc<SessionError>,
+        flags: String,
+    },
     #[error(transparent)]
-    Session(SessionError),
+    Session(Arc<SessionError>),
     #[error(transparent)]
     Http(HttpSetupError),
+}
+
+impl From<SessionError> for ProviderError {
+    fn from(e: SessionError) -> Self {
+        ProviderError::Session(Arc::new(e))
+    }
 }
 
 /// Which of the SDK's error kinds a failure is.
@@ -195,13 +208,15 @@ enum Kind {
 impl ProviderError {
     fn kind(&self) -> Kind {
         match self {
-            ProviderError::Session(SessionError::Config(
-                ConfigError::ProfileNotFound(_) | ConfigError::NotSso(_),
-            )) => Kind::NotLoaded,
-            ProviderError::Session(SessionError::Config(_)) | ProviderError::Http(_) => {
-                Kind::InvalidConfiguration
-            }
-            _ => Kind::Provider,
+            ProviderError::Session(e) => match &**e {
+                SessionError::Config(ConfigError::ProfileNotFound(_) | ConfigError::NotSso(_)) => {
+                    Kind::NotLoaded
+                }
+                SessionError::Config(_) => Kind::InvalidConfiguration,
+                _ => Kind::Provider,
+            },
+            ProviderError::Http(_) => Kind::InvalidConfiguration,
+            ProviderError::NeedsLogin { .. } => Kind::Provider,
         }
     }
 
@@ -248,7 +263,7 @@ impl SsoProvider {
             Some(env) => Environment::from_env(env.clone()),
             None => Environment::load(),
         }
-        .map_err(|e| ProviderError::Session(e.into()))?;
+        .map_err(|e| ProviderError::from(SessionError::from(e)))?;
         // The SDK's choice of profile: `AWS_PROFILE` (not botocore's `AWS_DEFAULT_PROFILE`).
         let profile = self
             .inner
@@ -268,18 +283,18 @@ impl SsoProvider {
             None => {
                 let settings = environment
                     .settings(&explicit)
-                    .map_err(|e| ProviderError::Session(e.into()))?;
+                    .map_err(|e| ProviderError::from(SessionError::from(e)))?;
                 http::client(&settings, &environment.env).map_err(ProviderError::Http)?
             }
         };
-        let sessions = Sessions::new(environment, &explicit, http, TokioTimer)
-            .map_err(ProviderError::Session)?;
+        let sessions = Sessions::new(environment, &explicit, http, TokioTimer)?;
         *slot = Some(sessions.clone());
         Ok(sessions)
     }
 
     /// Runs `operation`; when it fails with an error a login cures, logs in once for
-    /// everyone (with the login callback) and runs it once more, or says how to log in.
+    /// everyone (with the login callback; [`SharedLogins`]: in a task of its own, which a
+    /// caller that stops waiting does not cancel) and runs it once more, or says how to log in.
     async fn with_login<O, F, Fut>(
         &self,
         sessions: &AsyncSessions,
@@ -290,7 +305,7 @@ impl SsoProvider {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<O, SessionError>>,
     {
-        let needs_login = |source: SessionError| ProviderError::NeedsLogin {
+        let needs_login = |source: Arc<SessionError>| ProviderError::NeedsLogin {
             flags: selector.as_flags(),
             source,
         };
@@ -298,22 +313,24 @@ impl SsoProvider {
             Ok(out) => Ok(out),
             Err(e) if e.needs_login() => {
                 let Some(callback) = &self.inner.login else {
-                    return Err(needs_login(e));
+                    return Err(needs_login(Arc::new(e)));
                 };
-                login_once(
-                    sessions,
-                    selector.clone(),
-                    self.inner.options.clone(),
-                    callback,
-                )
-                .await
-                .map_err(|e| match e {
-                    e @ SessionError::LoginFailedElsewhere { .. } => needs_login(e),
-                    e => ProviderError::Session(e),
-                })?;
-                operation().await.map_err(ProviderError::Session)
+                let login = {
+                    let (sessions, selector) = (sessions.clone(), selector.clone());
+                    let (options, callback) = (self.inner.options.clone(), Arc::clone(callback));
+                    async move { login_once(&sessions, selector, options, &callback).await }
+                };
+                self.inner
+                    .logins
+                    .wait(selector.as_flags(), login)
+                    .await
+                    .map_err(|e| match &*e {
+                        SessionError::LoginFailedElsewhere { .. } => needs_login(e),
+                        _ => ProviderError::Session(e),
+                    })?;
+                Ok(operation().await?)
             }
-            Err(e) => Err(ProviderError::Session(e)),
+            Err(e) => Err(e.into()),
         }
     }
 

@@ -371,3 +371,44 @@ fn no_secret_is_shown_in_debug_output_or_errors() {
     assert!(shown.contains("sso-session my-sso"), "{shown}");
     assert!(!shown.contains(cached.access_token.expose()), "{shown}");
 }
+
+/// A login slower than the SDK's identity-cache load timeout (here 300 ms; the SDK's default is
+/// about 22 s, less than a person takes to approve): the call gives up, the login goes on in
+/// its own task, and the next call uses its token without a second login.
+#[test]
+fn a_login_slower_than_the_sdks_load_timeout_goes_on_and_the_next_call_uses_it() {
+    let emu = emulator(Approval::ApproveAfterDelay(std::time::Duration::from_secs(
+        1,
+    )));
+    let home = Home::with_standard_config("sdk-slow-login", &emu);
+    let (prompts, callback) = recording();
+    runtime().block_on(async {
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .credentials_provider(provider(&home.env).login(callback).build())
+            .identity_cache(
+                aws_config::identity::IdentityCache::lazy()
+                    .load_timeout(std::time::Duration::from_millis(300))
+                    .build(),
+            )
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(emu.base_url())
+            .http_client(aws_smithy_http_client::Builder::new().build_http())
+            .load()
+            .await;
+        let error = caller_identity(&config)
+            .await
+            .expect_err("the load timed out");
+        let shown = format!("{}", aws_sdk_sts::error::DisplayErrorContext(&error));
+        assert!(shown.contains("timed out"), "{shown}");
+        // The login goes on: its token arrives once the emulator approves.
+        let token = home.cache_file(MY_SSO_TOKEN_KEY);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while !token.exists() && std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let out = caller_identity(&config).await.expect("the next call");
+        assert_dev_role(out.arn(), out.account());
+    });
+    assert_eq!(prompts.lock().unwrap().len(), 1);
+    assert_eq!(count(&emu, Target::StartDeviceAuthorization), 1);
+}
