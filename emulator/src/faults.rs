@@ -9,9 +9,11 @@
 //! * `TARGET`: `RegisterClient`, `StartDeviceAuthorization`, `CreateToken`,
 //!   `CreateTokenWithIAM`, `Authorize` (`/authorize`), `Device` (the verification page), the
 //!   portal's `GetRoleCredentials`, `ListAccounts`, `ListAccountRoles`, `Logout`, `Discovery`
-//!   (the standard mode's metadata) or `*` (every request, unknown paths included). The
-//!   standard mode's device and token endpoints count as `StartDeviceAuthorization` and
-//!   `CreateToken`. Case-insensitive.
+//!   (the standard mode's metadata), the federation endpoint's `GetSigninToken` and
+//!   `FederationLogin`, STS's `GetCallerIdentity`, or `*` (every request, unknown paths and
+//!   other STS actions included). The standard mode's device and token endpoints count as
+//!   `StartDeviceAuthorization` and `CreateToken`. Case-insensitive. An error shape injected
+//!   on `GetCallerIdentity` comes in STS's XML (its name as the `Code`, its status).
 //! * `#N`: only the N-th request to the target (1-based, counted from when the rule was added);
 //!   `#N+`: the N-th and every later one; no `#`: every request.
 //! * `ACTION`:
@@ -73,7 +75,11 @@ pub enum Target {
     /// The sign-in federation endpoint's `GET /federation?Action=login` (and any other
     /// action).
     FederationLogin,
-    /// In a rule: every request. As a request's target: a path the emulator does not serve.
+    /// STS's `GetCallerIdentity`: `POST /` with the form body `Action=GetCallerIdentity&...`
+    /// (or `GET /?Action=GetCallerIdentity&...`).
+    GetCallerIdentity,
+    /// In a rule: every request. As a request's target: a path the emulator does not serve, or
+    /// an STS request for another action (or none).
     Any,
 }
 
@@ -94,6 +100,7 @@ impl Target {
             Target::Discovery => "Discovery",
             Target::GetSigninToken => "GetSigninToken",
             Target::FederationLogin => "FederationLogin",
+            Target::GetCallerIdentity => "GetCallerIdentity",
             Target::Any => "*",
         }
     }
@@ -126,6 +133,7 @@ impl FromStr for Target {
             Target::Discovery,
             Target::GetSigninToken,
             Target::FederationLogin,
+            Target::GetCallerIdentity,
             Target::Any,
         ];
         all.into_iter()
@@ -135,7 +143,7 @@ impl FromStr for Target {
                     "unknown fault target {s:?}: expected RegisterClient, StartDeviceAuthorization, \
                      CreateToken, CreateTokenWithIAM, Authorize, Device, GetRoleCredentials, \
                      ListAccounts, ListAccountRoles, Logout, Discovery, GetSigninToken, \
-                     FederationLogin or *"
+                     FederationLogin, GetCallerIdentity or *"
                 )
             })
     }
@@ -377,6 +385,14 @@ mod tests {
             (
                 "*#2+=close",
                 FaultRule::new(Target::Any, When::From(2), FaultAction::Close),
+            ),
+            (
+                "GetCallerIdentity#2+=503",
+                FaultRule::new(
+                    Target::GetCallerIdentity,
+                    When::From(2),
+                    FaultAction::Status(503),
+                ),
             ),
             (
                 "createtokenwithiam=InternalServerException",

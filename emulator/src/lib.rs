@@ -15,13 +15,23 @@
 //! | `GET /federation/credentials` | the SSO portal's GetRoleCredentials |
 //! | `GET /assignment/accounts`, `GET /assignment/roles` | the portal's ListAccounts and ListAccountRoles (paginated) |
 //! | `POST /logout` | the portal's Logout |
+//! | `GET /federation?Action=getSigninToken`, `GET /federation?Action=login` | the sign-in federation endpoint, for the role credentials the portal issued |
+//! | `POST /` with `Action=GetCallerIdentity&Version=2011-06-15` (or `GET /?Action=...`) | STS GetCallerIdentity (awsQuery, the SDKs' protocol), its SigV4 signature verified with the role credentials the portal issued |
+//! | `GET /.well-known/openid-configuration` | standard mode ([`Config::oauth`]): discovery (also at `/.well-known/oauth-authorization-server`) |
+//! | `POST /oauth2/device_authorization`, `POST /oauth2/token` | standard mode: RFC 8628 and the refresh grant, form-encoded, for pre-registered clients, with switchable provider quirks ([`OAuthQuirks`]) |
 //!
 //! The portal operations accept the access tokens this emulator issued (until they expire or
 //! are logged out), for the accounts and roles of [`Config::accounts`]; role credentials expire
-//! after [`Config::role_credentials_lifetime`]. So one base URL serves both services
-//! (`AWS_ENDPOINT_URL`, or `AWS_ENDPOINT_URL_SSO_OIDC` and `AWS_ENDPOINT_URL_SSO`).
-//! | `GET /.well-known/openid-configuration` | standard mode ([`Config::oauth`]): discovery (also at `/.well-known/oauth-authorization-server`) |
-//! | `POST /oauth2/device_authorization`, `POST /oauth2/token` | standard mode: RFC 8628 and the refresh grant, form-encoded, for pre-registered clients, with switchable provider quirks ([`OAuthQuirks`]) |
+//! after [`Config::role_credentials_lifetime`]. So one base URL serves every service
+//! (`AWS_ENDPOINT_URL`, or `AWS_ENDPOINT_URL_SSO_OIDC`, `AWS_ENDPOINT_URL_SSO`,
+//! `AWS_ENDPOINT_URL_SIGNIN` and `AWS_ENDPOINT_URL_STS`).
+//!
+//! STS `GetCallerIdentity` answers, for a request signed with those role credentials, the
+//! assumed-role ARN `arn:aws:sts::ACCOUNT:assumed-role/ROLE/emulator-user`, the `UserId`
+//! `AROA...:emulator-user` and the account, in STS's XML; it refuses anything else with STS's
+//! codes (`MissingAuthenticationToken`, `IncompleteSignature`, `InvalidClientTokenId`,
+//! `ExpiredToken`, `SignatureDoesNotMatch`, `InvalidAction`, `MissingAction`). Count the calls
+//! with [`RunningEmulator::requests`] and [`Target::GetCallerIdentity`].
 //!
 //! It behaves like the service: `interval` and `slow_down` (the required interval grows by 5
 //! with each `slow_down`), codes expire (`ExpiredTokenException`), device codes are single-use
@@ -69,6 +79,7 @@ mod pages;
 mod record;
 mod server;
 mod service;
+mod sigv4;
 
 use std::net::SocketAddr;
 

@@ -18,7 +18,9 @@ use ssooidc_emulator::{
 /// Prints its base URL on the first line of stdout, then serves until Ctrl-C. Point a client at
 /// it with AWS_ENDPOINT_URL_SSO_OIDC=<base URL> (or --endpoint-url), and the portal's
 /// (GetRoleCredentials, ListAccounts, ListAccountRoles, Logout) with AWS_ENDPOINT_URL_SSO=<base
-/// URL>. People approve device codes at <base URL>/device.
+/// URL>. The role credentials it issues also work on its sign-in federation endpoint
+/// (AWS_ENDPOINT_URL_SIGNIN) and STS GetCallerIdentity, signature verified
+/// (AWS_ENDPOINT_URL_STS). People approve device codes at <base URL>/device.
 ///
 /// All lifetimes and intervals are protocol seconds (the numbers on the wire); --second sets how
 /// long one of them really lasts.
@@ -158,8 +160,9 @@ const FAULT_HELP: &str = "\
 Fault rules (--fault), syntax TARGET[#N[+]]=ACTION:
   TARGET  RegisterClient | StartDeviceAuthorization | CreateToken | CreateTokenWithIAM |
           Authorize | Device | GetRoleCredentials | ListAccounts | ListAccountRoles | Logout |
-          Discovery | GetSigninToken | FederationLogin | *   (case-insensitive; the standard mode's device and token endpoints
-          count as StartDeviceAuthorization and CreateToken)
+          Discovery | GetSigninToken | FederationLogin | GetCallerIdentity | *   (case-insensitive;
+          the standard mode's device and token endpoints count as StartDeviceAuthorization and
+          CreateToken)
   #N      only the N-th request to TARGET (1-based); #N+ the N-th and all later; none: every
   ACTION  an error shape name (SlowDownException, AuthorizationPendingException,
           InternalServerException, ...): that error, encoded as the service does

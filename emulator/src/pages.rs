@@ -148,6 +148,8 @@ pub(crate) fn index(base_url: &str) -> String {
         &format!(
             r#"<p>This is a local emulator of the AWS SSO OIDC service. Point a client at it:</p>
 <pre>AWS_ENDPOINT_URL_SSO_OIDC={base}</pre>
+<p>It also serves the SSO portal, the sign-in federation endpoint and STS GetCallerIdentity for the
+credentials it issued (<code>AWS_ENDPOINT_URL={base}</code>).</p>
 <p><a href="/device">Enter a device code</a></p>"#
         ),
     )

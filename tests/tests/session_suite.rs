@@ -28,6 +28,8 @@ trait Adapter {
     fn logout(home: &Home, sso_session: Option<&str>) -> Result<LogoutReport, SessionError>;
     /// `n` callers in this process at once (threads, or tasks of one runtime).
     fn tokens_at_once(home: &Home, n: usize) -> Vec<Result<SessionToken, SessionError>>;
+    /// `n` callers of `login_once` at once (device login); `Ok(true)`: that caller logged in.
+    fn logins_once_at_once(home: &Home, n: usize) -> Vec<Result<bool, SessionError>>;
 }
 
 const LOCK_WAIT: Duration = Duration::from_secs(30);
@@ -56,22 +58,39 @@ impl Adapter for Blocking {
     }
 
     fn tokens_at_once(home: &Home, n: usize) -> Vec<Result<SessionToken, SessionError>> {
-        let barrier = Arc::new(std::sync::Barrier::new(n));
-        let threads: Vec<_> = (0..n)
-            .map(|_| {
-                let sessions = home.sessions();
-                let barrier = Arc::clone(&barrier);
-                std::thread::spawn(move || {
-                    barrier.wait();
-                    sessions.token(dev())
-                })
-            })
-            .collect();
-        threads
-            .into_iter()
-            .map(|t| t.join().expect("a caller panicked"))
-            .collect()
+        threads_at_once(home, n, |sessions| sessions.token(dev()))
     }
+
+    fn logins_once_at_once(home: &Home, n: usize) -> Vec<Result<bool, SessionError>> {
+        threads_at_once(home, n, |sessions| {
+            sessions
+                .login_once(dev(), login_options(), |_| {})
+                .map(|r| r.is_some())
+        })
+    }
+}
+
+/// `call` on `n` threads at once, each with its own blocking `Sessions`.
+fn threads_at_once<T: Send + 'static>(
+    home: &Home,
+    n: usize,
+    call: fn(ssooidc_ureq::session::Sessions) -> T,
+) -> Vec<T> {
+    let barrier = Arc::new(std::sync::Barrier::new(n));
+    let threads: Vec<_> = (0..n)
+        .map(|_| {
+            let sessions = home.sessions();
+            let barrier = Arc::clone(&barrier);
+            std::thread::spawn(move || {
+                barrier.wait();
+                call(sessions)
+            })
+        })
+        .collect();
+    threads
+        .into_iter()
+        .map(|t| t.join().expect("a caller panicked"))
+        .collect()
 }
 
 struct Async;
@@ -113,26 +132,51 @@ impl Adapter for Async {
     /// `n` tasks on one thread: a wait for the lock must yield to the others, or the task
     /// holding it could never finish.
     fn tokens_at_once(home: &Home, n: usize) -> Vec<Result<SessionToken, SessionError>> {
-        let sessions = async_sessions(home);
-        runtime().block_on(async {
-            let local = tokio::task::LocalSet::new();
-            local
-                .run_until(async {
-                    let tasks: Vec<_> = (0..n)
-                        .map(|_| {
-                            let sessions = sessions.clone();
-                            tokio::task::spawn_local(async move { sessions.token(dev()).await })
-                        })
-                        .collect();
-                    let mut results = Vec::new();
-                    for task in tasks {
-                        results.push(task.await.expect("a task panicked"));
-                    }
-                    results
-                })
+        tasks_at_once(
+            home,
+            n,
+            |sessions| async move { sessions.token(dev()).await },
+        )
+    }
+
+    /// `n` tasks on one thread: the wait for the login lock must yield to the one logging in.
+    fn logins_once_at_once(home: &Home, n: usize) -> Vec<Result<bool, SessionError>> {
+        tasks_at_once(home, n, |sessions| async move {
+            sessions
+                .login_once(
+                    dev(),
+                    login_options(),
+                    None::<ssooidc_async::TokioCallbackListener>,
+                    |_| {},
+                )
                 .await
+                .map(|r| r.is_some())
         })
     }
+}
+
+/// `call` in `n` tasks on one thread, each with a clone of one async `Sessions`.
+fn tasks_at_once<T: 'static, F: std::future::Future<Output = T> + 'static>(
+    home: &Home,
+    n: usize,
+    call: fn(AsyncSessions) -> F,
+) -> Vec<T> {
+    let sessions = async_sessions(home);
+    runtime().block_on(async {
+        let local = tokio::task::LocalSet::new();
+        local
+            .run_until(async {
+                let tasks: Vec<_> = (0..n)
+                    .map(|_| tokio::task::spawn_local(call(sessions.clone())))
+                    .collect();
+                let mut results = Vec::new();
+                for task in tasks {
+                    results.push(task.await.expect("a task panicked"));
+                }
+                results
+            })
+            .await
+    })
 }
 
 fn approving_emulator() -> RunningEmulator {
@@ -171,6 +215,33 @@ fn refreshes(emu: &RunningEmulator) -> usize {
 }
 
 // ---- the cases -------------------------------------------------------------------------------
+
+/// Ten callers that need a login at once (no session yet): one logs in, the others use its
+/// token; a denied login fails them all with no second login.
+fn login_once_logs_in_once_for_everyone<A: Adapter>() {
+    let emu = approving_emulator();
+    let home = Home::with_standard_config(&format!("suite-once-{}", A::PROBE), &emu);
+    let results = A::logins_once_at_once(&home, 10);
+    let logged_in = results.iter().filter(|r| matches!(r, Ok(true))).count();
+    assert_eq!(logged_in, 1, "{results:?}");
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    assert_eq!(requests_to(&emu, Target::StartDeviceAuthorization).len(), 1);
+    A::token(&home, LOCK_WAIT).expect("the login's token");
+
+    let denying = start(emulator_config().approval(Approval::DenyAfterPolls(1)));
+    let home = Home::with_standard_config(&format!("suite-once-denied-{}", A::PROBE), &denying);
+    let results = A::logins_once_at_once(&home, 10);
+    assert!(results.iter().all(Result::is_err), "{results:?}");
+    let elsewhere = results
+        .iter()
+        .filter(|r| matches!(r, Err(SessionError::LoginFailedElsewhere { .. })))
+        .count();
+    assert_eq!(elsewhere, 9, "{results:?}");
+    assert_eq!(
+        requests_to(&denying, Target::StartDeviceAuthorization).len(),
+        1
+    );
+}
 
 /// A token with more than 15 minutes left: no request, and no lock (another process holding
 /// the session's lock does not delay or warn).
@@ -484,6 +555,10 @@ macro_rules! suite {
             #[test]
             fn role_credentials_are_cached_under_the_aws_cli_key() {
                 super::role_credentials_are_cached_under_the_aws_cli_key::<$adapter>();
+            }
+            #[test]
+            fn login_once_logs_in_once_for_everyone() {
+                super::login_once_logs_in_once_for_everyone::<$adapter>();
             }
             #[test]
             fn logout_clears_the_token_and_the_credentials() {

@@ -104,6 +104,11 @@ impl Failure {
             SessionError::Login(LoginError::Flow(
                 DeviceFlowError::AnswerLost { .. } | DeviceFlowError::AlreadyExpired { .. },
             )) => Failure::other(text!("{}; run `ssooidc login {}` again", why, flags)),
+            SessionError::LoginFailedElsewhere { .. } => Failure::other(text!(
+                "Another ssooidc started a login for {} moments ago and it did not complete (it failed, was denied or was interrupted); run `ssooidc login {}` to log in",
+                flags,
+                flags
+            )),
             SessionError::Login(LoginError::AuthCode(
                 AuthCodeError::DeadlineReachedWithCachedRegistration,
             )) => Failure::other(text!(

@@ -21,7 +21,14 @@ use exit::Failure;
 
 /// Runs the command line of this process and returns its exit code.
 pub fn main() -> ExitCode {
-    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    main_with_args(std::env::args_os().collect())
+}
+
+/// Runs the command line `args` (the program's name first), in this process's environment, as
+/// the `ssooidc` binary runs its own: what a test harness embeds to run the real command. It is
+/// the process's last work: `token` and `credentials` leave their session store to the exit
+/// ([`context::end_of_process`]).
+pub fn main_with_args(args: Vec<std::ffi::OsString>) -> ExitCode {
     // `--help` and `--version` are results on stdout like any other: a reader that went away is
     // a broken pipe (141), not a success.
     if let Some(text) = hot::answer(&args) {

@@ -12,7 +12,7 @@ use super::body::ReadBody;
 use super::encoding::{self, REQUEST_ID};
 use super::recording::{log, record};
 use super::routing::{dispatch, Route};
-use super::{lock, Shared};
+use super::{lock, sts, Shared};
 use crate::faults::FaultAction;
 use crate::service::Now;
 
@@ -46,7 +46,11 @@ pub(super) fn begin(
     wall: SystemTime,
 ) -> Begun {
     let request_id = shared.ids.request_id();
-    let route = Route::of(&parts.method, parts.uri.path(), parts.uri.query());
+    let bytes = match body {
+        ReadBody::Ok(b) => &b[..],
+        ReadBody::TooLarge => &[],
+    };
+    let route = Route::of(&parts.method, parts.uri.path(), parts.uri.query(), bytes);
     record(shared, route, parts, body, &request_id, wall);
     let decision = lock(&shared.faults).decide(route.target());
     Begun {
@@ -73,6 +77,7 @@ pub(super) fn finish(
     } = begun;
     let mut cut = false;
     let response: Response<Vec<u8>> = match action {
+        Some(FaultAction::Error(code)) if route.is_sts() => sts::injected(code, &request_id),
         Some(FaultAction::Error(code)) => {
             encoding::service_error(shared, ServiceError::from_code(code, "Injected fault"))
         }
@@ -87,9 +92,11 @@ pub(super) fn finish(
         }
         Some(FaultAction::Drop) => {
             cut = true;
-            dispatch(shared, route, parts, body, now)
+            dispatch(shared, route, parts, body, &request_id, now)
         }
-        Some(FaultAction::Delay(_)) | None => dispatch(shared, route, parts, body, now),
+        Some(FaultAction::Delay(_)) | None => {
+            dispatch(shared, route, parts, body, &request_id, now)
+        }
     };
     let (mut head, bytes) = response.into_parts();
     if let Ok(v) = HeaderValue::from_str(&request_id) {

@@ -12,6 +12,7 @@
 //! | `recording` | the request log behind `requests()`, and the `log_requests` line |
 //! | `routing` | path and method to operation, and each operation's call into the service |
 //! | `portal` | the SSO portal's routes: the bearer header and the query in, JSON or an error out |
+//! | `sts` | STS on `/`: the awsQuery `Action` in, `GetCallerIdentity`'s answer or STS's XML error out |
 //! | `encoding` | JSON, HTML pages, redirects and service errors as HTTP responses |
 //! | `oauth` | the standard OAuth 2.0 mode: discovery, form-encoded device and token endpoints, client authentication, the quirks |
 
@@ -23,6 +24,7 @@ mod oauth;
 mod portal;
 mod recording;
 mod routing;
+mod sts;
 
 use std::collections::VecDeque;
 use std::net::{SocketAddr, TcpListener as StdListener};

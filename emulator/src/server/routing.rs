@@ -1,5 +1,6 @@
-//! Which operation or page a request is for (method, path, and `?aws_iam=t`), and each one's
-//! call into the service: decoding its input, encoding its answer.
+//! Which operation or page a request is for (method, path, `?aws_iam=t`, and on `/` the STS
+//! `Action` of the query or form body), and each one's call into the service: decoding its
+//! input, encoding its answer.
 
 use bytes::Bytes;
 use http::header::HOST;
@@ -11,7 +12,7 @@ use super::body::ReadBody;
 use super::encoding::{self, html};
 use super::oauth::Endpoint;
 use super::portal::{self, PortalRoute};
-use super::{lock, Shared};
+use super::{lock, sts, Shared};
 use crate::faults::Target;
 use crate::pages;
 use crate::service::{AuthorizeOutcome, AuthorizeQuery, Now, Service};
@@ -33,11 +34,16 @@ pub(super) enum Route {
     OAuthToken,
     GetSigninToken,
     FederationLogin,
+    /// STS's `GetCallerIdentity` on `/`.
+    GetCallerIdentity,
+    /// An STS request on `/` for another action, or none.
+    StsAction,
     NotFound,
 }
 
 impl Route {
-    pub(super) fn of(method: &Method, path: &str, query: Option<&str>) -> Route {
+    /// The route of a request; `body` is read only for STS's `POST /` (its `Action`).
+    pub(super) fn of(method: &Method, path: &str, query: Option<&str>, body: &[u8]) -> Route {
         let get = method == Method::GET || method == Method::HEAD;
         let post = method == Method::POST;
         match path {
@@ -57,6 +63,8 @@ impl Route {
             "/authorize" if post => Route::AuthorizePost,
             "/device" | "/device/" if get => Route::DeviceGet,
             "/device" | "/device/" if post => Route::DevicePost,
+            "/" if post => sts::route(query, body),
+            "/" if get && sts::names_action(query) => sts::route(query, b""),
             "/" if get => Route::Index,
             "/.well-known/openid-configuration" | "/.well-known/oauth-authorization-server"
                 if get =>
@@ -96,17 +104,25 @@ impl Route {
             Route::OAuthToken => Target::CreateToken,
             Route::GetSigninToken => Target::GetSigninToken,
             Route::FederationLogin => Target::FederationLogin,
-            Route::NotFound => Target::Any,
+            Route::GetCallerIdentity => Target::GetCallerIdentity,
+            Route::StsAction | Route::NotFound => Target::Any,
         }
+    }
+
+    /// Whether the route is STS's (its answers, injected errors included, are STS's XML).
+    pub(super) fn is_sts(self) -> bool {
+        matches!(self, Route::GetCallerIdentity | Route::StsAction)
     }
 }
 
-/// The service's answer to a request on `route` at `now`.
+/// The service's answer to a request on `route` at `now`; `request_id` is the one its
+/// response carries (STS's answers repeat it in the body).
 pub(super) fn dispatch(
     shared: &Shared,
     route: Route,
     parts: &http::request::Parts,
     body: ReadBody,
+    request_id: &str,
     now: Now,
 ) -> Response<Vec<u8>> {
     let body = match body {
@@ -147,6 +163,9 @@ pub(super) fn dispatch(
         }
         Route::OAuthToken => super::oauth::post(shared, Endpoint::Token, parts, &body, now),
         Route::GetSigninToken | Route::FederationLogin => federation(shared, route, parts, now),
+        Route::GetCallerIdentity | Route::StsAction => {
+            sts::dispatch(shared, parts, &body, request_id, now)
+        }
         Route::NotFound => encoding::unknown_operation(shared, parts),
     }
 }

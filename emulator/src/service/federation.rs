@@ -9,12 +9,18 @@ use super::{Now, Service};
 /// How long a sign-in token may be used (the real endpoint's 15 minutes).
 const SIGNIN_TOKEN_LIFETIME: i64 = 15 * 60;
 
-/// Role credentials the portal issued, remembered for the federation endpoint.
+/// Role credentials the portal issued, remembered for the federation endpoint and STS
+/// (`GetCallerIdentity` verifies signatures with the secret and answers with the account and
+/// role).
 #[derive(Debug, Clone)]
 pub(crate) struct IssuedRole {
     pub secret_access_key: String,
     pub session_token: String,
     pub expires_epoch: i64,
+    /// The account the credentials are for.
+    pub account_id: String,
+    /// The role (permission set) they were issued for.
+    pub role_name: String,
 }
 
 /// The most role credentials and sign-in tokens remembered (the oldest are not dropped: past
@@ -22,7 +28,7 @@ pub(crate) struct IssuedRole {
 const MAX_REMEMBERED: usize = 100_000;
 
 impl Service {
-    /// Remembers role credentials the portal gave.
+    /// Remembers role credentials the portal gave (under their access key id).
     pub(crate) fn remember_role(&mut self, access_key_id: String, role: IssuedRole) {
         if self.roles.len() < MAX_REMEMBERED {
             self.roles.insert(access_key_id, role);

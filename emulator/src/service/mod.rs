@@ -13,6 +13,8 @@
 //! | `tokens` | CreateToken (choosing the grant), issuing tokens, the refresh-token grant |
 //! | `iam` | CreateTokenWithIAM |
 //! | `portal` | the SSO portal: GetRoleCredentials, ListAccounts, ListAccountRoles, Logout, for the access tokens `tokens` issued |
+//! | `federation` | the sign-in federation endpoint: sign-in tokens for the role credentials `portal` issued |
+//! | `sts` | STS `GetCallerIdentity` for the role credentials `portal` issued, their SigV4 signature verified |
 //! | `oauth` | the standard OAuth 2.0 mode: pre-registered clients, their authentication, its device and token requests |
 
 mod authorization_code;
@@ -22,6 +24,7 @@ mod iam;
 mod oauth;
 mod portal;
 mod registration;
+mod sts;
 mod tokens;
 
 use std::collections::HashMap;
@@ -38,6 +41,7 @@ use federation::IssuedRole;
 pub(crate) use oauth::Presented;
 pub use oauth::{OAuthClientConfig, OAuthMode, OAuthQuirks};
 pub(crate) use portal::PortalCall;
+pub(crate) use sts::{CallerIdentity, StsError};
 
 use authorization_code::{AuthCode, Consent};
 use device::Device;

@@ -127,6 +127,8 @@ impl Service {
                 secret_access_key: credentials.secret_access_key.expose().to_owned(),
                 session_token: credentials.session_token.expose().to_owned(),
                 expires_epoch: expires,
+                account_id: account.to_owned(),
+                role_name: role.to_owned(),
             },
         );
         Ok(GetRoleCredentialsOutput {

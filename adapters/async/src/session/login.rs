@@ -6,6 +6,7 @@
 
 use ssooidc_core::device::Event;
 use ssooidc_core::login::{LoginError, LoginOptions};
+use ssooidc_core::sessions::{describe, login_turn, LoginTurn};
 use ssooidc_files::store::Lookup;
 
 use super::drive::wait_for_lock;
@@ -99,5 +100,58 @@ impl<T: HttpSend + Clone, R: Timer + Clone> Sessions<T, R> {
             flow: Some(flow),
             warnings,
         })
+    }
+}
+
+impl<T: HttpSend + Clone, R: Timer + Clone> Sessions<T, R> {
+    /// Logs in on demand, once for everyone: what a program does when a call failed with an
+    /// error that [needs a login](SessionError::needs_login). However many processes and tasks
+    /// need the session at once (this adapter's, the blocking one's, `ssooidc --login`
+    /// commands), exactly one logs in; the others wait for it under the session's login lock
+    /// and use its token. A caller that waited for a login that did not complete (failed,
+    /// denied, interrupted, its process killed) gets [`SessionError::LoginFailedElsewhere`]
+    /// instead of starting another; so does one that arrives within
+    /// [`FAILED_LOGIN_HOLD`](ssooidc_core::sessions::FAILED_LOGIN_HOLD) of such a login. The
+    /// steps and the rule are the core's ([`ssooidc_core::sessions::login_turn`]).
+    ///
+    /// `Ok(Some(_))`: this caller logged in ([`Sessions::login`], with `listener` and
+    /// `on_event` as there). `Ok(None)`: a usable token is in the cache now (another caller's
+    /// login), nothing was started. The wait for another caller's login is bounded by
+    /// [`login_lock_wait`](Self::login_lock_wait) and is a wait on the timer; dropping the
+    /// future releases the lock.
+    pub async fn login_once<L: CallbackListener>(
+        &self,
+        selector: SessionSelector,
+        options: LoginOptions,
+        listener: Option<L>,
+        on_event: impl FnMut(&Event),
+    ) -> Result<Option<LoginResult>, SessionError> {
+        let session = self.session(selector.clone())?;
+        let key = session.login_lock_key();
+        let (mut lock, waited) = match self.cache.try_lock(&key)? {
+            Some(lock) => (lock, false),
+            None => (
+                wait_for_lock(&self.cache, &key, self.login_lock_wait, &self.timer).await?,
+                true,
+            ),
+        };
+        // Another caller may have logged in since this one found the session unusable.
+        match self.token(selector.clone()).await {
+            Ok(_) => return Ok(None),
+            Err(e) if e.needs_login() => {}
+            Err(e) => return Err(e),
+        }
+        let now = self.timer.now_utc().unix_timestamp();
+        if login_turn(waited, lock.last_attempt(), now) == LoginTurn::AnotherLoginFailed {
+            return Err(SessionError::LoginFailedElsewhere {
+                session: describe(&session),
+            });
+        }
+        lock.record_attempt(now)?;
+        let result = self.login(selector, options, listener, on_event).await?;
+        // Completed: the record no longer holds anyone back (best effort: the token is had,
+        // and a record left behind only matters to a caller that finds no valid token).
+        let _ = lock.record_attempt(0);
+        Ok(Some(result))
     }
 }

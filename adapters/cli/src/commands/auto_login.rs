@@ -1,27 +1,17 @@
 //! `--login` (and the profile setting `sso_auto_login = true`): when the SSO session cannot be
 //! refreshed (never logged in, expired past its refresh, refused by the portal), log in and go
-//! on, with exactly one login however many processes need it at once.
-//!
-//! The processes agree through a lock of the shared lock protocol (`docs/protocol/sharing.md`,
-//! `CacheDir::lock`): `<token key>-login.lock` in `~/.aws/sso/cache`, held only while a process
-//! decides whether to log in and while it logs in. A process that gets it at once and still
-//! finds the session unusable logs in (one browser tab, one device code). A process that had to
-//! wait for it waited for another process's login: it uses that login's token, or, when there
-//! is still no usable token (the login failed, was denied, was interrupted, or its process
-//! died), fails with an error instead of starting another login. The lock file records when a
-//! login was last started (the attempt record of the protocol): for [`FAILED_LOGIN_HOLD`] after
-//! one that did not complete (a completed one sets it back to 0), a process that needs the
-//! session fails the same way, so that
-//! processes which asked at the same moment but reached the lock after the failure do not each
-//! start a login of their own. The wait is bounded by the login wait (15 minutes), so nobody
-//! hangs.
+//! on, with exactly one login however many processes need it at once — `ssooidc` commands and
+//! programs using the AWS SDK provider (`ssooidc-aws-sdk`) alike. The steps are the blocking
+//! sessions' (`Sessions::login_once_with`), the rule the core's
+//! (`ssooidc_core::sessions::login_turn`, whose module says why): the lock of
+//! `Session::login_lock_key`, held while deciding and logging in; a process that waited for
+//! another's login, or finds one that did not complete moments ago, fails instead of starting
+//! another. The wait is bounded by the login wait (15 minutes), so nobody hangs.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
+use ssooidc_core::sessions::AUTO_LOGIN_SETTING;
 use ssooidc_ureq::session::{SessionError, SessionSelector, Sessions};
-use ssooidc_ureq::store::StoreError;
-use time::OffsetDateTime;
 
 use crate::cli::AutoLoginArgs;
 use crate::commands::login::{login, login_options};
@@ -29,14 +19,6 @@ use crate::context::Context;
 use crate::exit::Failure;
 use crate::text;
 use crate::text::Text;
-
-/// After a login that `--login` started did not complete, other `--login` processes of the same
-/// session fail for this long instead of starting another one: they needed the session at the
-/// same time as the one that failed (an explicit `ssooidc login` always proceeds).
-pub const FAILED_LOGIN_HOLD: Duration = Duration::from_secs(30);
-
-/// The profile setting that turns `--login` on for a profile.
-pub const SETTING: &str = "sso_auto_login";
 
 /// How a command logs in when the session cannot be refreshed.
 #[derive(Debug, Clone)]
@@ -53,7 +35,7 @@ impl AutoLogin {
             .config
             .profiles
             .get(&ctx.settings.profile.value)
-            .and_then(|section| section.get(SETTING))
+            .and_then(|section| section.get(AUTO_LOGIN_SETTING))
             .is_some_and(|v| v.eq_ignore_ascii_case("true"));
         (args.login || setting).then(|| AutoLogin {
             use_device_code: args.use_device_code,
@@ -61,49 +43,39 @@ impl AutoLogin {
         })
     }
 
-    /// Logs in, unless another process is doing it (then its outcome is this one's).
+    /// Logs in, unless another process is doing it (then its outcome is this one's): the
+    /// blocking sessions' `login_once_with`, with this command's login and terminal.
     fn login_once(&self, sessions: &Sessions, selector: &SessionSelector) -> Result<(), Failure> {
-        let session_failure = |e| Failure::session(e, selector);
-        let session = sessions
-            .session(selector.clone())
-            .map_err(session_failure)?;
-        let key = format!("{}-login", session.token_key);
-        let (mut lock, waited) = match sessions.cache.lock(&key, Duration::ZERO) {
-            Ok(lock) => (lock, false),
-            Err(StoreError::LockTimeout { .. }) => {
-                (sessions.cache.lock(&key, sessions.login_lock_wait)?, true)
-            }
-            Err(e) => return Err(e.into()),
-        };
-        // Another process may have logged in since this one found the session unusable.
-        let now = OffsetDateTime::now_utc().unix_timestamp();
-        let recent_attempt = lock
-            .last_attempt()
-            .is_some_and(|at| now.saturating_sub(at) < FAILED_LOGIN_HOLD.as_secs() as i64);
-        match sessions.token(selector.clone()) {
-            Ok(_) => return Ok(()),
-            Err(e) if needs_login(&e) && (waited || recent_attempt) => {
-                return Err(Failure::other(text!(
-                    "Another ssooidc started a login for {} moments ago and it did not complete (it failed, was denied or was interrupted); run `ssooidc login {}` to log in",
-                    Text::value(selector.as_flags()),
+        sessions
+            .login_once_with(selector.clone(), || {
+                crate::ui::note(&text!(
+                    "The SSO session of {} cannot be refreshed: logging in.",
                     Text::value(selector.as_flags())
-                )))
-            }
-            Err(e) if needs_login(&e) => {}
-            Err(e) => return Err(session_failure(e)),
-        }
-        lock.record_attempt(now)?;
-        crate::ui::note(&text!(
-            "The SSO session of {} cannot be refreshed: logging in.",
-            Text::value(selector.as_flags())
-        ));
-        let mut options = login_options(&self.env);
-        options.use_device_code = self.use_device_code;
-        login(sessions, selector.clone(), false, &self.env, options, None)?;
-        // Completed: the record no longer holds anyone back. (Best effort: the token is had;
-        // a record left behind only matters to a process that finds no valid token.)
-        let _ = lock.record_attempt(0);
-        Ok(())
+                ));
+                let mut options = login_options(&self.env);
+                options.use_device_code = self.use_device_code;
+                login(sessions, selector.clone(), false, &self.env, options, None)
+                    .map(|_| ())
+                    .map_err(OnceError::Login)
+            })
+            .map(|_| ())
+            .map_err(|e| match e {
+                OnceError::Session(e) => Failure::session(e, selector),
+                OnceError::Login(failure) => failure,
+            })
+    }
+}
+
+/// What can go wrong in [`AutoLogin::login_once`]: the session's (with the advice
+/// [`Failure::session`] gives it), or this command's login.
+enum OnceError {
+    Session(SessionError),
+    Login(Failure),
+}
+
+impl From<SessionError> for OnceError {
+    fn from(e: SessionError) -> Self {
+        OnceError::Session(e)
     }
 }
 
@@ -116,20 +88,10 @@ pub fn with_login<T>(
     operation: impl Fn() -> Result<T, SessionError>,
 ) -> Result<T, Failure> {
     match (operation(), auto_login) {
-        (Err(e), Some(auto)) if needs_login(&e) => {
+        (Err(e), Some(auto)) if e.needs_login() => {
             auto.login_once(sessions, selector)?;
             operation().map_err(|e| Failure::session(e, selector))
         }
         (result, _) => result.map_err(|e| Failure::session(e, selector)),
     }
-}
-
-/// Whether a session error is one a login cures.
-fn needs_login(e: &SessionError) -> bool {
-    matches!(
-        e,
-        SessionError::NotLoggedIn { .. }
-            | SessionError::Expired { .. }
-            | SessionError::Unauthorized { .. }
-    )
 }

@@ -7,7 +7,7 @@ use crate::authcode::authorization_code_login;
 use crate::device::{device_login, LoginError, LoginOptions};
 use crate::store::Lookup;
 use ssooidc_core::device::Event;
-use ssooidc_core::sessions::LoginFlow;
+use ssooidc_core::sessions::{describe, login_turn, LoginFlow, LoginTurn};
 
 impl Sessions {
     /// Logs in and writes both caches, as `aws sso login` does. The login follows the AWS
@@ -91,5 +91,74 @@ impl Sessions {
             flow: Some(flow),
             warnings,
         })
+    }
+}
+
+impl Sessions {
+    /// Logs in on demand, once for everyone: what a program does when a call failed with an
+    /// error that [needs a login](SessionError::needs_login). However many processes need the
+    /// session at once (this adapter's, the async one's, the AWS SDK provider's, `ssooidc
+    /// --login` commands), exactly one logs in; the others wait for it under the session's
+    /// login lock (at most [`login_lock_wait`](Self::login_lock_wait)) and use its token. A
+    /// caller that waited for a login that did not complete (failed, denied, interrupted, its
+    /// process killed), or that arrives within
+    /// [`FAILED_LOGIN_HOLD`](ssooidc_core::sessions::FAILED_LOGIN_HOLD) of one, gets
+    /// [`SessionError::LoginFailedElsewhere`] instead of starting another. The steps and the
+    /// rule are the core's ([`ssooidc_core::sessions::login_turn`]).
+    ///
+    /// `Ok(Some(_))`: this caller logged in ([`Sessions::login`] with `options` and
+    /// `on_event`). `Ok(None)`: a usable token is in the cache now (another caller's login).
+    pub fn login_once(
+        &self,
+        selector: SessionSelector,
+        options: LoginOptions,
+        on_event: impl FnMut(&Event),
+    ) -> Result<Option<LoginResult>, SessionError> {
+        let mut result = None;
+        let logged_in = self.login_once_with(selector.clone(), || {
+            result = Some(self.login(selector, options, on_event)?);
+            Ok::<(), SessionError>(())
+        })?;
+        Ok(if logged_in { result } else { None })
+    }
+
+    /// [`Sessions::login_once`] with the login done by `log_in` (a program's own login with
+    /// its own terminal, as the `ssooidc` command's): called only when this caller is the one
+    /// to log in. `Ok(true)`: `log_in` ran and succeeded; `Ok(false)`: another caller's login
+    /// left a usable token.
+    pub fn login_once_with<E: From<SessionError>>(
+        &self,
+        selector: SessionSelector,
+        log_in: impl FnOnce() -> Result<(), E>,
+    ) -> Result<bool, E> {
+        let store = |e: crate::store::StoreError| E::from(SessionError::Store(e));
+        let session = self.session(selector.clone())?;
+        let key = session.login_lock_key();
+        let (mut lock, waited) = match self.cache.try_lock(&key).map_err(store)? {
+            Some(lock) => (lock, false),
+            None => (
+                self.cache.lock(&key, self.login_lock_wait).map_err(store)?,
+                true,
+            ),
+        };
+        // Another caller may have logged in since this one found the session unusable.
+        match self.token(selector) {
+            Ok(_) => return Ok(false),
+            Err(e) if e.needs_login() => {}
+            Err(e) => return Err(e.into()),
+        }
+        let now = OffsetDateTime::now_utc().unix_timestamp();
+        if login_turn(waited, lock.last_attempt(), now) == LoginTurn::AnotherLoginFailed {
+            return Err(SessionError::LoginFailedElsewhere {
+                session: describe(&session),
+            }
+            .into());
+        }
+        lock.record_attempt(now).map_err(store)?;
+        log_in()?;
+        // Completed: the record no longer holds anyone back (best effort: the token is had,
+        // and a record left behind only matters to a caller that finds no valid token).
+        let _ = lock.record_attempt(0);
+        Ok(true)
     }
 }

@@ -55,6 +55,14 @@ pub enum SessionError<S> {
     /// An OAuth 2.0 provider's endpoints could not be discovered.
     #[error(transparent)]
     Discovery(#[from] DiscoveryError),
+    /// A login on demand was not started because another process's login of the same session,
+    /// which this one waited for or which started moments ago, did not complete (it failed, was
+    /// denied or was interrupted): see [`super::login_turn`].
+    #[error("another process started a login for {session} moments ago and it did not complete (it failed, was denied or was interrupted)")]
+    LoginFailedElsewhere {
+        /// The session.
+        session: String,
+    },
 }
 
 impl<S> SessionError<S> {

@@ -11,6 +11,7 @@ mod credentials;
 mod error;
 mod io;
 mod login;
+mod login_once;
 mod oauth;
 mod token;
 
@@ -20,6 +21,7 @@ pub use credentials::{
 pub use error::{describe, SessionError};
 pub use io::{CacheDirectory, CacheFile, IoAnswer, LockAnswer, SessionIo, SessionMachine};
 pub use login::role_credentials_keys_of;
+pub use login_once::{login_turn, LoginTurn, AUTO_LOGIN_SETTING, FAILED_LOGIN_HOLD};
 pub use oauth::{OAuthLogin, OAuthTokenInput, OAuthTokenOutcome, OAuthTokenSession};
 pub use token::{TokenOutcome, TokenSession, TokenSessionInput, TokenSource, REFRESH_LOCK_WAIT};
 
