@@ -335,3 +335,25 @@ fn globs_match_as_documented() {
         ["one", "two_2"]
     );
 }
+
+/// The AWS SDK adapter's README shows its example program as it is: the code block is
+/// `adapters/aws-sdk/examples/whoami.rs` without its first line (the comment that says how to
+/// run it) and with a private `main` (the file's is `pub(crate)` so that the SDK tests' probe
+/// can run it).
+#[test]
+fn the_aws_sdk_readme_shows_its_example_as_it_is() {
+    let readme = fs::read_to_string(root().join("adapters/aws-sdk/README.md")).expect("README");
+    let example =
+        fs::read_to_string(root().join("adapters/aws-sdk/examples/whoami.rs")).expect("whoami.rs");
+    let block = readme
+        .split("```rust,no_run\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```\n").next())
+        .expect("a rust code block");
+    let (first, body) = example.split_once('\n').expect("lines");
+    assert!(first.starts_with("//!"), "{first}");
+    assert_eq!(
+        block,
+        body.replace("pub(crate) async fn main", "async fn main")
+    );
+}
