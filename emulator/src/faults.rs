@@ -10,8 +10,9 @@
 //!   `CreateTokenWithIAM`, `Authorize` (`/authorize`), `Device` (the verification page), the
 //!   portal's `GetRoleCredentials`, `ListAccounts`, `ListAccountRoles`, `Logout`, `Discovery`
 //!   (the standard mode's metadata), the federation endpoint's `GetSigninToken` and
-//!   `FederationLogin`, STS's `GetCallerIdentity`, or `*` (every request, unknown paths and
-//!   other STS actions included). The standard mode's device and token endpoints count as
+//!   `FederationLogin`, STS's `GetCallerIdentity`, the bearer-token `VerifySession`, or `*`
+//!   (every request, unknown paths and other STS actions included). The standard mode's device
+//!   and token endpoints count as
 //!   `StartDeviceAuthorization` and `CreateToken`. Case-insensitive. An error shape injected
 //!   on `GetCallerIdentity` comes in STS's XML (its name as the `Code`, its status).
 //! * `#N`: only the N-th request to the target (1-based, counted from when the rule was added);
@@ -78,6 +79,9 @@ pub enum Target {
     /// STS's `GetCallerIdentity`: `POST /` with the form body `Action=GetCallerIdentity&...`
     /// (or `GET /?Action=GetCallerIdentity&...`).
     GetCallerIdentity,
+    /// A bearer-token service's `VerifySession` (CodeCatalyst's: `GET /session` with
+    /// `Authorization: Bearer TOKEN`), for the SSO access token itself.
+    VerifySession,
     /// In a rule: every request. As a request's target: a path the emulator does not serve, or
     /// an STS request for another action (or none).
     Any,
@@ -101,6 +105,7 @@ impl Target {
             Target::GetSigninToken => "GetSigninToken",
             Target::FederationLogin => "FederationLogin",
             Target::GetCallerIdentity => "GetCallerIdentity",
+            Target::VerifySession => "VerifySession",
             Target::Any => "*",
         }
     }
@@ -134,6 +139,7 @@ impl FromStr for Target {
             Target::GetSigninToken,
             Target::FederationLogin,
             Target::GetCallerIdentity,
+            Target::VerifySession,
             Target::Any,
         ];
         all.into_iter()
@@ -143,7 +149,7 @@ impl FromStr for Target {
                     "unknown fault target {s:?}: expected RegisterClient, StartDeviceAuthorization, \
                      CreateToken, CreateTokenWithIAM, Authorize, Device, GetRoleCredentials, \
                      ListAccounts, ListAccountRoles, Logout, Discovery, GetSigninToken, \
-                     FederationLogin, GetCallerIdentity or *"
+                     FederationLogin, GetCallerIdentity, VerifySession or *"
                 )
             })
     }

@@ -15,6 +15,7 @@
 //! | `GET /federation/credentials` | the SSO portal's GetRoleCredentials |
 //! | `GET /assignment/accounts`, `GET /assignment/roles` | the portal's ListAccounts and ListAccountRoles (paginated) |
 //! | `POST /logout` | the portal's Logout |
+//! | `GET /session` with `Authorization: Bearer TOKEN` | a bearer-token service's VerifySession (CodeCatalyst's): `{"identity": "emulator-user"}` for an access token this emulator issued, the portal's `UnauthorizedException` otherwise |
 //! | `GET /federation?Action=getSigninToken`, `GET /federation?Action=login` | the sign-in federation endpoint, for the role credentials the portal issued |
 //! | `POST /` with `Action=GetCallerIdentity&Version=2011-06-15` (or `GET /?Action=...`) | STS GetCallerIdentity (awsQuery, the SDKs' protocol), its SigV4 signature verified with the role credentials the portal issued |
 //! | `GET /.well-known/openid-configuration` | standard mode ([`Config::oauth`]): discovery (also at `/.well-known/oauth-authorization-server`) |

@@ -160,7 +160,8 @@ const FAULT_HELP: &str = "\
 Fault rules (--fault), syntax TARGET[#N[+]]=ACTION:
   TARGET  RegisterClient | StartDeviceAuthorization | CreateToken | CreateTokenWithIAM |
           Authorize | Device | GetRoleCredentials | ListAccounts | ListAccountRoles | Logout |
-          Discovery | GetSigninToken | FederationLogin | GetCallerIdentity | *   (case-insensitive;
+          Discovery | GetSigninToken | FederationLogin | GetCallerIdentity | VerifySession | *
+          (case-insensitive;
           the standard mode's device and token endpoints count as StartDeviceAuthorization and
           CreateToken)
   #N      only the N-th request to TARGET (1-based); #N+ the N-th and all later; none: every

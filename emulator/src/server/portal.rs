@@ -17,6 +17,9 @@ pub(super) enum PortalRoute {
     ListAccounts,
     ListAccountRoles,
     Logout,
+    /// A bearer-token service's `VerifySession` (`GET /session`, the token in `Authorization:
+    /// Bearer`): what an AWS SDK client with the SSO token as its bearer token calls.
+    VerifySession,
 }
 
 impl PortalRoute {
@@ -28,6 +31,7 @@ impl PortalRoute {
             "/assignment/accounts" if get => Some(PortalRoute::ListAccounts),
             "/assignment/roles" if get => Some(PortalRoute::ListAccountRoles),
             "/logout" if method == Method::POST => Some(PortalRoute::Logout),
+            "/session" if get => Some(PortalRoute::VerifySession),
             _ => None,
         }
     }
@@ -39,6 +43,7 @@ impl PortalRoute {
             PortalRoute::ListAccounts => Target::ListAccounts,
             PortalRoute::ListAccountRoles => Target::ListAccountRoles,
             PortalRoute::Logout => Target::Logout,
+            PortalRoute::VerifySession => Target::VerifySession,
         }
     }
 }
@@ -50,12 +55,19 @@ pub(super) fn dispatch(
     parts: &http::request::Parts,
     now: Now,
 ) -> Response<Vec<u8>> {
-    let call = PortalCall {
-        token: parts
+    let token = match route {
+        PortalRoute::VerifySession => parts
+            .headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer ")),
+        _ => parts
             .headers
             .get(BEARER_TOKEN_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
+            .and_then(|v| v.to_str().ok()),
+    };
+    let call = PortalCall {
+        token: token.map(str::to_owned),
         query: form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
             .into_owned()
             .collect(),
@@ -72,6 +84,9 @@ pub(super) fn dispatch(
             .list_account_roles(&call, now)
             .map(|out| encoding::json(&out)),
         PortalRoute::Logout => service.logout(&call, now).map(|()| encoding::empty(200)),
+        PortalRoute::VerifySession => service
+            .verify_session(&call, now)
+            .map(|out| encoding::json(&out)),
     };
     drop(service);
     answer.unwrap_or_else(|e| encoding::service_error(shared, e))

@@ -91,6 +91,17 @@ impl Service {
             .ok_or_else(forbidden)
     }
 
+    /// `GET /session` (a bearer-token service's `VerifySession`): who the access token is
+    /// for, when it is one this service issued and that has not expired or been logged out.
+    pub(crate) fn verify_session(
+        &self,
+        call: &PortalCall,
+        now: Now,
+    ) -> Result<serde_json::Value, ServiceError> {
+        self.bearer(call, now)?;
+        Ok(serde_json::json!({ "identity": "emulator-user" }))
+    }
+
     /// `GET /federation/credentials?role_name=R&account_id=A`.
     pub(crate) fn get_role_credentials(
         &mut self,
@@ -304,6 +315,21 @@ mod tests {
             .get_role_credentials(&call(&token, &[("account_id", "111122223333")]), now)
             .unwrap_err();
         assert_eq!(missing.code(), Some(ErrorCode::InvalidRequest));
+    }
+
+    #[test]
+    fn verify_session_takes_the_tokens_issued_here_only() {
+        let (s, token, base) = with_token(Config::default().access_token_lifetime(10));
+        let out = s.verify_session(&call(&token, &[]), at(base, 1)).unwrap();
+        assert_eq!(out["identity"], "emulator-user");
+        for refused in [
+            s.verify_session(&call("aoaNOPE", &[]), at(base, 1)),
+            s.verify_session(&PortalCall::default(), at(base, 1)),
+            // 10 protocol seconds of 5 ms.
+            s.verify_session(&call(&token, &[]), at(base, 60)),
+        ] {
+            assert_eq!(refused.unwrap_err().code(), Some(ErrorCode::Unauthorized));
+        }
     }
 
     #[test]

@@ -336,6 +336,42 @@ fn the_token_provider_gives_the_sessions_bearer_token() {
     assert_eq!(token.token(), cached.access_token.expose());
 }
 
+/// A bearer-token service's client (`aws-sdk-codecatalyst`), given the provider as its token
+/// provider as `aws_config` configures one, sends the session's token: the emulator's
+/// `VerifySession` takes only tokens it issued. An expiring token is refreshed first.
+#[test]
+fn a_bearer_token_client_sends_the_sessions_token() {
+    let emu = emulator(Approval::ApproveAfterPolls(1));
+    let home = logged_in("sdk-bearer", &emu);
+    expire_in(&home, time::Duration::minutes(5));
+    runtime().block_on(async {
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .token_provider(provider(&home.env).build())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(emu.base_url())
+            .http_client(aws_smithy_http_client::Builder::new().build_http())
+            .load()
+            .await;
+        let out = aws_sdk_codecatalyst::Client::new(&config)
+            .verify_session()
+            .send()
+            .await
+            .expect("a call with the bearer token");
+        assert_eq!(out.identity(), Some("emulator-user"));
+    });
+    assert_eq!(token_requests(&emu, "refresh_token").len(), 1);
+    let sent = requests_to(&emu, Target::VerifySession);
+    assert_eq!(sent.len(), 1);
+    let bearer = format!("Bearer {}", read_token(&home).access_token.expose());
+    assert_eq!(
+        sent[0]
+            .headers
+            .get("authorization")
+            .and_then(|v| v.to_str().ok()),
+        Some(bearer.as_str())
+    );
+}
+
 #[test]
 fn no_secret_is_shown_in_debug_output_or_errors() {
     let emu = emulator(Approval::ApproveAfterPolls(1));
