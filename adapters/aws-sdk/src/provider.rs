@@ -186,6 +186,9 @@ enum ProviderError {
     Session(Arc<SessionError>),
     #[error(transparent)]
     Http(HttpSetupError),
+    /// Called outside a tokio runtime (the SDK's own always is one).
+    #[error("the ssooidc provider must run on a tokio runtime (with its time driver), as the AWS SDK does")]
+    NoRuntime,
 }
 
 impl From<SessionError> for ProviderError {
@@ -215,7 +218,7 @@ impl ProviderError {
                 SessionError::Config(_) => Kind::InvalidConfiguration,
                 _ => Kind::Provider,
             },
-            ProviderError::Http(_) => Kind::InvalidConfiguration,
+            ProviderError::Http(_) | ProviderError::NoRuntime => Kind::InvalidConfiguration,
             ProviderError::NeedsLogin { .. } => Kind::Provider,
         }
     }
@@ -249,8 +252,12 @@ impl SsoProvider {
         Self::builder().build()
     }
 
-    /// The sessions, made on first use.
+    /// The sessions, made on first use. Their timer and the logins' tasks are tokio's: called
+    /// outside a tokio runtime, this is an error rather than a panic in the first wait.
     fn sessions(&self) -> Result<AsyncSessions, ProviderError> {
+        if tokio::runtime::Handle::try_current().is_err() {
+            return Err(ProviderError::NoRuntime);
+        }
         let mut slot = self
             .inner
             .sessions

@@ -448,3 +448,21 @@ fn a_login_slower_than_the_sdks_load_timeout_goes_on_and_the_next_call_uses_it()
     assert_eq!(prompts.lock().unwrap().len(), 1);
     assert_eq!(count(&emu, Target::StartDeviceAuthorization), 1);
 }
+
+/// Outside a tokio runtime (a program polling the future by hand), the provider answers with
+/// an error at once instead of panicking in its first wait.
+#[test]
+fn outside_a_tokio_runtime_the_provider_is_an_error_not_a_panic() {
+    let emu = emulator(Approval::ApproveAfterPolls(1));
+    let home = logged_in("sdk-no-runtime", &emu);
+    let provider = provider(&home.env).build();
+    let mut future = std::pin::pin!(provider.provide_credentials());
+    let mut context = std::task::Context::from_waker(std::task::Waker::noop());
+    match std::future::Future::poll(future.as_mut(), &mut context) {
+        std::task::Poll::Ready(Err(e @ CredentialsError::InvalidConfiguration(_))) => {
+            let shown = format!("{}", aws_sdk_sts::error::DisplayErrorContext(&e));
+            assert!(shown.contains("tokio runtime"), "{shown}");
+        }
+        other => panic!("an error at once, not {other:?}"),
+    }
+}
