@@ -85,6 +85,32 @@ fn a_cached_registration_rejected_while_polling_is_replaced() {
     assert_eq!(s.flow.phase(), DeviceFlowPhase::Register);
 }
 
+/// `UnauthorizedClientException` for a cached registration (RFC 6749 §5.2: the client is
+/// refused, not the user's approval) replaces it once too, at the authorization or a poll, as
+/// the browser login does; a new registration refused the same way ends the flow.
+#[test]
+fn an_unauthorized_cached_registration_is_replaced_once() {
+    let mut s = Scenario::builder().cached(common::cached(60)).build();
+    s.transmit("/device_authorization");
+    s.respond(common::authorize_ok(Some(1), Some(600)));
+    s.transmit("/token");
+    s.respond(common::error(ErrorCode::UnauthorizedClient));
+    match s.event() {
+        Event::StartingOver(StartOver::RegistrationRejected(e)) => {
+            assert_eq!(e.code(), Some(ErrorCode::UnauthorizedClient))
+        }
+        other => panic!("expected StartingOver, got {other:?}"),
+    }
+    assert_eq!(s.flow.phase(), DeviceFlowPhase::Register);
+    s.register();
+    s.transmit("/device_authorization");
+    s.respond(common::error(ErrorCode::UnauthorizedClient));
+    assert_eq!(
+        s.error().service_error().and_then(|e| e.code()),
+        Some(ErrorCode::UnauthorizedClient)
+    );
+}
+
 /// Finding 13: `expiresIn` absent, 0 or negative is not a successful login.
 #[test]
 fn a_token_that_is_already_expired_is_a_failure() {

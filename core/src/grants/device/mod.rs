@@ -71,7 +71,7 @@
 //!         or a request that cannot be built
 //!
 //!   Starting over (each at most once per flow):
-//!     Authorize | Poll ── InvalidClientException, registration from the cache ──▶ Register
+//!     Authorize | Poll ── InvalidClient/UnauthorizedClient, registration from the cache ──▶ Register
 //!     Poll ── answer lost, then InvalidGrantException ──▶ Authorize (new code, new prompt)
 //! ```
 //!
@@ -105,8 +105,9 @@
 //!   flow, no [`Event::Prompt`] is emitted;
 //! - a token whose `expiresIn` is absent, 0 or negative is no token:
 //!   [`DeviceFlowError::AlreadyExpired`];
-//! - `InvalidClientException` for a *cached* registration (in `Authorize` or `Poll`): the
-//!   registration was deleted or revoked; register a new client, once
+//! - `InvalidClientException` or `UnauthorizedClientException` for a *cached* registration (in
+//!   `Authorize` or `Poll`): the registration was deleted, revoked or is no longer allowed the
+//!   grant; register a new client, once
 //!   ([`Event::StartingOver`] with [`StartOver::RegistrationRejected`], then
 //!   [`Event::Registered`]); a new registration rejected too ends the flow with the error;
 //! - a poll that got no complete answer (dropped connection, timeout, cut-off body) followed by

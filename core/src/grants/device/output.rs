@@ -49,7 +49,8 @@ pub enum Event<C = Registration> {
 #[non_exhaustive]
 pub enum StartOver {
     /// The service rejected the cached registration (`InvalidClientException`: deleted,
-    /// revoked or from another instance; for the browser login also a browser sent back with
+    /// revoked or from another instance; `UnauthorizedClientException`: no longer allowed the
+    /// grant; for the browser login also a browser sent back with
     /// `error=invalid_client` or `unauthorized_client`, given as the service error of that
     /// name): a new client is registered, and the new [`Event::Registered`] replaces the cached
     /// one. The browser login then emits a new [`Event::Authorize`].

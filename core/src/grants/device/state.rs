@@ -234,16 +234,16 @@ impl<D: Dialect> DeviceFlow<D> {
     }
 
     /// A call of `Authorize` or `Poll` failed for good. When the service rejected a cached
-    /// registration (`InvalidClientException`) and the flow has not registered anew yet, it
-    /// does so ([`StartOver::RegistrationRejected`]); otherwise the flow ends with the error.
-    /// (A dialect with a pre-registered client has no cached registration to replace.)
+    /// registration (`InvalidClientException`, or `UnauthorizedClientException`: RFC 6749
+    /// §5.2's refusal of the client, not of the user's approval, as the browser login reads it
+    /// too) and the flow has not registered anew yet, it does so
+    /// ([`StartOver::RegistrationRejected`]); otherwise the flow ends with the error. (A
+    /// dialect with a pre-registered client has no cached registration to replace.)
     fn fail_or_register_again(&mut self, error: CallError) {
         let rejected = match error.service_error() {
-            Some(e @ ServiceError::InvalidClient { .. })
-                if self.cached_client && !self.started_over.registration =>
-            {
-                e.clone()
-            }
+            Some(
+                e @ (ServiceError::InvalidClient { .. } | ServiceError::UnauthorizedClient { .. }),
+            ) if self.cached_client && !self.started_over.registration => e.clone(),
             _ => return self.fail(error),
         };
         self.started_over.registration = true;
