@@ -350,9 +350,7 @@ impl SsoProvider {
                 sessions.role_credentials(selector.clone())
             })
             .await?;
-        for warning in &got.warnings {
-            tracing::warn!(provider = PROVIDER_NAME, "{warning}");
-        }
+        log_warnings(&got.warnings);
         let cached = got.credentials;
         let keys = cached.keys;
         let mut builder = Credentials::builder()
@@ -378,13 +376,19 @@ impl SsoProvider {
                 sessions.token(selector.clone())
             })
             .await?;
-        for warning in &got.warnings {
-            tracing::warn!(provider = PROVIDER_NAME, "{warning}");
-        }
+        log_warnings(&got.warnings);
         Ok(Token::new(
             got.token.access_token.expose(),
             Some(SystemTime::from(got.token.expires_at.get())),
         ))
+    }
+}
+
+/// The sessions' warnings (a corrupt cache file, a failed refresh with a token still valid),
+/// where the SDK's own go.
+fn log_warnings(warnings: &[String]) {
+    for warning in warnings {
+        tracing::warn!(provider = PROVIDER_NAME, "{warning}");
     }
 }
 

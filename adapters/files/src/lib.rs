@@ -22,12 +22,14 @@
 
 pub mod environment;
 pub mod files;
+pub mod login_lock;
 pub mod logout;
 pub mod outcomes;
 pub mod session_io;
 pub mod store;
 
 pub use environment::Environment;
+pub use login_lock::LoginLock;
 pub use logout::Logout;
 pub use outcomes::{Listed, LoginResult, LogoutReport, SessionCredentials, SessionToken};
 pub use session_io::SessionFiles;

@@ -6,8 +6,8 @@
 
 use ssooidc_core::device::Event;
 use ssooidc_core::login::{LoginError, LoginOptions};
-use ssooidc_core::sessions::{describe, login_turn, LoginTurn};
 use ssooidc_files::store::Lookup;
+use ssooidc_files::LoginLock;
 
 use super::drive::wait_for_lock;
 use super::{LoginFlow, LoginResult, Session, SessionError, SessionSelector, Sessions};
@@ -128,9 +128,9 @@ impl<T: HttpSend + Clone, R: Timer + Clone> Sessions<T, R> {
     ) -> Result<Option<LoginResult>, SessionError> {
         let session = self.session(selector.clone())?;
         let key = session.login_lock_key();
-        let (mut lock, waited) = match self.cache.try_lock(&key)? {
-            Some(lock) => (lock, false),
-            None => (
+        let mut lock = match self.cache.try_lock(&key)? {
+            Some(lock) => LoginLock::new(lock, false),
+            None => LoginLock::new(
                 wait_for_lock(&self.cache, &key, self.login_lock_wait, &self.timer).await?,
                 true,
             ),
@@ -141,17 +141,9 @@ impl<T: HttpSend + Clone, R: Timer + Clone> Sessions<T, R> {
             Err(e) if e.needs_login() => {}
             Err(e) => return Err(e),
         }
-        let now = self.timer.now_utc().unix_timestamp();
-        if login_turn(waited, lock.last_attempt(), now) == LoginTurn::AnotherLoginFailed {
-            return Err(SessionError::LoginFailedElsewhere {
-                session: describe(&session),
-            });
-        }
-        lock.record_attempt(now)?;
+        lock.claim(&session, self.timer.now_utc().unix_timestamp())?;
         let result = self.login(selector, options, listener, on_event).await?;
-        // Completed: the record no longer holds anyone back (best effort: the token is had,
-        // and a record left behind only matters to a caller that finds no valid token).
-        let _ = lock.record_attempt(0);
+        lock.completed();
         Ok(Some(result))
     }
 }

@@ -7,7 +7,8 @@ use crate::authcode::authorization_code_login;
 use crate::device::{device_login, LoginError, LoginOptions};
 use crate::store::Lookup;
 use ssooidc_core::device::Event;
-use ssooidc_core::sessions::{describe, login_turn, LoginFlow, LoginTurn};
+use ssooidc_core::sessions::LoginFlow;
+use ssooidc_files::LoginLock;
 
 impl Sessions {
     /// Logs in and writes both caches, as `aws sso login` does. The login follows the AWS
@@ -134,9 +135,9 @@ impl Sessions {
         let store = |e: crate::store::StoreError| E::from(SessionError::Store(e));
         let session = self.session(selector.clone())?;
         let key = session.login_lock_key();
-        let (mut lock, waited) = match self.cache.try_lock(&key).map_err(store)? {
-            Some(lock) => (lock, false),
-            None => (
+        let mut lock = match self.cache.try_lock(&key).map_err(store)? {
+            Some(lock) => LoginLock::new(lock, false),
+            None => LoginLock::new(
                 self.cache.lock(&key, self.login_lock_wait).map_err(store)?,
                 true,
             ),
@@ -147,18 +148,9 @@ impl Sessions {
             Err(e) if e.needs_login() => {}
             Err(e) => return Err(e.into()),
         }
-        let now = OffsetDateTime::now_utc().unix_timestamp();
-        if login_turn(waited, lock.last_attempt(), now) == LoginTurn::AnotherLoginFailed {
-            return Err(SessionError::LoginFailedElsewhere {
-                session: describe(&session),
-            }
-            .into());
-        }
-        lock.record_attempt(now).map_err(store)?;
+        lock.claim(&session, OffsetDateTime::now_utc().unix_timestamp())?;
         log_in()?;
-        // Completed: the record no longer holds anyone back (best effort: the token is had,
-        // and a record left behind only matters to a caller that finds no valid token).
-        let _ = lock.record_attempt(0);
+        lock.completed();
         Ok(true)
     }
 }
