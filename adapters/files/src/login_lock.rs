@@ -1,5 +1,5 @@
 //! [`LoginLock`]: the file side of one login for everyone (the core's
-//! [`login_turn`](ssooidc_core::sessions::login_turn)), shared by both adapters' `login_once`:
+//! `ssooidc_core::sessions::login_turn`), shared by both adapters' `login_once`:
 //! the session's login lock once taken, the decision on its attempt record, and the record
 //! kept. How the lock is waited for (a sleep, or the caller's timer) stays the adapter's.
 
